@@ -1,0 +1,119 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+
+/**
+ * One list of migrations for SQLite and PostgreSQL, using only portable column types
+ * (text, integer, bigint, boolean: SQLite keeps a boolean as 0/1, which the service store reads back).
+ */
+const migrations: Record<string, Migration> = {
+  '0001_initial': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('users')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('username', 'text', (c) => c.unique())
+        .addColumn('phone', 'text', (c) => c.unique())
+        .addColumn('password_hash', 'text')
+        .addColumn('display_name', 'text')
+        .addColumn('avatar_url', 'text')
+        .addColumn('attributes', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('status', 'text', (c) => c.notNull().defaultTo('active'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('identities')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('provider', 'text', (c) => c.notNull())
+        .addColumn('app_id', 'text', (c) => c.notNull())
+        .addColumn('openid', 'text', (c) => c.notNull())
+        .addColumn('unionid', 'text')
+        .addColumn('profile', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_login_at', 'bigint')
+        .addUniqueConstraint('identities_provider_app_openid', ['provider', 'app_id', 'openid'])
+        .execute();
+      await db.schema.createIndex('identities_unionid').on('identities').columns(['provider', 'unionid']).execute();
+      await db.schema.createIndex('identities_user').on('identities').column('user_id').execute();
+
+      await db.schema
+        .createTable('services')
+        .addColumn('id', 'bigint', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('pattern', 'text', (c) => c.notNull())
+        .addColumn('match_type', 'text', (c) => c.notNull())
+        .addColumn('evaluation_order', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('attributes', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('logout_type', 'text', (c) => c.notNull().defaultTo('back-channel'))
+        .addColumn('logout_url', 'text')
+        .addColumn('proxy_pattern', 'text')
+        .addColumn('enabled', 'boolean', (c) => c.notNull().defaultTo(true))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('audit_events')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text')
+        .addColumn('ip', 'text')
+        .addColumn('user_agent', 'text')
+        .addColumn('detail', 'text', (c) => c.notNull().defaultTo('{}'))
+        .execute();
+      await db.schema.createIndex('audit_events_at').on('audit_events').column('at').execute();
+      await db.schema.createIndex('audit_events_user').on('audit_events').columns(['user_id', 'at']).execute();
+
+      await db.schema
+        .createTable('tickets')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('tgt_id', 'text')
+        .addColumn('user_id', 'text')
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('consumed_at', 'bigint')
+        .addColumn('data', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('tickets_tgt').on('tickets').column('tgt_id').execute();
+      await db.schema.createIndex('tickets_user').on('tickets').columns(['user_id', 'kind']).execute();
+      await db.schema.createIndex('tickets_expires').on('tickets').column('expires_at').execute();
+
+      await db.schema
+        .createTable('sso_grants')
+        .addColumn('tgt_id', 'text', (c) => c.notNull())
+        .addColumn('ticket_id', 'text', (c) => c.notNull())
+        .addColumn('service', 'text', (c) => c.notNull())
+        .addColumn('service_id', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('sso_grants_pk', ['tgt_id', 'ticket_id'])
+        .execute();
+
+      await db.schema
+        .createTable('kv')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text')
+        .addColumn('counter', 'bigint')
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('kv_expires').on('kv').column('expires_at').execute();
+    },
+    async down(db: Kysely<any>) {
+      for (const t of ['kv', 'sso_grants', 'tickets', 'audit_events', 'services', 'identities', 'users'])
+        await db.schema.dropTable(t).ifExists().execute();
+    },
+  },
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+export { sql };

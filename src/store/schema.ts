@@ -1,0 +1,92 @@
+import type { ColumnType } from 'kysely';
+
+/** Times are milliseconds since the epoch in every backend (bigint in PostgreSQL, parsed back to number). */
+type Millis = number;
+/** JSON kept as text, so SQLite and PostgreSQL store it the same way. */
+type JsonText = string;
+
+export interface UsersTable {
+  id: string;
+  username: string | null;
+  phone: string | null;
+  password_hash: string | null;
+  display_name: string | null;
+  avatar_url: string | null;
+  attributes: JsonText; // extra released attributes: { mail: ["a@b"], memberOf: ["staff"] }
+  status: 'active' | 'disabled';
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface IdentitiesTable {
+  id: string;
+  user_id: string;
+  provider: string;
+  app_id: string;
+  openid: string;
+  unionid: string | null;
+  profile: JsonText;
+  created_at: Millis;
+  last_login_at: Millis | null;
+}
+
+export interface ServicesTable {
+  id: number;
+  name: string;
+  description: string | null;
+  pattern: string;
+  match_type: 'exact' | 'prefix' | 'regex';
+  evaluation_order: number;
+  attributes: JsonText; // released attribute names
+  logout_type: 'back-channel' | 'front-channel' | 'none';
+  logout_url: string | null;
+  proxy_pattern: string | null; // anchored regex a pgtUrl must match; null = may not proxy
+  enabled: ColumnType<boolean | number, boolean | number, boolean | number>;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  at: Millis;
+  type: string;
+  user_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  detail: JsonText;
+}
+
+export interface TicketsTable {
+  id: string;
+  kind: string;
+  tgt_id: string | null; // the session a ticket descends from, for cascade deletes
+  user_id: string | null;
+  expires_at: Millis;
+  consumed_at: Millis | null;
+  data: JsonText;
+}
+
+export interface SsoGrantsTable {
+  tgt_id: string;
+  ticket_id: string;
+  service: string;
+  service_id: number | null;
+  created_at: Millis;
+}
+
+export interface KvTable {
+  key: string;
+  value: string | null;
+  counter: number | null;
+  expires_at: Millis;
+}
+
+export interface Database {
+  users: UsersTable;
+  identities: IdentitiesTable;
+  services: ServicesTable;
+  audit_events: AuditEventsTable;
+  tickets: TicketsTable;
+  sso_grants: SsoGrantsTable;
+  kv: KvTable;
+}

@@ -1,0 +1,110 @@
+import type { Clock } from '../clock.js';
+import type { TicketRegistry } from './registry.js';
+import { type SsoGrant, type Ticket, type TicketGrantingTicket, type TicketKind, type TicketOfKind, tgtIdOf } from './types.js';
+
+/**
+ * Tickets in this process's memory: fast, lost at restart, not shared between nodes.
+ * Node runs JavaScript on one thread, so a synchronous get-and-delete is atomic.
+ */
+export class MemoryTicketRegistry implements TicketRegistry {
+  private readonly tickets = new Map<string, Ticket>();
+  private readonly children = new Map<string, Set<string>>(); // TGT id -> ids of tickets descending from it
+  private readonly grantsByTgt = new Map<string, SsoGrant[]>();
+  private readonly sessionsByUser = new Map<string, Set<string>>();
+
+  constructor(private readonly clock: Clock) {}
+
+  async add(ticket: Ticket): Promise<void> {
+    this.tickets.set(ticket.id, ticket);
+    if (ticket.kind === 'TGT') {
+      setOf(this.sessionsByUser, ticket.userId).add(ticket.id);
+    } else {
+      setOf(this.children, ticket.tgtId).add(ticket.id);
+    }
+  }
+
+  async get<K extends TicketKind>(id: string, kind: K): Promise<TicketOfKind<K> | undefined> {
+    const t = this.tickets.get(id);
+    if (!t || t.kind !== kind || t.expiresAt <= this.clock.now()) return undefined;
+    return t as TicketOfKind<K>;
+  }
+
+  async update(ticket: Ticket): Promise<void> {
+    if (this.tickets.has(ticket.id)) this.tickets.set(ticket.id, ticket);
+  }
+
+  async consume(id: string): Promise<Ticket | undefined> {
+    const t = this.tickets.get(id);
+    if (!t || t.kind === 'TGT' || t.kind === 'PGT') return undefined;
+    this.tickets.delete(id);
+    this.children.get(t.tgtId)?.delete(id);
+    return t;
+  }
+
+  async addGrant(grant: SsoGrant): Promise<void> {
+    if (!this.tickets.has(grant.tgtId)) return;
+    const list = this.grantsByTgt.get(grant.tgtId) ?? [];
+    list.push(grant);
+    this.grantsByTgt.set(grant.tgtId, list);
+  }
+
+  async grants(tgtId: string): Promise<SsoGrant[]> {
+    return [...(this.grantsByTgt.get(tgtId) ?? [])];
+  }
+
+  async removeSession(tgtId: string): Promise<{ tgt: TicketGrantingTicket; grants: SsoGrant[] } | undefined> {
+    const tgt = this.tickets.get(tgtId);
+    if (!tgt || tgt.kind !== 'TGT') return undefined;
+    const grants = this.grantsByTgt.get(tgtId) ?? [];
+    for (const child of this.children.get(tgtId) ?? []) this.tickets.delete(child);
+    this.children.delete(tgtId);
+    this.grantsByTgt.delete(tgtId);
+    this.tickets.delete(tgtId);
+    const sessions = this.sessionsByUser.get(tgt.userId);
+    sessions?.delete(tgtId);
+    if (sessions?.size === 0) this.sessionsByUser.delete(tgt.userId);
+    return { tgt, grants };
+  }
+
+  async sessionsOf(userId: string): Promise<TicketGrantingTicket[]> {
+    const now = this.clock.now();
+    const out: TicketGrantingTicket[] = [];
+    for (const id of this.sessionsByUser.get(userId) ?? []) {
+      const t = this.tickets.get(id);
+      if (t?.kind === 'TGT' && t.expiresAt > now) out.push(t);
+    }
+    return out.sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  async count(kind: TicketKind): Promise<number> {
+    const now = this.clock.now();
+    let n = 0;
+    for (const t of this.tickets.values()) if (t.kind === kind && t.expiresAt > now) n++;
+    return n;
+  }
+
+  async sweep(): Promise<Array<{ tgt: TicketGrantingTicket; grants: SsoGrant[] }>> {
+    const now = this.clock.now();
+    const ended: Array<{ tgt: TicketGrantingTicket; grants: SsoGrant[] }> = [];
+    for (const t of [...this.tickets.values()]) {
+      if (t.expiresAt > now) continue;
+      if (t.kind === 'TGT') {
+        const removed = await this.removeSession(t.id);
+        if (removed) ended.push(removed);
+      } else {
+        this.tickets.delete(t.id);
+        const parent = tgtIdOf(t);
+        if (parent) this.children.get(parent)?.delete(t.id);
+      }
+    }
+    return ended;
+  }
+
+  async close(): Promise<void> {}
+}
+
+function setOf<K, V>(map: Map<K, Set<V>>, key: K): Set<V> {
+  let s = map.get(key);
+  if (!s) map.set(key, (s = new Set()));
+  return s;
+}

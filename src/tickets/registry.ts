@@ -1,0 +1,31 @@
+import type { SsoGrant, Ticket, TicketGrantingTicket, TicketKind, TicketOfKind } from './types.js';
+
+/**
+ * Where tickets live. One contract (test/contract/ticket-registry.contract.ts) runs against every implementation.
+ * Expired tickets are never returned. Consumption is atomic: of any number of concurrent `consume` calls for one
+ * id, exactly one gets the ticket.
+ */
+export interface TicketRegistry {
+  add(ticket: Ticket): Promise<void>;
+  /** The live ticket with this id, if it is of the expected kind. */
+  get<K extends TicketKind>(id: string, kind: K): Promise<TicketOfKind<K> | undefined>;
+  /** Replaces a live ticket's record (e.g. a TGT's idle expiry moved forward). No-op when it is gone. */
+  update(ticket: Ticket): Promise<void>;
+  /** Takes a single-use ticket (ST, PT) out of the registry. Returns it whether or not expired, so callers can say why. */
+  consume(id: string): Promise<Ticket | undefined>;
+  /** Records that a TGT granted a ticket to a service (for single logout). */
+  addGrant(grant: SsoGrant): Promise<void>;
+  grants(tgtId: string): Promise<SsoGrant[]>;
+  /**
+   * Ends an SSO session: deletes the TGT and every ticket that descends from it (ST, PT, PGT), and its grants.
+   * Returns the TGT and the grants it had, or undefined when there was no such session.
+   */
+  removeSession(tgtId: string): Promise<{ tgt: TicketGrantingTicket; grants: SsoGrant[] } | undefined>;
+  /** Live SSO sessions of one user, newest first. */
+  sessionsOf(userId: string): Promise<TicketGrantingTicket[]>;
+  /** Live tickets of one kind (a gauge for metrics and benchmarks). */
+  count(kind: TicketKind): Promise<number>;
+  /** Deletes expired tickets; returns the TGTs that expired, so their services can be logged out. */
+  sweep(): Promise<Array<{ tgt: TicketGrantingTicket; grants: SsoGrant[] }>>;
+  close(): Promise<void>;
+}
