@@ -1,0 +1,38 @@
+/** A person who can sign in. The password hash never leaves the store on this record (see `hasPassword`). */
+export interface User {
+  id: string;
+  /** Lower-case; usernames are unique regardless of case. */
+  username: string | null;
+  /** E.164, e.g. `+8613812345678`. */
+  phone: string | null;
+  displayName: string | null;
+  avatarUrl: string | null;
+  /** Extra attributes a service may be released, e.g. `{ mail: ['a@b.cn'], memberOf: ['staff'] }`. */
+  attributes: Record<string, string[]>;
+  status: UserStatus;
+  hasPassword: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type UserStatus = 'active' | 'disabled';
+
+/** What a new user is made from. A user needs a username or a phone, or nobody could ever find them again. */
+export interface NewUser {
+  username?: string;
+  /** Already normalised to E.164 (see `normalisePhone`). */
+  phone?: string;
+  password?: string;
+  displayName?: string;
+  avatarUrl?: string;
+  attributes?: Record<string, string[]>;
+}
+
+export interface UserPatch {
+  displayName?: string | null;
+  avatarUrl?: string | null;
+  /** E.164, or null to remove the phone. */
+  phone?: string | null;
+  /** Replaces all extra attributes. */
+  attributes?: Record<string, string[]>;
+}
