@@ -1,0 +1,195 @@
+// One suite for every ServiceRegistry backend (SQLite, PostgreSQL): run it through describeServiceRegistryContract.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
+import { ServiceValidationError, SqlServiceRegistry } from '../../src/services/registry.js';
+import type { NewService } from '../../src/services/types.js';
+import type { Db } from '../../src/store/db.js';
+
+/** A migrated, empty database for one test, and how to dispose of it. */
+export interface TestDatabase {
+  db: Db;
+  close(): Promise<void>;
+}
+
+const app: NewService = { name: 'App', pattern: 'https://app.example.org/', matchType: 'prefix' };
+
+export function describeServiceRegistryContract(backend: string, openTestDatabase: () => Promise<TestDatabase>): void {
+  describe(`SqlServiceRegistry on ${backend}`, () => {
+    let testDb: TestDatabase;
+    let db: Db;
+    let clock: ManualClock;
+    let registry: SqlServiceRegistry;
+
+    beforeEach(async () => {
+      testDb = await openTestDatabase();
+      db = testDb.db;
+      clock = new ManualClock();
+      registry = new SqlServiceRegistry(db, clock, { reloadIntervalMs: 5000 });
+    });
+
+    afterEach(async () => {
+      await testDb.close();
+    });
+
+    it('stores every field and reads it back', async () => {
+      const added = await registry.add({
+        id: 42,
+        name: 'Payroll',
+        description: 'Monthly pay slips',
+        pattern: '^https://pay\\.example\\.org/.*',
+        matchType: 'regex',
+        evaluationOrder: -3,
+        attributes: ['mail', 'display_name', 'memberOf'],
+        logoutType: 'front-channel',
+        logoutUrl: 'https://pay.example.org/logout',
+        proxyPattern: '^https://pay\\.example\\.org/pgt$',
+        enabled: false,
+      });
+      const fresh = new SqlServiceRegistry(db, clock);
+      expect(await fresh.get(42)).toEqual(added);
+      expect(added).toEqual({
+        id: 42,
+        name: 'Payroll',
+        description: 'Monthly pay slips',
+        pattern: '^https://pay\\.example\\.org/.*',
+        matchType: 'regex',
+        evaluationOrder: -3,
+        attributes: ['mail', 'display_name', 'memberOf'],
+        logoutType: 'front-channel',
+        logoutUrl: 'https://pay.example.org/logout',
+        proxyPattern: '^https://pay\\.example\\.org/pgt$',
+        enabled: false,
+      });
+    });
+
+    it('fills in defaults and numbers new services max(id) + 1', async () => {
+      const first = await registry.add(app);
+      expect(first).toEqual({
+        id: 1,
+        name: 'App',
+        description: null,
+        pattern: 'https://app.example.org/',
+        matchType: 'prefix',
+        evaluationOrder: 0,
+        attributes: [],
+        logoutType: 'back-channel',
+        logoutUrl: null,
+        proxyPattern: null,
+        enabled: true,
+      });
+      await registry.add({ ...app, id: 10 });
+      expect((await registry.add(app)).id).toBe(11);
+    });
+
+    it('refuses an id that is taken', async () => {
+      await registry.add({ ...app, id: 5 });
+      await expect(registry.add({ ...app, id: 5 })).rejects.toThrow(/id 5 already exists/);
+      expect(await registry.list()).toHaveLength(1);
+    });
+
+    it.each([
+      ['an empty pattern', { pattern: ' ' }, 'pattern'],
+      ['an exact pattern that is no URL', { matchType: 'exact', pattern: 'app.example.org/x' }, 'pattern'],
+      ['a prefix pattern that is not http(s)', { pattern: 'javascript:alert(1)//' }, 'pattern'],
+      ['a regex that does not compile', { matchType: 'regex', pattern: 'https://(app' }, 'pattern'],
+      ['an attribute name that is no XML name', { attributes: ['mail', '1st name'] }, 'attributes.1'],
+      ['a relative logout URL', { logoutUrl: '/logout' }, 'logoutUrl'],
+      ['a proxy pattern that does not compile', { proxyPattern: '[a-' }, 'proxyPattern'],
+      ['an empty name', { name: '' }, 'name'],
+    ] as const)('refuses %s with a ServiceValidationError naming the field', async (_what, change, field) => {
+      const error = await registry.add({ ...app, ...change } as NewService).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ServiceValidationError);
+      expect((error as ServiceValidationError).field).toBe(field);
+      expect((error as Error).message).toContain(field);
+      expect(await registry.list()).toEqual([]);
+    });
+
+    it('finds by evaluation order, then id, disabled services included', async () => {
+      const catchAll = await registry.add({ name: 'All https', pattern: 'https://.*', matchType: 'regex', evaluationOrder: 100 });
+      await registry.add({ ...app, name: 'Second', evaluationOrder: 5, id: 20 });
+      const first = await registry.add({ ...app, name: 'First', evaluationOrder: 5, id: 10 });
+      await registry.update({ ...first, enabled: false });
+      expect((await registry.find('https://app.example.org/page'))?.name).toBe('First');
+      expect((await registry.find('https://app.example.org/page'))?.enabled).toBe(false);
+      expect(await registry.find('https://other.example.org/')).toEqual(catchAll);
+      expect(await registry.find('javascript:alert(1)')).toBeUndefined();
+      expect((await registry.list()).map((s) => s.name)).toEqual(['First', 'Second', 'All https']);
+    });
+
+    it('updates and removes, telling whether there was such a service', async () => {
+      const added = await registry.add(app);
+      expect(await registry.update({ ...added, pattern: 'https://new.example.org/', attributes: ['mail'] })).toBe(true);
+      expect(await registry.find('https://app.example.org/')).toBeUndefined();
+      expect((await registry.find('https://new.example.org/x'))?.attributes).toEqual(['mail']);
+      expect(await registry.update({ ...added, id: 999 })).toBe(false);
+      await expect(registry.update({ ...added, matchType: 'regex', pattern: '(' })).rejects.toBeInstanceOf(ServiceValidationError);
+
+      expect(await registry.remove(added.id)).toBe(true);
+      expect(await registry.remove(added.id)).toBe(false);
+      expect(await registry.find('https://new.example.org/x')).toBeUndefined();
+      expect(await registry.get(added.id)).toBeUndefined();
+    });
+
+    it('answers from memory until the reload interval has passed', async () => {
+      await registry.add(app);
+      expect(await registry.find('https://app.example.org/')).toBeDefined();
+      await db.deleteFrom('services').execute(); // behind the registry's back
+      expect(await registry.find('https://app.example.org/')).toBeDefined();
+      clock.advance(4999);
+      expect(await registry.find('https://app.example.org/')).toBeDefined();
+      clock.advance(1);
+      expect(await registry.find('https://app.example.org/')).toBeUndefined();
+    });
+
+    it('sees what another registry instance (another process) wrote once the interval has passed', async () => {
+      const other = new SqlServiceRegistry(db, clock);
+      expect(await registry.find('https://app.example.org/')).toBeUndefined();
+      const added = await other.add(app);
+      expect(await other.find('https://app.example.org/')).toEqual(added); // its own write: at once
+      expect(await registry.find('https://app.example.org/')).toBeUndefined();
+      clock.advance(5000);
+      expect(await registry.find('https://app.example.org/')).toEqual(added);
+
+      await other.update({ ...added, enabled: false });
+      clock.advance(5000);
+      expect((await registry.find('https://app.example.org/'))?.enabled).toBe(false);
+    });
+
+    it('answers concurrent requests made before the first read', async () => {
+      await registry.add(app);
+      const fresh = new SqlServiceRegistry(db, clock);
+      const results = await Promise.all([fresh.find('https://app.example.org/'), fresh.list(), fresh.get(1)]);
+      expect(results[0]?.id).toBe(1);
+      expect(results[1]).toHaveLength(1);
+      expect(results[2]?.id).toBe(1);
+    });
+
+    it('skips a stored service that no longer compiles, and says so', async () => {
+      await registry.add({ ...app, evaluationOrder: 1 });
+      await db
+        .insertInto('services')
+        .values({
+          id: 7,
+          name: 'Broken',
+          description: null,
+          pattern: '(',
+          match_type: 'regex',
+          evaluation_order: 0,
+          attributes: '[]',
+          logout_type: 'none',
+          logout_url: null,
+          proxy_pattern: null,
+          enabled: 1,
+          created_at: 0,
+          updated_at: 0,
+        })
+        .execute();
+      const problems: string[] = [];
+      const reader = new SqlServiceRegistry(db, clock, { onInvalidService: (s, e) => problems.push(`${s.id}: ${e.message}`) });
+      expect((await reader.find('https://app.example.org/x'))?.name).toBe('App');
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^7: /);
+      expect((await reader.list()).map((s) => s.name)).toEqual(['Broken', 'App']);
+    });
+  });
+}
