@@ -14,6 +14,11 @@ export const configSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     HOST: z.string().default('0.0.0.0'),
+    /** Trust X-Forwarded-* from a load balancer: `true`, or its addresses/CIDRs, comma-separated (Fastify's trustProxy). */
+    TRUST_PROXY: z
+      .string()
+      .default('false')
+      .transform((v): boolean | string => (v === 'true' ? true : v === 'false' ? false : v)),
     PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     PUBLIC_URL: z.string().url().optional(),
     CAS_PREFIX: z

@@ -64,7 +64,7 @@ export class MemoryKeyValueStore implements KeyValueStore {
   }
 
   /** Drops expired entries; called by the sweeper. */
-  sweep(): void {
+  async sweep(): Promise<void> {
     const now = this.clock.now();
     for (const [k, e] of this.entries) if (e.expiresAt <= now) this.entries.delete(k);
   }

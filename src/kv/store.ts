@@ -21,5 +21,7 @@ export interface KeyValueStore {
   counter(key: string): Promise<number>;
   /** Seconds until the key expires, or 0 when absent. */
   ttl(key: string): Promise<number>;
+  /** Drops expired entries where the backend does not expire them itself. */
+  sweep?(): Promise<unknown>;
   close(): Promise<void>;
 }

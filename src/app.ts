@@ -1,0 +1,63 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { casPlugin } from './cas/plugin.js';
+import type { CasRoutes } from './cas/sign-in.js';
+import type { AppContext } from './context.js';
+import { requestSerializer } from './log.js';
+import { randomToken } from './tickets/ids.js';
+import { createPages, STATIC_DIR } from './web/pages.js';
+
+export interface BuildAppOptions {
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Assembles the HTTP application around a context; `listen` is the caller's business (tests use inject). */
+export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const { config } = ctx;
+  const app = Fastify({
+    logger: options.logger ?? { level: config.LOG_LEVEL, serializers: { req: requestSerializer } },
+    genReqId: () => randomToken(16),
+    trustProxy: config.TRUST_PROXY,
+    bodyLimit: 64 * 1024,
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 300 },
+  });
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody);
+  // Helmet's other headers everywhere; each page sets its own CSP (see web/pages.ts).
+  await app.register(fastifyHelmet, { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false, hsts: config.secureCookies });
+
+  const prefix = config.CAS_PREFIX;
+  const pages = createPages({ devMode: config.NODE_ENV === 'development', staticBase: `${prefix}/static`, secureCookies: config.secureCookies, cookiePath: prefix || '/' });
+  const routes: CasRoutes = { ctx, pages, prefix, cookiePath: prefix || '/' };
+
+  await app.register(fastifyStatic, { root: STATIC_DIR, prefix: `${prefix}/static/`, maxAge: 3600_000, index: false });
+  await app.register(async (scope) => casPlugin(scope, routes), { prefix });
+
+  if (prefix) app.get('/', (_req, reply) => reply.redirect(`${prefix}/login`, 302));
+
+  app.setNotFoundHandler((request, reply) => {
+    const t = pages.translate(request);
+    return pages.send(request, reply, 'message', { title: t('error.not_found.title'), paragraphs: [t('error.not_found.body')], links: [{ href: `${prefix}/login`, label: t('error.back') }] }, 404);
+  });
+
+  // The last resort: a page that says what to do, never a stack trace.
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: error.code, message: error.message }, 'bad request');
+    const t = pages.translate(request);
+    const [title, body] =
+      status === 429
+        ? [t('error.too_many.title'), t('error.too_many.body')]
+        : status >= 500
+          ? [t('error.internal.title'), t('error.internal.body')]
+          : [t('error.bad_request.title'), t('error.bad_request.body')];
+    return pages.send(request, reply, 'message', { title, paragraphs: [body], links: [{ href: `${prefix}/login`, label: t('error.back') }] }, status);
+  });
+
+  return app;
+}

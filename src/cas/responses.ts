@@ -1,0 +1,84 @@
+import type { CasError } from './errors.js';
+import { escapeXml, isXmlName } from './xml.js';
+
+export type AttributeValue = string | boolean;
+export type Attributes = Record<string, AttributeValue[]>;
+
+/** What a successful ticket validation tells the client. */
+export interface ValidationSuccess {
+  user: string;
+  attributes: Attributes; // empty when none are released to this endpoint
+  proxyGrantingTicketIou?: string;
+  proxies?: string[]; // newest first
+}
+
+export type ResponseFormat = 'XML' | 'JSON';
+
+const CAS_NS = 'http://www.yale.edu/tp/cas';
+export const CONTENT_TYPES = {
+  xml: 'application/xml;charset=UTF-8',
+  json: 'application/json;charset=UTF-8',
+  text: 'text/plain;charset=UTF-8',
+} as const;
+
+/** CAS 2.0/3.0 service response, with the literal `cas:` prefix real clients index by (spec 0.1). */
+export function validationXml(result: ValidationSuccess | CasError): string {
+  if (!('user' in result)) return failureXml('authenticationFailure', result);
+  const lines = [`<cas:serviceResponse xmlns:cas="${CAS_NS}">`, '  <cas:authenticationSuccess>', `    <cas:user>${escapeXml(result.user)}</cas:user>`];
+  const names = Object.keys(result.attributes).filter(isXmlName);
+  if (names.length > 0) {
+    lines.push('    <cas:attributes>');
+    for (const name of names)
+      for (const value of result.attributes[name]!) lines.push(`      <cas:${name}>${escapeXml(String(value))}</cas:${name}>`);
+    lines.push('    </cas:attributes>');
+  }
+  if (result.proxyGrantingTicketIou)
+    lines.push(`    <cas:proxyGrantingTicket>${escapeXml(result.proxyGrantingTicketIou)}</cas:proxyGrantingTicket>`);
+  if (result.proxies?.length) {
+    lines.push('    <cas:proxies>');
+    for (const p of result.proxies) lines.push(`      <cas:proxy>${escapeXml(p)}</cas:proxy>`);
+    lines.push('    </cas:proxies>');
+  }
+  lines.push('  </cas:authenticationSuccess>', '</cas:serviceResponse>', '');
+  return lines.join('\n');
+}
+
+/** The JSON form Apereo CAS emits: every attribute value an array, booleans as booleans. */
+export function validationJson(result: ValidationSuccess | CasError): string {
+  if (!('user' in result))
+    return JSON.stringify({ serviceResponse: { authenticationFailure: { code: result.code, description: result.message } } });
+  const success: Record<string, unknown> = { user: result.user };
+  if (result.proxyGrantingTicketIou) success.proxyGrantingTicket = result.proxyGrantingTicketIou;
+  if (result.proxies?.length) success.proxies = result.proxies;
+  if (Object.keys(result.attributes).length > 0) success.attributes = result.attributes;
+  return JSON.stringify({ serviceResponse: { authenticationSuccess: success } });
+}
+
+/** CAS 1.0 `/validate`: `yes\n<user>\n` or `no\n\n` (what Apereo and LemonLDAP send). */
+export function validationText(result: ValidationSuccess | CasError): string {
+  return 'user' in result ? `yes\n${result.user}\n` : 'no\n\n';
+}
+
+export function proxySuccessXml(proxyTicket: string): string {
+  return [
+    `<cas:serviceResponse xmlns:cas="${CAS_NS}">`,
+    '  <cas:proxySuccess>',
+    `    <cas:proxyTicket>${escapeXml(proxyTicket)}</cas:proxyTicket>`,
+    '  </cas:proxySuccess>',
+    '</cas:serviceResponse>',
+    '',
+  ].join('\n');
+}
+
+export function proxyFailureXml(error: CasError): string {
+  return failureXml('proxyFailure', error);
+}
+
+function failureXml(element: 'authenticationFailure' | 'proxyFailure', error: CasError): string {
+  return [
+    `<cas:serviceResponse xmlns:cas="${CAS_NS}">`,
+    `  <cas:${element} code="${error.code}">${escapeXml(error.message)}</cas:${element}>`,
+    '</cas:serviceResponse>',
+    '',
+  ].join('\n');
+}

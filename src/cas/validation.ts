@@ -1,0 +1,80 @@
+import type { Clock } from '../clock.js';
+import type { ServiceRegistry } from '../services/registry.js';
+import { sameService } from '../services/url.js';
+import { isWellFormedTicketId } from '../tickets/ids.js';
+import type { TicketRegistry } from '../tickets/registry.js';
+import type { ProxyTicket, ServiceTicket } from '../tickets/types.js';
+import type { UserStore } from '../users/store.js';
+import { principalOf, protocolAttributes, releasedAttributes } from './attributes.js';
+import { CasError, casErrors } from './errors.js';
+import type { Attributes, ValidationSuccess } from './responses.js';
+
+export type ValidationEndpoint = 'validate' | 'serviceValidate' | 'proxyValidate' | 'p3/serviceValidate' | 'p3/proxyValidate';
+
+export interface ValidationRequest {
+  endpoint: ValidationEndpoint;
+  service: string | undefined;
+  ticket: string | undefined;
+  renew: boolean;
+  pgtUrl?: string | undefined;
+}
+
+export interface ValidationDeps {
+  registry: TicketRegistry;
+  services: ServiceRegistry;
+  users: UserStore;
+  clock: Clock;
+  /** Release service attributes on the CAS 2.0 endpoints too (Apereo's v3-forward-compatible). */
+  v2Attributes: boolean;
+  /** Obtains a PGT for a validated ticket through its pgtUrl (proxy support); absent = proxying refused. */
+  grantProxyGrantingTicket?: (input: { pgtUrl: string; ticket: ServiceTicket | ProxyTicket; serviceId: number }) => Promise<string>;
+}
+
+/** What the caller needs besides the response: for audit and metrics. */
+export interface ValidationOutcome {
+  result: ValidationSuccess;
+  userId: string;
+  serviceId: number;
+  ticketKind: 'ST' | 'PT';
+}
+
+/**
+ * Ticket validation as the spec orders it: parameters, ticket syntax, single-use consumption, service match,
+ * renew, the service still allowed, the session and user still valid, then the optional proxy callback.
+ * Every failure is a CasError; the ticket is destroyed by the first attempt whatever its outcome (spec 2.3).
+ */
+export async function validateTicket(deps: ValidationDeps, req: ValidationRequest): Promise<ValidationOutcome> {
+  if (!req.service || !req.ticket) throw casErrors.missingParameters('service\' and \'ticket');
+  const { service, ticket: ticketId } = req;
+  if (!isWellFormedTicketId(ticketId)) throw casErrors.malformedTicket(ticketId);
+
+  const acceptsProxyTickets = req.endpoint === 'proxyValidate' || req.endpoint === 'p3/proxyValidate';
+  const ticket = await deps.registry.consume(ticketId);
+  if (!ticket || (ticket.kind !== 'ST' && ticket.kind !== 'PT')) throw casErrors.unknownTicket(ticketId);
+  if (ticket.kind === 'PT' && !acceptsProxyTickets) throw casErrors.notAServiceTicket(ticketId);
+  if (ticket.expiresAt <= deps.clock.now()) throw casErrors.expiredTicket(ticketId);
+  if (!sameService(ticket.service, service)) throw casErrors.serviceMismatch(ticketId, ticket.service, service);
+  if (req.renew && !(ticket.kind === 'ST' && ticket.fromNewLogin)) throw casErrors.notFromNewLogin(ticketId);
+
+  const registered = await deps.services.get(ticket.serviceId);
+  if (!registered || !registered.enabled) throw casErrors.unauthorizedService(service);
+
+  // A ticket dies with its SSO session, and a disabled user gets no more successful validations.
+  const tgt = await deps.registry.get(ticket.tgtId, 'TGT');
+  if (!tgt) throw casErrors.unknownTicket(ticketId);
+  const user = await deps.users.findById(tgt.userId);
+  if (!user || user.status !== 'active') throw casErrors.unknownTicket(ticketId);
+
+  const withAttributes =
+    req.endpoint === 'p3/serviceValidate' || req.endpoint === 'p3/proxyValidate' || (deps.v2Attributes && req.endpoint !== 'validate');
+  const attributes: Attributes = withAttributes ? { ...protocolAttributes(tgt, ticket), ...releasedAttributes(user, registered) } : {};
+
+  const result: ValidationSuccess = { user: principalOf(user), attributes };
+  if (ticket.kind === 'PT') result.proxies = ticket.proxies;
+  if (req.pgtUrl && req.endpoint !== 'validate') {
+    if (!deps.grantProxyGrantingTicket)
+      throw new CasError('UNAUTHORIZED_SERVICE_PROXY', `The supplied service '${service}' is not authorized to use CAS proxy authentication.`);
+    result.proxyGrantingTicketIou = await deps.grantProxyGrantingTicket({ pgtUrl: req.pgtUrl, ticket, serviceId: registered.id });
+  }
+  return { result, userId: user.id, serviceId: registered.id, ticketKind: ticket.kind };
+}

@@ -1,0 +1,54 @@
+import type { AppContext } from './context.js';
+
+export const DEMO_USER = { username: 'demo', password: 'demo-password', displayName: '演示用户 Demo User' };
+export const DEMO_SERVICE_NAME = 'Local demo applications';
+/** Any web app on this machine: enough to try wecas with a local CAS client, never used in production. */
+export const DEMO_SERVICE_PATTERN = '^https?://(localhost|127\\.0\\.0\\.1)(:[0-9]+)?(/.*)?$';
+
+/** Creates the demo user and service once (development only); later starts find them and change nothing. */
+export async function ensureDemoData(ctx: AppContext): Promise<{ userCreated: boolean; serviceCreated: boolean }> {
+  let userCreated = false;
+  if (!(await ctx.users.findByUsername(DEMO_USER.username))) {
+    await ctx.users.create({
+      username: DEMO_USER.username,
+      password: DEMO_USER.password,
+      displayName: DEMO_USER.displayName,
+      attributes: { mail: ['demo@example.org'], memberOf: ['staff', 'demo'] },
+    });
+    userCreated = true;
+  }
+  let serviceCreated = false;
+  if (!(await ctx.services.list()).some((s) => s.name === DEMO_SERVICE_NAME)) {
+    await ctx.services.add({
+      name: DEMO_SERVICE_NAME,
+      description: 'Created by npm start in development mode',
+      pattern: DEMO_SERVICE_PATTERN,
+      matchType: 'regex',
+      evaluationOrder: 1000,
+      attributes: ['username', 'displayName', 'mail', 'memberOf', 'phone', 'avatarUrl'],
+    });
+    serviceCreated = true;
+  }
+  return { userCreated, serviceCreated };
+}
+
+export function demoInstructions(casBaseUrl: string): string {
+  const service = 'http://localhost:9000/app';
+  const login = `${casBaseUrl}/login?service=${encodeURIComponent(service)}`;
+  return [
+    '',
+    '  wecas is running in development mode.',
+    `  Demo user:     ${DEMO_USER.username} / ${DEMO_USER.password}`,
+    `  Demo service:  ${DEMO_SERVICE_NAME} (any http://localhost:<port>/… URL)`,
+    `  Try it in a browser: ${login}`,
+    '',
+    '  Or with curl alone:',
+    `    1. curl -sc /tmp/wecas.jar '${login}' | grep -o 'LT-[A-Za-z0-9]*' | head -1      # the form's one-time token`,
+    `    2. curl -si -b /tmp/wecas.jar -c /tmp/wecas.jar '${login}' \\`,
+    `         --data-urlencode username=${DEMO_USER.username} --data-urlencode password=${DEMO_USER.password} --data-urlencode execution=LT-…`,
+    '       # → 302 Location: http://localhost:9000/app?ticket=ST-…',
+    `    3. curl -s '${casBaseUrl}/p3/serviceValidate?service=${encodeURIComponent(service)}&ticket=ST-…'`,
+    '       # → <cas:user>demo</cas:user> with attributes',
+    '',
+  ].join('\n');
+}
