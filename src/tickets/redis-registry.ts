@@ -1,0 +1,181 @@
+import type { ChainableCommander, Redis } from 'ioredis';
+import type { Clock } from '../clock.js';
+import { escapeGlob } from '../store/redis.js';
+import type { TicketRegistry } from './registry.js';
+import type { SsoGrant, Ticket, TicketGrantingTicket, TicketKind, TicketOfKind } from './types.js';
+
+/**
+ * Append a grant only while its TGT exists, and let the list live exactly as long as the TGT.
+ * A script runs atomically, so a grant cannot be added after a concurrent removeSession took the TGT.
+ * PTTL is -2 for a missing key (-1, no expiry, never happens: every ticket key gets one).
+ */
+const ADD_GRANT = `
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl <= 0 then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ttl)
+return 1`;
+
+/** SCAN batch size for count(). */
+const SCAN_COUNT = 1000;
+
+type EndedSession = { tgt: TicketGrantingTicket; grants: SsoGrant[] };
+
+/**
+ * Tickets in Redis, shared by every node. Keys (under the prefix, default `wecas:`):
+ * - `t:<kind>:<id>`: the ticket as JSON. The kind in the key makes get/consume/removeSession of the wrong kind
+ *   miss instead of touching the ticket.
+ * - `children:<tgtId>`: set of `<kind>:<id>` of tickets descending from a TGT (for the cascade).
+ * - `grants:<tgtId>`: list of SsoGrant JSON (for single logout).
+ * - `sessions:<userId>`: set of the user's TGT ids.
+ * Every key has a TTL: a ticket's is `expiresAt - clock.now()`, a set lives as long as its longest-lived member,
+ * grants as long as their TGT. Redis deletes them itself, so `sweep` has nothing to do; reads still compare
+ * `expiresAt` with the injected clock, so a ticket is never returned after its expiry by our clock either.
+ * The client is shared: closing the registry does not close it.
+ */
+export class RedisTicketRegistry implements TicketRegistry {
+  constructor(
+    private readonly redis: Redis,
+    private readonly clock: Clock,
+    private readonly prefix = 'wecas:',
+  ) {}
+
+  private ticketKey(kind: TicketKind, id: string): string {
+    return `${this.prefix}t:${kind}:${id}`;
+  }
+  private childrenKey(tgtId: string): string {
+    return `${this.prefix}children:${tgtId}`;
+  }
+  private grantsKey(tgtId: string): string {
+    return `${this.prefix}grants:${tgtId}`;
+  }
+  private sessionsKey(userId: string): string {
+    return `${this.prefix}sessions:${userId}`;
+  }
+  /** Milliseconds the ticket has left by our clock (at least 1: Redis refuses a zero TTL). */
+  private ttlOf(ticket: Ticket): number {
+    return Math.max(1, ticket.expiresAt - this.clock.now());
+  }
+  private isLive(ticket: Ticket): boolean {
+    return ticket.expiresAt > this.clock.now();
+  }
+
+  async add(ticket: Ticket): Promise<void> {
+    const ttl = this.ttlOf(ticket);
+    const tx = this.redis.multi().set(this.ticketKey(ticket.kind, ticket.id), JSON.stringify(ticket), 'PX', ttl);
+    if (ticket.kind === 'TGT') addMember(tx, this.sessionsKey(ticket.userId), ticket.id, ttl);
+    else addMember(tx, this.childrenKey(ticket.tgtId), `${ticket.kind}:${ticket.id}`, ttl);
+    await execOrThrow(tx);
+  }
+
+  async get<K extends TicketKind>(id: string, kind: K): Promise<TicketOfKind<K> | undefined> {
+    const json = await this.redis.get(this.ticketKey(kind, id));
+    const ticket = json === null ? undefined : (JSON.parse(json) as TicketOfKind<K>);
+    return ticket && this.isLive(ticket) ? ticket : undefined;
+  }
+
+  async update(ticket: Ticket): Promise<void> {
+    const ttl = this.ttlOf(ticket);
+    // XX: replace only a ticket that still exists. The sets and the grants list are stretched to cover it.
+    const tx = this.redis.multi().set(this.ticketKey(ticket.kind, ticket.id), JSON.stringify(ticket), 'PX', ttl, 'XX');
+    if (ticket.kind === 'TGT') tx.pexpire(this.sessionsKey(ticket.userId), ttl, 'GT').pexpire(this.grantsKey(ticket.id), ttl);
+    else tx.pexpire(this.childrenKey(ticket.tgtId), ttl, 'GT');
+    await execOrThrow(tx);
+  }
+
+  async consume(id: string): Promise<Ticket | undefined> {
+    // GETDEL is atomic, so of concurrent callers on any node exactly one receives the ticket. Only ST and PT
+    // keys are tried: a TGT or PGT with this id is left alone.
+    const [st, pt] = await execOrThrow(
+      this.redis.multi().getdel(this.ticketKey('ST', id)).getdel(this.ticketKey('PT', id)),
+    );
+    const json = (st ?? pt) as string | null;
+    if (json === null) return undefined;
+    const ticket = JSON.parse(json) as Ticket & { kind: 'ST' | 'PT' };
+    await this.redis.srem(this.childrenKey(ticket.tgtId), `${ticket.kind}:${ticket.id}`);
+    return ticket;
+  }
+
+  async addGrant(grant: SsoGrant): Promise<void> {
+    await this.redis.eval(ADD_GRANT, 2, this.ticketKey('TGT', grant.tgtId), this.grantsKey(grant.tgtId), JSON.stringify(grant));
+  }
+
+  async grants(tgtId: string): Promise<SsoGrant[]> {
+    const list = await this.redis.lrange(this.grantsKey(tgtId), 0, -1);
+    return list.map((g) => JSON.parse(g) as SsoGrant);
+  }
+
+  async removeSession(tgtId: string): Promise<EndedSession | undefined> {
+    // GETDEL of the TGT decides who ends the session: of concurrent removers (on any node) one gets it and
+    // deletes the rest; the others get null and return undefined. addGrant cannot add to a session once its TGT is gone.
+    const json = await this.redis.getdel(this.ticketKey('TGT', tgtId));
+    if (json === null) return undefined;
+    const tgt = JSON.parse(json) as TicketGrantingTicket;
+    const [children, grants] = (await execOrThrow(
+      this.redis
+        .multi()
+        .smembers(this.childrenKey(tgtId))
+        .lrange(this.grantsKey(tgtId), 0, -1)
+        .del(this.childrenKey(tgtId), this.grantsKey(tgtId))
+        .srem(this.sessionsKey(tgt.userId), tgtId),
+    )) as [string[], string[], ...unknown[]];
+    if (children.length > 0) await this.redis.del(...children.map((member) => `${this.prefix}t:${member}`));
+    return { tgt, grants: grants.map((g) => JSON.parse(g) as SsoGrant) };
+  }
+
+  async sessionsOf(userId: string): Promise<TicketGrantingTicket[]> {
+    const key = this.sessionsKey(userId);
+    const ids = await this.redis.smembers(key);
+    if (ids.length === 0) return [];
+    const values = await this.redis.mget(...ids.map((id) => this.ticketKey('TGT', id)));
+    const gone = ids.filter((_, i) => values[i] === null);
+    if (gone.length > 0) await this.redis.srem(key, ...gone); // their TGT keys expired: drop the ids lazily
+    return values
+      .filter((v): v is string => v !== null)
+      .map((v) => JSON.parse(v) as TicketGrantingTicket)
+      .filter((t) => this.isLive(t))
+      .sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  /**
+   * Counts the keys of one kind with SCAN: O(all keys in the Redis database) and one round trip per
+   * SCAN_COUNT keys, without blocking Redis (unlike KEYS). Fine for a gauge read every few seconds; keep a
+   * counter instead if the keyspace grows to millions. Expiry here is Redis's own clock.
+   */
+  async count(kind: TicketKind): Promise<number> {
+    const pattern = `${escapeGlob(this.prefix)}t:${kind}:*`;
+    const seen = new Set<string>(); // SCAN may return a key more than once
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT);
+      for (const k of keys) seen.add(k);
+      cursor = next;
+    } while (cursor !== '0');
+    return seen.size;
+  }
+
+  /**
+   * Redis expires keys itself, so there is nothing to sweep. An expired TGT is therefore not reported for single
+   * logout: that would need keyspace notifications, which Redis does not enable by default.
+   */
+  async sweep(): Promise<EndedSession[]> {
+    return [];
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Adds a member to a set whose TTL stretches to cover its longest-lived member (NX: first TTL; GT: only longer). */
+function addMember(tx: ChainableCommander, key: string, member: string, ttl: number): void {
+  tx.sadd(key, member).pexpire(key, ttl, 'NX').pexpire(key, ttl, 'GT');
+}
+
+/** MULTI/EXEC reports a failed command in its result list instead of rejecting; turn that into an error. */
+async function execOrThrow(tx: ChainableCommander): Promise<unknown[]> {
+  const results = await tx.exec();
+  if (!results) throw new Error('Redis transaction was aborted');
+  return results.map(([err, value]) => {
+    if (err) throw err;
+    return value;
+  });
+}

@@ -1,0 +1,184 @@
+import type { Clock } from '../clock.js';
+import type { Db } from '../store/db.js';
+import type { TicketRegistry } from './registry.js';
+import { type SsoGrant, type Ticket, type TicketGrantingTicket, type TicketKind, type TicketOfKind, tgtIdOf, userIdOf } from './types.js';
+
+/** Rows deleted per sweep statement: each batch is its own short transaction, so a sweep never holds a lock long. */
+const SWEEP_BATCH = 500;
+
+type EndedSession = { tgt: TicketGrantingTicket; grants: SsoGrant[] };
+
+/**
+ * Tickets in the `tickets` and `sso_grants` tables, shared by every node using the same database (SQLite or PostgreSQL).
+ * The whole ticket is kept as JSON in `data`; the other columns exist to find, expire and cascade.
+ * Every statement that must be atomic starts with a write: PostgreSQL then locks the row, and SQLite takes its
+ * database write lock (waiting up to busy_timeout) before anything is read.
+ * The registry does not own the Db: whoever opened it destroys it.
+ */
+export class SqlTicketRegistry implements TicketRegistry {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  async add(ticket: Ticket): Promise<void> {
+    await this.db
+      .insertInto('tickets')
+      .values({
+        id: ticket.id,
+        kind: ticket.kind,
+        tgt_id: tgtIdOf(ticket),
+        user_id: userIdOf(ticket),
+        expires_at: ticket.expiresAt,
+        consumed_at: null,
+        data: JSON.stringify(ticket),
+      })
+      .execute();
+  }
+
+  async get<K extends TicketKind>(id: string, kind: K): Promise<TicketOfKind<K> | undefined> {
+    const row = await this.db
+      .selectFrom('tickets')
+      .select('data')
+      .where('id', '=', id)
+      .where('kind', '=', kind)
+      .where('expires_at', '>', this.clock.now())
+      .executeTakeFirst();
+    return row ? (JSON.parse(row.data) as TicketOfKind<K>) : undefined;
+  }
+
+  async update(ticket: Ticket): Promise<void> {
+    await this.db
+      .updateTable('tickets')
+      .set({ expires_at: ticket.expiresAt, data: JSON.stringify(ticket) })
+      .where('id', '=', ticket.id)
+      .where('kind', '=', ticket.kind)
+      .execute();
+  }
+
+  async consume(id: string): Promise<Ticket | undefined> {
+    // One DELETE … RETURNING: the database deletes the row once, so of concurrent callers (on any node)
+    // exactly one gets it back; the others find nothing to delete.
+    const row = await this.db
+      .deleteFrom('tickets')
+      .where('id', '=', id)
+      .where('kind', 'in', ['ST', 'PT'])
+      .returning('data')
+      .executeTakeFirst();
+    return row ? (JSON.parse(row.data) as Ticket) : undefined;
+  }
+
+  async addGrant(grant: SsoGrant): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      // The no-op UPDATE locks the TGT row (SQLite: the database) until commit, so a concurrent removeSession
+      // either runs first (no row: no grant) or waits and then deletes this grant with the others.
+      const touched = await trx
+        .updateTable('tickets')
+        .set((eb) => ({ id: eb.ref('id') }))
+        .where('id', '=', grant.tgtId)
+        .where('kind', '=', 'TGT')
+        .executeTakeFirst();
+      if (touched.numUpdatedRows === 0n) return;
+      await trx
+        .insertInto('sso_grants')
+        .values({
+          tgt_id: grant.tgtId,
+          ticket_id: grant.ticketId,
+          service: grant.service,
+          service_id: grant.serviceId,
+          created_at: grant.createdAt,
+        })
+        .execute();
+    });
+  }
+
+  async grants(tgtId: string): Promise<SsoGrant[]> {
+    const rows = await this.db
+      .selectFrom('sso_grants')
+      .selectAll()
+      .where('tgt_id', '=', tgtId)
+      .orderBy('created_at')
+      .orderBy('ticket_id')
+      .execute();
+    return rows.map(toGrant);
+  }
+
+  async removeSession(tgtId: string): Promise<EndedSession | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      // Deleting the TGT first decides the race: of concurrent removers one deletes it, the others see no row
+      // (PostgreSQL makes them wait for the winner's commit, then finds it gone) and return undefined.
+      const deleted = await trx
+        .deleteFrom('tickets')
+        .where('id', '=', tgtId)
+        .where('kind', '=', 'TGT')
+        .returning('data')
+        .executeTakeFirst();
+      if (!deleted) return undefined;
+      await trx.deleteFrom('tickets').where('tgt_id', '=', tgtId).execute();
+      const grants = await trx.deleteFrom('sso_grants').where('tgt_id', '=', tgtId).returningAll().execute();
+      return {
+        tgt: JSON.parse(deleted.data) as TicketGrantingTicket,
+        // RETURNING has no order; give the grants in the order they were made, as grants() does.
+        grants: grants.map(toGrant).sort((a, b) => a.createdAt - b.createdAt || a.ticketId.localeCompare(b.ticketId)),
+      };
+    });
+  }
+
+  async sessionsOf(userId: string): Promise<TicketGrantingTicket[]> {
+    const rows = await this.db
+      .selectFrom('tickets')
+      .select('data')
+      .where('user_id', '=', userId)
+      .where('kind', '=', 'TGT')
+      .where('expires_at', '>', this.clock.now())
+      .execute();
+    return rows.map((r) => JSON.parse(r.data) as TicketGrantingTicket).sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  async count(kind: TicketKind): Promise<number> {
+    const row = await this.db
+      .selectFrom('tickets')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('kind', '=', kind)
+      .where('expires_at', '>', this.clock.now())
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async sweep(): Promise<EndedSession[]> {
+    const now = this.clock.now();
+    const ended: EndedSession[] = [];
+    // Expired TGTs go through removeSession (one short transaction each) so their grants reach single logout.
+    for (;;) {
+      const batch = await this.db
+        .selectFrom('tickets')
+        .select('id')
+        .where('kind', '=', 'TGT')
+        .where('expires_at', '<=', now)
+        .limit(SWEEP_BATCH)
+        .execute();
+      for (const { id } of batch) {
+        const removed = await this.removeSession(id); // undefined when another node's sweeper got there first
+        if (removed) ended.push(removed);
+      }
+      if (batch.length < SWEEP_BATCH) break;
+    }
+    // Other expired tickets: one bounded DELETE per batch.
+    for (;;) {
+      const result = await this.db
+        .deleteFrom('tickets')
+        .where('id', 'in', (eb) =>
+          eb.selectFrom('tickets').select('id').where('kind', '!=', 'TGT').where('expires_at', '<=', now).limit(SWEEP_BATCH),
+        )
+        .executeTakeFirst();
+      if (Number(result.numDeletedRows) < SWEEP_BATCH) break;
+    }
+    return ended;
+  }
+
+  async close(): Promise<void> {}
+}
+
+function toGrant(row: { tgt_id: string; ticket_id: string; service: string; service_id: number | null; created_at: number }): SsoGrant {
+  return { tgtId: row.tgt_id, ticketId: row.ticket_id, service: row.service, serviceId: row.service_id, createdAt: row.created_at };
+}
