@@ -1,0 +1,236 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import type { ServiceRegistry } from './registry.js';
+import type { LogoutType, RegisteredService } from './types.js';
+import { ServiceValidationError, validateService } from './validation.js';
+
+/**
+ * Imports Apereo CAS JSON service definitions (one service per file, as in Apereo's JSON service registry), so a
+ * site moving from Apereo keeps its registry. Only what wecas can honour is read; a policy it cannot honour is
+ * refused rather than silently widened or narrowed.
+ */
+
+/** Why some definitions could not be imported; each problem names the file and the field. Nothing was imported. */
+export class ApereoImportError extends Error {
+  override name = 'ApereoImportError';
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+  }
+}
+
+export interface ImportedService {
+  file: string;
+  service: RegisteredService;
+  action: 'added' | 'updated';
+}
+
+/**
+ * Imports a definition file, or every `*.json` file of a directory. All files are checked before the first one
+ * is written; a service whose id exists already is updated.
+ */
+export async function importApereoServices(registry: ServiceRegistry, fileOrDir: string): Promise<ImportedService[]> {
+  const definitions = await readApereoServices(fileOrDir);
+  const imported: ImportedService[] = [];
+  for (const { file, service } of definitions) {
+    if (await registry.update(service)) {
+      imported.push({ file, service, action: 'updated' });
+    } else {
+      imported.push({ file, service: await registry.add(service), action: 'added' });
+    }
+  }
+  return imported;
+}
+
+/** Reads and checks the definitions of a file or directory (sorted by file name); throws ApereoImportError. */
+export async function readApereoServices(fileOrDir: string): Promise<Array<{ file: string; service: RegisteredService }>> {
+  const files = await definitionFiles(fileOrDir);
+  const problems: string[] = [];
+  const definitions: Array<{ file: string; service: RegisteredService }> = [];
+  const fileById = new Map<number, string>();
+  for (const file of files) {
+    try {
+      const service = parseApereoService(await readFile(file, 'utf8'), file);
+      const other = fileById.get(service.id);
+      if (other !== undefined) {
+        problems.push(`${file}: id: ${service.id} is also the id of ${other}`);
+        continue;
+      }
+      fileById.set(service.id, file);
+      definitions.push({ file, service });
+    } catch (error) {
+      if (!(error instanceof ApereoImportError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  if (problems.length > 0) throw new ApereoImportError(problems);
+  return definitions;
+}
+
+/** Turns the text of one definition into a service; `source` names it in errors. Throws ApereoImportError. */
+export function parseApereoService(text: string, source: string): RegisteredService {
+  let json: unknown;
+  try {
+    json = JSON.parse(relaxedJsonToJson(text));
+  } catch (error) {
+    throw new ApereoImportError([`${source}: not valid JSON: ${describeJsonError(error, text)}`]);
+  }
+  const parsed = apereoServiceSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new ApereoImportError(parsed.error.issues.map((i) => `${source}: ${i.path.join('.') || '(file)'}: ${i.message}`));
+  }
+  const d = parsed.data;
+  try {
+    return validateService({
+      id: d.id,
+      name: d.name,
+      description: d.description ?? null,
+      pattern: d.serviceId,
+      matchType: 'regex',
+      evaluationOrder: d.evaluationOrder ?? 0,
+      attributes: d.attributeReleasePolicy ?? [],
+      logoutType: logoutTypes[d.logoutType ?? 'BACK_CHANNEL'],
+      logoutUrl: d.logoutUrl ?? null,
+      proxyPattern: d.proxyPolicy ?? null,
+      enabled: d.accessStrategy?.enabled ?? true,
+    });
+  } catch (error) {
+    if (!(error instanceof ServiceValidationError)) throw error;
+    const field = apereoFieldNames[error.field?.split('.')[0] ?? ''] ?? error.field ?? '(file)';
+    throw new ApereoImportError([`${source}: ${field}: ${error.message.replace(/^invalid service: /, '')}`]);
+  }
+}
+
+/**
+ * Apereo reads its definitions with a relaxed (hjson) parser; this accepts the part of it seen in practice:
+ * `//`, `#` and `/* *\/` comments and trailing commas. They are blanked out with spaces, so JSON.parse's
+ * error positions still point into the original text.
+ */
+export function relaxedJsonToJson(text: string): string {
+  const out = text.split('');
+  let lastSignificant = -1; // index of the last character outside comments and whitespace
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      const end = endOfString(text, i);
+      lastSignificant = end;
+      i = end;
+    } else if (c === '/' && text[i + 1] === '*') {
+      const close = text.indexOf('*/', i + 2);
+      const end = close === -1 ? text.length : close + 2;
+      blank(out, i, end);
+      i = end - 1;
+    } else if ((c === '/' && text[i + 1] === '/') || c === '#') {
+      const newline = text.indexOf('\n', i);
+      const end = newline === -1 ? text.length : newline;
+      blank(out, i, end);
+      i = end - 1;
+    } else if ((c === '}' || c === ']') && lastSignificant >= 0 && out[lastSignificant] === ',') {
+      out[lastSignificant] = ' ';
+      lastSignificant = i;
+    } else if (c !== undefined && !/\s/.test(c)) {
+      lastSignificant = i;
+    }
+  }
+  return out.join('');
+}
+
+function endOfString(text: string, start: number): number {
+  for (let i = start + 1; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === '"') return i;
+  }
+  return text.length - 1;
+}
+
+function blank(chars: string[], from: number, to: number): void {
+  for (let i = from; i < to; i++) if (chars[i] !== '\n') chars[i] = ' ';
+}
+
+function describeJsonError(error: unknown, text: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const position = /at position (\d+)/.exec(message)?.[1];
+  if (position === undefined) return message;
+  const before = text.slice(0, Number(position));
+  const line = before.split('\n').length;
+  const column = Number(position) - before.lastIndexOf('\n');
+  return `${message} (line ${line}, column ${column})`;
+}
+
+async function definitionFiles(fileOrDir: string): Promise<string[]> {
+  let info;
+  try {
+    info = await stat(fileOrDir);
+  } catch {
+    throw new ApereoImportError([`${fileOrDir}: no such file or directory`]);
+  }
+  if (!info.isDirectory()) return [fileOrDir];
+  const names = (await readdir(fileOrDir)).filter((n) => n.endsWith('.json')).sort();
+  if (names.length === 0) throw new ApereoImportError([`${fileOrDir}: no .json service definitions in this directory`]);
+  return names.map((n) => path.join(fileOrDir, n));
+}
+
+const logoutTypes: Record<'BACK_CHANNEL' | 'FRONT_CHANNEL' | 'NONE', LogoutType> = {
+  BACK_CHANNEL: 'back-channel',
+  FRONT_CHANNEL: 'front-channel',
+  NONE: 'none',
+};
+
+// Our field names, as the Apereo file spells them, for error messages.
+const apereoFieldNames: Record<string, string> = {
+  id: 'id',
+  name: 'name',
+  description: 'description',
+  pattern: 'serviceId',
+  evaluationOrder: 'evaluationOrder',
+  attributes: 'attributeReleasePolicy.allowedAttributes',
+  logoutUrl: 'logoutUrl',
+  proxyPattern: 'proxyPolicy.pattern',
+};
+
+/** The simple class name of an Apereo `@class` value (`org.apereo.cas.services.X` → `X`). */
+function className(value: string): string {
+  return value.slice(value.lastIndexOf('.') + 1);
+}
+
+function classOneOf(names: string[]) {
+  return z.string().refine((v) => names.includes(className(v)), `unsupported @class (wecas reads ${names.join(', ')})`);
+}
+
+// Apereo's Jackson writes typed collections as ["java.util.ArrayList", [items]]; hand-written files use a plain array.
+const javaList = z.union([
+  z.array(z.string()),
+  z.tuple([z.string().startsWith('java.util.'), z.array(z.string())]).transform(([, items]) => items),
+]);
+
+const apereoServiceSchema = z.object({
+  '@class': classOneOf(['CasRegisteredService', 'RegexRegisteredService']),
+  serviceId: z.string(),
+  name: z.string(),
+  id: z.number().int(),
+  description: z.string().nullish(),
+  evaluationOrder: z.number().int().optional(),
+  logoutType: z.enum(['BACK_CHANNEL', 'FRONT_CHANNEL', 'NONE']).optional(),
+  logoutUrl: z.string().nullish(),
+  // Only the allowed-list policy releases anything; the attribute names wecas releases.
+  attributeReleasePolicy: z
+    .object({
+      '@class': classOneOf(['ReturnAllowedAttributeReleasePolicy', 'DenyAllAttributeReleasePolicy']),
+      allowedAttributes: javaList.optional(),
+    })
+    .transform((p) => (className(p['@class']) === 'ReturnAllowedAttributeReleasePolicy' ? (p.allowedAttributes ?? []) : []))
+    .optional(),
+  accessStrategy: z.object({ enabled: z.boolean().optional() }).optional(),
+  // The pgtUrl pattern, or null when the service may not proxy.
+  proxyPolicy: z
+    .object({
+      '@class': classOneOf(['RegexMatchingRegisteredServiceProxyPolicy', 'RefuseRegisteredServiceProxyPolicy']),
+      pattern: z.string().optional(),
+    })
+    .refine((p) => className(p['@class']) !== 'RegexMatchingRegisteredServiceProxyPolicy' || p.pattern, {
+      message: 'a RegexMatchingRegisteredServiceProxyPolicy needs a pattern',
+      path: ['pattern'],
+    })
+    .transform((p) => (className(p['@class']) === 'RegexMatchingRegisteredServiceProxyPolicy' ? (p.pattern ?? null) : null))
+    .optional(),
+});

@@ -1,0 +1,177 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
+import {
+  ApereoImportError,
+  importApereoServices,
+  parseApereoService,
+  relaxedJsonToJson,
+} from '../../src/services/apereo-import.js';
+import { SqlServiceRegistry } from '../../src/services/registry.js';
+import { type Db, openDatabase } from '../../src/store/db.js';
+import { migrateToLatest } from '../../src/store/migrations.js';
+
+const FIXTURES = path.join(import.meta.dirname, 'fixtures', 'apereo');
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ApereoImportError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected an ApereoImportError');
+}
+
+const minimal = (extra: string) => `{
+  "@class": "org.apereo.cas.services.CasRegisteredService",
+  "serviceId": "^https://app\\\\.example\\\\.org/.*",
+  "name": "App",
+  "id": 7${extra}
+}`;
+
+describe('relaxedJsonToJson', () => {
+  it('blanks comments and trailing commas but keeps strings and positions', () => {
+    const text = '{ "a": "x // y /* z */ #", // note\n "b": [1, 2,], /* c */ # d\n}';
+    const json = relaxedJsonToJson(text);
+    expect(json).toHaveLength(text.length);
+    expect(JSON.parse(json)).toEqual({ a: 'x // y /* z */ #', b: [1, 2] });
+  });
+
+  it('keeps escaped quotes inside strings', () => {
+    expect(JSON.parse(relaxedJsonToJson('{"a": "say \\"hi\\", // still text",}'))).toEqual({ a: 'say "hi", // still text' });
+  });
+});
+
+describe('parseApereoService', () => {
+  it('reads the fields wecas honours, with Apereo defaults', () => {
+    expect(parseApereoService(minimal(''), 'app.json')).toEqual({
+      id: 7,
+      name: 'App',
+      description: null,
+      pattern: '^https://app\\.example\\.org/.*',
+      matchType: 'regex',
+      evaluationOrder: 0,
+      attributes: [],
+      logoutType: 'back-channel',
+      logoutUrl: null,
+      proxyPattern: null,
+      enabled: true,
+    });
+  });
+
+  it('releases nothing under a deny-all policy, even with an attribute list', () => {
+    const text = minimal(`, "attributeReleasePolicy": {
+      "@class": "org.apereo.cas.services.DenyAllAttributeReleasePolicy", "allowedAttributes": ["mail"] }`);
+    expect(parseApereoService(text, 'app.json').attributes).toEqual([]);
+  });
+
+  it('names the file and the missing field', () => {
+    const text = '{ "@class": "org.apereo.cas.services.CasRegisteredService", "serviceId": "^https://x/.*", "id": 3 }';
+    const problems = problemsOf(() => parseApereoService(text, 'NoName-3.json'));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^NoName-3\.json: name: /);
+  });
+
+  it('refuses a service class or policy it cannot honour', () => {
+    expect(problemsOf(() => parseApereoService(minimal('').replace('CasRegisteredService', 'OidcRegisteredService'), 'oidc.json'))).toEqual([
+      expect.stringMatching(/^oidc\.json: @class: unsupported @class/),
+    ]);
+    const all = minimal(', "attributeReleasePolicy": { "@class": "org.apereo.cas.services.ReturnAllAttributeReleasePolicy" }');
+    expect(problemsOf(() => parseApereoService(all, 'all.json'))).toEqual([
+      expect.stringMatching(/^all\.json: attributeReleasePolicy\.@class: unsupported @class/),
+    ]);
+    const proxy = minimal(', "proxyPolicy": { "@class": "org.apereo.cas.services.RegexMatchingRegisteredServiceProxyPolicy" }');
+    expect(problemsOf(() => parseApereoService(proxy, 'proxy.json'))).toEqual([
+      expect.stringMatching(/^proxy\.json: proxyPolicy\.pattern: .*needs a pattern/),
+    ]);
+  });
+
+  it('names the Apereo field when the value is invalid for wecas', () => {
+    const badRegex = minimal('').replace('^https://app', '^https://(app');
+    expect(problemsOf(() => parseApereoService(badRegex, 'a.json'))).toEqual([expect.stringMatching(/^a\.json: serviceId: .*regular expression/)]);
+    const badAttribute = minimal(', "attributeReleasePolicy": { "@class": "ReturnAllowedAttributeReleasePolicy", "allowedAttributes": ["java.util.ArrayList", ["mail", "first name"]] }');
+    expect(problemsOf(() => parseApereoService(badAttribute, 'b.json'))).toEqual([
+      expect.stringMatching(/^b\.json: attributeReleasePolicy\.allowedAttributes: .*XML names/),
+    ]);
+    expect(problemsOf(() => parseApereoService(minimal(', "logoutType": "SOAP"'), 'c.json'))).toEqual([expect.stringMatching(/^c\.json: logoutType: /)]);
+  });
+
+  it('says where the JSON is broken', () => {
+    const problems = problemsOf(() => parseApereoService('{\n  "name": "App"\n  "id": 1\n}', 'broken.json'));
+    expect(problems).toEqual([expect.stringMatching(/^broken\.json: not valid JSON: .*line 3/)]);
+  });
+});
+
+describe('importApereoServices', () => {
+  let db: Db;
+  let registry: SqlServiceRegistry;
+  let dir: string;
+
+  beforeEach(async () => {
+    db = openDatabase('sqlite::memory:').db;
+    await migrateToLatest(db);
+    registry = new SqlServiceRegistry(db, new ManualClock());
+    dir = await mkdtemp(path.join(tmpdir(), 'wecas-apereo-'));
+  });
+
+  afterEach(async () => {
+    await db.destroy();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('imports a directory of realistic definitions', async () => {
+    const imported = await importApereoServices(registry, FIXTURES);
+    expect(imported.map((i) => [path.basename(i.file), i.action, i.service.id])).toEqual([
+      ['HTTPSandIMAPS-10000001.json', 'added', 10000001],
+      ['Payroll-1001.json', 'added', 1001],
+      ['Wiki-1002.json', 'added', 1002],
+    ]);
+    expect(await registry.get(1001)).toEqual({
+      id: 1001,
+      name: 'Payroll',
+      description: 'Monthly pay slips // not a comment, inside a string',
+      pattern: '^https://payroll\\.example\\.org(:8443)?/.*',
+      matchType: 'regex',
+      evaluationOrder: 10,
+      attributes: ['mail', 'displayName', 'memberOf'],
+      logoutType: 'back-channel',
+      logoutUrl: 'https://payroll.example.org/cas/logout',
+      proxyPattern: '^https://payroll\\.example\\.org/pgtCallback$',
+      enabled: true,
+    });
+    expect(await registry.get(1002)).toMatchObject({ attributes: ['uid', 'mail'], logoutType: 'front-channel', enabled: false, proxyPattern: null });
+    // Evaluation order puts Payroll before the catch-all demo definition.
+    expect((await registry.find('https://payroll.example.org:8443/home'))?.name).toBe('Payroll');
+    expect((await registry.find('https://intranet.example.org/'))?.name).toBe('HTTPS and IMAPS');
+  });
+
+  it('updates a service whose id exists already', async () => {
+    await registry.add({ id: 1001, name: 'Old payroll', pattern: 'https://old.example.org/', matchType: 'prefix' });
+    const imported = await importApereoServices(registry, path.join(FIXTURES, 'Payroll-1001.json'));
+    expect(imported.map((i) => i.action)).toEqual(['updated']);
+    expect(await registry.list()).toHaveLength(1);
+    expect((await registry.get(1001))?.name).toBe('Payroll');
+  });
+
+  it('imports nothing when one file is wrong, and lists every problem', async () => {
+    await writeFile(path.join(dir, 'good-1.json'), minimal('').replace('"id": 7', '"id": 1'));
+    await writeFile(path.join(dir, 'bad-2.json'), minimal('').replace('"id": 7', '"id": 2').replace('"name": "App",', ''));
+    await writeFile(path.join(dir, 'same-1.json'), minimal('').replace('"id": 7', '"id": 1'));
+    await writeFile(path.join(dir, 'notes.txt'), 'not a definition');
+    const error = await importApereoServices(registry, dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApereoImportError);
+    expect((error as ApereoImportError).problems).toEqual([
+      expect.stringMatching(/bad-2\.json: name: /),
+      expect.stringMatching(/same-1\.json: id: 1 is also the id of .*good-1\.json/),
+    ]);
+    expect(await registry.list()).toEqual([]);
+  });
+
+  it('says when there is nothing to import', async () => {
+    await expect(importApereoServices(registry, dir)).rejects.toThrow(/no \.json service definitions/);
+    await expect(importApereoServices(registry, path.join(dir, 'missing.json'))).rejects.toThrow(/missing\.json: no such file/);
+  });
+});
