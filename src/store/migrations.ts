@@ -109,8 +109,13 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
+/**
+ * `schema` (PostgreSQL) names the schema the migration bookkeeping tables live in. Give it whenever the database
+ * has other schemas: unqualified, Kysely finds `kysely_migration` in ANY visible schema, skips creating its own,
+ * then fails with "relation kysely_migration_lock does not exist".
+ */
+export async function migrateToLatest(db: Kysely<any>, options: { schema?: string } = {}): Promise<string[]> {
+  const migrator = new Migrator({ db, provider, migrationTableSchema: options.schema });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
