@@ -1,0 +1,46 @@
+// `npm run emulator`: the WeChat Open Platform emulator on its own port.
+//   EMULATOR_PORT        port to listen on (default 9090)
+//   EMULATOR_HOST        interface to bind (default 127.0.0.1; 0.0.0.0 to reach it from a phone)
+//   EMULATOR_PUBLIC_URL  URL the browser and phone use (default http://127.0.0.1:PORT)
+//   EMULATOR_APPS        JSON array of apps ({appId, appSecret, name, callbackDomain, iconUrl?, legacyDenyRedirect?})
+//   EMULATOR_TEST_CONTROL  "false" to hide /__control (default on)
+import { z } from 'zod';
+import { buildEmulatorApp, type EmulatorAppConfig } from './app.js';
+
+/** The app registered when EMULATOR_APPS is not set; its callback is a local site on port 3000. */
+export const DEMO_APP: EmulatorAppConfig = {
+  appId: 'wxd0c1e5a6b7f80912',
+  appSecret: '5e1f0a9c3b7d4e2f8a6c1b0d9e3f7a24',
+  name: '演示网站 Demo Site',
+  callbackDomain: 'localhost:3000',
+};
+
+const appsSchema = z.array(
+  z.object({
+    appId: z.string().min(1),
+    appSecret: z.string().min(1),
+    name: z.string().min(1),
+    iconUrl: z.string().optional(),
+    callbackDomain: z.string().min(1),
+    legacyDenyRedirect: z.boolean().optional(),
+  }),
+);
+
+const env = process.env;
+const port = Number(env.EMULATOR_PORT ?? 9090);
+const host = env.EMULATOR_HOST ?? '127.0.0.1';
+const publicBaseUrl = env.EMULATOR_PUBLIC_URL ?? `http://127.0.0.1:${port}`;
+const apps = env.EMULATOR_APPS ? appsSchema.parse(JSON.parse(env.EMULATOR_APPS)) : [DEMO_APP];
+
+const app = await buildEmulatorApp({ apps, publicBaseUrl, testControl: env.EMULATOR_TEST_CONTROL !== 'false' });
+await app.listen({ port, host });
+console.log(`WeChat Open Platform emulator (not WeChat) listening on ${publicBaseUrl}`);
+for (const a of apps) {
+  console.log(`  app ${a.appId} "${a.name}" callback domain ${a.callbackDomain}`);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void app.close().then(() => process.exit(0));
+  });
+}

@@ -1,0 +1,92 @@
+// The "phone": the page the QR encodes (WeChat: open.weixin.qq.com/connect/confirm?uuid=…). Opening it
+// is the scan; the person picks who scans, then allows or denies, as in the WeChat app.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { UnknownPersonaError, type Emulator } from './emulator.js';
+import { messages, pageLang } from './i18n.js';
+import { bodyParam, queryParam } from './params.js';
+import type { Sex } from './personas.js';
+import { QrSessionError } from './qr-sessions.js';
+import { renderAuthorize, renderPersonaPicker, renderPhoneMessage, type PhoneContext } from './views/phone-pages.js';
+
+const HTML = 'text/html; charset=utf-8';
+
+function langParam(lang: PhoneContext['lang']): string {
+  return lang === 'en' ? 'en' : 'cn';
+}
+
+export function registerPhone(app: FastifyInstance, emulator: Emulator, basePath: string): void {
+  const sendError = (reply: FastifyReply, ctx: PhoneContext, error: unknown): FastifyReply => {
+    const m = messages(ctx.lang);
+    if (error instanceof QrSessionError) {
+      const text = { unknown_qr: m.qrUnknown, qr_expired: m.qrExpired, qr_used: m.qrUsed, not_scanned: m.notScanned }[error.reason];
+      return reply.code(error.reason === 'unknown_qr' ? 404 : 409).type(HTML).send(renderPhoneMessage(ctx, m.phoneTitle, text, '!'));
+    }
+    if (error instanceof UnknownPersonaError || error instanceof RangeError) {
+      return reply.code(400).type(HTML).send(renderPhoneMessage(ctx, m.phoneTitle, error.message, '!'));
+    }
+    throw error;
+  };
+  const seeOther = (reply: FastifyReply, path: string, ctx: PhoneContext): FastifyReply =>
+    reply.redirect(`${basePath}${path}?uuid=${encodeURIComponent(ctx.uuid)}&lang=${langParam(ctx.lang)}`, 303);
+  const appName = (uuid: string): string => emulator.app(emulator.qr.get(uuid)?.appId ?? '')?.name ?? '';
+
+  app.get('/connect/confirm', async (request, reply) => {
+    const ctx: PhoneContext = { lang: pageLang(queryParam(request, 'lang')), basePath, uuid: queryParam(request, 'uuid') ?? '' };
+    const session = emulator.qr.get(ctx.uuid);
+    const status = session ? emulator.qr.statusOf(session) : undefined;
+    if (status === undefined) return sendError(reply, ctx, new QrSessionError('unknown_qr', ctx.uuid));
+    if (status === 'expired') return sendError(reply, ctx, new QrSessionError('qr_expired', ctx.uuid));
+    if (status === 'confirmed') return sendError(reply, ctx, new QrSessionError('qr_used', ctx.uuid));
+    return reply.type(HTML).send(renderPersonaPicker(ctx, emulator.personas.list(), appName(ctx.uuid)));
+  });
+
+  app.post('/connect/confirm/scan', async (request, reply) => {
+    const ctx: PhoneContext = { lang: pageLang(bodyParam(request, 'lang')), basePath, uuid: bodyParam(request, 'uuid') ?? '' };
+    try {
+      const chosen = bodyParam(request, 'persona');
+      const personaId =
+        chosen ??
+        emulator.createPersona({
+          nickname: bodyParam(request, 'nickname') ?? '',
+          sex: Number(bodyParam(request, 'sex') ?? 0) as Sex,
+          regionId: bodyParam(request, 'region') || null,
+          hasAvatar: bodyParam(request, 'avatar') === '1',
+        }).id;
+      emulator.scan(ctx.uuid, personaId);
+    } catch (error) {
+      return sendError(reply, ctx, error);
+    }
+    return seeOther(reply, '/connect/confirm/authorize', ctx);
+  });
+
+  app.get('/connect/confirm/authorize', async (request, reply) => {
+    const ctx: PhoneContext = { lang: pageLang(queryParam(request, 'lang')), basePath, uuid: queryParam(request, 'uuid') ?? '' };
+    const session = emulator.qr.get(ctx.uuid);
+    if (!session || emulator.qr.statusOf(session) !== 'scanned' || session.personaId === null) {
+      return seeOther(reply, '/connect/confirm', ctx);
+    }
+    const registered = emulator.app(session.appId);
+    const icon = registered?.iconUrl ?? `${basePath}/__emulator/app-icon/${encodeURIComponent(session.appId)}`;
+    return reply.type(HTML).send(renderAuthorize(ctx, emulator.persona(session.personaId), registered?.name ?? '', icon));
+  });
+
+  for (const decision of ['allow', 'deny'] as const) {
+    app.post(`/connect/confirm/${decision}`, async (request, reply) => {
+      const ctx: PhoneContext = { lang: pageLang(bodyParam(request, 'lang')), basePath, uuid: bodyParam(request, 'uuid') ?? '' };
+      const m = messages(ctx.lang);
+      try {
+        if (decision === 'allow') emulator.allowScanned(ctx.uuid);
+        else emulator.denyScanned(ctx.uuid);
+      } catch (error) {
+        return sendError(reply, ctx, error);
+      }
+      return reply
+        .type(HTML)
+        .send(
+          decision === 'allow'
+            ? renderPhoneMessage(ctx, m.allowedTitle, m.allowedHint, '✓')
+            : renderPhoneMessage(ctx, m.deniedTitle, m.deniedHint, '✕'),
+        );
+    });
+  }
+}

@@ -1,0 +1,82 @@
+// The PC-side QR page (WeChat's open.weixin.qq.com/connect/qrconnect), full-page and embedded.
+// Class names and element ids follow WeChat's page, so a custom `href` style sheet written for
+// WeChat (e.g. `.impowerBox .qrcode {width: 200px}`) applies here too.
+import { messages, type Lang } from '../i18n.js';
+import { html, page } from './html.js';
+
+export interface QrPageView {
+  lang: Lang;
+  basePath: string;
+  appName: string;
+  uuid: string;
+  redirectUri: string;
+  state: string;
+  /** Where the page navigates on confirmation: itself (full page, or iframe with self_redirect=true) or the top window. */
+  navigate: 'self' | 'top';
+  /** WeChat's older deny behaviour: navigate to `redirect_uri?state=` without a code. */
+  legacyDenyRedirect: boolean;
+  /** Drawn inside a wxLogin iframe (`login_type=jssdk`): compact, 300×400. */
+  embedded: boolean;
+  /** wxLogin `style`: colour of the text, `black` (default) or `white`. */
+  textStyle: 'black' | 'white';
+  /** wxLogin `stylelite=1`: the newer compact look; custom `href` CSS is ignored then, as on WeChat. */
+  stylelite: boolean;
+  customStylesheet?: string;
+  phoneUrl: string;
+}
+
+export function renderQrPage(v: QrPageView): string {
+  const m = messages(v.lang);
+  const classes = ['emu-qr', v.embedded ? 'emu-embedded' : 'emu-full', `emu-text-${v.textStyle}`, v.stylelite ? 'emu-stylelite' : ''];
+  const body = html`<div class="main impowerBox" id="wx_emulator_login"
+  data-uuid="${v.uuid}" data-poll-url="${v.basePath}/connect/l/qrconnect"
+  data-redirect-uri="${v.redirectUri}" data-state="${v.state}"
+  data-navigate="${v.navigate}" data-legacy-deny="${v.legacyDenyRedirect ? '1' : '0'}">
+  <div class="loginPanel normalPanel">
+    <div class="title">${m.loginTitle}</div>
+    <div class="waiting panelContent">
+      <div class="wrp_code"><img class="qrcode lightBorder" src="${v.basePath}/connect/qrcode/${v.uuid}" alt="${m.qrAlt}" width="200" height="200"></div>
+      <div class="info">
+        <div class="status status_browser js_status" id="wx_default_tip">
+          <p>${m.scanHint}</p>
+          <p class="app-name">“${v.appName}”</p>
+        </div>
+        <div class="status status_succ js_status" id="wx_after_scan" hidden>
+          <h4>${m.scannedTitle}</h4><p>${m.scannedHint}</p>
+        </div>
+        <div class="status status_fail js_status" id="wx_after_cancel" hidden>
+          <h4>${m.cancelledTitle}</h4><p>${m.cancelledHint}</p>
+        </div>
+        <div class="status status_fail js_status" id="wx_expired" hidden>
+          <h4>${m.expiredTitle}</h4><p><a href="" class="emu-refresh">${m.expiredRefresh}</a></p>
+        </div>
+      </div>
+      <p class="emu-phone-link">${m.phoneHint} <a href="${v.phoneUrl}" target="_blank" rel="noopener">${m.phoneTitle}</a></p>
+    </div>
+  </div>
+</div>`;
+  return page({
+    lang: v.lang,
+    title: m.loginTitle,
+    basePath: v.basePath,
+    body,
+    bodyClass: classes.filter(Boolean).join(' '),
+    script: 'qrconnect.js',
+    ...(v.customStylesheet && !v.stylelite ? { extraStylesheet: v.customStylesheet } : {}),
+  });
+}
+
+export type QrconnectError = 'appid' | 'redirect_uri' | 'scope';
+
+/** The error page WeChat shows instead of a QR (no redirect happens). */
+export function renderQrErrorPage(error: QrconnectError, lang: Lang, basePath: string): string {
+  const m = messages(lang);
+  const text = { appid: m.errorAppid, redirect_uri: m.errorRedirectUri, scope: m.errorScope }[error];
+  return page({
+    lang,
+    title: m.errorTitle,
+    basePath,
+    bodyClass: 'emu-error',
+    body: html`<main class="emu-error-box"><div class="emu-error-icon" aria-hidden="true">!</div><h2 class="weui-msg__title">${text}</h2></main>`,
+  });
+}
