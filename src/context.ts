@@ -6,8 +6,7 @@ import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
 import type { KeyValueStore } from './kv/store.js';
 import { createSingleLogout, type SingleLogout } from './cas/single-logout.js';
-import { SqlServiceRegistry } from './services/registry.js';
-import type { ServiceRegistry } from './services/registry.js';
+import { type ServiceRegistry, SqlServiceRegistry } from './services/registry.js';
 import { type Db, type DbDialect, openDatabase } from './store/db.js';
 import { migrateToLatest } from './store/migrations.js';
 import { createTicketStorage } from './tickets/create.js';
@@ -39,7 +38,8 @@ export async function createContext(config: Config, options: { clock?: Clock; lo
   await migrateToLatest(db);
   const { tickets, kv } = createTicketStorage({ kind: config.TICKET_REGISTRY, db, clock });
   const users = new SqlUserStore(db, clock);
-  const audit = createSqlAuditLog(db, clock);
+  const services = new SqlServiceRegistry(db, clock);
+  const audit = createSqlAuditLog(db, clock, options.logger);
   const throttle = createLoginThrottle({
     kv,
     maxFailuresPerUser: config.LOGIN_FAILURES_PER_USER,
@@ -53,12 +53,12 @@ export async function createContext(config: Config, options: { clock?: Clock; lo
     dialect,
     tickets,
     kv,
-    services: new SqlServiceRegistry(db, clock),
+    services,
     users,
     sso: createSsoSessions({ registry: tickets, clock, policy: expirationPolicyFrom(config) }),
     passwordAuth: createPasswordAuthenticator({ users, throttle }),
     audit,
-    singleLogout: createSingleLogout({ audit, ...(options.logger ? { logger: options.logger } : {}) }),
+    singleLogout: createSingleLogout({ services, audit, now: () => clock.now(), ...(options.logger ? { logger: options.logger } : {}) }),
     async close() {
       await tickets.close();
       await kv.close();

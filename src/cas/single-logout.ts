@@ -35,13 +35,13 @@ export interface SingleLogout {
 }
 
 export function createSingleLogout(deps: {
-  services?: ServiceRegistry;
+  services: ServiceRegistry;
   audit: AuditLog;
   logger?: Logger;
   now?: () => number;
   fetchImpl?: typeof fetch;
-}): SingleLogout & { attach(services: ServiceRegistry): void } {
-  let services = deps.services;
+}): SingleLogout {
+  const { services } = deps;
   const now = deps.now ?? Date.now;
   const doFetch = deps.fetchImpl ?? fetch;
   const pending = new Set<Promise<void>>();
@@ -73,13 +73,10 @@ export function createSingleLogout(deps: {
   }
 
   return {
-    attach(s) {
-      services = s;
-    },
     async notify({ tgt, grants }) {
       const frontChannelUrls: string[] = [];
       for (const grant of grants) {
-        const service = grant.serviceId !== null && services ? await services.get(grant.serviceId) : undefined;
+        const service = grant.serviceId !== null ? await services.get(grant.serviceId) : undefined;
         if (!service || service.logoutType === 'none') continue;
         const url = service.logoutUrl ?? grant.service;
         if (service.logoutType === 'front-channel') {
