@@ -36,7 +36,8 @@ export const configSchema = z
     TGT_IDLE_TTL_SECONDS: seconds.default(2 * 3600),
     LOGIN_FORM_TTL_SECONDS: seconds.default(30 * 60),
 
-    // Password throttling: failures counted in a sliding window; over the limit the attempt is refused unchecked.
+    // Password throttling (src/auth/throttle.ts): attempts per username (a success clears them) and failures per IP,
+    // each counted in a fixed window that starts at its first count; over a limit the attempt is refused unchecked.
     LOGIN_FAILURES_PER_USER: seconds.default(5),
     LOGIN_FAILURES_PER_IP: seconds.default(20),
     LOGIN_FAILURE_WINDOW_SECONDS: seconds.default(15 * 60),

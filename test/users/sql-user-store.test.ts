@@ -5,6 +5,7 @@ import { migrateToLatest } from '../../src/store/migrations.js';
 import { InvalidUserError, UserConflictError } from '../../src/users/errors.js';
 import { verifyPassword } from '../../src/users/password.js';
 import { SqlUserStore } from '../../src/users/store.js';
+import { postgresAvailable, requireServer, withPostgresSchema } from '../support/postgres.js';
 
 interface Backend {
   name: string;
@@ -21,6 +22,14 @@ const backends: Backend[] = [
     },
   },
 ];
+if (requireServer('PostgreSQL', await postgresAvailable()))
+  backends.push({
+    name: 'PostgreSQL',
+    async open() {
+      const schema = await withPostgresSchema();
+      return { db: schema.db, close: schema.cleanup };
+    },
+  });
 
 describe.each(backends)('SqlUserStore on $name', (backend) => {
   let clock: ManualClock;

@@ -1,0 +1,130 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
+import { type Db, openDatabase } from '../../src/store/db.js';
+import { migrateToLatest } from '../../src/store/migrations.js';
+import { runUserCommand } from '../../src/users/commands.js';
+import { verifyPassword } from '../../src/users/password.js';
+import { SqlUserStore } from '../../src/users/store.js';
+
+describe('wecas user', () => {
+  let db: Db;
+  let clock: ManualClock;
+  let users: SqlUserStore;
+  let lines: string[];
+
+  const run = (...args: string[]) => runUserCommand(args, { db, clock, print: (line) => lines.push(line) });
+
+  beforeEach(async () => {
+    ({ db } = openDatabase('sqlite::memory:'));
+    await migrateToLatest(db);
+    clock = new ManualClock(Date.UTC(2026, 10, 25, 9, 30));
+    users = new SqlUserStore(db, clock);
+    lines = [];
+  });
+  afterEach(() => db.destroy());
+
+  it('adds a user with a mainland phone, a display name and multi-valued attributes', async () => {
+    const code = await run(
+      'add', 'Alice', '--password', 's3cret', '--phone', '138 1234 5678', '--name', '王爱丽',
+      '--attr', 'mail=alice@example.cn', '--attr', 'memberOf=staff', '--attr', 'memberOf=library', '--attr', 'note=a=b',
+    );
+    expect(code).toBe(0);
+    const alice = await users.findByUsername('alice');
+    expect(alice).toMatchObject({
+      username: 'alice',
+      phone: '+8613812345678',
+      displayName: '王爱丽',
+      attributes: { mail: ['alice@example.cn'], memberOf: ['staff', 'library'], note: ['a=b'] },
+      hasPassword: true,
+    });
+    expect(lines).toEqual([`Added user alice (id ${alice?.id}): phone +8613812345678, name "王爱丽".`]);
+    const found = await users.findForSignIn('alice');
+    expect(await verifyPassword(found?.passwordHash ?? '', 's3cret')).toBe(true);
+  });
+
+  it.each([
+    [['add', 'alice'], '--password is required'],
+    [['add', '--password', 'pw'], 'missing <username>'],
+    [['add', 'alice', 'bob', '--password', 'pw'], 'unexpected argument "bob"'],
+    [['add', 'alice', '--pasword', 'pw'], "Unknown option '--pasword'"],
+    [['add', 'alice', '--password', 'pw', '--attr', 'novalue'], '--attr "novalue" must look like key=value'],
+    [['add', 'alice', '--password', 'pw', '--phone', '01012345678'], '+861012345678 is not a mobile number'],
+    [['add', 'alice', '--password', 'pw', '--phone', '12345'], '"12345" is not a valid phone number'],
+    [['list', '--limit', '0'], '--limit must be a whole number of at least 1'],
+    [['disable'], 'missing <username>'],
+    [['passwd', 'alice'], '--password is required'],
+    [['frobnicate'], 'unknown user command "frobnicate"'],
+    [[], 'missing user command'],
+  ])('exits 2 with usage for %j', async (args, message) => {
+    expect(await run(...args)).toBe(2);
+    expect(lines[0]?.startsWith(`error: ${message}`), lines[0]).toBe(true);
+    expect(lines).toContain('usage:');
+    expect(await users.list()).toEqual([]);
+  });
+
+  it('exits 1 for a bad username or a username or phone already taken', async () => {
+    expect(await run('add', 'bad name', '--password', 'pw')).toBe(1);
+    expect(lines.pop()).toMatch(/^error: a username is 1 to 64 characters/);
+    await run('add', 'alice', '--password', 'pw', '--phone', '13812345678');
+    expect(await run('add', 'ALICE', '--password', 'pw')).toBe(1);
+    expect(lines.pop()).toBe('error: another user already has this username');
+    expect(await run('add', 'bob', '--password', 'pw', '--phone', '+8613812345678')).toBe(1);
+    expect(lines.pop()).toBe('error: another user already has this phone');
+  });
+
+  it('lists users in a table whose columns line up, Chinese names included', async () => {
+    expect(await run('list')).toBe(0);
+    expect(lines).toEqual(['No users.']);
+    lines = [];
+    await users.create({ username: 'alice', phone: '+8613812345678', password: 'pw', displayName: '王爱丽' });
+    clock.advance(60_000);
+    const bob = await users.create({ username: 'bob.smith', displayName: 'Bob' });
+    await users.setStatus(bob.id, 'disabled');
+    expect(await run('list')).toBe(0);
+    expect(lines).toEqual([
+      'USERNAME   PHONE           NAME    STATUS    PASSWORD  CREATED (UTC)',
+      'alice      +8613812345678  王爱丽  active    yes       2026-11-25 09:30',
+      'bob.smith  -               Bob     disabled  no        2026-11-25 09:31',
+      '2 users shown.',
+    ]);
+  });
+
+  it('pages a long list', async () => {
+    for (const username of ['u1', 'u2', 'u3']) {
+      await users.create({ username });
+      clock.advance(1000);
+    }
+    expect(await run('list', '--limit', '2')).toBe(0);
+    expect(lines.at(-1)).toBe('2 users shown; more with --offset 2.');
+    lines = [];
+    expect(await run('list', '--limit', '2', '--offset', '2')).toBe(0);
+    expect(lines.slice(1)).toEqual([expect.stringMatching(/^u3 /), '1 user shown.']);
+  });
+
+  it('disables and enables a user', async () => {
+    await users.create({ username: 'alice', password: 'pw' });
+    expect(await run('disable', 'Alice')).toBe(0);
+    expect((await users.findByUsername('alice'))?.status).toBe('disabled');
+    expect(await run('disable', 'alice')).toBe(0);
+    expect(await run('enable', 'alice')).toBe(0);
+    expect((await users.findByUsername('alice'))?.status).toBe('active');
+    expect(lines).toEqual([
+      'Disabled alice: they can no longer sign in.',
+      'alice is already disabled.',
+      'Enabled alice.',
+    ]);
+  });
+
+  it('changes a password', async () => {
+    await users.create({ username: 'alice', password: 'old' });
+    expect(await run('passwd', 'alice', '--password', 'new')).toBe(0);
+    expect(lines).toEqual(['Changed the password of alice.']);
+    const hash = (await users.findForSignIn('alice'))?.passwordHash ?? '';
+    expect(await verifyPassword(hash, 'new')).toBe(true);
+  });
+
+  it.each([['disable'], ['enable'], ['passwd', '--password', 'x']])('exits 1 for an unknown user: %j', async (command, ...rest) => {
+    expect(await run(command, 'nobody', ...rest)).toBe(1);
+    expect(lines).toEqual(['error: no user "nobody"']);
+  });
+});
