@@ -71,7 +71,7 @@ async function addUser(args: string[], users: UserStore, ctx: UserCommandContext
   let phone: string | undefined;
   if (values.phone !== undefined) {
     const result = normalisePhone(values.phone);
-    if (!result.ok) throw new UsageError(result.message);
+    if (!result.ok) throw new InvalidUserError('phone', result.message);
     phone = result.phone;
   }
   const user = await users.create({
@@ -97,7 +97,7 @@ async function listUsers(args: string[], users: UserStore, ctx: UserCommandConte
     ctx.print(offset === 0 ? 'No users.' : `No users after the first ${offset}.`);
     return EXIT_OK;
   }
-  printTable(ctx, ['USERNAME', 'PHONE', 'NAME', 'STATUS', 'PASSWORD', 'CREATED (UTC)'], page.map(row));
+  printTable(ctx, ['USERNAME', 'PHONE', 'NAME', 'STATUS', 'PASSWORD', 'CREATED (UTC)'], page.map(tableRow));
   const more = page.length === limit ? `; more with --offset ${offset + limit}` : '';
   ctx.print(`${page.length} user${page.length === 1 ? '' : 's'} shown${more}.`);
   return EXIT_OK;
@@ -175,7 +175,7 @@ function noSuchUser(username: string, ctx: UserCommandContext): number {
   return EXIT_FAILED;
 }
 
-function row(user: User): string[] {
+function tableRow(user: User): string[] {
   return [
     user.username ?? '-',
     user.phone ?? '-',
