@@ -1,0 +1,99 @@
+// Shared set-up for the emulator's tests: two registered apps, an in-process handle on the state.
+import type { FastifyInstance } from 'fastify';
+import { buildEmulatorApp, createEmulator, type EmulatorAppConfig, type EmulatorOptions, type EmulatorSettings } from '../../emulator/app.js';
+import type { Emulator } from '../../emulator/emulator.js';
+
+export const APP: EmulatorAppConfig = {
+  appId: 'wx1a2b3c4d5e6f7081',
+  appSecret: '0123456789abcdef0123456789abcdef',
+  name: '测试站点',
+  callbackDomain: 'localhost:8080',
+};
+export const OTHER_APP: EmulatorAppConfig = {
+  appId: 'wx9f8e7d6c5b4a3921',
+  appSecret: 'fedcba9876543210fedcba9876543210',
+  name: 'Other Site',
+  callbackDomain: 'other.example',
+  legacyDenyRedirect: true,
+};
+export const CALLBACK = 'http://localhost:8080/login/wechat/callback';
+export const BASE_URL = 'http://emulator.test';
+
+export interface TestEmulator {
+  app: FastifyInstance;
+  emulator: Emulator;
+}
+
+export async function startEmulator(
+  overrides: Partial<EmulatorOptions> = {},
+  settings: Partial<EmulatorSettings> = {},
+): Promise<TestEmulator> {
+  const options: EmulatorOptions = { apps: [APP, OTHER_APP], publicBaseUrl: BASE_URL, testControl: true, ...overrides };
+  const emulator = createEmulator(options, settings);
+  const app = await buildEmulatorApp({ ...options, emulator });
+  return { app, emulator };
+}
+
+export function qrconnectPath(params: Record<string, string | undefined> = {}): string {
+  const query = new URLSearchParams();
+  const all: Record<string, string | undefined> = {
+    appid: APP.appId,
+    redirect_uri: CALLBACK,
+    response_type: 'code',
+    scope: 'snsapi_login',
+    state: 'st4te',
+    ...params,
+  };
+  for (const [k, v] of Object.entries(all)) if (v !== undefined) query.set(k, v);
+  return `/connect/qrconnect?${query}`;
+}
+
+/** Opens a QR session the way a scraper does (`f=xml`) and returns its uuid. */
+export async function startQr(app: FastifyInstance, params: Record<string, string | undefined> = {}): Promise<string> {
+  const response = await app.inject(qrconnectPath({ ...params, f: 'xml' }));
+  const uuid = /<uuid><!\[CDATA\[(\w+)\]\]><\/uuid>/.exec(response.body)?.[1];
+  if (!uuid) throw new Error(`no uuid in ${response.body}`);
+  return uuid;
+}
+
+export interface SnsResponse {
+  status: number;
+  contentType: string | undefined;
+  raw: string;
+  json: Record<string, unknown>;
+}
+
+export async function sns(app: FastifyInstance, path: string, query: Record<string, string | undefined>): Promise<SnsResponse> {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) q.set(k, v);
+  const response = await app.inject(`${path}?${q}`);
+  return {
+    status: response.statusCode,
+    contentType: response.headers['content-type'],
+    raw: response.body,
+    json: JSON.parse(response.body) as Record<string, unknown>,
+  };
+}
+
+/** A full login up to the code, driven in-process. */
+export async function codeFor(t: TestEmulator, persona = 'zhangwei', appId = APP.appId): Promise<string> {
+  const redirect = appId === OTHER_APP.appId ? 'https://other.example/cb' : CALLBACK;
+  const uuid = await startQr(t.app, { appid: appId, redirect_uri: redirect });
+  return t.emulator.confirm(uuid, persona).code;
+}
+
+export async function exchange(t: TestEmulator, code: string, app: EmulatorAppConfig = APP): Promise<SnsResponse> {
+  return sns(t.app, '/sns/oauth2/access_token', {
+    appid: app.appId,
+    secret: app.appSecret,
+    code,
+    grant_type: 'authorization_code',
+  });
+}
+
+export async function tokensFor(t: TestEmulator, persona = 'zhangwei', app: EmulatorAppConfig = APP): Promise<Record<string, string>> {
+  const response = await exchange(t, await codeFor(t, persona, app.appId), app);
+  return response.json as Record<string, string>;
+}
+
+export const RID = /, rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/;
