@@ -79,6 +79,7 @@ export function registerControl(app: FastifyInstance, emulator: Emulator): void 
         personas: emulator.personas.list().map(describePersona),
         qr: emulator.qr.list().map(describeQr),
         faults: emulator.faults.pending(),
+        longPollsWaiting: emulator.qr.waitingPolls,
       }));
 
       control.post('/reset', async () => {

@@ -151,6 +151,11 @@ export class QrSessions {
     });
   }
 
+  /** How many long-polls are being held open right now. */
+  get waitingPolls(): number {
+    return this.#waiters.size;
+  }
+
   /** Wakes every waiting long-poll, e.g. after the clock moved (a QR may have expired). */
   notifyAll(): void {
     this.#wake();

@@ -69,7 +69,7 @@ export async function sns(app: FastifyInstance, path: string, query: Record<stri
   const response = await app.inject(`${path}?${q}`);
   return {
     status: response.statusCode,
-    contentType: response.headers['content-type'],
+    contentType: response.headers['content-type'] as string | undefined,
     raw: response.body,
     json: JSON.parse(response.body) as Record<string, unknown>,
   };
