@@ -1,0 +1,74 @@
+/** What a code is for: binding a phone to a WeChat identity, or signing in with a phone. */
+export type SmsPurpose = 'bind' | 'login';
+
+export interface SmsMessage {
+  /** E.164, e.g. `+8613812345678`. */
+  phone: string;
+  code: string;
+  purpose: SmsPurpose;
+}
+
+/**
+ * Sends one verification code by SMS. Implementations keep their provider's quirks inside and report every
+ * failure as an SmsSendError, so generic code never learns a provider's error codes.
+ */
+export interface SmsSender {
+  /** `console`, `aliyun`, `tencent`…: for logs and audit events. */
+  readonly provider: string;
+  send(message: SmsMessage): Promise<void>;
+}
+
+/** The few failure kinds the pages tell apart; every provider code maps to one of them. */
+export type SmsFailureKind =
+  /** The provider's per-number limits (or its account-wide daily cap for `rate_limited_day`). */
+  | 'rate_limited_minute'
+  | 'rate_limited_hour'
+  | 'rate_limited_day'
+  | 'invalid_number'
+  /** The SMS sign or template is missing, not approved, or does not fit the code parameter: an operator must act. */
+  | 'sign_or_template_unapproved'
+  /** Unknown key, wrong secret, app id of another account: an operator must act. */
+  | 'bad_credentials'
+  /** Network failure, timeout, 5xx, API-wide throttling: worth trying again later. */
+  | 'unavailable'
+  /** Anything else the provider refused (balance exhausted, number opted out…). */
+  | 'rejected';
+
+export const SMS_FAILURE_KINDS: readonly SmsFailureKind[] = [
+  'rate_limited_minute',
+  'rate_limited_hour',
+  'rate_limited_day',
+  'invalid_number',
+  'sign_or_template_unapproved',
+  'bad_credentials',
+  'unavailable',
+  'rejected',
+];
+
+/**
+ * A send that did not happen. The message names the provider, its code and request id (for a support ticket),
+ * never a key, secret, phone number or verification code, so it is safe to log whole.
+ */
+export class SmsSendError extends Error {
+  override name = 'SmsSendError';
+  readonly kind: SmsFailureKind;
+  readonly provider: string;
+  /** The provider's own code (`isv.BUSINESS_LIMIT_CONTROL`, `LimitExceeded.PhoneNumberDailyLimit`…), or the network error's. */
+  readonly providerCode: string | undefined;
+  readonly requestId: string | undefined;
+
+  constructor(init: { kind: SmsFailureKind; provider: string; providerCode?: string | undefined; requestId?: string | undefined; detail?: string }) {
+    const parts = [`${init.provider} SMS send failed: ${init.kind}`];
+    if (init.providerCode) parts.push(`code ${init.providerCode}`);
+    if (init.detail) parts.push(init.detail);
+    if (init.requestId) parts.push(`request id ${init.requestId}`);
+    super(parts.join('; '));
+    this.kind = init.kind;
+    this.provider = init.provider;
+    this.providerCode = init.providerCode;
+    this.requestId = init.requestId;
+  }
+}
+
+/** Every provider call gives up after this long and reports `unavailable`. */
+export const DEFAULT_SEND_TIMEOUT_MS = 5000;
