@@ -6,9 +6,9 @@ import type { Emulator } from './emulator.js';
 /**
  * Behaves like the published script: `redirect_uri` is concatenated as given (the caller encodes
  * it), an omitted `self_redirect` is sent as `default`, and — like WeChat's — no `sandbox` is set
- * on the iframe. Chromium blocks a cross-origin iframe from navigating the top window without a
- * user gesture, so sites using self_redirect=false add `sandbox="allow-scripts allow-same-origin
- * allow-top-navigation"` themselves, with WeChat as with the emulator.
+ * on the iframe. (Some browsers have blocked a cross-origin iframe from navigating the top window
+ * without a user gesture; sites then add `sandbox="allow-scripts allow-same-origin
+ * allow-top-navigation"` themselves, with WeChat as with the emulator.)
  */
 export function wxLoginScript(qrconnectUrl: string): string {
   return `/* WeChat wxLogin.js emulator (not WeChat) */
