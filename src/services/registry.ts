@@ -169,20 +169,21 @@ function toRow(s: RegisteredService): ServiceRow {
   };
 }
 
+/** Frozen: callers share the cached objects, and a stray assignment must fail rather than change the registry. */
 function fromRow(r: Selectable<ServicesTable>): RegisteredService {
-  return {
+  return Object.freeze({
     id: Number(r.id),
     name: r.name,
     description: r.description,
     pattern: r.pattern,
     matchType: r.match_type,
     evaluationOrder: Number(r.evaluation_order),
-    attributes: parseAttributeNames(r.attributes),
+    attributes: Object.freeze(parseAttributeNames(r.attributes)) as string[],
     logoutType: r.logout_type,
     logoutUrl: r.logout_url,
     proxyPattern: r.proxy_pattern,
     enabled: toBool(r.enabled),
-  };
+  });
 }
 
 function parseAttributeNames(json: string): string[] {

@@ -42,7 +42,7 @@ const serviceSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['pattern'],
-        message: `an ${s.matchType} pattern must be an absolute http(s) URL without user info or #fragment (got ${s.pattern})`,
+        message: `${s.matchType === 'exact' ? 'an exact' : 'a prefix'} pattern must be an absolute http(s) URL without user info or #fragment (got ${s.pattern})`,
       });
     }
   });

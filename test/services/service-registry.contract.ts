@@ -8,6 +8,8 @@ import type { Db } from '../../src/store/db.js';
 /** A migrated, empty database for one test, and how to dispose of it. */
 export interface TestDatabase {
   db: Db;
+  /** A second connection to the same database, as another wecas process would have. */
+  openAnother(): Db;
   close(): Promise<void>;
 }
 
@@ -91,6 +93,7 @@ export function describeServiceRegistryContract(backend: string, openTestDatabas
       ['an empty pattern', { pattern: ' ' }, 'pattern'],
       ['an exact pattern that is no URL', { matchType: 'exact', pattern: 'app.example.org/x' }, 'pattern'],
       ['a prefix pattern that is not http(s)', { pattern: 'javascript:alert(1)//' }, 'pattern'],
+      ['a prefix pattern with a fragment', { pattern: 'https://app.example.org/#x' }, 'pattern'],
       ['a regex that does not compile', { matchType: 'regex', pattern: 'https://(app' }, 'pattern'],
       ['an attribute name that is no XML name', { attributes: ['mail', '1st name'] }, 'attributes.1'],
       ['a relative logout URL', { logoutUrl: '/logout' }, 'logoutUrl'],
@@ -142,7 +145,7 @@ export function describeServiceRegistryContract(backend: string, openTestDatabas
     });
 
     it('sees what another registry instance (another process) wrote once the interval has passed', async () => {
-      const other = new SqlServiceRegistry(db, clock);
+      const other = new SqlServiceRegistry(testDb.openAnother(), clock);
       expect(await registry.find('https://app.example.org/')).toBeUndefined();
       const added = await other.add(app);
       expect(await other.find('https://app.example.org/')).toEqual(added); // its own write: at once
@@ -153,6 +156,14 @@ export function describeServiceRegistryContract(backend: string, openTestDatabas
       await other.update({ ...added, enabled: false });
       clock.advance(5000);
       expect((await registry.find('https://app.example.org/'))?.enabled).toBe(false);
+    });
+
+    it('hands out services that cannot be changed behind its back', async () => {
+      await registry.add({ ...app, attributes: ['mail'] });
+      const found = await registry.find('https://app.example.org/');
+      expect(() => Object.assign(found ?? {}, { enabled: false })).toThrow(TypeError);
+      expect(() => found?.attributes.push('password')).toThrow(TypeError);
+      expect(await registry.find('https://app.example.org/')).toMatchObject({ enabled: true, attributes: ['mail'] });
     });
 
     it('answers concurrent requests made before the first read', async () => {
