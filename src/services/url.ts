@@ -24,7 +24,7 @@ export function canonicalServiceUrl(url: string): string | undefined {
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return undefined;
   // `https://app.example.org@evil.com/` goes to evil.com: refuse rather than explain.
-  if (parsed.username !== '' || parsed.password !== '' || parsed.host === '') return undefined;
+  if (parsed.username !== '' || parsed.password !== '') return undefined;
   const path = removeDotSegments(decodeOnce(parsed.pathname));
   return `${parsed.protocol}//${parsed.host}${path}${decodeOnce(parsed.search)}`;
 }
