@@ -1,0 +1,41 @@
+// "Tried as a new user would": start `npm run emulator`'s program and run the README's curl sequence.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+
+let child: ChildProcess;
+let port: number;
+
+beforeAll(async () => {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  port = (probe.address() as { port: number }).port;
+  await new Promise((resolve) => probe.close(resolve));
+  child = spawn(process.execPath, ['--import', 'tsx', 'emulator/main.ts'], {
+    env: { ...process.env, EMULATOR_PORT: String(port), NODE_ENV: 'development' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('listening on')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
+  });
+});
+
+afterAll(() => {
+  child?.kill('SIGTERM');
+});
+
+it('the README curl sequence gets a code, a token and a profile, and a reused code fails', async () => {
+  const readme = readFileSync(new URL('../../emulator/README.md', import.meta.url), 'utf8');
+  const script = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? '').find((block) => block.includes('sns/userinfo'));
+  if (!script) throw new Error('no curl sequence in the README');
+  const { stdout } = await promisify(execFile)('bash', ['-euc', script.replaceAll('127.0.0.1:9090', `127.0.0.1:${port}`)]);
+  expect(stdout).toMatch(/window\.wx_errcode=405;window\.wx_code='[0-9A-Za-z]{32}';/);
+  expect(stdout).toMatch(/"access_token":"[^"]+","expires_in":7200/);
+  expect(stdout).toContain('"nickname":"李娜"');
+  expect(stdout).toMatch(/\{"errcode":40163,"errmsg":"code been used, rid: /);
+});
