@@ -74,7 +74,7 @@ export class SqlTicketRegistry implements TicketRegistry {
       // either runs first (no row: no grant) or waits and then deletes this grant with the others.
       const touched = await trx
         .updateTable('tickets')
-        .set((eb) => ({ id: eb.ref('id') }))
+        .set((eb) => ({ expires_at: eb.ref('expires_at') }))
         .where('id', '=', grant.tgtId)
         .where('kind', '=', 'TGT')
         .executeTakeFirst();
