@@ -1,0 +1,124 @@
+import { createServer } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { testConfig } from '../../src/config.js';
+import { type AppContext, createContext } from '../../src/context.js';
+import type { NewService, RegisteredService } from '../../src/services/types.js';
+import { selfSignedCertificate } from './tls.js';
+
+/** The person every interop and browser test signs in as; memberOf is multi-valued on purpose. */
+export const TEST_USER = {
+  username: 'alice',
+  password: 'pw-alice-interop-1',
+  displayName: 'Alice Liu 刘爱丽',
+  attributes: { mail: ['alice@example.org'], memberOf: ['staff', 'faculty'] },
+};
+
+export interface StartWecasOptions {
+  /** Serve HTTPS with a self-signed certificate for localhost and 127.0.0.1 (TLS_CERT_FILE/TLS_KEY_FILE). */
+  https?: boolean;
+  /** The host name in PUBLIC_URL; wecas always listens on 127.0.0.1. */
+  host?: 'localhost' | '127.0.0.1';
+  services?: NewService[];
+  env?: Record<string, string>;
+}
+
+export interface WecasServer {
+  /** e.g. `https://127.0.0.1:41234`, the PUBLIC_URL. */
+  origin: string;
+  port: number;
+  /** origin + `/cas`: what CAS clients are configured with. */
+  casUrl: string;
+  /** The certificate a client must trust (https only). */
+  caCertFile: string | undefined;
+  ctx: AppContext;
+  app: FastifyInstance;
+  services: RegisteredService[];
+  /** Method, path and query of every request wecas received, in order: shows which endpoints a client used. */
+  requests: string[];
+  /** The details of the audit events of one type, oldest first (e.g. `slo.sent`: service, status, ticket). */
+  auditDetails(type: string): Promise<Array<Record<string, unknown>>>;
+  close(): Promise<void>;
+}
+
+/**
+ * wecas for real on a loopback port: the app and context a deployment builds, in this process, listening.
+ * PUBLIC_URL must name the real port, so a free port is picked first (and picked again if it was taken meanwhile).
+ */
+export async function startWecas(options: StartWecasOptions = {}): Promise<WecasServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(await freePort(), options);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 5) throw err;
+    }
+  }
+}
+
+async function startOnce(port: number, options: StartWecasOptions): Promise<WecasServer> {
+  const scheme = options.https ? 'https' : 'http';
+  const origin = `${scheme}://${options.host ?? '127.0.0.1'}:${port}`;
+  const tls = options.https ? await selfSignedCertificate() : undefined;
+  const config = testConfig({
+    TICKET_REGISTRY: 'memory',
+    PORT: String(port),
+    PUBLIC_URL: origin,
+    ...(tls ? { TLS_CERT_FILE: tls.certFile, TLS_KEY_FILE: tls.keyFile } : {}),
+    ...options.env,
+  });
+  const ctx = await createContext(config);
+  let app: FastifyInstance | undefined;
+  try {
+    await ctx.users.create(TEST_USER);
+    const services: RegisteredService[] = [];
+    for (const service of options.services ?? []) services.push(await ctx.services.add(service));
+    app = await buildApp(ctx, { logger: false });
+    const requests: string[] = [];
+    app.addHook('onRequest', async (request) => {
+      requests.push(`${request.method} ${request.url}`);
+    });
+    await app.listen({ port, host: '127.0.0.1' });
+    const listening = app;
+    return {
+      origin,
+      port,
+      casUrl: origin + config.CAS_PREFIX,
+      caCertFile: tls?.certFile,
+      ctx,
+      app: listening,
+      services,
+      requests,
+      async auditDetails(type) {
+        const rows = await ctx.db.selectFrom('audit_events').select('detail').where('type', '=', type).orderBy('at').execute();
+        return rows.map((r) => JSON.parse(r.detail) as Record<string, unknown>);
+      },
+      async close() {
+        await ctx.singleLogout.settled();
+        await listening.close();
+        await ctx.close();
+      },
+    };
+  } catch (err) {
+    await app?.close();
+    await ctx.close();
+    throw err;
+  }
+}
+
+/** A port nobody listens on right now (the kernel's choice). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** A registered service covering every URL of one loopback origin, e.g. `http://127.0.0.1:8123/…`. */
+export function loopbackService(name: string, origin: string): NewService {
+  const escaped = origin.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return { name, pattern: `^${escaped}(/.*)?$`, matchType: 'regex', attributes: ['displayName', 'mail', 'memberOf'] };
+}
