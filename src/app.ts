@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
@@ -6,24 +7,40 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOpt
 import { casPlugin } from './cas/plugin.js';
 import type { CasRoutes } from './cas/sign-in.js';
 import type { AppContext } from './context.js';
+import type { Config } from './config.js';
+import { type Emulator, type EmulatorOptions, emulatorPlugin } from '../emulator/app.js';
 import { requestSerializer } from './log.js';
 import { randomToken } from './tickets/ids.js';
 import { createPages, STATIC_DIR } from './web/pages.js';
 
 export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
+  /** Drive the mounted WeChat emulator from tests (made with `createEmulator(emulatorOptionsFor(config))`). */
+  emulator?: Emulator;
+}
+
+/** wecas registers itself with its emulator: the dev AppID, and the host of PUBLIC_URL as callback domain. */
+export function emulatorOptionsFor(config: Config): EmulatorOptions {
+  return {
+    apps: [{ appId: config.wechat.appId, appSecret: config.wechat.appSecret, name: 'wecas', callbackDomain: new URL(config.PUBLIC_URL).host }],
+    publicBaseUrl: `${config.PUBLIC_URL}/__wechat`,
+    testControl: config.NODE_ENV !== 'production',
+  };
 }
 
 /** Assembles the HTTP application around a context; `listen` is the caller's business (tests use inject). */
 export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const { config } = ctx;
   const app = Fastify({
+    ...(config.TLS_CERT_FILE && config.TLS_KEY_FILE
+      ? { https: { cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE) } }
+      : {}),
     logger: options.logger ?? { level: config.LOG_LEVEL, serializers: { req: requestSerializer } },
     genReqId: () => randomToken(16),
     trustProxy: config.TRUST_PROXY,
     bodyLimit: 64 * 1024,
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 300 },
-  });
+  }) as unknown as FastifyInstance; // the https and http server types differ only in the raw server
 
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody);
@@ -38,6 +55,15 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(async (scope) => casPlugin(scope, routes), { prefix });
 
   if (prefix) app.get('/', (_req, reply) => reply.redirect(`${prefix}/login`, 302));
+
+  // The WeChat emulator stands in for WeChat only where no real AppID is configured, never in production.
+  if (config.wechat.emulated) {
+    await app.register(emulatorPlugin, {
+      prefix: '/__wechat',
+      ...emulatorOptionsFor(config),
+      ...(options.emulator ? { emulator: options.emulator } : {}),
+    });
+  }
 
   app.setNotFoundHandler((request, reply) => {
     const t = pages.translate(request);

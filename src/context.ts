@@ -1,4 +1,8 @@
-import type { Logger } from 'pino';
+import { type Logger, pino } from 'pino';
+import { randomBytes } from 'node:crypto';
+import { ConsoleSmsSender } from './sms/console-sender.js';
+import type { SmsSender } from './sms/sender.js';
+import { createVerificationCodes, type VerificationCodes } from './sms/verification-codes.js';
 import { type AuditLog, createSqlAuditLog } from './audit/audit-log.js';
 import { createPasswordAuthenticator } from './auth/password-auth.js';
 import { createLoginThrottle } from './auth/throttle.js';
@@ -14,6 +18,12 @@ import { expirationPolicyFrom } from './tickets/expiration.js';
 import type { TicketRegistry } from './tickets/registry.js';
 import { createSsoSessions, type SsoSessions } from './tickets/sso-sessions.js';
 import { SqlUserStore, type UserStore } from './users/store.js';
+import { createIdentityStore, type IdentityStore } from './users/identities.js';
+import { createWeChatLogin, type WeChatLogin } from './auth/wechat-login.js';
+import { createWeChatClient, type WeChatClient } from './wechat/client.js';
+
+/** Without SMS_CODE_SECRET (development) codes are keyed per process: a restart only voids codes in flight. */
+const DEV_SMS_SECRET = randomBytes(32).toString('hex');
 
 /** Everything the routes use, wired explicitly. Tests build one with a ManualClock and in-memory SQLite. */
 export interface AppContext {
@@ -29,10 +39,17 @@ export interface AppContext {
   passwordAuth: ReturnType<typeof createPasswordAuthenticator>;
   audit: AuditLog;
   singleLogout: SingleLogout;
+  identities: IdentityStore;
+  sms: { sender: SmsSender; codes: VerificationCodes };
+  /** WeChat sign-in; absent when neither a real AppID nor the emulator is configured. */
+  wechatLogin: WeChatLogin | undefined;
   close(): Promise<void>;
 }
 
-export async function createContext(config: Config, options: { clock?: Clock; logger?: Logger } = {}): Promise<AppContext> {
+export async function createContext(
+  config: Config,
+  options: { clock?: Clock; logger?: Logger; wechatClient?: WeChatClient; smsSender?: SmsSender } = {},
+): Promise<AppContext> {
   const clock = options.clock ?? systemClock;
   const { db, dialect } = openDatabase(config.databaseUrl);
   await migrateToLatest(db);
@@ -46,8 +63,21 @@ export async function createContext(config: Config, options: { clock?: Clock; lo
     maxFailuresPerIp: config.LOGIN_FAILURES_PER_IP,
     windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
   });
+  const identities = createIdentityStore(db, clock);
+  const wechat = config.wechat;
+  const wechatLogin = wechat.enabled
+    ? createWeChatLogin({ kv, users, identities, client: options.wechatClient ?? createWeChatClient(wechat) })
+    : undefined;
+  const smsSender = options.smsSender ?? new ConsoleSmsSender({ logger: options.logger ?? pino({ level: 'silent' }), clock });
+  const sms = {
+    sender: smsSender,
+    codes: createVerificationCodes({ kv, sender: smsSender, audit, clock, secret: config.SMS_CODE_SECRET ?? DEV_SMS_SECRET }),
+  };
   return {
     config,
+    identities,
+    sms,
+    wechatLogin,
     clock,
     db,
     dialect,

@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomToken } from '../tickets/ids.js';
+import { browserCookie, ensureBrowserCookie } from './browser-cookie.js';
 import type { MessageKey } from '../web/messages.js';
 import { checkService, type LoginRequest, loginQuery, parseLoginRequest, type ServiceCheck } from './login-request.js';
 import { param, type Params } from './params.js';
 import { type CasRoutes, completeSignIn, currentSession, redirectWithoutTicket, redirectWithTicket, signedInPage } from './sign-in.js';
-
-/** The browser half of the CSRF guard on the login form: a form token only works with the cookie it was issued to. */
-const BROWSER_COOKIE = 'wecas_browser';
 
 interface LoginTransaction {
   browser: string; // sha256 of the browser cookie
@@ -70,6 +68,7 @@ export function registerLoginRoutes(app: FastifyInstance, routes: CasRoutes): vo
   ) {
     const t = pages.translate(request);
     const execution = await newLoginTransaction(request, reply);
+    const wechat = await wechatPanel(request, reply, login);
     return pages.send(
       request,
       reply,
@@ -85,17 +84,26 @@ export function registerLoginRoutes(app: FastifyInstance, routes: CasRoutes): vo
         formAction: `${prefix}/login${loginQuery(login)}`,
         execution,
         formActionOrigin: check?.ok ? new URL(check.url).origin : undefined,
+        wechat,
+        wide: !!wechat,
+        frameOrigins: wechat ? [wechat.origin] : [],
       },
       problem?.status ?? 200,
     );
   }
 
+  /** The embedded WeChat QR, first on the page wherever WeChat sign-in is available. */
+  async function wechatPanel(request: FastifyRequest, reply: FastifyReply, login: LoginRequest) {
+    const wechat = ctx.wechatLogin;
+    if (!wechat) return undefined;
+    const state = await wechat.begin(ensureBrowserCookie(routes, request, reply), { purpose: 'login', loginQuery: loginQuery(login) });
+    const lang = pages.localeOf(request) === 'en' ? 'en' : 'cn';
+    const embed = wechat.client.embedSettings({ redirectUri: `${ctx.config.casBaseUrl}/login/wechat/callback`, state, lang });
+    return { iframeUrl: embed.iframeUrl, origin: embed.origin, pageUrl: `${prefix}/login/wechat${loginQuery(login)}` };
+  }
+
   async function newLoginTransaction(request: FastifyRequest, reply: FastifyReply): Promise<string> {
-    let browser = request.cookies[BROWSER_COOKIE];
-    if (!browser || !/^[A-Za-z0-9]{20,64}$/.test(browser)) {
-      browser = randomToken(32);
-      reply.setCookie(BROWSER_COOKIE, browser, { path: routes.cookiePath, httpOnly: true, sameSite: 'lax', secure: ctx.config.secureCookies });
-    }
+    const browser = ensureBrowserCookie(routes, request, reply);
     const execution = `LT-${randomToken()}`;
     const tx: LoginTransaction = { browser: sha256(browser) };
     await ctx.kv.put(`login-tx:${execution}`, tx, ctx.config.LOGIN_FORM_TTL_SECONDS);
@@ -106,7 +114,7 @@ export function registerLoginRoutes(app: FastifyInstance, routes: CasRoutes): vo
   async function takeLoginTransaction(request: FastifyRequest, execution: string | undefined): Promise<boolean> {
     if (!execution || !/^LT-[A-Za-z0-9]{10,64}$/.test(execution)) return false;
     const tx = await ctx.kv.take<LoginTransaction>(`login-tx:${execution}`);
-    const browser = request.cookies[BROWSER_COOKIE];
+    const browser = browserCookie(request);
     return !!tx && !!browser && tx.browser === sha256(browser);
   }
 

@@ -3,10 +3,12 @@ import { registerLoginRoutes } from './login-routes.js';
 import { registerLogoutRoutes } from './logout-routes.js';
 import type { CasRoutes } from './sign-in.js';
 import { registerValidationRoutes } from './validate-routes.js';
+import { registerWeChatRoutes } from './wechat-routes.js';
 
 /** The CAS protocol endpoints, registered under the configured prefix. */
 export async function casPlugin(app: FastifyInstance, routes: CasRoutes): Promise<void> {
   registerLoginRoutes(app, routes);
   registerLogoutRoutes(app, routes);
   registerValidationRoutes(app, routes);
+  if (routes.ctx.wechatLogin) registerWeChatRoutes(app, routes, routes.ctx.wechatLogin);
 }

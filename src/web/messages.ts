@@ -80,6 +80,93 @@ export const messages = {
   'error.bad_request.title': { en: 'Bad request', 'zh-CN': '请求有误' },
   'error.bad_request.body': { en: 'The request could not be understood. Go back and try again.', 'zh-CN': '无法理解该请求，请返回后重试。' },
 
+  'wechat.scan_hint': { en: 'Scan with WeChat to sign in', 'zh-CN': '请使用微信扫描二维码登录' },
+  'wechat.open_page': { en: 'Open the WeChat QR page instead', 'zh-CN': '在新页面打开微信二维码' },
+  'wechat.qr_title': { en: 'WeChat sign-in QR code', 'zh-CN': '微信登录二维码' },
+  'wechat.retry': { en: 'Try WeChat again', 'zh-CN': '重新微信扫码' },
+  'wechat.other_methods': { en: 'Sign in another way', 'zh-CN': '使用其他方式登录' },
+  'wechat.bad_state.title': { en: 'This WeChat sign-in cannot be used', 'zh-CN': '本次微信登录无效' },
+  'wechat.bad_state.missing': {
+    en: 'The link from WeChat is incomplete. Start the WeChat sign-in again.',
+    'zh-CN': '来自微信的链接不完整，请重新发起微信登录。',
+  },
+  'wechat.bad_state.unknown_or_expired': {
+    en: 'This WeChat sign-in has expired or was already used (for example by going back or reloading). Start again; nobody was signed in.',
+    'zh-CN': '本次微信登录已过期或已使用（例如返回或刷新了页面）。请重新开始，本次未登录任何账号。',
+  },
+  'wechat.bad_state.other_browser': {
+    en: 'This WeChat sign-in was started in another browser. Start it again here; nobody was signed in.',
+    'zh-CN': '本次微信登录是在其他浏览器中发起的。请在此浏览器重新开始，本次未登录任何账号。',
+  },
+  'wechat.declined.title': { en: 'WeChat sign-in cancelled', 'zh-CN': '已取消微信登录' },
+  'wechat.declined.body': {
+    en: 'You declined the sign-in on your phone. Scan again to sign in with WeChat, or choose another way.',
+    'zh-CN': '您在手机上拒绝了本次登录。可重新扫码使用微信登录，或选择其他登录方式。',
+  },
+  'wechat.disabled.body': { en: 'The account bound to this WeChat is disabled. Contact your administrator.', 'zh-CN': '该微信绑定的账号已停用，请联系管理员。' },
+  'wechat.error.title': { en: 'WeChat sign-in failed', 'zh-CN': '微信登录失败' },
+  'wechat.error.code': {
+    en: 'The sign-in code from WeChat has expired or was already used. Scan the QR code again.',
+    'zh-CN': '微信返回的登录凭证已过期或已被使用，请重新扫码。',
+  },
+  'wechat.error.token': { en: 'WeChat did not accept our sign-in request. Scan the QR code again.', 'zh-CN': '微信未接受本次登录请求，请重新扫码。' },
+  'wechat.error.config': {
+    en: 'WeChat sign-in is not set up correctly on this server. Sign in another way and tell the administrator.',
+    'zh-CN': '本服务器的微信登录配置有误。请使用其他方式登录，并告知管理员。',
+  },
+  'wechat.error.busy': { en: 'WeChat is busy right now. Wait a minute and scan again.', 'zh-CN': '微信服务繁忙，请稍等一分钟后重新扫码。' },
+  'wechat.error.unavailable': {
+    en: 'WeChat could not be reached. Try again in a moment, or sign in with your phone number or password.',
+    'zh-CN': '暂时无法连接微信。请稍后重试，或使用手机号、密码登录。',
+  },
+
+  'bind.title': { en: 'Link a phone number', 'zh-CN': '绑定手机号' },
+  'bind.intro': {
+    en: 'Welcome, {nickname}. This WeChat account is new here: link your phone number to finish signing in. If the number already has an account, your WeChat is added to it.',
+    'zh-CN': '欢迎，{nickname}。该微信首次登录，请绑定手机号以完成登录。若该手机号已有账号，微信将绑定到该账号。',
+  },
+  'bind.phone': { en: 'Mobile number', 'zh-CN': '手机号' },
+  'bind.send': { en: 'Send code', 'zh-CN': '获取验证码' },
+  'bind.resend': { en: 'Send a new code', 'zh-CN': '重新获取验证码' },
+  'bind.code': { en: '6-digit code', 'zh-CN': '6 位验证码' },
+  'bind.submit': { en: 'Link and sign in', 'zh-CN': '绑定并登录' },
+  'bind.sent': { en: 'We sent a code to {phone}. It is valid for 5 minutes.', 'zh-CN': '验证码已发送至 {phone}，5 分钟内有效。' },
+  'bind.expired.title': { en: 'Linking timed out', 'zh-CN': '绑定已超时' },
+  'bind.expired.body': {
+    en: 'The 10 minutes to link a phone number have passed, or this page was opened in another browser. Scan the WeChat QR code again.',
+    'zh-CN': '绑定手机号的 10 分钟时限已过，或此页面是在其他浏览器中打开的。请重新微信扫码。',
+  },
+  'bind.error.user_has_other_wechat': {
+    en: 'The account with this phone number is already linked to a different WeChat account. Sign in with that phone number (SMS code or password), unlink the other WeChat on your account page, then scan again.',
+    'zh-CN': '该手机号对应的账号已绑定其他微信。请先用该手机号（短信验证码或密码）登录，在账号页面解绑原微信后再重新扫码。',
+  },
+  'bind.error.phone_user_disabled': {
+    en: 'The account with this phone number is disabled. Contact your administrator, or use another number.',
+    'zh-CN': '该手机号对应的账号已停用。请联系管理员，或使用其他手机号。',
+  },
+  'bind.error.wechat_already_bound': {
+    en: 'This WeChat account has just been linked to another account. Scan again to sign in with it.',
+    'zh-CN': '该微信刚刚已绑定到其他账号，请重新扫码登录。',
+  },
+
+  'sms.error.invalid_phone': { en: 'Enter a valid mainland China mobile number (11 digits).', 'zh-CN': '请输入有效的中国大陆手机号（11 位）。' },
+  'sms.error.too_soon': { en: 'A code was just sent. Wait {seconds} seconds before asking for another.', 'zh-CN': '验证码刚刚已发送，请 {seconds} 秒后再获取。' },
+  'sms.error.phone_daily_cap': { en: 'Too many codes to this number today. Try again tomorrow.', 'zh-CN': '该号码今日获取验证码次数过多，请明天再试。' },
+  'sms.error.ip_hourly_cap': { en: 'Too many codes requested from your network. Try again in an hour.', 'zh-CN': '您的网络获取验证码次数过多，请一小时后再试。' },
+  'sms.error.provider': {
+    en: 'The SMS service is unavailable. Try again later, or sign in with WeChat or a password.',
+    'zh-CN': '短信服务暂不可用。请稍后重试，或使用微信、密码登录。',
+  },
+  'sms.error.provider_number': { en: 'The SMS service cannot deliver to this number. Check it and try again.', 'zh-CN': '短信服务无法发送到该号码，请检查后重试。' },
+  'sms.error.provider_limited': {
+    en: 'The SMS service refused: too many codes to this number recently. Try again later.',
+    'zh-CN': '短信服务拒绝发送：该号码近期获取验证码过多，请稍后再试。',
+  },
+  'sms.error.no_code': { en: 'Ask for a code first, or ask for a new one: the last one has expired or was used.', 'zh-CN': '请先获取验证码，或重新获取：上一个验证码已过期或已使用。' },
+  'sms.error.wrong_code': { en: 'That code is not right. {attempts} tries left.', 'zh-CN': '验证码不正确，还可尝试 {attempts} 次。' },
+  'sms.error.too_many_attempts': { en: 'Too many wrong codes: this code no longer works. Ask for a new one.', 'zh-CN': '验证码错误次数过多，已失效，请重新获取。' },
+  'sms.error.expired': { en: 'The code has expired. Ask for a new one.', 'zh-CN': '验证码已过期，请重新获取。' },
+  'sms.error.missing_code': { en: 'Enter the 6-digit code from the SMS.', 'zh-CN': '请输入短信中的 6 位验证码。' },
   'post.title': { en: 'Continuing to the application…', 'zh-CN': '正在跳转到应用…' },
   'post.continue': { en: 'Continue', 'zh-CN': '继续' },
   'post.noscript': { en: 'JavaScript is off: press Continue to go on.', 'zh-CN': '浏览器未启用 JavaScript，请点击“继续”。' },

@@ -1,0 +1,106 @@
+import Dysmsapi, { SendSmsRequest } from '@alicloud/dysmsapi20170525';
+import { $OpenApiUtil } from '@alicloud/openapi-core';
+import { withDeadline } from './deadline.js';
+import { splitEndpoint } from './endpoint.js';
+import { DEFAULT_SEND_TIMEOUT_MS, type SmsFailureKind, type SmsMessage, type SmsSender, SmsSendError } from './sender.js';
+
+export interface AliyunSmsOptions {
+  accessKeyId: string;
+  accessKeySecret: string;
+  /** An approved sign name (签名). */
+  signName: string;
+  /** An approved verification-code template (`SMS_…`) with one variable, `${code}`. */
+  templateCode: string;
+  /** `host[:port]` (HTTPS), or `http://host:port` for a local fake. Default dysmsapi.aliyuncs.com. */
+  endpoint?: string;
+  timeoutMs?: number;
+}
+
+const PROVIDER = 'aliyun';
+
+/** Error codes that say which of our kinds a refusal is (docs: help.aliyun.com/document_detail/101346.html). */
+const KINDS: Record<string, SmsFailureKind> = {
+  'isv.DAY_LIMIT_CONTROL': 'rate_limited_day',
+  'isv.MOBILE_NUMBER_ILLEGAL': 'invalid_number',
+  'isv.SMS_SIGNATURE_ILLEGAL': 'sign_or_template_unapproved',
+  'isv.SMS_SIGN_ILLEGAL': 'sign_or_template_unapproved',
+  'isv.SIGN_STATE_ILLEGAL': 'sign_or_template_unapproved',
+  'isv.SMS_TEMPLATE_ILLEGAL': 'sign_or_template_unapproved',
+  'isv.TEMPLATE_MISSING_PARAMETERS': 'sign_or_template_unapproved',
+  'InvalidAccessKeyId.NotFound': 'bad_credentials',
+  'InvalidAccessKeyId.Inactive': 'bad_credentials',
+  SignatureDoesNotMatch: 'bad_credentials',
+};
+
+/** Maps an Aliyun code to a kind. `isv.BUSINESS_LIMIT_CONTROL` says its window only in the message (触发分钟级流控…). */
+export function aliyunFailureKind(code: string, message = ''): SmsFailureKind {
+  if (code === 'isv.BUSINESS_LIMIT_CONTROL') {
+    if (/天级|day/i.test(message)) return 'rate_limited_day';
+    if (/小时级|hour/i.test(message)) return 'rate_limited_hour';
+    return 'rate_limited_minute';
+  }
+  // API-wide QPS throttling is ours, not the person's: try again shortly.
+  if (code.startsWith('Throttling')) return 'unavailable';
+  return KINDS[code] ?? 'rejected';
+}
+
+/**
+ * Aliyun SMS (Dysmsapi SendSms 2017-05-25) through the official SDK, signed with ACS3-HMAC-SHA256.
+ * Business refusals arrive as HTTP 200 with `code !== 'OK'`; gateway refusals (keys, signature) are thrown as 4xx.
+ */
+export class AliyunSmsSender implements SmsSender {
+  readonly provider = PROVIDER;
+  private readonly client: Dysmsapi.default;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: AliyunSmsOptions) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
+    const { host, secure } = splitEndpoint(options.endpoint ?? 'dysmsapi.aliyuncs.com');
+    this.client = new Dysmsapi.default(
+      new $OpenApiUtil.Config({
+        accessKeyId: options.accessKeyId,
+        accessKeySecret: options.accessKeySecret,
+        endpoint: host,
+        protocol: secure ? 'HTTPS' : 'HTTP',
+        connectTimeout: this.timeoutMs,
+        readTimeout: this.timeoutMs,
+      }),
+    );
+  }
+
+  async send({ phone, code }: SmsMessage): Promise<void> {
+    const request = new SendSmsRequest({
+      // Country code and number without `+`: the international form, which mainland numbers accept too (86…).
+      phoneNumbers: phone.replace(/^\+/, ''),
+      signName: this.options.signName,
+      templateCode: this.options.templateCode,
+      templateParam: JSON.stringify({ code }),
+    });
+    let body;
+    try {
+      ({ body } = await withDeadline(PROVIDER, this.timeoutMs, this.client.sendSms(request)));
+    } catch (err) {
+      throw thrownToSendError(err);
+    }
+    if (body?.code === 'OK') return;
+    const providerCode = body?.code ?? 'NoCode';
+    throw new SmsSendError({ kind: aliyunFailureKind(providerCode, body?.message), provider: PROVIDER, providerCode, requestId: body?.requestId });
+  }
+}
+
+/**
+ * The SDK throws for HTTP ≥ 400 (ClientError, ThrottlingError, ServerError, each with `code` and `statusCode`), for
+ * network failures (`ECONNREFUSED`, `RequestTimeoutError`…) and for unreadable bodies (SyntaxError). Its messages
+ * can quote the request URL, which carries the number and the code, so none of them is passed on.
+ */
+function thrownToSendError(err: unknown): SmsSendError {
+  if (err instanceof SmsSendError) return err;
+  const e = (err ?? {}) as { code?: unknown; statusCode?: unknown; requestId?: unknown; name?: unknown };
+  const requestId = typeof e.requestId === 'string' ? e.requestId : undefined;
+  if (typeof e.statusCode === 'number' && typeof e.code === 'string') {
+    const kind = e.statusCode >= 500 ? 'unavailable' : aliyunFailureKind(e.code);
+    return new SmsSendError({ kind, provider: PROVIDER, providerCode: e.code, requestId, detail: `HTTP ${e.statusCode}` });
+  }
+  const providerCode = typeof e.code === 'string' ? e.code : typeof e.name === 'string' ? e.name : 'Error';
+  return new SmsSendError({ kind: 'unavailable', provider: PROVIDER, providerCode, detail: 'no usable answer' });
+}

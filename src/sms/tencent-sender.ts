@@ -1,0 +1,122 @@
+import type { Agent } from 'node:http';
+import SdkException from 'tencentcloud-sdk-nodejs-common/tencentcloud/common/exception/tencent_cloud_sdk_exception.js';
+import * as tencentcloud from 'tencentcloud-sdk-nodejs-sms';
+import { withDeadline } from './deadline.js';
+import { splitEndpoint } from './endpoint.js';
+import { DEFAULT_SEND_TIMEOUT_MS, type SmsFailureKind, type SmsMessage, type SmsSender, SmsSendError } from './sender.js';
+
+export interface TencentSmsOptions {
+  secretId: string;
+  secretKey: string;
+  /** The SMS application id (SdkAppId, 1400…). */
+  sdkAppId: string;
+  /** An approved sign name (签名内容). */
+  signName: string;
+  /** An approved verification-code template with one parameter, the code. */
+  templateId: string;
+  /** Default ap-guangzhou. */
+  region?: string;
+  /**
+   * `host[:port]` (HTTPS), or `http://host:port` for a local fake. Default sms.tencentcloudapi.com. The SDK signs
+   * for the service named by the host's first label, so a fake should be reached as `sms.<something>`.
+   */
+  endpoint?: string;
+  timeoutMs?: number;
+  /** The HTTP(S) agent for every call; without one the SDK follows a lowercase `http_proxy` variable. */
+  agent?: Agent;
+}
+
+const PROVIDER = 'tencent';
+const SmsClient = tencentcloud.sms.v20210111.Client;
+
+/** Error codes that say which of our kinds a refusal is (docs: cloud.tencent.com/document/api/382/59177 and 382/52075). */
+const KINDS: Record<string, SmsFailureKind> = {
+  'LimitExceeded.PhoneNumberThirtySecondLimit': 'rate_limited_minute',
+  'LimitExceeded.DeliveryFrequencyLimit': 'rate_limited_minute',
+  'LimitExceeded.PhoneNumberOneHourLimit': 'rate_limited_hour',
+  'LimitExceeded.PhoneNumberDailyLimit': 'rate_limited_day',
+  'LimitExceeded.PhoneNumberSameContentDailyLimit': 'rate_limited_day',
+  'LimitExceeded.AppDailyLimit': 'rate_limited_day',
+  'InvalidParameterValue.IncorrectPhoneNumber': 'invalid_number',
+  'FailedOperation.SignatureIncorrectOrUnapproved': 'sign_or_template_unapproved',
+  'FailedOperation.TemplateIncorrectOrUnapproved': 'sign_or_template_unapproved',
+  'FailedOperation.TemplateParamSetNotMatchApprovedTemplate': 'sign_or_template_unapproved',
+  'InvalidParameterValue.TemplateParameterFormatError': 'sign_or_template_unapproved',
+  'AuthFailure.SignatureFailure': 'bad_credentials',
+  'AuthFailure.SecretIdNotFound': 'bad_credentials',
+  'AuthFailure.InvalidAuthorization': 'bad_credentials',
+  'UnauthorizedOperation.SmsSdkAppIdVerifyFail': 'bad_credentials',
+  'InvalidParameterValue.SdkAppIdNotExist': 'bad_credentials',
+  // API-wide QPS throttling and Tencent's own faults: try again shortly.
+  RequestLimitExceeded: 'unavailable',
+  InternalError: 'unavailable',
+};
+
+export function tencentFailureKind(code: string): SmsFailureKind {
+  return KINDS[code] ?? (code.startsWith('InternalError.') ? 'unavailable' : 'rejected');
+}
+
+/**
+ * Tencent Cloud SMS (SendSms 2021-01-11) through the official SDK, signed with TC3-HMAC-SHA256.
+ * Per-number refusals are returned in `SendStatusSet` (success is `Ok`); request-level ones are thrown.
+ */
+export class TencentSmsSender implements SmsSender {
+  readonly provider = PROVIDER;
+  private readonly client: InstanceType<typeof SmsClient>;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: TencentSmsOptions) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
+    const { host, secure } = splitEndpoint(options.endpoint ?? 'sms.tencentcloudapi.com');
+    this.client = new SmsClient({
+      credential: { secretId: options.secretId, secretKey: options.secretKey },
+      region: options.region ?? 'ap-guangzhou',
+      profile: {
+        httpProfile: {
+          endpoint: host,
+          protocol: secure ? 'https://' : 'http://',
+          reqTimeout: Math.ceil(this.timeoutMs / 1000),
+          ...(options.agent ? { agent: options.agent } : {}),
+        },
+      },
+    });
+  }
+
+  async send({ phone, code }: SmsMessage): Promise<void> {
+    let response;
+    try {
+      response = await withDeadline(
+        PROVIDER,
+        this.timeoutMs,
+        this.client.SendSms({
+          PhoneNumberSet: [phone],
+          SmsSdkAppId: this.options.sdkAppId,
+          SignName: this.options.signName,
+          TemplateId: this.options.templateId,
+          TemplateParamSet: [code],
+        }),
+      );
+    } catch (err) {
+      throw thrownToSendError(err);
+    }
+    const status = response.SendStatusSet?.[0];
+    if (status?.Code === 'Ok') return;
+    const providerCode = status?.Code ?? 'NoSendStatus';
+    throw new SmsSendError({ kind: tencentFailureKind(providerCode), provider: PROVIDER, providerCode, requestId: response.RequestId });
+  }
+}
+
+/**
+ * The SDK throws TencentCloudSDKHttpException: with `code` for a `Response.Error`; without it for a non-200 status
+ * (`httpCode`), a timeout or a refused connection; and node-fetch's FetchError for an unreadable body.
+ * Messages are not passed on: ours name the code and request id only.
+ */
+function thrownToSendError(err: unknown): SmsSendError {
+  if (err instanceof SmsSendError) return err;
+  if (err instanceof SdkException.default && err.code) {
+    return new SmsSendError({ kind: tencentFailureKind(err.code), provider: PROVIDER, providerCode: err.code, requestId: err.requestId || undefined });
+  }
+  const httpCode = err instanceof SdkException.default ? err.httpCode : undefined;
+  const providerCode = httpCode ? `HTTP ${httpCode}` : err instanceof Error && err.name !== 'Error' ? err.name : 'NetworkError';
+  return new SmsSendError({ kind: 'unavailable', provider: PROVIDER, providerCode, detail: 'no usable answer' });
+}

@@ -1,0 +1,99 @@
+import type { Clock } from '../clock.js';
+import type { Db } from '../store/db.js';
+import { insertWeChatIdentity, type WeChatProfileSnapshot, type WeChatSubject } from './identities.js';
+import { SqlUserStore } from './store.js';
+import type { User } from './types.js';
+
+export type BindOutcome =
+  | { ok: true; user: User; userCreated: boolean }
+  | {
+      ok: false;
+      /**
+       * phone_user_disabled: the phone belongs to a disabled user.
+       * user_has_other_wechat: that user already has a different WeChat account of this app.
+       * wechat_already_bound: this WeChat account was bound to someone meanwhile.
+       */
+      reason: 'phone_user_disabled' | 'user_has_other_wechat' | 'wechat_already_bound';
+    };
+
+/**
+ * Binds a WeChat account to the user who owns a verified phone number, creating that user when nobody has the
+ * number yet. One transaction: either the user (if new) and the binding are both written, or nothing is.
+ * A unique index on (provider, app_id, openid) settles two concurrent binds of one WeChat account.
+ */
+export async function bindWeChatByPhone(
+  db: Db,
+  clock: Clock,
+  input: { phone: string; subject: WeChatSubject; profile: WeChatProfileSnapshot },
+): Promise<BindOutcome> {
+  try {
+    return await db.transaction().execute(async (trx): Promise<BindOutcome> => {
+      const users = new SqlUserStore(trx, clock);
+      const taken = await trx
+        .selectFrom('identities')
+        .select('user_id')
+        .where('provider', '=', 'wechat')
+        .where('app_id', '=', input.subject.appId)
+        .where('openid', '=', input.subject.openid)
+        .executeTakeFirst();
+      if (taken) return { ok: false, reason: 'wechat_already_bound' };
+
+      let user = await users.findByPhone(input.phone);
+      let userCreated = false;
+      if (user) {
+        if (user.status !== 'active') return { ok: false, reason: 'phone_user_disabled' };
+        const other = await trx
+          .selectFrom('identities')
+          .select('openid')
+          .where('user_id', '=', user.id)
+          .where('provider', '=', 'wechat')
+          .where('app_id', '=', input.subject.appId)
+          .executeTakeFirst();
+        if (other) return { ok: false, reason: 'user_has_other_wechat' };
+      } else {
+        user = await users.create({
+          phone: input.phone,
+          ...(input.profile.nickname ? { displayName: input.profile.nickname } : {}),
+          ...(input.profile.headimgurl ? { avatarUrl: input.profile.headimgurl } : {}),
+        });
+        userCreated = true;
+      }
+      await insertWeChatIdentity(trx, clock, { userId: user.id, subject: input.subject, profile: input.profile });
+      return { ok: true, user, userCreated };
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) return { ok: false, reason: 'wechat_already_bound' };
+    throw err;
+  }
+}
+
+/** A WeChat account bound to a user already signed in (the account page's "bind WeChat"). */
+export async function bindWeChatToUser(
+  db: Db,
+  clock: Clock,
+  input: { userId: string; subject: WeChatSubject; profile: WeChatProfileSnapshot },
+): Promise<{ ok: true } | { ok: false; reason: 'user_has_other_wechat' | 'wechat_already_bound' }> {
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const existing = await trx
+        .selectFrom('identities')
+        .select(['user_id', 'openid'])
+        .where('provider', '=', 'wechat')
+        .where('app_id', '=', input.subject.appId)
+        .where((eb) => eb.or([eb('openid', '=', input.subject.openid), eb('user_id', '=', input.userId)]))
+        .execute();
+      if (existing.some((r) => r.openid === input.subject.openid)) return { ok: false, reason: 'wechat_already_bound' } as const;
+      if (existing.length > 0) return { ok: false, reason: 'user_has_other_wechat' } as const;
+      await insertWeChatIdentity(trx, clock, input);
+      return { ok: true } as const;
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) return { ok: false, reason: 'wechat_already_bound' };
+    throw err;
+  }
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(e?.message ?? '');
+}

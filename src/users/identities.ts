@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import type { Clock } from '../clock.js';
+import type { Db } from '../store/db.js';
+import type { IdentitiesTable } from '../store/schema.js';
+
+/** What we keep of a WeChat profile: what a person recognises themselves by, never tokens. */
+export interface WeChatProfileSnapshot {
+  nickname: string;
+  headimgurl: string;
+  sex: number;
+  province: string;
+  city: string;
+  country: string;
+}
+
+/** A WeChat account (one app's openid, and the open-platform unionid) bound to a user. */
+export interface WeChatIdentity {
+  id: string;
+  userId: string;
+  appId: string;
+  openid: string;
+  unionid: string | null;
+  profile: WeChatProfileSnapshot;
+  createdAt: number;
+  lastLoginAt: number | null;
+}
+
+/** The key WeChat gives us for a person, as the callback learns it. */
+export interface WeChatSubject {
+  appId: string;
+  openid: string;
+  unionid?: string | undefined;
+}
+
+const PROVIDER = 'wechat';
+
+export type IdentityStore = ReturnType<typeof createIdentityStore>;
+
+export function createIdentityStore(db: Db, clock: Clock) {
+  return {
+    /**
+     * The identity WeChat's subject belongs to: by unionid first (the same person across every app of one open
+     * platform account), then by this app's openid (apps without a unionid).
+     */
+    async findWeChat(subject: WeChatSubject): Promise<WeChatIdentity | undefined> {
+      if (subject.unionid) {
+        const rows = await db
+          .selectFrom('identities')
+          .selectAll()
+          .where('provider', '=', PROVIDER)
+          .where('unionid', '=', subject.unionid)
+          .orderBy('created_at')
+          .execute();
+        // Prefer this app's row; another app's row still names the same person.
+        const row = rows.find((r) => r.app_id === subject.appId) ?? rows[0];
+        if (row) return toIdentity(row);
+      }
+      const row = await db
+        .selectFrom('identities')
+        .selectAll()
+        .where('provider', '=', PROVIDER)
+        .where('app_id', '=', subject.appId)
+        .where('openid', '=', subject.openid)
+        .executeTakeFirst();
+      return row ? toIdentity(row) : undefined;
+    },
+
+    async listForUser(userId: string): Promise<WeChatIdentity[]> {
+      const rows = await db.selectFrom('identities').selectAll().where('user_id', '=', userId).where('provider', '=', PROVIDER).orderBy('created_at').execute();
+      return rows.map(toIdentity);
+    },
+
+    /** Records a sign-in: the fresh profile (nickname and avatar change) and the time. */
+    async recordSignIn(id: string, profile: WeChatProfileSnapshot): Promise<void> {
+      await db.updateTable('identities').set({ profile: JSON.stringify(profile), last_login_at: clock.now() }).where('id', '=', id).execute();
+    },
+
+    async unbind(userId: string, identityId: string): Promise<boolean> {
+      const res = await db.deleteFrom('identities').where('id', '=', identityId).where('user_id', '=', userId).executeTakeFirst();
+      return Number(res.numDeletedRows) > 0;
+    },
+  };
+}
+
+/** Inserts an identity row (inside the caller's transaction when given one). Unique (provider, app_id, openid). */
+export async function insertWeChatIdentity(
+  db: Db,
+  clock: Clock,
+  input: { userId: string; subject: WeChatSubject; profile: WeChatProfileSnapshot },
+): Promise<WeChatIdentity> {
+  const now = clock.now();
+  const row = {
+    id: randomUUID(),
+    user_id: input.userId,
+    provider: PROVIDER,
+    app_id: input.subject.appId,
+    openid: input.subject.openid,
+    unionid: input.subject.unionid ?? null,
+    profile: JSON.stringify(input.profile),
+    created_at: now,
+    last_login_at: now,
+  };
+  await db.insertInto('identities').values(row).execute();
+  return toIdentity(row);
+}
+
+function toIdentity(row: Selectable<IdentitiesTable>): WeChatIdentity {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    appId: row.app_id,
+    openid: row.openid,
+    unionid: row.unionid,
+    profile: JSON.parse(row.profile) as WeChatProfileSnapshot,
+    createdAt: row.created_at,
+    lastLoginAt: row.last_login_at,
+  };
+}

@@ -1,0 +1,197 @@
+import { WeChatError } from './errors.js';
+
+/** Where and as whom to talk to WeChat; base URLs point at the emulator in development and tests. */
+export interface WeChatClientConfig {
+  appId: string;
+  appSecret: string;
+  /** `https://open.weixin.qq.com` in production. */
+  openBaseUrl: string;
+  /** `https://api.weixin.qq.com` in production. */
+  apiBaseUrl: string;
+  timeoutMs: number;
+}
+
+export interface WeChatTokens {
+  accessToken: string;
+  expiresIn: number;
+  refreshToken: string;
+  openid: string;
+  scope: string;
+  unionid?: string;
+}
+
+export interface WeChatProfile {
+  openid: string;
+  unionid?: string;
+  nickname: string;
+  sex: number;
+  province: string;
+  city: string;
+  country: string;
+  headimgurl: string;
+  privilege: string[];
+}
+
+export type WeChatLang = 'zh_CN' | 'zh_TW' | 'en';
+
+export interface WeChatClient {
+  readonly appId: string;
+  /** The full-page QR login URL (qrconnect), with WeChat's customary `#wechat_redirect`. */
+  authorizeUrl(input: { redirectUri: string; state: string; lang?: 'cn' | 'en' }): string;
+  /** Settings for the embedded QR (wxLogin.js) on our own login page. */
+  embedSettings(input: { redirectUri: string; state: string; lang?: 'cn' | 'en' }): { scriptUrl: string; iframeUrl: string; origin: string };
+  exchangeCode(code: string): Promise<WeChatTokens>;
+  refresh(refreshToken: string): Promise<WeChatTokens>;
+  checkToken(accessToken: string, openid: string): Promise<boolean>;
+  userInfo(accessToken: string, openid: string, lang?: WeChatLang): Promise<WeChatProfile>;
+}
+
+type Fetch = typeof fetch;
+
+/**
+ * The WeChat Open Platform website-login client (snsapi_login). Every call has a timeout. Retries: a code
+ * exchange is never retried (a code works once: a retry after a lost answer gets 40163 and hides the real
+ * outcome); refresh, auth check and userinfo are retried once on a transient failure, since repeating them
+ * changes nothing at WeChat. Secrets and tokens never go into error messages.
+ */
+export function createWeChatClient(config: WeChatClientConfig, fetchImpl: Fetch = fetch): WeChatClient {
+  const open = config.openBaseUrl.replace(/\/+$/, '');
+  const api = config.apiBaseUrl.replace(/\/+$/, '');
+
+  async function call(endpoint: string, params: Record<string, string>): Promise<Record<string, unknown>> {
+    const url = `${api}/${endpoint}?${new URLSearchParams(params)}`;
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetchImpl(url, { signal: AbortSignal.timeout(config.timeoutMs), redirect: 'error' });
+      text = await res.text();
+    } catch (err) {
+      const reason = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError') ? 'timed out' : 'could not be reached';
+      throw new WeChatError('unavailable', endpoint, `${endpoint} ${reason}`);
+    }
+    if (res.status >= 500) throw new WeChatError('unavailable', endpoint, `${endpoint} answered HTTP ${res.status}`);
+    // WeChat answers business errors with HTTP 200 and a text/plain content type: read the body whatever it says.
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new WeChatError('malformed', endpoint, `${endpoint} answered HTTP ${res.status} with a body that is not JSON`);
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw new WeChatError('malformed', endpoint, `${endpoint} answered with JSON that is not an object`);
+    const record = body as Record<string, unknown>;
+    if (typeof record.errcode === 'number' && record.errcode !== 0)
+      throw WeChatError.fromErrcode(endpoint, record.errcode, typeof record.errmsg === 'string' ? record.errmsg : '');
+    if (res.status !== 200) throw new WeChatError('unavailable', endpoint, `${endpoint} answered HTTP ${res.status}`);
+    return record;
+  }
+
+  async function callWithOneRetry(endpoint: string, params: Record<string, string>) {
+    try {
+      return await call(endpoint, params);
+    } catch (err) {
+      if (err instanceof WeChatError && err.transient) return call(endpoint, params);
+      throw err;
+    }
+  }
+
+  function tokensFrom(endpoint: string, b: Record<string, unknown>): WeChatTokens {
+    const accessToken = str(b.access_token);
+    const refreshToken = str(b.refresh_token);
+    const openid = str(b.openid);
+    if (!accessToken || !refreshToken || !openid)
+      throw new WeChatError('malformed', endpoint, `${endpoint} answered without access_token, refresh_token or openid`);
+    const unionid = str(b.unionid);
+    return {
+      accessToken,
+      refreshToken,
+      openid,
+      expiresIn: typeof b.expires_in === 'number' ? b.expires_in : 7200,
+      scope: str(b.scope) ?? '',
+      ...(unionid ? { unionid } : {}),
+    };
+  }
+
+  function qrconnectUrl(input: { redirectUri: string; state: string; lang?: 'cn' | 'en' }, extra: Record<string, string> = {}): string {
+    const q = new URLSearchParams({
+      appid: config.appId,
+      redirect_uri: input.redirectUri,
+      response_type: 'code',
+      scope: 'snsapi_login',
+      state: input.state,
+      ...(input.lang === 'en' ? { lang: 'en' } : {}),
+      ...extra,
+    });
+    return `${open}/connect/qrconnect?${q}`;
+  }
+
+  return {
+    appId: config.appId,
+    authorizeUrl: (input) => `${qrconnectUrl(input)}#wechat_redirect`,
+    embedSettings(input) {
+      // What wxLogin.js builds (spec §4): no response_type, login_type=jssdk. self_redirect=false: WeChat moves
+      // the top window to our callback, whose answer (a redirect to the application) must not land in the iframe.
+      const q = new URLSearchParams({
+        appid: config.appId,
+        scope: 'snsapi_login',
+        redirect_uri: input.redirectUri,
+        state: input.state,
+        login_type: 'jssdk',
+        self_redirect: 'false',
+        styletype: '',
+        sizetype: '',
+        bgcolor: '',
+        rst: '',
+        stylelite: '1',
+        ...(input.lang === 'en' ? { lang: 'en' } : {}),
+      });
+      return {
+        scriptUrl: `${open}/connect/${input.lang === 'en' ? 'en' : 'zh_CN'}/htmledition/js/wxLogin.js`,
+        iframeUrl: `${open}/connect/qrconnect?${q}`,
+        origin: new URL(open).origin,
+      };
+    },
+    async exchangeCode(code) {
+      const endpoint = 'sns/oauth2/access_token';
+      const body = await call(endpoint, { appid: config.appId, secret: config.appSecret, code, grant_type: 'authorization_code' });
+      return tokensFrom(endpoint, body);
+    },
+    async refresh(refreshToken) {
+      const endpoint = 'sns/oauth2/refresh_token';
+      const body = await callWithOneRetry(endpoint, { appid: config.appId, grant_type: 'refresh_token', refresh_token: refreshToken });
+      return tokensFrom(endpoint, body);
+    },
+    async checkToken(accessToken, openid) {
+      try {
+        await callWithOneRetry('sns/auth', { access_token: accessToken, openid });
+        return true;
+      } catch (err) {
+        if (err instanceof WeChatError && (err.kind === 'token_invalid' || err.kind === 'token_expired' || err.kind === 'openid_mismatch')) return false;
+        throw err;
+      }
+    },
+    async userInfo(accessToken, openid, lang = 'zh_CN') {
+      const endpoint = 'sns/userinfo';
+      const b = await callWithOneRetry(endpoint, { access_token: accessToken, openid, lang });
+      const gotOpenid = str(b.openid);
+      if (!gotOpenid) throw new WeChatError('malformed', endpoint, `${endpoint} answered without openid`);
+      if (gotOpenid !== openid) throw new WeChatError('openid_mismatch', endpoint, `${endpoint} answered for another openid`);
+      const unionid = str(b.unionid);
+      return {
+        openid: gotOpenid,
+        ...(unionid ? { unionid } : {}),
+        nickname: str(b.nickname) ?? '',
+        sex: typeof b.sex === 'number' ? b.sex : 0,
+        province: str(b.province) ?? '',
+        city: str(b.city) ?? '',
+        country: str(b.country) ?? '',
+        headimgurl: str(b.headimgurl) ?? '',
+        privilege: Array.isArray(b.privilege) ? b.privilege.filter((p): p is string => typeof p === 'string') : [],
+      };
+    },
+  };
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v.length > 0 ? v : undefined;
+}
