@@ -1,5 +1,6 @@
 import Dysmsapi, { SendSmsRequest } from '@alicloud/dysmsapi20170525';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
+import { cjsDefault } from './cjs-default.js';
 import { withDeadline } from './deadline.js';
 import { splitEndpoint } from './endpoint.js';
 import { DEFAULT_SEND_TIMEOUT_MS, type SmsFailureKind, type SmsMessage, type SmsSender, SmsSendError } from './sender.js';
@@ -17,6 +18,7 @@ export interface AliyunSmsOptions {
 }
 
 const PROVIDER = 'aliyun';
+const DysmsapiClient = cjsDefault(Dysmsapi);
 
 /** Error codes that say which of our kinds a refusal is (docs: help.aliyun.com/document_detail/101346.html). */
 const KINDS: Record<string, SmsFailureKind> = {
@@ -50,13 +52,13 @@ export function aliyunFailureKind(code: string, message = ''): SmsFailureKind {
  */
 export class AliyunSmsSender implements SmsSender {
   readonly provider = PROVIDER;
-  private readonly client: Dysmsapi.default;
+  private readonly client: InstanceType<typeof DysmsapiClient>;
   private readonly timeoutMs: number;
 
   constructor(private readonly options: AliyunSmsOptions) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
     const { host, secure } = splitEndpoint(options.endpoint ?? 'dysmsapi.aliyuncs.com');
-    this.client = new Dysmsapi.default(
+    this.client = new DysmsapiClient(
       new $OpenApiUtil.Config({
         accessKeyId: options.accessKeyId,
         accessKeySecret: options.accessKeySecret,

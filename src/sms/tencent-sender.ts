@@ -1,6 +1,7 @@
 import type { Agent } from 'node:http';
 import SdkException from 'tencentcloud-sdk-nodejs-common/tencentcloud/common/exception/tencent_cloud_sdk_exception.js';
 import * as tencentcloud from 'tencentcloud-sdk-nodejs-sms';
+import { cjsDefault } from './cjs-default.js';
 import { withDeadline } from './deadline.js';
 import { splitEndpoint } from './endpoint.js';
 import { DEFAULT_SEND_TIMEOUT_MS, type SmsFailureKind, type SmsMessage, type SmsSender, SmsSendError } from './sender.js';
@@ -28,6 +29,7 @@ export interface TencentSmsOptions {
 
 const PROVIDER = 'tencent';
 const SmsClient = tencentcloud.sms.v20210111.Client;
+const TencentCloudSDKHttpException = cjsDefault(SdkException);
 
 /** Error codes that say which of our kinds a refusal is (docs: cloud.tencent.com/document/api/382/59177 and 382/52075). */
 const KINDS: Record<string, SmsFailureKind> = {
@@ -113,10 +115,10 @@ export class TencentSmsSender implements SmsSender {
  */
 function thrownToSendError(err: unknown): SmsSendError {
   if (err instanceof SmsSendError) return err;
-  if (err instanceof SdkException.default && err.code) {
+  if (err instanceof TencentCloudSDKHttpException && err.code) {
     return new SmsSendError({ kind: tencentFailureKind(err.code), provider: PROVIDER, providerCode: err.code, requestId: err.requestId || undefined });
   }
-  const httpCode = err instanceof SdkException.default ? err.httpCode : undefined;
+  const httpCode = err instanceof TencentCloudSDKHttpException ? err.httpCode : undefined;
   const providerCode = httpCode ? `HTTP ${httpCode}` : err instanceof Error && err.name !== 'Error' ? err.name : 'NetworkError';
   return new SmsSendError({ kind: 'unavailable', provider: PROVIDER, providerCode, detail: 'no usable answer' });
 }

@@ -75,6 +75,15 @@ describe('Aliyun RPC v1 HMAC-SHA1', () => {
   it('reproduces the SDK unit test vector', () => {
     expect(rpcSignature('', { test: 'ok' }, 'accessKeySecret')).toBe('jHx/oHoHNrbVfhncHEvPdHXZwHU=');
   });
+  it('reproduces the SendSms v1 vector', () => {
+    // The spec's vector is over these parameters without OutId (checked with the SDK's own getRPCSignature).
+    const sendSms = {
+      PhoneNumbers: '13800138000', SignName: 'TestSign', TemplateCode: 'SMS_0001', TemplateParam: '{"code":"123456"}',
+      Action: 'SendSms', Format: 'json', Version: '2017-05-25', Timestamp: '2024-01-01T00:00:00Z', SignatureNonce: 'n-1',
+      SignatureMethod: 'HMAC-SHA1', SignatureVersion: '1.0', AccessKeyId: 'AK_TEST',
+    };
+    expect(rpcSignature('POST', sendSms, 'SK_TEST')).toBe('KPOxnHPITWLb4E1QrG8Quq2q5Jg=');
+  });
   it('leaves the Signature parameter out of what it signs', () => {
     expect(rpcSignature('GET', { ...params, Signature: 'OLeaidS1JvxuMvnyHOwuJ+uX5qY=' }, 'testsecret')).toBe('OLeaidS1JvxuMvnyHOwuJ+uX5qY=');
   });
