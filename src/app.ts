@@ -10,6 +10,8 @@ import type { AppContext } from './context.js';
 import type { Config } from './config.js';
 import { type Emulator, type EmulatorOptions, emulatorPlugin } from '../emulator/app.js';
 import { requestSerializer } from './log.js';
+import { ConsoleSmsSender } from './sms/console-sender.js';
+import { registerOutboxRoutes } from './web/outbox-routes.js';
 import { randomToken } from './tickets/ids.js';
 import { createPages, STATIC_DIR } from './web/pages.js';
 
@@ -55,6 +57,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(async (scope) => casPlugin(scope, routes), { prefix });
 
   if (prefix) app.get('/', (_req, reply) => reply.redirect(`${prefix}/login`, 302));
+
+  if (ctx.sms.sender instanceof ConsoleSmsSender && config.NODE_ENV !== 'production') registerOutboxRoutes(app, pages, ctx.sms.sender);
 
   // The WeChat emulator stands in for WeChat only where no real AppID is configured, never in production.
   if (config.wechat.emulated) {

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { registerAccountRoutes } from './account-routes.js';
 import { registerLoginRoutes } from './login-routes.js';
 import { registerLogoutRoutes } from './logout-routes.js';
 import type { CasRoutes } from './sign-in.js';
@@ -10,5 +11,6 @@ export async function casPlugin(app: FastifyInstance, routes: CasRoutes): Promis
   registerLoginRoutes(app, routes);
   registerLogoutRoutes(app, routes);
   registerValidationRoutes(app, routes);
+  registerAccountRoutes(app, routes);
   if (routes.ctx.wechatLogin) registerWeChatRoutes(app, routes, routes.ctx.wechatLogin);
 }

@@ -115,7 +115,10 @@ export function signedInPage(routes: CasRoutes, request: FastifyRequest, reply: 
   return routes.pages.send(request, reply, 'message', {
     title: t('signedin.title'),
     paragraphs: [t('signedin.body', { user: principal })],
-    links: [{ href: `${routes.prefix}/logout`, label: t('signedin.logout'), primary: false }],
+    links: [
+      { href: `${routes.prefix}/account`, label: t('signedin.account'), primary: true },
+      { href: `${routes.prefix}/logout`, label: t('signedin.logout'), primary: false },
+    ],
   });
 }
 
