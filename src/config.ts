@@ -73,7 +73,7 @@ export const configSchema = z
     ALIYUN_ACCESS_KEY_SECRET: z.string().optional(),
     ALIYUN_SMS_SIGN_NAME: z.string().optional(),
     ALIYUN_SMS_TEMPLATE_CODE: z.string().optional(),
-    /** Host (and port) only, no scheme. */
+    /** `host[:port]` (HTTPS), or `http://host:port` for a local fake. */
     ALIYUN_SMS_ENDPOINT: z.string().default('dysmsapi.aliyuncs.com'),
     /** Tencent Cloud SMS: a SecretId/SecretKey, the SMS application id, an approved sign and template (one code parameter). */
     TENCENT_SECRET_ID: z.string().optional(),
@@ -82,7 +82,7 @@ export const configSchema = z
     TENCENT_SMS_SIGN_NAME: z.string().optional(),
     TENCENT_SMS_TEMPLATE_ID: z.string().optional(),
     TENCENT_SMS_REGION: z.string().default('ap-guangzhou'),
-    /** Host (and port) only, no scheme. */
+    /** `host[:port]` (HTTPS), or `http://host:port` for a local fake. */
     TENCENT_SMS_ENDPOINT: z.string().default('sms.tencentcloudapi.com'),
     /** How long a code can be used. */
     SMS_CODE_TTL_SECONDS: seconds.default(300),

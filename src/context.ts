@@ -1,6 +1,6 @@
 import { type Logger, pino } from 'pino';
 import { randomBytes } from 'node:crypto';
-import { ConsoleSmsSender } from './sms/console-sender.js';
+import { createSmsSender, verificationCodeLimitsFrom } from './sms/create-sender.js';
 import type { SmsSender } from './sms/sender.js';
 import { createVerificationCodes, type VerificationCodes } from './sms/verification-codes.js';
 import { type AuditLog, createSqlAuditLog } from './audit/audit-log.js';
@@ -68,10 +68,17 @@ export async function createContext(
   const wechatLogin = wechat.enabled
     ? createWeChatLogin({ kv, users, identities, client: options.wechatClient ?? createWeChatClient(wechat) })
     : undefined;
-  const smsSender = options.smsSender ?? new ConsoleSmsSender({ logger: options.logger ?? pino({ level: 'silent' }), clock });
+  const smsSender = options.smsSender ?? createSmsSender(config, options.logger ?? pino({ level: 'silent' }), clock);
   const sms = {
     sender: smsSender,
-    codes: createVerificationCodes({ kv, sender: smsSender, audit, clock, secret: config.SMS_CODE_SECRET ?? DEV_SMS_SECRET }),
+    codes: createVerificationCodes({
+      kv,
+      sender: smsSender,
+      audit,
+      clock,
+      secret: config.SMS_CODE_SECRET ?? DEV_SMS_SECRET,
+      limits: verificationCodeLimitsFrom(config),
+    }),
   };
   return {
     config,

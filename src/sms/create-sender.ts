@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { AliyunSmsSender } from './aliyun-sender.js';
 import { ConsoleSmsSender } from './console-sender.js';
@@ -11,10 +12,10 @@ import type { VerificationCodeLimits } from './verification-codes.js';
  * (and that production does not use the console outbox). The web layer shows `/__outbox` only when the result
  * is a ConsoleSmsSender (test with `instanceof`), reading its `list()`.
  */
-export function createSmsSender(config: Config, logger: Pick<Logger, 'info'>): SmsSender {
+export function createSmsSender(config: Config, logger: Pick<Logger, 'info'>, clock?: Clock): SmsSender {
   switch (config.SMS_PROVIDER) {
     case 'console':
-      return new ConsoleSmsSender({ logger });
+      return new ConsoleSmsSender({ logger, ...(clock ? { clock } : {}) });
     case 'aliyun':
       return new AliyunSmsSender({
         accessKeyId: required(config.ALIYUN_ACCESS_KEY_ID),
