@@ -13,6 +13,8 @@ import { createSingleLogout, type SingleLogout } from './cas/single-logout.js';
 import { type ServiceRegistry, SqlServiceRegistry } from './services/registry.js';
 import { type Db, type DbDialect, openDatabase } from './store/db.js';
 import { migrateToLatest } from './store/migrations.js';
+import { openRedis } from './store/redis.js';
+import type { Redis } from 'ioredis';
 import { createTicketStorage } from './tickets/create.js';
 import { expirationPolicyFrom } from './tickets/expiration.js';
 import type { TicketRegistry } from './tickets/registry.js';
@@ -31,6 +33,8 @@ export interface AppContext {
   clock: Clock;
   db: Db;
   dialect: DbDialect;
+  /** Present when REDIS_URL is set (health checks). */
+  redis: Redis | undefined;
   tickets: TicketRegistry;
   kv: KeyValueStore;
   services: ServiceRegistry;
@@ -51,9 +55,21 @@ export async function createContext(
   options: { clock?: Clock; logger?: Logger; wechatClient?: WeChatClient; smsSender?: SmsSender } = {},
 ): Promise<AppContext> {
   const clock = options.clock ?? systemClock;
-  const { db, dialect } = openDatabase(config.databaseUrl);
-  await migrateToLatest(db);
-  const { tickets, kv } = createTicketStorage({ kind: config.TICKET_REGISTRY, db, clock });
+  const { db, dialect, location } = openDatabase(config.databaseUrl);
+  try {
+    await migrateToLatest(db);
+  } catch (err) {
+    await db.destroy().catch(() => undefined);
+    throw new Error(`The database at ${location} is unreachable or could not be migrated: ${(err as Error).message}`, { cause: err });
+  }
+  // With REDIS_URL, tickets and short-lived state are shared by every node through Redis.
+  const redis = config.REDIS_URL
+    ? await openRedis(config.REDIS_URL, { onError: (err) => options.logger?.warn({ err: err.message }, 'Redis connection error') }).catch(async (err: Error) => {
+        await db.destroy().catch(() => undefined);
+        throw err;
+      })
+    : undefined;
+  const { tickets, kv } = createTicketStorage({ kind: redis ? 'redis' : config.TICKET_REGISTRY, db, clock, ...(redis ? { redis } : {}) });
   const users = new SqlUserStore(db, clock);
   const services = new SqlServiceRegistry(db, clock);
   const audit = createSqlAuditLog(db, clock, options.logger);
@@ -82,6 +98,7 @@ export async function createContext(
   };
   return {
     config,
+    redis,
     identities,
     sms,
     wechatLogin,
@@ -100,6 +117,7 @@ export async function createContext(
       await tickets.close();
       await kv.close();
       await db.destroy();
+      await redis?.quit().catch(() => redis.disconnect());
     },
   };
 }
