@@ -11,8 +11,9 @@ main { max-width: 560px; margin: 32px auto; background: #fff; border-radius: 8px
 @media (max-width: 600px) { main { margin: 0; border-radius: 0; box-shadow: none; } }
 h1 { font-size: 22px; margin: 0 0 4px; } .app { color: #646a73; margin: 0 0 16px; }
 .status { font-size: 18px; } .error { background: #fdecea; color: #d83931; padding: 10px 12px; border-radius: 6px; }
-table { border-collapse: collapse; width: 100%; margin: 12px 0; } th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #dee0e3; vertical-align: top; word-break: break-all; }
+table { border-collapse: collapse; width: 100%; margin: 12px 0; } th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #dee0e3; vertical-align: top; overflow-wrap: anywhere; }
 th { width: 35%; color: #646a73; font-weight: normal; }
+@media (max-width: 600px) { tr { display: block; padding: 6px 0; border-bottom: 1px solid #dee0e3; } th, td { display: block; width: auto; padding: 0; border: 0; } }
 a.button { display: inline-block; padding: 10px 16px; border-radius: 6px; background: #07c160; color: #fff; text-decoration: none; }
 a.button.secondary { background: #fff; color: #1f2329; border: 1px solid #dee0e3; }`;
 

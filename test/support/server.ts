@@ -1,9 +1,12 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { testConfig } from '../../src/config.js';
 import { type AppContext, createContext } from '../../src/context.js';
-import type { NewService, RegisteredService } from '../../src/services/types.js';
+import type { NewService } from '../../src/services/types.js';
 import { selfSignedCertificate } from './tls.js';
 
 /** The person every interop and browser test signs in as; memberOf is multi-valued on purpose. */
@@ -32,8 +35,6 @@ export interface WecasServer {
   /** The certificate a client must trust (https only). */
   caCertFile: string | undefined;
   ctx: AppContext;
-  app: FastifyInstance;
-  services: RegisteredService[];
   /** Method, path and query of every request wecas received, in order: shows which endpoints a client used. */
   requests: string[];
   /** The details of the audit events of one type, oldest first (e.g. `slo.sent`: service, status, ticket). */
@@ -58,7 +59,7 @@ export async function startWecas(options: StartWecasOptions = {}): Promise<Wecas
 async function startOnce(port: number, options: StartWecasOptions): Promise<WecasServer> {
   const scheme = options.https ? 'https' : 'http';
   const origin = `${scheme}://${options.host ?? '127.0.0.1'}:${port}`;
-  const tls = options.https ? await selfSignedCertificate() : undefined;
+  const tls = options.https ? await certificateFiles() : undefined;
   const config = testConfig({
     TICKET_REGISTRY: 'memory',
     PORT: String(port),
@@ -66,12 +67,14 @@ async function startOnce(port: number, options: StartWecasOptions): Promise<Weca
     ...(tls ? { TLS_CERT_FILE: tls.certFile, TLS_KEY_FILE: tls.keyFile } : {}),
     ...options.env,
   });
-  const ctx = await createContext(config);
+  const ctx = await createContext(config).catch(async (err: unknown) => {
+    await tls?.remove();
+    throw err;
+  });
   let app: FastifyInstance | undefined;
   try {
     await ctx.users.create(TEST_USER);
-    const services: RegisteredService[] = [];
-    for (const service of options.services ?? []) services.push(await ctx.services.add(service));
+    for (const service of options.services ?? []) await ctx.services.add(service);
     app = await buildApp(ctx, { logger: false });
     const requests: string[] = [];
     app.addHook('onRequest', async (request) => {
@@ -85,8 +88,6 @@ async function startOnce(port: number, options: StartWecasOptions): Promise<Weca
       casUrl: origin + config.CAS_PREFIX,
       caCertFile: tls?.certFile,
       ctx,
-      app: listening,
-      services,
       requests,
       async auditDetails(type) {
         const rows = await ctx.db.selectFrom('audit_events').select('detail').where('type', '=', type).orderBy('at').execute();
@@ -96,13 +97,26 @@ async function startOnce(port: number, options: StartWecasOptions): Promise<Weca
         await ctx.singleLogout.settled();
         await listening.close();
         await ctx.close();
+        await tls?.remove();
       },
     };
   } catch (err) {
     await app?.close();
     await ctx.close();
+    await tls?.remove();
     throw err;
   }
+}
+
+/** The test certificate as the PEM files TLS_CERT_FILE/TLS_KEY_FILE and the clients' CA settings name. */
+async function certificateFiles() {
+  const { cert, key } = await selfSignedCertificate();
+  const dir = await mkdtemp(path.join(tmpdir(), 'wecas-tls-'));
+  const certFile = path.join(dir, 'cert.pem');
+  const keyFile = path.join(dir, 'key.pem');
+  await writeFile(certFile, cert);
+  await writeFile(keyFile, key, { mode: 0o600 });
+  return { certFile, keyFile, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
 /** A port nobody listens on right now (the kernel's choice). */
