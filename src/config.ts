@@ -31,6 +31,8 @@ export const configSchema = z
       .default('/cas'),
     DATABASE_URL: z.string().default('sqlite:./data/wecas.db'),
     REDIS_URL: z.string().optional(),
+    /** Start of every Redis key, so several deployments (or test runs) can share one Redis. */
+    REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'REDIS_PREFIX must be 1-64 of A-Z a-z 0-9 . _ : -').default('wecas:'),
     TICKET_REGISTRY: z.enum(['memory', 'sql']).default('sql'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
@@ -50,6 +52,11 @@ export const configSchema = z
     CAS_V2_ATTRIBUTES: bool.default(true),
     /** Follow `service` on /logout when it is a registered service. */
     LOGOUT_FOLLOW_SERVICE: bool.default(true),
+    /**
+     * Accept a plain-http `pgtUrl` when its host is a loopback address (localhost, 127.0.0.0/8, ::1), for proxying
+     * applications on this machine during development. The spec requires https; every other host still needs it.
+     */
+    CAS_ALLOW_HTTP_PROXY_CALLBACK_LOOPBACK: bool.default(false),
     /** Create the demo user and service at start (development only). */
     DEMO_DATA: bool.optional(),
 
@@ -63,6 +70,8 @@ export const configSchema = z
     // ---- SMS verification codes (src/sms/) ----
     /** Who delivers codes. `console` is the development outbox (logged, shown at /__outbox); production refuses it. */
     SMS_PROVIDER: z.enum(['console', 'aliyun', 'tencent']).default('console'),
+    /** Whether signing in by SMS code with a number nobody has creates an account (otherwise: sign in with WeChat). */
+    SMS_LOGIN_CREATES_USERS: bool.default(false),
     /**
      * HMAC key for the stored code hashes, shared by every node. Required in production. In development a random
      * key per process is fine: there is one process, and a restart only voids codes younger than 5 minutes.

@@ -69,7 +69,12 @@ export async function createContext(
         throw err;
       })
     : undefined;
-  const { tickets, kv } = createTicketStorage({ kind: redis ? 'redis' : config.TICKET_REGISTRY, db, clock, ...(redis ? { redis } : {}) });
+  const { tickets, kv } = createTicketStorage({
+    kind: redis ? 'redis' : config.TICKET_REGISTRY,
+    db,
+    clock,
+    ...(redis ? { redis, prefix: config.REDIS_PREFIX } : {}),
+  });
   const users = new SqlUserStore(db, clock);
   const services = new SqlServiceRegistry(db, clock);
   const audit = createSqlAuditLog(db, clock, options.logger);

@@ -15,7 +15,6 @@ export const messages = {
   'login.username': { en: 'Username', 'zh-CN': '用户名' },
   'login.password': { en: 'Password', 'zh-CN': '密码' },
   'login.submit': { en: 'Sign in', 'zh-CN': '登录' },
-  'login.warn': { en: 'Ask me before signing me in to other applications', 'zh-CN': '登录其他应用前提醒我' },
   'login.error.invalid_credentials': {
     en: 'The username or password is not correct. Check them and try again.',
     'zh-CN': '用户名或密码不正确，请检查后重试。',
@@ -81,7 +80,6 @@ export const messages = {
   'error.bad_request.title': { en: 'Bad request', 'zh-CN': '请求有误' },
   'error.bad_request.body': { en: 'The request could not be understood. Go back and try again.', 'zh-CN': '无法理解该请求，请返回后重试。' },
 
-  'wechat.scan_hint': { en: 'Scan with WeChat to sign in', 'zh-CN': '请使用微信扫描二维码登录' },
   'wechat.open_page': { en: 'Open the WeChat QR page instead', 'zh-CN': '在新页面打开微信二维码' },
   'wechat.qr_title': { en: 'WeChat sign-in QR code', 'zh-CN': '微信登录二维码' },
   'wechat.retry': { en: 'Try WeChat again', 'zh-CN': '重新微信扫码' },
@@ -200,6 +198,19 @@ export const messages = {
   },
   'outbox.empty': { en: 'No codes sent yet.', 'zh-CN': '暂无验证码。' },
   'outbox.line': { en: '{time} · {phone} · code {code} ({purpose})', 'zh-CN': '{time} · {phone} · 验证码 {code}（{purpose}）' },
+  'sms.login.phone': { en: 'Mobile number', 'zh-CN': '手机号' },
+  'sms.login.send': { en: 'Send code', 'zh-CN': '获取验证码' },
+  'sms.login.code': { en: '6-digit code', 'zh-CN': '6 位验证码' },
+  'sms.login.submit': { en: 'Sign in', 'zh-CN': '登录' },
+  'sms.login.sent': {
+    en: 'If {phone} can receive SMS, a code is on its way. It is valid for 5 minutes.',
+    'zh-CN': '若 {phone} 可以接收短信，验证码已发出，5 分钟内有效。',
+  },
+  'sms.login.no_account': {
+    en: 'There is no account for this number. Sign in with WeChat to create one, then link this number.',
+    'zh-CN': '该手机号尚无账号。请使用微信扫码登录以创建账号，并绑定该手机号。',
+  },
+  'sms.login.disabled': { en: 'The account with this number is disabled. Contact your administrator.', 'zh-CN': '该手机号对应的账号已停用，请联系管理员。' },
   'post.title': { en: 'Continuing to the application…', 'zh-CN': '正在跳转到应用…' },
   'post.continue': { en: 'Continue', 'zh-CN': '继续' },
   'post.noscript': { en: 'JavaScript is off: press Continue to go on.', 'zh-CN': '浏览器未启用 JavaScript，请点击“继续”。' },
