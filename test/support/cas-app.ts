@@ -5,6 +5,7 @@ import { ManualClock } from '../../src/clock.js';
 import { testConfig } from '../../src/config.js';
 import { type AppContext, createContext } from '../../src/context.js';
 import type { RegisteredService } from '../../src/services/types.js';
+import type { SmsSender } from '../../src/sms/sender.js';
 import { CookieJar } from './cookie-jar.js';
 
 /** The conformance setup of spec §8: service S (may proxy), S2, and alice/pw with mail and memberOf released to S. */
@@ -21,10 +22,10 @@ export interface CasTestApp {
   close(): Promise<void>;
 }
 
-export async function createCasTestApp(env: Record<string, string> = {}): Promise<CasTestApp> {
+export async function createCasTestApp(env: Record<string, string> = {}, deps: { smsSender?: SmsSender } = {}): Promise<CasTestApp> {
   const config = testConfig({ TICKET_REGISTRY: 'memory', ...env });
   const clock = new ManualClock(Date.now());
-  const ctx = await createContext(config, { clock });
+  const ctx = await createContext(config, { clock, ...deps });
   const app = await buildApp(ctx, { logger: false });
   await ctx.users.create({
     username: ALICE.username,
