@@ -107,6 +107,8 @@ export function registerPhoneBindingRoutes(app: FastifyInstance, routes: CasRout
         nickname: pending.profile.nickname || 'WeChat',
         avatarUrl: avatar,
         imgOrigins: avatar ? [new URL(avatar).origin] : [],
+        // The verify form ends in a redirect to the service: CSP form-action must allow its origin, or Chromium stops there.
+        formActionOrigin: serviceOrigin(pending),
         sendAction: `${base}/send`,
         verifyAction: base,
         ...view,
@@ -131,6 +133,17 @@ export function registerPhoneBindingRoutes(app: FastifyInstance, routes: CasRout
       },
       410,
     );
+  }
+}
+
+/** The origin of the service this sign-in is for, if any (checked when the sign-in began). */
+function serviceOrigin(pending: PendingIdentity): string | undefined {
+  const { service } = parseLoginRequest(Object.fromEntries(new URLSearchParams(pending.intent.loginQuery)));
+  if (!service) return undefined;
+  try {
+    return new URL(service).origin;
+  } catch {
+    return undefined;
   }
 }
 
