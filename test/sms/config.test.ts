@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { AliyunSmsSender } from '../../src/sms/aliyun-sender.js';
+import { ConsoleSmsSender } from '../../src/sms/console-sender.js';
+import { createSmsSender, verificationCodeLimitsFrom } from '../../src/sms/create-sender.js';
+import { DEFAULT_VERIFICATION_CODE_LIMITS } from '../../src/sms/verification-codes.js';
+import { TencentSmsSender } from '../../src/sms/tencent-sender.js';
+import { splitEndpoint } from '../../src/sms/endpoint.js';
+
+const silent = { info: () => {} };
+const PRODUCTION = { NODE_ENV: 'production', PUBLIC_URL: 'https://sso.example.org', WECHAT_APP_ID: 'wx1', WECHAT_APP_SECRET: 's' };
+const ALIYUN_KEYS = { ALIYUN_ACCESS_KEY_ID: 'id', ALIYUN_ACCESS_KEY_SECRET: 'secret', ALIYUN_SMS_SIGN_NAME: '签名', ALIYUN_SMS_TEMPLATE_CODE: 'SMS_1' };
+const TENCENT_KEYS = { TENCENT_SECRET_ID: 'id', TENCENT_SECRET_KEY: 'key', TENCENT_SMS_SDK_APP_ID: '1400', TENCENT_SMS_SIGN_NAME: '签名', TENCENT_SMS_TEMPLATE_ID: '1' };
+const SECRET = 'x'.repeat(32);
+
+describe('SMS configuration', () => {
+  it('defaults to the console outbox, a random code secret and the documented limits in development', () => {
+    const a = loadConfig({});
+    const b = loadConfig({});
+    expect(a.SMS_PROVIDER).toBe('console');
+    expect(a.SMS_CODE_SECRET).toMatch(/^[0-9a-f]{64}$/);
+    expect(a.SMS_CODE_SECRET).not.toBe(b.SMS_CODE_SECRET);
+    expect(verificationCodeLimitsFrom(a)).toEqual(DEFAULT_VERIFICATION_CODE_LIMITS);
+    expect(createSmsSender(a, silent)).toBeInstanceOf(ConsoleSmsSender);
+  });
+
+  it("stops the start naming every key the chosen provider lacks", () => {
+    expect(() => loadConfig({ SMS_PROVIDER: 'aliyun', ALIYUN_ACCESS_KEY_ID: 'id' })).toThrow(
+      'SMS_PROVIDER=aliyun needs ALIYUN_ACCESS_KEY_SECRET, ALIYUN_SMS_SIGN_NAME, ALIYUN_SMS_TEMPLATE_CODE',
+    );
+    expect(() => loadConfig({ SMS_PROVIDER: 'tencent' })).toThrow(
+      'SMS_PROVIDER=tencent needs TENCENT_SECRET_ID, TENCENT_SECRET_KEY, TENCENT_SMS_SDK_APP_ID, TENCENT_SMS_SIGN_NAME, TENCENT_SMS_TEMPLATE_ID',
+    );
+    expect(() => loadConfig({ SMS_PROVIDER: 'twilio' })).toThrow('SMS_PROVIDER');
+  });
+
+  it('refuses the console outbox and a missing or short code secret in production', () => {
+    expect(() => loadConfig(PRODUCTION)).toThrow(/SMS_PROVIDER: production needs SMS_PROVIDER=aliyun or tencent[\s\S]*SMS_CODE_SECRET: production needs/);
+    expect(() => loadConfig({ ...PRODUCTION, ...ALIYUN_KEYS, SMS_PROVIDER: 'aliyun', SMS_CODE_SECRET: 'short' })).toThrow('at least 32 characters');
+    const config = loadConfig({ ...PRODUCTION, ...ALIYUN_KEYS, SMS_PROVIDER: 'aliyun', SMS_CODE_SECRET: SECRET });
+    expect(config.SMS_CODE_SECRET).toBe(SECRET);
+  });
+
+  it('builds the provider named, with its endpoint and limits from config', () => {
+    const aliyun = loadConfig({ ...ALIYUN_KEYS, SMS_PROVIDER: 'aliyun', ALIYUN_SMS_ENDPOINT: 'http://127.0.0.1:9000' });
+    expect(createSmsSender(aliyun, silent)).toBeInstanceOf(AliyunSmsSender);
+    const tencent = loadConfig({ ...TENCENT_KEYS, SMS_PROVIDER: 'tencent', SMS_MAX_ATTEMPTS: '3', SMS_RESEND_SECONDS: '90' });
+    expect(tencent).toMatchObject({ TENCENT_SMS_REGION: 'ap-guangzhou', TENCENT_SMS_ENDPOINT: 'sms.tencentcloudapi.com' });
+    expect(createSmsSender(tencent, silent)).toBeInstanceOf(TencentSmsSender);
+    expect(verificationCodeLimitsFrom(tencent)).toMatchObject({ maxAttempts: 3, resendSeconds: 90 });
+  });
+
+  it('reads endpoints as host[:port] over HTTPS, or with an explicit scheme', () => {
+    expect(splitEndpoint('dysmsapi.aliyuncs.com')).toEqual({ host: 'dysmsapi.aliyuncs.com', secure: true });
+    expect(splitEndpoint('http://127.0.0.1:9000/')).toEqual({ host: '127.0.0.1:9000', secure: false });
+    expect(splitEndpoint('HTTPS://sms.tencentcloudapi.com')).toEqual({ host: 'sms.tencentcloudapi.com', secure: true });
+  });
+});
