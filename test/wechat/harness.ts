@@ -1,0 +1,99 @@
+// wecas for WeChat browser tests: listening on a loopback port with the emulator mounted at /__wechat and driven
+// in-process, SMS codes captured, a manual clock (SMS resend and expiry), and the demo app as the protected service.
+import type { FastifyInstance } from 'fastify';
+import { type DemoApp, startDemoApp } from '../../examples/demo-app/app.js';
+import { buildApp, emulatorOptionsFor } from '../../src/app.js';
+import { ManualClock } from '../../src/clock.js';
+import { testConfig } from '../../src/config.js';
+import { type AppContext, createContext } from '../../src/context.js';
+import { CapturingSmsSender } from '../../src/sms/capturing-sender.js';
+import { createEmulator, type Emulator } from '../../emulator/app.js';
+import { freePort, loopbackService } from '../support/server.js';
+
+/** A password user who also has a phone: binding that phone makes a WeChat person this user (case c). */
+export const PHONE_USER = { username: 'wangfang', password: 'pw-wangfang-2024', displayName: '王芳', phone: '+8613900139000' };
+
+/** How long wecas waits for WeChat here: short, so the "hang" fault costs one second. */
+export const WECHAT_TIMEOUT_MS = 1000;
+
+export interface WeChatTestServer {
+  /** e.g. `http://localhost:41234` (wecas's PUBLIC_URL). */
+  origin: string;
+  casUrl: string;
+  ctx: AppContext;
+  app: FastifyInstance;
+  emulator: Emulator;
+  sms: CapturingSmsSender;
+  clock: ManualClock;
+  demo: DemoApp;
+  /** The demo app's home page, the service every sign-in here is for. */
+  service: string;
+  counts(): Promise<{ users: number; identities: number }>;
+  close(): Promise<void>;
+}
+
+export async function startWeChatTestServer(env: Record<string, string> = {}): Promise<WeChatTestServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(await freePort(), env);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 5) throw err;
+    }
+  }
+}
+
+async function startOnce(port: number, env: Record<string, string>): Promise<WeChatTestServer> {
+  const origin = `http://localhost:${port}`;
+  const config = testConfig({
+    TICKET_REGISTRY: 'memory',
+    PORT: String(port),
+    PUBLIC_URL: origin,
+    WECHAT_TIMEOUT_MS: String(WECHAT_TIMEOUT_MS),
+    SMS_MAX_PER_IP_PER_HOUR: '1000',
+    ...env,
+  });
+  const clock = new ManualClock(Date.now());
+  const sms = new CapturingSmsSender();
+  const ctx = await createContext(config, { clock, smsSender: sms });
+  // A short long-poll hold: the QR page asks again soon, and closing the server never waits on a held poll.
+  const emulator = createEmulator(emulatorOptionsFor(config), { longPollHoldMs: 500 });
+  let app: FastifyInstance | undefined;
+  let demo: DemoApp | undefined;
+  try {
+    await ctx.users.create(PHONE_USER);
+    app = await buildApp(ctx, { logger: false, emulator });
+    await app.listen({ port, host: '127.0.0.1' });
+    const casUrl = origin + config.CAS_PREFIX;
+    demo = await startDemoApp({ port: 0, casUrl, name: 'Demo App' });
+    await ctx.services.add(loopbackService('Demo App', demo.url));
+    const listening = app;
+    const started = demo;
+    return {
+      origin,
+      casUrl,
+      ctx,
+      app: listening,
+      emulator,
+      sms,
+      clock,
+      demo: started,
+      service: `${started.url}/`,
+      async counts() {
+        const users = await ctx.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+        const identities = await ctx.db.selectFrom('identities').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+        return { users: Number(users.n), identities: Number(identities.n) };
+      },
+      async close() {
+        await started.close();
+        await ctx.singleLogout.settled();
+        await listening.close();
+        await ctx.close();
+      },
+    };
+  } catch (err) {
+    await demo?.close();
+    await app?.close();
+    await ctx.close();
+    throw err;
+  }
+}
