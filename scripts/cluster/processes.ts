@@ -1,0 +1,148 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { connect, createServer } from 'node:net';
+
+/** A server the cluster runs as a child process: wecas, nginx, redis-server, the WeChat emulator. */
+export interface ChildServer {
+  name: string;
+  port: number;
+  /** stdout and stderr so far (the last 64 KiB), for failure messages. */
+  output(): string;
+  /** Whether the process is still running. */
+  running(): boolean;
+  /** SIGKILL, as a crash or `kill -9` would: no shutdown handler runs. Resolves once it has exited. */
+  kill(): Promise<void>;
+  /** SIGTERM (graceful), SIGKILL after 3 s. Resolves once it has exited; does nothing if it already had. */
+  stop(): Promise<void>;
+}
+
+export interface SpawnServerOptions {
+  name: string;
+  command: string;
+  args: string[];
+  port: number;
+  env?: Record<string, string>;
+  cwd?: string;
+  /** How long the port may take to accept connections (default 60 s). */
+  readyTimeoutMs?: number;
+}
+
+const OUTPUT_LIMIT = 64 * 1024;
+const children = new Set<ChildProcess>();
+// A harness that failed half-way (or a test runner exiting) must not leave servers behind.
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+/** Starts a server and waits, by bounded polling, until its port accepts connections. */
+export async function spawnServer(options: SpawnServerOptions): Promise<ChildServer> {
+  const child = spawn(options.command, options.args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  let output = '';
+  const append = (s: string) => {
+    output = (output + s).slice(-OUTPUT_LIMIT);
+  };
+  child.stdout!.setEncoding('utf8').on('data', append);
+  child.stderr!.setEncoding('utf8').on('data', append);
+  child.on('error', (err) => append(`\n[spawn error] ${err.message}\n`));
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  void exited.then(() => children.delete(child));
+  const running = () => child.exitCode === null && child.signalCode === null;
+
+  const terminate = async (signal: NodeJS.Signals) => {
+    if (!running()) return exited;
+    child.kill(signal);
+    const force = signal === 'SIGKILL' ? undefined : setTimeout(() => child.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(force);
+  };
+  const server: ChildServer = {
+    name: options.name,
+    port: options.port,
+    output: () => output,
+    running,
+    kill: () => terminate('SIGKILL'),
+    stop: () => terminate('SIGTERM'),
+  };
+
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  for (;;) {
+    if (!running()) {
+      await exited;
+      throw new Error(`${options.name} exited (${child.exitCode ?? child.signalCode}) before listening on ${options.port}:\n${output}`);
+    }
+    if (await accepts(options.port)) return server;
+    if (Date.now() > deadline) {
+      await server.stop();
+      throw new Error(`${options.name} did not listen on ${options.port} within ${options.readyTimeoutMs ?? 60_000} ms:\n${output}`);
+    }
+    await sleep(50);
+  }
+}
+
+/** Runs a command to its end; rejects with its output when it fails. */
+export function runToEnd(command: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (output += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (output += s));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code: code ?? -1, output }));
+  });
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:port right now. */
+export function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.setTimeout(1000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** A loopback port nobody listens on right now (the kernel's choice). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+/** Polls `check` every 100 ms until it returns a value other than undefined, or throws after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      const why = lastError instanceof Error ? `: ${lastError.message}` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
+    }
+    await sleep(100);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
