@@ -35,7 +35,7 @@ const KINDS: Record<string, SmsFailureKind> = {
 };
 
 /** Maps an Aliyun code to a kind. `isv.BUSINESS_LIMIT_CONTROL` says its window only in the message (触发分钟级流控…). */
-export function aliyunFailureKind(code: string, message = ''): SmsFailureKind {
+function aliyunFailureKind(code: string, message = ''): SmsFailureKind {
   if (code === 'isv.BUSINESS_LIMIT_CONTROL') {
     if (/天级|day/i.test(message)) return 'rate_limited_day';
     if (/小时级|hour/i.test(message)) return 'rate_limited_hour';

@@ -34,17 +34,6 @@ export type SmsFailureKind =
   /** Anything else the provider refused (balance exhausted, number opted out…). */
   | 'rejected';
 
-export const SMS_FAILURE_KINDS: readonly SmsFailureKind[] = [
-  'rate_limited_minute',
-  'rate_limited_hour',
-  'rate_limited_day',
-  'invalid_number',
-  'sign_or_template_unapproved',
-  'bad_credentials',
-  'unavailable',
-  'rejected',
-];
-
 /**
  * A send that did not happen. The message names the provider, its code and request id (for a support ticket),
  * never a key, secret, phone number or verification code, so it is safe to log whole.

@@ -54,7 +54,7 @@ const KINDS: Record<string, SmsFailureKind> = {
   InternalError: 'unavailable',
 };
 
-export function tencentFailureKind(code: string): SmsFailureKind {
+function tencentFailureKind(code: string): SmsFailureKind {
   return KINDS[code] ?? (code.startsWith('InternalError.') ? 'unavailable' : 'rejected');
 }
 
