@@ -4,12 +4,16 @@ import { createSmsSender, verificationCodeLimitsFrom } from './sms/create-sender
 import type { SmsSender } from './sms/sender.js';
 import { createVerificationCodes, type VerificationCodes } from './sms/verification-codes.js';
 import { type AuditLog, createSqlAuditLog } from './audit/audit-log.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { observeAuditLog, observeTicketRegistry, observeVerificationCodes } from './observability/observers.js';
 import { createPasswordAuthenticator } from './auth/password-auth.js';
 import { createLoginThrottle } from './auth/throttle.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
 import type { KeyValueStore } from './kv/store.js';
 import { createSingleLogout, type SingleLogout } from './cas/single-logout.js';
+import { createProxying, type Proxying } from './cas/proxy.js';
+import { createProxyCallbackClient } from './cas/proxy-callback.js';
 import { type ServiceRegistry, SqlServiceRegistry } from './services/registry.js';
 import { type Db, type DbDialect, openDatabase } from './store/db.js';
 import { migrateToLatest } from './store/migrations.js';
@@ -42,7 +46,11 @@ export interface AppContext {
   sso: SsoSessions;
   passwordAuth: ReturnType<typeof createPasswordAuthenticator>;
   audit: AuditLog;
+  /** Counters and histograms for /metrics; always recorded, served only when enabled. */
+  metrics: Metrics;
   singleLogout: SingleLogout;
+  /** CAS proxy authentication: PGTs delivered to pgtUrls, PTs from PGTs. */
+  proxying: Proxying;
   identities: IdentityStore;
   sms: { sender: SmsSender; codes: VerificationCodes };
   /** WeChat sign-in; absent when neither a real AppID nor the emulator is configured. */
@@ -52,7 +60,14 @@ export interface AppContext {
 
 export async function createContext(
   config: Config,
-  options: { clock?: Clock; logger?: Logger; wechatClient?: WeChatClient; smsSender?: SmsSender } = {},
+  options: {
+    clock?: Clock;
+    logger?: Logger;
+    wechatClient?: WeChatClient;
+    smsSender?: SmsSender;
+    /** PEM certificates the proxy callback trusts besides Node's store (tests' self-signed CA; deployments use NODE_EXTRA_CA_CERTS). */
+    proxyCallbackCa?: string[];
+  } = {},
 ): Promise<AppContext> {
   const clock = options.clock ?? systemClock;
   const { db, dialect, location } = openDatabase(config.databaseUrl);
@@ -69,15 +84,19 @@ export async function createContext(
         throw err;
       })
     : undefined;
-  const { tickets, kv } = createTicketStorage({
+  const metrics = createMetrics();
+  const { tickets: storedTickets, kv } = createTicketStorage({
     kind: redis ? 'redis' : config.TICKET_REGISTRY,
     db,
     clock,
     ...(redis ? { redis, prefix: config.REDIS_PREFIX } : {}),
   });
+  const tickets = observeTicketRegistry(storedTickets, metrics);
+  // Counting Redis keys is a SCAN of the keyspace: read it less often than a SQL COUNT or a map walk.
+  metrics.countLiveTgts(() => storedTickets.count('TGT'), redis ? 60_000 : 10_000);
   const users = new SqlUserStore(db, clock);
   const services = new SqlServiceRegistry(db, clock);
-  const audit = createSqlAuditLog(db, clock, options.logger);
+  const audit = observeAuditLog(createSqlAuditLog(db, clock, options.logger), metrics);
   const throttle = createLoginThrottle({
     kv,
     maxFailuresPerUser: config.LOGIN_FAILURES_PER_USER,
@@ -87,20 +106,24 @@ export async function createContext(
   const identities = createIdentityStore(db, clock);
   const wechat = config.wechat;
   const wechatLogin = wechat.enabled
-    ? createWeChatLogin({ kv, users, identities, client: options.wechatClient ?? createWeChatClient(wechat) })
+    ? createWeChatLogin({ kv, users, identities, client: options.wechatClient ?? createWeChatClient(wechat, fetch, (call) => metrics.wechatCall(call)) })
     : undefined;
   const smsSender = options.smsSender ?? createSmsSender(config, options.logger ?? pino({ level: 'silent' }), clock);
   const sms = {
     sender: smsSender,
-    codes: createVerificationCodes({
-      kv,
-      sender: smsSender,
-      audit,
-      clock,
-      secret: config.SMS_CODE_SECRET ?? DEV_SMS_SECRET,
-      limits: verificationCodeLimitsFrom(config),
-    }),
+    codes: observeVerificationCodes(
+      createVerificationCodes({
+        kv,
+        sender: smsSender,
+        audit,
+        clock,
+        secret: config.SMS_CODE_SECRET ?? DEV_SMS_SECRET,
+        limits: verificationCodeLimitsFrom(config),
+      }),
+      metrics,
+    ),
   };
+  const policy = expirationPolicyFrom(config);
   return {
     config,
     redis,
@@ -114,9 +137,18 @@ export async function createContext(
     kv,
     services,
     users,
-    sso: createSsoSessions({ registry: tickets, clock, policy: expirationPolicyFrom(config) }),
+    sso: createSsoSessions({ registry: tickets, clock, policy }),
+    proxying: createProxying({
+      registry: tickets,
+      services,
+      clock,
+      policy,
+      callback: createProxyCallbackClient(options.proxyCallbackCa ? { extraCa: options.proxyCallbackCa } : {}),
+      allowHttpLoopbackCallback: config.CAS_ALLOW_HTTP_PROXY_CALLBACK_LOOPBACK,
+    }),
     passwordAuth: createPasswordAuthenticator({ users, throttle }),
     audit,
+    metrics,
     singleLogout: createSingleLogout({ services, audit, now: () => clock.now(), ...(options.logger ? { logger: options.logger } : {}) }),
     async close() {
       await tickets.close();

@@ -9,6 +9,7 @@ export type AuditType =
   | 'logout'
   | 'ticket.validated'
   | 'ticket.refused'
+  | 'ticket.proxied'
   | 'service.refused'
   | 'wechat.bound'
   | 'wechat.unbound'

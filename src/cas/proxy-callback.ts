@@ -41,6 +41,7 @@ export function createProxyCallbackClient(options: ProxyCallbackClientOptions = 
           ...(ca && target.protocol === 'https:' ? { ca } : {}),
         },
         (res) => {
+          res.on('error', () => undefined); // the deadline may still cut the unread body: nothing to report then
           res.resume();
           resolve({ answered: true, status: res.statusCode ?? 0 });
         },

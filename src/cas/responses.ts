@@ -17,6 +17,7 @@ export type ResponseFormat = 'XML' | 'JSON';
 const CAS_NS = 'http://www.yale.edu/tp/cas';
 export const CONTENT_TYPES = {
   xml: 'application/xml;charset=UTF-8',
+  soap: 'text/xml;charset=UTF-8',
   json: 'application/json;charset=UTF-8',
   text: 'text/plain;charset=UTF-8',
 } as const;
@@ -72,6 +73,13 @@ export function proxySuccessXml(proxyTicket: string): string {
 
 export function proxyFailureXml(error: CasError): string {
   return failureXml('proxyFailure', error);
+}
+
+/** `/proxy` with format=JSON, as the spec's samples write it (its failure reuses `authenticationFailure`). */
+export function proxyJson(result: string | CasError): string {
+  if (typeof result !== 'string')
+    return JSON.stringify({ serviceResponse: { authenticationFailure: { code: result.code, description: result.message } } });
+  return JSON.stringify({ serviceResponse: { proxySuccess: { proxyTicket: result } } });
 }
 
 function failureXml(element: 'authenticationFailure' | 'proxyFailure', error: CasError): string {

@@ -3,13 +3,14 @@ import type { ServiceRegistry } from '../services/registry.js';
 import { sameService } from '../services/url.js';
 import { isWellFormedTicketId } from '../tickets/ids.js';
 import type { TicketRegistry } from '../tickets/registry.js';
-import type { ProxyTicket, ServiceTicket } from '../tickets/types.js';
+import type { AuthMethod } from '../tickets/types.js';
 import type { UserStore } from '../users/store.js';
 import { principalOf, protocolAttributes, releasedAttributes } from './attributes.js';
-import { CasError, casErrors } from './errors.js';
+import { casErrors } from './errors.js';
+import type { ProxyGrantRequest } from './proxy.js';
 import type { Attributes, ValidationSuccess } from './responses.js';
 
-export type ValidationEndpoint = 'validate' | 'serviceValidate' | 'proxyValidate' | 'p3/serviceValidate' | 'p3/proxyValidate';
+export type ValidationEndpoint = 'validate' | 'serviceValidate' | 'proxyValidate' | 'p3/serviceValidate' | 'p3/proxyValidate' | 'samlValidate';
 
 export interface ValidationRequest {
   endpoint: ValidationEndpoint;
@@ -26,8 +27,8 @@ export interface ValidationDeps {
   clock: Clock;
   /** Release service attributes on the CAS 2.0 endpoints too (Apereo's v3-forward-compatible). */
   v2Attributes: boolean;
-  /** Obtains a PGT for a validated ticket through its pgtUrl (proxy support); absent = proxying refused. */
-  grantProxyGrantingTicket?: (input: { pgtUrl: string; ticket: ServiceTicket | ProxyTicket; serviceId: number }) => Promise<string>;
+  /** Delivers a PGT to the pgtUrl of a validated ticket and returns its PGTIOU (see proxy.ts). */
+  grantProxyGrantingTicket: (input: ProxyGrantRequest) => Promise<string>;
 }
 
 /** What the caller needs besides the response: for audit and metrics. */
@@ -36,6 +37,8 @@ export interface ValidationOutcome {
   userId: string;
   serviceId: number;
   ticketKind: 'ST' | 'PT';
+  /** The primary authentication behind the ticket (SAML 1.1's AuthenticationStatement). */
+  authentication: { time: number; method: AuthMethod };
 }
 
 /**
@@ -49,6 +52,11 @@ export async function validateTicket(deps: ValidationDeps, req: ValidationReques
   if (!isWellFormedTicketId(ticketId)) throw casErrors.malformedTicket(ticketId);
 
   const acceptsProxyTickets = req.endpoint === 'proxyValidate' || req.endpoint === 'p3/proxyValidate';
+  const withAttributes =
+    req.endpoint === 'p3/serviceValidate' ||
+    req.endpoint === 'p3/proxyValidate' ||
+    req.endpoint === 'samlValidate' ||
+    (deps.v2Attributes && req.endpoint !== 'validate');
   const ticket = await deps.registry.consume(ticketId);
   if (!ticket || (ticket.kind !== 'ST' && ticket.kind !== 'PT')) throw casErrors.unknownTicket(ticketId);
   if (ticket.kind === 'PT' && !acceptsProxyTickets) throw casErrors.notAServiceTicket(ticketId);
@@ -65,16 +73,19 @@ export async function validateTicket(deps: ValidationDeps, req: ValidationReques
   const user = await deps.users.findById(tgt.userId);
   if (!user || user.status !== 'active') throw casErrors.unknownTicket(ticketId);
 
-  const withAttributes =
-    req.endpoint === 'p3/serviceValidate' || req.endpoint === 'p3/proxyValidate' || (deps.v2Attributes && req.endpoint !== 'validate');
   const attributes: Attributes = withAttributes ? { ...protocolAttributes(tgt, ticket), ...releasedAttributes(user, registered) } : {};
 
   const result: ValidationSuccess = { user: principalOf(user), attributes };
   if (ticket.kind === 'PT') result.proxies = ticket.proxies;
+  // CAS 1.0 has no proxying: a pgtUrl there is ignored, as Apereo does (SAML 1.1 requests carry none).
   if (req.pgtUrl && req.endpoint !== 'validate') {
-    if (!deps.grantProxyGrantingTicket)
-      throw new CasError('UNAUTHORIZED_SERVICE_PROXY', `The supplied service '${service}' is not authorized to use CAS proxy authentication.`);
-    result.proxyGrantingTicketIou = await deps.grantProxyGrantingTicket({ pgtUrl: req.pgtUrl, ticket, serviceId: registered.id });
+    result.proxyGrantingTicketIou = await deps.grantProxyGrantingTicket({ pgtUrl: req.pgtUrl, ticket, service: registered, tgt });
   }
-  return { result, userId: user.id, serviceId: registered.id, ticketKind: ticket.kind };
+  return {
+    result,
+    userId: user.id,
+    serviceId: registered.id,
+    ticketKind: ticket.kind,
+    authentication: { time: tgt.authTime, method: tgt.method },
+  };
 }

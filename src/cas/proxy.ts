@@ -1,0 +1,133 @@
+import type { Clock } from '../clock.js';
+import { allowsProxyCallback } from '../services/matching.js';
+import type { ServiceRegistry } from '../services/registry.js';
+import type { RegisteredService } from '../services/types.js';
+import { appendQueryParam } from '../services/url.js';
+import type { ExpirationPolicy } from '../tickets/expiration.js';
+import { isWellFormedTicketId, newTicketId } from '../tickets/ids.js';
+import type { TicketRegistry } from '../tickets/registry.js';
+import type { ProxyGrantingTicket, ProxyTicket, ServiceTicket, TicketGrantingTicket } from '../tickets/types.js';
+import { CasError, shortTicket } from './errors.js';
+import { checkService } from './login-request.js';
+import type { ProxyCallbackClient } from './proxy-callback.js';
+
+/** Apereo's Cas20ProxyHandler takes these as "the callback received it" (spec 3.3 step 4). */
+export const ACCEPTED_CALLBACK_STATUSES: ReadonlySet<number> = new Set([200, 202, 204, 301, 302, 304]);
+
+export interface ProxyingDeps {
+  registry: TicketRegistry;
+  services: ServiceRegistry;
+  clock: Clock;
+  policy: ExpirationPolicy;
+  callback: ProxyCallbackClient;
+  /** CAS_ALLOW_HTTP_PROXY_CALLBACK_LOOPBACK */
+  allowHttpLoopbackCallback: boolean;
+}
+
+export interface ProxyGrantRequest {
+  pgtUrl: string;
+  /** The ticket just validated: its service obtains the PGT; a PT passes its chain on. */
+  ticket: ServiceTicket | ProxyTicket;
+  service: RegisteredService;
+  tgt: TicketGrantingTicket;
+}
+
+export type Proxying = ReturnType<typeof createProxying>;
+
+const proxyErrors = {
+  notAllowedToProxy: (service: string) =>
+    new CasError('UNAUTHORIZED_SERVICE_PROXY', `The supplied service '${service}' is not authorized to use CAS proxy authentication.`),
+  badCallback: (pgtUrl: string, why: string) =>
+    new CasError('INVALID_PROXY_CALLBACK', `The supplied proxy callback url '${pgtUrl}' could not be authenticated: ${why}`),
+  missingParameters: () => new CasError('INVALID_REQUEST', "'pgt' and 'targetService' parameters are both required"),
+  unknownPgt: (pgt: string) => new CasError('INVALID_TICKET', `Ticket '${shortTicket(pgt)}' not recognized`),
+  unauthorizedTarget: (target: string) =>
+    new CasError('UNAUTHORIZED_SERVICE', `Service '${target}' is not a registered, enabled service and cannot be proxied to`),
+};
+
+/** CAS 2.0 proxy authentication (spec 1.6, 3.3): PGTs delivered to a service's pgtUrl, PTs issued for a PGT. */
+export function createProxying(deps: ProxyingDeps) {
+  const { registry, clock } = deps;
+
+  /** Why a pgtUrl may not receive a PGT, or undefined when it may (spec 3.3 steps 1–2). */
+  function callbackProblem(pgtUrl: string, service: RegisteredService): string | undefined {
+    let url: URL;
+    try {
+      url = new URL(pgtUrl);
+    } catch {
+      return 'it is not an absolute URL';
+    }
+    const loopbackHttp = url.protocol === 'http:' && deps.allowHttpLoopbackCallback && isLoopbackHost(url.hostname);
+    if (url.protocol !== 'https:' && !loopbackHttp) return 'it must use https';
+    if (url.username || url.password) return 'it must not carry credentials';
+    if (!allowsProxyCallback(service, pgtUrl)) return "it is not allowed by the service's proxy policy";
+    return undefined;
+  }
+
+  return {
+    /**
+     * Delivers a new PGT to the pgtUrl and records it once the callback took it; returns the PGTIOU for the
+     * validation response. The PGTIOU is only a correlation id between the callback and that response, so it is
+     * not stored: nothing ever looks it up again.
+     */
+    async grantProxyGrantingTicket({ pgtUrl, ticket, service, tgt }: ProxyGrantRequest): Promise<string> {
+      if (service.proxyPattern === null) throw proxyErrors.notAllowedToProxy(ticket.service);
+      const problem = callbackProblem(pgtUrl, service);
+      if (problem) throw proxyErrors.badCallback(pgtUrl, problem);
+
+      const pgtId = newTicketId('PGT');
+      const iou = newTicketId('PGTIOU');
+      const outcome = await deps.callback(appendQueryParam(appendQueryParam(pgtUrl, 'pgtIou', iou), 'pgtId', pgtId));
+      if (!outcome.answered) throw proxyErrors.badCallback(pgtUrl, outcome.reason);
+      if (!ACCEPTED_CALLBACK_STATUSES.has(outcome.status)) throw proxyErrors.badCallback(pgtUrl, `it answered HTTP ${outcome.status}`);
+
+      const now = clock.now();
+      const pgt: ProxyGrantingTicket = {
+        kind: 'PGT',
+        id: pgtId,
+        tgtId: tgt.id,
+        service: ticket.service,
+        proxies: [pgtUrl, ...(ticket.kind === 'PT' ? ticket.proxies : [])],
+        createdAt: now,
+        // A PGT lives with its TGT: the TGT's hard limit bounds it, ending the session deletes it (cascade), and
+        // /proxy checks the TGT is still live, since its idle limit may end it earlier.
+        expiresAt: tgt.createdAt + deps.policy.tgtHardMs,
+      };
+      await registry.add(pgt);
+      return iou;
+    },
+
+    /** `/proxy`: a PT for targetService from a live PGT whose SSO session is still live. */
+    async issueProxyTicket(pgtId: string | undefined, targetService: string | undefined): Promise<ProxyTicket> {
+      if (!pgtId || !targetService) throw proxyErrors.missingParameters();
+      const pgt = isWellFormedTicketId(pgtId) ? await registry.get(pgtId, 'PGT') : undefined;
+      if (!pgt) throw proxyErrors.unknownPgt(pgtId);
+      const tgt = await registry.get(pgt.tgtId, 'TGT');
+      if (!tgt) throw proxyErrors.unknownPgt(pgtId);
+      const target = await checkService(deps.services, targetService);
+      if (!target.ok) throw proxyErrors.unauthorizedTarget(targetService);
+
+      const now = clock.now();
+      const pt: ProxyTicket = {
+        kind: 'PT',
+        id: newTicketId('PT'),
+        tgtId: tgt.id,
+        pgtId: pgt.id,
+        service: targetService,
+        serviceId: target.service.id,
+        proxies: pgt.proxies,
+        createdAt: now,
+        expiresAt: Math.min(now + deps.policy.proxyTicketMs, tgt.expiresAt),
+      };
+      await registry.add(pt);
+      // The target now holds a session of this TGT too: single logout must reach it.
+      await registry.addGrant({ tgtId: tgt.id, ticketId: pt.id, service: targetService, serviceId: target.service.id, createdAt: now });
+      return pt;
+    },
+  };
+}
+
+/** localhost, 127.0.0.0/8 and ::1 (WHATWG URL gives IPv6 hosts in brackets). */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
