@@ -4,8 +4,6 @@ import { createSmsSender, verificationCodeLimitsFrom } from './sms/create-sender
 import type { SmsSender } from './sms/sender.js';
 import { createVerificationCodes, type VerificationCodes } from './sms/verification-codes.js';
 import { type AuditLog, createSqlAuditLog } from './audit/audit-log.js';
-import { createMetrics, type Metrics } from './observability/metrics.js';
-import { observeAuditLog, observeTicketRegistry, observeVerificationCodes } from './observability/observers.js';
 import { createPasswordAuthenticator } from './auth/password-auth.js';
 import { createLoginThrottle } from './auth/throttle.js';
 import { type Clock, systemClock } from './clock.js';
@@ -46,8 +44,6 @@ export interface AppContext {
   sso: SsoSessions;
   passwordAuth: ReturnType<typeof createPasswordAuthenticator>;
   audit: AuditLog;
-  /** Counters and histograms for /metrics; always recorded, served only when enabled. */
-  metrics: Metrics;
   singleLogout: SingleLogout;
   /** CAS proxy authentication: PGTs delivered to pgtUrls, PTs from PGTs. */
   proxying: Proxying;
@@ -84,19 +80,15 @@ export async function createContext(
         throw err;
       })
     : undefined;
-  const metrics = createMetrics();
-  const { tickets: storedTickets, kv } = createTicketStorage({
+  const { tickets, kv } = createTicketStorage({
     kind: redis ? 'redis' : config.TICKET_REGISTRY,
     db,
     clock,
     ...(redis ? { redis, prefix: config.REDIS_PREFIX } : {}),
   });
-  const tickets = observeTicketRegistry(storedTickets, metrics);
-  // Counting Redis keys is a SCAN of the keyspace: read it less often than a SQL COUNT or a map walk.
-  metrics.countLiveTgts(() => storedTickets.count('TGT'), redis ? 60_000 : 10_000);
   const users = new SqlUserStore(db, clock);
   const services = new SqlServiceRegistry(db, clock);
-  const audit = observeAuditLog(createSqlAuditLog(db, clock, options.logger), metrics);
+  const audit = createSqlAuditLog(db, clock, options.logger);
   const throttle = createLoginThrottle({
     kv,
     maxFailuresPerUser: config.LOGIN_FAILURES_PER_USER,
@@ -106,22 +98,19 @@ export async function createContext(
   const identities = createIdentityStore(db, clock);
   const wechat = config.wechat;
   const wechatLogin = wechat.enabled
-    ? createWeChatLogin({ kv, users, identities, client: options.wechatClient ?? createWeChatClient(wechat, fetch, (call) => metrics.wechatCall(call)) })
+    ? createWeChatLogin({ kv, users, identities, client: options.wechatClient ?? createWeChatClient(wechat) })
     : undefined;
   const smsSender = options.smsSender ?? createSmsSender(config, options.logger ?? pino({ level: 'silent' }), clock);
   const sms = {
     sender: smsSender,
-    codes: observeVerificationCodes(
-      createVerificationCodes({
-        kv,
-        sender: smsSender,
-        audit,
-        clock,
-        secret: config.SMS_CODE_SECRET ?? DEV_SMS_SECRET,
-        limits: verificationCodeLimitsFrom(config),
-      }),
-      metrics,
-    ),
+    codes: createVerificationCodes({
+      kv,
+      sender: smsSender,
+      audit,
+      clock,
+      secret: config.SMS_CODE_SECRET ?? DEV_SMS_SECRET,
+      limits: verificationCodeLimitsFrom(config),
+    }),
   };
   const policy = expirationPolicyFrom(config);
   return {
@@ -148,7 +137,6 @@ export async function createContext(
     }),
     passwordAuth: createPasswordAuthenticator({ users, throttle }),
     audit,
-    metrics,
     singleLogout: createSingleLogout({ services, audit, now: () => clock.now(), ...(options.logger ? { logger: options.logger } : {}) }),
     async close() {
       await tickets.close();
