@@ -1,9 +1,10 @@
 import { type Logger, pino } from 'pino';
-import { randomBytes } from 'node:crypto';
 import { createSmsSender, verificationCodeLimitsFrom } from './sms/create-sender.js';
 import type { SmsSender } from './sms/sender.js';
 import { createVerificationCodes, type VerificationCodes } from './sms/verification-codes.js';
 import { type AuditLog, createSqlAuditLog } from './audit/audit-log.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { observeAuditLog, observeTicketRegistry, observeVerificationCodes } from './observability/observers.js';
 import { createPasswordAuthenticator } from './auth/password-auth.js';
 import { createLoginThrottle } from './auth/throttle.js';
 import { type Clock, systemClock } from './clock.js';
@@ -26,9 +27,6 @@ import { createIdentityStore, type IdentityStore } from './users/identities.js';
 import { createWeChatLogin, type WeChatLogin } from './auth/wechat-login.js';
 import { createWeChatClient, type WeChatClient } from './wechat/client.js';
 
-/** Without SMS_CODE_SECRET (development) codes are keyed per process: a restart only voids codes in flight. */
-const DEV_SMS_SECRET = randomBytes(32).toString('hex');
-
 /** Everything the routes use, wired explicitly. Tests build one with a ManualClock and in-memory SQLite. */
 export interface AppContext {
   config: Config;
@@ -44,6 +42,8 @@ export interface AppContext {
   sso: SsoSessions;
   passwordAuth: ReturnType<typeof createPasswordAuthenticator>;
   audit: AuditLog;
+  /** Counters and histograms for /metrics; always recorded, served only when enabled. */
+  metrics: Metrics;
   singleLogout: SingleLogout;
   /** CAS proxy authentication: PGTs delivered to pgtUrls, PTs from PGTs. */
   proxying: Proxying;
@@ -80,15 +80,19 @@ export async function createContext(
         throw err;
       })
     : undefined;
-  const { tickets, kv } = createTicketStorage({
+  const metrics = createMetrics();
+  const { tickets: storedTickets, kv } = createTicketStorage({
     kind: redis ? 'redis' : config.TICKET_REGISTRY,
     db,
     clock,
     ...(redis ? { redis, prefix: config.REDIS_PREFIX } : {}),
   });
+  const tickets = observeTicketRegistry(storedTickets, metrics);
+  // Counting Redis keys is a SCAN of the keyspace: read it less often than a SQL COUNT or a map walk.
+  metrics.countLiveTgts(() => storedTickets.count('TGT'), redis ? 60_000 : 10_000);
   const users = new SqlUserStore(db, clock);
   const services = new SqlServiceRegistry(db, clock);
-  const audit = createSqlAuditLog(db, clock, options.logger);
+  const audit = observeAuditLog(createSqlAuditLog(db, clock, options.logger), metrics);
   const throttle = createLoginThrottle({
     kv,
     maxFailuresPerUser: config.LOGIN_FAILURES_PER_USER,
@@ -98,19 +102,22 @@ export async function createContext(
   const identities = createIdentityStore(db, clock);
   const wechat = config.wechat;
   const wechatLogin = wechat.enabled
-    ? createWeChatLogin({ kv, users, identities, client: options.wechatClient ?? createWeChatClient(wechat) })
+    ? createWeChatLogin({ kv, users, identities, client: options.wechatClient ?? createWeChatClient(wechat, fetch, (call) => metrics.wechatCall(call)) })
     : undefined;
   const smsSender = options.smsSender ?? createSmsSender(config, options.logger ?? pino({ level: 'silent' }), clock);
   const sms = {
     sender: smsSender,
-    codes: createVerificationCodes({
-      kv,
-      sender: smsSender,
-      audit,
-      clock,
-      secret: config.SMS_CODE_SECRET ?? DEV_SMS_SECRET,
-      limits: verificationCodeLimitsFrom(config),
-    }),
+    codes: observeVerificationCodes(
+      createVerificationCodes({
+        kv,
+        sender: smsSender,
+        audit,
+        clock,
+        secret: config.SMS_CODE_SECRET,
+        limits: verificationCodeLimitsFrom(config),
+      }),
+      metrics,
+    ),
   };
   const policy = expirationPolicyFrom(config);
   return {
@@ -137,6 +144,7 @@ export async function createContext(
     }),
     passwordAuth: createPasswordAuthenticator({ users, throttle }),
     audit,
+    metrics,
     singleLogout: createSingleLogout({ services, audit, now: () => clock.now(), ...(options.logger ? { logger: options.logger } : {}) }),
     async close() {
       await tickets.close();
