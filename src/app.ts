@@ -10,6 +10,8 @@ import type { AppContext } from './context.js';
 import type { Config } from './config.js';
 import { type Emulator, type EmulatorOptions, emulatorPlugin } from '../emulator/app.js';
 import { requestSerializer } from './log.js';
+import { createReadiness } from './observability/health.js';
+import { observeValidationLatency, OneLinePerRequest, registerHealthRoutes, registerMetricsRoute } from './observability/http.js';
 import { ConsoleSmsSender } from './sms/console-sender.js';
 import { registerOutboxRoutes } from './web/outbox-routes.js';
 import { randomToken } from './tickets/ids.js';
@@ -39,10 +41,16 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
       : {}),
     logger: options.logger ?? { level: config.LOG_LEVEL, serializers: { req: requestSerializer } },
     genReqId: () => randomToken(16),
+    logController: new OneLinePerRequest(),
     trustProxy: config.TRUST_PROXY,
     bodyLimit: 64 * 1024,
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 300 },
   }) as unknown as FastifyInstance; // the https and http server types differ only in the raw server
+
+  observeValidationLatency(app, ctx.metrics, config.CAS_PREFIX);
+  registerHealthRoutes(app, createReadiness({ db: ctx.db, redis: ctx.redis, config }));
+  // With METRICS_PORT the metrics live on the admin port only (see cli.ts), never on the public one.
+  if (config.METRICS_ENABLED && config.METRICS_PORT === undefined) registerMetricsRoute(app, ctx.metrics);
 
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody);

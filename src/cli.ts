@@ -7,13 +7,18 @@ import { runServiceCommand } from './services/commands.js';
 import { openDatabase } from './store/db.js';
 import { migrateToLatest } from './store/migrations.js';
 import { runUserCommand } from './users/commands.js';
+import { runAuditCommand } from './audit/commands.js';
+import { pruneAuditEvents } from './audit/queries.js';
+import { createReadiness } from './observability/health.js';
+import { startAdminServer } from './observability/http.js';
 import { systemClock } from './clock.js';
 
 const USAGE = `usage: wecas <command>
   start                          run the server (configuration from environment variables; see README)
   migrate                        apply database migrations and exit
   user add|list|disable|enable|passwd …
-  service add|list|remove|enable|disable|import …`;
+  service add|list|remove|enable|disable|import …
+  audit [--user <username|id>] [--type <type>] [--since <ISO|1h|7d>] [--limit N] [--json]`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -30,11 +35,13 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'user':
-    case 'service': {
+    case 'service':
+    case 'audit': {
       const { db } = openDatabase(config.databaseUrl);
       try {
         await migrateToLatest(db);
         const ctx = { db, clock: systemClock, print: (line: string) => console.log(line) };
+        if (command === 'audit') return await runAuditCommand(rest, ctx);
         return command === 'user' ? await runUserCommand(rest, ctx) : await runServiceCommand(rest, ctx);
       } finally {
         await db.destroy();
@@ -56,9 +63,11 @@ async function start(config: ReturnType<typeof loadConfig>): Promise<number> {
   const ctx = await createContext(config, { logger });
   const app = await buildApp(ctx);
   const sweeper = startSweeper(ctx, logger);
+  let admin: Awaited<ReturnType<typeof startAdminServer>> | undefined;
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
     clearInterval(sweeper);
+    await admin?.close();
     await app.close();
     await ctx.singleLogout.settled();
     await ctx.close();
@@ -68,6 +77,10 @@ async function start(config: ReturnType<typeof loadConfig>): Promise<number> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
   await app.listen({ port: config.PORT, host: config.HOST });
+  if (config.METRICS_PORT !== undefined) {
+    const readiness = createReadiness({ db: ctx.db, redis: ctx.redis, config });
+    admin = await startAdminServer({ port: config.METRICS_PORT, host: config.METRICS_HOST, metrics: ctx.metrics, readiness, logger });
+  }
   if (config.DEMO_DATA && config.NODE_ENV === 'development') {
     await ensureDemoData(ctx);
     console.log(demoInstructions(config.casBaseUrl));
@@ -75,13 +88,17 @@ async function start(config: ReturnType<typeof loadConfig>): Promise<number> {
   return -1; // keep running
 }
 
-/** Expired tickets leave the SQL and memory registries here; expired sessions get their single logout. */
+/**
+ * Expired tickets leave the SQL and memory registries here; expired sessions get their single logout.
+ * Audit events older than AUDIT_RETENTION_DAYS are deleted here too.
+ */
 function startSweeper(ctx: Awaited<ReturnType<typeof createContext>>, logger: pino.Logger): NodeJS.Timeout {
   const timer = setInterval(() => {
     void (async () => {
       try {
         for (const ended of await ctx.tickets.sweep()) await ctx.singleLogout.notify(ended);
         await ctx.kv.sweep?.();
+        await pruneAuditEvents(ctx.db, ctx.clock.now() - ctx.config.AUDIT_RETENTION_DAYS * 86_400_000);
       } catch (err) {
         logger.warn({ err }, 'ticket sweep failed');
       }

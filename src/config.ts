@@ -36,6 +36,16 @@ export const configSchema = z
     TICKET_REGISTRY: z.enum(['memory', 'sql']).default('sql'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
+    // ---- Observability (src/observability/) ----
+    /** Serve Prometheus metrics at /metrics on the main port. */
+    METRICS_ENABLED: bool.default(false),
+    /** Serve /metrics (and /health/*) on this separate admin port instead of the main one; implies METRICS_ENABLED. */
+    METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    /** Interface of the admin port: keep it off the public network. */
+    METRICS_HOST: z.string().default('127.0.0.1'),
+    /** Audit events older than this many days are deleted by the sweeper. */
+    AUDIT_RETENTION_DAYS: z.coerce.number().int().positive().default(180),
+
     ST_TTL_SECONDS: seconds.default(10),
     PT_TTL_SECONDS: seconds.default(10),
     TGT_HARD_TTL_SECONDS: seconds.default(8 * 3600),

@@ -115,7 +115,9 @@ async function runValidation(
   } catch (err) {
     const error = err instanceof CasError ? err : internalError(request, err);
     request.log.info({ endpoint, code: error.code, reason: error.message, ticket: ticket ? shortTicket(ticket) : undefined }, 'ticket validation failed');
-    await ctx.audit.record({ type: 'ticket.refused', ip: request.ip, detail: { endpoint, code: error.code } }).catch(() => undefined);
+    // The kind as the id claims it (ST-, PT-; else unknown): the ticket itself may be gone or never have existed.
+    const kind = /^(ST|PT)-/.exec(ticket ?? '')?.[1] ?? 'unknown';
+    await ctx.audit.record({ type: 'ticket.refused', ip: request.ip, detail: { endpoint, code: error.code, kind } }).catch(() => undefined);
     return error;
   }
   await ctx.audit.record({

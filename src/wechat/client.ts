@@ -48,17 +48,42 @@ export interface WeChatClient {
 
 type Fetch = typeof fetch;
 
+/** One finished API call, for metrics: `errcode` is `0` on success, WeChat's errcode, or the failure kind (`unavailable`, `malformed`). */
+export interface WeChatCallObservation {
+  endpoint: string;
+  errcode: string;
+  seconds: number;
+}
+
 /**
  * The WeChat Open Platform website-login client (snsapi_login). Every call has a timeout. Retries: a code
  * exchange is never retried (a code works once: a retry after a lost answer gets 40163 and hides the real
  * outcome); refresh, auth check and userinfo are retried once on a transient failure, since repeating them
  * changes nothing at WeChat. Secrets and tokens never go into error messages.
  */
-export function createWeChatClient(config: WeChatClientConfig, fetchImpl: Fetch = fetch): WeChatClient {
+export function createWeChatClient(
+  config: WeChatClientConfig,
+  fetchImpl: Fetch = fetch,
+  observe?: (call: WeChatCallObservation) => void,
+): WeChatClient {
   const open = config.openBaseUrl.replace(/\/+$/, '');
   const api = config.apiBaseUrl.replace(/\/+$/, '');
 
   async function call(endpoint: string, params: Record<string, string>): Promise<Record<string, unknown>> {
+    if (!observe) return request(endpoint, params);
+    const started = performance.now();
+    try {
+      const body = await request(endpoint, params);
+      observe({ endpoint, errcode: '0', seconds: (performance.now() - started) / 1000 });
+      return body;
+    } catch (err) {
+      const errcode = err instanceof WeChatError ? String(err.errcode ?? err.kind) : 'unavailable';
+      observe({ endpoint, errcode, seconds: (performance.now() - started) / 1000 });
+      throw err;
+    }
+  }
+
+  async function request(endpoint: string, params: Record<string, string>): Promise<Record<string, unknown>> {
     const url = `${api}/${endpoint}?${new URLSearchParams(params)}`;
     let res: Response;
     let text: string;

@@ -1,0 +1,87 @@
+import type { AuditEvent, AuditLog } from '../audit/audit-log.js';
+import type { VerificationCodes } from '../sms/verification-codes.js';
+import type { TicketRegistry } from '../tickets/registry.js';
+import type { Metrics, RateLimit } from './metrics.js';
+
+/*
+ * Metrics are taken at the seams the domain already has, so the domain folders never import prom-client:
+ * the audit log (every sign-in, validation and SMS send is an audit event already), the ticket registry (every
+ * ticket issued passes through `add`), the verification codes (their refusals) and the WeChat client's observer.
+ */
+
+/** Counts what the audit events say happened, then records them. */
+export function observeAuditLog(audit: AuditLog, metrics: Metrics): AuditLog {
+  return {
+    ...audit,
+    record(event) {
+      countAuditEvent(event, metrics);
+      return audit.record(event);
+    },
+  };
+}
+
+function countAuditEvent({ type, detail = {} }: AuditEvent, metrics: Metrics): void {
+  const label = (key: string) => (detail[key] === undefined || detail[key] === null ? 'unknown' : String(detail[key]));
+  switch (type) {
+    case 'login.success':
+      return metrics.signIn(label('method'), 'success');
+    case 'login.failure':
+      if (detail.reason === 'throttled') metrics.rateLimited('login');
+      return metrics.signIn(label('method'), label('reason'));
+    case 'wechat.error':
+      return metrics.signIn('wechat', 'wechat_error');
+    case 'ticket.validated':
+      return metrics.ticketValidated(label('kind'), 'success');
+    case 'ticket.refused':
+      return metrics.ticketValidated(label('kind'), label('code'));
+    case 'sms.sent':
+      return metrics.smsSend(label('provider'), 'sent');
+    case 'sms.failed':
+      return metrics.smsSend(label('provider'), label('kind'));
+    default:
+      return;
+  }
+}
+
+/** Counts every ticket issued, by kind. Everything else goes straight through. */
+export function observeTicketRegistry(registry: TicketRegistry, metrics: Metrics): TicketRegistry {
+  return {
+    async add(ticket) {
+      await registry.add(ticket);
+      metrics.ticketIssued(ticket.kind);
+    },
+    get: (id, kind) => registry.get(id, kind),
+    update: (ticket) => registry.update(ticket),
+    consume: (id) => registry.consume(id),
+    addGrant: (grant) => registry.addGrant(grant),
+    grants: (tgtId) => registry.grants(tgtId),
+    removeSession: (tgtId) => registry.removeSession(tgtId),
+    sessionsOf: (userId) => registry.sessionsOf(userId),
+    count: (kind) => registry.count(kind),
+    sweep: () => registry.sweep(),
+    close: () => registry.close(),
+  };
+}
+
+const SEND_LIMITS: Partial<Record<string, RateLimit>> = {
+  too_soon: 'sms_resend',
+  phone_daily_cap: 'sms_phone_daily',
+  ip_hourly_cap: 'sms_ip_hourly',
+};
+
+/** Counts the SMS limits' refusals: resend interval, daily cap per number, hourly cap per IP, attempts per code. */
+export function observeVerificationCodes(codes: VerificationCodes, metrics: Metrics): VerificationCodes {
+  return {
+    async send(request) {
+      const result = await codes.send(request);
+      const limit = result.ok ? undefined : SEND_LIMITS[result.reason];
+      if (limit) metrics.rateLimited(limit);
+      return result;
+    },
+    async verify(request) {
+      const result = await codes.verify(request);
+      if (!result.ok && result.reason === 'too_many_attempts') metrics.rateLimited('sms_attempts');
+      return result;
+    },
+  };
+}
