@@ -22,7 +22,7 @@ export interface CasTestApp {
   close(): Promise<void>;
 }
 
-export async function createCasTestApp(env: Record<string, string> = {}, deps: { smsSender?: SmsSender } = {}): Promise<CasTestApp> {
+export async function createCasTestApp(env: Record<string, string> = {}, deps: { smsSender?: SmsSender; proxyCallbackCa?: string[] } = {}): Promise<CasTestApp> {
   const config = testConfig({ TICKET_REGISTRY: 'memory', ...env });
   const clock = new ManualClock(Date.now());
   const ctx = await createContext(config, { clock, ...deps });
