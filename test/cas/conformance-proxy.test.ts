@@ -113,7 +113,8 @@ describe('pgtUrl on validation (spec §8 #29–#32, §3.3)', () => {
 
   it('#29 statuses Apereo accepts (202, 204, 302) count as delivered, and a redirect is not followed', async () => {
     for (const status of [202, 204, 302]) {
-      receiver.answer(() => ({ status, headers: status === 302 ? { location: `${receiver.origin}/elsewhere` } : {} }));
+      const headers: Record<string, string> = status === 302 ? { location: `${receiver.origin}/elsewhere` } : {};
+      receiver.answer(() => ({ status, headers }));
       const { r, calls } = await validateWithPgtUrl(A, `${receiver.origin}/pgt/a`);
       expect(r.proxyGrantingTicket, `HTTP ${status}`).toMatch(PHPCAS_IOU);
       expect(calls.map((c) => c.url.split('?')[0])).toEqual(['/pgt/a']);

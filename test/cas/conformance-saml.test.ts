@@ -2,7 +2,7 @@
  * SAML 1.1 validation, spec §1.7 and §8 #38–#40: the request bodies real clients send (phpCAS 1.6, mod_auth_cas,
  * the Java client and the Node passport strategies), the response read with a namespace-aware XML parser.
  */
-import { DOMParser } from '@xmldom/xmldom';
+import { DOMParser, type Element } from '@xmldom/xmldom';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ALICE, Browser, type CasTestApp, createCasTestApp, executionOf, S, S2, ticketFrom } from '../support/cas-app.js';
 
@@ -176,7 +176,8 @@ describe('POST /samlValidate (spec §1.7, §8 #38–#39)', () => {
 
   it('accepts an indented body with the SOAP namespace as default, and any Content-Type or none', async () => {
     expect((await samlValidate(S, indentedBody(await freshTicket()))).saml.statusCode).toBe(SUCCESS);
-    for (const headers of [{}, { 'content-type': 'application/x-www-form-urlencoded' }, { 'content-type': 'application/soap+xml; charset=utf-8' }]) {
+    const variants: Array<Record<string, string>> = [{}, { 'content-type': 'application/x-www-form-urlencoded' }, { 'content-type': 'application/soap+xml; charset=utf-8' }];
+    for (const headers of variants) {
       expect((await samlValidate(S, phpCasBody(await freshTicket()), headers)).saml.statusCode, JSON.stringify(headers)).toBe(SUCCESS);
     }
   });
