@@ -56,7 +56,7 @@ export function registerPhoneBindingRoutes(app: FastifyInstance, routes: CasRout
     }
 
     const outcome = await bindWeChatByPhone(ctx.db, ctx.clock, { phone: verified.phone, subject: pending.subject, profile: pending.profile });
-    const user = await signInUserFor(outcome, verified.phone);
+    const user = await signInUserFor(outcome, verified.phone, pending);
     if (!user) {
       const reason = (outcome as Extract<BindOutcome, { ok: false }>).reason;
       await ctx.audit.record({ type: 'login.failure', ip: request.ip, userAgent: request.headers['user-agent'] ?? null, detail: { method: 'wechat', reason } });
@@ -75,14 +75,16 @@ export function registerPhoneBindingRoutes(app: FastifyInstance, routes: CasRout
   });
 
   /**
-   * The user to sign in after a bind attempt. A bind that lost a race to the same person (the same WeChat
-   * account bound to the same phone's user a moment ago, e.g. in another tab) still signs that person in.
+   * The user to sign in after a bind attempt. A bind that lost a race to the same person (this WeChat account
+   * bound to this phone's user a moment ago, e.g. in another tab) still signs that person in; a WeChat account
+   * bound to somebody else meanwhile does not make this browser the phone's user.
    */
-  async function signInUserFor(outcome: BindOutcome, phone: string) {
+  async function signInUserFor(outcome: BindOutcome, phone: string, pending: PendingIdentity) {
     if (outcome.ok) return outcome.user;
     if (outcome.reason !== 'wechat_already_bound') return undefined;
     const owner = await ctx.users.findByPhone(phone);
-    return owner && owner.status === 'active' && (await ctx.identities.listForUser(owner.id)).length > 0 ? owner : undefined;
+    const identity = await ctx.identities.findWeChat(pending.subject);
+    return owner && owner.status === 'active' && identity?.userId === owner.id ? owner : undefined;
   }
 
   async function pendingOf(request: FastifyRequest): Promise<PendingIdentity | undefined> {
