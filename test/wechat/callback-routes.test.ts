@@ -1,0 +1,166 @@
+// The WeChat callback and bind routes over HTTP (no browser): outcomes a browser test reaches only slowly —
+// a disabled user, the bind page's refusals, an expired pending identity, and a WeChat account bound elsewhere
+// while its bind page was open.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openidFor, unionidFor } from '../../emulator/ids.js';
+import { bindWeChatByPhone } from '../../src/users/binding.js';
+import { CookieJar } from '../support/cookie-jar.js';
+import { PHONE_USER, startWeChatTestServer, type WeChatTestServer } from './harness.js';
+
+let server: WeChatTestServer;
+
+beforeAll(async () => {
+  server = await startWeChatTestServer();
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+/** A browser without a browser: cookies kept, redirects not followed. */
+class HttpBrowser {
+  readonly jar = new CookieJar();
+
+  async get(url: string): Promise<Response> {
+    const res = await fetch(url, { headers: { cookie: this.jar.header(), 'accept-language': 'en' }, redirect: 'manual' });
+    this.jar.store(res.headers.getSetCookie());
+    return res;
+  }
+
+  async post(url: string, form: Record<string, string>): Promise<Response> {
+    const res = await fetch(url, {
+      method: 'POST',
+      body: new URLSearchParams(form),
+      headers: { cookie: this.jar.header(), 'accept-language': 'en' },
+      redirect: 'manual',
+    });
+    this.jar.store(res.headers.getSetCookie());
+    return res;
+  }
+
+  /** Starts a WeChat sign-in for the demo app and comes back from WeChat as `personaId` allowed it. */
+  async scanAs(personaId: string): Promise<Response> {
+    const start = await this.get(`${server.casUrl}/login/wechat?service=${encodeURIComponent(server.service)}`);
+    const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+    const code = server.emulator.oauth.issueCode(server.ctx.config.wechat.appId, personaId);
+    return this.get(`${server.casUrl}/login/wechat/callback?code=${code}&state=${state}`);
+  }
+
+  async sendCode(phone: string): Promise<string> {
+    const res = await this.post(`${server.casUrl}/login/wechat/bind/send`, { phone });
+    expect(res.status).toBe(200);
+    return server.sms.lastCodeFor(phone)!;
+  }
+}
+
+const newPersona = (nickname: string) => server.emulator.createPersona({ nickname, hasAvatar: false }).id;
+/** The key WeChat gives wecas for an emulated person. */
+const subjectOf = (personaId: string) => {
+  const appId = server.ctx.config.wechat.appId;
+  return { appId, openid: openidFor(appId, personaId), unionid: unionidFor(personaId) };
+};
+const bindUrl = () => `${server.casUrl}/login/wechat/bind`;
+const BIND_PATH = '/cas/login/wechat/bind';
+
+describe('WeChat callback and bind routes', () => {
+  it('a bound identity whose user is disabled: refused with a clear page, no TGC', async () => {
+    const persona = newPersona('Disabled Dong');
+    const first = new HttpBrowser();
+    expect((await first.scanAs(persona)).headers.get('location')).toBe(BIND_PATH);
+    const phone = '+8613600000001';
+    const code = await first.sendCode(phone);
+    expect((await first.post(bindUrl(), { phone, code })).status).toBe(302);
+    const user = (await server.ctx.users.findByPhone(phone))!;
+    await server.ctx.users.setStatus(user.id, 'disabled');
+
+    const again = new HttpBrowser();
+    const res = await again.scanAs(persona);
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('The account bound to this WeChat is disabled');
+    expect(again.jar.get('TGC')).toBeUndefined();
+  });
+
+  it("the bind page explains a refusal (the phone's user has another WeChat; a disabled phone user) and writes nothing", async () => {
+    const owner = (await server.ctx.users.findByUsername(PHONE_USER.username))!;
+    const ownersWeChat = server.emulator.createPersona({ nickname: 'Owner Wang' });
+    const elsewhere = await bindWeChatByPhone(server.ctx.db, server.ctx.clock, {
+      phone: PHONE_USER.phone,
+      subject: { appId: server.ctx.config.wechat.appId, openid: 'oOWNERS-OTHER-WECHAT' },
+      profile: { nickname: ownersWeChat.nickname, headimgurl: '', sex: 0, province: '', city: '', country: '' },
+    });
+    expect(elsewhere.ok).toBe(true);
+    const before = await server.counts();
+
+    const browser = new HttpBrowser();
+    await browser.scanAs(newPersona('Second Wechat'));
+    const code = await browser.sendCode(PHONE_USER.phone);
+    const res = await browser.post(bindUrl(), { phone: PHONE_USER.phone, code });
+    expect(res.status).toBe(409);
+    expect(await res.text()).toContain('already linked to a different WeChat account. Sign in with that phone number');
+    expect(browser.jar.get('TGC')).toBeUndefined();
+    expect(await server.ctx.identities.listForUser(owner.id)).toHaveLength(1);
+
+    const disabled = await server.ctx.users.create({ phone: '+8613600000002' });
+    await server.ctx.users.setStatus(disabled.id, 'disabled');
+    const second = new HttpBrowser();
+    await second.scanAs(newPersona('Third Wechat'));
+    const code2 = await second.sendCode('+8613600000002');
+    const res2 = await second.post(bindUrl(), { phone: '+8613600000002', code: code2 });
+    expect(res2.status).toBe(409);
+    expect(await res2.text()).toContain('The account with this phone number is disabled');
+    expect(await server.counts()).toEqual({ users: before.users + 1, identities: before.identities });
+  });
+
+  it('a pending identity lives 10 minutes: then the bind page says to scan again', async () => {
+    const browser = new HttpBrowser();
+    await browser.scanAs(newPersona('Slow Song'));
+    expect((await browser.get(bindUrl())).status).toBe(200);
+    server.clock.advance(10 * 60_000 + 1000);
+    const res = await browser.get(bindUrl());
+    expect(res.status).toBe(410);
+    expect(await res.text()).toContain('Scan the WeChat QR code again');
+  });
+
+  it('bound elsewhere while the bind page was open: this browser is not signed in as the owner of another phone', async () => {
+    const persona = newPersona('Two Tabs');
+    const browser = new HttpBrowser();
+    await browser.scanAs(persona);
+    // Meanwhile the same WeChat account is bound to someone else's phone (another tab, another person's number).
+    const taken = await bindWeChatByPhone(server.ctx.db, server.ctx.clock, {
+      phone: '+8613600000003',
+      subject: subjectOf(persona),
+      profile: { nickname: 'Two Tabs', headimgurl: '', sex: 0, province: '', city: '', country: '' },
+    });
+    expect(taken.ok).toBe(true);
+    // This browser now verifies a number whose user has some other WeChat: it must not be signed in as that user.
+    const victim = await server.ctx.users.create({ phone: '+8613600000004' });
+    await bindWeChatByPhone(server.ctx.db, server.ctx.clock, {
+      phone: '+8613600000004',
+      subject: { appId: server.ctx.config.wechat.appId, openid: 'oVICTIMS-OWN-WECHAT' },
+      profile: { nickname: 'Victim', headimgurl: '', sex: 0, province: '', city: '', country: '' },
+    });
+    const code = await browser.sendCode('+8613600000004');
+    const res = await browser.post(bindUrl(), { phone: '+8613600000004', code });
+    expect(res.status).toBe(409);
+    expect(await res.text()).toContain('This WeChat account has just been linked to another account');
+    expect(browser.jar.get('TGC')).toBeUndefined();
+    expect((await server.ctx.identities.listForUser(victim.id)).map((i) => i.openid)).toEqual(['oVICTIMS-OWN-WECHAT']);
+  });
+
+  it('bound to the same phone in another tab meanwhile: this tab signs that person in', async () => {
+    const persona = newPersona('Same Person');
+    const browser = new HttpBrowser();
+    await browser.scanAs(persona);
+    const other = await bindWeChatByPhone(server.ctx.db, server.ctx.clock, {
+      phone: '+8613600000005',
+      subject: subjectOf(persona),
+      profile: { nickname: 'Same Person', headimgurl: '', sex: 0, province: '', city: '', country: '' },
+    });
+    expect(other.ok).toBe(true);
+    const code = await browser.sendCode('+8613600000005');
+    const res = await browser.post(bindUrl(), { phone: '+8613600000005', code });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toMatch(new RegExp(`^${server.service.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\?ticket=ST-`));
+    expect(browser.jar.get('TGC')).toBeDefined();
+  });
+});
