@@ -61,6 +61,22 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   const pages = createPages({ devMode: config.NODE_ENV === 'development', staticBase: `${prefix}/static`, secureCookies: config.secureCookies, cookiePath: prefix || '/' });
   const routes: CasRoutes = { ctx, pages, prefix, cookiePath: prefix || '/' };
 
+  // The last resort: a page that says what to do, never a stack trace. Set before the plugins below: a plugin's
+  // routes keep the error handler in force when it was registered, and would otherwise answer Fastify's JSON.
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: error.code, message: error.message }, 'bad request');
+    const t = pages.translate(request);
+    const [title, body] =
+      status === 429
+        ? [t('error.too_many.title'), t('error.too_many.body')]
+        : status >= 500
+          ? [t('error.internal.title'), t('error.internal.body')]
+          : [t('error.bad_request.title'), t('error.bad_request.body')];
+    return pages.send(request, reply, 'message', { title, paragraphs: [body], links: [{ href: `${prefix}/login`, label: t('error.back') }] }, status);
+  });
+
   await app.register(fastifyStatic, { root: STATIC_DIR, prefix: `${prefix}/static/`, maxAge: 3600_000, index: false });
   await app.register(async (scope) => casPlugin(scope, routes), { prefix });
 
@@ -80,21 +96,6 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   app.setNotFoundHandler((request, reply) => {
     const t = pages.translate(request);
     return pages.send(request, reply, 'message', { title: t('error.not_found.title'), paragraphs: [t('error.not_found.body')], links: [{ href: `${prefix}/login`, label: t('error.back') }] }, 404);
-  });
-
-  // The last resort: a page that says what to do, never a stack trace.
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ code: error.code, message: error.message }, 'bad request');
-    const t = pages.translate(request);
-    const [title, body] =
-      status === 429
-        ? [t('error.too_many.title'), t('error.too_many.body')]
-        : status >= 500
-          ? [t('error.internal.title'), t('error.internal.body')]
-          : [t('error.bad_request.title'), t('error.bad_request.body')];
-    return pages.send(request, reply, 'message', { title, paragraphs: [body], links: [{ href: `${prefix}/login`, label: t('error.back') }] }, status);
   });
 
   return app;
