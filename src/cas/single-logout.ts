@@ -8,8 +8,16 @@ import type { SsoGrant, TicketGrantingTicket } from '../tickets/types.js';
 import { shortTicket } from './errors.js';
 import { escapeXml } from './xml.js';
 
-const BACK_CHANNEL_TIMEOUT_MS = 3000;
-const BACK_CHANNEL_ATTEMPTS = 2; // one retry: a service restarting should not miss the logout
+/** How back-channel logout requests are delivered: each attempt has a deadline, a failed one is retried after a pause. */
+export interface BackChannelPolicy {
+  timeoutMs: number;
+  /** Attempts in all; an answer below 500 ends them (a 4xx will not change by retrying). */
+  attempts: number;
+  retryDelayMs: number;
+}
+
+/** Three tries over about ten seconds: enough for a service that is restarting, bounded for one that is gone. */
+export const BACK_CHANNEL_POLICY: BackChannelPolicy = { timeoutMs: 3000, attempts: 3, retryDelayMs: 1000 };
 
 /**
  * The SAML 2 LogoutRequest CAS sends. `samlp:` prefixes and a one-line SessionIndex are what phpCAS's regex
@@ -39,37 +47,38 @@ export function createSingleLogout(deps: {
   audit: AuditLog;
   logger?: Logger;
   now?: () => number;
-  fetchImpl?: typeof fetch;
+  backChannel?: BackChannelPolicy;
 }): SingleLogout {
   const { services } = deps;
   const now = deps.now ?? Date.now;
-  const doFetch = deps.fetchImpl ?? fetch;
+  const policy = deps.backChannel ?? BACK_CHANNEL_POLICY;
   const pending = new Set<Promise<void>>();
 
   async function postLogout(url: string, grant: SsoGrant, userId: string): Promise<void> {
     const body = 'logoutRequest=' + encodeURIComponent(logoutRequestXml(grant.ticketId, now()));
     let lastError = '';
-    for (let attempt = 1; attempt <= BACK_CHANNEL_ATTEMPTS; attempt++) {
+    for (let attempt = 1; attempt <= policy.attempts; attempt++) {
+      if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, policy.retryDelayMs));
       try {
-        const res = await doFetch(url, {
+        const res = await fetch(url, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
           body,
           redirect: 'manual',
-          signal: AbortSignal.timeout(BACK_CHANNEL_TIMEOUT_MS),
+          signal: AbortSignal.timeout(policy.timeoutMs),
         });
         await res.body?.cancel();
         if (res.status < 500) {
-          await deps.audit.record({ type: 'slo.sent', userId, detail: { service: url, status: res.status, ticket: shortTicket(grant.ticketId) } });
+          await deps.audit.record({ type: 'slo.sent', userId, detail: { service: url, status: res.status, attempt, ticket: shortTicket(grant.ticketId) } });
           return;
         }
         lastError = `HTTP ${res.status}`;
       } catch (err) {
-        lastError = err instanceof Error ? err.message : String(err);
+        lastError = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${policy.timeoutMs} ms` : describeFetchError(err);
       }
     }
-    deps.logger?.warn({ service: url, error: lastError }, 'single logout request failed');
-    await deps.audit.record({ type: 'slo.failed', userId, detail: { service: url, error: lastError } });
+    deps.logger?.warn({ service: url, error: lastError, attempts: policy.attempts }, 'single logout request failed');
+    await deps.audit.record({ type: 'slo.failed', userId, detail: { service: url, error: lastError, attempts: policy.attempts } });
   }
 
   return {
@@ -95,4 +104,11 @@ export function createSingleLogout(deps: {
       await Promise.all([...pending]);
     },
   };
+}
+
+/** fetch hides the socket error (ECONNREFUSED, a TLS code …) in `cause`: that is what an operator needs to see. */
+function describeFetchError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause as { code?: string; message?: string } | undefined;
+  return cause?.code ?? cause?.message ?? err.message;
 }
