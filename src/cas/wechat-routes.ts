@@ -50,10 +50,11 @@ export function registerWeChatRoutes(app: FastifyInstance, routes: CasRoutes, we
       case 'wechat_error':
         await audit(request, 'wechat.error', { kind: outcome.error.kind, endpoint: outcome.error.endpoint, errcode: outcome.error.errcode ?? null });
         request.log.warn({ kind: outcome.error.kind, endpoint: outcome.error.endpoint, errcode: outcome.error.errcode }, 'WeChat sign-in failed');
-        return problemPage(request, reply, 'wechat.error.title', wechatErrorMessage(outcome.error), outcome.intent.loginQuery, 502);
+        // Our AppID or secret is wrong: scanning again cannot help, so the page offers only the other methods.
+        return problemPage(request, reply, 'wechat.error.title', wechatErrorMessage(outcome.error), outcome.intent.loginQuery, 502, outcome.error.kind !== 'misconfigured');
       case 'user_disabled':
         await audit(request, 'login.failure', { method: 'wechat', reason: 'disabled' });
-        return problemPage(request, reply, 'wechat.error.title', 'wechat.disabled.body', outcome.intent.loginQuery, 403);
+        return problemPage(request, reply, 'wechat.error.title', 'wechat.disabled.body', outcome.intent.loginQuery, 403, false);
       case 'signed_in': {
         const login = parseLoginRequest(Object.fromEntries(new URLSearchParams(outcome.intent.loginQuery)));
         const check = login.service ? await checkService(ctx.services, login.service) : undefined;
@@ -77,8 +78,9 @@ export function registerWeChatRoutes(app: FastifyInstance, routes: CasRoutes, we
     return reply.redirect(`${prefix}/account${result.ok ? '?bound=1' : `?error=${result.reason}`}`, 302);
   }
 
-  function problemPage(request: FastifyRequest, reply: FastifyReply, title: MessageKey, body: MessageKey, query: string, status: number) {
+  function problemPage(request: FastifyRequest, reply: FastifyReply, title: MessageKey, body: MessageKey, query: string, status: number, retryHelps = true) {
     const t = pages.translate(request);
+    const otherMethods = { href: `${prefix}/login${query}`, label: t('wechat.other_methods'), primary: !retryHelps };
     return pages.send(
       request,
       reply,
@@ -86,10 +88,7 @@ export function registerWeChatRoutes(app: FastifyInstance, routes: CasRoutes, we
       {
         title: t(title),
         paragraphs: [t(body)],
-        links: [
-          { href: `${prefix}/login/wechat${query}`, label: t('wechat.retry'), primary: true },
-          { href: `${prefix}/login${query}`, label: t('wechat.other_methods') },
-        ],
+        links: retryHelps ? [{ href: `${prefix}/login/wechat${query}`, label: t('wechat.retry'), primary: true }, otherMethods] : [otherMethods],
       },
       status,
     );
