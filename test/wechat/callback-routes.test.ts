@@ -76,7 +76,9 @@ describe('WeChat callback and bind routes', () => {
     const again = new HttpBrowser();
     const res = await again.scanAs(persona);
     expect(res.status).toBe(403);
-    expect(await res.text()).toContain('The account bound to this WeChat is disabled');
+    const page = await res.text();
+    expect(page).toContain('The account bound to this WeChat is disabled');
+    expect(page).not.toContain('Try WeChat again');
     expect(again.jar.get('TGC')).toBeUndefined();
   });
 
