@@ -8,6 +8,7 @@ import { type DemoApp, startDemoApp } from '../../examples/demo-app/app.js';
 import { type Cluster, startCluster } from '../../scripts/cluster/cluster.js';
 import { waitFor } from '../../scripts/cluster/processes.js';
 import { systemClock } from '../../src/clock.js';
+import { escapeGlob, openRedis } from '../../src/store/redis.js';
 import { SqlServiceRegistry } from '../../src/services/registry.js';
 import { insertWeChatIdentity } from '../../src/users/identities.js';
 import { SqlUserStore } from '../../src/users/store.js';
@@ -45,7 +46,7 @@ describe.runIf(canRun)('a wecas cluster: two nodes behind nginx', () => {
     await new SqlServiceRegistry(cluster.db, systemClock).add(loopbackService('Demo app', app.url));
     alice = await new SqlUserStore(cluster.db, systemClock).create(PASSWORD_USER);
     [a, b] = cluster.nodes.map((n) => n.url) as [string, string];
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await app?.close();
@@ -141,6 +142,21 @@ describe.runIf(canRun)('a wecas cluster: two nodes behind nginx', () => {
     const again = await callbackAt(returning, a, await wechatCallbackUrl(returning, b, service, cluster.emulator.url, String(persona.id)));
     const second = await validate(b, service, ticketIn(again));
     expect(second.ok && first.ok && second.principal.user === first.principal.user).toBe(true);
+  });
+
+  it('keeps tickets and short-lived state in Redis only, none in PostgreSQL', async () => {
+    await passwordSignIn(new Visitor(), service, { form: cluster.url, post: cluster.url });
+    for (const table of ['tickets', 'sso_grants', 'kv'] as const) {
+      const { n } = await cluster.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      expect(Number(n), table).toBe(0);
+    }
+    const redis = await openRedis(cluster.redis.url);
+    try {
+      const [, keys] = await redis.scan('0', 'MATCH', `${escapeGlob(cluster.redis.prefix)}*`, 'COUNT', 10_000);
+      expect(keys.length).toBeGreaterThan(0);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   describe('races between the nodes', () => {

@@ -30,7 +30,7 @@ describe.runIf(canRun)('a wecas cluster under faults', () => {
     await users.create(PASSWORD_USER);
     // One account per person of the load: parallel sign-ins of one account count against its throttle.
     for (const person of LOAD_PEOPLE) await users.create(person);
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await cluster?.stop();
@@ -122,7 +122,7 @@ describe.runIf(canRun)('a wecas cluster under faults', () => {
       20_000,
     );
     expect(nodeB.running()).toBe(true);
-  });
+  }, 120_000);
 
   it('answers INTERNAL_ERROR or an error page while Redis is down, never a success, and recovers by itself', async () => {
     await Promise.all(cluster.nodes.map((n) => n.start())); // whatever the test before left running
@@ -164,7 +164,7 @@ describe.runIf(canRun)('a wecas cluster under faults', () => {
     expect(form.body).toContain('name="execution"');
     const again = await passwordSignIn(new Visitor(), SERVICE, { form: cluster.url, post: cluster.url });
     expect(await validate(a, SERVICE, again.ticket)).toMatchObject({ ok: true, principal: { user: 'alice' } });
-  });
+  }, 90_000);
 
   it('refuses to start a node whose Redis or PostgreSQL is unreachable, naming which', async () => {
     const [redisPort, pgPort] = [await freePort(), await freePort()];
@@ -178,5 +178,5 @@ describe.runIf(canRun)('a wecas cluster under faults', () => {
     expect(noRedis.output).toContain(`Redis at redis://127.0.0.1:${redisPort} is unreachable`);
     expect(noDatabase.code, noDatabase.output).toBe(1);
     expect(noDatabase.output).toContain(`The database at postgres://postgres@127.0.0.1:${pgPort}/wecas is unreachable`);
-  });
+  }, 90_000);
 });
