@@ -150,9 +150,14 @@ describe.runIf(canRun)('a wecas cluster under faults', () => {
       expect((await visitor.get(`${origin}/cas/logout`)).status).toBe(500);
     }
 
+    // What an orchestrator or an actively checking load balancer sees.
+    expect((await new Visitor().get(`${a}/health/ready`)).status).toBe(503);
+    expect((await new Visitor().get(`${a}/health/live`)).status).toBe(200);
+
     await cluster.redis.start!(); // a Redis without persistence comes back empty
     for (const origin of [a, b]) {
-      await waitFor(`node at ${origin} to reach Redis again`, async () => ((await new Visitor().get(`${origin}/cas/login`)).status === 200 ? true : undefined));
+      await waitFor(`node at ${origin} to reach Redis again`, async () => ((await new Visitor().get(`${origin}/health/ready`)).status === 200 ? true : undefined));
+      expect((await new Visitor().get(`${origin}/cas/login`)).status).toBe(200);
     }
 
     // What Redis held is gone: the ticket and the SSO session. People sign in again, on any node.
