@@ -13,7 +13,12 @@ let browser: Browser;
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startWeChatTestServer(), launchBrowser()]);
+  // Both assigned as soon as each is up, so afterAll closes whichever started even if the other failed.
+  const started = await Promise.allSettled([
+    startWeChatTestServer().then((s) => (server = s)),
+    launchBrowser().then((b) => (browser = b)),
+  ]);
+  for (const result of started) if (result.status === 'rejected') throw result.reason;
 });
 
 afterAll(async () => {

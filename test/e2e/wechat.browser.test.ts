@@ -14,7 +14,12 @@ let browser: Browser;
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startWeChatTestServer(), launchBrowser()]);
+  // Both assigned as soon as each is up, so afterAll closes whichever started even if the other failed.
+  const started = await Promise.allSettled([
+    startWeChatTestServer().then((s) => (server = s)),
+    launchBrowser().then((b) => (browser = b)),
+  ]);
+  for (const result of started) if (result.status === 'rejected') throw result.reason;
 });
 
 afterAll(async () => {
@@ -179,8 +184,8 @@ describe('WeChat sign-in into a CAS-protected app', () => {
     const before = await server.counts();
     const context = await newBrowser();
     const page = await loginPageFromApp(context);
-    await fullPageQr(page);
-    await scanOnPhone(context, await phoneUrlOf(page), { persona: '李娜' });
+    // The phone through the emulator's control API this time: 李娜 scans and allows.
+    server.emulator.confirm(await fullPageQr(page), 'lina');
     await page.waitForURL(`${server.casUrl}/login/wechat/bind`);
     await bindPhone(page, PHONE_USER.phone.slice(3));
 
@@ -278,8 +283,8 @@ describe('WeChat sign-in into a CAS-protected app', () => {
     const digits = '13800138005';
     const context = await newBrowser();
     const page = await loginPageFromApp(context);
-    await fullPageQr(page);
-    await scanOnPhone(context, await phoneUrlOf(page), { newNickname: '错五次 Wu Ci' });
+    const persona = server.emulator.createPersona({ nickname: '错五次 Wu Ci' });
+    server.emulator.confirm(await fullPageQr(page), persona.id);
     await page.waitForURL(`${server.casUrl}/login/wechat/bind`);
     await page.fill('#phone', digits);
     await page.locator('#send-code').click();
