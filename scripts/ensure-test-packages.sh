@@ -12,6 +12,7 @@ declare -A probes=(
   [php-curl]=/usr/share/php8.2-curl                   # phpCAS validates tickets over curl
   [php-xml]=/usr/share/php8.2-xml                     # phpCAS parses responses with DOM
   [nginx-light]=/usr/sbin/nginx                       # the load balancer of the cluster tests
+  [redis-server]=/usr/bin/redis-server                # the cluster tests' own Redis, stopped and restarted
   [openssl]=/usr/bin/openssl                          # self-signed certificates for HTTPS tests
 )
 

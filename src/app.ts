@@ -63,8 +63,10 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
 
   // The last resort: a page that says what to do, never a stack trace. Set before the plugins below: a plugin's
   // routes keep the error handler in force when it was registered, and would otherwise answer Fastify's JSON.
+  // Unexpected failures are nearly always a store or service out of reach (Redis, the database): 503 with a page
+  // that says to try again, the error itself only in the log.
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 503;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: error.code, message: error.message }, 'bad request');
     const t = pages.translate(request);

@@ -140,14 +140,14 @@ describe.runIf(canRun)('a wecas cluster under faults', () => {
       expect(validation).toMatchObject({ ok: false, code: 'INTERNAL_ERROR' });
       // The session cannot be read: an error page, no ticket and no form.
       const sso = await visitor.get(loginUrl(origin, SERVICE));
-      expect(sso.status).toBe(500);
+      expect(sso.status).toBe(503);
       expect(sso.location).toBeUndefined();
       expect(sso.body).toContain('The sign-in service is unavailable');
       // Nor can a new sign-in start (its form transaction lives in Redis) or a WeChat state be made.
-      expect((await new Visitor().get(loginUrl(origin, SERVICE))).status).toBe(500);
-      expect((await new Visitor().get(`${origin}/cas/login/wechat?service=${encodeURIComponent(SERVICE)}`)).status).toBe(500);
+      expect((await new Visitor().get(loginUrl(origin, SERVICE))).status).toBe(503);
+      expect((await new Visitor().get(`${origin}/cas/login/wechat?service=${encodeURIComponent(SERVICE)}`)).status).toBe(503);
       // Logging out cannot end the session it cannot read; the page says so rather than claiming success.
-      expect((await visitor.get(`${origin}/cas/logout`)).status).toBe(500);
+      expect((await visitor.get(`${origin}/cas/logout`)).status).toBe(503);
     }
 
     // What an orchestrator or an actively checking load balancer sees.

@@ -12,9 +12,9 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-it.each(['/cas/login', '/cas/login?service=https%3A%2F%2Fapp.example.org%2Fcb'])('GET %s answers the error page with 500', async (url) => {
+it.each(['/cas/login', '/cas/login?service=https%3A%2F%2Fapp.example.org%2Fcb'])('GET %s answers the error page with 503', async (url) => {
   const res = await t.app.inject({ method: 'GET', url, headers: { 'accept-language': 'en' } });
-  expect(res.statusCode).toBe(500);
+  expect(res.statusCode).toBe(503);
   expect(res.headers['content-type']).toMatch(/^text\/html/);
   expect(res.body).toContain('The sign-in service is unavailable');
   expect(res.body).not.toContain('enableOfflineQueue');
