@@ -82,6 +82,8 @@ export async function bindWeChatToUser(
 ): Promise<{ ok: true } | { ok: false; reason: 'user_has_other_wechat' | 'wechat_already_bound' }> {
   try {
     return await db.transaction().execute(async (trx) => {
+      // Lock the user's row first, as bindOnce does: two links started at once for one user cannot both pass the check.
+      await trx.updateTable('users').set({ updated_at: clock.now() }).where('id', '=', input.userId).execute();
       const existing = await trx
         .selectFrom('identities')
         .select(['user_id', 'openid'])

@@ -9,7 +9,7 @@ export type WeChatErrorKind =
   | 'token_invalid' // 40001, 40014, 40030
   | 'token_expired' // 42001, 42002
   | 'openid_mismatch' // 40003
-  | 'misconfigured' // 40013, 40125, 41002, 41004: our AppID/secret are wrong
+  | 'misconfigured' // 40002, 40013, 40125, 41002, 41004: our AppID/secret or request are wrong
   | 'unauthorized' // 48001, 50001
   | 'rate_limited' // 45011
   | 'system_error' // -1: WeChat's own transient failure
@@ -20,6 +20,7 @@ export type WeChatErrorKind =
 const KIND_BY_ERRCODE: Record<number, WeChatErrorKind> = {
   [-1]: 'system_error',
   40001: 'token_invalid',
+  40002: 'misconfigured', // invalid grant_type: our request is wrong
   40003: 'openid_mismatch',
   40013: 'misconfigured',
   40014: 'token_invalid',
