@@ -11,10 +11,9 @@ import type { Config } from './config.js';
 import { type Emulator, type EmulatorOptions, emulatorPlugin } from '../emulator/app.js';
 import { requestSerializer } from './log.js';
 import { createReadiness } from './observability/health.js';
-import { observeValidationLatency, OneLinePerRequest, registerHealthRoutes, registerMetricsRoute } from './observability/http.js';
+import { observeValidationLatency, OneLinePerRequest, registerHealthRoutes, registerMetricsRoute, requestIds } from './observability/http.js';
 import { ConsoleSmsSender } from './sms/console-sender.js';
 import { registerOutboxRoutes } from './web/outbox-routes.js';
-import { randomToken } from './tickets/ids.js';
 import { createPages, STATIC_DIR } from './web/pages.js';
 
 export interface BuildAppOptions {
@@ -40,7 +39,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
       ? { https: { cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE) } }
       : {}),
     logger: options.logger ?? { level: config.LOG_LEVEL, serializers: { req: requestSerializer } },
-    genReqId: () => randomToken(16),
+    genReqId: requestIds(),
     logController: new OneLinePerRequest(),
     trustProxy: config.TRUST_PROXY,
     bodyLimit: 64 * 1024,

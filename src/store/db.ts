@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase as KyselySqliteDatabase, type SqliteStatement } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 
@@ -31,7 +31,32 @@ export function openDatabase(url: string): OpenedDatabase {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: 'sqlite', location: file };
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(sqlite) }) }), dialect: 'sqlite', location: file };
+}
+
+/** Distinct SQL texts kept prepared; wecas has a few dozen, so the limit only guards against a runaway. */
+const MAX_PREPARED_STATEMENTS = 1000;
+
+/**
+ * Kysely prepares every query anew, and better-sqlite3 compiles SQL on each prepare: a tenth of a validation's time
+ * in the benchmark profile (docs/benchmarks.md). Statements are reusable (their parameters come with each call, and
+ * SQLite re-prepares them itself after a schema change), so keep them by SQL text. Nothing here streams results,
+ * which is the one use (`iterate`) a shared statement could not serve twice at once.
+ */
+function reusingStatements(database: SqliteDatabase.Database): KyselySqliteDatabase {
+  const prepared = new Map<string, SqliteStatement>();
+  return {
+    close: () => database.close(),
+    prepare(sql) {
+      let statement = prepared.get(sql);
+      if (!statement) {
+        if (prepared.size >= MAX_PREPARED_STATEMENTS) prepared.clear();
+        statement = database.prepare(sql);
+        prepared.set(sql, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 export function redactUrl(url: string): string {

@@ -1,0 +1,116 @@
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const TSX = ['--import', 'tsx'];
+
+/** A server in its own process, so the load generator never shares its event loop. */
+export interface Child {
+  pid: number;
+  port: number;
+  /** Runs a command in the child over IPC (wecas nodes only). */
+  call<T = unknown>(command: string, args?: Record<string, unknown>): Promise<T>;
+  /** CPU seconds (user + system) the process has used so far, from /proc. */
+  cpuSeconds(): number;
+  stop(): Promise<void>;
+}
+
+const children = new Set<ChildProcess>();
+process.once('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.once('error', reject);
+  });
+}
+
+/** Starts a TypeScript entry point with IPC; it reports `{ ready: { port } }` once listening. */
+export async function forkNode(script: string, env: Record<string, string>, execArgv: string[] = []): Promise<Child> {
+  const child = fork(path.join(ROOT, script), [], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    execArgv: [...TSX, ...execArgv],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  children.add(child);
+  let nextId = 0;
+  const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  const ready = new Promise<number>((resolve, reject) => {
+    child.on('message', (msg: { ready?: { port: number }; id?: number; result?: unknown; error?: string }) => {
+      if (msg.ready) return resolve(msg.ready.port);
+      const waiter = msg.id === undefined ? undefined : pending.get(msg.id);
+      if (!waiter) return;
+      pending.delete(msg.id!);
+      if (msg.error) waiter.reject(new Error(msg.error));
+      else waiter.resolve(msg.result);
+    });
+    child.once('exit', (code) => {
+      children.delete(child);
+      const err = new Error(`${script} exited (${code})`);
+      reject(err);
+      pending.forEach((w) => w.reject(err));
+    });
+  });
+  const port = await ready;
+  return {
+    pid: child.pid!,
+    port,
+    call: <T>(command: string, args: Record<string, unknown> = {}) =>
+      new Promise<T>((resolve, reject) => {
+        const id = nextId++;
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        child.send({ id, command, args });
+      }),
+    cpuSeconds: () => cpuSecondsOf(child.pid!),
+    stop: () => stopChild(child),
+  };
+}
+
+/** Starts a program that prints `readyLine` when it listens (the standalone emulator). */
+export async function spawnServer(args: string[], env: Record<string, string>, port: number, readyLine: RegExp): Promise<Child> {
+  const child = spawn(process.execPath, [...TSX, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (s: string) => {
+      out += s;
+      if (readyLine.test(out)) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited (${code}): ${out}`)));
+  });
+  return {
+    pid: child.pid!,
+    port,
+    call: () => Promise.reject(new Error('no IPC')),
+    cpuSeconds: () => cpuSecondsOf(child.pid!),
+    stop: () => stopChild(child),
+  };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** utime + stime of a process (fields 14 and 15 of /proc/<pid>/stat, in clock ticks of 1/100 s on Linux). */
+function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}

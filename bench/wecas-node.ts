@@ -1,0 +1,152 @@
+// One wecas node for the benchmarks: the server `wecas start` runs (createContext + buildApp, LOG_LEVEL from the
+// environment), in its own process, plus an IPC channel through which the benchmark prepares state that is not
+// being measured: users, a service, sessions, pre-issued service tickets, a WeChat binding; and reads its memory.
+import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { pino } from 'pino';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { createContext } from '../src/context.js';
+import { expirationPolicyFrom } from '../src/tickets/expiration.js';
+import { SqlTicketRegistry } from '../src/tickets/sql-registry.js';
+import { createSsoSessions } from '../src/tickets/sso-sessions.js';
+import type { TicketGrantingTicket } from '../src/tickets/types.js';
+import { insertWeChatIdentity } from '../src/users/identities.js';
+import { verifyPassword } from '../src/users/password.js';
+
+export const BENCH_SERVICE = 'https://app.example.org/cb';
+export const BENCH_PASSWORD = 'bench-password-1';
+const USER_AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
+
+const config = loadConfig(process.env);
+const logger = pino({ level: config.LOG_LEVEL });
+const ctx = await createContext(config, { logger });
+const app = await buildApp(ctx);
+await app.listen({ port: config.PORT, host: '127.0.0.1' });
+
+let serviceId = 0;
+let userIds: string[] = [];
+const sessions: TicketGrantingTicket[] = [];
+
+const startSession = (userId: string, i: number) =>
+  ctx.sso.start({ userId, principal: `bench-${i}`, method: 'password', authTime: Date.now(), clientIp: '127.0.0.1', userAgent: USER_AGENT });
+
+/** Runs `work(i)` for i < n, `parallel` at a time (Redis gains from overlap; SQLite does not mind). */
+async function inParallel(n: number, parallel: number, work: (i: number) => Promise<unknown>): Promise<void> {
+  for (let start = 0; start < n; start += parallel) {
+    await Promise.all(Array.from({ length: Math.min(parallel, n - start) }, (_, k) => work(start + k)));
+  }
+}
+
+const commands: Record<string, (args: Record<string, number | string>) => Promise<unknown>> = {
+  /** Users bench-0 … bench-(n-1) with one password, and the benchmark's service. */
+  async seed({ users }) {
+    const service = await ctx.services.add({ name: 'Bench app', pattern: BENCH_SERVICE, matchType: 'prefix', attributes: ['mail', 'displayName'] });
+    serviceId = service.id;
+    const created = await Promise.all(
+      Array.from({ length: Number(users) }, (_, i) =>
+        ctx.users.create({ username: `bench-${i}`, password: BENCH_PASSWORD, displayName: `Bench ${i}`, attributes: { mail: [`bench-${i}@example.org`] } }),
+      ),
+    );
+    userIds = created.map((u) => u.id);
+    return { userIds };
+  },
+
+  /** SSO sessions of the seeded users; returns their ids (TGC values). */
+  async startSessions({ n }) {
+    const fresh: TicketGrantingTicket[] = [];
+    await inParallel(Number(n), 50, async (i) => fresh.push(await startSession(userIds[i % userIds.length]!, i)));
+    sessions.push(...fresh);
+    return fresh.map((t) => t.id);
+  },
+
+  /** Service tickets for the benchmark's service, granted by the sessions round-robin (each will be validated once). */
+  async issueServiceTickets({ n }) {
+    if (sessions.length === 0) await commands.startSessions!({ n: 100 });
+    const ids: string[] = new Array(Number(n));
+    await inParallel(Number(n), 100, async (i) => {
+      const st = await ctx.sso.grantServiceTicket(sessions[i % sessions.length]!, { url: BENCH_SERVICE, id: serviceId }, false);
+      ids[i] = st.id;
+    });
+    return ids;
+  },
+
+  /** Adds live TGTs (each of its own user id) until the registry holds `total`; SQL in transactions of 10 000. */
+  async fillSessions({ total }) {
+    const have = await ctx.tickets.count('TGT');
+    const missing = Number(total) - have;
+    const tgt = (i: number) => ({ userId: randomUUID(), principal: `filler-${i}`, method: 'wechat' as const, authTime: Date.now(), clientIp: '10.1.2.3', userAgent: USER_AGENT });
+    if (config.TICKET_REGISTRY === 'sql' && !config.REDIS_URL) {
+      for (let start = 0; start < missing; start += 10_000) {
+        await ctx.db.transaction().execute(async (trx) => {
+          const sso = createSsoSessions({ registry: new SqlTicketRegistry(trx, ctx.clock), clock: ctx.clock, policy: expirationPolicyFrom(config) });
+          for (let i = start; i < Math.min(missing, start + 10_000); i++) await sso.start(tgt(have + i));
+        });
+      }
+    } else {
+      await inParallel(missing, 200, (i) => ctx.sso.start(tgt(have + i)));
+    }
+    return ctx.tickets.count('TGT');
+  },
+
+  /** Resident memory after a full GC (the process runs with --expose-gc), and the database files' size. */
+  async memory() {
+    (globalThis as { gc?: () => void }).gc?.();
+    const file = config.databaseUrl.slice('sqlite:'.length);
+    const size = (f: string) => {
+      try {
+        return statSync(f).size;
+      } catch {
+        return 0;
+      }
+    };
+    return { ...process.memoryUsage(), dbBytes: size(file) + size(`${file}-wal`) };
+  },
+
+  /** Binds a WeChat identity (the emulator's person) to seeded user 0. */
+  async bindWeChat({ appId, openid, unionid }) {
+    await insertWeChatIdentity(ctx.db, ctx.clock, {
+      userId: userIds[0]!,
+      subject: { appId: String(appId), openid: String(openid), unionid: String(unionid) },
+      profile: { nickname: 'bench', headimgurl: '', sex: 0, province: '', city: '', country: '' },
+    });
+    return true;
+  },
+
+  /** scrypt alone, as a sign-in runs it (same parameters, same thread pool), `parallel` at a time for `seconds`. */
+  async scrypt({ seconds, parallel }) {
+    const user = await ctx.users.findForSignIn('bench-0');
+    const hash = user!.passwordHash!;
+    const until = performance.now() + Number(seconds) * 1000;
+    let done = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: Number(parallel) }, async () => {
+        while (performance.now() < until) {
+          await verifyPassword(hash, BENCH_PASSWORD);
+          done++;
+        }
+      }),
+    );
+    return { perSecond: done / ((performance.now() - started) / 1000) };
+  },
+};
+
+process.on('message', (msg: { id: number; command: string; args: Record<string, number | string> }) => {
+  const command = commands[msg.command];
+  if (!command) return process.send!({ id: msg.id, error: `unknown command ${msg.command}` });
+  command(msg.args).then(
+    (result) => process.send!({ id: msg.id, result }),
+    (err: Error) => process.send!({ id: msg.id, error: err.stack ?? err.message }),
+  );
+});
+
+const shutdown = async () => {
+  await app.close();
+  await ctx.close();
+  process.exit(0);
+};
+process.once('SIGTERM', () => void shutdown());
+process.once('disconnect', () => void shutdown());
+process.send!({ ready: { port: config.PORT } });
