@@ -96,7 +96,7 @@ async function main() {
   process.stdout.write(`${renderTable(header, rows, notes)}\n`);
 }
 
-async function startWecas(registry: string, emulatorUrl: string, extraEnv: Record<string, string> = {}): Promise<Child> {
+async function startWecas(registry: string, emulatorUrl: string, users = USERS): Promise<Child> {
   const port = await freePort();
   const env: Record<string, string> = {
     NODE_ENV: 'development',
@@ -114,12 +114,11 @@ async function startWecas(registry: string, emulatorUrl: string, extraEnv: Recor
     WECHAT_OPEN_BASE_URL: emulatorUrl,
     WECHAT_API_BASE_URL: emulatorUrl,
     ...(registry === 'redis' ? { REDIS_URL, REDIS_PREFIX: `wecas-bench-${process.pid}-${port}:` } : {}),
-    ...extraEnv,
   };
   const execArgv = ['--expose-gc', ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench', 'profiles')}`] : [])];
   const child = await forkNode('bench/wecas-node.ts', env, execArgv);
   children.push(child);
-  await child.call('seed', { users: USERS });
+  await child.call('seed', { users });
   progress(`  wecas node (${registry}) on port ${port}`);
   return child;
 }
@@ -280,7 +279,8 @@ async function wechatSignIn(emulator: Child, emulatorUrl: string, bareMedian: (c
 async function memory(emulatorUrl: string, redisReachable: boolean) {
   for (const registry of ['memory', 'sqlite']) {
     progress(`memory with ${registry} registry`);
-    const child = await startWecas(registry, emulatorUrl);
+    // No users: seeding hashes passwords, and scrypt's 32 MB blocks would blur the empty node's footprint.
+    const child = await startWecas(registry, emulatorUrl, 0);
     try {
       const empty = await child.call<{ rss: number }>('memory');
       for (const n of TGT_COUNTS) {
@@ -289,7 +289,7 @@ async function memory(emulatorUrl: string, redisReachable: boolean) {
         const perTgt = (m.rss - empty.rss) / n;
         const target = n === 100_000 ? (m.rss < 300 * 2 ** 20 ? 'target < 300 MB: met' : 'target < 300 MB: MISSED') : '';
         const db = registry === 'sqlite' ? `; database ${mb(m.dbBytes)} on disk` : '';
-        rows.push({ scenario: `memory: ${fmtCount(n)} live TGTs`, registry, connections: '', figure: `${mb(m.rss)} RSS`, bare: '', ratio: '', p50: '', p99: '', notes: [`heap ${mb(m.heapUsed)}, +${Math.round(perTgt)} B RSS per TGT${db}`, target].filter(Boolean).join('; ') });
+        rows.push({ scenario: `memory: ${fmtCount(n)} live TGTs`, registry, connections: '', figure: `${mb(m.rss)} RSS`, bare: '', ratio: '', p50: '', p99: '', notes: [`empty node ${mb(empty.rss)}; heap ${mb(m.heapUsed)}, +${Math.round(perTgt)} B RSS per TGT${db}`, target].filter(Boolean).join('; ') });
       }
     } finally {
       await child.stop();

@@ -38,7 +38,7 @@ export function openDatabase(url: string): OpenedDatabase {
 const MAX_PREPARED_STATEMENTS = 1000;
 
 /**
- * Kysely prepares every query anew, and better-sqlite3 compiles SQL on each prepare: a tenth of a validation's time
+ * Kysely prepares every query anew, and better-sqlite3 compiles SQL on each prepare: about 6% of a validation's time
  * in the benchmark profile (docs/benchmarks.md). Statements are reusable (their parameters come with each call, and
  * SQLite re-prepares them itself after a schema change), so keep them by SQL text. Nothing here streams results,
  * which is the one use (`iterate`) a shared statement could not serve twice at once.
