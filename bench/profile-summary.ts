@@ -1,6 +1,7 @@
-// `node --import tsx bench/profile-summary.ts <file.cpuprofile> [top]`: where a `--cpu-prof` profile (from
+// `node --import tsx bench/profile-summary.ts <file.cpuprofile> [top] [--skip=<seconds>]`: where a `--cpu-prof` profile (from
 // `npm run bench -- --cpu-prof`, written to bench/profiles/ when each wecas node exits) spent its time:
-// self time by function and by package or source folder, so a regression points at its cause.
+// self time by function and by package or source folder, so a regression points at its cause. --skip leaves out
+// the first seconds (start-up: module loading and transpiling); idle time is left out of the percentages.
 import { readFileSync } from 'node:fs';
 
 interface ProfileNode {
@@ -14,7 +15,9 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const [file, topArg] = process.argv.slice(2);
+const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const skipMs = Number(process.argv.find((a) => a.startsWith('--skip='))?.slice('--skip='.length) ?? 0) * 1000;
+const [file, topArg] = positional;
 if (!file) {
   console.error('usage: bench/profile-summary.ts <file.cpuprofile> [top]');
   process.exit(2);
@@ -23,7 +26,13 @@ const top = Number(topArg ?? 25);
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const selfMs = new Map<number, number>();
-profile.samples.forEach((id, i) => selfMs.set(id, (selfMs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
+let elapsedMs = 0;
+profile.samples.forEach((id, i) => {
+  const ms = (profile.timeDeltas[i] ?? 0) / 1000;
+  elapsedMs += ms;
+  if (elapsedMs < skipMs || byId.get(id)!.callFrame.functionName === '(idle)') return;
+  selfMs.set(id, (selfMs.get(id) ?? 0) + ms);
+});
 const total = [...selfMs.values()].reduce((a, b) => a + b, 0);
 
 /** `node_modules/kysely`, `src/cas`, `node:internal`, `(idle)`… */
@@ -51,6 +60,6 @@ const print = (title: string, map: Map<string, number>) => {
   for (const [key, ms] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top))
     console.log(`${((ms / total) * 100).toFixed(1).padStart(5)}%  ${ms.toFixed(0).padStart(7)} ms  ${key}`);
 };
-console.log(`${file}: ${(total / 1000).toFixed(1)} s sampled`);
+console.log(`${file}: ${(total / 1000).toFixed(1)} s busy${skipMs ? ` after the first ${skipMs / 1000} s` : ''}`);
 print('self time by package or folder', areas);
 print('self time by function', functions);

@@ -26,7 +26,7 @@ const wanted = (s: (typeof SCENARIOS)[number]) => !ONLY || ONLY.includes(s);
 const REGISTRIES = listOption('registries');
 
 const RUNS = 3;
-const SECONDS = QUICK ? 1 : 2.5;
+const SECONDS = QUICK ? 1 : 2;
 const WARMUP_SECONDS = QUICK ? 0.5 : 1;
 const VALIDATION_CONNECTIONS = listOption('connections')?.map(Number) ?? [1, 16, 64];
 const SSO_CONNECTIONS = 64;
@@ -39,8 +39,8 @@ const EMULATED_APP = { appId: 'wx0b1e2c3d4e5f6a7b', appSecret: 'bench-emulated-a
 const PERSONA = 'lina';
 const USERS = 16;
 
-const progress = (line: string) => process.stderr.write(`${line}\n`);
 const started = performance.now();
+const progress = (line: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
 const loadBefore = os.loadavg();
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'wecas-bench-'));
 const children: Child[] = [];
