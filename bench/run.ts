@@ -277,7 +277,7 @@ async function wechatSignIn(emulator: Child, emulatorUrl: string, bareMedian: (c
 
 /** Resident memory of a fresh node holding N live TGTs; Redis bytes per TGT from INFO memory. */
 async function memory(emulatorUrl: string, redisReachable: boolean) {
-  for (const registry of ['memory', 'sqlite']) {
+  for (const registry of ['memory', 'sqlite'].filter((r) => !REGISTRIES || REGISTRIES.includes(r))) {
     progress(`memory with ${registry} registry`);
     // No users: seeding hashes passwords, and scrypt's 32 MB blocks would blur the empty node's footprint.
     const child = await startWecas(registry, emulatorUrl, 0);
@@ -289,12 +289,13 @@ async function memory(emulatorUrl: string, redisReachable: boolean) {
         const perTgt = (m.rss - empty.rss) / n;
         const target = n === 100_000 ? (m.rss < 300 * 2 ** 20 ? 'target < 300 MB: met' : 'target < 300 MB: MISSED') : '';
         const db = registry === 'sqlite' ? `; database ${mb(m.dbBytes)} on disk` : '';
-        rows.push({ scenario: `memory: ${fmtCount(n)} live TGTs`, registry, connections: '', figure: `${mb(m.rss)} RSS`, bare: '', ratio: '', p50: '', p99: '', notes: [`empty node ${mb(empty.rss)}; heap ${mb(m.heapUsed)}, +${Math.round(perTgt)} B RSS per TGT${db}`, target].filter(Boolean).join('; ') });
+        rows.push({ scenario: `memory: ${fmtCount(n)} live TGTs`, registry, connections: '', figure: `${mb(m.rss)} RSS`, bare: '', ratio: '', p50: '', p99: '', notes: [`empty node ${mb(empty.rss)}; heap ${mb(m.heapUsed)}, ${perTgt >= 0 ? '+' : ''}${Math.round(perTgt)} B RSS per TGT${db}`, target].filter(Boolean).join('; ') });
       }
     } finally {
       await child.stop();
     }
   }
+  if (REGISTRIES && !REGISTRIES.includes('redis')) return;
   if (redisReachable) {
     progress('memory in Redis');
     const bytes = await measureRedisBytesPerTgt(REDIS_URL, REDIS_TGTS);
