@@ -12,7 +12,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Child, forkNode, freePort, ROOT, spawnServer } from './children.js';
 import { type LoadResult, median, medianOf, runLoad } from './load.js';
-import { measureRedisBytesPerTgt } from './redis-memory.js';
+import { deleteRedisKeys, measureRedisBytesPerTgt } from './redis.js';
 import { collect, loginForm, wechatCallback } from './prepare.js';
 import { type Row, renderTable } from './table.js';
 
@@ -47,6 +47,7 @@ const children: Child[] = [];
 const nodes: Array<{ registry: string; child: Child }> = [];
 const rows: Row[] = [];
 const notes: string[] = [];
+const redisPrefixes: string[] = [];
 
 async function main() {
   const redisReachable = await measureRedisBytesPerTgt(REDIS_URL, 0).then(
@@ -113,8 +114,9 @@ async function startWecas(registry: string, emulatorUrl: string, users = USERS):
     WECHAT_APP_SECRET: EMULATED_APP.appSecret,
     WECHAT_OPEN_BASE_URL: emulatorUrl,
     WECHAT_API_BASE_URL: emulatorUrl,
-    ...(registry === 'redis' ? { REDIS_URL, REDIS_PREFIX: `wecas-bench-${process.pid}-${port}:` } : {}),
+    ...(registry === 'redis' ? { REDIS_URL, REDIS_PREFIX: redisPrefix(port) } : {}),
   };
+  if (registry === 'redis') redisPrefixes.push(env.REDIS_PREFIX!);
   const execArgv = ['--expose-gc', ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench', 'profiles')}`] : [])];
   const child = await forkNode('bench/wecas-node.ts', env, execArgv);
   children.push(child);
@@ -123,6 +125,7 @@ async function startWecas(registry: string, emulatorUrl: string, users = USERS):
   return child;
 }
 
+const redisPrefix = (port: number) => `wecas-bench-${process.pid}-${port}:`;
 const casUrl = (child: Child) => `http://127.0.0.1:${child.port}/cas`;
 const isTicketRedirect = (status: number, _body: string, headers: Record<string, string | string[]>) =>
   status === 302 && String(headers.location ?? '').includes('ticket=ST-');
@@ -338,5 +341,6 @@ try {
   await main();
 } finally {
   await Promise.all(children.map((c) => c.stop()));
+  await deleteRedisKeys(REDIS_URL, redisPrefixes).catch((err: Error) => progress(`could not delete the benchmark's Redis keys: ${err.message}`));
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import { ManualClock } from '../src/clock.js';
 import { escapeGlob, openRedis } from '../src/store/redis.js';
 import { newTicketId } from '../src/tickets/ids.js';
@@ -40,14 +41,29 @@ export async function measureRedisBytesPerTgt(url: string, n: number): Promise<n
     }
     return ((await usedMemory(redis)) - before) / n;
   } finally {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${escapeGlob(prefix)}*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await deleteUnder(redis, prefix);
     redis.disconnect();
   }
+}
+
+/** Deletes every key under the prefixes the benchmark's Redis nodes used: the Redis is shared, its tests SCAN it. */
+export async function deleteRedisKeys(url: string, prefixes: string[]): Promise<void> {
+  if (prefixes.length === 0) return;
+  const redis = await openRedis(url, { connectTimeoutMs: 1000 });
+  try {
+    for (const prefix of prefixes) await deleteUnder(redis, prefix);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function deleteUnder(redis: Redis, prefix: string) {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${escapeGlob(prefix)}*`, 'COUNT', 5000);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
 }
 
 async function usedMemory(redis: { info(section: string): Promise<string> }): Promise<number> {
