@@ -104,7 +104,7 @@ export async function createContext(
   const wechatLogin = wechat.enabled
     ? createWeChatLogin({ kv, users, identities, client: options.wechatClient ?? createWeChatClient(wechat, fetch, (call) => metrics.wechatCall(call)) })
     : undefined;
-  const smsSender = options.smsSender ?? createSmsSender(config, options.logger ?? pino({ level: 'silent' }), clock);
+  const smsSender = options.smsSender ?? await createSmsSender(config, options.logger ?? pino({ level: 'silent' }), clock);
   const sms = {
     sender: smsSender,
     codes: observeVerificationCodes(

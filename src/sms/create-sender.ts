@@ -1,22 +1,22 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import { AliyunSmsSender } from './aliyun-sender.js';
 import { ConsoleSmsSender } from './console-sender.js';
 import type { SmsSender } from './sender.js';
-import { TencentSmsSender } from './tencent-sender.js';
 import type { VerificationCodeLimits } from './verification-codes.js';
 
 /**
  * The sender SMS_PROVIDER names. Config validation has already made sure the provider's keys are present
  * (and that production does not use the console outbox). The web layer shows `/__outbox` only when the result
- * is a ConsoleSmsSender (test with `instanceof`), reading its `list()`.
+ * is a ConsoleSmsSender (test with `instanceof`), reading its `list()`. A provider's SDK is loaded only when
+ * that provider is chosen: the Aliyun SDK alone adds ~20 MB to every process's resident memory.
  */
-export function createSmsSender(config: Config, logger: Pick<Logger, 'info'>, clock?: Clock): SmsSender {
+export async function createSmsSender(config: Config, logger: Pick<Logger, 'info'>, clock?: Clock): Promise<SmsSender> {
   switch (config.SMS_PROVIDER) {
     case 'console':
       return new ConsoleSmsSender({ logger, ...(clock ? { clock } : {}) });
-    case 'aliyun':
+    case 'aliyun': {
+      const { AliyunSmsSender } = await import('./aliyun-sender.js');
       return new AliyunSmsSender({
         accessKeyId: required(config.ALIYUN_ACCESS_KEY_ID),
         accessKeySecret: required(config.ALIYUN_ACCESS_KEY_SECRET),
@@ -24,7 +24,9 @@ export function createSmsSender(config: Config, logger: Pick<Logger, 'info'>, cl
         templateCode: required(config.ALIYUN_SMS_TEMPLATE_CODE),
         endpoint: config.ALIYUN_SMS_ENDPOINT,
       });
-    case 'tencent':
+    }
+    case 'tencent': {
+      const { TencentSmsSender } = await import('./tencent-sender.js');
       return new TencentSmsSender({
         secretId: required(config.TENCENT_SECRET_ID),
         secretKey: required(config.TENCENT_SECRET_KEY),
@@ -34,6 +36,7 @@ export function createSmsSender(config: Config, logger: Pick<Logger, 'info'>, cl
         region: config.TENCENT_SMS_REGION,
         endpoint: config.TENCENT_SMS_ENDPOINT,
       });
+    }
   }
 }
 

@@ -14,14 +14,14 @@ const TENCENT_KEYS = { TENCENT_SECRET_ID: 'id', TENCENT_SECRET_KEY: 'key', TENCE
 const SECRET = 'x'.repeat(32);
 
 describe('SMS configuration', () => {
-  it('defaults to the console outbox, a random code secret and the documented limits in development', () => {
+  it('defaults to the console outbox, a random code secret and the documented limits in development', async () => {
     const a = loadConfig({});
     const b = loadConfig({});
     expect(a.SMS_PROVIDER).toBe('console');
     expect(a.SMS_CODE_SECRET).toMatch(/^[0-9a-f]{64}$/);
     expect(a.SMS_CODE_SECRET).not.toBe(b.SMS_CODE_SECRET);
     expect(verificationCodeLimitsFrom(a)).toEqual(DEFAULT_VERIFICATION_CODE_LIMITS);
-    expect(createSmsSender(a, silent)).toBeInstanceOf(ConsoleSmsSender);
+    expect(await createSmsSender(a, silent)).toBeInstanceOf(ConsoleSmsSender);
   });
 
   it("stops the start naming every key the chosen provider lacks", () => {
@@ -41,12 +41,12 @@ describe('SMS configuration', () => {
     expect(config.SMS_CODE_SECRET).toBe(SECRET);
   });
 
-  it('builds the provider named, with its endpoint and limits from config', () => {
+  it('builds the provider named, with its endpoint and limits from config', async () => {
     const aliyun = loadConfig({ ...ALIYUN_KEYS, SMS_PROVIDER: 'aliyun', ALIYUN_SMS_ENDPOINT: 'http://127.0.0.1:9000' });
-    expect(createSmsSender(aliyun, silent)).toBeInstanceOf(AliyunSmsSender);
+    expect(await createSmsSender(aliyun, silent)).toBeInstanceOf(AliyunSmsSender);
     const tencent = loadConfig({ ...TENCENT_KEYS, SMS_PROVIDER: 'tencent', SMS_MAX_ATTEMPTS: '3', SMS_RESEND_SECONDS: '90' });
     expect(tencent).toMatchObject({ TENCENT_SMS_REGION: 'ap-guangzhou', TENCENT_SMS_ENDPOINT: 'sms.tencentcloudapi.com' });
-    expect(createSmsSender(tencent, silent)).toBeInstanceOf(TencentSmsSender);
+    expect(await createSmsSender(tencent, silent)).toBeInstanceOf(TencentSmsSender);
     expect(verificationCodeLimitsFrom(tencent)).toMatchObject({ maxAttempts: 3, resendSeconds: 90 });
   });
 
