@@ -90,10 +90,16 @@ export function createSqlAuditLog(db: Db, clock: Clock, logger?: Pick<Logger, 'e
   };
 }
 
+/** Unique per process (nodes share the audit table); the counter makes ids unique within it without a CSPRNG call. */
+const PROCESS_PREFIX = randomToken(10);
+let sequence = 0;
+
 /**
- * Audit ids sort by time (a zero-padded millisecond prefix, then randomness), so each insert lands at the end of the
- * primary-key index instead of at a random page: random UUIDs made index maintenance most of an audit row's cost.
+ * Audit ids sort by time (a zero-padded millisecond prefix), so each insert lands at the end of the primary-key
+ * index instead of at a random page: random UUIDs made index maintenance most of an audit row's cost. They name a
+ * row; they guard nothing, so they need no randomness of their own.
  */
 function timeOrderedId(now: number): string {
-  return `${now.toString(36).padStart(9, '0')}-${randomToken(16)}`;
+  sequence = (sequence + 1) % 0x7fffffff;
+  return `${now.toString(36).padStart(9, '0')}-${PROCESS_PREFIX}-${sequence.toString(36)}`;
 }
