@@ -10,14 +10,18 @@ export class MemoryTicketRegistry implements TicketRegistry {
   private readonly tickets = new Map<string, Ticket>();
   private readonly children = new Map<string, Set<string>>(); // TGT id -> ids of tickets descending from it
   private readonly grantsByTgt = new Map<string, SsoGrant[]>();
-  private readonly sessionsByUser = new Map<string, Set<string>>();
+  // Most people have one session: its id is kept as a plain string, a Set only from the second on (~150 B each saved).
+  private readonly sessionsByUser = new Map<string, string | Set<string>>();
 
   constructor(private readonly clock: Clock) {}
 
   async add(ticket: Ticket): Promise<void> {
     this.tickets.set(ticket.id, ticket);
     if (ticket.kind === 'TGT') {
-      setOf(this.sessionsByUser, ticket.userId).add(ticket.id);
+      const existing = this.sessionsByUser.get(ticket.userId);
+      if (existing === undefined) this.sessionsByUser.set(ticket.userId, ticket.id);
+      else if (typeof existing === 'string') this.sessionsByUser.set(ticket.userId, new Set([existing, ticket.id]));
+      else existing.add(ticket.id);
     } else {
       setOf(this.children, ticket.tgtId).add(ticket.id);
     }
@@ -61,15 +65,19 @@ export class MemoryTicketRegistry implements TicketRegistry {
     this.grantsByTgt.delete(tgtId);
     this.tickets.delete(tgtId);
     const sessions = this.sessionsByUser.get(tgt.userId);
-    sessions?.delete(tgtId);
-    if (sessions?.size === 0) this.sessionsByUser.delete(tgt.userId);
+    if (sessions === tgtId) this.sessionsByUser.delete(tgt.userId);
+    else if (sessions instanceof Set) {
+      sessions.delete(tgtId);
+      if (sessions.size === 0) this.sessionsByUser.delete(tgt.userId);
+    }
     return { tgt, grants };
   }
 
   async sessionsOf(userId: string): Promise<TicketGrantingTicket[]> {
     const now = this.clock.now();
     const out: TicketGrantingTicket[] = [];
-    for (const id of this.sessionsByUser.get(userId) ?? []) {
+    const sessions = this.sessionsByUser.get(userId) ?? [];
+    for (const id of typeof sessions === 'string' ? [sessions] : sessions) {
       const t = this.tickets.get(id);
       if (t?.kind === 'TGT' && t.expiresAt > now) out.push(t);
     }
