@@ -2,7 +2,8 @@ import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createContext } from './context.js';
-import { demoInstructions, ensureDemoData } from './demo.js';
+import { DEMO_APP_PORT, demoInstructions, ensureDemoData } from './demo.js';
+import { startDemoApp } from '../examples/demo-app/app.js';
 import { runServiceCommand } from './services/commands.js';
 import { openDatabase } from './store/db.js';
 import { migrateToLatest } from './store/migrations.js';
@@ -64,10 +65,12 @@ async function start(config: ReturnType<typeof loadConfig>): Promise<number> {
   const app = await buildApp(ctx);
   const sweeper = startSweeper(ctx, logger);
   let admin: Awaited<ReturnType<typeof startAdminServer>> | undefined;
+  let demoApp: Awaited<ReturnType<typeof startDemoApp>> | undefined;
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
     clearInterval(sweeper);
     await admin?.close();
+    await demoApp?.close();
     await app.close();
     await ctx.singleLogout.settled();
     await ctx.close();
@@ -83,7 +86,10 @@ async function start(config: ReturnType<typeof loadConfig>): Promise<number> {
   }
   if (config.DEMO_DATA && config.NODE_ENV === 'development') {
     await ensureDemoData(ctx);
-    console.log(demoInstructions(config.casBaseUrl));
+    demoApp = await startDemoApp({ port: DEMO_APP_PORT, casUrl: config.casBaseUrl, name: 'Demo app', publicUrl: `http://localhost:${DEMO_APP_PORT}` }).catch(
+      () => undefined, // the port is taken: the instructions say so
+    );
+    console.log(demoInstructions(config.casBaseUrl, demoApp?.url));
   }
   return -1; // keep running
 }

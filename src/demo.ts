@@ -32,15 +32,25 @@ export async function ensureDemoData(ctx: AppContext): Promise<{ userCreated: bo
   return { userCreated, serviceCreated };
 }
 
-export function demoInstructions(casBaseUrl: string): string {
+/** A demo CAS application beside wecas in development, so the printed URL leads somewhere real. */
+export const DEMO_APP_PORT = 9000;
+
+export function demoInstructions(casBaseUrl: string, demoAppUrl: string | undefined): string {
   const service = 'http://localhost:9000/app';
   const login = `${casBaseUrl}/login?service=${encodeURIComponent(service)}`;
+  const origin = new URL(casBaseUrl).origin;
   return [
     '',
     '  wecas is running in development mode.',
     `  Demo user:     ${DEMO_USER.username} / ${DEMO_USER.password}`,
     `  Demo service:  ${DEMO_SERVICE_NAME} (any http://localhost:<port>/… URL)`,
-    `  Try it in a browser: ${login}`,
+    demoAppUrl
+      ? `  Try it in a browser: ${demoAppUrl}/ (a demo CAS application) → sign in`
+      : `  Try it in a browser: ${login} (port ${DEMO_APP_PORT} was taken, so no demo application runs there)`,
+    `    · with the password above;`,
+    `    · with WeChat: the QR's "phone" page (link under the QR) in another tab, pick a person, allow;`,
+    `      a new WeChat person binds a phone number with the code shown at ${origin}/__outbox;`,
+    `    · or with an SMS code (tab "SMS code"; codes at ${origin}/__outbox).`,
     '',
     '  Or with curl alone:',
     `    1. curl -sc /tmp/wecas.jar '${login}' | grep -o 'LT-[A-Za-z0-9]*' | head -1      # the form's one-time token`,
