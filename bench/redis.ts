@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { ManualClock } from '../src/clock.js';
-import { escapeGlob, openRedis } from '../src/store/redis.js';
+import { deleteKeysWithPrefix, openRedis } from '../src/store/redis.js';
 import { newTicketId } from '../src/tickets/ids.js';
 import { RedisTicketRegistry } from '../src/tickets/redis-registry.js';
 import type { TicketGrantingTicket } from '../src/tickets/types.js';
@@ -41,7 +41,7 @@ export async function measureRedisBytesPerTgt(url: string, n: number): Promise<n
     }
     return ((await usedMemory(redis)) - before) / n;
   } finally {
-    await deleteUnder(redis, prefix);
+    await deleteKeysWithPrefix(redis, prefix);
     redis.disconnect();
   }
 }
@@ -51,20 +51,12 @@ export async function deleteRedisKeys(url: string, prefixes: string[]): Promise<
   if (prefixes.length === 0) return;
   const redis = await openRedis(url, { connectTimeoutMs: 1000 });
   try {
-    for (const prefix of prefixes) await deleteUnder(redis, prefix);
+    for (const prefix of prefixes) await deleteKeysWithPrefix(redis, prefix);
   } finally {
     redis.disconnect();
   }
 }
 
-async function deleteUnder(redis: Redis, prefix: string) {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${escapeGlob(prefix)}*`, 'COUNT', 5000);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-}
 
 async function usedMemory(redis: { info(section: string): Promise<string> }): Promise<number> {
   const info = await redis.info('memory');

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { openRedis } from '../../src/store/redis.js';
-import { escapeGlob } from '../../src/store/redis.js';
+import { deleteKeysWithPrefix, openRedis } from '../../src/store/redis.js';
 import { type ChildServer, spawnServer } from './processes.js';
 
 /** A database made for one cluster run: every node's DATABASE_URL; `drop` removes it, connections and all. */
@@ -46,12 +45,7 @@ export function redisKeyPrefix(): string {
 export async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<void> {
   const redis = await openRedis(redisUrl, { connectTimeoutMs: 2000 });
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${escapeGlob(prefix)}*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, prefix);
   } finally {
     redis.disconnect();
   }

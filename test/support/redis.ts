@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { escapeGlob, openRedis } from '../../src/store/redis.js';
+import { deleteKeysWithPrefix, openRedis } from '../../src/store/redis.js';
 import { type Availability, probe } from './servers.js';
 
 export { requireServer } from './servers.js';
@@ -36,12 +36,7 @@ export async function withRedisPrefix(): Promise<RedisPrefix> {
   };
   const redis = await open();
   const cleanup = async () => {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${escapeGlob(prefix)}*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, prefix);
     await Promise.all(clients.map((c) => c.quit()));
   };
   return { redis, prefix, open, cleanup };

@@ -1,5 +1,4 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -8,6 +7,9 @@ import { testConfig } from '../../src/config.js';
 import { type AppContext, createContext } from '../../src/context.js';
 import type { NewService } from '../../src/services/types.js';
 import { selfSignedCertificate } from './tls.js';
+import { freePort } from '../../scripts/cluster/processes.js';
+
+export { freePort };
 
 /** The person every interop and browser test signs in as; memberOf is multi-valued on purpose. */
 export const TEST_USER = {
@@ -119,17 +121,6 @@ async function certificateFiles() {
   return { certFile, keyFile, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-/** A port nobody listens on right now (the kernel's choice). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** A registered service covering every URL of one loopback origin, e.g. `http://127.0.0.1:8123/…`. */
 export function loopbackService(name: string, origin: string): NewService {
