@@ -1,20 +1,20 @@
-import { readFileSync } from 'node:fs';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { readFileSync } from 'node:fs';
 import { casPlugin } from './cas/plugin.js';
 import type { CasRoutes } from './cas/sign-in.js';
-import type { AppContext } from './context.js';
 import type { Config } from './config.js';
-import { type Emulator, type EmulatorOptions, emulatorPlugin } from '../emulator/app.js';
+import type { AppContext } from './context.js';
 import { requestSerializer } from './log.js';
 import { createReadiness } from './observability/health.js';
 import { observeValidationLatency, OneLinePerRequest, registerHealthRoutes, registerMetricsRoute, requestIds } from './observability/http.js';
 import { ConsoleSmsSender } from './sms/console-sender.js';
 import { registerOutboxRoutes } from './web/outbox-routes.js';
 import { createPages, STATIC_DIR } from './web/pages.js';
+import { type Emulator, type EmulatorOptions, emulatorPlugin } from '../emulator/app.js';
 
 export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];

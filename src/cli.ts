@@ -1,18 +1,18 @@
 import { pino } from 'pino';
 import { buildApp } from './app.js';
+import { runAuditCommand } from './audit/commands.js';
+import { pruneAuditEvents } from './audit/queries.js';
+import { systemClock } from './clock.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createContext } from './context.js';
 import { DEMO_APP_PORT, demoInstructions, ensureDemoData } from './demo.js';
-import { startDemoApp } from '../examples/demo-app/app.js';
+import { createReadiness } from './observability/health.js';
+import { startAdminServer } from './observability/http.js';
 import { runServiceCommand } from './services/commands.js';
 import { openDatabase } from './store/db.js';
 import { migrateToLatest } from './store/migrations.js';
 import { runUserCommand } from './users/commands.js';
-import { runAuditCommand } from './audit/commands.js';
-import { pruneAuditEvents } from './audit/queries.js';
-import { createReadiness } from './observability/health.js';
-import { startAdminServer } from './observability/http.js';
-import { systemClock } from './clock.js';
+import { startDemoApp } from '../examples/demo-app/app.js';
 
 const USAGE = `usage: wecas <command>
   start                          run the server (configuration from environment variables; see README)
