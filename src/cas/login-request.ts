@@ -39,6 +39,11 @@ export function loginQuery(req: LoginRequest): string {
   return s ? '?' + s : '';
 }
 
+/** The login request carried through another step (WeChat's round trip, phone binding) as its query string. */
+export function loginRequestFromQuery(query: string): LoginRequest {
+  return parseLoginRequest(Object.fromEntries(new URLSearchParams(query)));
+}
+
 export type ServiceCheck =
   | { ok: true; service: RegisteredService; url: string }
   | { ok: false; reason: 'unregistered' | 'disabled' | 'invalid'; url: string };

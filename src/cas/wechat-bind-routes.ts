@@ -7,7 +7,7 @@ import { normalisePhone } from '../users/phone.js';
 import type { Translate } from '../web/i18n.js';
 import type { MessageKey } from '../web/messages.js';
 import { browserCookie } from './browser-cookie.js';
-import { checkService, parseLoginRequest } from './login-request.js';
+import { checkService, loginRequestFromQuery } from './login-request.js';
 import { param, type Params } from './params.js';
 import { type CasRoutes, completeSignIn } from './sign-in.js';
 
@@ -69,7 +69,7 @@ export function registerPhoneBindingRoutes(app: FastifyInstance, routes: CasRout
       if (outcome.userCreated) await ctx.audit.record({ type: 'phone.bound', userId: user.id, ...audit, detail: { phone: maskPhone(verified.phone) } });
       await ctx.audit.record({ type: 'wechat.bound', userId: user.id, ...audit, detail: { appId: pending.subject.appId, userCreated: outcome.userCreated } });
     }
-    const login = parseLoginRequest(Object.fromEntries(new URLSearchParams(pending.intent.loginQuery)));
+    const login = loginRequestFromQuery(pending.intent.loginQuery);
     const check = login.service ? await checkService(ctx.services, login.service) : undefined;
     return completeSignIn(routes, request, reply, { user, method: 'wechat', login, service: check?.ok ? check.service : undefined });
   });
@@ -140,7 +140,7 @@ export function registerPhoneBindingRoutes(app: FastifyInstance, routes: CasRout
 
 /** The origin of the service this sign-in is for, if any (checked when the sign-in began). */
 function serviceOrigin(pending: PendingIdentity): string | undefined {
-  const { service } = parseLoginRequest(Object.fromEntries(new URLSearchParams(pending.intent.loginQuery)));
+  const { service } = loginRequestFromQuery(pending.intent.loginQuery);
   if (!service) return undefined;
   try {
     return new URL(service).origin;

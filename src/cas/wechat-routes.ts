@@ -5,7 +5,7 @@ import type { MessageKey } from '../web/messages.js';
 import type { WeChatError } from '../wechat/errors.js';
 import type { WeChatLang } from '../wechat/client.js';
 import { browserCookie, ensureBrowserCookie } from './browser-cookie.js';
-import { checkService, loginQuery, parseLoginRequest } from './login-request.js';
+import { checkService, loginQuery, loginRequestFromQuery, parseLoginRequest } from './login-request.js';
 import { param, type Params } from './params.js';
 import { type CasRoutes, completeSignIn, currentSession } from './sign-in.js';
 import { registerPhoneBindingRoutes, PENDING_COOKIE } from './wechat-bind-routes.js';
@@ -56,7 +56,7 @@ export function registerWeChatRoutes(app: FastifyInstance, routes: CasRoutes, we
         await audit(request, 'login.failure', { method: 'wechat', reason: 'disabled' });
         return problemPage(request, reply, 'wechat.error.title', 'wechat.disabled.body', outcome.intent.loginQuery, 403, false);
       case 'signed_in': {
-        const login = parseLoginRequest(Object.fromEntries(new URLSearchParams(outcome.intent.loginQuery)));
+        const login = loginRequestFromQuery(outcome.intent.loginQuery);
         const check = login.service ? await checkService(ctx.services, login.service) : undefined;
         if (check && !check.ok) return reply.redirect(`${prefix}/login${loginQuery(login)}`, 302);
         return completeSignIn(routes, request, reply, { user: outcome.user, method: 'wechat', login, service: check?.ok ? check.service : undefined });
