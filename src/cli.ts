@@ -35,15 +35,37 @@ async function main(argv: string[]): Promise<number> {
       await db.destroy();
       return 0;
     }
-    case 'user':
+    case 'user': {
+      // The whole context: disabling a user also ends their SSO sessions in the shared ticket store.
+      const ctx = await createContext(config);
+      try {
+        return await runUserCommand(rest, {
+          db: ctx.db,
+          clock: systemClock,
+          print: (line: string) => console.log(line),
+          endSessions: async (userId) => {
+            let ended = 0;
+            for (const session of await ctx.sso.sessionsOf(userId)) {
+              const gone = await ctx.sso.end(session.id);
+              if (!gone) continue;
+              await ctx.singleLogout.notify(gone);
+              ended++;
+            }
+            await ctx.singleLogout.settled();
+            return ended;
+          },
+        });
+      } finally {
+        await ctx.close();
+      }
+    }
     case 'service':
     case 'audit': {
       const { db } = openDatabase(config.databaseUrl);
       try {
         await migrateToLatest(db);
         const ctx = { db, clock: systemClock, print: (line: string) => console.log(line) };
-        if (command === 'audit') return await runAuditCommand(rest, ctx);
-        return command === 'user' ? await runUserCommand(rest, ctx) : await runServiceCommand(rest, ctx);
+        return command === 'audit' ? await runAuditCommand(rest, ctx) : await runServiceCommand(rest, ctx);
       } finally {
         await db.destroy();
       }

@@ -10,6 +10,8 @@ export interface UserCommandContext {
   db: Db;
   clock: Clock;
   print(line: string): void;
+  /** Ends a user's SSO sessions (with single logout) where the CLI can reach them; returns how many it ended. */
+  endSessions?(userId: string): Promise<number>;
 }
 
 const USAGE = [
@@ -119,6 +121,10 @@ async function setStatus(
   }
   await users.setStatus(user.id, status);
   ctx.print(command === 'disable' ? `Disabled ${user.username}: they can no longer sign in.` : `Enabled ${user.username}.`);
+  if (command === 'disable' && ctx.endSessions) {
+    const ended = await ctx.endSessions(user.id);
+    ctx.print(`Ended ${ended} sign-in session${ended === 1 ? '' : 's'} of ${user.username}; their applications were told.`);
+  }
   return EXIT_OK;
 }
 

@@ -118,6 +118,15 @@ describe('wecas user', () => {
     ]);
   });
 
+  it('disabling a user ends their SSO sessions where the CLI can reach them', async () => {
+    const alice = await users.create({ username: 'alice', password: 'pw' });
+    const ended: string[] = [];
+    const endSessions = async (userId: string) => (ended.push(userId), 2);
+    expect(await runUserCommand(['disable', 'alice'], { db, clock, print: (line) => lines.push(line), endSessions })).toBe(0);
+    expect(ended).toEqual([alice.id]);
+    expect(lines.at(-1)).toBe('Ended 2 sign-in sessions of alice; their applications were told.');
+  });
+
   it('changes a password', async () => {
     await users.create({ username: 'alice', password: 'old' });
     expect(await run('passwd', 'alice', '--password', 'new')).toBe(0);
