@@ -35,7 +35,9 @@ export function createLoginPage(routes: CasRoutes) {
     const tab: LoginTab = view.tab ?? 'password';
     const query = loginQuery(login);
     const withTab = (tab: LoginTab) => `${prefix}/login${query}${query ? '&' : '?'}tab=${tab}`;
-    const execution = tab === 'password' ? await newLoginTransaction(request, reply) : undefined;
+    // Every form that can end in a sign-in carries a one-time token bound to this browser: without it a foreign
+    // site could post its own credentials (or its own phone's code) and sign the visitor in as someone else.
+    const execution = await newLoginTransaction(request, reply);
     const wechat = await wechatPanel(request, reply, login);
     return pages.send(
       request,

@@ -20,6 +20,8 @@ export function registerSmsLoginRoutes(app: FastifyInstance, routes: CasRoutes, 
     if (check && !check.ok) return page.serviceRefused(request, reply, check);
     const phone = (param(request.body as Params, 'phone') ?? '').trim();
     const t = routes.pages.translate(request);
+    if (!(await page.takeLoginTransaction(request, param(request.body as Params, 'execution'))))
+      return page.show(request, reply, login, check, { tab: 'sms', error: t('login.error.expired_form'), sms: { phone }, status: 400 });
     const result = await ctx.sms.codes.send({ phone, ip: request.ip, purpose: 'login' });
     if (!result.ok) return page.show(request, reply, login, check, { tab: 'sms', error: sendErrorText(t, result), sms: { phone }, status: 400 });
     return page.show(request, reply, login, check, {
@@ -40,6 +42,7 @@ export function registerSmsLoginRoutes(app: FastifyInstance, routes: CasRoutes, 
     const code = (param(body, 'code') ?? '').trim();
     const again = (error: string, codeSent: boolean, status = 400) =>
       page.show(request, reply, login, check, { tab: 'sms', error, sms: { phone: parsed.phone, codeSent }, status });
+    if (!(await page.takeLoginTransaction(request, param(body, 'execution')))) return again(t('login.error.expired_form'), true);
     if (!/^\d{6}$/.test(code)) return again(t('sms.error.missing_code'), true);
 
     const verified = await ctx.sms.codes.verify({ phone: parsed.phone, purpose: 'login', code });
