@@ -4,42 +4,29 @@
  * (Envelope root, first NameIdentifier, saml:Attribute by namespace).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonOf, signInThroughCas } from '../interop/cas-sign-in.js';
-import { type ChildServer, startChildServer } from '../support/child-server.js';
+import type { ChildServer } from '../support/child-server.js';
 import { HttpAgent } from '../support/http-agent.js';
-import { freePort, loopbackService, startWecas, TEST_USER, type WecasServer } from '../support/server.js';
+import { TEST_USER, type WecasServer } from '../support/server.js';
+import { type PhpCasSetup, startPhpCasPages } from '../interop/phpcas-server.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'phpcas-saml');
 
 let wecas: WecasServer;
 let php: ChildServer;
 let appOrigin: string;
-let sessionsDir: string;
+let setup: PhpCasSetup | undefined;
 
 beforeAll(async () => {
-  const phpPort = await freePort();
-  appOrigin = `http://127.0.0.1:${phpPort}`;
-  sessionsDir = mkdtempSync(path.join(tmpdir(), 'wecas-phpcas-saml-'));
-  wecas = await startWecas({ https: true, services: [loopbackService('phpCAS SAML page', appOrigin)] });
-  php = await startChildServer(
-    'php',
-    ['-S', `127.0.0.1:${phpPort}`, '-t', FIXTURES, '-d', `session.save_path=${sessionsDir}`, '-d', 'display_errors=stderr'],
-    {
-      port: phpPort,
-      env: { WECAS_HOST: '127.0.0.1', WECAS_PORT: String(wecas.port), WECAS_CA_FILE: wecas.caCertFile!, SERVICE_BASE_URL: appOrigin },
-    },
-  );
+  setup = await startPhpCasPages(FIXTURES, 'phpCAS SAML page');
+  ({ wecas, php, appOrigin } = setup);
 });
 
 afterAll(async () => {
-  await php?.stop();
-  await wecas?.close();
-  if (sessionsDir) rmSync(sessionsDir, { recursive: true, force: true });
+  await setup?.close();
 });
 
 describe('phpCAS 1.6.0 with SAML_VERSION_1_1 against wecas', () => {

@@ -3,15 +3,14 @@
  * serves fixtures/phpcas/*.php; wecas serves HTTPS with a self-signed certificate that phpCAS is told to trust
  * (phpCAS only speaks https to a CAS server, and refuses to run without a CA or an explicit "no validation").
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shortTicket } from '../../src/cas/errors.js';
-import { type ChildServer, startChildServer } from '../support/child-server.js';
+import type { ChildServer } from '../support/child-server.js';
 import { HttpAgent } from '../support/http-agent.js';
-import { freePort, loopbackService, startWecas, TEST_USER, type WecasServer } from '../support/server.js';
+import { TEST_USER, type WecasServer } from '../support/server.js';
+import { type PhpCasSetup, startPhpCasPages } from './phpcas-server.js';
 import { jsonOf, signInThroughCas } from './cas-sign-in.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'phpcas');
@@ -19,33 +18,15 @@ const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtur
 let wecas: WecasServer;
 let php: ChildServer;
 let appOrigin: string;
-let sessionsDir: string;
+let setup: PhpCasSetup | undefined;
 
 beforeAll(async () => {
-  const phpPort = await freePort();
-  appOrigin = `http://127.0.0.1:${phpPort}`;
-  sessionsDir = mkdtempSync(path.join(tmpdir(), 'wecas-phpcas-'));
-  wecas = await startWecas({ https: true, services: [loopbackService('phpCAS pages', appOrigin)] });
-  php = await startChildServer(
-    'php',
-    ['-S', `127.0.0.1:${phpPort}`, '-t', FIXTURES, '-d', `session.save_path=${sessionsDir}`, '-d', 'display_errors=stderr'],
-    {
-      port: phpPort,
-      env: {
-        WECAS_HOST: '127.0.0.1',
-        WECAS_PORT: String(wecas.port),
-        WECAS_CA_FILE: wecas.caCertFile!,
-        // Required since phpCAS 1.6.0: the service URL is this base + REQUEST_URI, never the Host header.
-        SERVICE_BASE_URL: appOrigin,
-      },
-    },
-  );
+  setup = await startPhpCasPages(FIXTURES, 'phpCAS pages');
+  ({ wecas, php, appOrigin } = setup);
 });
 
 afterAll(async () => {
-  await php?.stop();
-  await wecas?.close();
-  if (sessionsDir) rmSync(sessionsDir, { recursive: true, force: true });
+  await setup?.close();
 });
 
 describe('phpCAS 1.6.0 against wecas over verified HTTPS', () => {
