@@ -5,27 +5,18 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fault, SnsApi } from '../../emulator/faults.js';
-import { artifactPath, DESKTOP_VIEWPORT, launchBrowser, PHONE_VIEWPORT } from '../support/browser.js';
-import { startWeChatTestServer, WECHAT_TIMEOUT_MS, type WeChatTestServer } from '../wechat/harness.js';
+import { artifactPath, DESKTOP_VIEWPORT, PHONE_VIEWPORT } from '../support/browser.js';
+import { closeServerAndBrowser, startServerAndBrowser, WECHAT_TIMEOUT_MS, type WeChatTestServer } from '../wechat/harness.js';
 
 let server: WeChatTestServer;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  // Both assigned as soon as each is up, so afterAll closes whichever started even if the other failed.
-  const started = await Promise.allSettled([
-    startWeChatTestServer().then((s) => (server = s)),
-    launchBrowser().then((b) => (browser = b)),
-  ]);
-  for (const result of started) if (result.status === 'rejected') throw result.reason;
+  ({ server, browser } = await startServerAndBrowser());
 });
 
-afterAll(async () => {
-  await Promise.allSettled(contexts.map((c) => c.close()));
-  await browser?.close();
-  await server?.close();
-});
+afterAll(async () => closeServerAndBrowser({ server, browser, contexts }));
 
 /** A new browser at the emulator's full-page QR for the demo app (wecas's /login/wechat?service=…); the QR's uuid. */
 async function atFullPageQr(): Promise<{ context: BrowserContext; page: Page; uuid: string }> {

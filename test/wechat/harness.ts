@@ -1,6 +1,8 @@
 // wecas for WeChat browser tests: listening on a loopback port with the emulator mounted at /__wechat and driven
 // in-process, SMS codes captured, a manual clock (SMS resend and expiry), and the demo app as the protected service.
 import type { FastifyInstance } from 'fastify';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { launchBrowser } from '../support/browser.js';
 import { type DemoApp, startDemoApp } from '../../examples/demo-app/app.js';
 import { buildApp, emulatorOptionsFor } from '../../src/app.js';
 import { ManualClock } from '../../src/clock.js';
@@ -96,4 +98,20 @@ async function startOnce(port: number, env: Record<string, string>): Promise<WeC
     await ctx.close();
     throw err;
   }
+}
+
+/** The WeChat test server and Chromium, for the browser tests; if one fails to start, the other is closed. */
+export async function startServerAndBrowser(): Promise<{ server: WeChatTestServer; browser: Browser }> {
+  const [server, browser] = await Promise.allSettled([startWeChatTestServer(), launchBrowser()]);
+  if (server.status === 'fulfilled' && browser.status === 'fulfilled') return { server: server.value, browser: browser.value };
+  if (server.status === 'fulfilled') await server.value.close();
+  if (browser.status === 'fulfilled') await browser.value.close();
+  throw server.status === 'rejected' ? server.reason : (browser as PromiseRejectedResult).reason;
+}
+
+/** Closes what startServerAndBrowser started and the browser contexts a test opened, whatever state they are in. */
+export async function closeServerAndBrowser(started: { server?: WeChatTestServer; browser?: Browser; contexts: BrowserContext[] }): Promise<void> {
+  await Promise.allSettled(started.contexts.map((c) => c.close()));
+  await started.browser?.close();
+  await started.server?.close();
 }
