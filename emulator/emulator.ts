@@ -2,6 +2,7 @@
 // drive this one object.
 import { EmulatorClock } from './clock.js';
 import { FaultInjector, type Fault, type SnsApi } from './faults.js';
+import { langParam, type Lang } from './i18n.js';
 import { OAuthStore } from './oauth.js';
 import { DEFAULT_SETTINGS, type EmulatorAppConfig, type EmulatorOptions, type EmulatorSettings } from './options.js';
 import { DEFAULT_PERSONA_ID, PersonaDirectory, type NewPersona, type Persona } from './personas.js';
@@ -138,9 +139,14 @@ export class Emulator {
     return withQuery(session.redirectUri, `state=${encodeURIComponent(session.state)}`);
   }
 
-  /** The URL the QR encodes: the emulator's "phone" page (WeChat: open.weixin.qq.com/connect/confirm). */
-  phoneUrl(uuid: string): string {
-    return `${this.publicBaseUrl}/connect/confirm?uuid=${encodeURIComponent(uuid)}`;
+  /**
+   * The URL the QR encodes: the emulator's "phone" page (WeChat: open.weixin.qq.com/connect/confirm).
+   * With a language (the QR page's button passes its own) the phone page speaks it; without, the
+   * phone page takes the language of the page that showed the QR.
+   */
+  phoneUrl(uuid: string, lang?: Lang): string {
+    const url = `${this.publicBaseUrl}/connect/confirm?uuid=${encodeURIComponent(uuid)}`;
+    return lang ? `${url}&lang=${langParam(lang)}` : url;
   }
 
   /** Shaped like WeChat's `https://thirdwx.qlogo.cn/mmopen/vi_32/<id>/132`; "" without an avatar. */

@@ -8,9 +8,16 @@ export function pageLang(value: unknown): Lang {
   return value === 'en' ? 'en' : 'zh';
 }
 
+/** The `lang` value WeChat's URLs carry for a page language. */
+export function langParam(lang: Lang): 'cn' | 'en' {
+  return lang === 'en' ? 'en' : 'cn';
+}
+
 const zh = {
   htmlLang: 'zh-CN',
   banner: '模拟器 — 这不是微信。此页面由 wecas 的微信开放平台模拟器生成，仅用于开发和测试。',
+  // In a wxLogin iframe (300 px wide) the long banner would push the QR out of the frame.
+  bannerShort: '模拟器 — 这不是微信，仅用于开发和测试',
   loginTitle: '微信登录',
   scanHint: '使用微信扫一扫登录',
   qrAlt: '登录二维码',
@@ -20,7 +27,8 @@ const zh = {
   cancelledHint: '您可再次扫描登录，或关闭窗口',
   expiredTitle: '二维码已失效',
   expiredRefresh: '点击刷新',
-  phoneHint: '没有手机？在另一个标签页打开“手机”页面：',
+  openPhone: '用模拟手机扫码',
+  openPhoneTitle: '在新标签页打开模拟器的手机页面，选择扫码的人并确认登录',
   errorTitle: '微信登录',
   errorRedirectUri: 'redirect_uri 参数错误',
   errorScope: 'Scope 参数错误或没有 Scope 权限',
@@ -48,6 +56,9 @@ const zh = {
   allowedHint: '请回到电脑上继续操作。',
   deniedTitle: '已拒绝登录',
   deniedHint: '网页上会显示你已取消此次登录。',
+  // Same-tab phone (when the QR frame could not open a new tab): Deny leads back to the website.
+  deniedSameTabHint: '网站会收到你已拒绝此次登录。',
+  backToSite: '返回网站',
   qrUnknown: '二维码无效',
   qrExpired: '二维码已失效，请在电脑上刷新二维码后重新扫描。',
   qrUsed: '该二维码已被使用。',
@@ -60,6 +71,7 @@ type Messages = { readonly [K in keyof typeof zh]: (typeof zh)[K] extends string
 const en: Messages = {
   htmlLang: 'en',
   banner: 'Emulator — this is not WeChat. This page comes from wecas’s WeChat Open Platform emulator, for development and tests only.',
+  bannerShort: 'Emulator — this is not WeChat, for development and tests only',
   loginTitle: 'WeChat Login',
   scanHint: 'Scan with WeChat to log in',
   qrAlt: 'Login QR code',
@@ -69,7 +81,8 @@ const en: Messages = {
   cancelledHint: 'You can scan again to log in, or close this window',
   expiredTitle: 'QR code expired',
   expiredRefresh: 'Refresh',
-  phoneHint: 'No phone? Open the “phone” page in another tab:',
+  openPhone: 'Scan with the emulated phone',
+  openPhoneTitle: 'Opens the emulator’s phone page in a new tab: choose who scans, then allow the login',
   errorTitle: 'WeChat Login',
   errorRedirectUri: 'redirect_uri parameter error',
   errorScope: 'Scope parameter error or no Scope permission',
@@ -96,6 +109,8 @@ const en: Messages = {
   allowedHint: 'Continue on your computer.',
   deniedTitle: 'Login denied',
   deniedHint: 'The web page will say that you cancelled this login.',
+  deniedSameTabHint: 'The website will be told that you denied this login.',
+  backToSite: 'Back to the website',
   qrUnknown: 'Invalid QR code',
   qrExpired: 'This QR code has expired. Refresh it on your computer and scan again.',
   qrUsed: 'This QR code has already been used.',

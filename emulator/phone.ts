@@ -1,20 +1,29 @@
 // The "phone": the page the QR encodes (WeChat: open.weixin.qq.com/connect/confirm?uuid=…). Opening it
 // is the scan; the person picks who scans, then allows or denies, as in the WeChat app.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { UnknownPersonaError, type Emulator } from './emulator.js';
 import { messages, pageLang } from './i18n.js';
 import { bodyParam, queryParam } from './params.js';
 import type { Sex } from './personas.js';
-import { QrSessionError } from './qr-sessions.js';
-import { renderAuthorize, renderPersonaPicker, renderPhoneMessage, type PhoneContext } from './views/phone-pages.js';
+import { QrSessionError, type QrSession } from './qr-sessions.js';
+import { phoneQuery, renderAuthorize, renderPersonaPicker, renderPhoneMessage, type PhoneContext } from './views/phone-pages.js';
 
 const HTML = 'text/html; charset=utf-8';
 
-function langParam(lang: PhoneContext['lang']): string {
-  return lang === 'en' ? 'en' : 'cn';
-}
-
 export function registerPhone(app: FastifyInstance, emulator: Emulator, basePath: string): void {
+  /** The phone's context from the query (GET) or the form (POST). */
+  const contextOf = (request: FastifyRequest, from: 'query' | 'body'): PhoneContext => {
+    const read = from === 'query' ? queryParam : bodyParam;
+    const uuid = read(request, 'uuid') ?? '';
+    const lang = read(request, 'lang');
+    return {
+      // No `lang` (a phone that scanned the QR): the language of the page that showed it.
+      lang: lang === undefined ? (emulator.qr.get(uuid)?.lang ?? pageLang(undefined)) : pageLang(lang),
+      basePath,
+      uuid,
+      sameTab: read(request, 'same_tab') === '1',
+    };
+  };
   const sendError = (reply: FastifyReply, ctx: PhoneContext, error: unknown): FastifyReply => {
     const m = messages(ctx.lang);
     if (error instanceof QrSessionError) {
@@ -27,11 +36,11 @@ export function registerPhone(app: FastifyInstance, emulator: Emulator, basePath
     throw error;
   };
   const seeOther = (reply: FastifyReply, path: string, ctx: PhoneContext): FastifyReply =>
-    reply.redirect(`${basePath}${path}?uuid=${encodeURIComponent(ctx.uuid)}&lang=${langParam(ctx.lang)}`, 303);
+    reply.redirect(`${basePath}${path}?${phoneQuery(ctx)}`, 303);
   const appName = (uuid: string): string => emulator.app(emulator.qr.get(uuid)?.appId ?? '')?.name ?? '';
 
   app.get('/connect/confirm', async (request, reply) => {
-    const ctx: PhoneContext = { lang: pageLang(queryParam(request, 'lang')), basePath, uuid: queryParam(request, 'uuid') ?? '' };
+    const ctx = contextOf(request, 'query');
     const session = emulator.qr.get(ctx.uuid);
     const status = session ? emulator.qr.statusOf(session) : undefined;
     if (status === undefined) return sendError(reply, ctx, new QrSessionError('unknown_qr', ctx.uuid));
@@ -41,7 +50,7 @@ export function registerPhone(app: FastifyInstance, emulator: Emulator, basePath
   });
 
   app.post('/connect/confirm/scan', async (request, reply) => {
-    const ctx: PhoneContext = { lang: pageLang(bodyParam(request, 'lang')), basePath, uuid: bodyParam(request, 'uuid') ?? '' };
+    const ctx = contextOf(request, 'body');
     try {
       const chosen = bodyParam(request, 'persona');
       const personaId =
@@ -60,7 +69,7 @@ export function registerPhone(app: FastifyInstance, emulator: Emulator, basePath
   });
 
   app.get('/connect/confirm/authorize', async (request, reply) => {
-    const ctx: PhoneContext = { lang: pageLang(queryParam(request, 'lang')), basePath, uuid: queryParam(request, 'uuid') ?? '' };
+    const ctx = contextOf(request, 'query');
     const session = emulator.qr.get(ctx.uuid);
     if (!session || emulator.qr.statusOf(session) !== 'scanned' || session.personaId === null) {
       return seeOther(reply, '/connect/confirm', ctx);
@@ -70,23 +79,32 @@ export function registerPhone(app: FastifyInstance, emulator: Emulator, basePath
     return reply.type(HTML).send(renderAuthorize(ctx, emulator.persona(session.personaId), registered?.name ?? '', icon));
   });
 
-  for (const decision of ['allow', 'deny'] as const) {
-    app.post(`/connect/confirm/${decision}`, async (request, reply) => {
-      const ctx: PhoneContext = { lang: pageLang(bodyParam(request, 'lang')), basePath, uuid: bodyParam(request, 'uuid') ?? '' };
-      const m = messages(ctx.lang);
-      try {
-        if (decision === 'allow') emulator.allowScanned(ctx.uuid);
-        else emulator.denyScanned(ctx.uuid);
-      } catch (error) {
-        return sendError(reply, ctx, error);
-      }
-      return reply
-        .type(HTML)
-        .send(
-          decision === 'allow'
-            ? renderPhoneMessage(ctx, m.allowedTitle, m.allowedHint, '✓')
-            : renderPhoneMessage(ctx, m.deniedTitle, m.deniedHint, '✕'),
-        );
-    });
-  }
+  app.post('/connect/confirm/allow', async (request, reply) => {
+    const ctx = contextOf(request, 'body');
+    const m = messages(ctx.lang);
+    let redirectUrl: string;
+    try {
+      ({ redirectUrl } = emulator.allowScanned(ctx.uuid));
+    } catch (error) {
+      return sendError(reply, ctx, error);
+    }
+    // In the QR's own tab there is no QR page left to carry the code on: the phone does it.
+    if (ctx.sameTab) return reply.redirect(redirectUrl, 303);
+    return reply.type(HTML).send(renderPhoneMessage(ctx, m.allowedTitle, m.allowedHint, '✓'));
+  });
+
+  app.post('/connect/confirm/deny', async (request, reply) => {
+    const ctx = contextOf(request, 'body');
+    const m = messages(ctx.lang);
+    let denied: QrSession;
+    try {
+      denied = emulator.denyScanned(ctx.uuid);
+    } catch (error) {
+      return sendError(reply, ctx, error);
+    }
+    if (!ctx.sameTab) return reply.type(HTML).send(renderPhoneMessage(ctx, m.deniedTitle, m.deniedHint, '✕'));
+    // No QR page is left to say "cancelled": lead back the way WeChat's older page reported a refusal.
+    const back = { href: emulator.redirectAfterLegacyDeny(denied), label: m.backToSite };
+    return reply.type(HTML).send(renderPhoneMessage(ctx, m.deniedTitle, m.deniedSameTabHint, '✕', back));
+  });
 }

@@ -1,7 +1,7 @@
 // PC side of the QR login: the qrconnect page (full and embedded), the QR image and the status long-poll.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import QRCode from 'qrcode';
-import type { Emulator, RegisteredApp } from './emulator.js';
+import { withQuery, type Emulator, type RegisteredApp } from './emulator.js';
 import { pageLang } from './i18n.js';
 import { queryParam } from './params.js';
 import { WxErrcode, type QrSession, type SelfRedirect } from './qr-sessions.js';
@@ -60,6 +60,7 @@ export function registerQrPages(app: FastifyInstance, emulator: Emulator, basePa
       redirectUri,
       state: q('state') ?? '',
       selfRedirect: selfRedirectOf(q('login_type'), q('self_redirect')),
+      lang,
     });
     if (q('f') === 'xml') {
       // Only <uuid> is known of WeChat's XML answer (spec §3).
@@ -96,6 +97,8 @@ function renderPage(
   q: (name: string) => string | undefined,
 ): string {
   const href = q('href');
+  // The button carries the page's language to the phone page (WeChat's `lang`: cn or en).
+  const phoneUrl = emulator.phoneUrl(session.uuid, lang);
   return renderQrPage({
     lang,
     basePath,
@@ -110,7 +113,8 @@ function renderPage(
     textStyle: q('style') === 'white' ? 'white' : 'black',
     stylelite: q('stylelite') === '1',
     ...(href ? { customStylesheet: href } : {}),
-    phoneUrl: emulator.phoneUrl(session.uuid),
+    phoneUrl,
+    sameTabPhoneUrl: withQuery(phoneUrl, 'same_tab=1'),
   });
 }
 

@@ -1,5 +1,6 @@
 // QR sessions (one per `uuid`): what the PC page waits on and what the phone acts on.
 import type { Clock } from './clock.js';
+import type { Lang } from './i18n.js';
 import { newQrUuid } from './ids.js';
 
 export type QrStatus = 'waiting' | 'scanned' | 'cancelled' | 'confirmed' | 'expired';
@@ -13,6 +14,8 @@ export interface QrSession {
   redirectUri: string;
   state: string;
   selfRedirect: SelfRedirect;
+  /** The language of the page that shows the QR: the phone page speaks it unless told otherwise. */
+  lang: Lang;
   createdAt: number;
   expiresAt: number;
   status: Exclude<QrStatus, 'expired'>;
@@ -21,7 +24,7 @@ export interface QrSession {
   code: string | null;
 }
 
-export type NewQrSession = Pick<QrSession, 'appId' | 'redirectUri' | 'state' | 'selfRedirect'>;
+export type NewQrSession = Pick<QrSession, 'appId' | 'redirectUri' | 'state' | 'selfRedirect' | 'lang'>;
 
 /** The `window.wx_errcode` the status long-poll reports (spec §3). */
 export const WxErrcode = {

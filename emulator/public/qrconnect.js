@@ -59,5 +59,26 @@
       .catch(function () { setTimeout(poll, 2000); });
   }
 
+  // The phone button opens the phone page in a new tab. A sandboxed iframe without allow-popups
+  // (wecas's login page) blocks that silently, so the phone then takes this whole tab instead, in
+  // its same-tab mode (after Allow it carries the code on itself). The QR frame never navigates.
+  var phoneButton = root.querySelector('.emu-phone-button');
+  if (phoneButton) {
+    phoneButton.addEventListener('click', function (event) {
+      event.preventDefault();
+      var opened = window.open(phoneButton.href, '_blank');
+      if (opened) {
+        opened.opener = null;
+        return;
+      }
+      try {
+        window.top.location.href = phoneButton.getAttribute('data-same-tab-href');
+      } catch (error) {
+        // Neither a new tab nor the top window may be opened from here: nothing else is possible.
+        if (window.console) console.warn('The emulator could not open its phone page from this frame:', error);
+      }
+    });
+  }
+
   poll();
 })();

@@ -34,6 +34,8 @@ export interface PageFrame {
   /** Extra style sheet, e.g. the `href` a wxLogin embedder passes. */
   extraStylesheet?: string;
   script?: string;
+  /** The one-line banner, for pages drawn in a small frame (the wxLogin iframe). */
+  compactBanner?: boolean;
 }
 
 /**
@@ -53,7 +55,7 @@ ${frame.extraStylesheet ? html`<link rel="stylesheet" href="${frame.extraStylesh
 ${frame.script ? html`<script src="${frame.basePath}/__emulator/assets/${frame.script}" defer></script>` : ''}
 </head>
 <body class="${frame.bodyClass ?? ''}">
-<div class="emu-banner" role="note">${m.banner}</div>
+<div class="emu-banner" role="note">${frame.compactBanner ? m.bannerShort : m.banner}</div>
 ${frame.body}
 </body>
 </html>

@@ -1,5 +1,5 @@
 // The simulated phone: what the WeChat app shows after a scan. No scripts; plain forms.
-import { messages, type Lang } from '../i18n.js';
+import { langParam, messages, type Lang } from '../i18n.js';
 import { findRegion, REGIONS, type Persona } from '../personas.js';
 import { html, page, type SafeHtml } from './html.js';
 
@@ -7,15 +7,25 @@ export interface PhoneContext {
   lang: Lang;
   basePath: string;
   uuid: string;
+  /**
+   * Opened in the tab the QR was in (its frame could not open a new one): after Allow the phone
+   * sends this tab on to the website, as the QR page would have.
+   */
+  sameTab: boolean;
+}
+
+/** The query every phone page carries from step to step: the QR, the language, the same-tab mode. */
+export function phoneQuery(ctx: PhoneContext, lang: Lang = ctx.lang): string {
+  return `uuid=${encodeURIComponent(ctx.uuid)}&lang=${langParam(lang)}${ctx.sameTab ? '&same_tab=1' : ''}`;
 }
 
 function phonePage(ctx: PhoneContext, title: string, content: SafeHtml, langSwitchPath: string): string {
   const m = messages(ctx.lang);
-  const other = ctx.lang === 'en' ? 'cn' : 'en';
+  const other: Lang = ctx.lang === 'en' ? 'zh' : 'en';
   const body = html`<main class="phone">
 <h1>${title}</h1>
 ${content}
-<p class="lang-switch"><a href="${ctx.basePath}${langSwitchPath}?uuid=${encodeURIComponent(ctx.uuid)}&lang=${other}">${m.otherLanguage}</a></p>
+<p class="lang-switch"><a href="${ctx.basePath}${langSwitchPath}?${phoneQuery(ctx, other)}" hreflang="${messages(other).htmlLang}" lang="${messages(other).htmlLang}">${m.otherLanguage}</a></p>
 </main>`;
   return page({ lang: ctx.lang, title, basePath: ctx.basePath, body, bodyClass: 'emu-phone' });
 }
@@ -34,7 +44,9 @@ function personaMeta(lang: Lang, persona: Persona): string {
 }
 
 const hidden = (ctx: PhoneContext): SafeHtml =>
-  html`<input type="hidden" name="uuid" value="${ctx.uuid}"><input type="hidden" name="lang" value="${ctx.lang === 'en' ? 'en' : 'cn'}">`;
+  html`<input type="hidden" name="uuid" value="${ctx.uuid}"><input type="hidden" name="lang" value="${langParam(ctx.lang)}">${
+    ctx.sameTab ? html`<input type="hidden" name="same_tab" value="1">` : ''
+  }`;
 
 /** Step 1: choose the WeChat account that "scans", or create one. */
 export function renderPersonaPicker(ctx: PhoneContext, personas: Persona[], appName: string): string {
@@ -72,7 +84,7 @@ export function renderAuthorize(ctx: PhoneContext, persona: Persona, appName: st
 <p class="persona-meta">${m.appGets}</p>
 </div>
 <div class="card persona">${avatar(ctx, persona)}<span><span class="persona-meta">${m.scanningAs}</span><br><span class="persona-name">${persona.nickname}</span></span></div>
-<p><a href="${ctx.basePath}/connect/confirm?uuid=${encodeURIComponent(ctx.uuid)}&lang=${ctx.lang === 'en' ? 'en' : 'cn'}">${m.switchPersona}</a></p>
+<p><a href="${ctx.basePath}/connect/confirm?${phoneQuery(ctx)}">${m.switchPersona}</a></p>
 <div class="buttons">
 <form method="post" action="${ctx.basePath}/connect/confirm/allow">${hidden(ctx)}<button class="btn btn-primary" type="submit">${m.allow}</button></form>
 <form method="post" action="${ctx.basePath}/connect/confirm/deny">${hidden(ctx)}<button class="btn btn-default" type="submit">${m.deny}</button></form>
@@ -80,7 +92,15 @@ export function renderAuthorize(ctx: PhoneContext, persona: Persona, appName: st
   return phonePage(ctx, m.authTitle, content, '/connect/confirm/authorize');
 }
 
-export function renderPhoneMessage(ctx: PhoneContext, title: string, text: string, icon: '✓' | '✕' | '!'): string {
-  const content = html`<div class="card result"><div class="result-icon" aria-hidden="true">${icon}</div><p>${text}</p></div>`;
+export function renderPhoneMessage(
+  ctx: PhoneContext,
+  title: string,
+  text: string,
+  icon: '✓' | '✕' | '!',
+  next?: { href: string; label: string },
+): string {
+  const content = html`<div class="card result"><div class="result-icon" aria-hidden="true">${icon}</div><p>${text}</p>${
+    next ? html`<p><a class="btn btn-primary" id="emu-back-to-site" href="${next.href}">${next.label}</a></p>` : ''
+  }</div>`;
   return phonePage(ctx, title, content, '/connect/confirm');
 }

@@ -22,7 +22,10 @@ export interface QrPageView {
   /** wxLogin `stylelite=1`: the newer compact look; custom `href` CSS is ignored then, as on WeChat. */
   stylelite: boolean;
   customStylesheet?: string;
+  /** The phone page for this QR, in the page's language: the button under the QR opens it in a new tab. */
   phoneUrl: string;
+  /** The same page in this tab, for when no new tab may be opened (a sandboxed iframe without allow-popups). */
+  sameTabPhoneUrl: string;
 }
 
 export function renderQrPage(v: QrPageView): string {
@@ -51,7 +54,8 @@ export function renderQrPage(v: QrPageView): string {
           <h4>${m.expiredTitle}</h4><p><a href="" class="emu-refresh">${m.expiredRefresh}</a></p>
         </div>
       </div>
-      <p class="emu-phone-link">${m.phoneHint} <a href="${v.phoneUrl}" target="_blank" rel="noopener">${m.phoneTitle}</a></p>
+      <p class="emu-phone-link"><a class="emu-phone-button" href="${v.phoneUrl}" target="_blank" rel="noopener"
+        data-same-tab-href="${v.sameTabPhoneUrl}" title="${m.openPhoneTitle}">${m.openPhone}</a></p>
     </div>
   </div>
 </div>`;
@@ -62,6 +66,7 @@ export function renderQrPage(v: QrPageView): string {
     body,
     bodyClass: classes.filter(Boolean).join(' '),
     script: 'qrconnect.js',
+    compactBanner: v.embedded,
     ...(v.customStylesheet && !v.stylelite ? { extraStylesheet: v.customStylesheet } : {}),
   });
 }

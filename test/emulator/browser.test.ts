@@ -1,23 +1,14 @@
 // The emulator in a real browser: a bare site shows the emulated QR (full page and embedded
 // wxLogin iframe), a second page plays the phone, and the site lands on its callback with a code.
-import { createServer } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createEmulator, emulatorPlugin, type EmulatorAppConfig, type EmulatorOptions } from '../../emulator/app.js';
 import type { Emulator } from '../../emulator/emulator.js';
 import { artifactPath, DESKTOP_VIEWPORT, launchBrowser, PHONE_VIEWPORT } from '../support/browser.js';
+import { freePort } from './helpers.js';
 
 const WECAS_CSP = "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 let browser: Browser;
 let emulatorServer: FastifyInstance;

@@ -1,4 +1,5 @@
 // Shared set-up for the emulator's tests: two registered apps, an in-process handle on the state.
+import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildEmulatorApp, createEmulator, type EmulatorAppConfig, type EmulatorOptions, type EmulatorSettings } from '../../emulator/app.js';
 import type { Emulator } from '../../emulator/emulator.js';
@@ -97,3 +98,21 @@ export async function tokensFor(t: TestEmulator, persona = 'zhangwei', app: Emul
 }
 
 export const RID = /, rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/;
+
+/** A loopback port nobody listens on now (browser tests need it before the server starts: it is in the URLs). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** The value of every `attribute="…"` in a page, decoded as a browser reads it (`&#38;` → `&`). */
+export function attributeValues(body: string, attribute: string): string[] {
+  const decode = (v: string): string => v.replace(/&#(\d+);/g, (_m, code: string) => String.fromCharCode(Number(code))).replaceAll('&amp;', '&');
+  return [...body.matchAll(new RegExp(`\\s${attribute}="([^"]*)"`, 'g'))].map((m) => decode(m[1] ?? ''));
+}
+
+export const hrefs = (body: string): string[] => attributeValues(body, 'href');

@@ -2,7 +2,7 @@ import formbody from '@fastify/formbody';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createEmulator, emulatorPlugin, type EmulatorOptions } from '../../emulator/app.js';
-import { APP, CALLBACK } from './helpers.js';
+import { APP, CALLBACK, hrefs } from './helpers.js';
 
 const OPTIONS: EmulatorOptions = { apps: [APP], publicBaseUrl: 'http://localhost:8080/__wechat', testControl: true };
 const WECAS_CSP = "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'";
@@ -37,7 +37,7 @@ describe.each([true, false])('mounted under /__wechat (parent registered formbod
     expect(page.body).toContain('data-poll-url="/__wechat/connect/l/qrconnect"');
     const uuid = emulator.qr.list()[0]?.uuid ?? '';
     expect(page.body).toContain(`src="/__wechat/connect/qrcode/${uuid}"`);
-    expect(page.body).toContain(`href="http://localhost:8080/__wechat/connect/confirm?uuid=${uuid}"`);
+    expect(hrefs(page.body)).toContain(`http://localhost:8080/__wechat/connect/confirm?uuid=${uuid}&lang=cn`);
     expect((await app.inject(`/__wechat/connect/qrcode/${uuid}`)).statusCode).toBe(200);
     expect((await app.inject('/__wechat/__emulator/assets/qrconnect.js')).statusCode).toBe(200);
     expect((await app.inject('/__wechat/connect/zh_CN/htmledition/js/wxLogin.js')).body).toContain('"http://localhost:8080/__wechat/connect/qrconnect"');

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { APP, startEmulator, startQr, type TestEmulator } from './helpers.js';
+import { APP, CALLBACK, hrefs, startEmulator, startQr, type TestEmulator } from './helpers.js';
 
 let t: TestEmulator;
 let uuid: string;
@@ -70,10 +70,58 @@ describe('the phone page the QR encodes', () => {
 
   it('speaks English with lang=en and offers the switch', async () => {
     const body = (await t.app.inject(`/connect/confirm?uuid=${uuid}&lang=en`)).body;
+    expect(body).toContain('<html lang="en">');
     expect(body).toContain('Which WeChat account is scanning?');
-    expect(body).toContain(`/connect/confirm?uuid=${uuid}&lang=cn`);
+    expect(hrefs(body)).toContain(`/connect/confirm?uuid=${uuid}&lang=cn`);
     await post('/connect/confirm/scan', { uuid, persona: 'lina', lang: 'en' });
-    expect((await t.app.inject(`/connect/confirm/authorize?uuid=${uuid}&lang=en`)).body).toContain('>Allow<');
+    const authorize = (await t.app.inject(`/connect/confirm/authorize?uuid=${uuid}&lang=en`)).body;
+    expect(authorize).toContain('>Allow<');
+    expect(authorize).toContain('>Deny<');
+    expect(hrefs(authorize)).toContain(`/connect/confirm/authorize?uuid=${uuid}&lang=cn`);
+    expect((await post('/connect/confirm/allow', { uuid, lang: 'en' })).body).toContain('Login confirmed');
+  });
+
+  it('speaks the language of the page that showed the QR when the phone URL has no lang (a scanned QR)', async () => {
+    const english = await startQr(t.app, { lang: 'en' });
+    const page = (await t.app.inject(`/connect/confirm?uuid=${english}`)).body;
+    expect(page).toContain('<html lang="en">');
+    expect(page).toContain('Which WeChat account is scanning?');
+    // An explicit choice wins: the switch link, or a phone set to Chinese.
+    const chinese = (await t.app.inject(`/connect/confirm?uuid=${english}&lang=cn`)).body;
+    expect(chinese).toContain('<html lang="zh-CN">');
+    expect(chinese).toContain('用哪个微信帐号扫码？');
+    expect((await t.app.inject(`/connect/confirm?uuid=${uuid}`)).body).toContain('<html lang="zh-CN">');
+  });
+
+  it('says no and yes in Chinese by default, with the Chinese result pages', async () => {
+    await post('/connect/confirm/scan', { uuid, persona: 'zhangwei', lang: 'cn' });
+    const authorize = (await t.app.inject(`/connect/confirm/authorize?uuid=${uuid}&lang=cn`)).body;
+    expect(authorize).toContain('<html lang="zh-CN">');
+    expect(authorize).toContain('>允许<');
+    expect((await post('/connect/confirm/deny', { uuid, lang: 'cn' })).body).toContain('已拒绝登录');
+  });
+
+  it('opened in the QR’s own tab (same_tab=1): keeps the mode from page to page, and Allow sends the tab on to the callback', async () => {
+    const picker = (await t.app.inject(`/connect/confirm?uuid=${uuid}&lang=en&same_tab=1`)).body;
+    expect(picker).toContain('<input type="hidden" name="same_tab" value="1">');
+    expect(hrefs(picker)).toContain(`/connect/confirm?uuid=${uuid}&lang=cn&same_tab=1`);
+    const scanned = await post('/connect/confirm/scan', { uuid, persona: 'lina', lang: 'en', same_tab: '1' });
+    expect(scanned.headers.location).toBe(`/connect/confirm/authorize?uuid=${uuid}&lang=en&same_tab=1`);
+    const authorize = (await t.app.inject(scanned.headers.location as string)).body;
+    expect(authorize).toContain('<input type="hidden" name="same_tab" value="1">');
+    const allowed = await post('/connect/confirm/allow', { uuid, lang: 'en', same_tab: '1' });
+    expect(allowed.statusCode).toBe(303);
+    const code = t.emulator.qr.get(uuid)?.code;
+    expect(allowed.headers.location).toBe(`${CALLBACK}?code=${code}&state=st4te`);
+  });
+
+  it('opened in the QR’s own tab: Deny offers the way back to the website (redirect_uri?state=, no code)', async () => {
+    await post('/connect/confirm/scan', { uuid, persona: 'lina', lang: 'cn', same_tab: '1' });
+    const denied = await post('/connect/confirm/deny', { uuid, lang: 'cn', same_tab: '1' });
+    expect(denied.statusCode).toBe(200);
+    expect(denied.body).toContain('已拒绝登录');
+    expect(denied.body).toContain('>返回网站<');
+    expect(hrefs(denied.body)).toContain(`${CALLBACK}?state=st4te`);
   });
 
   it('sends the authorize page back to the picker when nothing is scanned', async () => {

@@ -1,6 +1,6 @@
 import QRCode from 'qrcode';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { APP, BASE_URL, CALLBACK, OTHER_APP, qrconnectPath, startEmulator, startQr, type TestEmulator } from './helpers.js';
+import { APP, attributeValues, BASE_URL, CALLBACK, hrefs, OTHER_APP, qrconnectPath, startEmulator, startQr, type TestEmulator } from './helpers.js';
 
 let t: TestEmulator;
 beforeEach(async () => {
@@ -70,6 +70,32 @@ describe('connect/qrconnect page', () => {
     const body = (await t.app.inject(qrconnectPath({ lang: 'en' }))).body;
     expect(body).toContain('Scan with WeChat to log in');
     expect(body).toContain('<html lang="en">');
+  });
+
+  it.each([
+    ['cn', undefined, 'zh-CN', '用模拟手机扫码'],
+    ['cn', 'cn', 'zh-CN', '用模拟手机扫码'],
+    ['en', 'en', 'en', 'Scan with the emulated phone'],
+  ])('has a phone button in the page’s language that opens the phone page with lang=%s (page lang=%s)', async (phoneLang, lang, htmlLang, text) => {
+    for (const embedded of [{}, { login_type: 'jssdk', self_redirect: 'false', stylelite: '1' }]) {
+      const body = (await t.app.inject(qrconnectPath({ lang, ...embedded }))).body;
+      const uuid = t.emulator.qr.list()[0]?.uuid ?? '';
+      const phoneUrl = `${BASE_URL}/connect/confirm?uuid=${uuid}&lang=${phoneLang}`;
+      expect(body).toContain(`<html lang="${htmlLang}">`);
+      const button = /<a class="emu-phone-button"[^>]*>([^<]*)<\/a>/.exec(body);
+      expect(button?.[1]).toBe(text);
+      expect(button?.[0]).toContain('target="_blank" rel="noopener"');
+      expect(hrefs(button?.[0] ?? '')).toEqual([phoneUrl]);
+      // Where a sandboxed frame may not open a tab, the script sends the whole tab there instead.
+      expect(attributeValues(button?.[0] ?? '', 'data-same-tab-href')).toEqual([`${phoneUrl}&same_tab=1`]);
+    }
+  });
+
+  it('keeps the short emulator notice in the embedded QR, the long one on the full page', async () => {
+    const embedded = (await t.app.inject(qrconnectPath({ login_type: 'jssdk', lang: 'en' }))).body;
+    expect(embedded).toContain('>Emulator — this is not WeChat, for development and tests only<');
+    const full = (await t.app.inject(qrconnectPath({ lang: 'en' }))).body;
+    expect(full).toContain('This page comes from wecas’s WeChat Open Platform emulator');
   });
 
   it('serves a QR PNG that encodes the phone page of its uuid', async () => {
