@@ -3,7 +3,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loginUrl, logoutUrl, sessionIndexOf, validateServiceTicket } from './cas-client.js';
-import { signedInPage, signedOutPage } from './pages.js';
+import { chosenLocale, LOCALE_COOKIE, localeOf, otherLocale, parseLocale } from './i18n.js';
+import { signedInPage, signedOutPage, type PageContext } from './pages.js';
 import { SessionStore } from './sessions.js';
 
 export interface DemoAppOptions {
@@ -45,9 +46,13 @@ export async function startDemoApp(options: DemoAppOptions): Promise<DemoApp> {
     });
   });
 
+  const secureFlag = (): string => (base.startsWith('https://') ? '; Secure' : '');
+
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', base);
-    const session = sessions.get(readCookie(req, cookieName));
+    const sessionId = readCookie(req, cookieName);
+    const session = sessions.get(sessionId);
+    const languageCookie = readCookie(req, LOCALE_COOKIE);
 
     // Back-channel single logout: CAS POSTs a SAML LogoutRequest to the service URL it gave the ticket to.
     if (req.method === 'POST') {
@@ -63,12 +68,15 @@ export async function startDemoApp(options: DemoAppOptions): Promise<DemoApp> {
 
     const home = `${base}/`;
     switch (url.pathname) {
-      case '/login':
-        return redirect(res, loginUrl(casUrl, home));
+      case '/login': {
+        // A language chosen here is handed on to the sign-in page.
+        const chosen = chosenLocale(languageCookie);
+        return redirect(res, loginUrl(casUrl, home, chosen ? { lang: chosen } : {}));
+      }
       case '/logout': {
-        // Our own session ends here; CAS ends the SSO session and tells the other applications.
+        // Our own session ends here; CAS ends the SSO session and tells the other applications. The cookie stays:
+        // it now names an ended session, which is how the page tells "signed out" from "not signed in yet".
         if (sessions.destroy(session?.id)) log(`signed out ${session!.principal.user}`);
-        res.setHeader('set-cookie', `${cookieName}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`);
         return redirect(res, logoutUrl(casUrl, home));
       }
       case '/':
@@ -76,6 +84,16 @@ export async function startDemoApp(options: DemoAppOptions): Promise<DemoApp> {
       default:
         return send(res, 404, 'text/plain; charset=utf-8', 'Not found');
     }
+
+    if (url.searchParams.has('lang')) {
+      // The language switch: remember the choice, then show the same page without `lang` (service URLs stay clean).
+      const locale = parseLocale(url.searchParams.get('lang'));
+      if (locale) res.setHeader('set-cookie', `${LOCALE_COOKIE}=${locale}; Path=/; SameSite=Lax; Max-Age=${365 * 24 * 3600}${secureFlag()}`);
+      url.searchParams.delete('lang');
+      return redirect(res, url.pathname + url.search);
+    }
+    const locale = localeOf(req, languageCookie);
+    const page: PageContext = { appName: options.name, locale, switchLanguageHref: switchLanguageHref(url, otherLocale(locale)) };
 
     const ticket = url.searchParams.get('ticket');
     if (ticket && session) return redirect(res, home);
@@ -85,21 +103,20 @@ export async function startDemoApp(options: DemoAppOptions): Promise<DemoApp> {
       const result = await validateServiceTicket(casUrl, url.href, ticket);
       if (!result.ok) {
         log(`ticket refused: ${result.code} ${result.message}`);
-        return send(res, 401, 'text/html; charset=utf-8', signedOutPage(options.name, '/login', `Sign-in failed (${result.code}): ${result.message}`));
+        return send(res, 401, 'text/html; charset=utf-8', signedOutPage(page, '/login', sessions.endOf(sessionId), result));
       }
       const created = sessions.create(result.principal, ticket);
       log(`signed in ${result.principal.user}`);
-      const secure = base.startsWith('https://') ? '; Secure' : '';
-      res.setHeader('set-cookie', `${cookieName}=${created.id}; Path=/; HttpOnly; SameSite=Lax${secure}`);
+      res.setHeader('set-cookie', `${cookieName}=${created.id}; Path=/; HttpOnly; SameSite=Lax${secureFlag()}`);
       return redirect(res, home); // drop the ticket from the address bar (and from reloads)
     }
-    if (session) return send(res, 200, 'text/html; charset=utf-8', signedInPage(options.name, session, '/logout'));
+    if (session) return send(res, 200, 'text/html; charset=utf-8', signedInPage(page, session, '/logout'));
     if (!url.searchParams.has(CHECKED_PARAM)) {
       // Ask CAS once, without a form, whether the browser already has an SSO session (gateway): that is how the
       // second application signs in by itself. CAS comes back with a ticket, or without one when there is none.
       return redirect(res, loginUrl(casUrl, `${home}?${CHECKED_PARAM}=checked`, { gateway: true }));
     }
-    return send(res, 200, 'text/html; charset=utf-8', signedOutPage(options.name, '/login'));
+    return send(res, 200, 'text/html; charset=utf-8', signedOutPage(page, '/login', sessions.endOf(sessionId)));
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -121,6 +138,14 @@ export async function startDemoApp(options: DemoAppOptions): Promise<DemoApp> {
         server.closeAllConnections();
       }),
   };
+}
+
+/** This page in the other language; without `ticket`, which would be used up by then. */
+function switchLanguageHref(url: URL, locale: string): string {
+  const target = new URL(url);
+  target.searchParams.delete('ticket');
+  target.searchParams.set('lang', locale);
+  return target.pathname + target.search;
 }
 
 function send(res: http.ServerResponse, status: number, type: string, body: string): void {

@@ -9,10 +9,12 @@ export interface CasPrincipal {
 
 export type ValidationResult = { ok: true; principal: CasPrincipal } | { ok: false; code: string; message: string };
 
-export function loginUrl(casUrl: string, service: string, options: { gateway?: boolean } = {}): string {
+/** `lang`: the language the person chose in this app; wecas's login page takes it, other CAS servers ignore it. */
+export function loginUrl(casUrl: string, service: string, options: { gateway?: boolean; lang?: string } = {}): string {
   const url = new URL(`${casUrl}/login`);
   url.searchParams.set('service', service);
   if (options.gateway) url.searchParams.set('gateway', 'true');
+  if (options.lang) url.searchParams.set('lang', options.lang);
   return url.href;
 }
 

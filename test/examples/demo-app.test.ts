@@ -44,11 +44,11 @@ describe('demo app with wecas', () => {
     // A's sign-out link: A's session, then wecas's, then (back-channel) B's.
     const out = await agent.follow(`${appA.url}/logout`);
     expect(out[1]!.url).toBe(`${wecas.casUrl}/logout?service=${encodeURIComponent(`${appA.url}/`)}`);
-    expect(out.at(-1)!.body).toContain('You are signed out');
+    expect(out.at(-1)!.body).toContain('<p class="status" id="status" data-state="signed-out">You have signed out of this application.</p>');
     await wecas.ctx.singleLogout.settled();
     expect(appA.sessions.size).toBe(0);
     expect(appB.sessions.size).toBe(0);
-    expect((await agent.follow(`${appB.url}/`)).at(-1)!.body).toContain('You are signed out');
+    expect((await agent.follow(`${appB.url}/`)).at(-1)!.body).toContain('You have signed out: your single sign-on session ended');
   });
 
   it('shows why a refused ticket signs nobody in', async () => {
