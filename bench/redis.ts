@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { ManualClock } from '../src/clock.js';
+import { ManualClock } from '../test/support/clock.js';
 import { deleteKeysWithPrefix, openRedis } from '../src/store/redis.js';
 import { newTicketId } from '../src/tickets/ids.js';
 import { RedisTicketRegistry } from '../src/tickets/redis-registry.js';
@@ -31,7 +31,6 @@ export async function measureRedisBytesPerTgt(url: string, n: number): Promise<n
             createdAt: now,
             lastUsedAt: now,
             expiresAt: now + 2 * 3600_000,
-            rememberMe: false,
             clientIp: '10.1.2.3',
             userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
           };

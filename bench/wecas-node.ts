@@ -5,13 +5,11 @@ import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
-import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { createContext } from '../src/context.js';
-import { expirationPolicyFrom } from '../src/tickets/expiration.js';
+import { buildApp } from '../src/http/app.js';
 import { SqlTicketRegistry } from '../src/tickets/sql-registry.js';
-import { createSsoSessions } from '../src/tickets/sso-sessions.js';
 import type { TicketGrantingTicket } from '../src/tickets/types.js';
+import { createWecas } from '../src/wecas.js';
 import { insertWeChatIdentity } from '../src/users/identities.js';
 import { verifyPassword } from '../src/users/password.js';
 
@@ -20,17 +18,17 @@ export const BENCH_PASSWORD = 'bench-password-1';
 const USER_AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
 
 const config = loadConfig(process.env);
-const logger = pino({ level: config.LOG_LEVEL });
-const ctx = await createContext(config, { logger });
+const logger = pino({ level: config.server.logLevel });
+const ctx = await createWecas(config, { logger });
 const app = await buildApp(ctx);
-await app.listen({ port: config.PORT, host: '127.0.0.1' });
+await app.listen({ port: config.server.port, host: '127.0.0.1' });
 
 let serviceId = 0;
 let userIds: string[] = [];
 const sessions: TicketGrantingTicket[] = [];
 
 const startSession = (userId: string, i: number) =>
-  ctx.sso.start({ userId, principal: `bench-${i}`, method: 'password', authTime: Date.now(), clientIp: '127.0.0.1', userAgent: USER_AGENT });
+  ctx.sessions.start({ userId, principal: `bench-${i}`, method: 'password', authTime: Date.now(), clientIp: '127.0.0.1', userAgent: USER_AGENT });
 
 /** Runs `work(i)` for i < n, `parallel` at a time (Redis gains from overlap; SQLite does not mind). */
 async function inParallel(n: number, parallel: number, work: (i: number) => Promise<unknown>): Promise<void> {
@@ -66,7 +64,7 @@ const commands: Record<string, (args: Record<string, number | string>) => Promis
     if (sessions.length === 0) await commands.startSessions!({ n: 100 });
     const ids: string[] = new Array(Number(n));
     await inParallel(Number(n), 100, async (i) => {
-      const st = await ctx.sso.grantServiceTicket(sessions[i % sessions.length]!, { url: BENCH_SERVICE, id: serviceId }, false);
+      const st = await ctx.sessions.grantServiceTicket(sessions[i % sessions.length]!, { url: BENCH_SERVICE, id: serviceId }, false);
       ids[i] = st.id;
     });
     return ids;
@@ -77,15 +75,15 @@ const commands: Record<string, (args: Record<string, number | string>) => Promis
     const have = await ctx.tickets.count('TGT');
     const missing = Number(total) - have;
     const tgt = (i: number) => ({ userId: randomUUID(), principal: `filler-${i}`, method: 'wechat' as const, authTime: Date.now(), clientIp: '10.1.2.3', userAgent: USER_AGENT });
-    if (config.TICKET_REGISTRY === 'sql' && !config.REDIS_URL) {
+    if (config.storage.ticketRegistry === 'sql' && !config.storage.redis) {
       for (let start = 0; start < missing; start += 10_000) {
         await ctx.db.transaction().execute(async (trx) => {
-          const sso = createSsoSessions({ registry: new SqlTicketRegistry(trx, ctx.clock), clock: ctx.clock, policy: expirationPolicyFrom(config) });
-          for (let i = start; i < Math.min(missing, start + 10_000); i++) await sso.start(tgt(have + i));
+          const registry = new SqlTicketRegistry(trx, ctx.clock);
+          for (let i = start; i < Math.min(missing, start + 10_000); i++) await registry.add(ctx.ticketFactory.grantingTicket(tgt(have + i)));
         });
       }
     } else {
-      await inParallel(missing, 200, (i) => ctx.sso.start(tgt(have + i)));
+      await inParallel(missing, 200, (i) => ctx.sessions.start(tgt(have + i)));
     }
     return ctx.tickets.count('TGT');
   },
@@ -93,7 +91,7 @@ const commands: Record<string, (args: Record<string, number | string>) => Promis
   /** Resident memory after a full GC (the process runs with --expose-gc), and the database files' size. */
   async memory() {
     (globalThis as { gc?: () => void }).gc?.();
-    const file = config.databaseUrl.slice('sqlite:'.length);
+    const file = config.storage.databaseUrl.slice('sqlite:'.length);
     const size = (f: string) => {
       try {
         return statSync(f).size;
@@ -149,4 +147,4 @@ const shutdown = async () => {
 };
 process.once('SIGTERM', () => void shutdown());
 process.once('disconnect', () => void shutdown());
-process.send!({ ready: { port: config.PORT } });
+process.send!({ ready: { port: config.server.port } });

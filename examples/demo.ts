@@ -7,11 +7,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
-import { type AppContext, createContext } from '../src/context.js';
-import { DEMO_USER, ensureDemoData } from '../src/demo.js';
+import { DEMO_USER, ensureDemoData } from '../dev/demo-data.js';
+import { startDevelopmentServer } from '../dev/server.js';
+import type { Wecas } from '../src/wecas.js';
 import { type DemoApp, startDemoApp } from './demo-app/app.js';
 
 export interface DemoOptions {
@@ -26,14 +24,14 @@ export interface RunningDemo {
   /** e.g. `http://localhost:8080/cas` */
   casUrl: string;
   apps: [DemoApp, DemoApp];
-  ctx: AppContext;
+  ctx: Wecas;
   close(): Promise<void>;
 }
 
 export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const log = options.log ?? (() => {});
   const dataDir = mkdtempSync(path.join(tmpdir(), 'wecas-demo-'));
-  const config = loadConfig({
+  const { config, server } = await startDevelopmentServer({
     NODE_ENV: 'development',
     HOST: '127.0.0.1',
     PORT: String(options.casPort),
@@ -41,16 +39,14 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     DATABASE_URL: `sqlite:${path.join(dataDir, 'wecas.db')}`,
     LOG_LEVEL: 'warn',
   });
-  const ctx = await createContext(config);
-  let wecas: FastifyInstance | undefined;
+  const ctx = server.wecas;
+  const casUrl = config.server.casBaseUrl;
   const apps: DemoApp[] = [];
   try {
-    wecas = await buildApp(ctx);
-    await wecas.listen({ port: config.PORT, host: config.HOST });
     await ensureDemoData(ctx);
     for (const [i, port] of options.appPorts.entries()) {
       const name = `App ${'AB'[i]}`;
-      const app = await startDemoApp({ port, casUrl: config.casBaseUrl, name, log: (line) => log(`[${name}] ${line}`) });
+      const app = await startDemoApp({ port, casUrl, name, log: (line) => log(`[${name}] ${line}`) });
       apps.push(app);
       // Registered ahead of the demo data's catch-all localhost service, so each app has its own name and settings.
       await ctx.services.add({
@@ -64,21 +60,17 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     }
   } catch (err) {
     await Promise.all(apps.map((a) => a.close()));
-    await wecas?.close();
-    await ctx.close();
+    await server.close();
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
-  const listening = wecas;
   return {
-    casUrl: config.casBaseUrl,
+    casUrl,
     apps: apps as [DemoApp, DemoApp],
     ctx,
     async close() {
       await Promise.all(apps.map((a) => a.close()));
-      await listening.close();
-      await ctx.singleLogout.settled();
-      await ctx.close();
+      await server.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

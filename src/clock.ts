@@ -4,14 +4,3 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
-
-/** A clock tests can move by hand. */
-export class ManualClock implements Clock {
-  constructor(private current = Date.UTC(2026, 10, 25, 9, 30, 0)) {}
-  now(): number {
-    return this.current;
-  }
-  advance(ms: number): void {
-    this.current += ms;
-  }
-}

@@ -5,153 +5,87 @@ import { z } from 'zod';
 const bool = z
   .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
   .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
-const seconds = z.coerce.number().int().positive();
+const positive = z.coerce.number().int().positive();
+const port = z.coerce.number().int().min(0).max(65535);
 
 /**
- * The one configuration schema of wecas, read from environment variables.
- * Every key is documented in the README ("Configuration"); keep the two in step.
+ * The environment variables wecas reads: the one place their names appear. Every key is documented in the README
+ * ("Configuration"); keep the two in step. `loadConfig` turns them into the grouped, typed `Config` below.
  */
-export const configSchema = z
-  .object({
-    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-    HOST: z.string().default('0.0.0.0'),
-    /** Trust X-Forwarded-* from a load balancer: `true`, or its addresses/CIDRs, comma-separated (Fastify's trustProxy). */
-    TRUST_PROXY: z
-      .string()
-      .default('false')
-      .transform((v): boolean | string => (v === 'true' ? true : v === 'false' ? false : v)),
-    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-    PUBLIC_URL: z.string().url().optional(),
-    /** Serve HTTPS directly (PEM files); otherwise terminate TLS at the load balancer. */
-    TLS_CERT_FILE: z.string().optional(),
-    TLS_KEY_FILE: z.string().optional(),
-    CAS_PREFIX: z
-      .string()
-      .regex(/^(\/[A-Za-z0-9._-]+)*$/, 'CAS_PREFIX must look like /cas (or be empty)')
-      .default('/cas'),
-    DATABASE_URL: z.string().default('sqlite:./data/wecas.db'),
-    REDIS_URL: z.string().optional(),
-    /** Start of every Redis key, so several deployments (or test runs) can share one Redis. */
-    REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'REDIS_PREFIX must be 1-64 of A-Z a-z 0-9 . _ : -').default('wecas:'),
-    TICKET_REGISTRY: z.enum(['memory', 'sql']).default('sql'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+const environmentSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().default('0.0.0.0'),
+  /** Trust X-Forwarded-* from a load balancer: `true`, or its addresses/CIDRs, comma-separated (Fastify's trustProxy). */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v): boolean | string => (v === 'true' ? true : v === 'false' ? false : v)),
+  PORT: port.default(8080),
+  PUBLIC_URL: z.string().url().optional(),
+  /** Serve HTTPS directly (PEM files); otherwise terminate TLS at the load balancer. */
+  TLS_CERT_FILE: z.string().optional(),
+  TLS_KEY_FILE: z.string().optional(),
+  CAS_PREFIX: z
+    .string()
+    .regex(/^(\/[A-Za-z0-9._-]+)*$/, 'CAS_PREFIX must look like /cas (or be empty)')
+    .default('/cas'),
+  DATABASE_URL: z.string().default('sqlite:./data/wecas.db'),
+  REDIS_URL: z.string().optional(),
+  /** Start of every Redis key, so several deployments (or test runs) can share one Redis. */
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'REDIS_PREFIX must be 1-64 of A-Z a-z 0-9 . _ : -').default('wecas:'),
+  TICKET_REGISTRY: z.enum(['memory', 'sql']).default('sql'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-    // ---- Observability (src/observability/) ----
-    /** Serve Prometheus metrics at /metrics on the main port. */
-    METRICS_ENABLED: bool.default(false),
-    /** Serve /metrics (and /health/*) on this separate admin port instead of the main one; implies METRICS_ENABLED. */
-    METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-    /** Interface of the admin port: keep it off the public network. */
-    METRICS_HOST: z.string().default('127.0.0.1'),
-    /** Audit events older than this many days are deleted by the sweeper. */
-    AUDIT_RETENTION_DAYS: z.coerce.number().int().positive().default(180),
+  METRICS_ENABLED: bool.default(false),
+  METRICS_PORT: port.optional(),
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  AUDIT_RETENTION_DAYS: positive.default(180),
 
-    ST_TTL_SECONDS: seconds.default(10),
-    PT_TTL_SECONDS: seconds.default(10),
-    TGT_HARD_TTL_SECONDS: seconds.default(8 * 3600),
-    TGT_IDLE_TTL_SECONDS: seconds.default(2 * 3600),
-    LOGIN_FORM_TTL_SECONDS: seconds.default(30 * 60),
+  ST_TTL_SECONDS: positive.default(10),
+  PT_TTL_SECONDS: positive.default(10),
+  TGT_HARD_TTL_SECONDS: positive.default(8 * 3600),
+  TGT_IDLE_TTL_SECONDS: positive.default(2 * 3600),
+  LOGIN_FORM_TTL_SECONDS: positive.default(30 * 60),
 
-    // Password throttling (src/auth/throttle.ts): attempts per username (a success clears them) and failures per IP,
-    // each counted in a fixed window that starts at its first count; over a limit the attempt is refused unchecked.
-    LOGIN_FAILURES_PER_USER: seconds.default(5),
-    LOGIN_FAILURES_PER_IP: seconds.default(20),
-    LOGIN_FAILURE_WINDOW_SECONDS: seconds.default(15 * 60),
+  LOGIN_FAILURES_PER_USER: positive.default(5),
+  LOGIN_FAILURES_PER_IP: positive.default(20),
+  LOGIN_FAILURE_WINDOW_SECONDS: positive.default(15 * 60),
 
-    /** Release service attributes on /serviceValidate and /proxyValidate too (Apereo's v3-forward-compatible). */
-    CAS_V2_ATTRIBUTES: bool.default(true),
-    /** Follow `service` on /logout when it is a registered service. */
-    LOGOUT_FOLLOW_SERVICE: bool.default(true),
-    /**
-     * Accept a plain-http `pgtUrl` when its host is a loopback address (localhost, 127.0.0.0/8, ::1), for proxying
-     * applications on this machine during development. The spec requires https; every other host still needs it.
-     */
-    CAS_ALLOW_HTTP_PROXY_CALLBACK_LOOPBACK: bool.default(false),
-    /** Create the demo user and service at start (development only). */
-    DEMO_DATA: bool.optional(),
+  CAS_V2_ATTRIBUTES: bool.default(true),
+  LOGOUT_FOLLOW_SERVICE: bool.default(true),
+  CAS_ALLOW_HTTP_PROXY_CALLBACK_LOOPBACK: bool.default(false),
+  DEMO_DATA: bool.optional(),
 
-    WECHAT_APP_ID: z.string().optional(),
-    WECHAT_APP_SECRET: z.string().optional(),
-    /** WeChat's hosts; only tests and unusual networks change them. Without an AppID they default to the emulator. */
-    WECHAT_OPEN_BASE_URL: z.string().url().optional(),
-    WECHAT_API_BASE_URL: z.string().url().optional(),
-    WECHAT_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  WECHAT_APP_ID: z.string().optional(),
+  WECHAT_APP_SECRET: z.string().optional(),
+  WECHAT_OPEN_BASE_URL: z.string().url().default('https://open.weixin.qq.com'),
+  WECHAT_API_BASE_URL: z.string().url().default('https://api.weixin.qq.com'),
+  WECHAT_TIMEOUT_MS: positive.default(5000),
 
-    // ---- SMS verification codes (src/sms/) ----
-    /** Who delivers codes. `console` is the development outbox (logged, shown at /__outbox); production refuses it. */
-    SMS_PROVIDER: z.enum(['console', 'aliyun', 'tencent']).default('console'),
-    /** Whether signing in by SMS code with a number nobody has creates an account (otherwise: sign in with WeChat). */
-    SMS_LOGIN_CREATES_USERS: bool.default(false),
-    /**
-     * HMAC key for the stored code hashes, shared by every node. Required in production. In development a random
-     * key per process is fine: there is one process, and a restart only voids codes younger than 5 minutes.
-     */
-    SMS_CODE_SECRET: z.string().min(32, 'SMS_CODE_SECRET must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
-    /** Aliyun SMS (Dysmsapi): an AccessKey allowed to SendSms, an approved sign name and template (`SMS_…`, one `${code}` variable). */
-    ALIYUN_ACCESS_KEY_ID: z.string().optional(),
-    ALIYUN_ACCESS_KEY_SECRET: z.string().optional(),
-    ALIYUN_SMS_SIGN_NAME: z.string().optional(),
-    ALIYUN_SMS_TEMPLATE_CODE: z.string().optional(),
-    /** `host[:port]` (HTTPS), or `http://host:port` for a local fake. */
-    ALIYUN_SMS_ENDPOINT: z.string().default('dysmsapi.aliyuncs.com'),
-    /** Tencent Cloud SMS: a SecretId/SecretKey, the SMS application id, an approved sign and template (one code parameter). */
-    TENCENT_SECRET_ID: z.string().optional(),
-    TENCENT_SECRET_KEY: z.string().optional(),
-    TENCENT_SMS_SDK_APP_ID: z.string().optional(),
-    TENCENT_SMS_SIGN_NAME: z.string().optional(),
-    TENCENT_SMS_TEMPLATE_ID: z.string().optional(),
-    TENCENT_SMS_REGION: z.string().default('ap-guangzhou'),
-    /** `host[:port]` (HTTPS), or `http://host:port` for a local fake. */
-    TENCENT_SMS_ENDPOINT: z.string().default('sms.tencentcloudapi.com'),
-    /** How long a code can be used. */
-    SMS_CODE_TTL_SECONDS: seconds.default(300),
-    /** At most one code per number in this many seconds. */
-    SMS_RESEND_SECONDS: seconds.default(60),
-    /** Codes per number in a 24-hour window started by its first code (failed sends do not count). */
-    SMS_MAX_PER_PHONE_PER_DAY: seconds.default(10),
-    /** Sends per IP (IPv6: per /64) in a one-hour window started by its first send. */
-    SMS_MAX_PER_IP_PER_HOUR: seconds.default(30),
-    /** Tries per code; the last wrong one kills it. */
-    SMS_MAX_ATTEMPTS: seconds.default(5),
-  })
-  .transform((env) => {
-    const scheme = env.TLS_CERT_FILE ? 'https' : 'http';
-    const publicUrl = (env.PUBLIC_URL ?? `${scheme}://localhost:${env.PORT}`).replace(/\/+$/, '');
-    return {
-      ...env,
-      PUBLIC_URL: publicUrl,
-      DEMO_DATA: env.DEMO_DATA ?? env.NODE_ENV === 'development',
-      secureCookies: publicUrl.startsWith('https://'),
-      casBaseUrl: publicUrl + env.CAS_PREFIX,
-      databaseUrl: normaliseDatabaseUrl(env.DATABASE_URL),
-      wechat: wechatSettings(env, publicUrl),
-    };
-  })
-  .superRefine((c, ctx) => {
-    if (!!c.TLS_CERT_FILE !== !!c.TLS_KEY_FILE)
-      ctx.addIssue({ code: 'custom', path: ['TLS_KEY_FILE'], message: 'set both TLS_CERT_FILE and TLS_KEY_FILE, or neither' });
-    if (c.NODE_ENV !== 'production') return;
-    if (!c.PUBLIC_URL.startsWith('https://'))
-      ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'production needs an https:// PUBLIC_URL' });
-    if (!c.WECHAT_APP_ID || !c.WECHAT_APP_SECRET)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['WECHAT_APP_ID'],
-        message: 'production needs WECHAT_APP_ID and WECHAT_APP_SECRET (the emulator is for development only)',
-      });
-    if (c.SMS_PROVIDER === 'console')
-      ctx.addIssue({ code: 'custom', path: ['SMS_PROVIDER'], message: 'production needs SMS_PROVIDER=aliyun or tencent (the console outbox is for development only)' });
-    if (!c.SMS_CODE_SECRET)
-      ctx.addIssue({ code: 'custom', path: ['SMS_CODE_SECRET'], message: 'production needs SMS_CODE_SECRET, the same on every node (e.g. openssl rand -hex 32)' });
-  })
-  // ---- SMS: the chosen provider's keys, and the development code secret ----
-  .superRefine((c, ctx) => {
-    const required = SMS_PROVIDER_KEYS[c.SMS_PROVIDER];
-    const missing = required.filter((key) => !c[key]);
-    if (missing.length > 0)
-      ctx.addIssue({ code: 'custom', path: [missing[0]!], message: `SMS_PROVIDER=${c.SMS_PROVIDER} needs ${missing.join(', ')}` });
-  })
-  .transform((c) => ({ ...c, SMS_CODE_SECRET: c.SMS_CODE_SECRET ?? randomBytes(32).toString('hex') }));
+  SMS_PROVIDER: z.enum(['console', 'aliyun', 'tencent']).default('console'),
+  SMS_LOGIN_CREATES_USERS: bool.default(false),
+  SMS_CODE_SECRET: z.string().min(32, 'SMS_CODE_SECRET must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
+  ALIYUN_ACCESS_KEY_ID: z.string().optional(),
+  ALIYUN_ACCESS_KEY_SECRET: z.string().optional(),
+  ALIYUN_SMS_SIGN_NAME: z.string().optional(),
+  ALIYUN_SMS_TEMPLATE_CODE: z.string().optional(),
+  ALIYUN_SMS_ENDPOINT: z.string().default('dysmsapi.aliyuncs.com'),
+  TENCENT_SECRET_ID: z.string().optional(),
+  TENCENT_SECRET_KEY: z.string().optional(),
+  TENCENT_SMS_SDK_APP_ID: z.string().optional(),
+  TENCENT_SMS_SIGN_NAME: z.string().optional(),
+  TENCENT_SMS_TEMPLATE_ID: z.string().optional(),
+  TENCENT_SMS_REGION: z.string().default('ap-guangzhou'),
+  TENCENT_SMS_ENDPOINT: z.string().default('sms.tencentcloudapi.com'),
+  SMS_CODE_TTL_SECONDS: positive.default(300),
+  SMS_RESEND_SECONDS: positive.default(60),
+  SMS_MAX_PER_PHONE_PER_DAY: positive.default(10),
+  SMS_MAX_PER_IP_PER_HOUR: positive.default(30),
+  SMS_MAX_ATTEMPTS: positive.default(5),
+});
+
+type Environment = z.output<typeof environmentSchema>;
+export type Mode = Environment['NODE_ENV'];
 
 /** The keys each SMS provider cannot work without. */
 const SMS_PROVIDER_KEYS = {
@@ -160,50 +94,229 @@ const SMS_PROVIDER_KEYS = {
   tencent: ['TENCENT_SECRET_ID', 'TENCENT_SECRET_KEY', 'TENCENT_SMS_SDK_APP_ID', 'TENCENT_SMS_SIGN_NAME', 'TENCENT_SMS_TEMPLATE_ID'],
 } as const;
 
-export type Config = z.output<typeof configSchema>;
+/** WeChat Open Platform website app; the base URLs point elsewhere only for the emulator and unusual networks. */
+export interface WeChatSettings {
+  appId: string;
+  appSecret: string;
+  openBaseUrl: string;
+  apiBaseUrl: string;
+  timeoutMs: number;
+}
 
-/** The AppID the emulator registers for wecas in development (WeChat AppIDs are `wx` + 16 hex digits). */
-export const EMULATED_WECHAT_APP = { appId: 'wx5ec45d0e1a2b3c4d', appSecret: 'emulated-app-secret-not-for-production' };
+export type SmsProviderSettings =
+  | { kind: 'console' }
+  | { kind: 'aliyun'; accessKeyId: string; accessKeySecret: string; signName: string; templateCode: string; endpoint: string }
+  | {
+      kind: 'tencent';
+      secretId: string;
+      secretKey: string;
+      sdkAppId: string;
+      signName: string;
+      templateId: string;
+      region: string;
+      endpoint: string;
+    };
 
-function wechatSettings(
-  env: { WECHAT_APP_ID?: string | undefined; WECHAT_APP_SECRET?: string | undefined; WECHAT_OPEN_BASE_URL?: string | undefined; WECHAT_API_BASE_URL?: string | undefined; WECHAT_TIMEOUT_MS: number; NODE_ENV: string },
-  publicUrl: string,
-) {
-  const emulated = !env.WECHAT_APP_ID && env.NODE_ENV !== 'production';
-  const emulatorUrl = `${publicUrl}/__wechat`;
-  return {
-    emulated,
-    enabled: emulated || !!(env.WECHAT_APP_ID && env.WECHAT_APP_SECRET),
-    appId: env.WECHAT_APP_ID ?? EMULATED_WECHAT_APP.appId,
-    appSecret: env.WECHAT_APP_SECRET ?? EMULATED_WECHAT_APP.appSecret,
-    openBaseUrl: env.WECHAT_OPEN_BASE_URL ?? (emulated ? emulatorUrl : 'https://open.weixin.qq.com'),
-    apiBaseUrl: env.WECHAT_API_BASE_URL ?? (emulated ? emulatorUrl : 'https://api.weixin.qq.com'),
-    timeoutMs: env.WECHAT_TIMEOUT_MS,
+/** wecas's settings, grouped by the part of the server they shape. */
+export interface Config {
+  mode: Mode;
+  server: {
+    host: string;
+    port: number;
+    /** Scheme, host and port people and applications reach wecas at, without a trailing slash. */
+    publicUrl: string;
+    /** publicUrl + casPrefix: the CAS server URL clients are configured with. */
+    casBaseUrl: string;
+    /** Path under which the protocol is served, e.g. `/cas`, possibly empty. */
+    casPrefix: string;
+    tls: { certFile: string; keyFile: string } | undefined;
+    trustProxy: boolean | string;
+    /** Cookies are Secure when the public URL is https. */
+    secureCookies: boolean;
+    logLevel: Environment['LOG_LEVEL'];
   };
+  storage: {
+    /** Normalised: `sqlite:/abs/file`, `sqlite::memory:` or `postgres://…`. */
+    databaseUrl: string;
+    /** Where tickets and short-lived state live: Redis when configured, else this. */
+    ticketRegistry: 'memory' | 'sql';
+    redis: { url: string; prefix: string } | undefined;
+  };
+  tickets: {
+    serviceTicketSeconds: number;
+    proxyTicketSeconds: number;
+    sessionHardSeconds: number;
+    sessionIdleSeconds: number;
+    loginFormSeconds: number;
+  };
+  cas: {
+    /** Release attributes on the CAS 2.0 validators too (Apereo's v3-forward-compatible). */
+    v2Attributes: boolean;
+    /** Follow `service` on /logout when it is a registered service. */
+    logoutFollowsService: boolean;
+    /** Accept a plain-http pgtUrl on a loopback host (development). The spec requires https. */
+    allowHttpLoopbackProxyCallback: boolean;
+  };
+  passwordThrottle: { failuresPerUser: number; failuresPerIp: number; windowSeconds: number };
+  /** Absent when no WeChat app is configured: WeChat sign-in is then not offered. */
+  wechat: WeChatSettings | undefined;
+  sms: {
+    provider: SmsProviderSettings;
+    /** HMAC key of stored codes; random per process when not set outside production. */
+    codeSecret: string;
+    loginCreatesUsers: boolean;
+    limits: { codeTtlSeconds: number; resendSeconds: number; maxPerPhonePerDay: number; maxPerIpPerHour: number; maxAttempts: number };
+  };
+  observability: {
+    /** Serve /metrics on the main port (`metricsPort` undefined) or on the admin port. */
+    metricsEnabled: boolean;
+    metricsPort: number | undefined;
+    metricsHost: string;
+    auditRetentionDays: number;
+  };
+  /** Create the demo user and service at a development start. */
+  demoData: boolean;
+}
+
+function toConfig(env: Environment): Config {
+  const tls = env.TLS_CERT_FILE && env.TLS_KEY_FILE ? { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE } : undefined;
+  const publicUrl = (env.PUBLIC_URL ?? `${tls ? 'https' : 'http'}://localhost:${env.PORT}`).replace(/\/+$/, '');
+  return {
+    mode: env.NODE_ENV,
+    server: {
+      host: env.HOST,
+      port: env.PORT,
+      publicUrl,
+      casBaseUrl: publicUrl + env.CAS_PREFIX,
+      casPrefix: env.CAS_PREFIX,
+      tls,
+      trustProxy: env.TRUST_PROXY,
+      secureCookies: publicUrl.startsWith('https://'),
+      logLevel: env.LOG_LEVEL,
+    },
+    storage: {
+      databaseUrl: normaliseDatabaseUrl(env.DATABASE_URL),
+      ticketRegistry: env.TICKET_REGISTRY,
+      redis: env.REDIS_URL ? { url: env.REDIS_URL, prefix: env.REDIS_PREFIX } : undefined,
+    },
+    tickets: {
+      serviceTicketSeconds: env.ST_TTL_SECONDS,
+      proxyTicketSeconds: env.PT_TTL_SECONDS,
+      sessionHardSeconds: env.TGT_HARD_TTL_SECONDS,
+      sessionIdleSeconds: env.TGT_IDLE_TTL_SECONDS,
+      loginFormSeconds: env.LOGIN_FORM_TTL_SECONDS,
+    },
+    cas: {
+      v2Attributes: env.CAS_V2_ATTRIBUTES,
+      logoutFollowsService: env.LOGOUT_FOLLOW_SERVICE,
+      allowHttpLoopbackProxyCallback: env.CAS_ALLOW_HTTP_PROXY_CALLBACK_LOOPBACK,
+    },
+    passwordThrottle: {
+      failuresPerUser: env.LOGIN_FAILURES_PER_USER,
+      failuresPerIp: env.LOGIN_FAILURES_PER_IP,
+      windowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS,
+    },
+    wechat:
+      env.WECHAT_APP_ID && env.WECHAT_APP_SECRET
+        ? {
+            appId: env.WECHAT_APP_ID,
+            appSecret: env.WECHAT_APP_SECRET,
+            openBaseUrl: env.WECHAT_OPEN_BASE_URL,
+            apiBaseUrl: env.WECHAT_API_BASE_URL,
+            timeoutMs: env.WECHAT_TIMEOUT_MS,
+          }
+        : undefined,
+    sms: {
+      provider: smsProvider(env),
+      // In development a random key per process is fine: one process, and a restart only voids codes younger than 5 minutes.
+      codeSecret: env.SMS_CODE_SECRET ?? randomBytes(32).toString('hex'),
+      loginCreatesUsers: env.SMS_LOGIN_CREATES_USERS,
+      limits: {
+        codeTtlSeconds: env.SMS_CODE_TTL_SECONDS,
+        resendSeconds: env.SMS_RESEND_SECONDS,
+        maxPerPhonePerDay: env.SMS_MAX_PER_PHONE_PER_DAY,
+        maxPerIpPerHour: env.SMS_MAX_PER_IP_PER_HOUR,
+        maxAttempts: env.SMS_MAX_ATTEMPTS,
+      },
+    },
+    observability: {
+      metricsEnabled: env.METRICS_ENABLED || env.METRICS_PORT !== undefined,
+      metricsPort: env.METRICS_PORT,
+      metricsHost: env.METRICS_HOST,
+      auditRetentionDays: env.AUDIT_RETENTION_DAYS,
+    },
+    demoData: env.DEMO_DATA ?? env.NODE_ENV === 'development',
+  };
+}
+
+/** The chosen provider's settings; `problems` has already refused a provider with a key missing. */
+function smsProvider(env: Environment): SmsProviderSettings {
+  const key = (name: keyof Environment) => String(env[name] ?? '');
+  switch (env.SMS_PROVIDER) {
+    case 'console':
+      return { kind: 'console' };
+    case 'aliyun':
+      return {
+        kind: 'aliyun',
+        accessKeyId: key('ALIYUN_ACCESS_KEY_ID'),
+        accessKeySecret: key('ALIYUN_ACCESS_KEY_SECRET'),
+        signName: key('ALIYUN_SMS_SIGN_NAME'),
+        templateCode: key('ALIYUN_SMS_TEMPLATE_CODE'),
+        endpoint: env.ALIYUN_SMS_ENDPOINT,
+      };
+    case 'tencent':
+      return {
+        kind: 'tencent',
+        secretId: key('TENCENT_SECRET_ID'),
+        secretKey: key('TENCENT_SECRET_KEY'),
+        sdkAppId: key('TENCENT_SMS_SDK_APP_ID'),
+        signName: key('TENCENT_SMS_SIGN_NAME'),
+        templateId: key('TENCENT_SMS_TEMPLATE_ID'),
+        region: env.TENCENT_SMS_REGION,
+        endpoint: env.TENCENT_SMS_ENDPOINT,
+      };
+  }
+}
+
+/** What a person must fix before wecas can start with these variables, named by variable. */
+function problems(env: Environment): Array<{ variable: string; message: string }> {
+  const found: Array<{ variable: string; message: string }> = [];
+  if (!!env.TLS_CERT_FILE !== !!env.TLS_KEY_FILE) found.push({ variable: 'TLS_KEY_FILE', message: 'set both TLS_CERT_FILE and TLS_KEY_FILE, or neither' });
+  if (!!env.WECHAT_APP_ID !== !!env.WECHAT_APP_SECRET)
+    found.push({ variable: 'WECHAT_APP_SECRET', message: 'set both WECHAT_APP_ID and WECHAT_APP_SECRET, or neither' });
+  const missing = SMS_PROVIDER_KEYS[env.SMS_PROVIDER].filter((key) => !env[key]);
+  if (missing.length > 0) found.push({ variable: missing[0]!, message: `SMS_PROVIDER=${env.SMS_PROVIDER} needs ${missing.join(', ')}` });
+  if (env.NODE_ENV !== 'production') return found;
+  const publicUrl = env.PUBLIC_URL ?? (env.TLS_CERT_FILE ? 'https://' : 'http://');
+  if (!publicUrl.startsWith('https://')) found.push({ variable: 'PUBLIC_URL', message: 'production needs an https:// PUBLIC_URL' });
+  if (!env.WECHAT_APP_ID || !env.WECHAT_APP_SECRET)
+    found.push({ variable: 'WECHAT_APP_ID', message: 'production needs WECHAT_APP_ID and WECHAT_APP_SECRET (the emulator is for development only)' });
+  if (env.SMS_PROVIDER === 'console')
+    found.push({ variable: 'SMS_PROVIDER', message: 'production needs SMS_PROVIDER=aliyun or tencent (the console outbox is for development only)' });
+  if (!env.SMS_CODE_SECRET)
+    found.push({ variable: 'SMS_CODE_SECRET', message: 'production needs SMS_CODE_SECRET, the same on every node (e.g. openssl rand -hex 32)' });
+  return found;
 }
 
 function normaliseDatabaseUrl(url: string): string {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return url;
   if (url === 'sqlite::memory:' || url === ':memory:') return 'sqlite::memory:';
   const file = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : url;
-  return 'sqlite:' + path.resolve(file);
+  return `sqlite:${path.resolve(file)}`;
 }
 
 /** Reads the configuration, or throws a ConfigError whose message a person can act on. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = configSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(config)'}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  const parsed = environmentSchema.safeParse(env);
+  const issues = parsed.success
+    ? problems(parsed.data)
+    : parsed.error.issues.map((i) => ({ variable: i.path.join('.') || '(config)', message: i.message }));
+  if (!parsed.success || issues.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n')}`);
   }
-  return parsed.data;
+  return toConfig(parsed.data);
 }
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
-}
-
-/** A config for tests: in-memory SQLite, test mode, anything overridable. */
-export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'silent', ...overrides });
 }

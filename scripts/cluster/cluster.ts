@@ -82,7 +82,7 @@ export interface Cluster {
 }
 
 /**
- * Two (or more) wecas nodes, `node --import tsx src/cli.ts start`, sharing a fresh PostgreSQL database and Redis,
+ * Two (or more) wecas nodes, `node --import tsx dev/main.ts` (the development start: the SMS outbox on each node), sharing a fresh PostgreSQL database and Redis,
  * behind nginx (round-robin, no stickiness), with one standalone WeChat emulator. Everything listens on loopback.
  */
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
@@ -185,7 +185,7 @@ function wecasNode(name: string, port: number, env: Record<string, string>): Wec
       child = await spawnServer({
         name: `wecas node ${name}`,
         command: process.execPath,
-        args: ['--import', 'tsx', 'src/cli.ts', 'start'],
+        args: ['--import', 'tsx', 'dev/main.ts'],
         cwd: ROOT,
         port,
         env: { ...env, PORT: String(port) },

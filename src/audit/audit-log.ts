@@ -1,33 +1,41 @@
-import { randomToken } from '../tickets/ids.js';
+import type { Logger } from 'pino';
+import type { CasErrorCode } from '../cas/errors.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../store/db.js';
-import type { Logger } from 'pino';
+import { randomToken } from '../tickets/ids.js';
+import type { AuthMethod } from '../tickets/types.js';
 
-export type AuditType =
-  | 'login.success'
-  | 'login.failure'
-  | 'logout'
-  | 'ticket.validated'
-  | 'ticket.refused'
-  | 'ticket.proxied'
-  | 'service.refused'
-  | 'wechat.bound'
-  | 'wechat.unbound'
-  | 'wechat.error'
-  | 'phone.bound'
-  | 'sms.sent'
-  | 'sms.failed'
-  | 'slo.sent'
-  | 'slo.failed';
-
-export interface AuditEvent {
-  type: AuditType;
-  userId?: string | null;
-  ip?: string | null;
-  userAgent?: string | null;
-  /** Context for people reading the log. Never codes, tokens, tickets or secrets. */
-  detail?: Record<string, unknown>;
+/** Who made the request an event records: never more than the address and the browser's own description. */
+export interface ClientInfo {
+  ip: string | null;
+  userAgent: string | null;
 }
+
+type MaskedPhone = string;
+
+/**
+ * Every event wecas audits, typed by its `type`. What is not `type`, `userId` or `client` is stored as the
+ * event's detail: context for people reading the log, never codes, tokens, tickets or secrets.
+ */
+export type AuditEvent = (
+  | { type: 'login.success'; userId: string; method: AuthMethod; service?: string }
+  | { type: 'login.failure'; userId?: string; method: AuthMethod; reason: string; username?: string }
+  | { type: 'logout'; userId: string; everywhere?: true }
+  | { type: 'ticket.validated'; userId: string; endpoint: string; serviceId: number; kind: 'ST' | 'PT'; pgt?: true }
+  | { type: 'ticket.refused'; endpoint: string; code: CasErrorCode; kind: 'ST' | 'PT' | 'unknown' }
+  | { type: 'ticket.proxied'; serviceId: number; depth: number }
+  | { type: 'service.refused'; service: string; reason: 'unregistered' | 'disabled' | 'invalid' }
+  | { type: 'wechat.bound'; userId: string; appId: string; userCreated?: boolean; via?: 'account' }
+  | { type: 'wechat.unbound'; userId: string }
+  | { type: 'wechat.error'; kind: string; endpoint: string; errcode: number | null }
+  | { type: 'phone.bound'; userId: string; phone: MaskedPhone }
+  | { type: 'sms.sent'; phone: MaskedPhone; purpose: string; provider: string }
+  | { type: 'sms.failed'; phone: MaskedPhone; purpose: string; provider: string; kind: string; providerCode: string | null }
+  | { type: 'slo.sent'; userId: string; service: string; status: number; attempt: number; ticket: string }
+  | { type: 'slo.failed'; userId: string; service: string; error: string; attempts: number }
+) & { client?: ClientInfo };
+
+export type AuditType = AuditEvent['type'];
 
 export interface AuditLog {
   record(event: AuditEvent): Promise<void>;
@@ -69,14 +77,15 @@ export function createSqlAuditLog(db: Db, clock: Clock, logger?: Pick<Logger, 'e
     record(e) {
       let row: AuditRow;
       try {
+        const { type, userId, client, ...detail } = e as AuditEvent & { userId?: string };
         row = {
           id: timeOrderedId(clock.now()),
           at: clock.now(),
-          type: e.type,
-          user_id: e.userId ?? null,
-          ip: e.ip ?? null,
-          user_agent: e.userAgent ? e.userAgent.slice(0, 300) : null,
-          detail: JSON.stringify(e.detail ?? {}),
+          type,
+          user_id: userId ?? null,
+          ip: client?.ip ?? null,
+          user_agent: client?.userAgent ? client.userAgent.slice(0, 300) : null,
+          detail: JSON.stringify(detail),
         };
       } catch (err) {
         logger?.error({ err, type: e.type }, 'could not write audit event');

@@ -19,7 +19,8 @@ export function principalOf(user: Pick<User, 'id' | 'username'>): string {
 export function protocolAttributes(tgt: TicketGrantingTicket, ticket: ServiceTicket | ProxyTicket): Attributes {
   return {
     authenticationDate: [new Date(tgt.authTime).toISOString()],
-    longTermAuthenticationRequestTokenUsed: [tgt.rememberMe],
+    // wecas has no remember-me: every session is a browser session, so this is always false.
+    longTermAuthenticationRequestTokenUsed: [false],
     isFromNewLogin: [ticket.kind === 'ST' ? ticket.fromNewLogin : false],
     credentialType: [CREDENTIAL_TYPES[tgt.method]],
     authenticationMethod: [tgt.method],

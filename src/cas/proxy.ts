@@ -1,14 +1,13 @@
-import type { Clock } from '../clock.js';
+import { checkService } from '../services/check.js';
 import { allowsProxyCallback } from '../services/matching.js';
 import type { ServiceRegistry } from '../services/registry.js';
 import type { RegisteredService } from '../services/types.js';
 import { appendQueryParam } from '../services/url.js';
-import type { ExpirationPolicy } from '../tickets/expiration.js';
-import { isWellFormedTicketId, newTicketId } from '../tickets/ids.js';
+import type { TicketFactory } from '../tickets/factory.js';
+import { isWellFormedTicketId } from '../tickets/ids.js';
 import type { TicketRegistry } from '../tickets/registry.js';
-import type { ProxyGrantingTicket, ProxyTicket, ServiceTicket, TicketGrantingTicket } from '../tickets/types.js';
+import type { ProxyTicket, ServiceTicket, TicketGrantingTicket } from '../tickets/types.js';
 import { CasError, shortTicket } from './errors.js';
-import { checkService } from './login-request.js';
 import type { ProxyCallbackClient } from './proxy-callback.js';
 
 /** Apereo's Cas20ProxyHandler takes these as "the callback received it" (spec 3.3 step 4). */
@@ -17,8 +16,7 @@ export const ACCEPTED_CALLBACK_STATUSES: ReadonlySet<number> = new Set([200, 202
 export interface ProxyingDeps {
   registry: TicketRegistry;
   services: ServiceRegistry;
-  clock: Clock;
-  policy: ExpirationPolicy;
+  factory: TicketFactory;
   callback: ProxyCallbackClient;
   /** CAS_ALLOW_HTTP_PROXY_CALLBACK_LOOPBACK */
   allowHttpLoopbackCallback: boolean;
@@ -47,7 +45,7 @@ const proxyErrors = {
 
 /** CAS 2.0 proxy authentication (spec 1.6, 3.3): PGTs delivered to a service's pgtUrl, PTs issued for a PGT. */
 export function createProxying(deps: ProxyingDeps) {
-  const { registry, clock } = deps;
+  const { registry, factory } = deps;
 
   /** Why a pgtUrl may not receive a PGT, or undefined when it may (spec 3.3 steps 1–2). */
   function callbackProblem(pgtUrl: string, service: RegisteredService): string | undefined {
@@ -75,24 +73,10 @@ export function createProxying(deps: ProxyingDeps) {
       const problem = callbackProblem(pgtUrl, service);
       if (problem) throw proxyErrors.badCallback(pgtUrl, problem);
 
-      const pgtId = newTicketId('PGT');
-      const iou = newTicketId('PGTIOU');
-      const outcome = await deps.callback(appendQueryParam(appendQueryParam(pgtUrl, 'pgtIou', iou), 'pgtId', pgtId));
+      const { pgt, iou } = factory.proxyGrantingTicket(tgt, ticket, pgtUrl);
+      const outcome = await deps.callback(appendQueryParam(appendQueryParam(pgtUrl, 'pgtIou', iou), 'pgtId', pgt.id));
       if (!outcome.answered) throw proxyErrors.badCallback(pgtUrl, outcome.reason);
       if (!ACCEPTED_CALLBACK_STATUSES.has(outcome.status)) throw proxyErrors.badCallback(pgtUrl, `it answered HTTP ${outcome.status}`);
-
-      const now = clock.now();
-      const pgt: ProxyGrantingTicket = {
-        kind: 'PGT',
-        id: pgtId,
-        tgtId: tgt.id,
-        service: ticket.service,
-        proxies: [pgtUrl, ...(ticket.kind === 'PT' ? ticket.proxies : [])],
-        createdAt: now,
-        // A PGT lives with its TGT: the TGT's hard limit bounds it, ending the session deletes it (cascade), and
-        // /proxy checks the TGT is still live, since its idle limit may end it earlier.
-        expiresAt: tgt.createdAt + deps.policy.tgtHardMs,
-      };
       await registry.add(pgt);
       return iou;
     },
@@ -107,21 +91,10 @@ export function createProxying(deps: ProxyingDeps) {
       const target = await checkService(deps.services, targetService);
       if (!target.ok) throw proxyErrors.unauthorizedTarget(targetService);
 
-      const now = clock.now();
-      const pt: ProxyTicket = {
-        kind: 'PT',
-        id: newTicketId('PT'),
-        tgtId: tgt.id,
-        pgtId: pgt.id,
-        service: targetService,
-        serviceId: target.service.id,
-        proxies: pgt.proxies,
-        createdAt: now,
-        expiresAt: Math.min(now + deps.policy.proxyTicketMs, tgt.expiresAt),
-      };
+      const pt = factory.proxyTicket(tgt, pgt, { url: targetService, id: target.service.id });
       await registry.add(pt);
       // The target now holds a session of this TGT too: single logout must reach it.
-      await registry.addGrant({ tgtId: tgt.id, ticketId: pt.id, service: targetService, serviceId: target.service.id, createdAt: now });
+      await registry.addGrant({ tgtId: tgt.id, ticketId: pt.id, service: targetService, serviceId: target.service.id, createdAt: pt.createdAt });
       return pt;
     },
   };

@@ -4,7 +4,8 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { ServiceRegistry } from '../services/registry.js';
 import { appendQueryParam } from '../services/url.js';
 import { newTicketId } from '../tickets/ids.js';
-import type { SsoGrant, TicketGrantingTicket } from '../tickets/types.js';
+import type { EndedSession } from '../tickets/sessions.js';
+import type { SsoGrant } from '../tickets/types.js';
 import { shortTicket } from './errors.js';
 import { escapeXml } from './xml.js';
 
@@ -37,7 +38,7 @@ export interface SingleLogout {
    * the background (never delaying the person's page); the returned URLs are front-channel requests the logout
    * page makes from the browser.
    */
-  notify(session: { tgt: TicketGrantingTicket; grants: SsoGrant[] }): Promise<{ frontChannelUrls: string[] }>;
+  notify(session: EndedSession): Promise<{ frontChannelUrls: string[] }>;
   /** Resolves when background deliveries started so far have finished (tests, graceful shutdown). */
   settled(): Promise<void>;
 }
@@ -69,7 +70,7 @@ export function createSingleLogout(deps: {
         });
         await res.body?.cancel();
         if (res.status < 500) {
-          await deps.audit.record({ type: 'slo.sent', userId, detail: { service: url, status: res.status, attempt, ticket: shortTicket(grant.ticketId) } });
+          await deps.audit.record({ type: 'slo.sent', userId, service: url, status: res.status, attempt, ticket: shortTicket(grant.ticketId) });
           return;
         }
         lastError = `HTTP ${res.status}`;
@@ -78,7 +79,7 @@ export function createSingleLogout(deps: {
       }
     }
     deps.logger?.warn({ service: url, error: lastError, attempts: policy.attempts }, 'single logout request failed');
-    await deps.audit.record({ type: 'slo.failed', userId, detail: { service: url, error: lastError, attempts: policy.attempts } });
+    await deps.audit.record({ type: 'slo.failed', userId, service: url, error: lastError, attempts: policy.attempts });
   }
 
   return {

@@ -1,3 +1,4 @@
+import type { AuditLog, ClientInfo } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import type { ServiceRegistry } from '../services/registry.js';
 import { sameService } from '../services/url.js';
@@ -6,7 +7,7 @@ import type { TicketRegistry } from '../tickets/registry.js';
 import type { AuthMethod } from '../tickets/types.js';
 import type { UserStore } from '../users/store.js';
 import { principalOf, protocolAttributes, releasedAttributes } from './attributes.js';
-import { casErrors } from './errors.js';
+import { CasError, casErrors } from './errors.js';
 import type { ProxyGrantRequest } from './proxy.js';
 import type { Attributes, ValidationSuccess } from './responses.js';
 
@@ -88,4 +89,42 @@ export async function validateTicket(deps: ValidationDeps, req: ValidationReques
     ticketKind: ticket.kind,
     authentication: { time: tgt.authTime, method: tgt.method },
   };
+}
+
+export type TicketValidator = ReturnType<typeof createTicketValidator>;
+
+/**
+ * Validation as an endpoint runs it: the spec's pipeline, a failure returned as the CasError to render (an
+ * unexpected one, such as a store out of reach, as INTERNAL_ERROR), and the outcome audited either way.
+ */
+export function createTicketValidator(deps: ValidationDeps & { audit: AuditLog; onUnexpected: (err: unknown) => void }) {
+  return {
+    async validate(request: ValidationRequest, client: ClientInfo, precheck?: () => void): Promise<ValidationOutcome | CasError> {
+      try {
+        precheck?.();
+        const outcome = await validateTicket(deps, request);
+        await deps.audit.record({
+          type: 'ticket.validated',
+          userId: outcome.userId,
+          endpoint: request.endpoint,
+          serviceId: outcome.serviceId,
+          kind: outcome.ticketKind,
+          ...(outcome.result.proxyGrantingTicketIou ? { pgt: true as const } : {}),
+          client,
+        });
+        return outcome;
+      } catch (err) {
+        const error = err instanceof CasError ? err : unexpected(err);
+        // The kind as the id claims it (ST-, PT-; else unknown): the ticket itself may be gone or never have existed.
+        const kind = (/^(ST|PT)-/.exec(request.ticket ?? '')?.[1] as 'ST' | 'PT' | undefined) ?? 'unknown';
+        await deps.audit.record({ type: 'ticket.refused', endpoint: request.endpoint, code: error.code, kind, client }).catch(() => undefined);
+        return error;
+      }
+    },
+  };
+
+  function unexpected(err: unknown): CasError {
+    deps.onUnexpected(err);
+    return casErrors.internal();
+  }
 }

@@ -24,7 +24,7 @@ export interface ReadinessDeps {
   db: Db;
   /** Checked with PING when Redis is configured. */
   redis?: { ping(): Promise<unknown> } | undefined;
-  config: Pick<Config, 'NODE_ENV' | 'SMS_PROVIDER' | 'wechat'>;
+  config: Pick<Config, 'mode' | 'wechat' | 'sms'>;
   /** A dependency slower than this counts as down, so a probe answers fast. Default 1000. */
   timeoutMs?: number;
 }
@@ -37,9 +37,14 @@ export function createReadiness({ db, redis, config, timeoutMs = 1000 }: Readine
   const probes: Record<string, () => Promise<CheckResult>> = {
     database: () => timed(async () => void (await sql`select 1`.execute(db)), timeoutMs),
     ...(redis ? { redis: () => timed(async () => void (await redis.ping()), timeoutMs) } : {}),
-    wechat: async () => ({ ok: config.wechat.enabled, mode: config.wechat.emulated ? 'emulator' : 'open_platform' }),
-    // The configuration schema already refuses a provider without its keys; production refuses the console outbox.
-    sms: async () => ({ ok: config.NODE_ENV !== 'production' || config.SMS_PROVIDER !== 'console', provider: config.SMS_PROVIDER }),
+    // WeChat is optional outside production; `api` says whose servers answer (WeChat's, or an emulator's).
+    wechat: async () => ({
+      ok: config.mode !== 'production' || config.wechat !== undefined,
+      configured: config.wechat !== undefined,
+      ...(config.wechat ? { api: new URL(config.wechat.apiBaseUrl).host } : {}),
+    }),
+    // The configuration already refuses a provider without its keys; production refuses the console outbox.
+    sms: async () => ({ ok: config.mode !== 'production' || config.sms.provider.kind !== 'console', provider: config.sms.provider.kind }),
   };
   return {
     async check() {

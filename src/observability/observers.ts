@@ -20,24 +20,23 @@ export function observeAuditLog(audit: AuditLog, metrics: Metrics): AuditLog {
   };
 }
 
-function countAuditEvent({ type, detail = {} }: AuditEvent, metrics: Metrics): void {
-  const label = (key: string) => (detail[key] === undefined || detail[key] === null ? 'unknown' : String(detail[key]));
-  switch (type) {
+function countAuditEvent(event: AuditEvent, metrics: Metrics): void {
+  switch (event.type) {
     case 'login.success':
-      return metrics.signIn(label('method'), 'success');
+      return metrics.signIn(event.method, 'success');
     case 'login.failure':
-      if (detail.reason === 'throttled') metrics.rateLimited('login');
-      return metrics.signIn(label('method'), label('reason'));
+      if (event.reason === 'throttled') metrics.rateLimited('login');
+      return metrics.signIn(event.method, event.reason);
     case 'wechat.error':
       return metrics.signIn('wechat', 'wechat_error');
     case 'ticket.validated':
-      return metrics.ticketValidated(label('kind'), 'success');
+      return metrics.ticketValidated(event.kind, 'success');
     case 'ticket.refused':
-      return metrics.ticketValidated(label('kind'), label('code'));
+      return metrics.ticketValidated(event.kind, event.code);
     case 'sms.sent':
-      return metrics.smsSend(label('provider'), 'sent');
+      return metrics.smsSend(event.provider, 'sent');
     case 'sms.failed':
-      return metrics.smsSend(label('provider'), label('kind'));
+      return metrics.smsSend(event.provider, event.kind);
     default:
       return;
   }

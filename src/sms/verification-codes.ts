@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { AuditLog } from '../audit/audit-log.js';
-import { ipBucket } from '../auth/ip-bucket.js';
+import { ipBucket } from '../kv/ip-bucket.js';
 import { type Clock, systemClock } from '../clock.js';
 import type { KeyValueStore } from '../kv/store.js';
 import { normalisePhone } from '../users/phone.js';
@@ -124,13 +124,13 @@ export function createVerificationCodes(options: VerificationCodesOptions): Veri
       }
 
       const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-      const detail = { phone: maskPhone(phone), purpose, provider: sender.provider };
+      const sent = { phone: maskPhone(phone), purpose, provider: sender.provider, client: { ip, userAgent: null } };
       try {
         await sender.send({ phone, code, purpose });
       } catch (err) {
         await kv.delete(resendKey(phone));
         if (!(err instanceof SmsSendError)) throw err;
-        await audit.record({ type: 'sms.failed', ip, detail: { ...detail, kind: err.kind, providerCode: err.providerCode ?? null } });
+        await audit.record({ type: 'sms.failed', ...sent, kind: err.kind, providerCode: err.providerCode ?? null });
         return { ok: false, reason: 'provider_error', kind: err.kind };
       }
 
@@ -139,7 +139,7 @@ export function createVerificationCodes(options: VerificationCodesOptions): Veri
       await kv.put(tokenKey(id), true, limits.codeTtlSeconds);
       await kv.put(codeKey(purpose, phone), stored, limits.codeTtlSeconds + EXPIRED_NOTICE_SECONDS);
       await kv.increment(dayKey(phone), DAY_SECONDS);
-      await audit.record({ type: 'sms.sent', ip, detail });
+      await audit.record({ type: 'sms.sent', ...sent });
       return { ok: true, phone };
     },
 

@@ -9,12 +9,12 @@ export interface ExpirationPolicy {
   tgtIdleMs: number;
 }
 
-export function expirationPolicyFrom(config: Config): ExpirationPolicy {
+export function expirationPolicyFrom(tickets: Config['tickets']): ExpirationPolicy {
   return {
-    serviceTicketMs: config.ST_TTL_SECONDS * 1000,
-    proxyTicketMs: config.PT_TTL_SECONDS * 1000,
-    tgtHardMs: config.TGT_HARD_TTL_SECONDS * 1000,
-    tgtIdleMs: config.TGT_IDLE_TTL_SECONDS * 1000,
+    serviceTicketMs: tickets.serviceTicketSeconds * 1000,
+    proxyTicketMs: tickets.proxyTicketSeconds * 1000,
+    tgtHardMs: tickets.sessionHardSeconds * 1000,
+    tgtIdleMs: tickets.sessionIdleSeconds * 1000,
   };
 }
 

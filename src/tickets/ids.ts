@@ -4,7 +4,8 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 /** 27 base62 characters = 160 bits of CSPRNG randomness; an ST id stays at 30 chars, under strict clients' 32. */
 const RANDOM_CHARS = 27;
 
-export type TicketPrefix = 'TGT' | 'ST' | 'PT' | 'PGT' | 'PGTIOU' | 'LT' | 'STATE' | 'WXP' | 'LR';
+/** Every prefix wecas mints: the CAS tickets, the login form token (LT) and a logout request's id (LR). */
+export type TicketPrefix = 'TGT' | 'ST' | 'PT' | 'PGT' | 'PGTIOU' | 'LT' | 'LR';
 
 /** Random base62 string from a CSPRNG, with rejection sampling so every character is uniform. */
 export function randomToken(length = RANDOM_CHARS): string {

@@ -14,7 +14,6 @@ export interface TicketGrantingTicket {
   createdAt: number;
   lastUsedAt: number;
   expiresAt: number; // min(createdAt + hard limit, lastUsedAt + idle limit)
-  rememberMe: boolean;
   clientIp?: string;
   userAgent?: string;
 }

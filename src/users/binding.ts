@@ -17,6 +17,18 @@ export type BindOutcome =
       reason: 'phone_user_disabled' | 'user_has_other_wechat' | 'wechat_already_bound';
     };
 
+export type LinkOutcome = { ok: true } | { ok: false; reason: 'user_has_other_wechat' | 'wechat_already_bound' };
+
+export type WeChatBinding = ReturnType<typeof createWeChatBinding>;
+
+/** Linking WeChat accounts to users, each link one transaction in the given database. */
+export function createWeChatBinding(db: Db, clock: Clock) {
+  return {
+    byPhone: (input: { phone: string; subject: WeChatSubject; profile: WeChatProfileSnapshot }) => bindWeChatByPhone(db, clock, input),
+    toUser: (input: { userId: string; subject: WeChatSubject; profile: WeChatProfileSnapshot }) => bindWeChatToUser(db, clock, input),
+  };
+}
+
 /**
  * Binds a WeChat account to the user who owns a verified phone number, creating that user when nobody has the
  * number yet. One transaction: either the user (if new) and the binding are both written, or nothing is.
@@ -79,7 +91,7 @@ export async function bindWeChatToUser(
   db: Db,
   clock: Clock,
   input: { userId: string; subject: WeChatSubject; profile: WeChatProfileSnapshot },
-): Promise<{ ok: true } | { ok: false; reason: 'user_has_other_wechat' | 'wechat_already_bound' }> {
+): Promise<LinkOutcome> {
   try {
     return await db.transaction().execute(async (trx) => {
       // Lock the user's row first, as bindOnce does: two links started at once for one user cannot both pass the check.

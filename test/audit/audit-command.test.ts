@@ -1,9 +1,9 @@
 // `wecas audit` filters (user by name or id, type, since as ISO or age, limit) and retention pruning.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSqlAuditLog } from '../../src/audit/audit-log.js';
-import { parseSince, runAuditCommand } from '../../src/audit/commands.js';
+import { parseSince, runAuditCommand } from '../../src/cli/audit-commands.js';
 import { pruneAuditEvents, queryAuditEvents } from '../../src/audit/queries.js';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../support/clock.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
 import { SqlUserStore } from '../../src/users/store.js';
@@ -27,13 +27,13 @@ beforeEach(async () => {
   clock = new ManualClock(Date.parse('2026-03-01T12:00:00Z'));
   aliceId = (await new SqlUserStore(db, clock).create({ username: 'alice', password: 'pw-alice-123' })).id;
   const audit = createSqlAuditLog(db, clock);
-  await audit.record({ type: 'login.failure', ip: '192.0.2.1', detail: { method: 'password', reason: 'invalid_credentials' } });
+  await audit.record({ type: 'login.failure', method: 'password', reason: 'invalid_credentials', client: { ip: '192.0.2.1', userAgent: null } });
   clock.advance(DAY);
-  await audit.record({ type: 'login.success', userId: aliceId, ip: '192.0.2.1', detail: { method: 'password' } });
+  await audit.record({ type: 'login.success', userId: aliceId, method: 'password', client: { ip: '192.0.2.1', userAgent: null } });
   clock.advance(HOUR);
-  await audit.record({ type: 'ticket.validated', userId: aliceId, ip: '192.0.2.9', detail: { endpoint: 'p3/serviceValidate', kind: 'ST' } });
+  await audit.record({ type: 'ticket.validated', userId: aliceId, endpoint: 'p3/serviceValidate', serviceId: 1, kind: 'ST', client: { ip: '192.0.2.9', userAgent: null } });
   clock.advance(HOUR);
-  await audit.record({ type: 'logout', userId: 'deleted-user-id', ip: '192.0.2.2' });
+  await audit.record({ type: 'logout', userId: 'deleted-user-id', client: { ip: '192.0.2.2', userAgent: null } });
 });
 afterEach(async () => db.destroy());
 
@@ -44,7 +44,7 @@ describe('wecas audit', () => {
     expect(printed).toHaveLength(4);
     expect(printed[0]).toMatch(/^2026-03-02T14:00:00\.000Z {2}logout +deleted-user-id {2}192\.0\.2\.2$/);
     expect(printed[1]).toContain('ticket.validated');
-    expect(printed[1]).toContain('  alice  192.0.2.9  {"endpoint":"p3/serviceValidate","kind":"ST"}');
+    expect(printed[1]).toContain('  alice  192.0.2.9  {"endpoint":"p3/serviceValidate","serviceId":1,"kind":"ST"}');
     expect(printed[3]).toMatch(/^2026-03-01T12:00:00\.000Z {2}login\.failure +- {2}192\.0\.2\.1/);
   });
 
@@ -93,7 +93,7 @@ describe('audit retention', () => {
 
   it('prunes across several batches', async () => {
     const audit = createSqlAuditLog(db, clock);
-    await Promise.all(Array.from({ length: 2500 }, () => audit.record({ type: 'ticket.validated' })));
+    await Promise.all(Array.from({ length: 2500 }, () => audit.record({ type: 'ticket.proxied', serviceId: 1, depth: 1 })));
     expect(await pruneAuditEvents(db, clock.now() + 1)).toBe(2504);
     expect(await queryAuditEvents(db, { limit: 10 })).toEqual([]);
   });

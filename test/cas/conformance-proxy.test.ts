@@ -275,7 +275,7 @@ describe('/proxy and proxy tickets (spec §8 #33–#37)', () => {
 
   it('a PT expires like an ST (PT_TTL_SECONDS)', async () => {
     const pt = await proxyTicket(await pgtForA(), B);
-    t.clock.advance(t.ctx.config.PT_TTL_SECONDS * 1000 + 1);
+    t.clock.advance(t.ctx.config.tickets.proxyTicketSeconds * 1000 + 1);
     expect(parseCasXml((await casGet(`proxyValidate?service=${enc(B)}&ticket=${pt}`)).body).failureCode).toBe('INVALID_TICKET');
   });
 
@@ -286,7 +286,7 @@ describe('/proxy and proxy tickets (spec §8 #33–#37)', () => {
 
     const idle = await pgtForA();
     await proxyTicket(idle, B);
-    t.clock.advance(t.ctx.config.TGT_IDLE_TTL_SECONDS * 1000 + 1);
+    t.clock.advance(t.ctx.config.tickets.sessionIdleSeconds * 1000 + 1);
     expect(parseCasXml((await casGet(`proxy?pgt=${idle}&targetService=${enc(B)}`)).body).failureCode).toBe('INVALID_TICKET');
   });
 

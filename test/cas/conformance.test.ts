@@ -189,7 +189,7 @@ describe('CAS 2.0/3.0 validation (spec §8 #13–#27)', () => {
 
   it('#20 a ticket validated after its lifetime: INVALID_TICKET', async () => {
     const st = await freshTicket();
-    t.clock.advance(t.ctx.config.ST_TTL_SECONDS * 1000 + 1000);
+    t.clock.advance(t.ctx.config.tickets.serviceTicketSeconds * 1000 + 1000);
     const r = parseCasXml((await validate('serviceValidate', `service=${enc(S)}&ticket=${st}`)).body);
     expect(r.failureCode).toBe('INVALID_TICKET');
     expect(r.failureText).toMatch(/expired/);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CapturingSmsSender } from '../../src/sms/capturing-sender.js';
+import { CapturingSmsSender } from '../support/capturing-sms-sender.js';
 import { Browser, type CasTestApp, createCasTestApp, executionOf, parseCasXml, S, ticketFrom } from '../support/cas-app.js';
 
 const enc = encodeURIComponent;

@@ -174,7 +174,7 @@ describe.runIf(canRun)('a wecas cluster under faults', () => {
   it('refuses to start a node whose Redis or PostgreSQL is unreachable, naming which', async () => {
     const [redisPort, pgPort] = [await freePort(), await freePort()];
     const start = (env: Record<string, string>) =>
-      runToEnd(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start'], { ...cluster.nodeEnv, PORT: '0', ...env });
+      runToEnd(process.execPath, ['--import', 'tsx', 'dev/main.ts'], { ...cluster.nodeEnv, PORT: '0', ...env });
     const [noRedis, noDatabase] = await Promise.all([
       start({ REDIS_URL: `redis://127.0.0.1:${redisPort}` }),
       start({ DATABASE_URL: `postgres://postgres@127.0.0.1:${pgPort}/wecas` }),

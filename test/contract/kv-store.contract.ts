@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ManualClock } from '../../src/clock.js';
+import type { ManualClock } from '../support/clock.js';
 import type { KeyValueStore } from '../../src/kv/store.js';
 import type { ContractOptions } from './ticket-registry.contract.js';
 

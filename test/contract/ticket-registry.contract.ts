@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ManualClock } from '../../src/clock.js';
+import type { ManualClock } from '../support/clock.js';
 import { newTicketId } from '../../src/tickets/ids.js';
 import type { TicketRegistry } from '../../src/tickets/registry.js';
 import type { ProxyGrantingTicket, ProxyTicket, ServiceTicket, SsoGrant, TicketGrantingTicket } from '../../src/tickets/types.js';
@@ -63,7 +63,6 @@ export function describeTicketRegistryContract(
       createdAt: clock.now(),
       lastUsedAt: clock.now(),
       expiresAt: clock.now() + 2 * HOUR,
-      rememberMe: false,
       clientIp: '203.0.113.7',
       ...over,
     });

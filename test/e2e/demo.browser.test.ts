@@ -6,7 +6,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningDemo, startDemo } from '../../examples/demo.js';
-import { DEMO_USER } from '../../src/demo.js';
+import { DEMO_USER } from '../../dev/demo-data.js';
 import { artifactPath, DESKTOP_VIEWPORT, launchBrowser } from '../support/browser.js';
 import { freePort } from '../support/server.js';
 

@@ -7,6 +7,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifactPath, DESKTOP_VIEWPORT, PHONE_VIEWPORT } from '../support/browser.js';
+import { EMULATED_WECHAT_APP } from '../../dev/emulated-wechat.js';
 import { closeServerAndBrowser, PHONE_USER, startServerAndBrowser, type WeChatTestServer } from '../wechat/harness.js';
 
 let server: WeChatTestServer;
@@ -201,7 +202,7 @@ describe('WeChat sign-in into a CAS-protected app', () => {
     await page.waitForURL(server.service);
     expect(await hasTgc(context)).toBe(true);
 
-    const { appId } = server.ctx.config.wechat;
+    const { appId } = EMULATED_WECHAT_APP;
     server.emulator.setLegacyDenyRedirect(appId, true);
     try {
       const other = await newBrowser();
@@ -243,12 +244,12 @@ describe('WeChat sign-in into a CAS-protected app', () => {
 
     // A state wecas never made, carrying a real code: refused before the code is traded (it still works at WeChat).
     const attacker = await newBrowser();
-    const code = server.emulator.oauth.issueCode(server.ctx.config.wechat.appId, 'alice');
+    const code = server.emulator.oauth.issueCode(EMULATED_WECHAT_APP.appId, 'alice');
     const forged = await attacker.newPage();
     const forgedResponse = await forged.goto(`${server.casUrl}/login/wechat/callback?code=${code}&state=${'F'.repeat(32)}`);
     expect(forgedResponse?.status()).toBe(400);
     expect(await forged.locator('h1').innerText()).toBe('本次微信登录无效');
-    const tokens = await server.ctx.wechatLogin!.client.exchangeCode(code);
+    const tokens = await server.ctx.wechat!.client.exchangeCode(code);
     expect(tokens.openid).toMatch(/^o/);
 
     // A real state made for another browser (a login CSRF: the attacker's own sign-in planted in a victim's browser).
@@ -256,7 +257,7 @@ describe('WeChat sign-in into a CAS-protected app', () => {
     await fullPageQr(started);
     const attackerState = new URL(started.url()).searchParams.get('state')!;
     const planted = await victim.newPage();
-    const plantedCode = server.emulator.oauth.issueCode(server.ctx.config.wechat.appId, 'alice');
+    const plantedCode = server.emulator.oauth.issueCode(EMULATED_WECHAT_APP.appId, 'alice');
     const plantedResponse = await planted.goto(`${server.casUrl}/login/wechat/callback?code=${plantedCode}&state=${attackerState}`);
     expect(plantedResponse?.status()).toBe(400);
     expect(await planted.locator('main').innerText()).toMatch(/浏览器/);

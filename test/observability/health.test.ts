@@ -3,7 +3,7 @@
 import { Redis } from 'ioredis';
 import { type DatabaseConnection, DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { testConfig } from '../../src/config.js';
+import { testConfig } from '../support/config.js';
 import { createReadiness } from '../../src/observability/health.js';
 import { openDatabase } from '../../src/store/db.js';
 import type { Database } from '../../src/store/schema.js';
@@ -35,7 +35,7 @@ describe('/health endpoints of the app', () => {
     const body = res.json();
     expect(body.status).toBe('ready');
     expect(body.checks.database).toMatchObject({ ok: true });
-    expect(body.checks.wechat).toEqual({ ok: true, mode: 'emulator' });
+    expect(body.checks.wechat).toEqual({ ok: true, configured: false });
     expect(body.checks.sms).toEqual({ ok: true, provider: 'console' });
     expect(body.checks.redis).toBeUndefined(); // not configured, not checked
   });
@@ -87,7 +87,7 @@ describe('readiness checks', () => {
   it('production without WeChat is not ready (the config schema refuses it; this guards a hand-built config)', async () => {
     const { db } = openDatabase('sqlite::memory:');
     try {
-      const noWechat = { ...config, wechat: { ...config.wechat, enabled: false } };
+      const noWechat = { ...config, mode: 'production' as const, wechat: undefined };
       const report = await createReadiness({ db, config: noWechat }).check();
       expect(report).toMatchObject({ status: 'not_ready', checks: { wechat: { ok: false } } });
     } finally {

@@ -1,11 +1,11 @@
 // /metrics after real requests: sign-ins, tickets issued and validated, the validation histogram, the live-TGT
 // gauge and rate-limit refusals move; WeChat calls and SMS sends are counted through their seams.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../support/clock.js';
 import { MemoryKeyValueStore } from '../../src/kv/memory-store.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { observeAuditLog, observeVerificationCodes } from '../../src/observability/observers.js';
-import { CapturingSmsSender } from '../../src/sms/capturing-sender.js';
+import { CapturingSmsSender } from '../support/capturing-sms-sender.js';
 import { SmsSendError } from '../../src/sms/sender.js';
 import { createVerificationCodes } from '../../src/sms/verification-codes.js';
 import { createWeChatClient } from '../../src/wechat/client.js';

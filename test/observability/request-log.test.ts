@@ -1,15 +1,14 @@
 // One JSON line per request with its id, method, loggable URL, status and duration; no ticket or secret in any line.
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { testConfig } from '../../src/config.js';
-import { type AppContext, createContext } from '../../src/context.js';
-import { startAdminServer } from '../../src/observability/http.js';
-import { createReadiness } from '../../src/observability/health.js';
+import { buildApp } from '../../src/http/app.js';
+import { startAdminServer } from '../../src/http/observability.js';
+import { createWecas, type Wecas } from '../../src/wecas.js';
+import { testConfig } from '../support/config.js';
 import { ALICE, Browser, S } from '../support/cas-app.js';
 import { sample } from './prometheus-text.js';
 
-let ctx: AppContext | undefined;
+let ctx: Wecas | undefined;
 let app: FastifyInstance | undefined;
 afterEach(async () => {
   await app?.close();
@@ -20,13 +19,14 @@ afterEach(async () => {
 async function loggingApp(env: Record<string, string> = {}) {
   const lines: Array<Record<string, unknown>> = [];
   const raw: string[] = [];
-  ctx = await createContext(testConfig({ TICKET_REGISTRY: 'memory', LOG_LEVEL: 'info', ...env }));
+  ctx = await createWecas(testConfig({ TICKET_REGISTRY: 'memory', LOG_LEVEL: 'info', ...env }));
   await ctx.users.create({ username: ALICE.username, password: ALICE.password });
   await ctx.services.add({ name: 'S', pattern: S, matchType: 'prefix', attributes: [] });
-  app = await buildApp(ctx, {
+  const built = await buildApp(ctx, {
     logger: { level: 'info', stream: { write: (line: string) => (raw.push(line), lines.push(JSON.parse(line) as Record<string, unknown>)) } },
   });
-  return { app, lines, raw };
+  app = built;
+  return { app: built, lines, raw };
 }
 
 describe('request log', () => {
@@ -63,7 +63,7 @@ describe('request log', () => {
   });
 
   it('writes nothing per request at LOG_LEVEL=warn', async () => {
-    ctx = await createContext(testConfig({ TICKET_REGISTRY: 'memory' }));
+    ctx = await createWecas(testConfig({ TICKET_REGISTRY: 'memory' }));
     const lines: string[] = [];
     app = await buildApp(ctx, { logger: { level: 'warn', stream: { write: (line: string) => lines.push(line) } } });
     await app.inject({ method: 'GET', url: '/health/live' });
@@ -73,10 +73,10 @@ describe('request log', () => {
 
 describe('admin port (METRICS_PORT)', () => {
   it('serves /metrics and the health endpoints on its own listener, and the main port has no /metrics', async () => {
-    ctx = await createContext(testConfig({ TICKET_REGISTRY: 'memory', METRICS_ENABLED: 'true', METRICS_PORT: '0' }));
+    ctx = await createWecas(testConfig({ TICKET_REGISTRY: 'memory', METRICS_ENABLED: 'true', METRICS_PORT: '0' }));
     app = await buildApp(ctx, { logger: false });
     expect((await app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(404);
-    const admin = await startAdminServer({ port: 0, host: '127.0.0.1', metrics: ctx.metrics, readiness: createReadiness({ db: ctx.db, config: ctx.config }) });
+    const admin = await startAdminServer({ port: 0, host: '127.0.0.1', metrics: ctx.metrics, readiness: ctx.readiness });
     try {
       ctx.metrics.signIn('password', 'success');
       const base = `http://127.0.0.1:${(admin.server.address() as { port: number }).port}`;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
-import { runServiceCommand } from '../../src/services/commands.js';
+import { ManualClock } from '../support/clock.js';
+import { runServiceCommand } from '../../src/cli/service-commands.js';
 import { SqlServiceRegistry } from '../../src/services/registry.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrations.js';

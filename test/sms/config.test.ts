@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { AliyunSmsSender } from '../../src/sms/aliyun-sender.js';
 import { ConsoleSmsSender } from '../../src/sms/console-sender.js';
-import { createSmsSender, verificationCodeLimitsFrom } from '../../src/sms/create-sender.js';
+import { createSmsSender } from '../../src/sms/create-sender.js';
 import { DEFAULT_VERIFICATION_CODE_LIMITS } from '../../src/sms/verification-codes.js';
 import { TencentSmsSender } from '../../src/sms/tencent-sender.js';
 import { splitEndpoint } from '../../src/sms/endpoint.js';
@@ -17,11 +17,11 @@ describe('SMS configuration', () => {
   it('defaults to the console outbox, a random code secret and the documented limits in development', async () => {
     const a = loadConfig({});
     const b = loadConfig({});
-    expect(a.SMS_PROVIDER).toBe('console');
-    expect(a.SMS_CODE_SECRET).toMatch(/^[0-9a-f]{64}$/);
-    expect(a.SMS_CODE_SECRET).not.toBe(b.SMS_CODE_SECRET);
-    expect(verificationCodeLimitsFrom(a)).toEqual(DEFAULT_VERIFICATION_CODE_LIMITS);
-    expect(await createSmsSender(a, silent)).toBeInstanceOf(ConsoleSmsSender);
+    expect(a.sms.provider).toEqual({ kind: 'console' });
+    expect(a.sms.codeSecret).toMatch(/^[0-9a-f]{64}$/);
+    expect(a.sms.codeSecret).not.toBe(b.sms.codeSecret);
+    expect(a.sms.limits).toEqual(DEFAULT_VERIFICATION_CODE_LIMITS);
+    expect(await createSmsSender(a.sms.provider, silent)).toBeInstanceOf(ConsoleSmsSender);
   });
 
   it("stops the start naming every key the chosen provider lacks", () => {
@@ -38,16 +38,17 @@ describe('SMS configuration', () => {
     expect(() => loadConfig(PRODUCTION)).toThrow(/SMS_PROVIDER: production needs SMS_PROVIDER=aliyun or tencent[\s\S]*SMS_CODE_SECRET: production needs/);
     expect(() => loadConfig({ ...PRODUCTION, ...ALIYUN_KEYS, SMS_PROVIDER: 'aliyun', SMS_CODE_SECRET: 'short' })).toThrow('at least 32 characters');
     const config = loadConfig({ ...PRODUCTION, ...ALIYUN_KEYS, SMS_PROVIDER: 'aliyun', SMS_CODE_SECRET: SECRET });
-    expect(config.SMS_CODE_SECRET).toBe(SECRET);
+    expect(config.sms.codeSecret).toBe(SECRET);
   });
 
   it('builds the provider named, with its endpoint and limits from config', async () => {
     const aliyun = loadConfig({ ...ALIYUN_KEYS, SMS_PROVIDER: 'aliyun', ALIYUN_SMS_ENDPOINT: 'http://127.0.0.1:9000' });
-    expect(await createSmsSender(aliyun, silent)).toBeInstanceOf(AliyunSmsSender);
+    expect(aliyun.sms.provider).toMatchObject({ kind: 'aliyun', endpoint: 'http://127.0.0.1:9000', signName: '签名', templateCode: 'SMS_1' });
+    expect(await createSmsSender(aliyun.sms.provider, silent)).toBeInstanceOf(AliyunSmsSender);
     const tencent = loadConfig({ ...TENCENT_KEYS, SMS_PROVIDER: 'tencent', SMS_MAX_ATTEMPTS: '3', SMS_RESEND_SECONDS: '90' });
-    expect(tencent).toMatchObject({ TENCENT_SMS_REGION: 'ap-guangzhou', TENCENT_SMS_ENDPOINT: 'sms.tencentcloudapi.com' });
-    expect(await createSmsSender(tencent, silent)).toBeInstanceOf(TencentSmsSender);
-    expect(verificationCodeLimitsFrom(tencent)).toMatchObject({ maxAttempts: 3, resendSeconds: 90 });
+    expect(tencent.sms.provider).toMatchObject({ kind: 'tencent', region: 'ap-guangzhou', endpoint: 'sms.tencentcloudapi.com' });
+    expect(await createSmsSender(tencent.sms.provider, silent)).toBeInstanceOf(TencentSmsSender);
+    expect(tencent.sms.limits).toMatchObject({ maxAttempts: 3, resendSeconds: 90 });
   });
 
   it('reads endpoints as host[:port] over HTTPS, or with an explicit scheme', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
-import { CapturingSmsSender } from '../../src/sms/capturing-sender.js';
+import { ManualClock } from '../support/clock.js';
+import { CapturingSmsSender } from '../support/capturing-sms-sender.js';
 import { ConsoleSmsSender } from '../../src/sms/console-sender.js';
 import { SmsSendError } from '../../src/sms/sender.js';
 

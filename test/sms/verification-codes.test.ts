@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEvent, AuditLog } from '../../src/audit/audit-log.js';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../support/clock.js';
 import { MemoryKeyValueStore } from '../../src/kv/memory-store.js';
 import { SqlKeyValueStore } from '../../src/kv/sql-store.js';
 import type { KeyValueStore } from '../../src/kv/store.js';
-import { CapturingSmsSender } from '../../src/sms/capturing-sender.js';
+import { CapturingSmsSender } from '../support/capturing-sms-sender.js';
 import type { SmsSender } from '../../src/sms/sender.js';
 import { SmsSendError } from '../../src/sms/sender.js';
 import { createVerificationCodes, type VerificationCodes, type VerificationCodesOptions } from '../../src/sms/verification-codes.js';

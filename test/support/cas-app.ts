@@ -1,9 +1,9 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { DOMParser } from '@xmldom/xmldom';
-import { buildApp } from '../../src/app.js';
-import { ManualClock } from '../../src/clock.js';
-import { testConfig } from '../../src/config.js';
-import { type AppContext, createContext } from '../../src/context.js';
+import { buildApp } from '../../src/http/app.js';
+import { ManualClock } from './clock.js';
+import { testConfig } from './config.js';
+import { createWecas, type Wecas } from '../../src/wecas.js';
 import type { RegisteredService } from '../../src/services/types.js';
 import type { SmsSender } from '../../src/sms/sender.js';
 import { CookieJar } from './cookie-jar.js';
@@ -15,7 +15,7 @@ export const ALICE = { username: 'alice', password: 'pw-alice-123' };
 
 export interface CasTestApp {
   app: FastifyInstance;
-  ctx: AppContext;
+  ctx: Wecas;
   clock: ManualClock;
   s: RegisteredService;
   s2: RegisteredService;
@@ -25,7 +25,7 @@ export interface CasTestApp {
 export async function createCasTestApp(env: Record<string, string> = {}, deps: { smsSender?: SmsSender; proxyCallbackCa?: string[] } = {}): Promise<CasTestApp> {
   const config = testConfig({ TICKET_REGISTRY: 'memory', ...env });
   const clock = new ManualClock(Date.now());
-  const ctx = await createContext(config, { clock, ...deps });
+  const ctx = await createWecas(config, { clock, ...deps });
   const app = await buildApp(ctx, { logger: false });
   await ctx.users.create({
     username: ALICE.username,

@@ -2,9 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
-import { testConfig } from '../../src/config.js';
-import { type AppContext, createContext } from '../../src/context.js';
+import { buildApp } from '../../src/http/app.js';
+import { createWecas, type Wecas } from '../../src/wecas.js';
+import { testConfig } from './config.js';
 import type { NewService } from '../../src/services/types.js';
 import { selfSignedCertificate } from './tls.js';
 import { freePort } from '../../scripts/cluster/processes.js';
@@ -36,7 +36,7 @@ export interface WecasServer {
   casUrl: string;
   /** The certificate a client must trust (https only). */
   caCertFile: string | undefined;
-  ctx: AppContext;
+  ctx: Wecas;
   /** Method, path and query of every request wecas received, in order: shows which endpoints a client used. */
   requests: string[];
   /** The details of the audit events of one type, oldest first (e.g. `slo.sent`: service, status, ticket). */
@@ -69,7 +69,7 @@ async function startOnce(port: number, options: StartWecasOptions): Promise<Weca
     ...(tls ? { TLS_CERT_FILE: tls.certFile, TLS_KEY_FILE: tls.keyFile } : {}),
     ...options.env,
   });
-  const ctx = await createContext(config).catch(async (err: unknown) => {
+  const ctx = await createWecas(config).catch(async (err: unknown) => {
     await tls?.remove();
     throw err;
   });
@@ -87,7 +87,7 @@ async function startOnce(port: number, options: StartWecasOptions): Promise<Weca
     return {
       origin,
       port,
-      casUrl: origin + config.CAS_PREFIX,
+      casUrl: config.server.casBaseUrl,
       caCertFile: tls?.certFile,
       ctx,
       requests,

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../support/clock.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
-import { runUserCommand } from '../../src/users/commands.js';
+import { runUserCommand } from '../../src/cli/user-commands.js';
 import { verifyPassword } from '../../src/users/password.js';
 import { SqlUserStore } from '../../src/users/store.js';
 

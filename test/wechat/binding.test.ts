@@ -1,7 +1,7 @@
 // Binding a WeChat account to the user who owns a verified phone, in one transaction, with its conflict rules;
 // concurrent binds on two connection pools (two wecas nodes). On SQLite and PostgreSQL.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../support/clock.js';
 import type { Db } from '../../src/store/db.js';
 import { bindWeChatByPhone, bindWeChatToUser, type BindOutcome } from '../../src/users/binding.js';
 import { createIdentityStore, insertWeChatIdentity, type WeChatProfileSnapshot, type WeChatSubject } from '../../src/users/identities.js';

@@ -3,6 +3,7 @@
 // while its bind page was open.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openidFor, unionidFor } from '../../emulator/ids.js';
+import { EMULATED_WECHAT_APP } from '../../dev/emulated-wechat.js';
 import { bindWeChatByPhone } from '../../src/users/binding.js';
 import { CookieJar } from '../support/cookie-jar.js';
 import { PHONE_USER, startWeChatTestServer, type WeChatTestServer } from './harness.js';
@@ -42,7 +43,7 @@ class HttpBrowser {
   async scanAs(personaId: string): Promise<Response> {
     const start = await this.get(`${server.casUrl}/login/wechat?service=${encodeURIComponent(server.service)}`);
     const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
-    const code = server.emulator.oauth.issueCode(server.ctx.config.wechat.appId, personaId);
+    const code = server.emulator.oauth.issueCode(EMULATED_WECHAT_APP.appId, personaId);
     return this.get(`${server.casUrl}/login/wechat/callback?code=${code}&state=${state}`);
   }
 
@@ -56,7 +57,7 @@ class HttpBrowser {
 const newPersona = (nickname: string) => server.emulator.createPersona({ nickname, hasAvatar: false }).id;
 /** The key WeChat gives wecas for an emulated person. */
 const subjectOf = (personaId: string) => {
-  const appId = server.ctx.config.wechat.appId;
+  const appId = EMULATED_WECHAT_APP.appId;
   return { appId, openid: openidFor(appId, personaId), unionid: unionidFor(personaId) };
 };
 const bindUrl = () => `${server.casUrl}/login/wechat/bind`;
@@ -87,7 +88,7 @@ describe('WeChat callback and bind routes', () => {
     const ownersWeChat = server.emulator.createPersona({ nickname: 'Owner Wang' });
     const elsewhere = await bindWeChatByPhone(server.ctx.db, server.ctx.clock, {
       phone: PHONE_USER.phone,
-      subject: { appId: server.ctx.config.wechat.appId, openid: 'oOWNERS-OTHER-WECHAT' },
+      subject: { appId: EMULATED_WECHAT_APP.appId, openid: 'oOWNERS-OTHER-WECHAT' },
       profile: { nickname: ownersWeChat.nickname, headimgurl: '', sex: 0, province: '', city: '', country: '' },
     });
     expect(elsewhere.ok).toBe(true);
@@ -138,7 +139,7 @@ describe('WeChat callback and bind routes', () => {
     const victim = await server.ctx.users.create({ phone: '+8613600000004' });
     await bindWeChatByPhone(server.ctx.db, server.ctx.clock, {
       phone: '+8613600000004',
-      subject: { appId: server.ctx.config.wechat.appId, openid: 'oVICTIMS-OWN-WECHAT' },
+      subject: { appId: EMULATED_WECHAT_APP.appId, openid: 'oVICTIMS-OWN-WECHAT' },
       profile: { nickname: 'Victim', headimgurl: '', sex: 0, province: '', city: '', country: '' },
     });
     const code = await browser.sendCode('+8613600000004');

@@ -4,11 +4,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { launchBrowser } from '../support/browser.js';
 import { type DemoApp, startDemoApp } from '../../examples/demo-app/app.js';
-import { buildApp, emulatorOptionsFor } from '../../src/app.js';
-import { ManualClock } from '../../src/clock.js';
-import { testConfig } from '../../src/config.js';
-import { type AppContext, createContext } from '../../src/context.js';
-import { CapturingSmsSender } from '../../src/sms/capturing-sender.js';
+import { emulatorOptionsFor, emulatorSurface, loadDevelopmentConfig } from '../../dev/emulated-wechat.js';
+import { buildApp } from '../../src/http/app.js';
+import { createWecas, type Wecas } from '../../src/wecas.js';
+import { CapturingSmsSender } from '../support/capturing-sms-sender.js';
+import { ManualClock } from '../support/clock.js';
 import { createEmulator, type Emulator } from '../../emulator/app.js';
 import { freePort, loopbackService } from '../support/server.js';
 
@@ -22,7 +22,7 @@ export interface WeChatTestServer {
   /** e.g. `http://localhost:41234` (wecas's PUBLIC_URL). */
   origin: string;
   casUrl: string;
-  ctx: AppContext;
+  ctx: Wecas;
   app: FastifyInstance;
   emulator: Emulator;
   sms: CapturingSmsSender;
@@ -46,7 +46,11 @@ export async function startWeChatTestServer(env: Record<string, string> = {}): P
 
 async function startOnce(port: number, env: Record<string, string>): Promise<WeChatTestServer> {
   const origin = `http://localhost:${port}`;
-  const config = testConfig({
+  // WeChat is the emulator mounted on wecas itself, reached through the real-deployment variables, as in development.
+  const { config } = loadDevelopmentConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: 'sqlite::memory:',
+    LOG_LEVEL: 'silent',
     TICKET_REGISTRY: 'memory',
     PORT: String(port),
     PUBLIC_URL: origin,
@@ -56,16 +60,16 @@ async function startOnce(port: number, env: Record<string, string>): Promise<WeC
   });
   const clock = new ManualClock(Date.now());
   const sms = new CapturingSmsSender();
-  const ctx = await createContext(config, { clock, smsSender: sms });
+  const ctx = await createWecas(config, { clock, smsSender: sms });
   // A short long-poll hold: the QR page asks again soon, and closing the server never waits on a held poll.
   const emulator = createEmulator(emulatorOptionsFor(config), { longPollHoldMs: 500 });
   let app: FastifyInstance | undefined;
   let demo: DemoApp | undefined;
   try {
     await ctx.users.create(PHONE_USER);
-    app = await buildApp(ctx, { logger: false, emulator });
+    app = await buildApp(ctx, { logger: false, devSurfaces: [emulatorSurface(config, emulator)] });
     await app.listen({ port, host: '127.0.0.1' });
-    const casUrl = origin + config.CAS_PREFIX;
+    const casUrl = config.server.casBaseUrl;
     demo = await startDemoApp({ port: 0, casUrl, name: 'Demo App' });
     await ctx.services.add(loopbackService('Demo App', demo.url));
     const listening = app;

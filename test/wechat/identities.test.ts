@@ -1,7 +1,7 @@
 // Looking a WeChat person up: by unionid first (one person across every app of an open-platform account), then by
 // this app's (appid, openid). On SQLite and PostgreSQL.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../support/clock.js';
 import { createIdentityStore, insertWeChatIdentity, type IdentityStore, type WeChatProfileSnapshot, type WeChatSubject } from '../../src/users/identities.js';
 import { SqlUserStore } from '../../src/users/store.js';
 import type { Db } from '../../src/store/db.js';

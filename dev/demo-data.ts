@@ -1,0 +1,69 @@
+import type { Wecas } from '../src/wecas.js';
+
+/** The demo account: a password and a phone, so every sign-in method can be tried with it. */
+export const DEMO_USER = { username: 'demo', password: 'demo-password', phone: '+8613800138000', displayName: '演示用户 Demo User' };
+export const DEMO_SERVICE_NAME = 'Local demo applications';
+/** Any web app on this machine: enough to try wecas with a local CAS client, never used in production. */
+export const DEMO_SERVICE_PATTERN = '^https?://(localhost|127\\.0\\.0\\.1)(:[0-9]+)?(/.*)?$';
+
+/** Creates the demo user and service once (development only); later starts find them and change nothing. */
+export async function ensureDemoData(wecas: Pick<Wecas, 'users' | 'services'>): Promise<{ userCreated: boolean; serviceCreated: boolean }> {
+  let userCreated = false;
+  if (!(await wecas.users.findByUsername(DEMO_USER.username))) {
+    await wecas.users.create({
+      ...DEMO_USER,
+      // A database made by an older start may hold the number already (a WeChat person bound it): leave it there.
+      ...((await wecas.users.findByPhone(DEMO_USER.phone)) ? { phone: undefined } : {}),
+      attributes: { mail: ['demo@example.org'], memberOf: ['staff', 'demo'] },
+    });
+    userCreated = true;
+  }
+  let serviceCreated = false;
+  if (!(await wecas.services.list()).some((s) => s.name === DEMO_SERVICE_NAME)) {
+    await wecas.services.add({
+      name: DEMO_SERVICE_NAME,
+      description: 'Created by npm start in development mode',
+      pattern: DEMO_SERVICE_PATTERN,
+      matchType: 'regex',
+      evaluationOrder: 1000,
+      attributes: ['username', 'displayName', 'mail', 'memberOf', 'phone', 'avatarUrl'],
+    });
+    serviceCreated = true;
+  }
+  return { userCreated, serviceCreated };
+}
+
+/** A demo CAS application beside wecas in development, so the printed URL leads somewhere real. */
+export const DEMO_APP_PORT = 9000;
+
+/** What the development start prints: the demo account, and the ways to sign in with it. */
+export function demoInstructions(casBaseUrl: string, demoAppUrl: string | undefined, ticketSeconds: number): string {
+  const service = `http://localhost:${DEMO_APP_PORT}/app`;
+  const login = `${casBaseUrl}/login?service=${encodeURIComponent(service)}`;
+  const origin = new URL(casBaseUrl).origin;
+  return [
+    '',
+    '  wecas is running in development mode.',
+    `  Demo user:     ${DEMO_USER.username} / ${DEMO_USER.password}, phone ${DEMO_USER.phone} (138 0013 8000)`,
+    `  Demo service:  ${DEMO_SERVICE_NAME} (any http://localhost:<port>/… URL)`,
+    demoAppUrl
+      ? `  Try it in a browser: ${demoAppUrl}/ (a demo CAS application) → sign in`
+      : `  Try it in a browser: ${login} (port ${DEMO_APP_PORT} was taken, so no demo application runs there)`,
+    '    · with the password above;',
+    '    · with WeChat: press "Scan with the emulated phone" under the QR, pick a person, allow;',
+    `      a new WeChat person links a phone number with the code shown at ${origin}/__outbox;`,
+    `    · or with an SMS code to 13800138000 (tab "SMS code"; codes at ${origin}/__outbox).`,
+    '',
+    '  Or with curl alone:',
+    `    1. curl -sc /tmp/wecas.jar '${login}' | grep -o 'LT-[A-Za-z0-9]*' | head -1      # the form's one-time token`,
+    `    2. curl -si -b /tmp/wecas.jar -c /tmp/wecas.jar '${login}' \\`,
+    `         --data-urlencode username=${DEMO_USER.username} --data-urlencode password=${DEMO_USER.password} --data-urlencode execution=LT-…`,
+    '       # → 302 Location: http://localhost:9000/app?ticket=ST-…',
+    `    3. curl -s '${casBaseUrl}/p3/serviceValidate?service=${encodeURIComponent(service)}&ticket=ST-…'`,
+    '       # → <cas:user>demo</cas:user> with attributes',
+    `  A service ticket works once and only for ${ticketSeconds} seconds: run step 3 at once. For a fresh ticket,`,
+    `  ask again with the session cookie from step 2 (no password needed):`,
+    `    curl -si -b /tmp/wecas.jar '${login}' | grep -i '^location'`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,48 @@
+import type { Config } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
+import type { DevSurface } from '../src/http/app.js';
+import { type Emulator, type EmulatorOptions, emulatorPlugin } from '../emulator/app.js';
+
+/** The AppID the emulator registers for wecas in development (WeChat AppIDs are `wx` + 16 hex digits). */
+export const EMULATED_WECHAT_APP = { appId: 'wx5ec45d0e1a2b3c4d', appSecret: 'emulated-app-secret-not-for-production' };
+
+/** Where the development start mounts the emulator on wecas's own server. */
+export const EMULATOR_PATH = '/__wechat';
+
+/**
+ * The configuration of a development start. Without a WeChat app of its own, wecas talks to the emulator it
+ * mounts on itself, through the very variables a real deployment sets (WECHAT_APP_ID, WECHAT_*_BASE_URL).
+ */
+export function loadDevelopmentConfig(env: Record<string, string | undefined>): { config: Config; emulated: boolean } {
+  const plain = loadConfig(env);
+  if (plain.wechat || plain.mode === 'production') return { config: plain, emulated: false };
+  const emulatorUrl = plain.server.publicUrl + EMULATOR_PATH;
+  const config = loadConfig({
+    ...env,
+    WECHAT_APP_ID: EMULATED_WECHAT_APP.appId,
+    WECHAT_APP_SECRET: EMULATED_WECHAT_APP.appSecret,
+    WECHAT_OPEN_BASE_URL: emulatorUrl,
+    WECHAT_API_BASE_URL: emulatorUrl,
+  });
+  return { config, emulated: true };
+}
+
+/** wecas registers itself with its emulator: the development AppID, and the host of PUBLIC_URL as callback domain. */
+export function emulatorOptionsFor(config: Config): EmulatorOptions {
+  const { publicUrl } = config.server;
+  return {
+    apps: [{ ...EMULATED_WECHAT_APP, name: 'wecas', callbackDomain: new URL(publicUrl).host }],
+    publicBaseUrl: publicUrl + EMULATOR_PATH,
+    testControl: config.mode !== 'production',
+  };
+}
+
+/** The emulator mounted at /__wechat; tests pass their own instance to drive it. */
+export function emulatorSurface(config: Config, emulator?: Emulator): DevSurface {
+  return {
+    banner: 'dev.banner.wechat',
+    register: async (app) => {
+      await app.register(emulatorPlugin, { prefix: EMULATOR_PATH, ...emulatorOptionsFor(config), ...(emulator ? { emulator } : {}) });
+    },
+  };
+}

@@ -1,0 +1,153 @@
+import { readFileSync } from 'node:fs';
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { createTicketValidator } from '../cas/validation.js';
+import type { Wecas } from '../wecas.js';
+import { createCookies } from './cookies.js';
+import { requestSerializer } from './log.js';
+import { openLoginTransactions } from './login-transaction.js';
+import { observeValidationLatency, OneLinePerRequest, registerHealthRoutes, registerMetricsRoute, requestIds } from './observability.js';
+import { createLoginPage } from './pages/login-page.js';
+import type { MessageKey } from './pages/messages.js';
+import { createPages, type Pages, STATIC_DIR } from './pages/pages.js';
+import { decorateRequests } from './request-context.js';
+import { registerAccountRoutes } from './routes/account.js';
+import { registerLoginRoutes } from './routes/login.js';
+import { registerLogoutRoutes } from './routes/logout.js';
+import { registerSmsLoginRoutes } from './routes/sms-login.js';
+import { registerValidationRoutes } from './routes/validation.js';
+import { registerWeChatBindingRoutes } from './routes/wechat-binding.js';
+import { registerWeChatCallbackRoute, registerWeChatStartRoute } from './routes/wechat.js';
+import { createSignInResponses } from './sign-in-response.js';
+
+/** A development-only surface the development composition root mounts (the WeChat emulator, the SMS outbox). */
+export interface DevSurface {
+  /** What the banner on every page says about it. */
+  banner: MessageKey;
+  register(app: FastifyInstance, pages: Pages): Promise<void>;
+}
+
+export interface BuildAppOptions {
+  logger?: FastifyServerOptions['logger'];
+  /** Mounted by the development start (dev/), never in production. */
+  devSurfaces?: DevSurface[];
+}
+
+/** Assembles the HTTP application around a wired wecas; `listen` is the caller's business (tests use inject). */
+export async function buildApp(wecas: Wecas, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const { config } = wecas;
+  const { server } = config;
+  const devSurfaces = options.devSurfaces ?? [];
+  if (devSurfaces.length > 0 && config.mode === 'production') throw new Error('development surfaces (emulator, outbox) are not for production');
+  const app = Fastify({
+    ...(server.tls ? { https: { cert: readFileSync(server.tls.certFile), key: readFileSync(server.tls.keyFile) } } : {}),
+    logger: options.logger ?? { level: server.logLevel, serializers: { req: requestSerializer } },
+    genReqId: requestIds(),
+    logController: new OneLinePerRequest(),
+    trustProxy: server.trustProxy,
+    bodyLimit: 64 * 1024,
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 300 },
+  }) as unknown as FastifyInstance; // the https and http server types differ only in the raw server
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  const prefix = server.casPrefix;
+  const cookies = createCookies({ path: prefix || '/', secure: server.secureCookies });
+  const banner: MessageKey[] = config.mode === 'development' ? ['dev.banner.mode', ...devSurfaces.map((s) => s.banner)] : [];
+  const pages = createPages({ staticBase: `${prefix}/static`, secureCookies: server.secureCookies, cookies, banner });
+
+  observeValidationLatency(app, wecas.metrics, prefix);
+  registerHealthRoutes(app, wecas.readiness);
+  // With a metrics port the metrics live on the admin port only (cli/start.ts), never on the public one.
+  if (config.observability.metricsEnabled && config.observability.metricsPort === undefined) registerMetricsRoute(app, wecas.metrics);
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody);
+  // Helmet's other headers everywhere; each page sets its own CSP (see pages/pages.ts).
+  await app.register(fastifyHelmet, { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false, hsts: server.secureCookies });
+  decorateRequests(app, { sessions: wecas.sessions, cookies });
+
+  // The last resort: a page that says what to do, never a stack trace. Set before the routes below: a plugin's
+  // routes keep the error handler in force when it was registered, and would otherwise answer Fastify's JSON.
+  // Unexpected failures are nearly always a store or service out of reach (Redis, the database): 503 with a page
+  // that says to try again, the error itself only in the log.
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 503;
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: error.code, message: error.message }, 'bad request');
+    const t = pages.translate(request);
+    const [title, body] =
+      status === 429
+        ? [t('error.too_many.title'), t('error.too_many.body')]
+        : status >= 500
+          ? [t('error.internal.title'), t('error.internal.body')]
+          : [t('error.bad_request.title'), t('error.bad_request.body')];
+    return pages.send(request, reply, 'message', { title, paragraphs: [body], links: [{ href: `${prefix}/login`, label: t('error.back') }] }, status);
+  });
+
+  await app.register(fastifyStatic, { root: STATIC_DIR, prefix: `${prefix}/static/`, maxAge: 3600_000, index: false });
+  app.get('/favicon.ico', (_request, reply) => reply.redirect(`${prefix}/static/favicon.svg`, 301));
+  await app.register(async (scope) => registerCasRoutes(scope, wecas, { pages, cookies }), { prefix });
+  if (prefix) app.get('/', (_request, reply) => reply.redirect(`${prefix}/login`, 302));
+  for (const surface of devSurfaces) await surface.register(app, pages);
+
+  app.setNotFoundHandler((request, reply) => {
+    const t = pages.translate(request);
+    return pages.send(request, reply, 'message', { title: t('error.not_found.title'), paragraphs: [t('error.not_found.body')], links: [{ href: `${prefix}/login`, label: t('error.back') }] }, 404);
+  });
+
+  return app;
+}
+
+/** The CAS protocol and its pages under the configured prefix, each route given only what it uses. */
+async function registerCasRoutes(app: FastifyInstance, wecas: Wecas, shared: { pages: Pages; cookies: ReturnType<typeof createCookies> }): Promise<void> {
+  const { config, signIn, formTokens, wechat } = wecas;
+  const { pages, cookies } = shared;
+  const prefix = config.server.casPrefix;
+  const casBaseUrl = config.server.casBaseUrl;
+  const loginPage = createLoginPage({
+    pages,
+    cookies,
+    formTokens,
+    wechat: wechat?.identification,
+    prefix,
+    casBaseUrl,
+    warnInsecure: !config.server.secureCookies && config.mode !== 'test',
+  });
+  const responses = createSignInResponses({ signIn, pages, cookies, prefix });
+  const codes = wecas.sms.codes;
+
+  // Every route that reads a CAS login request from its query: the transaction is opened (the service checked) before the handler.
+  await app.register(async (login) => {
+    openLoginTransactions(login, { signIn, loginPage });
+    registerLoginRoutes(login, { signIn, password: wecas.password, formTokens, cookies, pages, loginPage, responses });
+    registerSmsLoginRoutes(login, { signIn, smsCode: wecas.smsCode, codes, formTokens, cookies, pages, loginPage, responses });
+    if (wechat) registerWeChatStartRoute(login, { signIn, wechat, cookies, pages, responses, prefix, casBaseUrl });
+  });
+  if (wechat) {
+    registerWeChatCallbackRoute(app, { signIn, wechat, cookies, pages, responses, prefix, casBaseUrl });
+    registerWeChatBindingRoutes(app, { signIn, wechat, codes, cookies, pages, responses, prefix });
+  }
+  registerLogoutRoutes(app, { signIn, services: wecas.services, cookies, pages, prefix, followService: config.cas.logoutFollowsService });
+  registerAccountRoutes(app, { account: wecas.account, wechatClient: wechat?.client, cookies, pages, prefix, casBaseUrl });
+  registerValidationRoutes(app, {
+    validator: createTicketValidator({
+      registry: wecas.tickets,
+      services: wecas.services,
+      users: wecas.users,
+      clock: wecas.clock,
+      v2Attributes: config.cas.v2Attributes,
+      grantProxyGrantingTicket: wecas.proxying.grantProxyGrantingTicket,
+      audit: wecas.audit,
+      onUnexpected: (err) => app.log.error({ err }, 'CAS request failed unexpectedly'),
+    }),
+    proxying: wecas.proxying,
+    audit: wecas.audit,
+    clock: wecas.clock,
+    issuer: new URL(config.server.publicUrl).hostname,
+  });
+}

@@ -1,0 +1,103 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { loginQuery } from '../../cas/login-request.js';
+import type { FormTokens } from '../../login/form-tokens.js';
+import type { WeChatIdentification } from '../../login/methods/wechat.js';
+import type { LoginTransaction } from '../../login/transaction.js';
+import type { ServiceCheck } from '../../services/check.js';
+import type { Cookies } from '../cookies.js';
+import type { Pages } from './pages.js';
+
+export type LoginTab = 'password' | 'sms';
+
+export interface LoginPageView {
+  tab?: LoginTab;
+  error?: string;
+  notice?: string;
+  username?: string;
+  sms?: { phone?: string; codeSent?: boolean };
+  status?: number;
+}
+
+export type LoginPage = ReturnType<typeof createLoginPage>;
+
+/**
+ * The login page every method shares: the WeChat QR panel (when WeChat is available), and tabs for password and
+ * SMS code, every form carrying a one-time token bound to this browser. Also the page that refuses a service.
+ */
+export function createLoginPage(deps: {
+  pages: Pages;
+  cookies: Cookies;
+  formTokens: FormTokens;
+  wechat: WeChatIdentification | undefined;
+  prefix: string;
+  casBaseUrl: string;
+  /** Say on the page that plain http is for development only. */
+  warnInsecure: boolean;
+}) {
+  const { pages, cookies, prefix } = deps;
+
+  /** The embedded WeChat QR, first on the page wherever WeChat sign-in is available. */
+  async function wechatPanel(request: FastifyRequest, reply: FastifyReply, transaction: LoginTransaction) {
+    if (!deps.wechat) return undefined;
+    const state = await deps.wechat.begin(cookies.ensureBrowserId(request, reply), { purpose: 'login', request: transaction.request });
+    const lang = pages.localeOf(request) === 'en' ? 'en' : 'cn';
+    const embed = deps.wechat.client.embedSettings({ redirectUri: `${deps.casBaseUrl}/login/wechat/callback`, state, lang });
+    return { iframeUrl: embed.iframeUrl, origin: embed.origin, pageUrl: `${prefix}/login/wechat${loginQuery(transaction.request)}` };
+  }
+
+  return {
+    async show(request: FastifyRequest, reply: FastifyReply, transaction: LoginTransaction, view: LoginPageView = {}) {
+      const t = pages.translate(request);
+      const tab: LoginTab = view.tab ?? 'password';
+      const query = loginQuery(transaction.request);
+      const withTab = (tab: LoginTab) => `${prefix}/login${query}${query ? '&' : '?'}tab=${tab}`;
+      const execution = await deps.formTokens.issue(cookies.ensureBrowserId(request, reply));
+      const wechat = await wechatPanel(request, reply, transaction);
+      return pages.send(
+        request,
+        reply,
+        'login',
+        {
+          title: t('login.title'),
+          serviceName: transaction.service?.registered.name,
+          error: view.error,
+          notice: view.notice,
+          username: view.username,
+          insecure: deps.warnInsecure,
+          methods: [
+            { id: 'password', label: 'login.tab.password', href: withTab('password') },
+            { id: 'sms', label: 'login.tab.sms', href: withTab('sms') },
+          ],
+          activeMethod: tab,
+          formAction: `${prefix}/login${query}`,
+          execution,
+          sms: { ...view.sms, sendAction: `${prefix}/login/sms/send${query}`, verifyAction: `${prefix}/login/sms${query}` },
+          // The form ends in a redirect to the service: CSP form-action must allow its origin, or Chromium stops there.
+          formActionOrigin: transaction.service ? new URL(transaction.service.url).origin : undefined,
+          wechat,
+          wide: !!wechat,
+          frameOrigins: wechat ? [wechat.origin] : [],
+        },
+        view.status ?? 200,
+      );
+    },
+
+    /** A service that may not use this server: said plainly, with no redirect and no ticket. */
+    serviceRefused(request: FastifyRequest, reply: FastifyReply, refusal: Extract<ServiceCheck, { ok: false }>) {
+      const t = pages.translate(request);
+      const body =
+        refusal.reason === 'invalid'
+          ? t('error.invalid_service.body')
+          : refusal.reason === 'disabled'
+            ? t('error.disabled_service.body', { service: refusal.url })
+            : t('error.unauthorized_service.body', { service: refusal.url });
+      return pages.send(
+        request,
+        reply,
+        'message',
+        { title: t('error.unauthorized_service.title'), paragraphs: [body], links: [{ href: `${prefix}/login`, label: t('error.back') }] },
+        403,
+      );
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+/**
+ * A request parameter as CAS reads it: case-sensitive name, the first value when repeated, anything that is not
+ * text read as absent. Never fails, so a protocol endpoint can answer a bad request in the protocol's own form.
+ */
+export const param = z.unknown().transform(firstText).optional();
+
+/** A form field as typed: text, or empty when missing. */
+export const field = z
+  .unknown()
+  .optional()
+  .transform((v) => firstText(v) ?? '');
+
+function firstText(value: unknown): string | undefined {
+  const first = Array.isArray(value) ? value[0] : value;
+  return typeof first === 'string' ? first : undefined;
+}
+
+/**
+ * Query strings keep the parameters no route names (`lang`, a client's own extras): pages read `lang`, and a CAS
+ * client may add anything.
+ */
+export function query<T extends z.ZodRawShape>(shape: T) {
+  return z.looseObject(shape);
+}
+
+/** A form body: only the fields a route names; anything else is dropped. A body that is not a form is a 400. */
+export function form<T extends z.ZodRawShape>(shape: T) {
+  return z.object(shape);
+}

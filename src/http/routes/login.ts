@@ -1,0 +1,58 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FormTokens } from '../../login/form-tokens.js';
+import type { PasswordCredentials } from '../../login/methods/password.js';
+import type { Authenticator } from '../../login/outcome.js';
+import type { SignIn } from '../../login/sign-in.js';
+import type { Cookies } from '../cookies.js';
+import { loginQuerySchema, transactionOf } from '../login-transaction.js';
+import type { LoginPage } from '../pages/login-page.js';
+import type { Pages } from '../pages/pages.js';
+import { field, form } from '../params.js';
+import { refusalStatus, refusalText } from '../refusals.js';
+import { redirectNoStore } from '../respond.js';
+import type { SignInResponses } from '../sign-in-response.js';
+
+export interface LoginRouteDeps {
+  signIn: Pick<SignIn, 'attempt' | 'ticketFromSession'>;
+  password: Authenticator<'password', PasswordCredentials>;
+  formTokens: FormTokens;
+  cookies: Cookies;
+  pages: Pages;
+  loginPage: LoginPage;
+  responses: SignInResponses;
+}
+
+const passwordForm = form({ username: field, password: field, execution: field });
+
+/** `/login`: the credential requestor (GET) and the password acceptor (POST), spec 2.1–2.2. */
+export function registerLoginRoutes(app: FastifyInstance, deps: LoginRouteDeps): void {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  const { loginPage, responses } = deps;
+
+  routes.get('/login', { schema: { querystring: loginQuerySchema } }, async (request, reply) => {
+    const transaction = transactionOf(request);
+    const { request: login, service } = transaction;
+    const tgt = login.renew ? undefined : await request.ssoSession();
+    if (tgt) {
+      const st = await deps.signIn.ticketFromSession(tgt, transaction);
+      if (!st || !service) return responses.signedInPage(request, reply, tgt.principal);
+      return responses.ticketToService(request, reply, login, service.url, st.id);
+    }
+    if (login.gateway && service) return redirectNoStore(reply, service.url);
+    return loginPage.show(request, reply, transaction, { tab: request.query.tab === 'sms' ? 'sms' : 'password' });
+  });
+
+  routes.post('/login', { schema: { querystring: loginQuerySchema, body: passwordForm } }, async (request, reply) => {
+    const transaction = transactionOf(request);
+    const { username, password, execution } = request.body;
+    const t = deps.pages.translate(request);
+    const again = (error: string, status: number) => loginPage.show(request, reply, transaction, { error, username: username.trim(), status });
+    const browserId = deps.cookies.browserId(request);
+    if (!(await deps.formTokens.take(execution, browserId))) return again(t('login.error.expired_form'), 400);
+
+    const outcome = await deps.signIn.attempt(deps.password, { username, password }, { client: request.client, browserId });
+    if (outcome.kind === 'refused') return again(refusalText(t, outcome), refusalStatus(outcome));
+    return responses.complete(request, reply, { user: outcome.user, method: outcome.method, transaction });
+  });
+}

@@ -1,0 +1,129 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { PendingIdentity } from '../../login/methods/wechat.js';
+import type { SignIn } from '../../login/sign-in.js';
+import { maskPhone } from '../../sms/mask.js';
+import type { VerificationCodes } from '../../sms/verification-codes.js';
+import { normalisePhone } from '../../users/phone.js';
+import type { WeChatSignIn } from '../../wecas.js';
+import type { Cookies } from '../cookies.js';
+import type { Pages } from '../pages/pages.js';
+import { field, form } from '../params.js';
+import { codeStillUsable, refusalStatus, refusalText, sendRefusalText } from '../refusals.js';
+import type { SignInResponses } from '../sign-in-response.js';
+
+export interface WeChatBindingRouteDeps {
+  signIn: Pick<SignIn, 'attempt'>;
+  wechat: Pick<WeChatSignIn, 'pendingIdentities' | 'binding'>;
+  codes: Pick<VerificationCodes, 'send'>;
+  cookies: Cookies;
+  pages: Pages;
+  responses: SignInResponses;
+  prefix: string;
+}
+
+interface BindPageView {
+  phone?: string;
+  error?: string;
+  notice?: string;
+  codeSent?: boolean;
+}
+
+const sendForm = form({ phone: field });
+const bindForm = form({ phone: field, code: field });
+
+/**
+ * A new WeChat person links a phone number: the bind page, "send code", and "verify and link", the step that
+ * completes their sign-in (login/methods/wechat-binding.ts).
+ */
+export function registerWeChatBindingRoutes(app: FastifyInstance, deps: WeChatBindingRouteDeps): void {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  const { pages, prefix, cookies } = deps;
+  const base = `${prefix}/login/wechat/bind`;
+
+  routes.get('/login/wechat/bind', async (request, reply) => {
+    const pending = await pendingOf(request);
+    if (!pending) return expired(request, reply);
+    return bindPage(request, reply, pending, {});
+  });
+
+  routes.post('/login/wechat/bind/send', { schema: { body: sendForm } }, async (request, reply) => {
+    const pending = await pendingOf(request);
+    if (!pending) return expired(request, reply);
+    const phone = request.body.phone.trim();
+    const t = pages.translate(request);
+    const result = await deps.codes.send({ phone, ip: request.ip, purpose: 'bind' });
+    if (!result.ok) return bindPage(request, reply, pending, { phone, error: sendRefusalText(t, result), codeSent: false }, 400);
+    return bindPage(request, reply, pending, { phone: result.phone, notice: t('bind.sent', { phone: maskPhone(result.phone) }), codeSent: true });
+  });
+
+  routes.post('/login/wechat/bind', { schema: { body: bindForm } }, async (request, reply) => {
+    const pendingId = cookies.pendingWeChatId(request);
+    const pending = await pendingOf(request);
+    if (!pending || !pendingId) return expired(request, reply);
+    const { phone, code } = request.body;
+    const outcome = await deps.signIn.attempt(deps.wechat.binding, { pendingId, pending, phone, code }, { client: request.client, browserId: cookies.browserId(request) });
+    if (outcome.kind === 'refused') {
+      const typed = normalisePhone(phone.trim());
+      const view = { error: refusalText(pages.translate(request), outcome), codeSent: codeStillUsable(outcome), ...(typed.ok ? { phone: typed.phone } : {}) };
+      return bindPage(request, reply, pending, view, refusalStatus(outcome));
+    }
+    cookies.clearPendingWeChat(reply);
+    return deps.responses.resume(request, reply, pending.request, { user: outcome.user, method: outcome.method });
+  });
+
+  async function pendingOf(request: FastifyRequest): Promise<PendingIdentity | undefined> {
+    return deps.wechat.pendingIdentities.find(cookies.pendingWeChatId(request), cookies.browserId(request));
+  }
+
+  function bindPage(request: FastifyRequest, reply: FastifyReply, pending: PendingIdentity, view: BindPageView, status = 200) {
+    const t = pages.translate(request);
+    const avatar = pending.profile.headimgurl || undefined;
+    return pages.send(
+      request,
+      reply,
+      'bind',
+      {
+        title: t('bind.title'),
+        nickname: pending.profile.nickname || 'WeChat',
+        avatarUrl: avatar,
+        imgOrigins: avatar ? [new URL(avatar).origin] : [],
+        // The verify form ends in a redirect to the service: CSP form-action must allow its origin, or Chromium stops there.
+        formActionOrigin: serviceOrigin(pending),
+        sendAction: `${base}/send`,
+        verifyAction: base,
+        ...view,
+      },
+      status,
+    );
+  }
+
+  function expired(request: FastifyRequest, reply: FastifyReply) {
+    const t = pages.translate(request);
+    return pages.send(
+      request,
+      reply,
+      'message',
+      {
+        title: t('bind.expired.title'),
+        paragraphs: [t('bind.expired.body')],
+        links: [
+          { href: `${prefix}/login/wechat`, label: t('wechat.retry'), primary: true },
+          { href: `${prefix}/login`, label: t('wechat.other_methods') },
+        ],
+      },
+      410,
+    );
+  }
+}
+
+/** The origin of the service this sign-in is for, if any (checked when the sign-in began). */
+function serviceOrigin(pending: PendingIdentity): string | undefined {
+  const service = pending.request.service;
+  if (!service) return undefined;
+  try {
+    return new URL(service).origin;
+  } catch {
+    return undefined;
+  }
+}

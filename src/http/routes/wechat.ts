@@ -1,0 +1,89 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { loginQuery } from '../../cas/login-request.js';
+import type { Refusal } from '../../login/outcome.js';
+import type { SignIn } from '../../login/sign-in.js';
+import type { WeChatSignIn } from '../../wecas.js';
+import type { WeChatLang } from '../../wechat/client.js';
+import type { Cookies } from '../cookies.js';
+import { loginQuerySchema, transactionOf } from '../login-transaction.js';
+import type { MessageKey } from '../pages/messages.js';
+import type { Pages } from '../pages/pages.js';
+import { param, query } from '../params.js';
+import { refusalStatus, refusalText } from '../refusals.js';
+import { redirectNoStore } from '../respond.js';
+import type { SignInResponses } from '../sign-in-response.js';
+
+export interface WeChatRouteDeps {
+  signIn: Pick<SignIn, 'attempt' | 'open'>;
+  wechat: Pick<WeChatSignIn, 'client' | 'identification' | 'authenticator'>;
+  cookies: Cookies;
+  pages: Pages;
+  responses: SignInResponses;
+  prefix: string;
+  casBaseUrl: string;
+}
+
+/** WeChat's callback: `code` and `state` (and anything else it adds). */
+export const callbackQuery = query({ code: param, state: param });
+
+/** The full-page QR at WeChat (or the emulator): `state` first, then a redirect. In the login scope: its service is checked. */
+export function registerWeChatStartRoute(app: FastifyInstance, deps: WeChatRouteDeps): void {
+  app.withTypeProvider<ZodTypeProvider>().get('/login/wechat', { schema: { querystring: loginQuerySchema } }, async (request, reply) => {
+    const state = await deps.wechat.identification.begin(deps.cookies.ensureBrowserId(request, reply), { purpose: 'login', request: transactionOf(request).request });
+    const lang = deps.pages.localeOf(request) === 'en' ? 'en' : 'cn';
+    return redirectNoStore(reply, deps.wechat.client.authorizeUrl({ redirectUri: `${deps.casBaseUrl}/login/wechat/callback`, state, lang }));
+  });
+}
+
+/** WeChat's redirect back after a scan: the person signed in, sent on to link a phone, or told what went wrong. */
+export function registerWeChatCallbackRoute(app: FastifyInstance, deps: WeChatRouteDeps): void {
+  const { pages, prefix } = deps;
+
+  app.withTypeProvider<ZodTypeProvider>().get('/login/wechat/callback', { schema: { querystring: callbackQuery } }, async (request, reply) => {
+    const callback = { state: request.query.state, code: request.query.code, lang: userinfoLang(pages.localeOf(request)) };
+    const outcome = await deps.signIn.attempt(deps.wechat.authenticator, callback, { client: request.client, browserId: deps.cookies.browserId(request) });
+    switch (outcome.kind) {
+      case 'refused':
+        return problemPage(request, reply, outcome);
+      case 'needs_binding':
+        deps.cookies.setPendingWeChat(reply, outcome.pendingId);
+        return reply.redirect(`${prefix}/login/wechat/bind`, 302);
+      case 'authenticated':
+        return deps.responses.resume(request, reply, outcome.request!, { user: outcome.user, method: outcome.method });
+    }
+  });
+
+  function problemPage(request: FastifyRequest, reply: FastifyReply, refusal: Refusal<'wechat'>) {
+    const t = pages.translate(request);
+    if (refusal.wechatError) request.log.warn(refusal.wechatError, 'WeChat sign-in failed');
+    const query = refusal.request ? loginQuery(refusal.request) : '';
+    // Our AppID or secret is wrong, or the account is disabled: scanning again cannot help, so only the other methods are offered.
+    const retryHelps = refusal.retryHelps !== false;
+    const otherMethods = { href: `${prefix}/login${query}`, label: t('wechat.other_methods'), primary: !retryHelps };
+    return pages.send(
+      request,
+      reply,
+      'message',
+      {
+        title: t(PROBLEM_TITLES[refusal.reason]),
+        paragraphs: [refusalText(t, refusal)],
+        links: retryHelps ? [{ href: `${prefix}/login/wechat${query}`, label: t('wechat.retry'), primary: true }, otherMethods] : [otherMethods],
+      },
+      refusalStatus(refusal),
+    );
+  }
+}
+
+const PROBLEM_TITLES: Record<Refusal<'wechat'>['reason'], MessageKey> = {
+  state_missing: 'wechat.bad_state.title',
+  state_unknown_or_expired: 'wechat.bad_state.title',
+  state_other_browser: 'wechat.bad_state.title',
+  declined: 'wechat.declined.title',
+  wechat_error: 'wechat.error.title',
+  disabled: 'wechat.error.title',
+};
+
+function userinfoLang(locale: string): WeChatLang {
+  return locale === 'en' ? 'en' : 'zh_CN';
+}

@@ -1,0 +1,65 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type LoginRequest, loginQuery } from '../cas/login-request.js';
+import type { SignIn } from '../login/sign-in.js';
+import type { LoginTransaction } from '../login/transaction.js';
+import type { AuthMethod } from '../tickets/types.js';
+import type { User } from '../users/types.js';
+import type { Cookies } from './cookies.js';
+import type { Pages } from './pages/pages.js';
+import { redirectWithTicket } from './respond.js';
+
+export type SignInResponses = ReturnType<typeof createSignInResponses>;
+
+/** The HTTP end of every sign-in: the TGC, then the ticket on its way to the service, or the signed-in page. */
+export function createSignInResponses(deps: { signIn: Pick<SignIn, 'establish' | 'open'>; pages: Pages; cookies: Cookies; prefix: string }) {
+  const { pages, cookies, prefix } = deps;
+
+  /** Sends the browser back to the service with a ticket as the login request asked: 302, auto-posting form, or headers. */
+  function ticketToService(request: FastifyRequest, reply: FastifyReply, login: LoginRequest, url: string, ticketId: string) {
+    if (login.method !== 'POST') return redirectWithTicket(reply, login, url, ticketId);
+    return pages.send(request, reply, 'post-redirect', {
+      title: pages.translate(request)('post.title'),
+      action: url,
+      fields: [[login.ticketParam, ticketId]],
+      scripts: ['autosubmit.js'],
+      formActionOrigin: new URL(url).origin,
+    });
+  }
+
+  function signedInPage(request: FastifyRequest, reply: FastifyReply, principal: string) {
+    const t = pages.translate(request);
+    return pages.send(request, reply, 'message', {
+      title: t('signedin.title'),
+      paragraphs: [t('signedin.body', { user: principal })],
+      links: [
+        { href: `${prefix}/account`, label: t('signedin.account'), primary: true },
+        { href: `${prefix}/logout`, label: t('signedin.logout'), primary: false },
+      ],
+    });
+  }
+
+  /** A person authenticated by any method: the SSO session established, then on to the service. */
+  async function complete(request: FastifyRequest, reply: FastifyReply, input: { user: User; method: AuthMethod; transaction: LoginTransaction }) {
+    const { tgt, ticket } = await deps.signIn.establish({ ...input, current: await request.ssoSession(), client: request.client });
+    cookies.setSession(reply, tgt.id);
+    const service = input.transaction.service;
+    if (ticket && service) return ticketToService(request, reply, input.transaction.request, service.url, ticket.id);
+    return signedInPage(request, reply, tgt.principal);
+  }
+
+  return {
+    ticketToService,
+    signedInPage,
+    complete,
+
+    /**
+     * The end of a sign-in that left wecas on the way (to WeChat and back): its login request is opened again, since
+     * the service may have been disabled meanwhile, and /login explains a refusal itself.
+     */
+    async resume(request: FastifyRequest, reply: FastifyReply, login: LoginRequest, input: { user: User; method: AuthMethod }) {
+      const opened = await deps.signIn.open(login, request.client);
+      if (!opened.ok) return reply.redirect(`${prefix}/login${loginQuery(login)}`, 302);
+      return complete(request, reply, { ...input, transaction: opened.transaction });
+    },
+  };
+}

@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+import type { LoginRequest } from '../../cas/login-request.js';
+import type { KeyValueStore } from '../../kv/store.js';
+import { randomToken } from '../../tickets/ids.js';
+import type { IdentityStore, WeChatProfileSnapshot, WeChatSubject } from '../../users/identities.js';
+import type { UserStore } from '../../users/store.js';
+import type { WeChatClient, WeChatLang } from '../../wechat/client.js';
+import { WeChatError } from '../../wechat/errors.js';
+import { type AttemptContext, type Authenticator, refused } from '../outcome.js';
+
+/** WeChat's `state` and a pending identity live 10 minutes, as WeChat's own code does. */
+export const WECHAT_STATE_TTL_SECONDS = 600;
+export const PENDING_IDENTITY_TTL_SECONDS = 600;
+
+/**
+ * What a trip to WeChat is for, kept server-side with its `state` (never inside `state` itself): a sign-in, which
+ * resumes its CAS login request afterwards, or linking another WeChat account to a signed-in user.
+ */
+export type WeChatIntent = { purpose: 'login'; request: LoginRequest } | { purpose: 'link'; userId: string };
+
+interface StateRecord {
+  browser: string; // sha256 of the browser cookie: the state only works in the browser that started it
+  intent: WeChatIntent;
+}
+
+/** A WeChat person as WeChat's callback tells us: who (the subject) and what they look like (the profile). */
+export interface WeChatPerson {
+  subject: WeChatSubject;
+  profile: WeChatProfileSnapshot;
+}
+
+/** A WeChat person not linked to any account yet, waiting (bound to one browser) for the binding step. */
+export interface PendingIdentity extends WeChatPerson {
+  browser: string;
+  request: LoginRequest;
+}
+
+/** WeChat's redirect back to us: `state` and `code` as given, and the language the profile is read in. */
+export interface WeChatCallback {
+  state: string | undefined;
+  code: string | undefined;
+  lang: WeChatLang;
+}
+
+export type Identification<P extends WeChatIntent['purpose']> =
+  | { ok: true; person: WeChatPerson; intent: Extract<WeChatIntent, { purpose: P }> }
+  | {
+      ok: false;
+      reason: 'state_missing' | 'state_unknown_or_expired' | 'state_other_browser' | 'declined' | 'wechat_error';
+      intent?: Extract<WeChatIntent, { purpose: P }>;
+      error?: WeChatError;
+    };
+
+export type WeChatIdentification = ReturnType<typeof createWeChatIdentification>;
+
+/**
+ * The WeChat half of every WeChat flow, without HTTP: make `state`, and turn WeChat's callback into a person.
+ * The callback checks `state` before anything else (taken, so it works once), trades the code exactly once and
+ * reads the profile.
+ */
+export function createWeChatIdentification({ kv, client }: { kv: KeyValueStore; client: WeChatClient }) {
+  return {
+    client,
+
+    async begin(browserId: string, intent: WeChatIntent): Promise<string> {
+      const state = randomToken(32);
+      const record: StateRecord = { browser: sha256(browserId), intent };
+      await kv.put(`wx-state:${state}`, record, WECHAT_STATE_TTL_SECONDS);
+      return state;
+    },
+
+    async identify<P extends WeChatIntent['purpose']>(purpose: P, callback: WeChatCallback, browserId: string | undefined): Promise<Identification<P>> {
+      if (!callback.state || !/^[A-Za-z0-9]{16,64}$/.test(callback.state)) return { ok: false, reason: 'state_missing' };
+      // Taken, not read: a replayed callback (or the same one on two nodes at once) finds nothing the second time.
+      const record = await kv.take<StateRecord>(`wx-state:${callback.state}`);
+      if (!record || record.intent.purpose !== purpose) return { ok: false, reason: 'state_unknown_or_expired' };
+      if (!browserId || record.browser !== sha256(browserId)) return { ok: false, reason: 'state_other_browser' };
+      const intent = record.intent as Extract<WeChatIntent, { purpose: P }>;
+      // No code: the person refused on their phone (WeChat's older behaviour redirects with state only).
+      if (!callback.code) return { ok: false, reason: 'declined', intent };
+      try {
+        const tokens = await client.exchangeCode(callback.code);
+        const info = await client.userInfo(tokens.accessToken, tokens.openid, callback.lang);
+        const { nickname, headimgurl, sex, province, city, country } = info;
+        return {
+          ok: true,
+          intent,
+          person: { subject: { appId: client.appId, openid: tokens.openid, unionid: tokens.unionid ?? info.unionid }, profile: { nickname, headimgurl, sex, province, city, country } },
+        };
+      } catch (err) {
+        if (err instanceof WeChatError) return { ok: false, reason: 'wechat_error', intent, error: err };
+        throw err;
+      }
+    },
+  };
+}
+
+/** Pending identities: kept server-side under a random id (the browser holds only the id, in a cookie). */
+export function createPendingIdentities(kv: KeyValueStore) {
+  return {
+    async hold(person: WeChatPerson, browserId: string, request: LoginRequest): Promise<{ pendingId: string; pending: PendingIdentity }> {
+      const pendingId = randomToken(32);
+      const pending: PendingIdentity = { ...person, browser: sha256(browserId), request };
+      await kv.put(`wx-pending:${pendingId}`, pending, PENDING_IDENTITY_TTL_SECONDS);
+      return { pendingId, pending };
+    },
+
+    /** The pending identity of this browser, if it is still waiting. */
+    async find(pendingId: string | undefined, browserId: string | undefined): Promise<PendingIdentity | undefined> {
+      if (!pendingId || !/^[A-Za-z0-9]{16,64}$/.test(pendingId) || !browserId) return undefined;
+      const pending = await kv.get<PendingIdentity>(`wx-pending:${pendingId}`);
+      return pending && pending.browser === sha256(browserId) ? pending : undefined;
+    },
+
+    /** Ends a pending identity once it is bound (single use). */
+    async finish(pendingId: string): Promise<void> {
+      await kv.take(`wx-pending:${pendingId}`);
+    },
+  };
+}
+
+export type PendingIdentities = ReturnType<typeof createPendingIdentities>;
+
+/**
+ * WeChat QR sign-in: the callback's person, looked up by unionid first, then by this app's openid. A known,
+ * active person is authenticated (their nickname and avatar refreshed); an unknown one waits, pending, for the
+ * binding step.
+ */
+export function createWeChatAuthenticator(deps: {
+  identification: WeChatIdentification;
+  pendingIdentities: PendingIdentities;
+  identities: IdentityStore;
+  users: UserStore;
+}): Authenticator<'wechat', WeChatCallback> {
+  return {
+    step: 'wechat',
+    async authenticate(callback: WeChatCallback, { browserId }: AttemptContext) {
+      const identified = await deps.identification.identify('login', callback, browserId);
+      if (!identified.ok) {
+        const { reason, intent, error } = identified;
+        return refused('wechat', reason, {
+          ...(intent ? { request: intent.request } : {}),
+          ...(error ? { wechatError: { kind: error.kind, endpoint: error.endpoint, errcode: error.errcode ?? null }, retryHelps: error.kind !== 'misconfigured' } : {}),
+        });
+      }
+      const { person, intent } = identified;
+      const identity = await deps.identities.findWeChat(person.subject);
+      if (!identity) return { kind: 'needs_binding', ...(await deps.pendingIdentities.hold(person, browserId!, intent.request)) };
+      const user = await deps.users.findById(identity.userId);
+      if (!user || user.status !== 'active') return refused('wechat', 'disabled', { request: intent.request, retryHelps: false, ...(user ? { userId: user.id } : {}) });
+      await deps.identities.recordSignIn(identity.id, person.profile);
+      const refreshed = await deps.users.update(user.id, {
+        ...(person.profile.nickname ? { displayName: user.displayName ?? person.profile.nickname } : {}),
+        ...(person.profile.headimgurl ? { avatarUrl: person.profile.headimgurl } : {}),
+      });
+      return { kind: 'authenticated', user: refreshed ?? user, method: 'wechat', request: intent.request };
+    },
+  };
+}
+
+function sha256(s: string): string {
+  return createHash('sha256').update(s).digest('base64url');
+}

@@ -1,0 +1,65 @@
+import type { LoginRequest } from '../cas/login-request.js';
+import type { AuthMethod } from '../tickets/types.js';
+import type { User } from '../users/types.js';
+import type { PendingIdentity } from './methods/wechat.js';
+
+/** Why a verification code was not accepted (shared by every method that asks for one). */
+export type CodeRefusal = 'invalid_phone' | 'missing_code' | 'no_code' | 'wrong_code' | 'too_many_attempts' | 'expired';
+
+/** Every reason a sign-in method may refuse, by method. The HTTP wing maps each one to a message (http/refusals.ts). */
+export interface RefusalReasons {
+  password: 'missing_fields' | 'invalid_credentials' | 'disabled' | 'throttled';
+  sms: CodeRefusal | 'no_account' | 'disabled';
+  wechat: 'state_missing' | 'state_unknown_or_expired' | 'state_other_browser' | 'declined' | 'wechat_error' | 'disabled';
+  'wechat-binding': CodeRefusal | 'phone_user_disabled' | 'user_has_other_wechat' | 'wechat_already_bound';
+}
+
+/** The name of a sign-in step: the methods a TGT records, and the binding step that completes a WeChat sign-in. */
+export type SignInStep = keyof RefusalReasons;
+
+export type Refusal<S extends SignInStep = SignInStep> = {
+  [K in S]: {
+    kind: 'refused';
+    step: K;
+    reason: RefusalReasons[K];
+    /** Values the message needs: minutes to wait, tries left … */
+    retryAfterSeconds?: number;
+    attemptsLeft?: number;
+    /** The user the refusal concerns, once the credentials proved who it is (e.g. a disabled account). */
+    userId?: string;
+    /** What the person typed as their login name (password), for the audit trail. */
+    username?: string;
+    /** A sign-in that travelled through WeChat carries its CAS request back (the callback URL has none). */
+    request?: LoginRequest;
+    /** Whether trying the same method again can help (a misconfigured WeChat app: no). */
+    retryHelps?: boolean;
+    /** The WeChat failure, for the audit trail and the message. */
+    wechatError?: { kind: string; endpoint: string; errcode: number | null };
+  };
+}[S];
+
+/**
+ * What every sign-in method answers: the person is authenticated, refused with a reason, or (WeChat) identified
+ * but not yet linked to an account, which the binding step completes.
+ */
+export type AuthOutcome<S extends SignInStep = SignInStep> =
+  | { kind: 'authenticated'; user: User; method: AuthMethod; request?: LoginRequest }
+  | Refusal<S>
+  | ('wechat' extends S ? { kind: 'needs_binding'; pendingId: string; pending: PendingIdentity } : never);
+
+/** The request context every method may need: who is asking, from where, and which browser. */
+export interface AttemptContext {
+  client: { ip: string | null; userAgent: string | null };
+  /** The browser's id cookie, when it has one: states and pending identities are bound to it. */
+  browserId: string | undefined;
+}
+
+/** One sign-in method (or step): checks its own input and says who the person is, or why not. */
+export interface Authenticator<S extends SignInStep, Input> {
+  readonly step: S;
+  authenticate(input: Input, attempt: AttemptContext): Promise<AuthOutcome<S>>;
+}
+
+export function refused<S extends SignInStep>(step: S, reason: RefusalReasons[S], extra: Omit<Refusal<S>, 'kind' | 'step' | 'reason'> = {} as never): Refusal<S> {
+  return { kind: 'refused', step, reason, ...extra } as Refusal<S>;
+}

@@ -1,0 +1,117 @@
+import type { AuditLog, ClientInfo } from '../audit/audit-log.js';
+import type { LoginRequest } from '../cas/login-request.js';
+import { principalOf } from '../cas/attributes.js';
+import type { Clock } from '../clock.js';
+import type { ServiceRegistry } from '../services/registry.js';
+import type { SsoSessions } from '../tickets/sessions.js';
+import type { AuthMethod, ServiceTicket, TicketGrantingTicket } from '../tickets/types.js';
+import type { User } from '../users/types.js';
+import type { AttemptContext, Authenticator, AuthOutcome, Refusal, SignInStep } from './outcome.js';
+import { type OpenedTransaction, openLoginTransaction, type LoginTransaction } from './transaction.js';
+
+/** The method a TGT records for each sign-in step: binding completes a WeChat sign-in. */
+const METHOD_OF_STEP: Record<SignInStep, AuthMethod> = { password: 'password', sms: 'sms', wechat: 'wechat', 'wechat-binding': 'wechat' };
+
+/**
+ * Refusals of a form typed wrong before any account was looked at (an empty field, a mistyped or stale code):
+ * the page says so, and the audit trail is kept for attempts on an account. Too many wrong codes still show in
+ * the rate-limit metrics.
+ */
+const UNAUDITED: ReadonlySet<string> = new Set(['missing_fields', 'invalid_phone', 'missing_code', 'no_code', 'wrong_code', 'too_many_attempts', 'expired']);
+
+export interface EstablishedSession {
+  tgt: TicketGrantingTicket;
+  /** A ticket for the transaction's service; none when the sign-in named no service. */
+  ticket: ServiceTicket | undefined;
+}
+
+export type SignIn = ReturnType<typeof createSignIn>;
+
+/**
+ * The application layer of signing in, the same for every method: open the login transaction (the service
+ * checked), run one method (its refusals audited), then establish the SSO session. Knows nothing of HTTP.
+ */
+export function createSignIn(deps: { services: ServiceRegistry; sessions: SsoSessions; audit: AuditLog; clock: Clock }) {
+  const { sessions, audit } = deps;
+
+  async function recordRefusal<S extends SignInStep>(refusal: Refusal<S>, client: ClientInfo): Promise<void> {
+    if (refusal.wechatError) {
+      await audit.record({ type: 'wechat.error', ...refusal.wechatError, client });
+      return;
+    }
+    if (UNAUDITED.has(refusal.reason)) return;
+    await audit.record({
+      type: 'login.failure',
+      method: METHOD_OF_STEP[refusal.step],
+      reason: refusal.reason,
+      ...(refusal.userId ? { userId: refusal.userId } : {}),
+      ...(refusal.username ? { username: refusal.username } : {}),
+      client,
+    });
+  }
+
+  return {
+    /** The transaction for a login request; a refused service is audited. */
+    async open(request: LoginRequest, client: ClientInfo): Promise<OpenedTransaction> {
+      const opened = await openLoginTransaction(deps.services, request);
+      if (!opened.ok) await audit.record({ type: 'service.refused', service: opened.refusal.url.slice(0, 500), reason: opened.refusal.reason, client });
+      return opened;
+    },
+
+    /** Runs one sign-in method; a refusal is audited before it is returned. */
+    async attempt<S extends SignInStep, Input>(authenticator: Authenticator<S, Input>, input: Input, attempt: AttemptContext): Promise<AuthOutcome<S>> {
+      const outcome = await authenticator.authenticate(input, attempt);
+      if (outcome.kind === 'refused') await recordRefusal(outcome, attempt.client);
+      return outcome;
+    },
+
+    /** Single sign-on: a ticket for the transaction's service from the browser's live session, no credentials asked. */
+    async ticketFromSession(tgt: TicketGrantingTicket, transaction: LoginTransaction): Promise<ServiceTicket | undefined> {
+      if (!transaction.service) return undefined;
+      return sessions.grantServiceTicket(tgt, { url: transaction.service.url, id: transaction.service.registered.id }, false);
+    },
+
+    /**
+     * The end of every successful sign-in, whatever the method: one SSO session (the browser's own, re-authenticated,
+     * when it belongs to the same person, so single logout still reaches every application; otherwise a new one,
+     * and another person's session in this browser ends with its single logout), an audit event, and a ticket for
+     * the service.
+     */
+    async establish(input: {
+      user: User;
+      method: AuthMethod;
+      transaction: LoginTransaction;
+      current: TicketGrantingTicket | undefined;
+      client: ClientInfo;
+    }): Promise<EstablishedSession> {
+      const { user, method, transaction, current, client } = input;
+      const authTime = deps.clock.now();
+      let tgt: TicketGrantingTicket;
+      if (current && current.userId === user.id) {
+        tgt = await sessions.reauthenticate(current, { method, authTime });
+      } else {
+        if (current) await sessions.end(current.id);
+        tgt = await sessions.start({
+          userId: user.id,
+          principal: principalOf(user),
+          method,
+          authTime,
+          clientIp: client.ip ?? undefined,
+          userAgent: client.userAgent ?? undefined,
+        });
+      }
+      const service = transaction.service;
+      await audit.record({ type: 'login.success', userId: user.id, method, ...(service ? { service: service.registered.name } : {}), client });
+      const ticket = service ? await sessions.grantServiceTicket(tgt, { url: service.url, id: service.registered.id }, true) : undefined;
+      return { tgt, ticket };
+    },
+
+    /** Ends the browser's session (if it still has one) and tells its applications; returns front-channel URLs for the page. */
+    async logout(tgtId: string | undefined, client: ClientInfo): Promise<string[]> {
+      const ended = await sessions.end(tgtId);
+      if (!ended) return [];
+      await audit.record({ type: 'logout', userId: ended.tgt.userId, client });
+      return ended.frontChannelUrls;
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import type { LoginRequest } from '../cas/login-request.js';
+import { checkService, type ServiceCheck } from '../services/check.js';
+import type { ServiceRegistry } from '../services/registry.js';
+import type { RegisteredService } from '../services/types.js';
+
+/** One sign-in as the application layer carries it: what /login was asked, and the service it is for, checked. */
+export interface LoginTransaction {
+  request: LoginRequest;
+  /** The registered, enabled service the request names, with the URL as the client gave it; none without `service`. */
+  service: { registered: RegisteredService; url: string } | undefined;
+}
+
+export type OpenedTransaction = { ok: true; transaction: LoginTransaction } | { ok: false; refusal: Extract<ServiceCheck, { ok: false }> };
+
+/** Checks the service a login request names: only registered, enabled services get a redirect or a ticket. */
+export async function openLoginTransaction(services: ServiceRegistry, request: LoginRequest): Promise<OpenedTransaction> {
+  if (!request.service) return { ok: true, transaction: { request, service: undefined } };
+  const check = await checkService(services, request.service);
+  if (!check.ok) return { ok: false, refusal: check };
+  return { ok: true, transaction: { request, service: { registered: check.service, url: check.url } } };
+}

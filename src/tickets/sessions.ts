@@ -1,0 +1,95 @@
+import type { Clock } from '../clock.js';
+import type { Authentication, TicketFactory, TicketService } from './factory.js';
+import type { TicketRegistry } from './registry.js';
+import type { ServiceTicket, SsoGrant, TicketGrantingTicket } from './types.js';
+
+/** An SSO session that just ended, with every service it granted a ticket to. */
+export interface EndedSession {
+  tgt: TicketGrantingTicket;
+  grants: SsoGrant[];
+}
+
+/**
+ * Told of every session that ends, however it ends (logout, "sign out everywhere", a disabled account, a session
+ * replaced by another person's sign-in, expiry): single logout. Returns what the browser must still request
+ * itself (front-channel logout URLs), for the page that ended the session.
+ */
+export type SessionEndListener = (ended: EndedSession) => Promise<{ frontChannelUrls: string[] }>;
+
+/** The idle limit moves forward at most once a minute, so SSO traffic does not write the TGT on every request. */
+const TOUCH_GRANULARITY_MS = 60_000;
+
+export type SsoSessions = ReturnType<typeof createSsoSessions>;
+
+/** SSO sessions (TGTs) and the service tickets they grant. Knows nothing of HTTP. */
+export function createSsoSessions(deps: { registry: TicketRegistry; factory: TicketFactory; clock: Clock; onEnded: SessionEndListener }) {
+  const { registry, factory, clock, onEnded } = deps;
+
+  async function notify(ended: EndedSession): Promise<{ tgt: TicketGrantingTicket; frontChannelUrls: string[] }> {
+    return { tgt: ended.tgt, frontChannelUrls: (await onEnded(ended)).frontChannelUrls };
+  }
+
+  return {
+    async start(auth: Authentication): Promise<TicketGrantingTicket> {
+      const tgt = factory.grantingTicket(auth);
+      await registry.add(tgt);
+      return tgt;
+    },
+
+    /** The same person signed in again in this session: it keeps its id and grants, with the new authentication. */
+    async reauthenticate(tgt: TicketGrantingTicket, auth: Pick<Authentication, 'method' | 'authTime'>): Promise<TicketGrantingTicket> {
+      const renewed = { ...factory.touched(tgt), method: auth.method, authTime: auth.authTime };
+      await registry.update(renewed);
+      return renewed;
+    },
+
+    /** The live session with this id, its idle limit moved forward. */
+    async find(tgtId: string | undefined): Promise<TicketGrantingTicket | undefined> {
+      if (!tgtId || !tgtId.startsWith('TGT-')) return undefined;
+      const tgt = await registry.get(tgtId, 'TGT');
+      if (!tgt) return undefined;
+      if (clock.now() - tgt.lastUsedAt < TOUCH_GRANULARITY_MS) return tgt;
+      const touched = factory.touched(tgt);
+      await registry.update(touched);
+      return touched;
+    },
+
+    async grantServiceTicket(tgt: TicketGrantingTicket, service: TicketService, fromNewLogin: boolean): Promise<ServiceTicket> {
+      const st = factory.serviceTicket(tgt, service, fromNewLogin);
+      await registry.add(st);
+      await registry.addGrant({ tgtId: tgt.id, ticketId: st.id, service: service.url, serviceId: service.id, createdAt: st.createdAt });
+      return st;
+    },
+
+    /**
+     * Ends one session and tells its services. Returns the session and the front-channel URLs the page must load,
+     * or undefined when there was no such live session (already ended, by this call's twin or by expiry).
+     */
+    async end(tgtId: string | undefined): Promise<{ tgt: TicketGrantingTicket; frontChannelUrls: string[] } | undefined> {
+      if (!tgtId || !tgtId.startsWith('TGT-')) return undefined;
+      const removed = await registry.removeSession(tgtId);
+      return removed ? notify(removed) : undefined;
+    },
+
+    /** Ends every session of a user ("sign out everywhere", a disabled account); returns how many there were. */
+    async endAll(userId: string): Promise<number> {
+      let ended = 0;
+      for (const session of await registry.sessionsOf(userId)) {
+        const removed = await registry.removeSession(session.id);
+        if (!removed) continue; // ended meanwhile, by someone who told its services
+        await notify(removed);
+        ended++;
+      }
+      return ended;
+    },
+
+    /** Deletes expired tickets; expired sessions are told to their services like any other end. Returns how many. */
+    async sweep(): Promise<number> {
+      const expired = await registry.sweep();
+      for (const ended of expired) await notify(ended);
+      return expired.length;
+    },
+
+    sessionsOf: (userId: string) => registry.sessionsOf(userId),
+  };
+}

@@ -1,0 +1,199 @@
+import type { Redis } from 'ioredis';
+import { type Logger, pino } from 'pino';
+import { type AuditLog, createSqlAuditLog } from './audit/audit-log.js';
+import { createProxyCallbackClient } from './cas/proxy-callback.js';
+import { createProxying, type Proxying } from './cas/proxy.js';
+import { createSingleLogout, type SingleLogout } from './cas/single-logout.js';
+import { type Clock, systemClock } from './clock.js';
+import type { Config } from './config.js';
+import type { KeyValueStore } from './kv/store.js';
+import { type Account, createAccount } from './login/account.js';
+import { createFormTokens, type FormTokens } from './login/form-tokens.js';
+import { createPasswordAuthenticator, type PasswordCredentials } from './login/methods/password.js';
+import { createSmsCodeAuthenticator, type SmsCodeCredentials } from './login/methods/sms-code.js';
+import { type BindingCredentials, createWeChatBindingAuthenticator } from './login/methods/wechat-binding.js';
+import {
+  createPendingIdentities,
+  createWeChatAuthenticator,
+  createWeChatIdentification,
+  type PendingIdentities,
+  type WeChatCallback,
+  type WeChatIdentification,
+} from './login/methods/wechat.js';
+import type { Authenticator } from './login/outcome.js';
+import { createSignIn, type SignIn } from './login/sign-in.js';
+import { createLoginThrottle } from './login/throttle.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { createReadiness, type Readiness } from './observability/health.js';
+import { observeAuditLog, observeTicketRegistry, observeVerificationCodes } from './observability/observers.js';
+import { type ServiceRegistry, SqlServiceRegistry } from './services/registry.js';
+import { createSmsSender } from './sms/create-sender.js';
+import type { SmsSender } from './sms/sender.js';
+import { createVerificationCodes, type VerificationCodes } from './sms/verification-codes.js';
+import { type Db, type DbDialect, openDatabase } from './store/db.js';
+import { migrateToLatest } from './store/migrations.js';
+import { openRedis } from './store/redis.js';
+import { expirationPolicyFrom } from './tickets/expiration.js';
+import { createTicketFactory, type TicketFactory } from './tickets/factory.js';
+import type { TicketRegistry } from './tickets/registry.js';
+import { createSsoSessions, type SsoSessions } from './tickets/sessions.js';
+import { createTicketStorage } from './tickets/storage.js';
+import { createWeChatBinding, type WeChatBinding } from './users/binding.js';
+import { createIdentityStore, type IdentityStore } from './users/identities.js';
+import { SqlUserStore, type UserStore } from './users/store.js';
+import { createWeChatClient, type WeChatClient } from './wechat/client.js';
+
+/** WeChat sign-in, present when a WeChat app (real, or an emulator's) is configured. */
+export interface WeChatSignIn {
+  client: WeChatClient;
+  identification: WeChatIdentification;
+  pendingIdentities: PendingIdentities;
+  authenticator: Authenticator<'wechat', WeChatCallback>;
+  binding: Authenticator<'wechat-binding', BindingCredentials>;
+}
+
+/** Every part of wecas, wired explicitly: the composition root. Routes get narrow slices of it (see http/). */
+export interface Wecas {
+  config: Config;
+  clock: Clock;
+  db: Db;
+  dialect: DbDialect;
+  /** Present when Redis is configured. */
+  redis: Redis | undefined;
+  tickets: TicketRegistry;
+  ticketFactory: TicketFactory;
+  kv: KeyValueStore;
+  sessions: SsoSessions;
+  services: ServiceRegistry;
+  users: UserStore;
+  identities: IdentityStore;
+  binding: WeChatBinding;
+  audit: AuditLog;
+  /** Counters and histograms for /metrics; always recorded, served only when enabled. */
+  metrics: Metrics;
+  readiness: Readiness;
+  singleLogout: SingleLogout;
+  /** CAS proxy authentication: PGTs delivered to pgtUrls, PTs from PGTs. */
+  proxying: Proxying;
+  sms: { sender: SmsSender; codes: VerificationCodes };
+  signIn: SignIn;
+  formTokens: FormTokens;
+  password: Authenticator<'password', PasswordCredentials>;
+  smsCode: Authenticator<'sms', SmsCodeCredentials>;
+  /** Absent when no WeChat app is configured. */
+  wechat: WeChatSignIn | undefined;
+  account: Account;
+  close(): Promise<void>;
+}
+
+export interface WecasOverrides {
+  clock?: Clock;
+  logger?: Logger;
+  wechatClient?: WeChatClient;
+  smsSender?: SmsSender;
+  /** PEM certificates the proxy callback trusts besides Node's store (tests' self-signed CA; deployments use NODE_EXTRA_CA_CERTS). */
+  proxyCallbackCa?: string[];
+}
+
+/** Opens the stores and wires every part. Tests build one with a ManualClock and in-memory SQLite. */
+export async function createWecas(config: Config, overrides: WecasOverrides = {}): Promise<Wecas> {
+  const clock = overrides.clock ?? systemClock;
+  const logger = overrides.logger ?? pino({ level: 'silent' });
+  const { db, dialect, location } = openDatabase(config.storage.databaseUrl);
+  try {
+    await migrateToLatest(db);
+  } catch (err) {
+    await db.destroy().catch(() => undefined);
+    throw new Error(`The database at ${location} is unreachable or could not be migrated: ${(err as Error).message}`, { cause: err });
+  }
+  // With Redis, tickets and short-lived state are shared by every node.
+  const redisSettings = config.storage.redis;
+  const redis = redisSettings
+    ? await openRedis(redisSettings.url, { onError: (err) => logger.warn({ err: err.message }, 'Redis connection error') }).catch(async (err: Error) => {
+        await db.destroy().catch(() => undefined);
+        throw err;
+      })
+    : undefined;
+
+  const metrics = createMetrics();
+  const storage = createTicketStorage({
+    kind: redis ? 'redis' : config.storage.ticketRegistry,
+    db,
+    clock,
+    ...(redis && redisSettings ? { redis, prefix: redisSettings.prefix } : {}),
+  });
+  const tickets = observeTicketRegistry(storage.tickets, metrics);
+  const { kv } = storage;
+  // Counting Redis keys is a SCAN of the keyspace: read it less often than a SQL COUNT or a map walk.
+  metrics.countLiveTgts(() => storage.tickets.count('TGT'), redis ? 60_000 : 10_000);
+
+  const users = new SqlUserStore(db, clock);
+  const services = new SqlServiceRegistry(db, clock);
+  const identities = createIdentityStore(db, clock);
+  const binding = createWeChatBinding(db, clock);
+  const audit = observeAuditLog(createSqlAuditLog(db, clock, logger), metrics);
+  const singleLogout = createSingleLogout({ services, audit, now: () => clock.now(), logger });
+  const ticketFactory = createTicketFactory({ clock, policy: expirationPolicyFrom(config.tickets) });
+  const sessions = createSsoSessions({ registry: tickets, factory: ticketFactory, clock, onEnded: (ended) => singleLogout.notify(ended) });
+
+  const smsSender = overrides.smsSender ?? (await createSmsSender(config.sms.provider, logger, clock));
+  const codes = observeVerificationCodes(
+    createVerificationCodes({ kv, sender: smsSender, audit, clock, secret: config.sms.codeSecret, limits: config.sms.limits }),
+    metrics,
+  );
+  const wechat = config.wechat ? wireWeChat(overrides.wechatClient ?? createWeChatClient(config.wechat, fetch, (call) => metrics.wechatCall(call))) : undefined;
+  const { failuresPerUser, failuresPerIp, windowSeconds } = config.passwordThrottle;
+  const throttle = createLoginThrottle({ kv, maxFailuresPerUser: failuresPerUser, maxFailuresPerIp: failuresPerIp, windowSeconds });
+
+  function wireWeChat(client: WeChatClient): WeChatSignIn {
+    const identification = createWeChatIdentification({ kv, client });
+    const pendingIdentities = createPendingIdentities(kv);
+    return {
+      client,
+      identification,
+      pendingIdentities,
+      authenticator: createWeChatAuthenticator({ identification, pendingIdentities, identities, users }),
+      binding: createWeChatBindingAuthenticator({ codes, binding, users, identities, pendingIdentities, audit }),
+    };
+  }
+
+  return {
+    config,
+    clock,
+    db,
+    dialect,
+    redis,
+    tickets,
+    ticketFactory,
+    kv,
+    sessions,
+    services,
+    users,
+    identities,
+    binding,
+    audit,
+    metrics,
+    readiness: createReadiness({ db, redis, config }),
+    singleLogout,
+    proxying: createProxying({
+      registry: tickets,
+      services,
+      factory: ticketFactory,
+      callback: createProxyCallbackClient(overrides.proxyCallbackCa ? { extraCa: overrides.proxyCallbackCa } : {}),
+      allowHttpLoopbackCallback: config.cas.allowHttpLoopbackProxyCallback,
+    }),
+    sms: { sender: smsSender, codes },
+    signIn: createSignIn({ services, sessions, audit, clock }),
+    formTokens: createFormTokens({ kv, ttlSeconds: config.tickets.loginFormSeconds }),
+    password: createPasswordAuthenticator({ users, throttle }),
+    smsCode: createSmsCodeAuthenticator({ codes, users, createsUsers: config.sms.loginCreatesUsers }),
+    wechat,
+    account: createAccount({ users, identities, sessions, binding, audit, wechat: wechat?.identification }),
+    async close() {
+      await tickets.close();
+      await kv.close();
+      await db.destroy();
+      await redis?.quit().catch(() => redis.disconnect());
+    },
+  };
+}

@@ -1,0 +1,6 @@
+import { type Config, loadConfig } from '../../src/config.js';
+
+/** A config for tests: in-memory SQLite, test mode, anything overridable by its environment variable. */
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({ NODE_ENV: 'test', DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'silent', ...overrides });
+}
