@@ -167,6 +167,10 @@ describe('embedded wxLogin iframe in a browser', () => {
     const frame = pc.frameLocator('#qr iframe');
     await frame.locator('img.qrcode').waitFor();
     await pc.screenshot({ path: artifactPath(`emulator-wxlogin-self_redirect-${selfRedirect}.png`) });
+    // WeChat's 300×400 frame holds the QR and the phone button without scrolling.
+    const box = await pc.locator('#qr iframe').boundingBox();
+    const button = await frame.locator('.emu-phone-button').boundingBox();
+    expect(button && box && button.y + button.height <= box.y + box.height - 8).toBe(true);
     const session = emulator.qr.list()[0];
     if (!session) throw new Error('no QR session');
     expect(session.selfRedirect).toBe(String(selfRedirect));
