@@ -40,7 +40,7 @@ describe('the demo: two applications, one sign-in, one sign-out', () => {
     const page = await context.newPage();
 
     await page.goto(`${appA.url}/`);
-    expect(await page.textContent('#status')).toContain('signed out');
+    expect(await page.getAttribute('#status', 'data-state')).toBe('not-signed-in');
     await page.click('#sign-in');
     await page.waitForURL(`${demo.casUrl}/login?**`);
     await page.fill('#username', DEMO_USER.username);

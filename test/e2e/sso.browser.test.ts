@@ -53,9 +53,9 @@ describe('SSO across two demo applications in Chromium', () => {
   it('signs in at app A with the form, then app B signs in without one, then signing out of B ends A too', async () => {
     const page = await context.newPage();
 
-    // App A: the silent SSO check finds no session, so A says "signed out"; its sign-in link leads to wecas.
+    // App A: the silent SSO check finds no session, so A says "not signed in yet"; its sign-in link leads to wecas.
     await page.goto(`${appA.url}/`);
-    await expect.poll(() => page.textContent('#status')).toContain('signed out');
+    await expect.poll(() => page.getAttribute('#status', 'data-state')).toBe('not-signed-in');
     await page.click('#sign-in');
     await page.waitForURL(`${wecas.casUrl}/login?**`);
 
@@ -88,10 +88,10 @@ describe('SSO across two demo applications in Chromium', () => {
     // Signing out of B ends the SSO session; wecas's back-channel request ends A's session.
     await page.click('#sign-out');
     await page.waitForURL(`${appB.url}/?sso=checked`);
-    expect(await page.textContent('#status')).toContain('signed out');
+    expect(await page.getAttribute('#status', 'data-state')).toBe('signed-out');
     await wecas.ctx.singleLogout.settled();
     await page.goto(`${appA.url}/`);
-    expect(await page.textContent('#status')).toContain('signed out');
+    expect(await page.getAttribute('#status', 'data-state')).toBe('signed-out');
     await page.close();
   });
 });

@@ -110,7 +110,8 @@ async function screenshotsInBothLanguages(page: Page, name: string) {
 
 const NEW_PERSON = { nickname: '陈晓 Chen Xiao', phone: '13800138001' };
 
-describe('WeChat sign-in into a CAS-protected app', () => {
+// Each case is a whole journey through two pages and the phone: under a loaded CI machine it can take tens of seconds.
+describe('WeChat sign-in into a CAS-protected app', { timeout: 90_000 }, () => {
   it('(a) a new WeChat person scans the full-page QR, binds a new phone and lands in the app as a new user named by their nickname', async () => {
     const before = await server.counts();
     const context = await newBrowser();

@@ -54,7 +54,7 @@ describe.each(stores)('verification codes on the $name', (store) => {
       expect(await send('138 1234 5678')).toEqual({ ok: true, phone: PHONE });
       expect(sender.sent).toEqual([{ phone: PHONE, code: expect.stringMatching(/^\d{6}$/), purpose: 'bind' }]);
       expect(audit).toEqual([
-        { type: 'sms.sent', ip: '203.0.113.7', detail: { phone: '+86138****5678', purpose: 'bind', provider: 'capturing' } },
+        { type: 'sms.sent', client: { ip: '203.0.113.7', userAgent: null }, phone: '+86138****5678', purpose: 'bind', provider: 'capturing' },
       ]);
       expect(JSON.stringify(audit)).not.toContain(lastCode());
     });
@@ -119,8 +119,12 @@ describe.each(stores)('verification codes on the $name', (store) => {
       expect(audit).toEqual([
         {
           type: 'sms.failed',
-          ip: '203.0.113.7',
-          detail: { phone: '+86138****5678', purpose: 'bind', provider: 'capturing', kind: 'rate_limited_minute', providerCode: 'isv.BUSINESS_LIMIT_CONTROL' },
+          client: { ip: '203.0.113.7', userAgent: null },
+          phone: '+86138****5678',
+          purpose: 'bind',
+          provider: 'capturing',
+          kind: 'rate_limited_minute',
+          providerCode: 'isv.BUSINESS_LIMIT_CONTROL',
         },
       ]);
 

@@ -2,7 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { outboxSurface } from '../../dev/outbox-routes.js';
 import { buildApp } from '../../src/http/app.js';
+import { ConsoleSmsSender } from '../../src/sms/console-sender.js';
 import { createWecas, type Wecas } from '../../src/wecas.js';
 import { testConfig } from './config.js';
 import type { NewService } from '../../src/services/types.js';
@@ -77,7 +79,9 @@ async function startOnce(port: number, options: StartWecasOptions): Promise<Weca
   try {
     await ctx.users.create(TEST_USER);
     for (const service of options.services ?? []) await ctx.services.add(service);
-    app = await buildApp(ctx, { logger: false });
+    // The development outbox, as `npm start` mounts it: browser tests read SMS codes where a developer would.
+    const outbox = ctx.sms.sender instanceof ConsoleSmsSender ? [outboxSurface(ctx.sms.sender)] : [];
+    app = await buildApp(ctx, { logger: false, devSurfaces: outbox });
     const requests: string[] = [];
     app.addHook('onRequest', async (request) => {
       requests.push(`${request.method} ${request.url}`);
