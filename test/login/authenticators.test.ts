@@ -1,0 +1,165 @@
+// The authenticator contract (authenticator.contract.ts) against every sign-in method wecas has: password,
+// SMS code, WeChat (the callback, against the emulator over HTTP) and the binding step that completes a new
+// WeChat person's sign-in.
+import { buildEmulatorApp, createEmulator, type Emulator } from '../../emulator/app.js';
+import type { BindingCredentials } from '../../src/login/methods/wechat-binding.js';
+import type { WeChatCallback } from '../../src/login/methods/wechat.js';
+import type { Wecas } from '../../src/wecas.js';
+import { createWecas } from '../../src/wecas.js';
+import { CapturingSmsSender } from '../support/capturing-sms-sender.js';
+import { ManualClock } from '../support/clock.js';
+import { testConfig } from '../support/config.js';
+import { freePort } from '../support/server.js';
+import { type AuthenticatorFixture, authenticatorContract } from './authenticator.contract.js';
+
+const APP = { appId: 'wx00c0a1b2c3d4e5f6', appSecret: 'contract-secret' };
+const ATTEMPT = { client: { ip: '198.51.100.7', userAgent: 'contract' }, browserId: 'B'.repeat(32) };
+
+interface Setup {
+  wecas: Wecas;
+  sms: CapturingSmsSender;
+  clock: ManualClock;
+  emulator?: Emulator;
+  close(): Promise<void>;
+}
+
+async function setUp(withWeChat = false): Promise<Setup> {
+  const clock = new ManualClock(Date.now());
+  const sms = new CapturingSmsSender();
+  let emulator: Emulator | undefined;
+  let closeEmulator = async () => {};
+  const env: Record<string, string> = { TICKET_REGISTRY: 'memory', SMS_MAX_PER_IP_PER_HOUR: '1000' };
+  if (withWeChat) {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const options = { apps: [{ ...APP, name: 'contract', callbackDomain: 'sso.example.org' }], publicBaseUrl: url, testControl: true };
+    emulator = createEmulator(options);
+    const app = await buildEmulatorApp({ ...options, emulator });
+    await app.listen({ port, host: '127.0.0.1' });
+    closeEmulator = () => app.close();
+    Object.assign(env, { WECHAT_APP_ID: APP.appId, WECHAT_APP_SECRET: APP.appSecret, WECHAT_OPEN_BASE_URL: url, WECHAT_API_BASE_URL: url });
+  }
+  const wecas = await createWecas(testConfig(env), { clock, smsSender: sms });
+  return {
+    wecas,
+    sms,
+    clock,
+    ...(emulator ? { emulator } : {}),
+    async close() {
+      await wecas.close();
+      await closeEmulator();
+    },
+  };
+}
+
+const records = (wecas: Wecas) => async () => {
+  const users = await wecas.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const links = await wecas.db.selectFrom('identities').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(users.n) + Number(links.n);
+};
+
+/** A code sent to `phone` for `purpose`, as the person reads it from the SMS. */
+async function codeFor(s: Setup, phone: string, purpose: 'login' | 'bind'): Promise<string> {
+  s.clock.advance(61_000); // past the resend wait of the previous code to this number
+  const sent = await s.wecas.sms.codes.send({ phone, ip: ATTEMPT.client.ip, purpose });
+  if (!sent.ok) throw new Error(`no code sent: ${JSON.stringify(sent)}`);
+  return s.sms.lastCodeFor(sent.phone)!;
+}
+
+authenticatorContract('password', async () => {
+  const s = await setUp();
+  const alice = await s.wecas.users.create({ username: 'alice', password: 'right-password' });
+  await s.wecas.users.create({ username: 'dora', password: 'right-password' }).then((u) => s.wecas.users.setStatus(u.id, 'disabled'));
+  return {
+    authenticator: s.wecas.password,
+    attempt: ATTEMPT,
+    goodInput: async () => ({ input: { username: 'Alice', password: 'right-password' }, userId: alice.id }),
+    wrongInput: async () => ({ username: 'alice', password: 'wrong-password' }),
+    disabledInput: async () => ({ username: 'dora', password: 'right-password' }),
+    singleUse: false,
+    records: records(s.wecas),
+    close: s.close,
+  };
+});
+
+authenticatorContract('SMS code', async () => {
+  const s = await setUp();
+  const mei = await s.wecas.users.create({ username: 'mei', phone: '+8613811112222' });
+  await s.wecas.users.create({ username: 'dong', phone: '+8613811113333' }).then((u) => s.wecas.users.setStatus(u.id, 'disabled'));
+  return {
+    authenticator: s.wecas.smsCode,
+    attempt: ATTEMPT,
+    goodInput: async () => ({ input: { phone: '138 1111 2222', code: await codeFor(s, '+8613811112222', 'login') }, userId: mei.id }),
+    wrongInput: async () => {
+      const code = await codeFor(s, '+8613811112222', 'login');
+      return { phone: '13811112222', code: code === '000000' ? '000001' : '000000' };
+    },
+    disabledInput: async () => ({ phone: '13811113333', code: await codeFor(s, '+8613811113333', 'login') }),
+    singleUse: true,
+    records: records(s.wecas),
+    close: s.close,
+  };
+});
+
+authenticatorContract<'wechat', WeChatCallback>('WeChat', async () => {
+  const s = await setUp(true);
+  const wechat = s.wecas.wechat!;
+  const emulator = s.emulator!;
+  /** A person already linked to a user with this status. */
+  async function linkedPerson(phone: string): Promise<{ personaId: string; userId: string }> {
+    const persona = emulator.createPersona({ nickname: `Person ${phone.slice(-4)}`, hasAvatar: false });
+    const person = await wechat.identification.identify('login', await callbackOf(persona.id), ATTEMPT.browserId);
+    if (!person.ok) throw new Error(`the emulator did not identify ${persona.id}: ${person.reason}`);
+    const bound = await s.wecas.binding.byPhone({ phone, ...person.person });
+    if (!bound.ok) throw new Error(bound.reason);
+    return { personaId: persona.id, userId: bound.user.id };
+  }
+  /** WeChat's callback after `personaId` allowed a sign-in started in the contract's browser. */
+  async function callbackOf(personaId: string): Promise<WeChatCallback> {
+    const state = await wechat.identification.begin(ATTEMPT.browserId, { purpose: 'login', request: { service: undefined, ticketParam: 'ticket', renew: false, gateway: false, method: 'GET' } });
+    return { state, code: emulator.oauth.issueCode(APP.appId, personaId), lang: 'en' };
+  }
+  const active = await linkedPerson('+8613822220001');
+  const disabled = await linkedPerson('+8613822220002');
+  await s.wecas.users.setStatus(disabled.userId, 'disabled');
+  return {
+    authenticator: wechat.authenticator,
+    attempt: ATTEMPT,
+    goodInput: async () => ({ input: await callbackOf(active.personaId), userId: active.userId }),
+    // A state this server never made: refused before the code is traded.
+    wrongInput: async () => ({ ...(await callbackOf(active.personaId)), state: 'F'.repeat(32) }),
+    disabledInput: () => callbackOf(disabled.personaId),
+    singleUse: true,
+    records: records(s.wecas),
+    close: s.close,
+  };
+});
+
+authenticatorContract<'wechat-binding', BindingCredentials>('WeChat binding', async () => {
+  const s = await setUp(true);
+  const wechat = s.wecas.wechat!;
+  const emulator = s.emulator!;
+  const owner = await s.wecas.users.create({ username: 'fang', password: 'pw-fang-1', phone: '+8613900139001' });
+  await s.wecas.users.create({ username: 'gone', phone: '+8613900139002' }).then((u) => s.wecas.users.setStatus(u.id, 'disabled'));
+  /** A new WeChat person waiting, in the contract's browser, to link a phone. */
+  async function pendingPerson() {
+    const persona = emulator.createPersona({ nickname: 'New Person', hasAvatar: false });
+    const state = await wechat.identification.begin(ATTEMPT.browserId, { purpose: 'login', request: { service: undefined, ticketParam: 'ticket', renew: false, gateway: false, method: 'GET' } });
+    const outcome = await wechat.authenticator.authenticate({ state, code: emulator.oauth.issueCode(APP.appId, persona.id), lang: 'en' }, ATTEMPT);
+    if (outcome.kind !== 'needs_binding') throw new Error(`expected a pending identity, got ${outcome.kind}`);
+    return { pendingId: outcome.pendingId, pending: outcome.pending };
+  }
+  return {
+    authenticator: wechat.binding,
+    attempt: ATTEMPT,
+    goodInput: async () => ({ input: { ...(await pendingPerson()), phone: '13900139001', code: await codeFor(s, '+8613900139001', 'bind') }, userId: owner.id }),
+    wrongInput: async () => {
+      const code = await codeFor(s, '+8613900139001', 'bind');
+      return { ...(await pendingPerson()), phone: '13900139001', code: code === '000000' ? '000001' : '000000' };
+    },
+    disabledInput: async () => ({ ...(await pendingPerson()), phone: '13900139002', code: await codeFor(s, '+8613900139002', 'bind') }),
+    singleUse: true,
+    records: records(s.wecas),
+    close: s.close,
+  };
+});
