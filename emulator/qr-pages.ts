@@ -26,7 +26,7 @@ export function isAuthorisedCallback(redirectUri: string, callbackDomain: string
 
 /** Website apps have exactly one scope; a list containing anything else is refused. */
 function isLoginScope(scope: string | undefined): boolean {
-  return scope !== undefined && scope.split(',').every((s) => s === 'snsapi_login');
+  return scope?.split(',').every((s) => s === 'snsapi_login') === true;
 }
 
 function selfRedirectOf(loginType: string | undefined, selfRedirect: string | undefined): SelfRedirect {

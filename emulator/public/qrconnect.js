@@ -1,7 +1,6 @@
 // Emulator of WeChat's qrconnect page script: long-polls the QR status and acts on it as WeChat's
 // page does (spec §3). Served as a file so the page works under `script-src 'self'`.
-(function () {
-  'use strict';
+function qrconnectPage() {
   var root = document.getElementById('wx_emulator_login');
   if (!root) return;
   var data = root.dataset;
@@ -9,7 +8,7 @@
 
   function show(id) {
     var panels = root.querySelectorAll('.js_status');
-    for (var i = 0; i < panels.length; i++) panels[i].hidden = panels[i].id !== id;
+    for (let i = 0; i < panels.length; i++) panels[i].hidden = panels[i].id !== id;
   }
 
   function withQuery(url, query) {
@@ -25,7 +24,7 @@
   function handle(errcode, code) {
     switch (errcode) {
       case 405: // confirmed on the phone
-        go(withQuery(data.redirectUri, 'code=' + encodeURIComponent(code) + '&state=' + encodeURIComponent(data.state)));
+        go(withQuery(data.redirectUri, `code=${encodeURIComponent(code)}&state=${encodeURIComponent(data.state)}`));
         return false;
       case 404: // scanned, waiting for the person to confirm
         show('wx_after_scan');
@@ -33,7 +32,7 @@
         return true;
       case 403: // refused on the phone
         if (data.legacyDeny === '1') {
-          go(withQuery(data.redirectUri, 'state=' + encodeURIComponent(data.state)));
+          go(withQuery(data.redirectUri, `state=${encodeURIComponent(data.state)}`));
           return false;
         }
         show('wx_after_cancel');
@@ -48,15 +47,15 @@
   }
 
   function poll() {
-    var url = data.pollUrl + '?uuid=' + encodeURIComponent(data.uuid) + (last ? '&last=' + last : '') + '&_=' + Date.now();
+    var url = `${data.pollUrl}?uuid=${encodeURIComponent(data.uuid)}${last ? `&last=${last}` : ''}&_=${Date.now()}`;
     fetch(url, { cache: 'no-store' })
-      .then(function (response) { return response.text(); })
-      .then(function (text) {
+      .then((response) => response.text())
+      .then((text) => {
         var errcode = /wx_errcode=(\d+)/.exec(text);
         var code = /wx_code='([^']*)'/.exec(text);
         if (handle(errcode ? Number(errcode[1]) : 500, code ? code[1] : '')) setTimeout(poll, 200);
       })
-      .catch(function () { setTimeout(poll, 2000); });
+      .catch(() => { setTimeout(poll, 2000); });
   }
 
   // The phone button opens the phone page in a new tab. A sandboxed iframe without allow-popups
@@ -64,7 +63,7 @@
   // its same-tab mode (after Allow it carries the code on itself). The QR frame never navigates.
   var phoneButton = root.querySelector('.emu-phone-button');
   if (phoneButton) {
-    phoneButton.addEventListener('click', function (event) {
+    phoneButton.addEventListener('click', (event) => {
       event.preventDefault();
       var opened = window.open(phoneButton.href, '_blank');
       if (opened) {
@@ -81,4 +80,6 @@
   }
 
   poll();
-})();
+}
+
+qrconnectPage();

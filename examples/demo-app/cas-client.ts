@@ -55,25 +55,33 @@ export async function validateServiceTicket(casUrl: string, service: string, tic
   return parseServiceResponse(body);
 }
 
+/** What fast-xml-parser makes of a CAS service response: the elements it may have, by name. */
+interface ParsedServiceResponse {
+  serviceResponse?: {
+    authenticationFailure?: string | { '#text'?: unknown; '@_code'?: unknown };
+    authenticationSuccess?: { user?: unknown; attributes?: Record<string, unknown> };
+  };
+}
+
 export function parseServiceResponse(xml: string): ValidationResult {
-  let doc: Record<string, any>;
+  let doc: ParsedServiceResponse;
   try {
-    doc = parser.parse(xml, true) as Record<string, any>;
+    doc = parser.parse(xml, true) as ParsedServiceResponse;
   } catch (err) {
     return { ok: false, code: 'BAD_RESPONSE', message: `the CAS response is not XML: ${err instanceof Error ? err.message : err}` };
   }
   const response = doc.serviceResponse;
   const failure = response?.authenticationFailure;
   if (failure !== undefined) {
-    const message = typeof failure === 'string' ? failure : String(failure['#text'] ?? '');
-    return { ok: false, code: String(failure['@_code'] ?? 'UNKNOWN'), message };
+    if (typeof failure === 'string') return { ok: false, code: 'UNKNOWN', message: failure };
+    return { ok: false, code: String(failure['@_code'] ?? 'UNKNOWN'), message: String(failure['#text'] ?? '') };
   }
   const success = response?.authenticationSuccess;
   if (!success || typeof success.user !== 'string' || !success.user) {
     return { ok: false, code: 'BAD_RESPONSE', message: 'the CAS response has neither a user nor a failure' };
   }
   const attributes: Record<string, string[]> = {};
-  for (const [name, values] of Object.entries((success.attributes ?? {}) as Record<string, unknown>)) {
+  for (const [name, values] of Object.entries(success.attributes ?? {})) {
     if (name.startsWith('@_') || !Array.isArray(values)) continue;
     attributes[name] = values.map((v) => (typeof v === 'object' && v !== null ? String((v as Record<string, unknown>)['#text'] ?? '') : String(v)));
   }
@@ -83,7 +91,7 @@ export function parseServiceResponse(xml: string): ValidationResult {
 /** The ticket a back-channel logout request names (`<samlp:SessionIndex>`), if the XML is a LogoutRequest. */
 export function sessionIndexOf(logoutRequestXml: string): string | undefined {
   try {
-    const doc = parser.parse(logoutRequestXml, true) as Record<string, any>;
+    const doc = parser.parse(logoutRequestXml, true) as { LogoutRequest?: { SessionIndex?: unknown } };
     const index = doc.LogoutRequest?.SessionIndex;
     return typeof index === 'string' && index ? index : undefined;
   } catch {

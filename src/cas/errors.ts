@@ -42,6 +42,6 @@ export const casErrors = {
 /** Tickets are shown by prefix only, so logs and error texts never carry a usable ticket. */
 export function shortTicket(ticket: string): string {
   const dash = ticket.indexOf('-');
-  if (dash < 0) return ticket.length > 12 ? ticket.slice(0, 12) + '…' : ticket;
+  if (dash < 0) return ticket.length > 12 ? `${ticket.slice(0, 12)}…` : ticket;
   return ticket.slice(0, Math.min(ticket.length, dash + 7)) + (ticket.length > dash + 7 ? '…' : '');
 }

@@ -33,7 +33,7 @@ export function parseSamlRequest(body: string): SamlRequest {
   if (!body.trim()) return { ok: false, reason: 'The request has no SOAP body' };
   if (/<!DOCTYPE/i.test(body)) return { ok: false, reason: 'A SOAP message must not contain a DTD' };
   const problems: string[] = [];
-  let doc;
+  let doc: ReturnType<DOMParser['parseFromString']> | undefined;
   try {
     doc = new DOMParser({
       onError: (level, message) => {
@@ -106,7 +106,7 @@ export function samlSuccessXml(s: SamlSuccess): string {
     '</AuthenticationStatement>',
     '</Assertion>',
   ].join('');
-  return envelope(responseElement(s.service, s.inResponseTo, issued, '<Status><StatusCode Value="samlp:Success"/></Status>' + assertion));
+  return envelope(responseElement(s.service, s.inResponseTo, issued, `<Status><StatusCode Value="samlp:Success"/></Status>${assertion}`));
 }
 
 /** A refused validation: RequestDenied with the reason, and no Assertion (what Apereo's SamlResponseBuilder sends). */
@@ -140,7 +140,7 @@ function authenticationMethodUri(method: AuthMethod): string {
 
 /** SAML ids are xs:ID (NCName): they must not start with a digit, hence the underscore. */
 function samlId(): string {
-  return '_' + randomBytes(16).toString('hex');
+  return `_${randomBytes(16).toString('hex')}`;
 }
 
 function iso(ms: number): string {

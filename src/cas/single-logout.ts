@@ -56,7 +56,7 @@ export function createSingleLogout(deps: {
   const pending = new Set<Promise<void>>();
 
   async function postLogout(url: string, grant: SsoGrant, userId: string): Promise<void> {
-    const body = 'logoutRequest=' + encodeURIComponent(logoutRequestXml(grant.ticketId, now()));
+    const body = `logoutRequest=${encodeURIComponent(logoutRequestXml(grant.ticketId, now()))}`;
     let lastError = '';
     for (let attempt = 1; attempt <= policy.attempts; attempt++) {
       if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, policy.retryDelayMs));

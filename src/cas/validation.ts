@@ -66,13 +66,13 @@ export async function validateTicket(deps: ValidationDeps, req: ValidationReques
   if (req.renew && !(ticket.kind === 'ST' && ticket.fromNewLogin)) throw casErrors.notFromNewLogin(ticketId);
 
   const registered = await deps.services.get(ticket.serviceId);
-  if (!registered || !registered.enabled) throw casErrors.unauthorizedService(service);
+  if (!registered?.enabled) throw casErrors.unauthorizedService(service);
 
   // A ticket dies with its SSO session, and a disabled user gets no more successful validations.
   const tgt = await deps.registry.get(ticket.tgtId, 'TGT');
   if (!tgt) throw casErrors.unknownTicket(ticketId);
   const user = await deps.users.findById(tgt.userId);
-  if (!user || user.status !== 'active') throw casErrors.unknownTicket(ticketId);
+  if (user?.status !== 'active') throw casErrors.unknownTicket(ticketId);
 
   const attributes: Attributes = withAttributes ? { ...protocolAttributes(tgt, ticket), ...releasedAttributes(user, registered) } : {};
 

@@ -138,7 +138,7 @@ function parseAttributes(pairs: string[]): Record<string, string[]> {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new UsageError(`--attr "${pair}" must look like key=value`);
     const key = pair.slice(0, eq);
-    (attributes[key] ??= []).push(pair.slice(eq + 1));
+    attributes[key] = [...(attributes[key] ?? []), pair.slice(eq + 1)];
   }
   return attributes;
 }

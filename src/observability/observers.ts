@@ -23,22 +23,27 @@ export function observeAuditLog(audit: AuditLog, metrics: Metrics): AuditLog {
 function countAuditEvent(event: AuditEvent, metrics: Metrics): void {
   switch (event.type) {
     case 'login.success':
-      return metrics.signIn(event.method, 'success');
+      metrics.signIn(event.method, 'success');
+      break;
     case 'login.failure':
       if (event.reason === 'throttled') metrics.rateLimited('login');
-      return metrics.signIn(event.method, event.reason);
+      metrics.signIn(event.method, event.reason);
+      break;
     case 'wechat.error':
-      return metrics.signIn('wechat', 'wechat_error');
+      metrics.signIn('wechat', 'wechat_error');
+      break;
     case 'ticket.validated':
-      return metrics.ticketValidated(event.kind, 'success');
+      metrics.ticketValidated(event.kind, 'success');
+      break;
     case 'ticket.refused':
-      return metrics.ticketValidated(event.kind, event.code);
+      metrics.ticketValidated(event.kind, event.code);
+      break;
     case 'sms.sent':
-      return metrics.smsSend(event.provider, 'sent');
+      metrics.smsSend(event.provider, 'sent');
+      break;
     case 'sms.failed':
-      return metrics.smsSend(event.provider, event.kind);
-    default:
-      return;
+      metrics.smsSend(event.provider, event.kind);
+      break;
   }
 }
 

@@ -158,7 +158,7 @@ function describeJsonError(error: unknown, text: string): string {
 }
 
 async function definitionFiles(fileOrDir: string): Promise<string[]> {
-  let info;
+  let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(fileOrDir);
   } catch {

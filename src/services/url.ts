@@ -12,6 +12,7 @@
  */
 export function canonicalServiceUrl(url: string): string | undefined {
   // Control characters have no place in a redirect target (they would split the Location header).
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point here
   if (/[\u0000-\u001f\u007f]/.test(url)) return undefined;
   const hash = url.indexOf('#');
   const withoutFragment = hash === -1 ? url : url.slice(0, hash);

@@ -78,7 +78,7 @@ export class AliyunSmsSender implements SmsSender {
       templateCode: this.options.templateCode,
       templateParam: JSON.stringify({ code }),
     });
-    let body;
+    let body: Awaited<ReturnType<typeof this.client.sendSms>>['body'];
     try {
       ({ body } = await withDeadline(PROVIDER, this.timeoutMs, this.client.sendSms(request)));
     } catch (err) {

@@ -85,7 +85,7 @@ export class TencentSmsSender implements SmsSender {
   }
 
   async send({ phone, code }: SmsMessage): Promise<void> {
-    let response;
+    let response: Awaited<ReturnType<typeof this.client.SendSms>>;
     try {
       response = await withDeadline(
         PROVIDER,

@@ -1,11 +1,15 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import type { Database } from './schema.js';
 
 /**
  * One list of migrations for SQLite and PostgreSQL, using only portable column types
  * (text, integer, bigint, boolean: SQLite keeps a boolean as 0/1, which the service store reads back).
  */
+// Migrations take an untyped Kysely, as Kysely's own guide writes them: they run against the schema of their
+// day, not today's `Database` type.
 const migrations: Record<string, Migration> = {
   '0001_initial': {
+    // biome-ignore lint/suspicious/noExplicitAny: a migration sees the schema of its day, not today's types
     async up(db: Kysely<any>) {
       await db.schema
         .createTable('users')
@@ -100,9 +104,21 @@ const migrations: Record<string, Migration> = {
         .execute();
       await db.schema.createIndex('kv_expires').on('kv').column('expires_at').execute();
     },
+    // biome-ignore lint/suspicious/noExplicitAny: a migration sees the schema of its day, not today's types
     async down(db: Kysely<any>) {
       for (const t of ['kv', 'sso_grants', 'tickets', 'audit_events', 'services', 'identities', 'users'])
         await db.schema.dropTable(t).ifExists().execute();
+    },
+  },
+  // Consumption deletes a ticket (DELETE … RETURNING), so the column the first schema kept for it was never written.
+  '0002_drop_ticket_consumed_at': {
+    // biome-ignore lint/suspicious/noExplicitAny: a migration sees the schema of its day, not today's types
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('tickets').dropColumn('consumed_at').execute();
+    },
+    // biome-ignore lint/suspicious/noExplicitAny: a migration sees the schema of its day, not today's types
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('tickets').addColumn('consumed_at', 'bigint').execute();
     },
   },
 };
@@ -114,7 +130,7 @@ const provider: MigrationProvider = { getMigrations: async () => migrations };
  * has other schemas: unqualified, Kysely finds `kysely_migration` in ANY visible schema, skips creating its own,
  * then fails with "relation kysely_migration_lock does not exist".
  */
-export async function migrateToLatest(db: Kysely<any>, options: { schema?: string } = {}): Promise<string[]> {
+export async function migrateToLatest(db: Kysely<Database>, options: { schema?: string } = {}): Promise<string[]> {
   const migrator = new Migrator({ db, provider, migrationTableSchema: options.schema });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));

@@ -62,7 +62,6 @@ export interface TicketsTable {
   tgt_id: string | null; // the session a ticket descends from, for cascade deletes
   user_id: string | null;
   expires_at: Millis;
-  consumed_at: Millis | null;
   data: JsonText;
 }
 

@@ -58,7 +58,7 @@ export class MemoryTicketRegistry implements TicketRegistry {
 
   async removeSession(tgtId: string): Promise<{ tgt: TicketGrantingTicket; grants: SsoGrant[] } | undefined> {
     const tgt = this.tickets.get(tgtId);
-    if (!tgt || tgt.kind !== 'TGT') return undefined;
+    if (tgt?.kind !== 'TGT') return undefined;
     const grants = this.grantsByTgt.get(tgtId) ?? [];
     for (const child of this.children.get(tgtId) ?? []) this.tickets.delete(child);
     this.children.delete(tgtId);
@@ -112,7 +112,9 @@ export class MemoryTicketRegistry implements TicketRegistry {
 }
 
 function setOf<K, V>(map: Map<K, Set<V>>, key: K): Set<V> {
-  let s = map.get(key);
-  if (!s) map.set(key, (s = new Set()));
-  return s;
+  const existing = map.get(key);
+  if (existing) return existing;
+  const fresh = new Set<V>();
+  map.set(key, fresh);
+  return fresh;
 }

@@ -45,7 +45,7 @@ export function createSsoSessions(deps: { registry: TicketRegistry; factory: Tic
 
     /** The live session with this id, its idle limit moved forward. */
     async find(tgtId: string | undefined): Promise<TicketGrantingTicket | undefined> {
-      if (!tgtId || !tgtId.startsWith('TGT-')) return undefined;
+      if (!tgtId?.startsWith('TGT-')) return undefined;
       const tgt = await registry.get(tgtId, 'TGT');
       if (!tgt) return undefined;
       if (clock.now() - tgt.lastUsedAt < TOUCH_GRANULARITY_MS) return tgt;
@@ -66,7 +66,7 @@ export function createSsoSessions(deps: { registry: TicketRegistry; factory: Tic
      * or undefined when there was no such live session (already ended, by this call's twin or by expiry).
      */
     async end(tgtId: string | undefined): Promise<{ tgt: TicketGrantingTicket; frontChannelUrls: string[] } | undefined> {
-      if (!tgtId || !tgtId.startsWith('TGT-')) return undefined;
+      if (!tgtId?.startsWith('TGT-')) return undefined;
       const removed = await registry.removeSession(tgtId);
       return removed ? notify(removed) : undefined;
     },

@@ -30,7 +30,6 @@ export class SqlTicketRegistry implements TicketRegistry {
         tgt_id: tgtIdOf(ticket),
         user_id: userIdOf(ticket),
         expires_at: ticket.expiresAt,
-        consumed_at: null,
         data: JSON.stringify(ticket),
       })
       .execute();

@@ -15,7 +15,7 @@ export const E164 = /^\+[1-9]\d{6,14}$/;
  */
 export function normalisePhone(input: string): PhoneResult {
   const parsed = parsePhoneNumberFromString(input.trim(), 'CN');
-  if (!parsed || !parsed.isValid())
+  if (!parsed?.isValid())
     return {
       ok: false,
       reason: 'invalid',

@@ -56,7 +56,7 @@ function contentSecurityPolicy(data: RenderedPageData, secure: boolean): string 
 
 /** A time as pages show it, with its zone named (`Nov 30, 2026, 2:15 PM GMT+8`). */
 export function formatTime(ms: number, locale: Locale, withSeconds = false): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: withSeconds ? 'medium' : 'short', timeZone: DISPLAY_TIME_ZONE }).format(ms) + ' ' + zoneName(ms, locale);
+  return `${new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: withSeconds ? 'medium' : 'short', timeZone: DISPLAY_TIME_ZONE }).format(ms)} ${zoneName(ms, locale)}`;
 }
 
 function zoneName(ms: number, locale: Locale): string {

@@ -147,7 +147,7 @@ export function createWeChatAuthenticator(deps: {
       const identity = await deps.identities.findWeChat(person.subject);
       if (!identity) return { kind: 'needs_binding', ...(await deps.pendingIdentities.hold(person, browserId!, intent.request)) };
       const user = await deps.users.findById(identity.userId);
-      if (!user || user.status !== 'active') return refused('wechat', 'disabled', { request: intent.request, retryHelps: false, ...(user ? { userId: user.id } : {}) });
+      if (user?.status !== 'active') return refused('wechat', 'disabled', { request: intent.request, retryHelps: false, ...(user ? { userId: user.id } : {}) });
       await deps.identities.recordSignIn(identity.id, person.profile);
       const refreshed = await deps.users.update(user.id, {
         ...(person.profile.nickname ? { displayName: user.displayName ?? person.profile.nickname } : {}),
