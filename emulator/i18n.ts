@@ -1,5 +1,5 @@
 // Page texts. WeChat's pages are Chinese unless `lang=en`. Phone-side wording is not documented
-// (spec §13); these follow what the WeChat app shows as closely as we know.
+// (docs/wechat-open-platform.md §13); these follow what the WeChat app shows as closely as we know.
 
 export type Lang = 'zh' | 'en';
 
@@ -32,7 +32,7 @@ const zh = {
   errorTitle: '微信登录',
   errorRedirectUri: 'redirect_uri 参数错误',
   errorScope: 'Scope 参数错误或没有 Scope 权限',
-  // WeChat's text for an unknown appid is not recorded anywhere we found (spec §13).
+  // WeChat's text for an unknown appid is not recorded anywhere we found (docs/wechat-open-platform.md §13).
   errorAppid: 'appid 参数错误',
   phoneTitle: '微信',
   whoScans: '用哪个微信帐号扫码？',

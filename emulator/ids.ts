@@ -1,4 +1,4 @@
-// Identifiers shaped like WeChat's (lengths and alphabets as observed in the wild, spec §5.2).
+// Identifiers shaped like WeChat's (lengths and alphabets as observed in the wild, docs/wechat-open-platform.md §5.2).
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

@@ -1,4 +1,4 @@
-// Authorization codes and tokens, with WeChat's lifetimes and errcodes (spec §5, §6, §8).
+// Authorization codes and tokens, with WeChat's lifetimes and errcodes (docs/wechat-open-platform.md §5, §6, §8).
 import type { Clock } from './clock.js';
 import { newAccessToken, newAuthCode, newRefreshToken, openidFor } from './ids.js';
 import { snsError, type SnsError } from './sns-errors.js';

@@ -93,7 +93,7 @@ export class PersonaDirectory {
     return persona;
   }
 
-  /** As when the person sets a new profile photo: the old headimgurl dies (spec §5.5). */
+  /** As when the person sets a new profile photo: the old headimgurl dies (docs/wechat-open-platform.md §5.5). */
   changeAvatar(id: string): Persona | undefined {
     const persona = this.#personas.get(id);
     if (persona) persona.avatarKey = newAvatarKey();

@@ -63,7 +63,7 @@ export function registerQrPages(app: FastifyInstance, emulator: Emulator, basePa
       lang,
     });
     if (q('f') === 'xml') {
-      // Only <uuid> is known of WeChat's XML answer (spec §3).
+      // Only <uuid> is known of WeChat's XML answer (docs/wechat-open-platform.md §3).
       return reply.type('text/xml; charset=utf-8').send(`<xml><uuid><![CDATA[${session.uuid}]]></uuid></xml>`);
     }
     return reply.type('text/html; charset=utf-8').send(renderPage(emulator, registered, session, lang, basePath, q));

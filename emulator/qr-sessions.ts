@@ -26,7 +26,7 @@ export interface QrSession {
 
 export type NewQrSession = Pick<QrSession, 'appId' | 'redirectUri' | 'state' | 'selfRedirect' | 'lang'>;
 
-/** The `window.wx_errcode` the status long-poll reports (spec §3). */
+/** The `window.wx_errcode` the status long-poll reports (docs/wechat-open-platform.md §3). */
 export const WxErrcode = {
   waiting: 408,
   scanned: 404,

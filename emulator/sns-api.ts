@@ -1,5 +1,5 @@
 // WeChat's server APIs (api.weixin.qq.com/sns/...): GET with query parameters, HTTP 200 for success
-// and for business errors, JSON in a text/plain body with `/` escaped as `\/` (spec §5).
+// and for business errors, JSON in a text/plain body with `/` escaped as `\/` (docs/wechat-open-platform.md §5.1).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Emulator } from './emulator.js';
 import { PLACEHOLDER_AVATAR_KEY } from './emulator.js';

@@ -1,4 +1,4 @@
-// WeChat's error codes for the sns/* APIs (spec §8) and the messages it sends with them.
+// WeChat's error codes for the sns/* APIs (docs/wechat-open-platform.md §8) and the messages it sends with them.
 import { newRequestId } from './ids.js';
 
 export const ERRMSG: Readonly<Record<number, string>> = {

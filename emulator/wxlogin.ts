@@ -1,5 +1,5 @@
 // The embedded QR: a clone of WeChat's wxLogin.js (res.wx.qq.com/connect/zh_CN/htmledition/js/wxLogin.js)
-// that builds the same iframe URL (spec §4), pointing at the emulator instead of open.weixin.qq.com.
+// that builds the same iframe URL (docs/wechat-open-platform.md §4), pointing at the emulator instead of open.weixin.qq.com.
 import type { FastifyInstance } from 'fastify';
 import type { Emulator } from './emulator.js';
 

@@ -154,7 +154,7 @@ export interface Config {
     v2Attributes: boolean;
     /** Follow `service` on /logout when it is a registered service. */
     logoutFollowsService: boolean;
-    /** Accept a plain-http pgtUrl on a loopback host (development). The spec requires https. */
+    /** Accept a plain-http pgtUrl on a loopback host (development). The spec requires https (docs/cas-protocol.md §3.3 step 2). */
     allowHttpLoopbackProxyCallback: boolean;
   };
   passwordThrottle: { failuresPerUser: number; failuresPerIp: number; windowSeconds: number };

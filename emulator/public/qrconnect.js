@@ -1,5 +1,5 @@
 // Emulator of WeChat's qrconnect page script: long-polls the QR status and acts on it as WeChat's
-// page does (spec §3). Served as a file so the page works under `script-src 'self'`.
+// page does (docs/wechat-open-platform.md §3). Served as a file so the page works under `script-src 'self'`.
 function qrconnectPage() {
   var root = document.getElementById('wx_emulator_login');
   if (!root) return;

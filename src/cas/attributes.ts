@@ -15,7 +15,7 @@ export function principalOf(user: Pick<User, 'id' | 'username'>): string {
   return user.username ?? user.id;
 }
 
-/** Attributes every validation with attributes carries (spec 1.5.1). */
+/** Attributes every validation with attributes carries (docs/cas-protocol.md §1.5.1). */
 export function protocolAttributes(tgt: TicketGrantingTicket, ticket: ServiceTicket | ProxyTicket): Attributes {
   return {
     authenticationDate: [new Date(tgt.authTime).toISOString()],

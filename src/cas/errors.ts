@@ -1,4 +1,4 @@
-/** The CAS protocol's own failure codes (spec 2.1.1, 2.2.1, 2.5.3). */
+/** The CAS protocol's own failure codes (docs/cas-protocol.md §2.1, §0.10). */
 export type CasErrorCode =
   | 'INVALID_REQUEST'
   | 'INVALID_TICKET_SPEC'

@@ -1,9 +1,9 @@
 export type ResponseMethod = 'GET' | 'POST' | 'HEADER';
 
-/** What a browser asked /login for, read once and carried through the sign-in (spec 2.1). */
+/** What a browser asked /login for, read once and carried through the sign-in (docs/cas-protocol.md §1.1). */
 export interface LoginRequest {
   service: string | undefined;
-  /** SAML 1.1 clients send `TARGET` and expect the ticket back as `SAMLart` (spec 1.1). */
+  /** SAML 1.1 clients send `TARGET` and expect the ticket back as `SAMLart` (docs/cas-protocol.md §1.1). */
   ticketParam: 'ticket' | 'SAMLart';
   renew: boolean;
   gateway: boolean;
@@ -19,7 +19,7 @@ export interface LoginParameters {
   method?: string | undefined;
 }
 
-/** `renew` and `gateway` are set when present (spec 2.1.1); an explicit `false` is read as not set. */
+/** `renew` and `gateway` are set when present (docs/cas-protocol.md §0.4); an explicit `false` is read as not set. */
 export function isFlagSet(value: string | undefined): boolean {
   return value !== undefined && value.toLowerCase() !== 'false' && value !== '0';
 }
@@ -32,7 +32,7 @@ export function parseLoginRequest(params: LoginParameters): LoginRequest {
     service: service && service.length > 0 ? service : undefined,
     ticketParam: params.service === undefined && params.TARGET ? 'SAMLart' : 'ticket',
     renew,
-    // renew overrides gateway (spec 2.1.1: ignore gateway when renew is set)
+    // renew overrides gateway (docs/cas-protocol.md §1.1: ignore gateway when renew is set)
     gateway: !renew && isFlagSet(params.gateway),
     method: method === 'POST' || method === 'HEADER' ? method : 'GET',
   };

@@ -20,7 +20,7 @@ export interface ProxyCallbackClientOptions {
 }
 
 /**
- * The HTTP client of the proxy callback (spec 3.3): node:https with normal PKIX verification (chain, host name,
+ * The HTTP client of the proxy callback (docs/cas-protocol.md §3.3): node:https with normal PKIX verification (chain, host name,
  * expiry), one GET, a deadline for the whole exchange, the body left unread. node:http never follows redirects.
  */
 export function createProxyCallbackClient(options: ProxyCallbackClientOptions = {}): ProxyCallbackClient {

@@ -10,7 +10,7 @@ import type { ProxyTicket, ServiceTicket, TicketGrantingTicket } from '../ticket
 import { CasError, shortTicket } from './errors.js';
 import type { ProxyCallbackClient } from './proxy-callback.js';
 
-/** Apereo's Cas20ProxyHandler takes these as "the callback received it" (spec 3.3 step 4). */
+/** Apereo's Cas20ProxyHandler takes these as "the callback received it" (docs/cas-protocol.md §3.3 step 4). */
 export const ACCEPTED_CALLBACK_STATUSES: ReadonlySet<number> = new Set([200, 202, 204, 301, 302, 304]);
 
 export interface ProxyingDeps {
@@ -43,11 +43,11 @@ const proxyErrors = {
     new CasError('UNAUTHORIZED_SERVICE', `Service '${target}' is not a registered, enabled service and cannot be proxied to`),
 };
 
-/** CAS 2.0 proxy authentication (spec 1.6, 3.3): PGTs delivered to a service's pgtUrl, PTs issued for a PGT. */
+/** CAS 2.0 proxy authentication (docs/cas-protocol.md §1.6, §3.3): PGTs delivered to a service's pgtUrl, PTs issued for a PGT. */
 export function createProxying(deps: ProxyingDeps) {
   const { registry, factory } = deps;
 
-  /** Why a pgtUrl may not receive a PGT, or undefined when it may (spec 3.3 steps 1–2). */
+  /** Why a pgtUrl may not receive a PGT, or undefined when it may (docs/cas-protocol.md §3.3 steps 1–2). */
   function callbackProblem(pgtUrl: string, service: RegisteredService): string | undefined {
     let url: URL;
     try {

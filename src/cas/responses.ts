@@ -22,7 +22,7 @@ export const CONTENT_TYPES = {
   text: 'text/plain;charset=UTF-8',
 } as const;
 
-/** CAS 2.0/3.0 service response, with the literal `cas:` prefix real clients index by (spec 0.1). */
+/** CAS 2.0/3.0 service response, with the literal `cas:` prefix real clients index by (docs/cas-protocol.md §0.1). */
 export function validationXml(result: ValidationSuccess | CasError): string {
   if (!('user' in result)) return failureXml('authenticationFailure', result);
   const lines = [`<cas:serviceResponse xmlns:cas="${CAS_NS}">`, '  <cas:authenticationSuccess>', `    <cas:user>${escapeXml(result.user)}</cas:user>`];
@@ -75,7 +75,7 @@ export function proxyFailureXml(error: CasError): string {
   return failureXml('proxyFailure', error);
 }
 
-/** `/proxy` with format=JSON, as the spec's samples write it (its failure reuses `authenticationFailure`). */
+/** `/proxy` with format=JSON, as the spec's samples write it (docs/cas-protocol.md §1.6) (its failure reuses `authenticationFailure`). */
 export function proxyJson(result: string | CasError): string {
   if (typeof result !== 'string')
     return JSON.stringify({ serviceResponse: { authenticationFailure: { code: result.code, description: result.message } } });

@@ -5,7 +5,7 @@ import type { Attributes } from './responses.js';
 import { escapeXml } from './xml.js';
 
 /**
- * CAS's SAML 1.1 validation (`POST /samlValidate?TARGET=…`, spec 1.7): the SOAP request read with a real XML
+ * CAS's SAML 1.1 validation (`POST /samlValidate?TARGET=…`, docs/cas-protocol.md §1.7): the SOAP request read with a real XML
  * parser, the SOAP response written as Apereo writes it (default namespaces on Response and Assertion, so phpCAS's
  * getElementsByTagName('NameIdentifier') and OpenSAML's namespace checks both find what they look for).
  */
@@ -74,7 +74,7 @@ export interface SamlSuccess {
 
 export function samlSuccessXml(s: SamlSuccess): string {
   const issued = iso(s.now);
-  // Attributes only travel to https services (spec 1.7); an AttributeStatement needs at least one Attribute.
+  // Attributes only travel to https services (docs/cas-protocol.md §1.7); an AttributeStatement needs at least one Attribute.
   const names = s.service.toLowerCase().startsWith('https://') ? Object.keys(s.attributes).filter((n) => s.attributes[n]!.length > 0) : [];
   const subject = [
     '<Subject>',

@@ -22,7 +22,7 @@ export const BACK_CHANNEL_POLICY: BackChannelPolicy = { timeoutMs: 3000, attempt
 
 /**
  * The SAML 2 LogoutRequest CAS sends. `samlp:` prefixes and a one-line SessionIndex are what phpCAS's regex
- * and mod_auth_cas expect (spec 4.1).
+ * and mod_auth_cas expect (docs/cas-protocol.md §4.1).
  */
 export function logoutRequestXml(sessionIndex: string, now: number): string {
   return (
@@ -90,7 +90,7 @@ export function createSingleLogout(deps: {
         if (!service || service.logoutType === 'none') continue;
         const url = service.logoutUrl ?? grant.service;
         if (service.logoutType === 'front-channel') {
-          // Zlib-wrapped DEFLATE, as Apereo's CompressionUtils and the Java client's Inflater use (spec 4.2).
+          // Zlib-wrapped DEFLATE, as Apereo's CompressionUtils and the Java client's Inflater use (docs/cas-protocol.md §4.2).
           const message = deflateSync(Buffer.from(logoutRequestXml(grant.ticketId, now()))).toString('base64');
           frontChannelUrls.push(appendQueryParam(url, 'SAMLRequest', message));
           continue;

@@ -43,9 +43,9 @@ export interface ValidationOutcome {
 }
 
 /**
- * Ticket validation as the spec orders it: parameters, ticket syntax, single-use consumption, service match,
+ * Ticket validation as the spec orders it (docs/cas-protocol.md §2.3): parameters, ticket syntax, single-use consumption, service match,
  * renew, the service still allowed, the session and user still valid, then the optional proxy callback.
- * Every failure is a CasError; the ticket is destroyed by the first attempt whatever its outcome (spec 2.3).
+ * Every failure is a CasError; the ticket is destroyed by the first attempt whatever its outcome (docs/cas-protocol.md §2.3).
  */
 export async function validateTicket(deps: ValidationDeps, req: ValidationRequest): Promise<ValidationOutcome> {
   if (!req.service || !req.ticket) throw casErrors.missingParameters('service\' and \'ticket');

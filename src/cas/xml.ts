@@ -1,4 +1,4 @@
-/** XML 1.0 escaping for text and attribute values (spec 0.5). */
+/** XML 1.0 escaping for text and attribute values (docs/cas-protocol.md §0.5). */
 export function escapeXml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => XML_ENTITIES[c]!);
 }

@@ -4,7 +4,7 @@ import { randomToken } from '../tickets/ids.js';
 
 /** Every cookie wecas sets, by name. Their flags are decided below and nowhere else. */
 export const COOKIE_NAMES = {
-  /** The ticket-granting cookie: the SSO session's id (spec: TGC). */
+  /** The ticket-granting cookie: the SSO session's id (docs/cas-protocol.md §3.2: TGC). */
   session: 'TGC',
   /** A random id per browser: login forms, WeChat `state` and pending identities are bound to it. */
   browser: 'wecas_browser',

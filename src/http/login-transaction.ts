@@ -12,7 +12,7 @@ declare module 'fastify' {
   }
 }
 
-/** The query of every /login route: the CAS login parameters (spec 2.1), plus whatever else a client adds. */
+/** The query of every /login route: the CAS login parameters (docs/cas-protocol.md §1.1), plus whatever else a client adds. */
 export const loginQuerySchema = query({ service: param, TARGET: param, renew: param, gateway: param, method: param, tab: param });
 
 /** The transaction the preHandler opened; every route in the login scope has one. */

@@ -51,7 +51,7 @@ export function anchoredRegex(pattern: string): RegExp {
   return new RegExp(`^(?:${pattern})$`);
 }
 
-/** Whether the service may obtain proxy-granting tickets delivered to this pgtUrl (spec 3.3). */
+/** Whether the service may obtain proxy-granting tickets delivered to this pgtUrl (docs/cas-protocol.md §3.3). */
 export function allowsProxyCallback(service: RegisteredService, pgtUrl: string): boolean {
   return service.proxyPattern !== null && anchoredRegex(service.proxyPattern).test(pgtUrl);
 }

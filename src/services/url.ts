@@ -1,5 +1,5 @@
 /**
- * Service URL comparison (spec 2.2): clients drift in how they encode the `service` they send, so URLs are
+ * Service URL comparison (docs/cas-protocol.md §2.2): clients drift in how they encode the `service` they send, so URLs are
  * compared in a canonical form rather than byte for byte.
  */
 
@@ -30,7 +30,7 @@ export function canonicalServiceUrl(url: string): string | undefined {
   return `${parsed.protocol}//${parsed.host}${path}${decodeOnce(parsed.search)}`;
 }
 
-/** Whether two service URLs name the same service (spec 2.2). Non-service URLs are never the same as anything. */
+/** Whether two service URLs name the same service (docs/cas-protocol.md §2.2). Non-service URLs are never the same as anything. */
 export function sameService(a: string, b: string): boolean {
   const ca = canonicalServiceUrl(a);
   return ca !== undefined && ca === canonicalServiceUrl(b);

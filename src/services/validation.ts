@@ -13,7 +13,7 @@ export class ServiceValidationError extends Error {
   }
 }
 
-// Attribute names become XML element names in validation responses (spec 0.5).
+// Attribute names become XML element names in validation responses (docs/cas-protocol.md §0.5).
 const XML_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 const httpUrl = z.string().refine(isServiceUrl, 'must be an absolute http(s) URL');

@@ -25,7 +25,7 @@ export function newTicketId(prefix: TicketPrefix): string {
   return `${prefix}-${randomToken()}`;
 }
 
-/** Syntax check before any lookup: the spec's character set and at most 256 characters. */
+/** Syntax check before any lookup: the spec's character set and at most 256 characters (docs/cas-protocol.md §0.6, §3.1). */
 export function isWellFormedTicketId(id: string): boolean {
   return id.length <= 256 && /^[A-Z]+-[A-Za-z0-9-]+$/.test(id);
 }

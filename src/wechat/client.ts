@@ -154,7 +154,7 @@ export function createWeChatClient(
     appId: config.appId,
     authorizeUrl: (input) => `${qrconnectUrl(input)}#wechat_redirect`,
     embedSettings(input) {
-      // What wxLogin.js builds (spec §4): no response_type, login_type=jssdk. self_redirect=false: WeChat moves
+      // What wxLogin.js builds (docs/wechat-open-platform.md §4): no response_type, login_type=jssdk. self_redirect=false: WeChat moves
       // the top window to our callback, whose answer (a redirect to the application) must not land in the iframe.
       const q = new URLSearchParams({
         appid: config.appId,

@@ -1,5 +1,5 @@
 /**
- * WeChat's errcodes, reduced to what a sign-in can do about them (spec §8, §11.4). The raw errcode stays on the
+ * WeChat's errcodes, reduced to what a sign-in can do about them (docs/wechat-open-platform.md §8, §11.4). The raw errcode stays on the
  * error for logs and audit; the person sees a message chosen by `kind`.
  */
 export type WeChatErrorKind =

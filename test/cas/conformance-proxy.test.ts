@@ -1,7 +1,7 @@
 /**
- * CAS 2.0 proxy authentication, spec §8 #29–#37 and §3.3, against real proxy callbacks: an HTTPS server on
+ * CAS 2.0 proxy authentication, docs/cas-protocol.md §8 #29–#37 and §3.3, against real proxy callbacks: an HTTPS server on
  * loopback with a self-signed certificate that wecas trusts through `proxyCallbackCa` (Node's store plus that one
- * certificate). The spec's `https://app.example.org/pgt` becomes that receiver's URL.
+ * certificate). The `https://app.example.org/pgt` of docs/cas-protocol.md §8 becomes that receiver's URL.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createProxyCallbackClient } from '../../src/cas/proxy-callback.js';
@@ -14,7 +14,7 @@ const enc = encodeURIComponent;
 const A = 'https://a.example.org/app';
 const B = 'https://b.example.org/app';
 const C = 'https://c.example.org/app';
-/** phpCAS's checks on what its callback receives (spec 3.1). */
+/** phpCAS's checks on what its callback receives (docs/cas-protocol.md §3.1). */
 const PHPCAS_PGT = /^[PT]GT-[.\-\w]+$/;
 const PHPCAS_IOU = /^PGTIOU-[.\-\w]+$/;
 
@@ -84,7 +84,7 @@ async function proxyTicket(pgt: string, target: string): Promise<string> {
   return r.proxyTicket!;
 }
 
-describe('pgtUrl on validation (spec §8 #29–#32, §3.3)', () => {
+describe('pgtUrl on validation (docs/cas-protocol.md §8 #29–#32, §3.3)', () => {
   it.each(['serviceValidate', 'proxyValidate', 'p3/serviceValidate', 'p3/proxyValidate'])(
     '#29 %s: one GET to the callback with pgtIou and pgtId, and the response carries that PGTIOU',
     async (endpoint) => {
@@ -196,7 +196,7 @@ describe('pgtUrl on validation (spec §8 #29–#32, §3.3)', () => {
   });
 });
 
-describe('/proxy and proxy tickets (spec §8 #33–#37)', () => {
+describe('/proxy and proxy tickets (docs/cas-protocol.md §8 #33–#37)', () => {
   it('#33 /proxy answers cas:proxySuccess with a PT; #36 /proxyValidate lists the pgtUrl in cas:proxies', async () => {
     const pgt = await pgtForA();
     const res = await casGet(`proxy?pgt=${pgt}&targetService=${enc(B)}`);

@@ -1,5 +1,5 @@
 /**
- * SAML 1.1 validation, spec §1.7 and §8 #38–#40: the request bodies real clients send (phpCAS 1.6, mod_auth_cas,
+ * SAML 1.1 validation, docs/cas-protocol.md §1.7 and §8 #38–#40: the request bodies real clients send (phpCAS 1.6, mod_auth_cas,
  * the Java client and the Node passport strategies), the response read with a namespace-aware XML parser.
  */
 import { DOMParser, type Element } from '@xmldom/xmldom';
@@ -114,7 +114,7 @@ function resolveQName(el: Element, qname: string): string {
 const SUCCESS = `{${SAMLP_NS}}Success`;
 const REQUEST_DENIED = `{${SAMLP_NS}}RequestDenied`;
 
-describe('POST /samlValidate (spec §1.7, §8 #38–#39)', () => {
+describe('POST /samlValidate (docs/cas-protocol.md §1.7, §8 #38–#39)', () => {
   it('#38 phpCAS body: SOAP envelope, Success, assertion with conditions, attributes and authentication statement', async () => {
     const st = await freshTicket();
     const now = t.clock.now();
@@ -214,7 +214,7 @@ describe('POST /samlValidate (spec §1.7, §8 #38–#39)', () => {
     expect(saml.assertion).toBeUndefined();
   });
 
-  it('a plain-http TARGET gets the user but no attributes (spec 1.7)', async () => {
+  it('a plain-http TARGET gets the user but no attributes (docs/cas-protocol.md §1.7)', async () => {
     const { saml } = await samlValidate(PLAIN, phpCasBody(await freshTicket(PLAIN)));
     expect(saml.statusCode).toBe(SUCCESS);
     expect(saml.authenticationSubject).toBe('alice');
@@ -235,7 +235,7 @@ describe('POST /samlValidate (spec §1.7, §8 #38–#39)', () => {
   });
 });
 
-describe('SAML 1.1 at /login (spec §8 #40)', () => {
+describe('SAML 1.1 at /login (docs/cas-protocol.md §8 #40)', () => {
   it('#40 GET /login?TARGET=S with a TGC redirects with SAMLart, which /samlValidate accepts', async () => {
     await browser.signIn(S);
     const res = await browser.get(`/cas/login?TARGET=${enc(S)}`);

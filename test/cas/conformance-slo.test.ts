@@ -1,5 +1,5 @@
 /**
- * Single logout, spec §4 and §8 #41 and #44, end to end: wecas (in process) POSTs to real HTTP receivers on
+ * Single logout, docs/cas-protocol.md §4 and §8 #41 and #44, end to end: wecas (in process) POSTs to real HTTP receivers on
  * loopback, which record what arrived; the LogoutRequest is read with a namespace-aware XML parser.
  */
 import { inflateSync } from 'node:zlib';
@@ -65,7 +65,7 @@ function logoutRequestOf(body: string) {
   };
 }
 
-describe('back-channel single logout (spec §4.1, §8 #41)', () => {
+describe('back-channel single logout (docs/cas-protocol.md §4.1, §8 #41)', () => {
   it('#41 logout POSTs logoutRequest=<LogoutRequest> for each ticket, SessionIndex = the ticket on one line', async () => {
     const st1 = await ticketFor(`${app}?page=1`);
     const st2 = await ticketFor(app);
@@ -194,7 +194,7 @@ describe('back-channel delivery: deadline and bounded retry', () => {
   });
 });
 
-describe('front-channel single logout (spec §4.2, §8 #44)', () => {
+describe('front-channel single logout (docs/cas-protocol.md §4.2, §8 #44)', () => {
   it('#44 the logout page carries an <img> to S?SAMLRequest=base64(zlib(LogoutRequest)), allowed by its CSP', async () => {
     await t.ctx.services.update({ ...service, logoutType: 'front-channel' });
     const st = await ticketFor(`${app}?x=1`);

@@ -1,5 +1,5 @@
 /**
- * The conformance cases of ../shared/spec/cas-protocol.md §8 that belong to the CAS core, one test each,
+ * The conformance cases of docs/cas-protocol.md §8 that belong to the CAS core, one test each,
  * named by case number. Responses are parsed with a namespace-aware XML parser.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -27,7 +27,7 @@ async function validate(path: string, query: string) {
   return res;
 }
 
-describe('CAS /login (spec §8 #1–#10)', () => {
+describe('CAS /login (docs/cas-protocol.md §8 #1–#10)', () => {
   it('#1 GET /login without a cookie shows a form with username, password and a one-time token', async () => {
     const res = await browser.get('/cas/login');
     expect(res.statusCode).toBe(200);
@@ -114,7 +114,7 @@ describe('CAS /login (spec §8 #1–#10)', () => {
   });
 });
 
-describe('CAS 1.0 /validate (spec §8 #11–#12)', () => {
+describe('CAS 1.0 /validate (docs/cas-protocol.md §8 #11–#12)', () => {
   it('#11 answers exactly yes\\nalice\\n', async () => {
     const st = await freshTicket();
     const res = await validate('validate', `service=${enc(S)}&ticket=${st}`);
@@ -130,7 +130,7 @@ describe('CAS 1.0 /validate (spec §8 #11–#12)', () => {
   });
 });
 
-describe('CAS 2.0/3.0 validation (spec §8 #13–#27)', () => {
+describe('CAS 2.0/3.0 validation (docs/cas-protocol.md §8 #13–#27)', () => {
   it('#13 /serviceValidate success: cas:user alice, no PGT, no proxies, literal cas: prefix', async () => {
     const st = await freshTicket();
     const res = await validate('serviceValidate', `service=${enc(S)}&ticket=${st}`);
@@ -263,7 +263,7 @@ describe('CAS 2.0/3.0 validation (spec §8 #13–#27)', () => {
   });
 });
 
-describe('CAS /logout (spec §8 #41–#43, without single logout)', () => {
+describe('CAS /logout (docs/cas-protocol.md §8 #41–#43, without single logout)', () => {
   it('#41 logout clears the TGC and #43 the next login shows the form', async () => {
     await browser.signIn(S);
     expect(browser.jar.get('TGC')).toBeDefined();

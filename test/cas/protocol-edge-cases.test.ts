@@ -1,5 +1,5 @@
 /**
- * Protocol edge cases around §8: service URL comparison (spec 2.2: query, fragment, trailing slash, encoding),
+ * Protocol edge cases around docs/cas-protocol.md §8: service URL comparison (§2.2: query, fragment, trailing slash, encoding),
  * parameter names and ticket syntax, renew/gateway, and the right CAS code (always HTTP 200) for every bad request.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -27,7 +27,7 @@ async function casGet(pathAndQuery: string) {
   return res;
 }
 
-describe('service URL comparison at validation (spec 2.2)', () => {
+describe('service URL comparison at validation (docs/cas-protocol.md §2.2)', () => {
   it.each([
     ['the same URL', `${S}?x=1`, `${S}?x=1`, 'success'],
     ['a fragment is ignored', `${S}?x=1`, `${S}?x=1#top`, 'success'],

@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 describe('phpCAS 1.6.0 with SAML_VERSION_1_1 against wecas', () => {
-  it('validates at POST /samlValidate and shows the user; its http page gets no attributes (spec 1.7)', async () => {
+  it('validates at POST /samlValidate and shows the user; its http page gets no attributes (docs/cas-protocol.md §1.7)', async () => {
     const agent = new HttpAgent({ caFile: wecas.caCertFile });
     const pageUrl = `${appOrigin}/saml.php`;
     const signIn = await signInThroughCas(agent, pageUrl, wecas.casUrl);

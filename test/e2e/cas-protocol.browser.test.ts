@@ -59,7 +59,7 @@ async function validate(service: string, ticket: string): Promise<string> {
   return res.text();
 }
 
-describe('method=POST in Chromium (spec 1.1)', () => {
+describe('method=POST in Chromium (docs/cas-protocol.md §1.1)', () => {
   it('the form login ends in a POST of the ticket to the service, and that ticket validates', async () => {
     const page = await context.newPage();
     const violations = cspViolations(page);
@@ -107,7 +107,7 @@ describe('method=POST in Chromium (spec 1.1)', () => {
   });
 });
 
-describe('front-channel logout in Chromium (spec 4.2, §8 #44)', () => {
+describe('front-channel logout in Chromium (docs/cas-protocol.md §4.2, §8 #44)', () => {
   it("the logout page's image request reaches the service with SAMLRequest = base64(zlib(LogoutRequest))", async () => {
     const page = await context.newPage();
     const violations = cspViolations(page);

@@ -48,7 +48,7 @@ describe('canonicalServiceUrl', () => {
   });
 });
 
-describe('sameService (spec 2.2)', () => {
+describe('sameService (docs/cas-protocol.md §2.2)', () => {
   const base = 'https://app.example.org/cas/login?next=/home&lang=en';
 
   it('treats encoded and decoded forms as the same service', () => {

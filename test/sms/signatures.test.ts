@@ -4,7 +4,7 @@ import { acs3Signature, aliyunEncode, rpcSignature } from './fakes/aliyun-signat
 import { tc3Signature } from './fakes/tencent-signature.js';
 
 // The fakes verify requests with these functions, so they are pinned to the providers' published examples
-// (vectors from /work/shared/spec/sms-providers.md §2.5 and §3.3).
+// (vectors from docs/sms-providers.md §2.5 and §3.3).
 const EMPTY_SHA256 = createHash('sha256').update('').digest('hex');
 
 describe('Aliyun ACS3-HMAC-SHA256', () => {
@@ -76,7 +76,7 @@ describe('Aliyun RPC v1 HMAC-SHA1', () => {
     expect(rpcSignature('', { test: 'ok' }, 'accessKeySecret')).toBe('jHx/oHoHNrbVfhncHEvPdHXZwHU=');
   });
   it('reproduces the SendSms v1 vector', () => {
-    // The spec's vector is over these parameters without OutId (checked with the SDK's own getRPCSignature).
+    // The vector of docs/sms-providers.md §2.5 is over these parameters without OutId (checked with the SDK's own getRPCSignature).
     const sendSms = {
       PhoneNumbers: '13800138000', SignName: 'TestSign', TemplateCode: 'SMS_0001', TemplateParam: '{"code":"123456"}',
       Action: 'SendSms', Format: 'json', Version: '2017-05-25', Timestamp: '2024-01-01T00:00:00Z', SignatureNonce: 'n-1',

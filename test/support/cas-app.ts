@@ -8,7 +8,7 @@ import type { RegisteredService } from '../../src/services/types.js';
 import type { SmsSender } from '../../src/sms/sender.js';
 import { CookieJar } from './cookie-jar.js';
 
-/** The conformance setup of spec §8: service S (may proxy), S2, and alice/pw with mail and memberOf released to S. */
+/** The conformance setup of docs/cas-protocol.md §8: service S (may proxy), S2, and alice/pw with mail and memberOf released to S. */
 export const S = 'https://app.example.org/cb';
 export const S2 = 'https://other.example.org/';
 export const ALICE = { username: 'alice', password: 'pw-alice-123' };

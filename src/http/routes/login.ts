@@ -25,7 +25,7 @@ export interface LoginRouteDeps {
 
 const passwordForm = form({ username: field, password: field, execution: field });
 
-/** `/login`: the credential requestor (GET) and the password acceptor (POST), spec 2.1–2.2. */
+/** `/login`: the credential requestor (GET) and the password acceptor (POST), docs/cas-protocol.md §1.1–§1.2. */
 export function registerLoginRoutes(app: FastifyInstance, deps: LoginRouteDeps): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const { loginPage, responses } = deps;

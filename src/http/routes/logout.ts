@@ -18,7 +18,7 @@ export interface LogoutRouteDeps {
   followService: boolean;
 }
 
-/** `/logout` (spec 1.3): idempotent; without a session it still shows the signed-out page. */
+/** `/logout` (docs/cas-protocol.md §1.3): idempotent; without a session it still shows the signed-out page. */
 export function registerLogoutRoutes(app: FastifyInstance, deps: LogoutRouteDeps): void {
   const { pages, prefix } = deps;
 

@@ -48,7 +48,7 @@ function merged<K extends string>(query: Record<K, string | undefined>, body: Re
   return out;
 }
 
-/** The ticket validators and /proxy: GET as the spec says, POST (form) too since it costs nothing (spec 0.8). */
+/** The ticket validators and /proxy: GET as the spec says, POST (form) too since it costs nothing (docs/cas-protocol.md §0.8). */
 export function registerValidationRoutes(app: FastifyInstance, deps: ValidationRouteDeps): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   for (const endpoint of ENDPOINTS) {
@@ -89,7 +89,7 @@ export function registerValidationRoutes(app: FastifyInstance, deps: ValidationR
     return reply.type(CONTENT_TYPES.xml).send(validationXml(result));
   }
 
-  /** `POST /samlValidate?TARGET=…` (spec 1.7): the rules of /serviceValidate, in SAML 1.1 over SOAP. */
+  /** `POST /samlValidate?TARGET=…` (docs/cas-protocol.md §1.7): the rules of /serviceValidate, in SAML 1.1 over SOAP. */
   async function samlValidation(request: FastifyRequest, reply: FastifyReply, params: Record<'TARGET' | 'renew', string | undefined>) {
     const target = params.TARGET;
     const samlRequest = parseSamlRequest(typeof request.body === 'string' ? request.body : '');
@@ -115,7 +115,7 @@ export function registerValidationRoutes(app: FastifyInstance, deps: ValidationR
     return protocolReply(reply).type(CONTENT_TYPES.soap).send(xml);
   }
 
-  /** `/proxy?pgt=…&targetService=…` (spec 1.6): a proxy ticket, or proxyFailure with the spec's code. */
+  /** `/proxy?pgt=…&targetService=…` (docs/cas-protocol.md §1.6): a proxy ticket, or proxyFailure with the spec's code. */
   async function proxy(request: FastifyRequest, reply: FastifyReply, params: Record<'pgt' | 'targetService' | 'format', string | undefined>) {
     let result: string | CasError;
     try {
@@ -137,7 +137,7 @@ function logFailure(request: FastifyRequest, endpoint: ValidationEndpoint, outco
   if (outcome instanceof CasError) request.log.info({ endpoint, code: outcome.code, reason: outcome.message }, 'ticket validation failed');
 }
 
-// Protocol failures are HTTP 200 with a failure document: the Java client loses the body of a 4xx/5xx (spec 0.2).
+// Protocol failures are HTTP 200 with a failure document: the Java client loses the body of a 4xx/5xx (docs/cas-protocol.md §0.2).
 function protocolReply(reply: FastifyReply): FastifyReply {
   return reply.code(200).header('cache-control', 'no-store');
 }

@@ -19,7 +19,7 @@ export interface Acs3Input {
   secret: string;
 }
 
-/** ACS3-HMAC-SHA256 (spec §2.3): the canonical request's hash and the hex signature. */
+/** ACS3-HMAC-SHA256 (docs/sms-providers.md §2.3): the canonical request's hash and the hex signature. */
 export function acs3Signature(input: Acs3Input): { hashedCanonicalRequest: string; signature: string } {
   const canonicalQuery = Object.keys(input.query)
     .sort()
@@ -33,7 +33,7 @@ export function acs3Signature(input: Acs3Input): { hashedCanonicalRequest: strin
   return { hashedCanonicalRequest, signature };
 }
 
-/** RPC v1 HMAC-SHA1 (spec §2.4) over every parameter except `Signature`; base64. */
+/** RPC v1 HMAC-SHA1 (docs/sms-providers.md §2.4) over every parameter except `Signature`; base64. */
 export function rpcSignature(method: string, params: Record<string, string>, secret: string): string {
   const canonical = Object.keys(params)
     .filter((k) => k !== 'Signature')

@@ -33,7 +33,7 @@ const REQUIRED_SIGNED = ['host', 'x-acs-action', 'x-acs-content-sha256', 'x-acs-
 const FRESHNESS_MS = 15 * 60 * 1000;
 
 /**
- * Aliyun Dysmsapi SendSms (2017-05-25) on loopback, following spec §4.1: it recomputes the ACS3-HMAC-SHA256 (or RPC v1)
+ * Aliyun Dysmsapi SendSms (2017-05-25) on loopback, following docs/sms-providers.md §4.1: it recomputes the ACS3-HMAC-SHA256 (or RPC v1)
  * signature with the caller's secret, checks freshness and nonces, then answers in Aliyun's own bodies.
  */
 export class FakeAliyunSms extends FakeSmsProvider {

@@ -26,7 +26,7 @@ const REQUEST_LEVEL = /^(AuthFailure\.|RequestLimitExceeded|InternalError|Unauth
 const AUTHORIZATION = /^TC3-HMAC-SHA256 Credential=([^/]+)\/(\d{4}-\d{2}-\d{2})\/([^/]+)\/tc3_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/;
 
 /**
- * Tencent Cloud SMS SendSms (2021-01-11) on loopback, following spec §4.2: it recomputes the TC3-HMAC-SHA256
+ * Tencent Cloud SMS SendSms (2021-01-11) on loopback, following docs/sms-providers.md §4.2: it recomputes the TC3-HMAC-SHA256
  * signature over the body bytes as received, checks the scope and the clock, then answers in Tencent's own bodies,
  * always with HTTP 200.
  */

@@ -23,7 +23,7 @@ export function tc3Date(timestamp: number): string {
   return new Date(timestamp * 1000).toISOString().slice(0, 10);
 }
 
-/** TC3-HMAC-SHA256 (spec §3.3): the payload hash, the canonical request's hash and the hex signature. */
+/** TC3-HMAC-SHA256 (docs/sms-providers.md §3.3): the payload hash, the canonical request's hash and the hex signature. */
 export function tc3Signature(input: Tc3Input): { hashedPayload: string; hashedCanonicalRequest: string; signature: string } {
   const signed = [...input.signedHeaders].sort();
   const canonicalHeaders = signed.map((h) => `${h}:${(input.headers[h] ?? '').trim().toLowerCase()}\n`).join('');
