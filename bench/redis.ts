@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { ManualClock } from '../test/support/clock.js';
-import { deleteKeysWithPrefix, openRedis } from '../src/store/redis.js';
+import { openRedis } from '../src/store/redis.js';
+import { deleteKeysWithPrefix } from '../scripts/redis-keys.js';
 import { newTicketId } from '../src/tickets/ids.js';
 import { RedisTicketRegistry } from '../src/tickets/redis-registry.js';
 import type { TicketGrantingTicket } from '../src/tickets/types.js';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { deleteKeysWithPrefix, openRedis } from '../../src/store/redis.js';
+import { openRedis } from '../../src/store/redis.js';
+import { deleteKeysWithPrefix } from '../redis-keys.js';
 import { type ChildServer, spawnServer } from './processes.js';
 
 /** A database made for one cluster run: every node's DATABASE_URL; `drop` removes it, connections and all. */

@@ -2,19 +2,19 @@ import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { loggableUrl } from './log.js';
+import { noStore } from './respond.js';
 import type { Readiness } from '../observability/health.js';
 import type { Metrics } from '../observability/metrics.js';
 
 /** `/health/live` and `/health/ready`: JSON, 200 or 503, no auth, nothing secret, no cache. */
 export function registerHealthRoutes(app: FastifyInstance, readiness: Readiness): void {
   // Live: the process answers. A load balancer restarts on this; it must not fail because a dependency is down.
-  app.get('/health/live', async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'live' }));
+  app.get('/health/live', async (_request, reply) => noStore(reply).send({ status: 'live' }));
   // Ready: send this node traffic. Fails while its database or Redis is unreachable.
   app.get('/health/ready', async (_request, reply) => {
     const report = await readiness.check();
-    return reply
+    return noStore(reply)
       .code(report.status === 'ready' ? 200 : 503)
-      .header('cache-control', 'no-store')
       .send(report);
   });
 }
@@ -22,7 +22,7 @@ export function registerHealthRoutes(app: FastifyInstance, readiness: Readiness)
 export function registerMetricsRoute(app: FastifyInstance, metrics: Metrics): void {
   metrics.collectProcessMetrics();
   app.get('/metrics', async (_request, reply) =>
-    reply.header('cache-control', 'no-store').type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    noStore(reply).type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
 }
 

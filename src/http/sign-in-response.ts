@@ -11,7 +11,7 @@ import { redirectWithTicket } from './respond.js';
 export type SignInResponses = ReturnType<typeof createSignInResponses>;
 
 /** The HTTP end of every sign-in: the TGC, then the ticket on its way to the service, or the signed-in page. */
-export function createSignInResponses(deps: { signIn: Pick<SignIn, 'establish' | 'open'>; pages: Pages; cookies: Cookies; prefix: string }) {
+export function createSignInResponses(deps: { signIn: Pick<SignIn, 'establishSession' | 'open'>; pages: Pages; cookies: Cookies; prefix: string }) {
   const { pages, cookies, prefix } = deps;
 
   /** Sends the browser back to the service with a ticket as the login request asked: 302, auto-posting form, or headers. */
@@ -40,7 +40,7 @@ export function createSignInResponses(deps: { signIn: Pick<SignIn, 'establish' |
 
   /** A person authenticated by any method: the SSO session established, then on to the service. */
   async function complete(request: FastifyRequest, reply: FastifyReply, input: { user: User; method: AuthMethod; transaction: LoginTransaction }) {
-    const { tgt, ticket } = await deps.signIn.establish({ ...input, current: await request.ssoSession(), client: request.client });
+    const { tgt, ticket } = await deps.signIn.establishSession({ ...input, current: await request.ssoSession(), client: request.client });
     cookies.setSession(reply, tgt.id);
     const service = input.transaction.service;
     if (ticket && service) return ticketToService(request, reply, input.transaction.request, service.url, ticket.id);

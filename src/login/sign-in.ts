@@ -77,7 +77,7 @@ export function createSignIn(deps: { services: ServiceRegistry; sessions: SsoSes
      * and another person's session in this browser ends with its single logout), an audit event, and a ticket for
      * the service.
      */
-    async establish(input: {
+    async establishSession(input: {
       user: User;
       method: AuthMethod;
       transaction: LoginTransaction;

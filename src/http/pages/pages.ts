@@ -3,9 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Cookies } from '../cookies.js';
+import { param, query } from '../params.js';
 import { noStore } from '../respond.js';
 import { type Locale, negotiateLocale, parseLocale, type Translate, translator } from './i18n.js';
 import type { MessageKey } from './messages.js';
+
+/** Every page reads the language switch (`?lang=en`) from its query, whatever else the route's query holds. */
+const LANG_QUERY = query({ lang: param });
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const VIEWS_DIR = path.join(HERE, 'views');
@@ -71,8 +75,8 @@ export function createPages(settings: PageSettings) {
   const eta = new Eta({ views: VIEWS_DIR, cache: true, autoEscape: true });
 
   function explicitLocale(request: FastifyRequest): string | undefined {
-    const lang = (request.query as { lang?: unknown } | undefined)?.lang;
-    return typeof lang === 'string' ? lang : undefined;
+    const parsed = LANG_QUERY.safeParse(request.query);
+    return parsed.success ? parsed.data.lang : undefined;
   }
 
   function localeOf(request: FastifyRequest): Locale {

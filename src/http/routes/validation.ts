@@ -10,6 +10,7 @@ import { parseSamlRequest, samlFailureXml, samlSuccessXml } from '../../cas/saml
 import type { TicketValidator, ValidationEndpoint } from '../../cas/validation.js';
 import type { Clock } from '../../clock.js';
 import { param } from '../params.js';
+import { noStore } from '../respond.js';
 
 export interface ValidationRouteDeps {
   validator: TicketValidator;
@@ -139,5 +140,5 @@ function logFailure(request: FastifyRequest, endpoint: ValidationEndpoint, outco
 
 // Protocol failures are HTTP 200 with a failure document: the Java client loses the body of a 4xx/5xx (docs/cas-protocol.md §0.2).
 function protocolReply(reply: FastifyReply): FastifyReply {
-  return reply.code(200).header('cache-control', 'no-store');
+  return noStore(reply).code(200);
 }
