@@ -1,6 +1,8 @@
-// `npm run bench [-- --quick] [--only=validation,sso,password,wechat,memory] [--registries=memory,sqlite,redis]
+// `npm run bench [-- --quick] [--only=validation,sso,password,wechat,memory,production] [--registries=memory,sqlite,redis]
 //                 [--connections=64] [--cpu-prof]`
 // --cpu-prof writes each wecas node's profile to bench/profiles/ when it exits (read it with bench/profile-summary.ts).
+// `production` is the idle memory of a production install (compiled, dependencies only, NODE_ENV=production) next to
+// a bare Fastify in plain Node (bench/production-memory.ts).
 //
 // Load-tests wecas nodes running in their own processes (LOG_LEVEL=warn) from this process with autocannon, over
 // loopback only, next to a bare Fastify hello world measured in the same run, and prints one Markdown table.
@@ -14,12 +16,21 @@ import { type Child, forkNode, freePort, ROOT, spawnServer } from './children.js
 import { type LoadResult, median, medianOf, runLoad } from './load.js';
 import { deleteRedisKeys, measureRedisBytesPerTgt } from './redis.js';
 import { collect, loginForm, wechatCallback } from './prepare.js';
+import {
+  bareFastifyIdle,
+  type ImportStep,
+  importBreakdown,
+  PRODUCTION_IMPORTS,
+  prepareProduction,
+  productionNodeIdle,
+  type Resident,
+} from './production-memory.js';
 import { type Row, renderTable } from './table.js';
 
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
 const CPU_PROF = args.includes('--cpu-prof');
-const SCENARIOS = ['validation', 'sso', 'password', 'wechat', 'memory'] as const;
+const SCENARIOS = ['validation', 'sso', 'password', 'wechat', 'memory', 'production'] as const;
 const listOption = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3).split(',');
 const ONLY = listOption('only');
 const wanted = (s: (typeof SCENARIOS)[number]) => !ONLY || ONLY.includes(s);
@@ -88,6 +99,7 @@ async function main() {
   if (wanted('password')) await passwordSignIn(bareMedian);
   if (wanted('wechat')) await wechatSignIn(emulator, emulatorUrl, bareMedian);
   if (wanted('memory')) await memory(emulatorUrl, redisReachable);
+  if (wanted('production')) await productionIdleMemory(emulatorUrl);
 
   const minutes = ((performance.now() - started) / 60_000).toFixed(1);
   const header = [
@@ -306,6 +318,85 @@ async function memory(emulatorUrl: string, redisReachable: boolean) {
   } else {
     rows.push({ scenario: 'memory: Redis per TGT', registry: 'redis', connections: '', figure: 'skipped', bare: '', ratio: '', p50: '', p99: '', notes: 'Redis unreachable' });
   }
+}
+
+/**
+ * Idle resident memory of a production node (compiled, dependencies only, NODE_ENV=production, HTTPS, SQLite, an SMS
+ * provider's SDK, a WeChat app), started as a deployment starts it, next to bare Fastify in plain Node, interleaved;
+ * then where the memory goes (bench/import-memory.mjs in the install).
+ */
+async function productionIdleMemory(emulatorUrl: string) {
+  progress('production install: build, hard-linked node_modules, npm prune --omit=dev');
+  const setup = await prepareProduction(emulatorUrl);
+  try {
+    const { build, link, prune } = setup.install.timings;
+    progress(`  installed (build ${(build / 1000).toFixed(1)} s, link ${(link / 1000).toFixed(1)} s, prune ${(prune / 1000).toFixed(1)} s); idle memory`);
+    const semiSpace = '--max-semi-space-size=1';
+    const variants: Array<{ label: string; flags: string; measure: () => Promise<Resident> }> = [
+      { label: 'SMS aliyun', flags: '', measure: () => productionNodeIdle(setup, 'aliyun') },
+      { label: 'SMS tencent', flags: '', measure: () => productionNodeIdle(setup, 'tencent') },
+      { label: `SMS aliyun, ${semiSpace}`, flags: semiSpace, measure: () => productionNodeIdle(setup, 'aliyun', [semiSpace]) },
+      { label: `SMS tencent, ${semiSpace}`, flags: semiSpace, measure: () => productionNodeIdle(setup, 'tencent', [semiSpace]) },
+    ];
+    const bare: Resident[] = [];
+    const measured = new Map<string, Resident[]>();
+    for (let run = 0; run < (QUICK ? 1 : RUNS); run++) {
+      bare.push(await bareFastifyIdle());
+      for (const v of variants) measured.set(v.label, [...(measured.get(v.label) ?? []), await v.measure()]);
+    }
+    const base = medianResident(bare);
+    for (const v of variants) {
+      const m = medianResident(measured.get(v.label)!);
+      const target = v.flags ? `target < 100 MB: ${m.rss < 100 * 2 ** 20 ? 'met with this flag' : 'MISSED even with this flag'}` : `target < 100 MB: ${m.rss < 100 * 2 ** 20 ? 'met' : 'MISSED'}`;
+      rows.push({
+        scenario: `idle memory: production node (${v.label})`,
+        registry: 'sqlite',
+        connections: '',
+        figure: `${mb(m.rss)} RSS`,
+        bare: `${mb(base.rss)} RSS`,
+        ratio: `×${(m.rss / base.rss).toFixed(2)}`,
+        p50: '',
+        p99: '',
+        notes: `private ${mb(m.anon)} + file-backed ${mb(m.file)} (bare: ${mb(base.anon)} + ${mb(base.file)}); ${target}`,
+      });
+    }
+
+    progress('  where the memory goes: modules imported one by one');
+    const steps = await importBreakdown(setup, 'aliyun', [...PRODUCTION_IMPORTS, './dist/sms/aliyun-sender.js'], [semiSpace]);
+    const [started] = (await importBreakdown(setup, 'aliyun', [])).filter((s) => s.step === 'start');
+    notes.push(...breakdownNotes(steps, started));
+  } finally {
+    await setup.remove();
+  }
+}
+
+function medianResident(samples: Resident[]): Resident {
+  return [...samples].sort((a, b) => a.rss - b.rss)[Math.floor(samples.length / 2)]!;
+}
+
+function breakdownNotes(steps: ImportStep[], started: ImportStep | undefined): string[] {
+  const mb1 = (bytes: number) => `${bytes >= 0 ? '+' : ''}${(bytes / 2 ** 20).toFixed(1)}`;
+  const lines = [
+    'Where an idle production node\'s memory goes (bench/import-memory.mjs run in the install with the node\'s environment, SMS aliyun;',
+    `each figure after a full GC; imports with ${'--max-semi-space-size=1'} so that the young generation's growth does not blur the steps):`,
+  ];
+  for (const s of steps) {
+    const label = s.step === './dist/cli/start.js' ? 'wecas (dist/, its own code)' : s.step === './dist/sms/aliyun-sender.js' ? 'Aliyun SMS SDK (loaded at start when configured)' : s.step === 'start' ? 'server started (migrations, routes, TLS, SQLite)' : s.step;
+    if (!s.added) lines.push(`  ${label.padEnd(50)} RSS ${(s.rss / 2 ** 20).toFixed(1)} MB (private ${(s.anon / 2 ** 20).toFixed(1)}, file-backed ${(s.file / 2 ** 20).toFixed(1)}), live heap ${(s.heapUsed / 2 ** 20).toFixed(1)} MB`);
+    else lines.push(`  + ${label.padEnd(48)} RSS ${mb1(s.added.rss).padStart(5)} MB (private ${mb1(s.added.anon)}, file-backed ${mb1(s.added.file)}), live heap ${mb1(s.added.heapUsed)} MB`);
+  }
+  const last = steps.at(-1);
+  if (last) lines.push(`  = ${'total (this process)'.padEnd(48)} RSS ${(last.rss / 2 ** 20).toFixed(1)} MB, live heap ${(last.heapUsed / 2 ** 20).toFixed(1)} MB`);
+  if (started?.spaces) {
+    const space = (name: string) => started.spaces![name] ?? { committed: 0, used: 0 };
+    const committed = Object.values(started.spaces).reduce((sum, s) => sum + s.committed, 0);
+    const fmt = (name: string) => `${name.replace('_space', '')} ${(space(name).used / 2 ** 20).toFixed(1)} of ${(space(name).committed / 2 ** 20).toFixed(1)}`;
+    lines.push(
+      `Started with default flags, after a full GC: RSS ${(started.rss / 2 ** 20).toFixed(1)} MB (private ${(started.anon / 2 ** 20).toFixed(1)}, file-backed ${(started.file / 2 ** 20).toFixed(1)}); ` +
+        `V8 heap ${(committed / 2 ** 20).toFixed(1)} MB committed for ${(started.heapUsed / 2 ** 20).toFixed(1)} MB live (MB used of committed: ${['new_space', 'old_space', 'code_space', 'large_object_space'].map(fmt).join(', ')}).`,
+    );
+  }
+  return lines;
 }
 
 function throughputRow(scenario: string, registry: string, connections: number, m: LoadResult, base: LoadResult, unit: string, notes: string): Row {

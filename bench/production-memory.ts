@@ -1,0 +1,183 @@
+// The idle memory of a production node: wecas compiled and installed with dependencies only
+// (test/support/production-install.ts), started as a deployment starts it (`node bin/wecas.js start`, NODE_ENV=production,
+// HTTPS served by wecas, a SQLite file, a real SMS provider's SDK, a WeChat app), next to a bare Fastify hello world
+// in plain Node, each read from /proc/<pid>/status once it has listened and settled, before any request.
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startChildServer } from '../test/support/child-server.js';
+import { createProductionInstall, type ProductionInstall } from '../test/support/production-install.js';
+import { selfSignedCertificate } from '../test/support/tls.js';
+import { freePort, ROOT } from './children.js';
+
+/** Resident memory in bytes: all of it, the private (anonymous) part, and the file-backed part (the node binary, shared). */
+export interface Resident {
+  rss: number;
+  anon: number;
+  file: number;
+}
+
+/** How long a process is left alone after it listens, then how it is sampled (the median of the samples is kept). */
+const SETTLE_MS = 2000;
+const SAMPLES = 5;
+const SAMPLE_INTERVAL_MS = 200;
+
+export function residentOf(pid: number): Resident {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) * 1024;
+  return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') };
+}
+
+/** Starts a server, waits until it listens and settles, reads its resident memory (median of a few samples), stops it. */
+export async function idleResident(command: string, args: string[], options: { cwd: string; env: Record<string, string>; port: number }): Promise<Resident> {
+  const child = await startChildServer(command, args, { cwd: options.cwd, env: options.env, port: options.port, timeoutMs: 30_000 });
+  try {
+    await sleep(SETTLE_MS);
+    const samples: Resident[] = [];
+    for (let i = 0; i < SAMPLES; i++) {
+      samples.push(residentOf(child.process.pid!));
+      await sleep(SAMPLE_INTERVAL_MS);
+    }
+    samples.sort((a, b) => a.rss - b.rss);
+    return samples[Math.floor(samples.length / 2)]!;
+  } finally {
+    await child.stop();
+  }
+}
+
+export type SmsProvider = 'aliyun' | 'tencent';
+
+/** A production setup: the install, a certificate, a directory for SQLite files; `remove` deletes all of it. */
+export interface ProductionSetup {
+  install: ProductionInstall;
+  /** The environment of a production node on `port` with `provider` (nothing is sent: the SDK is only loaded). */
+  env(port: number, provider: SmsProvider): Record<string, string>;
+  remove(): Promise<void>;
+}
+
+export async function prepareProduction(emulatorUrl: string): Promise<ProductionSetup> {
+  const [install, dir, certificate] = await Promise.all([
+    createProductionInstall(),
+    mkdtemp(path.join(tmpdir(), 'wecas-bench-production-')),
+    selfSignedCertificate(),
+  ]);
+  const certFile = path.join(dir, 'cert.pem');
+  const keyFile = path.join(dir, 'key.pem');
+  await writeFile(certFile, certificate.cert);
+  await writeFile(keyFile, certificate.key, { mode: 0o600 });
+  const codeSecret = randomBytes(32).toString('hex');
+  let databases = 0;
+  const providerEnv: Record<SmsProvider, Record<string, string>> = {
+    aliyun: {
+      SMS_PROVIDER: 'aliyun',
+      ALIYUN_ACCESS_KEY_ID: 'LTAI5tBenchKeyId',
+      ALIYUN_ACCESS_KEY_SECRET: 'bench-aliyun-secret',
+      ALIYUN_SMS_SIGN_NAME: '测试签名',
+      ALIYUN_SMS_TEMPLATE_CODE: 'SMS_000001',
+      ALIYUN_SMS_ENDPOINT: 'http://127.0.0.1:9',
+    },
+    tencent: {
+      SMS_PROVIDER: 'tencent',
+      TENCENT_SECRET_ID: 'AKIDbenchsecretid',
+      TENCENT_SECRET_KEY: 'bench-tencent-secret',
+      TENCENT_SMS_SDK_APP_ID: '1400006666',
+      TENCENT_SMS_SIGN_NAME: '测试签名',
+      TENCENT_SMS_TEMPLATE_ID: '1110',
+      TENCENT_SMS_ENDPOINT: 'http://127.0.0.1:9',
+    },
+  };
+  return {
+    install,
+    env: (port, provider) => ({
+      NODE_ENV: 'production',
+      NODE_OPTIONS: '',
+      LOG_LEVEL: 'info',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      PUBLIC_URL: `https://127.0.0.1:${port}`,
+      TLS_CERT_FILE: certFile,
+      TLS_KEY_FILE: keyFile,
+      DATABASE_URL: `sqlite:${path.join(dir, `wecas-${++databases}.db`)}`,
+      SMS_CODE_SECRET: codeSecret,
+      WECHAT_APP_ID: 'wx0b1e2c3d4e5f6a7b',
+      WECHAT_APP_SECRET: 'bench-emulated-app-secret-0123456789',
+      WECHAT_OPEN_BASE_URL: emulatorUrl,
+      WECHAT_API_BASE_URL: emulatorUrl,
+      ...providerEnv[provider],
+    }),
+    async remove() {
+      await Promise.all([install.remove(), rm(dir, { recursive: true, force: true })]);
+    },
+  };
+}
+
+/** An idle production node's resident memory (`nodeOptions` for V8 flags, e.g. `--max-semi-space-size=1`). */
+export async function productionNodeIdle(setup: ProductionSetup, provider: SmsProvider, nodeOptions: string[] = []): Promise<Resident> {
+  const port = await freePort();
+  return idleResident(process.execPath, [...nodeOptions, 'bin/wecas.js', 'start'], { cwd: setup.install.dir, env: setup.env(port, provider), port });
+}
+
+/** Fastify's hello world in plain Node, idle. */
+export async function bareFastifyIdle(nodeOptions: string[] = []): Promise<Resident> {
+  const port = await freePort();
+  return idleResident(process.execPath, [...nodeOptions, path.join(ROOT, 'bench', 'bare-fastify-idle.mjs')], { cwd: ROOT, env: { PORT: String(port), NODE_OPTIONS: '' }, port });
+}
+
+export interface ImportStep {
+  step: string;
+  rss: number;
+  anon: number;
+  file: number;
+  heapUsed: number;
+  added?: { rss: number; anon: number; file: number; heapUsed: number };
+  spaces?: Record<string, { committed: number; used: number }>;
+}
+
+/** What a production node loads, in the order it loads it; `./dist/cli/start.js` brings wecas's own code. */
+export const PRODUCTION_IMPORTS = [
+  'node:http',
+  'node:https',
+  'fastify',
+  '@fastify/cookie',
+  '@fastify/formbody',
+  '@fastify/helmet',
+  '@fastify/static',
+  'zod',
+  'fastify-type-provider-zod',
+  'eta',
+  'pino',
+  'kysely',
+  'better-sqlite3',
+  'pg',
+  'ioredis',
+  'prom-client',
+  'libphonenumber-js/max',
+  '@xmldom/xmldom',
+  './dist/cli/start.js',
+];
+
+/**
+ * bench/import-memory.mjs in the install: the modules imported one by one, then the server started, with the
+ * production node's environment. `nodeOptions` are V8 flags for that process.
+ */
+export async function importBreakdown(setup: ProductionSetup, provider: SmsProvider, specs: string[], nodeOptions: string[] = []): Promise<ImportStep[]> {
+  const script = path.join(setup.install.dir, 'import-memory.mjs');
+  await copyFile(path.join(ROOT, 'bench', 'import-memory.mjs'), script);
+  const env = { ...process.env, ...setup.env(await freePort(), provider) };
+  const stdout = await new Promise<string>((resolve, reject) =>
+    execFile(process.execPath, ['--expose-gc', ...nodeOptions, script, ...specs, '--start'], { cwd: setup.install.dir, env, timeout: 60_000 }, (err, out, errOut) =>
+      err ? reject(new Error(`import-memory.mjs failed: ${err.message}\n${errOut}`)) : resolve(out),
+    ),
+  );
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{"step"'))
+    .map((line) => JSON.parse(line) as ImportStep);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
