@@ -20,10 +20,21 @@ export interface Resident {
   file: number;
 }
 
-/** How long a process is left alone after it listens, then how it is sampled (the median of the samples is kept). */
-const SETTLE_MS = 2000;
+/**
+ * When a process is sampled after it listens: 2 s (start-up's garbage still held), and once settled. V8's memory
+ * reducer gives back the young generation start-up grew after some 20 s of low allocation (measured here: the
+ * first drop comes between 20 and 25 s), so the settled sample waits 40 s. Each is the median of a few samples.
+ */
+const STARTED_MS = 2000;
+const SETTLED_MS = 40_000;
 const SAMPLES = 5;
 const SAMPLE_INTERVAL_MS = 200;
+
+/** Resident memory just after start, and once the process has been idle long enough for V8 to shrink its heap. */
+export interface IdleResident {
+  started: Resident;
+  settled: Resident;
+}
 
 export function residentOf(pid: number): Resident {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -31,21 +42,29 @@ export function residentOf(pid: number): Resident {
   return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') };
 }
 
-/** Starts a server, waits until it listens and settles, reads its resident memory (median of a few samples), stops it. */
-export async function idleResident(command: string, args: string[], options: { cwd: string; env: Record<string, string>; port: number }): Promise<Resident> {
+/** Starts a server, leaves it idle, reads its resident memory at start and once settled, stops it. */
+export async function idleResident(command: string, args: string[], options: { cwd: string; env: Record<string, string>; port: number }): Promise<IdleResident> {
   const child = await startChildServer(command, args, { cwd: options.cwd, env: options.env, port: options.port, timeoutMs: 30_000 });
+  const pid = child.process.pid!;
+  const listening = Date.now();
   try {
-    await sleep(SETTLE_MS);
-    const samples: Resident[] = [];
-    for (let i = 0; i < SAMPLES; i++) {
-      samples.push(residentOf(child.process.pid!));
-      await sleep(SAMPLE_INTERVAL_MS);
-    }
-    samples.sort((a, b) => a.rss - b.rss);
-    return samples[Math.floor(samples.length / 2)]!;
+    await sleep(STARTED_MS);
+    const started = await sampled(pid);
+    await sleep(SETTLED_MS - (Date.now() - listening));
+    return { started, settled: await sampled(pid) };
   } finally {
     await child.stop();
   }
+}
+
+async function sampled(pid: number): Promise<Resident> {
+  const samples: Resident[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    samples.push(residentOf(pid));
+    await sleep(SAMPLE_INTERVAL_MS);
+  }
+  samples.sort((a, b) => a.rss - b.rss);
+  return samples[Math.floor(samples.length / 2)]!;
 }
 
 export type SmsProvider = 'aliyun' | 'tencent';
@@ -115,13 +134,13 @@ export async function prepareProduction(emulatorUrl: string): Promise<Production
 }
 
 /** An idle production node's resident memory (`nodeOptions` for V8 flags, e.g. `--max-semi-space-size=1`). */
-export async function productionNodeIdle(setup: ProductionSetup, provider: SmsProvider, nodeOptions: string[] = []): Promise<Resident> {
+export async function productionNodeIdle(setup: ProductionSetup, provider: SmsProvider, nodeOptions: string[] = []): Promise<IdleResident> {
   const port = await freePort();
   return idleResident(process.execPath, [...nodeOptions, 'bin/wecas.js', 'start'], { cwd: setup.install.dir, env: setup.env(port, provider), port });
 }
 
 /** Fastify's hello world in plain Node, idle. */
-export async function bareFastifyIdle(nodeOptions: string[] = []): Promise<Resident> {
+export async function bareFastifyIdle(nodeOptions: string[] = []): Promise<IdleResident> {
   const port = await freePort();
   return idleResident(process.execPath, [...nodeOptions, path.join(ROOT, 'bench', 'bare-fastify-idle.mjs')], { cwd: ROOT, env: { PORT: String(port), NODE_OPTIONS: '' }, port });
 }

@@ -99,7 +99,9 @@ export interface WecasOverrides {
 export async function createWecas(config: Config, overrides: WecasOverrides = {}): Promise<Wecas> {
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? pino({ level: 'silent' });
-  const { db, dialect, location } = openDatabase(config.storage.databaseUrl);
+  const { db, dialect, location } = openDatabase(config.storage.databaseUrl, {
+    onIdleConnectionError: (err) => logger.warn({ err: err.message }, 'PostgreSQL closed a pooled connection; the next query opens a new one'),
+  });
   try {
     await migrateToLatest(db);
   } catch (err) {

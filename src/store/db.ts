@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase as KyselySqliteDatabase, type SqliteStatement } from 'kysely';
-import pg from 'pg';
+import { createPostgresPool } from './postgres.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -15,13 +15,15 @@ export interface OpenedDatabase {
   location: string;
 }
 
-// PostgreSQL bigint (int8) arrives as a string by default; our bigints are millisecond times and ids that fit a double.
-pg.types.setTypeParser(20, (v) => Number(v));
+export interface OpenDatabaseOptions {
+  /** Told when PostgreSQL closes an idle pooled connection (see createPostgresPool). */
+  onIdleConnectionError?: (err: Error) => void;
+}
 
 /** Opens the database named by a normalised DATABASE_URL (`sqlite:/abs/file`, `sqlite::memory:` or `postgres://…`). */
-export function openDatabase(url: string): OpenedDatabase {
+export function openDatabase(url: string, options: OpenDatabaseOptions = {}): OpenedDatabase {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
+    const pool = () => createPostgresPool({ connectionString: url }, options.onIdleConnectionError);
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', location: redactUrl(url) };
   }
   const file = url.slice('sqlite:'.length);

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { redactUrl } from './db.js';
 
 export interface OpenRedisOptions {
@@ -14,6 +14,8 @@ export interface OpenRedisOptions {
  * (no offline queue, one retry) so a request errors instead of hanging until Redis is back.
  */
 export async function openRedis(url: string, options: OpenRedisOptions = {}): Promise<Redis> {
+  // Loaded only when Redis is configured: a node without it never carries the client.
+  const { Redis } = await import('ioredis');
   const redis = new Redis(url, {
     lazyConnect: true,
     connectTimeout: options.connectTimeoutMs ?? 3000,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { type Db, redactUrl } from '../../src/store/db.js';
+import { createPostgresPool } from '../../src/store/postgres.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
 import type { Database } from '../../src/store/schema.js';
 import { type Availability, probe } from './servers.js';
@@ -43,7 +44,7 @@ export async function withPostgresSchema(options: { poolSize?: number } = {}): P
   const schema = `test_${randomBytes(6).toString('hex')}`;
   const pools: Db[] = [];
   const open = (poolSize = options.poolSize ?? 5): Db => {
-    const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: poolSize, options: `-c search_path=${schema}` });
+    const pool = () => createPostgresPool({ connectionString: POSTGRES_URL, max: poolSize, options: `-c search_path=${schema}` });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     pools.push(db);
     return db;
