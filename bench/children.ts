@@ -18,7 +18,9 @@ export interface Child {
 }
 
 const children = new Set<ChildProcess>();
-process.once('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+process.once('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
 
 export { freePort } from '../scripts/cluster/processes.js';
 
@@ -46,7 +48,7 @@ export async function forkNode(script: string, env: Record<string, string>, exec
       children.delete(child);
       const err = new Error(`${script} exited (${code})`);
       reject(err);
-      pending.forEach((w) => w.reject(err));
+      for (const [, w] of pending) w.reject(err);
     });
   });
   const port = await ready;

@@ -34,7 +34,11 @@ print({ step: 'node', ...last });
 for (const spec of specs) {
   await import(spec.startsWith('.') ? new URL(spec, `file://${process.cwd()}/`).href : spec);
   const now = await settled();
-  print({ step: spec, ...now, added: { rss: now.rss - last.rss, anon: now.anon - last.anon, file: now.file - last.file, heapUsed: now.heapUsed - last.heapUsed } });
+  print({
+    step: spec,
+    ...now,
+    added: { rss: now.rss - last.rss, anon: now.anon - last.anon, file: now.file - last.file, heapUsed: now.heapUsed - last.heapUsed },
+  });
   last = now;
 }
 if (start) {
@@ -48,7 +52,12 @@ if (start) {
       .filter((s) => s.physical_space_size > 0)
       .map((s) => [s.space_name, { committed: s.physical_space_size, used: s.space_used_size }]),
   );
-  print({ step: 'start', ...now, added: { rss: now.rss - last.rss, anon: now.anon - last.anon, file: now.file - last.file, heapUsed: now.heapUsed - last.heapUsed }, spaces });
+  print({
+    step: 'start',
+    ...now,
+    added: { rss: now.rss - last.rss, anon: now.anon - last.anon, file: now.file - last.file, heapUsed: now.heapUsed - last.heapUsed },
+    spaces,
+  });
   await server.close();
 }
 process.exit(0);

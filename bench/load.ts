@@ -63,7 +63,12 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
               context.sentAt = performance.now();
               context.counted = true;
               if (!next) return request;
-              return { ...request, path: next.path, ...(next.headers ? { headers: { ...(request.headers as object), ...next.headers } } : {}), ...(next.body !== undefined ? { body: next.body } : {}) };
+              return {
+                ...request,
+                path: next.path,
+                ...(next.headers ? { headers: { ...(request.headers as object), ...next.headers } } : {}),
+                ...(next.body !== undefined ? { body: next.body } : {}),
+              };
             },
             onResponse: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string | string[]>) => {
               if (!context.counted) return;
@@ -81,7 +86,16 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const seconds = (performance.now() - started) / 1000;
   const cpuUs = (((spec.serverCpuSeconds?.() ?? NaN) - cpuBefore) * 1e6) / ok;
   latencies.sort((a, b) => a - b);
-  return { rps: ok / seconds, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), ok, failed, errors: result.errors + result.timeouts, seconds, cpuUs };
+  return {
+    rps: ok / seconds,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    ok,
+    failed,
+    errors: result.errors + result.timeouts,
+    seconds,
+    cpuUs,
+  };
 }
 
 export function percentile(sorted: number[], q: number): number {

@@ -2,10 +2,11 @@
 // (test/support/production-install.ts), started as a deployment starts it (`node bin/wecas.js start`, NODE_ENV=production,
 // HTTPS served by wecas, a SQLite file, a real SMS provider's SDK, a WeChat app), next to a bare Fastify hello world
 // in plain Node, each read from /proc/<pid>/status once it has listened and settled, before any request.
-import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startChildServer } from '../test/support/child-server.js';
@@ -43,7 +44,11 @@ export function residentOf(pid: number): Resident {
 }
 
 /** Starts a server, leaves it idle, reads its resident memory at start and once settled, stops it. */
-export async function idleResident(command: string, args: string[], options: { cwd: string; env: Record<string, string>; port: number }): Promise<IdleResident> {
+export async function idleResident(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: Record<string, string>; port: number },
+): Promise<IdleResident> {
   const child = await startChildServer(command, args, { cwd: options.cwd, env: options.env, port: options.port, timeoutMs: 30_000 });
   const pid = child.process.pid!;
   const listening = Date.now();
@@ -142,7 +147,11 @@ export async function productionNodeIdle(setup: ProductionSetup, provider: SmsPr
 /** Fastify's hello world in plain Node, idle. */
 export async function bareFastifyIdle(nodeOptions: string[] = []): Promise<IdleResident> {
   const port = await freePort();
-  return idleResident(process.execPath, [...nodeOptions, path.join(ROOT, 'bench', 'bare-fastify-idle.mjs')], { cwd: ROOT, env: { PORT: String(port), NODE_OPTIONS: '' }, port });
+  return idleResident(process.execPath, [...nodeOptions, path.join(ROOT, 'bench', 'bare-fastify-idle.mjs')], {
+    cwd: ROOT,
+    env: { PORT: String(port), NODE_OPTIONS: '' },
+    port,
+  });
 }
 
 export interface ImportStep {
@@ -182,13 +191,21 @@ export const PRODUCTION_IMPORTS = [
  * bench/import-memory.mjs in the install: the modules imported one by one, then the server started, with the
  * production node's environment. `nodeOptions` are V8 flags for that process.
  */
-export async function importBreakdown(setup: ProductionSetup, provider: SmsProvider, specs: string[], nodeOptions: string[] = []): Promise<ImportStep[]> {
+export async function importBreakdown(
+  setup: ProductionSetup,
+  provider: SmsProvider,
+  specs: string[],
+  nodeOptions: string[] = [],
+): Promise<ImportStep[]> {
   const script = path.join(setup.install.dir, 'import-memory.mjs');
   await copyFile(path.join(ROOT, 'bench', 'import-memory.mjs'), script);
   const env = { ...process.env, ...setup.env(await freePort(), provider) };
   const stdout = await new Promise<string>((resolve, reject) =>
-    execFile(process.execPath, ['--expose-gc', ...nodeOptions, script, ...specs, '--start'], { cwd: setup.install.dir, env, timeout: 60_000 }, (err, out, errOut) =>
-      err ? reject(new Error(`import-memory.mjs failed: ${err.message}\n${errOut}`)) : resolve(out),
+    execFile(
+      process.execPath,
+      ['--expose-gc', ...nodeOptions, script, ...specs, '--start'],
+      { cwd: setup.install.dir, env, timeout: 60_000 },
+      (err, out, errOut) => (err ? reject(new Error(`import-memory.mjs failed: ${err.message}\n${errOut}`)) : resolve(out)),
     ),
   );
   return stdout

@@ -1,10 +1,9 @@
-import type { Redis } from 'ioredis';
-import { ManualClock } from '../test/support/clock.js';
-import { openRedis } from '../src/store/redis.js';
 import { deleteKeysWithPrefix } from '../scripts/redis-keys.js';
+import { openRedis } from '../src/store/redis.js';
 import { newTicketId } from '../src/tickets/ids.js';
 import { RedisTicketRegistry } from '../src/tickets/redis-registry.js';
 import type { TicketGrantingTicket } from '../src/tickets/types.js';
+import { ManualClock } from '../test/support/clock.js';
 
 /**
  * Bytes of Redis memory per live TGT: `used_memory` (INFO memory) before and after adding `n` TGTs through the
@@ -56,7 +55,6 @@ export async function deleteRedisKeys(url: string, prefixes: string[]): Promise<
     redis.disconnect();
   }
 }
-
 
 async function usedMemory(redis: { info(section: string): Promise<string> }): Promise<number> {
   const info = await redis.info('memory');

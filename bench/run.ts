@@ -14,26 +14,30 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Child, forkNode, freePort, ROOT, spawnServer } from './children.js';
 import { type LoadResult, median, medianOf, runLoad } from './load.js';
-import { deleteRedisKeys, measureRedisBytesPerTgt } from './redis.js';
 import { collect, loginForm, wechatCallback } from './prepare.js';
 import {
   bareFastifyIdle,
+  type IdleResident,
   type ImportStep,
   importBreakdown,
   PRODUCTION_IMPORTS,
   prepareProduction,
   productionNodeIdle,
-  type IdleResident,
   type Resident,
   type SmsProvider,
 } from './production-memory.js';
+import { deleteRedisKeys, measureRedisBytesPerTgt } from './redis.js';
 import { type Row, renderTable } from './table.js';
 
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
 const CPU_PROF = args.includes('--cpu-prof');
 const SCENARIOS = ['validation', 'sso', 'password', 'wechat', 'memory', 'production'] as const;
-const listOption = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3).split(',');
+const listOption = (name: string) =>
+  args
+    .find((a) => a.startsWith(`--${name}=`))
+    ?.slice(name.length + 3)
+    .split(',');
 const ONLY = listOption('only');
 const wanted = (s: (typeof SCENARIOS)[number]) => !ONLY || ONLY.includes(s);
 const REGISTRIES = listOption('registries');
@@ -65,7 +69,10 @@ const redisPrefixes: string[] = [];
 async function main() {
   const redisReachable = await measureRedisBytesPerTgt(REDIS_URL, 0).then(
     () => true,
-    (err: Error) => (notes.push(`Redis at ${REDIS_URL} unreachable (${err.message}): its rows are skipped.`), false),
+    (err: Error) => {
+      notes.push(`Redis at ${REDIS_URL} unreachable (${err.message}): its rows are skipped.`);
+      return false;
+    },
   );
 
   progress(`wecas bench (${QUICK ? 'quick' : 'full'}): ${os.cpus().length} CPUs, Node ${process.version}, load ${fmtLoad(loadBefore)}`);
@@ -86,7 +93,8 @@ async function main() {
   if (throughput) for (const registry of registries) nodes.push({ registry, child: await startWecas(registry, emulatorUrl) });
 
   const bareRuns = new Map<number, LoadResult[]>();
-  const bareLoad = (connections: number, duration: number) => runLoad({ url: `http://127.0.0.1:${bare.port}/`, connections, duration, serverCpuSeconds: bare.cpuSeconds });
+  const bareLoad = (connections: number, duration: number) =>
+    runLoad({ url: `http://127.0.0.1:${bare.port}/`, connections, duration, serverCpuSeconds: bare.cpuSeconds });
   const bareRun = async (connections: number) => {
     bareRuns.set(connections, [...(bareRuns.get(connections) ?? []), await bareLoad(connections, SECONDS)]);
   };
@@ -229,7 +237,11 @@ async function passwordSignIn(bareMedian: (c: number) => Promise<LoadResult>) {
         const form = forms[next++];
         if (!form) return undefined;
         const body = new URLSearchParams({ username: `bench-${user++ % USERS}`, password: 'bench-password-1', execution: form.execution }).toString();
-        return { path: `/cas/login?service=${encodeURIComponent(SERVICE)}`, headers: { cookie: form.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body };
+        return {
+          path: `/cas/login?service=${encodeURIComponent(SERVICE)}`,
+          headers: { cookie: form.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+          body,
+        };
       },
       ok: isTicketRedirect,
     });
@@ -247,8 +259,15 @@ async function passwordSignIn(bareMedian: (c: number) => Promise<LoadResult>) {
   const scryptRate = median(scrypt);
   const share = m.rps / scryptRate;
   rows.push(
-    throughputRow('password sign-in (POST /login → 302 + ST)', node.registry, BROWSER_CONNECTIONS, m, base, 'sign-ins/s',
-      `scrypt alone ${fmtRate(scryptRate)}/s: the hash is ~${Math.round(Math.min(1, share) * 100)}% of a sign-in's time`),
+    throughputRow(
+      'password sign-in (POST /login → 302 + ST)',
+      node.registry,
+      BROWSER_CONNECTIONS,
+      m,
+      base,
+      'sign-ins/s',
+      `scrypt alone ${fmtRate(scryptRate)}/s: the hash is ~${Math.round(Math.min(1, share) * 100)}% of a sign-in's time`,
+    ),
   );
 }
 
@@ -257,11 +276,15 @@ async function wechatSignIn(emulator: Child, emulatorUrl: string, bareMedian: (c
   const node = nodes.find((n) => n.registry === 'sqlite')!;
   progress(`WeChat sign-in at ${BROWSER_CONNECTIONS} connections (${node.registry})`);
   const base = await bareMedian(BROWSER_CONNECTIONS);
-  const state = (await (await fetch(`${emulatorUrl}/__control/state`)).json()) as { personas: Array<{ id: string; unionid: string; openids: Record<string, string> }> };
+  const state = (await (await fetch(`${emulatorUrl}/__control/state`)).json()) as {
+    personas: Array<{ id: string; unionid: string; openids: Record<string, string> }>;
+  };
   const person = state.personas.find((p) => p.id === PERSONA)!;
   await node.child.call('bindWeChat', { appId: EMULATED_APP.appId, openid: person.openids[EMULATED_APP.appId]!, unionid: person.unionid });
   const run = async (seconds: number, expectedRps: number) => {
-    const callbacks = await collect(Math.ceil(expectedRps * seconds * 1.6) + 20, 16, () => wechatCallback(casUrl(node.child), emulatorUrl, SERVICE, PERSONA));
+    const callbacks = await collect(Math.ceil(expectedRps * seconds * 1.6) + 20, 16, () =>
+      wechatCallback(casUrl(node.child), emulatorUrl, SERVICE, PERSONA),
+    );
     let next = 0;
     const emulatorBefore = emulator.cpuSeconds();
     const result = await runLoad({
@@ -287,8 +310,15 @@ async function wechatSignIn(emulator: Child, emulatorUrl: string, bareMedian: (c
   const m = medianOf(runs.map((r) => r.result));
   const emulatorUs = median(runs.map((r) => r.emulatorCpuUs));
   rows.push(
-    throughputRow('WeChat sign-in (callback → token → userinfo → ST)', node.registry, BROWSER_CONNECTIONS, m, base, 'sign-ins/s',
-      `emulator CPU ${fmtUs(emulatorUs)}/sign-in (${Math.round((emulatorUs / (emulatorUs + m.cpuUs)) * 100)}% of the two processes' CPU)`),
+    throughputRow(
+      'WeChat sign-in (callback → token → userinfo → ST)',
+      node.registry,
+      BROWSER_CONNECTIONS,
+      m,
+      base,
+      'sign-ins/s',
+      `emulator CPU ${fmtUs(emulatorUs)}/sign-in (${Math.round((emulatorUs / (emulatorUs + m.cpuUs)) * 100)}% of the two processes' CPU)`,
+    ),
   );
 }
 
@@ -306,7 +336,19 @@ async function memory(emulatorUrl: string, redisReachable: boolean) {
         const perTgt = (m.rss - empty.rss) / n;
         const target = n === 100_000 ? (m.rss < 300 * 2 ** 20 ? 'target < 300 MB: met' : 'target < 300 MB: MISSED') : '';
         const db = registry === 'sqlite' ? `; database ${mb(m.dbBytes)} on disk` : '';
-        rows.push({ scenario: `memory: ${fmtCount(n)} live TGTs`, registry, connections: '', figure: `${mb(m.rss)} RSS`, bare: '', ratio: '', p50: '', p99: '', notes: [`empty node ${mb(empty.rss)}; heap ${mb(m.heapUsed)}, ${perTgt >= 0 ? '+' : ''}${Math.round(perTgt)} B RSS per TGT${db}`, target].filter(Boolean).join('; ') });
+        rows.push({
+          scenario: `memory: ${fmtCount(n)} live TGTs`,
+          registry,
+          connections: '',
+          figure: `${mb(m.rss)} RSS`,
+          bare: '',
+          ratio: '',
+          p50: '',
+          p99: '',
+          notes: [`empty node ${mb(empty.rss)}; heap ${mb(m.heapUsed)}, ${perTgt >= 0 ? '+' : ''}${Math.round(perTgt)} B RSS per TGT${db}`, target]
+            .filter(Boolean)
+            .join('; '),
+        });
       }
     } finally {
       await child.stop();
@@ -316,9 +358,29 @@ async function memory(emulatorUrl: string, redisReachable: boolean) {
   if (redisReachable) {
     progress('memory in Redis');
     const bytes = await measureRedisBytesPerTgt(REDIS_URL, REDIS_TGTS);
-    rows.push({ scenario: `memory: Redis per TGT (${fmtCount(REDIS_TGTS)} added)`, registry: 'redis', connections: '', figure: `${Math.round(bytes)} B/TGT`, bare: '', ratio: '', p50: '', p99: '', notes: 'INFO memory used_memory before/after; the Redis is shared, so other clients add noise' });
+    rows.push({
+      scenario: `memory: Redis per TGT (${fmtCount(REDIS_TGTS)} added)`,
+      registry: 'redis',
+      connections: '',
+      figure: `${Math.round(bytes)} B/TGT`,
+      bare: '',
+      ratio: '',
+      p50: '',
+      p99: '',
+      notes: 'INFO memory used_memory before/after; the Redis is shared, so other clients add noise',
+    });
   } else {
-    rows.push({ scenario: 'memory: Redis per TGT', registry: 'redis', connections: '', figure: 'skipped', bare: '', ratio: '', p50: '', p99: '', notes: 'Redis unreachable' });
+    rows.push({
+      scenario: 'memory: Redis per TGT',
+      registry: 'redis',
+      connections: '',
+      figure: 'skipped',
+      bare: '',
+      ratio: '',
+      p50: '',
+      p99: '',
+      notes: 'Redis unreachable',
+    });
   }
 }
 
@@ -332,7 +394,9 @@ async function productionIdleMemory(emulatorUrl: string) {
   const setup = await prepareProduction(emulatorUrl);
   try {
     const { build, link, prune } = setup.install.timings;
-    progress(`  installed (build ${(build / 1000).toFixed(1)} s, link ${(link / 1000).toFixed(1)} s, prune ${(prune / 1000).toFixed(1)} s); idle memory`);
+    progress(
+      `  installed (build ${(build / 1000).toFixed(1)} s, link ${(link / 1000).toFixed(1)} s, prune ${(prune / 1000).toFixed(1)} s); idle memory`,
+    );
     const semiSpace = '--max-semi-space-size=1';
     // The nodes of one run idle side by side (idle processes do not disturb each other's memory), so a run costs
     // one settle time, not one per node.
@@ -379,20 +443,37 @@ function medianResident(samples: Resident[]): Resident {
 function breakdownNotes(steps: ImportStep[], started: ImportStep | undefined): string[] {
   const mb1 = (bytes: number) => `${bytes >= 0 ? '+' : ''}${(bytes / 2 ** 20).toFixed(1)}`;
   const lines = [
-    'Where an idle production node\'s memory goes (bench/import-memory.mjs run in the install with the node\'s environment, SMS aliyun;',
+    "Where an idle production node's memory goes (bench/import-memory.mjs run in the install with the node's environment, SMS aliyun;",
     `each figure after a full GC; imports with ${'--max-semi-space-size=1'} so that the young generation's growth does not blur the steps):`,
   ];
   for (const s of steps) {
-    const label = s.step === './dist/cli/start.js' ? 'wecas (dist/, its own code)' : s.step === './dist/sms/aliyun-sender.js' ? 'Aliyun SMS SDK (loaded at start when configured)' : s.step === 'start' ? 'server started (migrations, routes, TLS, SQLite)' : s.step;
-    if (!s.added) lines.push(`  ${label.padEnd(50)} RSS ${(s.rss / 2 ** 20).toFixed(1)} MB (private ${(s.anon / 2 ** 20).toFixed(1)}, file-backed ${(s.file / 2 ** 20).toFixed(1)}), live heap ${(s.heapUsed / 2 ** 20).toFixed(1)} MB`);
-    else lines.push(`  + ${label.padEnd(48)} RSS ${mb1(s.added.rss).padStart(5)} MB (private ${mb1(s.added.anon)}, file-backed ${mb1(s.added.file)}), live heap ${mb1(s.added.heapUsed)} MB`);
+    const label =
+      s.step === './dist/cli/start.js'
+        ? 'wecas (dist/, its own code)'
+        : s.step === './dist/sms/aliyun-sender.js'
+          ? 'Aliyun SMS SDK (loaded at start when configured)'
+          : s.step === 'start'
+            ? 'server started (migrations, routes, TLS, SQLite)'
+            : s.step;
+    if (!s.added)
+      lines.push(
+        `  ${label.padEnd(50)} RSS ${(s.rss / 2 ** 20).toFixed(1)} MB (private ${(s.anon / 2 ** 20).toFixed(1)}, file-backed ${(s.file / 2 ** 20).toFixed(1)}), live heap ${(s.heapUsed / 2 ** 20).toFixed(1)} MB`,
+      );
+    else
+      lines.push(
+        `  + ${label.padEnd(48)} RSS ${mb1(s.added.rss).padStart(5)} MB (private ${mb1(s.added.anon)}, file-backed ${mb1(s.added.file)}), live heap ${mb1(s.added.heapUsed)} MB`,
+      );
   }
   const last = steps.at(-1);
-  if (last) lines.push(`  = ${'total (this process)'.padEnd(48)} RSS ${(last.rss / 2 ** 20).toFixed(1)} MB, live heap ${(last.heapUsed / 2 ** 20).toFixed(1)} MB`);
+  if (last)
+    lines.push(
+      `  = ${'total (this process)'.padEnd(48)} RSS ${(last.rss / 2 ** 20).toFixed(1)} MB, live heap ${(last.heapUsed / 2 ** 20).toFixed(1)} MB`,
+    );
   if (started?.spaces) {
     const space = (name: string) => started.spaces![name] ?? { committed: 0, used: 0 };
     const committed = Object.values(started.spaces).reduce((sum, s) => sum + s.committed, 0);
-    const fmt = (name: string) => `${name.replace('_space', '')} ${(space(name).used / 2 ** 20).toFixed(1)} of ${(space(name).committed / 2 ** 20).toFixed(1)}`;
+    const fmt = (name: string) =>
+      `${name.replace('_space', '')} ${(space(name).used / 2 ** 20).toFixed(1)} of ${(space(name).committed / 2 ** 20).toFixed(1)}`;
     lines.push(
       `Started with default flags, after a full GC: RSS ${(started.rss / 2 ** 20).toFixed(1)} MB (private ${(started.anon / 2 ** 20).toFixed(1)}, file-backed ${(started.file / 2 ** 20).toFixed(1)}); ` +
         `V8 heap ${(committed / 2 ** 20).toFixed(1)} MB committed for ${(started.heapUsed / 2 ** 20).toFixed(1)} MB live (MB used of committed: ${['new_space', 'old_space', 'code_space', 'large_object_space'].map(fmt).join(', ')}).`,

@@ -9,9 +9,9 @@ import { loadConfig } from '../src/config.js';
 import { buildApp } from '../src/http/app.js';
 import { SqlTicketRegistry } from '../src/tickets/sql-registry.js';
 import type { TicketGrantingTicket } from '../src/tickets/types.js';
-import { createWecas } from '../src/wecas.js';
 import { insertWeChatIdentity } from '../src/users/identities.js';
 import { verifyPassword } from '../src/users/password.js';
+import { createWecas } from '../src/wecas.js';
 
 export const BENCH_SERVICE = 'https://app.example.org/cb';
 export const BENCH_PASSWORD = 'bench-password-1';
@@ -44,7 +44,12 @@ const commands: Record<string, (args: Record<string, number | string>) => Promis
     serviceId = service.id;
     const created = await Promise.all(
       Array.from({ length: Number(users) }, (_, i) =>
-        ctx.users.create({ username: `bench-${i}`, password: BENCH_PASSWORD, displayName: `Bench ${i}`, attributes: { mail: [`bench-${i}@example.org`] } }),
+        ctx.users.create({
+          username: `bench-${i}`,
+          password: BENCH_PASSWORD,
+          displayName: `Bench ${i}`,
+          attributes: { mail: [`bench-${i}@example.org`] },
+        }),
       ),
     );
     userIds = created.map((u) => u.id);
@@ -74,7 +79,14 @@ const commands: Record<string, (args: Record<string, number | string>) => Promis
   async fillSessions({ total }) {
     const have = await ctx.tickets.count('TGT');
     const missing = Number(total) - have;
-    const tgt = (i: number) => ({ userId: randomUUID(), principal: `filler-${i}`, method: 'wechat' as const, authTime: Date.now(), clientIp: '10.1.2.3', userAgent: USER_AGENT });
+    const tgt = (i: number) => ({
+      userId: randomUUID(),
+      principal: `filler-${i}`,
+      method: 'wechat' as const,
+      authTime: Date.now(),
+      clientIp: '10.1.2.3',
+      userAgent: USER_AGENT,
+    });
     if (config.storage.ticketRegistry === 'sql' && !config.storage.redis) {
       for (let start = 0; start < missing; start += 10_000) {
         await ctx.db.transaction().execute(async (trx) => {

@@ -1,7 +1,7 @@
+import { type Emulator, type EmulatorOptions, emulatorPlugin } from '../emulator/app.js';
 import type { Config } from '../src/config.js';
 import { loadConfig } from '../src/config.js';
 import type { DevSurface } from '../src/http/app.js';
-import { type Emulator, type EmulatorOptions, emulatorPlugin } from '../emulator/app.js';
 
 /** The AppID the emulator registers for wecas in development (WeChat AppIDs are `wx` + 16 hex digits). */
 export const EMULATED_WECHAT_APP = { appId: 'wx5ec45d0e1a2b3c4d', appSecret: 'emulated-app-secret-not-for-production' };

@@ -1,8 +1,9 @@
 // `npm start`: wecas in development (dev/server.ts), with the demo data and a demo CAS application.
 // Production never loads this folder: src/ imports nothing from dev/, emulator/ or examples/.
+
+import { startDemoApp } from '../examples/demo-app/app.js';
 import { exitWith } from '../src/cli/exit.js';
 import { closeOnSignals } from '../src/cli/start.js';
-import { startDemoApp } from '../examples/demo-app/app.js';
 import { DEMO_APP_PORT, demoInstructions, ensureDemoData } from './demo-data.js';
 import { startDevelopmentServer } from './server.js';
 
@@ -13,7 +14,9 @@ async function startDevelopment(): Promise<undefined> {
     await ensureDemoData(server.wecas);
     const casUrl = config.server.casBaseUrl;
     // The port may be taken (another demo app, a second node): the instructions then say so.
-    const demoApp = await startDemoApp({ port: DEMO_APP_PORT, casUrl, name: 'Demo app', publicUrl: `http://localhost:${DEMO_APP_PORT}` }).catch(() => undefined);
+    const demoApp = await startDemoApp({ port: DEMO_APP_PORT, casUrl, name: 'Demo app', publicUrl: `http://localhost:${DEMO_APP_PORT}` }).catch(
+      () => undefined,
+    );
     if (demoApp) closers.unshift(demoApp.close);
     console.log(demoInstructions(casUrl, demoApp?.url, config.tickets.serviceTicketSeconds));
   }

@@ -12,8 +12,8 @@ import { registerQrPages } from './qr-pages.js';
 import { registerSnsApi } from './sns-api.js';
 import { registerWxLogin } from './wxlogin.js';
 
-export type { EmulatorAppConfig, EmulatorOptions, EmulatorSettings } from './options.js';
 export { createEmulator, Emulator } from './emulator.js';
+export type { EmulatorAppConfig, EmulatorOptions, EmulatorSettings } from './options.js';
 
 export interface EmulatorPluginOptions extends EmulatorOptions {
   /** Drive this emulator (made by `createEmulator` with the same options) from in-process tests. */

@@ -9,9 +9,7 @@ const ASSETS: Record<string, { file: string; type: string }> = {
 
 export function registerAssets(app: FastifyInstance): void {
   // Read once at start-up: the files are small and never change while running.
-  const contents = new Map(
-    Object.entries(ASSETS).map(([name, a]) => [name, readFileSync(new URL(`./public/${a.file}`, import.meta.url))]),
-  );
+  const contents = new Map(Object.entries(ASSETS).map(([name, a]) => [name, readFileSync(new URL(`./public/${a.file}`, import.meta.url))]));
   app.get<{ Params: { name: string } }>('/__emulator/assets/:name', async (request, reply) => {
     const asset = ASSETS[request.params.name];
     const body = contents.get(request.params.name);

@@ -2,7 +2,7 @@
 // "identicons" derived from a key. Avatar URLs mirror WeChat's `…/mmopen/vi_32/<id>/<size>`.
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { AVATAR_SIZES, PLACEHOLDER_AVATAR_KEY, type Emulator } from './emulator.js';
+import { AVATAR_SIZES, type Emulator, PLACEHOLDER_AVATAR_KEY } from './emulator.js';
 import { encodePng } from './png.js';
 
 type Rgb = readonly [number, number, number];

@@ -2,11 +2,11 @@
 // without a browser, choose personas, inject faults, move the clock, reset.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { UnknownPersonaError, type Emulator } from './emulator.js';
+import { type Emulator, UnknownPersonaError } from './emulator.js';
 import { faultSchema, SNS_APIS } from './faults.js';
 import { openidFor, unionidFor } from './ids.js';
 import type { Persona } from './personas.js';
-import { QrSessionError, type QrSession } from './qr-sessions.js';
+import { type QrSession, QrSessionError } from './qr-sessions.js';
 
 const personaRef = z.object({ persona: z.string().optional() });
 const newPersonaSchema = z.object({
@@ -105,9 +105,7 @@ export function registerControl(app: FastifyInstance, emulator: Emulator): void 
         return describePersona(persona);
       });
 
-      control.post<{ Params: { id: string } }>('/personas/:id/avatar', async (request) =>
-        describePersona(emulator.changeAvatar(request.params.id)),
-      );
+      control.post<{ Params: { id: string } }>('/personas/:id/avatar', async (request) => describePersona(emulator.changeAvatar(request.params.id)));
 
       control.get('/qr', async () => emulator.qr.list().map(describeQr));
 
@@ -124,9 +122,7 @@ export function registerControl(app: FastifyInstance, emulator: Emulator): void 
         describeQr(emulator.deny(uuidOf(request.params.uuid), personaRef.parse(body(request)).persona)),
       );
 
-      control.post<{ Params: { uuid: string } }>('/qr/:uuid/expire', async (request) =>
-        describeQr(emulator.expireQr(uuidOf(request.params.uuid))),
-      );
+      control.post<{ Params: { uuid: string } }>('/qr/:uuid/expire', async (request) => describeQr(emulator.expireQr(uuidOf(request.params.uuid))));
 
       control.post<{ Params: { appId: string } }>('/apps/:appId', async (request, reply) => {
         const patch = appPatchSchema.parse(body(request));
@@ -145,4 +141,3 @@ export function registerControl(app: FastifyInstance, emulator: Emulator): void 
     { prefix: '/__control' },
   );
 }
-

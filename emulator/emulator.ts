@@ -1,12 +1,12 @@
 // The emulator's whole state and every control over it. The HTTP routes and in-process tests both
 // drive this one object.
 import { EmulatorClock } from './clock.js';
-import { FaultInjector, type Fault, type SnsApi } from './faults.js';
-import { langParam, type Lang } from './i18n.js';
+import { type Fault, FaultInjector, type SnsApi } from './faults.js';
+import { type Lang, langParam } from './i18n.js';
 import { OAuthStore } from './oauth.js';
 import { DEFAULT_SETTINGS, type EmulatorAppConfig, type EmulatorOptions, type EmulatorSettings } from './options.js';
-import { DEFAULT_PERSONA_ID, PersonaDirectory, type NewPersona, type Persona } from './personas.js';
-import { QrSessions, type NewQrSession, type QrSession } from './qr-sessions.js';
+import { DEFAULT_PERSONA_ID, type NewPersona, type Persona, PersonaDirectory } from './personas.js';
+import { type NewQrSession, type QrSession, QrSessions } from './qr-sessions.js';
 
 export interface RegisteredApp extends EmulatorAppConfig {
   legacyDenyRedirect: boolean;
@@ -185,16 +185,12 @@ export class Emulator {
   #scanIfNeeded(uuid: string, personaId: string | undefined): void {
     const session = this.qr.get(uuid);
     const alreadyScannedAsWanted =
-      session !== undefined &&
-      this.qr.statusOf(session) === 'scanned' &&
-      (personaId === undefined || personaId === session.personaId);
+      session !== undefined && this.qr.statusOf(session) === 'scanned' && (personaId === undefined || personaId === session.personaId);
     if (!alreadyScannedAsWanted) this.scan(uuid, personaId);
   }
 
   #loadApps(): void {
-    this.#apps = new Map(
-      this.#appConfigs.map((a) => [a.appId, { ...a, legacyDenyRedirect: a.legacyDenyRedirect ?? false }]),
-    );
+    this.#apps = new Map(this.#appConfigs.map((a) => [a.appId, { ...a, legacyDenyRedirect: a.legacyDenyRedirect ?? false }]));
   }
 }
 

@@ -34,8 +34,7 @@ function derivedWeChatId(input: string): string {
 }
 
 /** openid differs per app for the same person, as on WeChat. */
-export const openidFor = (appId: string, personaId: string): string =>
-  derivedWeChatId(`openid:${appId}:${personaId}`);
+export const openidFor = (appId: string, personaId: string): string => derivedWeChatId(`openid:${appId}:${personaId}`);
 
 /**
  * unionid is shared by every app of one open-platform account. All apps registered with one

@@ -1,7 +1,7 @@
 // Authorization codes and tokens, with WeChat's lifetimes and errcodes (docs/wechat-open-platform.md §5, §6, §8).
 import type { Clock } from './clock.js';
 import { newAccessToken, newAuthCode, newRefreshToken, openidFor } from './ids.js';
-import { snsError, type SnsError } from './sns-errors.js';
+import { type SnsError, snsError } from './sns-errors.js';
 
 export const CODE_LIFETIME_MS = 10 * 60_000;
 export const ACCESS_TOKEN_LIFETIME_MS = 7200_000;

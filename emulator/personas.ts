@@ -20,10 +20,30 @@ export interface Region {
 const CHINA: LocalisedText = { zh_CN: '中国', zh_TW: '中國', en: 'CN' };
 
 export const REGIONS: readonly Region[] = [
-  { id: 'gd-shenzhen', country: CHINA, province: { zh_CN: '广东', zh_TW: '廣東', en: 'Guangdong' }, city: { zh_CN: '深圳', zh_TW: '深圳', en: 'Shenzhen' } },
-  { id: 'zj-hangzhou', country: CHINA, province: { zh_CN: '浙江', zh_TW: '浙江', en: 'Zhejiang' }, city: { zh_CN: '杭州', zh_TW: '杭州', en: 'Hangzhou' } },
-  { id: 'sh-pudong', country: CHINA, province: { zh_CN: '上海', zh_TW: '上海', en: 'Shanghai' }, city: { zh_CN: '浦东新区', zh_TW: '浦東新區', en: 'Pudong New District' } },
-  { id: 'bj-chaoyang', country: CHINA, province: { zh_CN: '北京', zh_TW: '北京', en: 'Beijing' }, city: { zh_CN: '朝阳', zh_TW: '朝陽', en: 'Chaoyang' } },
+  {
+    id: 'gd-shenzhen',
+    country: CHINA,
+    province: { zh_CN: '广东', zh_TW: '廣東', en: 'Guangdong' },
+    city: { zh_CN: '深圳', zh_TW: '深圳', en: 'Shenzhen' },
+  },
+  {
+    id: 'zj-hangzhou',
+    country: CHINA,
+    province: { zh_CN: '浙江', zh_TW: '浙江', en: 'Zhejiang' },
+    city: { zh_CN: '杭州', zh_TW: '杭州', en: 'Hangzhou' },
+  },
+  {
+    id: 'sh-pudong',
+    country: CHINA,
+    province: { zh_CN: '上海', zh_TW: '上海', en: 'Shanghai' },
+    city: { zh_CN: '浦东新区', zh_TW: '浦東新區', en: 'Pudong New District' },
+  },
+  {
+    id: 'bj-chaoyang',
+    country: CHINA,
+    province: { zh_CN: '北京', zh_TW: '北京', en: 'Beijing' },
+    city: { zh_CN: '朝阳', zh_TW: '朝陽', en: 'Chaoyang' },
+  },
 ];
 
 export function findRegion(id: string | null): Region | undefined {

@@ -1,12 +1,12 @@
 // The "phone": the page the QR encodes (WeChat: open.weixin.qq.com/connect/confirm?uuid=…). Opening it
 // is the scan; the person picks who scans, then allows or denies, as in the WeChat app.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { UnknownPersonaError, type Emulator } from './emulator.js';
+import { type Emulator, UnknownPersonaError } from './emulator.js';
 import { messages, pageLang } from './i18n.js';
 import { bodyParam, queryParam } from './params.js';
 import type { Sex } from './personas.js';
-import { QrSessionError, type QrSession } from './qr-sessions.js';
-import { phoneQuery, renderAuthorize, renderPersonaPicker, renderPhoneMessage, type PhoneContext } from './views/phone-pages.js';
+import { type QrSession, QrSessionError } from './qr-sessions.js';
+import { type PhoneContext, phoneQuery, renderAuthorize, renderPersonaPicker, renderPhoneMessage } from './views/phone-pages.js';
 
 const HTML = 'text/html; charset=utf-8';
 
@@ -28,10 +28,16 @@ export function registerPhone(app: FastifyInstance, emulator: Emulator, basePath
     const m = messages(ctx.lang);
     if (error instanceof QrSessionError) {
       const text = { unknown_qr: m.qrUnknown, qr_expired: m.qrExpired, qr_used: m.qrUsed, not_scanned: m.notScanned }[error.reason];
-      return reply.code(error.reason === 'unknown_qr' ? 404 : 409).type(HTML).send(renderPhoneMessage(ctx, m.phoneTitle, text, '!'));
+      return reply
+        .code(error.reason === 'unknown_qr' ? 404 : 409)
+        .type(HTML)
+        .send(renderPhoneMessage(ctx, m.phoneTitle, text, '!'));
     }
     if (error instanceof UnknownPersonaError || error instanceof RangeError) {
-      return reply.code(400).type(HTML).send(renderPhoneMessage(ctx, m.phoneTitle, error.message, '!'));
+      return reply
+        .code(400)
+        .type(HTML)
+        .send(renderPhoneMessage(ctx, m.phoneTitle, error.message, '!'));
     }
     throw error;
   };

@@ -1,11 +1,11 @@
 // PC side of the QR login: the qrconnect page (full and embedded), the QR image and the status long-poll.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import QRCode from 'qrcode';
-import { withQuery, type Emulator, type RegisteredApp } from './emulator.js';
+import { type Emulator, type RegisteredApp, withQuery } from './emulator.js';
 import { pageLang } from './i18n.js';
 import { queryParam } from './params.js';
-import { WxErrcode, type QrSession, type SelfRedirect } from './qr-sessions.js';
-import { renderQrErrorPage, renderQrPage, type QrconnectError } from './views/qr-page.js';
+import { type QrSession, type SelfRedirect, WxErrcode } from './qr-sessions.js';
+import { type QrconnectError, renderQrErrorPage, renderQrPage } from './views/qr-page.js';
 
 /**
  * WeChat matches the redirect_uri's host against the registered 授权回调域; sub-domains are not

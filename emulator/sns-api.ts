@@ -4,11 +4,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Emulator } from './emulator.js';
 import { PLACEHOLDER_AVATAR_KEY } from './emulator.js';
 import type { SnsApi } from './faults.js';
+import { unionidFor } from './ids.js';
 import { ACCESS_TOKEN_LIFETIME_MS, type Grant } from './oauth.js';
 import { queryParam } from './params.js';
 import { findRegion, type UserinfoLang } from './personas.js';
-import { isSnsError, snsError, type SnsError } from './sns-errors.js';
-import { unionidFor } from './ids.js';
+import { isSnsError, type SnsError, snsError } from './sns-errors.js';
 
 const EXPIRES_IN = ACCESS_TOKEN_LIFETIME_MS / 1000;
 

@@ -42,7 +42,5 @@ export function wxLoginScript(qrconnectUrl: string): string {
 
 export function registerWxLogin(app: FastifyInstance, emulator: Emulator): void {
   const script = wxLoginScript(`${emulator.publicBaseUrl}/connect/qrconnect`);
-  app.get('/connect/zh_CN/htmledition/js/wxLogin.js', async (_request, reply) =>
-    reply.type('application/javascript; charset=utf-8').send(script),
-  );
+  app.get('/connect/zh_CN/htmledition/js/wxLogin.js', async (_request, reply) => reply.type('application/javascript; charset=utf-8').send(script));
 }

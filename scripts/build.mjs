@@ -3,8 +3,9 @@
 //
 // `node scripts/build.mjs --out <dir>` builds into <dir> instead (emptied first), leaving ./dist alone: the
 // production-install test and bench build straight into a temporary install's dist/ that way.
-import { cpSync, rmSync } from 'node:fs';
+
 import { execFileSync } from 'node:child_process';
+import { cpSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,11 +28,9 @@ if (dist === root || dist === path.parse(dist).root || dist === path.join(root, 
   process.exit(2);
 }
 rmSync(dist, { recursive: true, force: true });
-execFileSync(
-  process.execPath,
-  [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json'), '--outDir', dist],
-  { stdio: 'inherit' },
-);
+execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json'), '--outDir', dist], {
+  stdio: 'inherit',
+});
 for (const assets of ['http/pages/views', 'http/pages/static']) {
   cpSync(path.join(root, 'src', assets), path.join(dist, assets), { recursive: true });
 }

@@ -32,7 +32,10 @@ const environmentSchema = z.object({
   DATABASE_URL: z.string().default('sqlite:./data/wecas.db'),
   REDIS_URL: z.string().optional(),
   /** Start of every Redis key, so several deployments (or test runs) can share one Redis. */
-  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'REDIS_PREFIX must be 1-64 of A-Z a-z 0-9 . _ : -').default('wecas:'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'REDIS_PREFIX must be 1-64 of A-Z a-z 0-9 . _ : -')
+    .default('wecas:'),
   TICKET_REGISTRY: z.enum(['memory', 'sql']).default('sql'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
@@ -281,7 +284,8 @@ function smsProvider(env: Environment): SmsProviderSettings {
 /** What a person must fix before wecas can start with these variables, named by variable. */
 function problems(env: Environment): Array<{ variable: string; message: string }> {
   const found: Array<{ variable: string; message: string }> = [];
-  if (!!env.TLS_CERT_FILE !== !!env.TLS_KEY_FILE) found.push({ variable: 'TLS_KEY_FILE', message: 'set both TLS_CERT_FILE and TLS_KEY_FILE, or neither' });
+  if (!!env.TLS_CERT_FILE !== !!env.TLS_KEY_FILE)
+    found.push({ variable: 'TLS_KEY_FILE', message: 'set both TLS_CERT_FILE and TLS_KEY_FILE, or neither' });
   if (!!env.WECHAT_APP_ID !== !!env.WECHAT_APP_SECRET)
     found.push({ variable: 'WECHAT_APP_SECRET', message: 'set both WECHAT_APP_ID and WECHAT_APP_SECRET, or neither' });
   const missing = SMS_PROVIDER_KEYS[env.SMS_PROVIDER].filter((key) => !env[key]);

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { type Logger, pino } from 'pino';
 import { type AuditLog, createSqlAuditLog } from './audit/audit-log.js';
-import { createProxyCallbackClient } from './cas/proxy-callback.js';
 import { createProxying, type Proxying } from './cas/proxy.js';
+import { createProxyCallbackClient } from './cas/proxy-callback.js';
 import { createSingleLogout, type SingleLogout } from './cas/single-logout.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
@@ -11,7 +11,6 @@ import { type Account, createAccount } from './login/account.js';
 import { createFormTokens, type FormTokens } from './login/form-tokens.js';
 import { createPasswordAuthenticator, type PasswordCredentials } from './login/methods/password.js';
 import { createSmsCodeAuthenticator, type SmsCodeCredentials } from './login/methods/sms-code.js';
-import { type BindingCredentials, createWeChatBindingAuthenticator } from './login/methods/wechat-binding.js';
 import {
   createPendingIdentities,
   createWeChatAuthenticator,
@@ -20,11 +19,12 @@ import {
   type WeChatCallback,
   type WeChatIdentification,
 } from './login/methods/wechat.js';
+import { type BindingCredentials, createWeChatBindingAuthenticator } from './login/methods/wechat-binding.js';
 import type { Authenticator } from './login/outcome.js';
 import { createSignIn, type SignIn } from './login/sign-in.js';
 import { createLoginThrottle } from './login/throttle.js';
-import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createReadiness, type Readiness } from './observability/health.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
 import { observeAuditLog, observeTicketRegistry, observeVerificationCodes } from './observability/observers.js';
 import { type ServiceRegistry, SqlServiceRegistry } from './services/registry.js';
 import { createSmsSender } from './sms/create-sender.js';
@@ -111,10 +111,12 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
   // With Redis, tickets and short-lived state are shared by every node.
   const redisSettings = config.storage.redis;
   const redis = redisSettings
-    ? await openRedis(redisSettings.url, { onError: (err) => logger.warn({ err: err.message }, 'Redis connection error') }).catch(async (err: Error) => {
-        await db.destroy().catch(() => undefined);
-        throw err;
-      })
+    ? await openRedis(redisSettings.url, { onError: (err) => logger.warn({ err: err.message }, 'Redis connection error') }).catch(
+        async (err: Error) => {
+          await db.destroy().catch(() => undefined);
+          throw err;
+        },
+      )
     : undefined;
 
   const metrics = createMetrics();
@@ -143,7 +145,9 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     createVerificationCodes({ kv, sender: smsSender, audit, clock, secret: config.sms.codeSecret, limits: config.sms.limits }),
     metrics,
   );
-  const wechat = config.wechat ? wireWeChat(overrides.wechatClient ?? createWeChatClient(config.wechat, fetch, (call) => metrics.wechatCall(call))) : undefined;
+  const wechat = config.wechat
+    ? wireWeChat(overrides.wechatClient ?? createWeChatClient(config.wechat, fetch, (call) => metrics.wechatCall(call)))
+    : undefined;
   const { failuresPerUser, failuresPerIp, windowSeconds } = config.passwordThrottle;
   const throttle = createLoginThrottle({ kv, maxFailuresPerUser: failuresPerUser, maxFailuresPerIp: failuresPerIp, windowSeconds });
 

@@ -55,7 +55,9 @@ function qrconnectPage() {
         var code = /wx_code='([^']*)'/.exec(text);
         if (handle(errcode ? Number(errcode[1]) : 500, code ? code[1] : '')) setTimeout(poll, 200);
       })
-      .catch(() => { setTimeout(poll, 2000); });
+      .catch(() => {
+        setTimeout(poll, 2000);
+      });
   }
 
   // The phone button opens the phone page in a new tab. A sandboxed iframe without allow-popups

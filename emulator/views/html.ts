@@ -1,5 +1,5 @@
 // A tiny HTML template helper (escapes every interpolation) and the frame every emulator page shares.
-import { messages, type Lang } from '../i18n.js';
+import { type Lang, messages } from '../i18n.js';
 
 export class SafeHtml {
   constructor(readonly value: string) {}

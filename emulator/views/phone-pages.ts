@@ -1,6 +1,6 @@
 // The simulated phone: what the WeChat app shows after a scan. No scripts; plain forms.
-import { langParam, messages, type Lang } from '../i18n.js';
-import { findRegion, REGIONS, type Persona } from '../personas.js';
+import { type Lang, langParam, messages } from '../i18n.js';
+import { findRegion, type Persona, REGIONS } from '../personas.js';
 import { html, page, type SafeHtml } from './html.js';
 
 export interface PhoneContext {

@@ -1,7 +1,7 @@
 // The PC-side QR page (WeChat's open.weixin.qq.com/connect/qrconnect), full-page and embedded.
 // Class names and element ids follow WeChat's page, so a custom `href` style sheet written for
 // WeChat (e.g. `.impowerBox .qrcode {width: 200px}`) applies here too.
-import { messages, type Lang } from '../i18n.js';
+import { type Lang, messages } from '../i18n.js';
 import { html, page } from './html.js';
 
 export interface QrPageView {

@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loginUrl, logoutUrl, sessionIndexOf, validateServiceTicket } from './cas-client.js';
 import { chosenLocale, LOCALE_COOKIE, localeOf, otherLocale, parseLocale } from './i18n.js';
-import { signedInPage, signedOutPage, type PageContext } from './pages.js';
+import { type PageContext, signedInPage, signedOutPage } from './pages.js';
 import { SessionStore } from './sessions.js';
 
 export interface DemoAppOptions {

@@ -1,5 +1,5 @@
 // The demo app's pages, as plain HTML strings, in the visitor's language. Everything that came from outside is escaped.
-import { otherLocale, type Locale } from './i18n.js';
+import { type Locale, otherLocale } from './i18n.js';
 import { messagesFor } from './messages.js';
 import type { DemoSession, SessionEnd } from './sessions.js';
 
@@ -67,7 +67,12 @@ ${rows ? `<table id="attributes">${rows}</table>` : `<p><em>${m.noAttributes}</e
  * Nobody is signed in here: either this browser has not signed in yet, or its session ended (`ended` says how).
  * `#status[data-state]` is `not-signed-in` or `signed-out`, whatever the language.
  */
-export function signedOutPage(ctx: PageContext, signInHref: string, ended: SessionEnd | undefined, error?: { code: string; message: string }): string {
+export function signedOutPage(
+  ctx: PageContext,
+  signInHref: string,
+  ended: SessionEnd | undefined,
+  error?: { code: string; message: string },
+): string {
   const m = messagesFor(ctx.locale);
   const status = ended === 'single-logout' ? m.singleLogout : ended === 'signed-out' ? m.signedOut : m.notSignedIn;
   return layout(

@@ -131,7 +131,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       args: ['--import', 'tsx', 'emulator/main.ts'],
       cwd: ROOT,
       port: emulatorPort!,
-      env: { EMULATOR_PORT: String(emulatorPort), EMULATOR_PUBLIC_URL: emulatorUrl, EMULATOR_APPS: JSON.stringify(emulatorApps), NODE_ENV: 'development' },
+      env: {
+        EMULATOR_PORT: String(emulatorPort),
+        EMULATOR_PUBLIC_URL: emulatorUrl,
+        EMULATOR_APPS: JSON.stringify(emulatorApps),
+        NODE_ENV: 'development',
+      },
     });
     const nodes = nodePorts.map((port, i) => wecasNode(String.fromCharCode(97 + i), port!, nodeEnv));
     const started = await Promise.allSettled([emulatorStart, ...nodes.map((n) => n.start())]);
@@ -153,7 +158,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       casUrl: `${url}/cas`,
       nodes,
       nodeAnswering(header) {
-        const last = String(header ?? '').split(/[,:]\s*/).filter(Boolean);
+        const last = String(header ?? '')
+          .split(/[,:]\s*/)
+          .filter(Boolean);
         const port = Number(last.at(-1));
         return nodes.find((n) => n.port === port);
       },

@@ -20,7 +20,12 @@ const cluster = await startCluster({
 });
 const app = await startDemoApp({ port: 0, casUrl: cluster.casUrl, name: 'Demo app', log: (line) => console.log(`[demo-app] ${line}`) });
 const escaped = app.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-await new SqlServiceRegistry(cluster.db, systemClock).add({ name: 'Demo app', pattern: `^${escaped}(/.*)?$`, matchType: 'regex', attributes: ['displayName'] });
+await new SqlServiceRegistry(cluster.db, systemClock).add({
+  name: 'Demo app',
+  pattern: `^${escaped}(/.*)?$`,
+  matchType: 'regex',
+  attributes: ['displayName'],
+});
 await new SqlUserStore(cluster.db, systemClock).create(DEMO_USER);
 
 console.log(`

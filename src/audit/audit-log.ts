@@ -65,7 +65,10 @@ export function createSqlAuditLog(db: Db, clock: Clock, logger?: Pick<Logger, 'e
     for (let start = 0; start < batch.length; start += MAX_ROWS_PER_INSERT) {
       const part = batch.slice(start, start + MAX_ROWS_PER_INSERT);
       try {
-        await db.insertInto('audit_events').values(part.map((p) => p.row)).execute();
+        await db
+          .insertInto('audit_events')
+          .values(part.map((p) => p.row))
+          .execute();
       } catch (err) {
         logger?.error({ err, events: part.length, types: [...new Set(part.map((p) => p.row.type))] }, 'could not write audit events');
       }

@@ -1,5 +1,5 @@
 import type { RegisteredService } from '../services/types.js';
-import type { AuthMethod, ServiceTicket, TicketGrantingTicket, ProxyTicket } from '../tickets/types.js';
+import type { AuthMethod, ProxyTicket, ServiceTicket, TicketGrantingTicket } from '../tickets/types.js';
 import type { User } from '../users/types.js';
 import type { Attributes } from './responses.js';
 

@@ -25,7 +25,11 @@ export const CONTENT_TYPES = {
 /** CAS 2.0/3.0 service response, with the literal `cas:` prefix real clients index by (docs/cas-protocol.md §0.1). */
 export function validationXml(result: ValidationSuccess | CasError): string {
   if (!('user' in result)) return failureXml('authenticationFailure', result);
-  const lines = [`<cas:serviceResponse xmlns:cas="${CAS_NS}">`, '  <cas:authenticationSuccess>', `    <cas:user>${escapeXml(result.user)}</cas:user>`];
+  const lines = [
+    `<cas:serviceResponse xmlns:cas="${CAS_NS}">`,
+    '  <cas:authenticationSuccess>',
+    `    <cas:user>${escapeXml(result.user)}</cas:user>`,
+  ];
   const names = Object.keys(result.attributes).filter(isXmlName);
   if (names.length > 0) {
     lines.push('    <cas:attributes>');
@@ -33,8 +37,7 @@ export function validationXml(result: ValidationSuccess | CasError): string {
       for (const value of result.attributes[name]!) lines.push(`      <cas:${name}>${escapeXml(String(value))}</cas:${name}>`);
     lines.push('    </cas:attributes>');
   }
-  if (result.proxyGrantingTicketIou)
-    lines.push(`    <cas:proxyGrantingTicket>${escapeXml(result.proxyGrantingTicketIou)}</cas:proxyGrantingTicket>`);
+  if (result.proxyGrantingTicketIou) lines.push(`    <cas:proxyGrantingTicket>${escapeXml(result.proxyGrantingTicketIou)}</cas:proxyGrantingTicket>`);
   if (result.proxies?.length) {
     lines.push('    <cas:proxies>');
     for (const p of result.proxies) lines.push(`      <cas:proxy>${escapeXml(p)}</cas:proxy>`);
@@ -46,8 +49,7 @@ export function validationXml(result: ValidationSuccess | CasError): string {
 
 /** The JSON form Apereo CAS emits: every attribute value an array, booleans as booleans. */
 export function validationJson(result: ValidationSuccess | CasError): string {
-  if (!('user' in result))
-    return JSON.stringify({ serviceResponse: { authenticationFailure: { code: result.code, description: result.message } } });
+  if (!('user' in result)) return JSON.stringify({ serviceResponse: { authenticationFailure: { code: result.code, description: result.message } } });
   const success: Record<string, unknown> = { user: result.user };
   if (result.proxyGrantingTicketIou) success.proxyGrantingTicket = result.proxyGrantingTicketIou;
   if (result.proxies?.length) success.proxies = result.proxies;

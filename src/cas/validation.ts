@@ -48,7 +48,7 @@ export interface ValidationOutcome {
  * Every failure is a CasError; the ticket is destroyed by the first attempt whatever its outcome (docs/cas-protocol.md §2.3).
  */
 export async function validateTicket(deps: ValidationDeps, req: ValidationRequest): Promise<ValidationOutcome> {
-  if (!req.service || !req.ticket) throw casErrors.missingParameters('service\' and \'ticket');
+  if (!req.service || !req.ticket) throw casErrors.missingParameters("service' and 'ticket");
   const { service, ticket: ticketId } = req;
   if (!isWellFormedTicketId(ticketId)) throw casErrors.malformedTicket(ticketId);
 

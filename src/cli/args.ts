@@ -40,7 +40,11 @@ export function onePositional(positionals: string[], name: string): string {
 /** A whole number of at least `min`, or a usage error naming the option. */
 export function wholeNumber(text: string, what: string, min = Number.MIN_SAFE_INTEGER): number {
   if (!/^-?\d+$/.test(text) || Number(text) < min) {
-    throw new UsageError(min > Number.MIN_SAFE_INTEGER ? `${what} must be a whole number of at least ${min} (got "${text}")` : `${what} must be a whole number (got "${text}")`);
+    throw new UsageError(
+      min > Number.MIN_SAFE_INTEGER
+        ? `${what} must be a whole number of at least ${min} (got "${text}")`
+        : `${what} must be a whole number (got "${text}")`,
+    );
   }
   return Number(text);
 }
@@ -49,7 +53,12 @@ export function wholeNumber(text: string, what: string, min = Number.MIN_SAFE_IN
  * Runs one command: a usage mistake prints the error and the usage (exit 2), a refusal prints the error (exit 1),
  * anything else is a failure of wecas itself and propagates.
  */
-export async function runCommand(usage: readonly string[], out: Printer, command: () => Promise<number>, refusals: Array<new (...args: never[]) => Error> = []): Promise<number> {
+export async function runCommand(
+  usage: readonly string[],
+  out: Printer,
+  command: () => Promise<number>,
+  refusals: Array<new (...args: never[]) => Error> = [],
+): Promise<number> {
   try {
     return await command();
   } catch (err) {
@@ -67,7 +76,8 @@ export async function runCommand(usage: readonly string[], out: Printer, command
 }
 
 // CJK and full-width characters take two terminal columns; display names are often Chinese.
-const WIDE = /[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]|[\u{20000}-\u{3FFFD}]/u;
+const WIDE =
+  /[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]|[\u{20000}-\u{3FFFD}]/u;
 
 function columns(text: string): number {
   let width = 0;
@@ -78,5 +88,11 @@ function columns(text: string): number {
 /** Left-aligned columns two spaces apart, wide characters counted as two. The first row is the header. */
 export function printTable(out: Printer, rows: string[][]): void {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => columns(r[i] ?? '')))) ?? [];
-  for (const cells of rows) out.print(cells.map((c, i) => c + ' '.repeat((widths[i] ?? 0) - columns(c))).join('  ').trimEnd());
+  for (const cells of rows)
+    out.print(
+      cells
+        .map((c, i) => c + ' '.repeat((widths[i] ?? 0) - columns(c)))
+        .join('  ')
+        .trimEnd(),
+    );
 }

@@ -92,7 +92,12 @@ async function addService(args: string[], registry: ServiceRegistry, ctx: Servic
     matchType,
     ...(values.id !== undefined && { id: wholeNumber(values.id, '--id') }),
     ...(values.order !== undefined && { evaluationOrder: wholeNumber(values.order, '--order') }),
-    ...(values.attributes !== undefined && { attributes: values.attributes.split(',').map((a) => a.trim()).filter((a) => a !== '') }),
+    ...(values.attributes !== undefined && {
+      attributes: values.attributes
+        .split(',')
+        .map((a) => a.trim())
+        .filter((a) => a !== ''),
+    }),
     ...(values['logout-url'] !== undefined && { logoutUrl: values['logout-url'] }),
     ...(logoutType !== undefined && { logoutType }),
     ...(values.proxy !== undefined && { proxyPattern: values.proxy }),

@@ -39,7 +39,8 @@ export async function startServer(config: Config, options: { devSurfaces?: DevSu
     app = await buildApp(wecas, { ...(options.devSurfaces ? { devSurfaces: options.devSurfaces } : {}) });
     await app.listen({ port: config.server.port, host: config.server.host });
     const { metricsPort, metricsHost } = config.observability;
-    if (metricsPort !== undefined) admin = await startAdminServer({ port: metricsPort, host: metricsHost, metrics: wecas.metrics, readiness: wecas.readiness, logger });
+    if (metricsPort !== undefined)
+      admin = await startAdminServer({ port: metricsPort, host: metricsHost, metrics: wecas.metrics, readiness: wecas.readiness, logger });
   } catch (err) {
     await close().catch(() => undefined);
     throw err;

@@ -69,9 +69,7 @@ async function addUser(args: string[], users: UserStore, ctx: UserCommandContext
     displayName: values.name,
     attributes: parseAttributes(values.attr ?? []),
   });
-  const details = [user.phone && `phone ${user.phone}`, user.displayName && `name "${user.displayName}"`]
-    .filter(Boolean)
-    .join(', ');
+  const details = [user.phone && `phone ${user.phone}`, user.displayName && `name "${user.displayName}"`].filter(Boolean).join(', ');
   ctx.print(`Added user ${user.username} (id ${user.id})${details ? `: ${details}` : ''}.`);
   return EXIT.ok;
 }
@@ -92,12 +90,7 @@ async function listUsers(args: string[], users: UserStore, ctx: UserCommandConte
   return EXIT.ok;
 }
 
-async function setStatus(
-  command: 'disable' | 'enable',
-  args: string[],
-  users: UserStore,
-  ctx: UserCommandContext,
-): Promise<number> {
+async function setStatus(command: 'disable' | 'enable', args: string[], users: UserStore, ctx: UserCommandContext): Promise<number> {
   const { username } = parse(args, {});
   const user = await users.findByUsername(username);
   if (!user) return noSuchUser(username, ctx);

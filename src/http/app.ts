@@ -10,7 +10,7 @@ import type { Wecas } from '../wecas.js';
 import { createCookies } from './cookies.js';
 import { requestSerializer } from './log.js';
 import { openLoginTransactions } from './login-transaction.js';
-import { observeValidationLatency, OneLinePerRequest, registerHealthRoutes, registerMetricsRoute, requestIds } from './observability.js';
+import { OneLinePerRequest, observeValidationLatency, registerHealthRoutes, registerMetricsRoute, requestIds } from './observability.js';
 import { createLoginPage } from './pages/login-page.js';
 import type { MessageKey } from './pages/messages.js';
 import { createPages, type Pages, STATIC_DIR } from './pages/pages.js';
@@ -20,8 +20,8 @@ import { registerLoginRoutes } from './routes/login.js';
 import { registerLogoutRoutes } from './routes/logout.js';
 import { registerSmsLoginRoutes } from './routes/sms-login.js';
 import { registerValidationRoutes } from './routes/validation.js';
-import { registerWeChatBindingRoutes } from './routes/wechat-binding.js';
 import { registerWeChatCallbackRoute, registerWeChatStartRoute } from './routes/wechat.js';
+import { registerWeChatBindingRoutes } from './routes/wechat-binding.js';
 import { createSignInResponses } from './sign-in-response.js';
 
 /** A development-only surface the development composition root mounts (the WeChat emulator, the SMS outbox). */
@@ -97,14 +97,24 @@ export async function buildApp(wecas: Wecas, options: BuildAppOptions = {}): Pro
 
   app.setNotFoundHandler((request, reply) => {
     const t = pages.translate(request);
-    return pages.send(request, reply, 'message', { title: t('error.not_found.title'), paragraphs: [t('error.not_found.body')], links: [{ href: `${prefix}/login`, label: t('error.back') }] }, 404);
+    return pages.send(
+      request,
+      reply,
+      'message',
+      { title: t('error.not_found.title'), paragraphs: [t('error.not_found.body')], links: [{ href: `${prefix}/login`, label: t('error.back') }] },
+      404,
+    );
   });
 
   return app;
 }
 
 /** The CAS protocol and its pages under the configured prefix, each route given only what it uses. */
-async function registerCasRoutes(app: FastifyInstance, wecas: Wecas, shared: { pages: Pages; cookies: ReturnType<typeof createCookies> }): Promise<void> {
+async function registerCasRoutes(
+  app: FastifyInstance,
+  wecas: Wecas,
+  shared: { pages: Pages; cookies: ReturnType<typeof createCookies> },
+): Promise<void> {
   const { config, signIn, formTokens, wechat } = wecas;
   const { pages, cookies } = shared;
   const prefix = config.server.casPrefix;

@@ -25,7 +25,10 @@ export function transactionOf(request: FastifyRequest): LoginTransaction {
  * For every route of a scope: read the login request from the query and check its service before the handler
  * runs. A refused service gets its page here (audited), and the handler never runs.
  */
-export function openLoginTransactions(scope: FastifyInstance, deps: { signIn: Pick<SignIn, 'open'>; loginPage: Pick<LoginPage, 'serviceRefused'> }): void {
+export function openLoginTransactions(
+  scope: FastifyInstance,
+  deps: { signIn: Pick<SignIn, 'open'>; loginPage: Pick<LoginPage, 'serviceRefused'> },
+): void {
   scope.decorateRequest('loginTransaction', null);
   scope.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     const opened = await deps.signIn.open(parseLoginRequest(loginQuerySchema.parse(request.query)), request.client);

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
-import { loggableUrl } from './log.js';
-import { noStore } from './respond.js';
 import type { Readiness } from '../observability/health.js';
 import type { Metrics } from '../observability/metrics.js';
+import { loggableUrl } from './log.js';
+import { noStore } from './respond.js';
 
 /** `/health/live` and `/health/ready`: JSON, 200 or 503, no auth, nothing secret, no cache. */
 export function registerHealthRoutes(app: FastifyInstance, readiness: Readiness): void {
@@ -22,7 +22,9 @@ export function registerHealthRoutes(app: FastifyInstance, readiness: Readiness)
 export function registerMetricsRoute(app: FastifyInstance, metrics: Metrics): void {
   metrics.collectProcessMetrics();
   app.get('/metrics', async (_request, reply) =>
-    noStore(reply).type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    noStore(reply)
+      .type(metrics.registry.contentType)
+      .send(await metrics.registry.metrics()),
   );
 }
 
@@ -47,7 +49,13 @@ export class OneLinePerRequest extends LogController {
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     const log = request.log;
     if (!error && !infoEnabled(log)) return; // do not build a line nobody writes (LOG_LEVEL=warn)
-    const line = { method: request.method, url: loggableUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, ip: request.ip };
+    const line = {
+      method: request.method,
+      url: loggableUrl(request.url),
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 10) / 10,
+      ip: request.ip,
+    };
     if (error) log.error({ ...line, err: error }, 'request failed');
     else log.info(line, 'request');
   }
@@ -78,7 +86,10 @@ export async function startAdminServer(options: {
   readiness: Readiness;
   logger?: Logger;
 }): Promise<FastifyInstance> {
-  const admin = Fastify({ ...(options.logger ? { loggerInstance: options.logger } : {}), logController: new OneLinePerRequest() }) as unknown as FastifyInstance;
+  const admin = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : {}),
+    logController: new OneLinePerRequest(),
+  }) as unknown as FastifyInstance;
   registerMetricsRoute(admin, options.metrics);
   registerHealthRoutes(admin, options.readiness);
   await admin.listen({ port: options.port, host: options.host });

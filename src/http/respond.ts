@@ -11,7 +11,12 @@ export function noStore(reply: FastifyReply): FastifyReply {
  * Back to the service with a ticket as a 302 or in response headers (docs/cas-protocol.md §1.1: `method=GET|HEADER`). `method=POST`
  * needs a page that posts the ticket, which the routes render (see http/routes/sign-in-response.ts).
  */
-export function redirectWithTicket(reply: FastifyReply, request: Pick<LoginRequest, 'method' | 'ticketParam'>, url: string, ticketId: string): FastifyReply {
+export function redirectWithTicket(
+  reply: FastifyReply,
+  request: Pick<LoginRequest, 'method' | 'ticketParam'>,
+  url: string,
+  ticketId: string,
+): FastifyReply {
   if (request.method === 'HEADER') return noStore(reply).code(200).header('ticket', ticketId).header('service', url).send('');
   return noStore(reply).redirect(appendQueryParam(url, request.ticketParam, ticketId), 302);
 }

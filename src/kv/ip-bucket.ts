@@ -14,5 +14,8 @@ export function ipBucket(ip: string): string {
   const before = head ? head.split(':') : [];
   const after = tail ? tail.split(':') : [];
   const groups = tail === undefined ? before : [...before, ...Array<string>(8 - before.length - after.length).fill('0'), ...after];
-  return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => parseInt(g, 16).toString(16))
+    .join(':')}::/64`;
 }

@@ -57,12 +57,7 @@ export class SqlKeyValueStore implements KeyValueStore {
   }
 
   async get<T>(key: string): Promise<T | undefined> {
-    const row = await this.db
-      .selectFrom('kv')
-      .select('value')
-      .where('key', '=', key)
-      .where('expires_at', '>', this.clock.now())
-      .executeTakeFirst();
+    const row = await this.db.selectFrom('kv').select('value').where('key', '=', key).where('expires_at', '>', this.clock.now()).executeTakeFirst();
     return row ? (JSON.parse(row.value ?? 'null') as T) : undefined;
   }
 
@@ -88,7 +83,12 @@ export class SqlKeyValueStore implements KeyValueStore {
         oc.column('key').doUpdateSet((eb) => {
           const expired = eb('kv.expires_at', '<=', now);
           return {
-            counter: eb.case().when(expired).then(1).else(eb('kv.counter', '+', 1)).end(),
+            counter: eb
+              .case()
+              .when(expired)
+              .then(1)
+              .else(eb('kv.counter', '+', 1))
+              .end(),
             expires_at: eb.case().when(expired).then(eb.ref('excluded.expires_at')).else(eb.ref('kv.expires_at')).end(),
             value: eb.case().when(expired).then(eb.ref('excluded.value')).else(eb.ref('kv.value')).end(),
           };
@@ -100,12 +100,7 @@ export class SqlKeyValueStore implements KeyValueStore {
   }
 
   async counter(key: string): Promise<number> {
-    const row = await this.db
-      .selectFrom('kv')
-      .select('counter')
-      .where('key', '=', key)
-      .where('expires_at', '>', this.clock.now())
-      .executeTakeFirst();
+    const row = await this.db.selectFrom('kv').select('counter').where('key', '=', key).where('expires_at', '>', this.clock.now()).executeTakeFirst();
     return Number(row?.counter ?? 0);
   }
 

@@ -56,7 +56,12 @@ export function createAccount(deps: {
     },
 
     /** WeChat's callback of a link: the person scanned joins the signed-in user, if the trip was this user's. */
-    async completeWeChatLink(session: TicketGrantingTicket, callback: WeChatCallback, browserId: string | undefined, client: ClientInfo): Promise<'linked' | LinkRefusal> {
+    async completeWeChatLink(
+      session: TicketGrantingTicket,
+      callback: WeChatCallback,
+      browserId: string | undefined,
+      client: ClientInfo,
+    ): Promise<'linked' | LinkRefusal> {
       if (!deps.wechat) return 'not_linked';
       const identified = await deps.wechat.identify('link', callback, browserId);
       if (!identified.ok || identified.intent.userId !== session.userId) return 'not_linked';

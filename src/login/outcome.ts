@@ -60,6 +60,10 @@ export interface Authenticator<S extends SignInStep, Input> {
   authenticate(input: Input, attempt: AttemptContext): Promise<AuthOutcome<S>>;
 }
 
-export function refused<S extends SignInStep>(step: S, reason: RefusalReasons[S], extra: Omit<Refusal<S>, 'kind' | 'step' | 'reason'> = {} as never): Refusal<S> {
+export function refused<S extends SignInStep>(
+  step: S,
+  reason: RefusalReasons[S],
+  extra: Omit<Refusal<S>, 'kind' | 'step' | 'reason'> = {} as never,
+): Refusal<S> {
   return { kind: 'refused', step, reason, ...extra } as Refusal<S>;
 }

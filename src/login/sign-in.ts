@@ -1,13 +1,13 @@
 import type { AuditLog, ClientInfo } from '../audit/audit-log.js';
-import type { LoginRequest } from '../cas/login-request.js';
 import { principalOf } from '../cas/attributes.js';
+import type { LoginRequest } from '../cas/login-request.js';
 import type { Clock } from '../clock.js';
 import type { ServiceRegistry } from '../services/registry.js';
 import type { SsoSessions } from '../tickets/sessions.js';
 import type { AuthMethod, ServiceTicket, TicketGrantingTicket } from '../tickets/types.js';
 import type { User } from '../users/types.js';
 import type { AttemptContext, Authenticator, AuthOutcome, Refusal, SignInStep } from './outcome.js';
-import { type OpenedTransaction, openLoginTransaction, type LoginTransaction } from './transaction.js';
+import { type LoginTransaction, type OpenedTransaction, openLoginTransaction } from './transaction.js';
 
 /** The method a TGT records for each sign-in step: binding completes a WeChat sign-in. */
 const METHOD_OF_STEP: Record<SignInStep, AuthMethod> = { password: 'password', sms: 'sms', wechat: 'wechat', 'wechat-binding': 'wechat' };
@@ -17,7 +17,15 @@ const METHOD_OF_STEP: Record<SignInStep, AuthMethod> = { password: 'password', s
  * the page says so, and the audit trail is kept for attempts on an account. Too many wrong codes still show in
  * the rate-limit metrics.
  */
-const UNAUDITED: ReadonlySet<string> = new Set(['missing_fields', 'invalid_phone', 'missing_code', 'no_code', 'wrong_code', 'too_many_attempts', 'expired']);
+const UNAUDITED: ReadonlySet<string> = new Set([
+  'missing_fields',
+  'invalid_phone',
+  'missing_code',
+  'no_code',
+  'wrong_code',
+  'too_many_attempts',
+  'expired',
+]);
 
 export interface EstablishedSession {
   tgt: TicketGrantingTicket;
@@ -54,12 +62,17 @@ export function createSignIn(deps: { services: ServiceRegistry; sessions: SsoSes
     /** The transaction for a login request; a refused service is audited. */
     async open(request: LoginRequest, client: ClientInfo): Promise<OpenedTransaction> {
       const opened = await openLoginTransaction(deps.services, request);
-      if (!opened.ok) await audit.record({ type: 'service.refused', service: opened.refusal.url.slice(0, 500), reason: opened.refusal.reason, client });
+      if (!opened.ok)
+        await audit.record({ type: 'service.refused', service: opened.refusal.url.slice(0, 500), reason: opened.refusal.reason, client });
       return opened;
     },
 
     /** Runs one sign-in method; a refusal is audited before it is returned. */
-    async attempt<S extends SignInStep, Input>(authenticator: Authenticator<S, Input>, input: Input, attempt: AttemptContext): Promise<AuthOutcome<S>> {
+    async attempt<S extends SignInStep, Input>(
+      authenticator: Authenticator<S, Input>,
+      input: Input,
+      attempt: AttemptContext,
+    ): Promise<AuthOutcome<S>> {
       const outcome = await authenticator.authenticate(input, attempt);
       if (outcome.kind === 'refused') await recordRefusal(outcome, attempt.client);
       return outcome;

@@ -1,5 +1,5 @@
-import type { KeyValueStore } from '../kv/store.js';
 import { ipBucket } from '../kv/ip-bucket.js';
+import type { KeyValueStore } from '../kv/store.js';
 
 export interface ThrottleDecision {
   allowed: boolean;

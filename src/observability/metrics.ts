@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** One WeChat API call as the client saw it. */
 export interface WeChatCallRecord {
@@ -38,14 +38,56 @@ const WECHAT_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 export function createMetrics(): Metrics {
   const registry = new Registry();
   const registers = [registry];
-  const signIns = new Counter({ name: 'wecas_sign_ins_total', help: 'Sign-in attempts by method and result (success or the reason refused)', labelNames: ['method', 'result'], registers });
-  const issued = new Counter({ name: 'wecas_tickets_issued_total', help: 'Tickets issued by type (TGT, ST, PT, PGT)', labelNames: ['type'], registers });
-  const validated = new Counter({ name: 'wecas_tickets_validated_total', help: 'Ticket validations by ticket type and result (success or the CAS error code)', labelNames: ['type', 'result'], registers });
-  const validationSeconds = new Histogram({ name: 'wecas_ticket_validation_duration_seconds', help: 'Time to answer a ticket validation request', labelNames: ['endpoint'], buckets: LATENCY_BUCKETS, registers });
-  const wechatCalls = new Counter({ name: 'wecas_wechat_api_calls_total', help: 'WeChat API calls by endpoint and errcode (0 = success)', labelNames: ['endpoint', 'errcode'], registers });
-  const wechatSeconds = new Histogram({ name: 'wecas_wechat_api_duration_seconds', help: 'WeChat API call latency', labelNames: ['endpoint'], buckets: WECHAT_BUCKETS, registers });
-  const smsSends = new Counter({ name: 'wecas_sms_sends_total', help: 'SMS verification code sends by provider and result (sent or the failure kind)', labelNames: ['provider', 'result'], registers });
-  const refusals = new Counter({ name: 'wecas_rate_limit_refusals_total', help: 'Requests refused by a rate limit', labelNames: ['limit'], registers });
+  const signIns = new Counter({
+    name: 'wecas_sign_ins_total',
+    help: 'Sign-in attempts by method and result (success or the reason refused)',
+    labelNames: ['method', 'result'],
+    registers,
+  });
+  const issued = new Counter({
+    name: 'wecas_tickets_issued_total',
+    help: 'Tickets issued by type (TGT, ST, PT, PGT)',
+    labelNames: ['type'],
+    registers,
+  });
+  const validated = new Counter({
+    name: 'wecas_tickets_validated_total',
+    help: 'Ticket validations by ticket type and result (success or the CAS error code)',
+    labelNames: ['type', 'result'],
+    registers,
+  });
+  const validationSeconds = new Histogram({
+    name: 'wecas_ticket_validation_duration_seconds',
+    help: 'Time to answer a ticket validation request',
+    labelNames: ['endpoint'],
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const wechatCalls = new Counter({
+    name: 'wecas_wechat_api_calls_total',
+    help: 'WeChat API calls by endpoint and errcode (0 = success)',
+    labelNames: ['endpoint', 'errcode'],
+    registers,
+  });
+  const wechatSeconds = new Histogram({
+    name: 'wecas_wechat_api_duration_seconds',
+    help: 'WeChat API call latency',
+    labelNames: ['endpoint'],
+    buckets: WECHAT_BUCKETS,
+    registers,
+  });
+  const smsSends = new Counter({
+    name: 'wecas_sms_sends_total',
+    help: 'SMS verification code sends by provider and result (sent or the failure kind)',
+    labelNames: ['provider', 'result'],
+    registers,
+  });
+  const refusals = new Counter({
+    name: 'wecas_rate_limit_refusals_total',
+    help: 'Requests refused by a rate limit',
+    labelNames: ['limit'],
+    registers,
+  });
 
   let liveTgtCount: (() => Promise<number>) | undefined;
   let liveTgtInterval = 0;

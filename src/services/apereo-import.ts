@@ -198,10 +198,7 @@ function classOneOf(names: string[]) {
 }
 
 // Apereo's Jackson writes typed collections as ["java.util.ArrayList", [items]]; hand-written files use a plain array.
-const javaList = z.union([
-  z.array(z.string()),
-  z.tuple([z.string().startsWith('java.util.'), z.array(z.string())]).transform(([, items]) => items),
-]);
+const javaList = z.union([z.array(z.string()), z.tuple([z.string().startsWith('java.util.'), z.array(z.string())]).transform(([, items]) => items)]);
 
 const apereoServiceSchema = z.object({
   '@class': classOneOf(['CasRegisteredService', 'RegexRegisteredService']),

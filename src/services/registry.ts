@@ -77,7 +77,10 @@ export class SqlServiceRegistry implements ServiceRegistry {
     const service = await this.db.transaction().execute(async (trx) => {
       let id = valid.id;
       if (id === undefined) {
-        const { max } = await trx.selectFrom('services').select((eb) => eb.fn.max('id').as('max')).executeTakeFirstOrThrow();
+        const { max } = await trx
+          .selectFrom('services')
+          .select((eb) => eb.fn.max('id').as('max'))
+          .executeTakeFirstOrThrow();
         id = (max === null ? 0 : Number(max)) + 1;
       } else if (await trx.selectFrom('services').select('id').where('id', '=', id).executeTakeFirst()) {
         throw new ServiceValidationError(`a service with id ${id} already exists`, 'id');

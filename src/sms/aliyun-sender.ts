@@ -3,7 +3,7 @@ import { $OpenApiUtil } from '@alicloud/openapi-core';
 import { cjsDefault } from './cjs-default.js';
 import { withDeadline } from './deadline.js';
 import { splitEndpoint } from './endpoint.js';
-import { DEFAULT_SEND_TIMEOUT_MS, type SmsFailureKind, type SmsMessage, type SmsSender, SmsSendError } from './sender.js';
+import { DEFAULT_SEND_TIMEOUT_MS, type SmsFailureKind, type SmsMessage, SmsSendError, type SmsSender } from './sender.js';
 
 export interface AliyunSmsOptions {
   accessKeyId: string;

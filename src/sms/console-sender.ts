@@ -36,7 +36,10 @@ export class ConsoleSmsSender implements SmsSender {
     const entry: OutboxMessage = { ...message, at: this.clock.now() };
     this.messages.unshift(entry);
     this.messages.length = Math.min(this.messages.length, this.capacity);
-    this.logger.info({ phone: message.phone, purpose: message.purpose, code: message.code }, 'development SMS outbox: code not sent, shown at /__outbox');
+    this.logger.info(
+      { phone: message.phone, purpose: message.purpose, code: message.code },
+      'development SMS outbox: code not sent, shown at /__outbox',
+    );
   }
 
   /** The kept messages, newest first. */

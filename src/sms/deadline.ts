@@ -7,7 +7,10 @@ import { SmsSendError } from './sender.js';
 export async function withDeadline<T>(provider: string, ms: number, call: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new SmsSendError({ kind: 'unavailable', provider, providerCode: 'Timeout', detail: `no answer within ${ms} ms` })), ms);
+    timer = setTimeout(
+      () => reject(new SmsSendError({ kind: 'unavailable', provider, providerCode: 'Timeout', detail: `no answer within ${ms} ms` })),
+      ms,
+    );
   });
   try {
     return await Promise.race([call, deadline]);

@@ -4,7 +4,7 @@ import * as tencentcloud from 'tencentcloud-sdk-nodejs-sms';
 import { cjsDefault } from './cjs-default.js';
 import { withDeadline } from './deadline.js';
 import { splitEndpoint } from './endpoint.js';
-import { DEFAULT_SEND_TIMEOUT_MS, type SmsFailureKind, type SmsMessage, type SmsSender, SmsSendError } from './sender.js';
+import { DEFAULT_SEND_TIMEOUT_MS, type SmsFailureKind, type SmsMessage, SmsSendError, type SmsSender } from './sender.js';
 
 export interface TencentSmsOptions {
   secretId: string;
@@ -116,7 +116,12 @@ export class TencentSmsSender implements SmsSender {
 function thrownToSendError(err: unknown): SmsSendError {
   if (err instanceof SmsSendError) return err;
   if (err instanceof TencentCloudSDKHttpException && err.code) {
-    return new SmsSendError({ kind: tencentFailureKind(err.code), provider: PROVIDER, providerCode: err.code, requestId: err.requestId || undefined });
+    return new SmsSendError({
+      kind: tencentFailureKind(err.code),
+      provider: PROVIDER,
+      providerCode: err.code,
+      requestId: err.requestId || undefined,
+    });
   }
   const httpCode = err instanceof TencentCloudSDKHttpException ? err.httpCode : undefined;
   const providerCode = httpCode ? `HTTP ${httpCode}` : err instanceof Error && err.name !== 'Error' ? err.name : 'NetworkError';

@@ -1,11 +1,11 @@
 import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { AuditLog } from '../audit/audit-log.js';
-import { ipBucket } from '../kv/ip-bucket.js';
 import { type Clock, systemClock } from '../clock.js';
+import { ipBucket } from '../kv/ip-bucket.js';
 import type { KeyValueStore } from '../kv/store.js';
 import { normalisePhone } from '../users/phone.js';
 import { maskPhone } from './mask.js';
-import { type SmsFailureKind, type SmsPurpose, type SmsSender, SmsSendError } from './sender.js';
+import { type SmsFailureKind, type SmsPurpose, SmsSendError, type SmsSender } from './sender.js';
 
 export interface VerificationCodeLimits {
   /** How long a code can be used. */
@@ -29,13 +29,13 @@ export const DEFAULT_VERIFICATION_CODE_LIMITS: VerificationCodeLimits = {
 };
 
 export type SendResult =
-  | { ok: true; /** The number the code went to, E.164. */ phone: string }
+  | { ok: true /** The number the code went to, E.164. */; phone: string }
   | { ok: false; reason: 'invalid_phone' }
   | { ok: false; reason: 'too_soon' | 'phone_daily_cap' | 'ip_hourly_cap'; retryAfterSeconds: number }
   | { ok: false; reason: 'provider_error'; kind: SmsFailureKind };
 
 export type VerifyResult =
-  | { ok: true; /** The verified number, E.164. */ phone: string }
+  | { ok: true /** The verified number, E.164. */; phone: string }
   | { ok: false; reason: 'no_code' | 'too_many_attempts' | 'expired' }
   | { ok: false; reason: 'wrong_code'; attemptsLeft: number };
 

@@ -86,9 +86,7 @@ export class RedisTicketRegistry implements TicketRegistry {
   async consume(id: string): Promise<Ticket | undefined> {
     // GETDEL is atomic, so of concurrent callers on any node exactly one receives the ticket. Only ST and PT
     // keys are tried: a TGT or PGT with this id is left alone.
-    const [st, pt] = await execOrThrow(
-      this.redis.multi().getdel(this.ticketKey('ST', id)).getdel(this.ticketKey('PT', id)),
-    );
+    const [st, pt] = await execOrThrow(this.redis.multi().getdel(this.ticketKey('ST', id)).getdel(this.ticketKey('PT', id)));
     const json = (st ?? pt) as string | null;
     if (json === null) return undefined;
     const ticket = JSON.parse(json) as Ticket & { kind: 'ST' | 'PT' };

@@ -58,12 +58,7 @@ export class SqlTicketRegistry implements TicketRegistry {
   async consume(id: string): Promise<Ticket | undefined> {
     // One DELETE … RETURNING: the database deletes the row once, so of concurrent callers (on any node)
     // exactly one gets it back; the others find nothing to delete.
-    const row = await this.db
-      .deleteFrom('tickets')
-      .where('id', '=', id)
-      .where('kind', 'in', ['ST', 'PT'])
-      .returning('data')
-      .executeTakeFirst();
+    const row = await this.db.deleteFrom('tickets').where('id', '=', id).where('kind', 'in', ['ST', 'PT']).returning('data').executeTakeFirst();
     return row ? (JSON.parse(row.data) as Ticket) : undefined;
   }
 
@@ -92,13 +87,7 @@ export class SqlTicketRegistry implements TicketRegistry {
   }
 
   async grants(tgtId: string): Promise<SsoGrant[]> {
-    const rows = await this.db
-      .selectFrom('sso_grants')
-      .selectAll()
-      .where('tgt_id', '=', tgtId)
-      .orderBy('created_at')
-      .orderBy('ticket_id')
-      .execute();
+    const rows = await this.db.selectFrom('sso_grants').selectAll().where('tgt_id', '=', tgtId).orderBy('created_at').orderBy('ticket_id').execute();
     return rows.map(toGrant);
   }
 
@@ -106,12 +95,7 @@ export class SqlTicketRegistry implements TicketRegistry {
     return this.db.transaction().execute(async (trx) => {
       // Deleting the TGT first decides the race: of concurrent removers one deletes it, the others see no row
       // (PostgreSQL makes them wait for the winner's commit, then finds it gone) and return undefined.
-      const deleted = await trx
-        .deleteFrom('tickets')
-        .where('id', '=', tgtId)
-        .where('kind', '=', 'TGT')
-        .returning('data')
-        .executeTakeFirst();
+      const deleted = await trx.deleteFrom('tickets').where('id', '=', tgtId).where('kind', '=', 'TGT').returning('data').executeTakeFirst();
       if (!deleted) return undefined;
       await trx.deleteFrom('tickets').where('tgt_id', '=', tgtId).execute();
       const grants = await trx.deleteFrom('sso_grants').where('tgt_id', '=', tgtId).returningAll().execute();
@@ -166,9 +150,7 @@ export class SqlTicketRegistry implements TicketRegistry {
     for (;;) {
       const result = await this.db
         .deleteFrom('tickets')
-        .where('id', 'in', (eb) =>
-          eb.selectFrom('tickets').select('id').where('kind', '!=', 'TGT').where('expires_at', '<=', now).limit(SWEEP_BATCH),
-        )
+        .where('id', 'in', (eb) => eb.selectFrom('tickets').select('id').where('kind', '!=', 'TGT').where('expires_at', '<=', now).limit(SWEEP_BATCH))
         .executeTakeFirst();
       if (Number(result.numDeletedRows) < SWEEP_BATCH) break;
     }

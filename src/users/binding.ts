@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { Db } from '../store/db.js';
-import { insertWeChatIdentity, type WeChatProfileSnapshot, type WeChatSubject } from './identities.js';
 import { UserConflictError } from './errors.js';
+import { insertWeChatIdentity, type WeChatProfileSnapshot, type WeChatSubject } from './identities.js';
 import { SqlUserStore } from './store.js';
 import type { User } from './types.js';
 
@@ -52,7 +52,11 @@ export async function bindWeChatByPhone(
   }
 }
 
-async function bindOnce(db: Db, clock: Clock, input: { phone: string; subject: WeChatSubject; profile: WeChatProfileSnapshot }): Promise<BindOutcome> {
+async function bindOnce(
+  db: Db,
+  clock: Clock,
+  input: { phone: string; subject: WeChatSubject; profile: WeChatProfileSnapshot },
+): Promise<BindOutcome> {
   return db.transaction().execute(async (trx): Promise<BindOutcome> => {
     const users = new SqlUserStore(trx, clock);
     let user = await users.findByPhone(input.phone);

@@ -67,13 +67,23 @@ export function createIdentityStore(db: Db, clock: Clock) {
     },
 
     async listForUser(userId: string): Promise<WeChatIdentity[]> {
-      const rows = await db.selectFrom('identities').selectAll().where('user_id', '=', userId).where('provider', '=', PROVIDER).orderBy('created_at').execute();
+      const rows = await db
+        .selectFrom('identities')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .where('provider', '=', PROVIDER)
+        .orderBy('created_at')
+        .execute();
       return rows.map(toIdentity);
     },
 
     /** Records a sign-in: the fresh profile (nickname and avatar change) and the time. */
     async recordSignIn(id: string, profile: WeChatProfileSnapshot): Promise<void> {
-      await db.updateTable('identities').set({ profile: JSON.stringify(profile), last_login_at: clock.now() }).where('id', '=', id).execute();
+      await db
+        .updateTable('identities')
+        .set({ profile: JSON.stringify(profile), last_login_at: clock.now() })
+        .where('id', '=', id)
+        .execute();
     },
 
     async unbind(userId: string, identityId: string): Promise<boolean> {

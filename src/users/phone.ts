@@ -1,9 +1,7 @@
 // The "max" metadata: the default "min" set cannot tell a mobile number from a landline.
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 
-export type PhoneResult =
-  | { ok: true; phone: string }
-  | { ok: false; reason: 'invalid' | 'not_mobile'; message: string };
+export type PhoneResult = { ok: true; phone: string } | { ok: false; reason: 'invalid' | 'not_mobile'; message: string };
 
 /** The shape of every phone number the user store accepts. */
 export const E164 = /^\+[1-9]\d{6,14}$/;

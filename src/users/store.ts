@@ -45,8 +45,7 @@ export class SqlUserStore implements UserStore {
   async create(input: NewUser): Promise<User> {
     const username = input.username === undefined ? null : checkUsername(input.username);
     const phone = input.phone === undefined ? null : checkPhone(input.phone);
-    if (username === null && phone === null)
-      throw new InvalidUserError('user', 'a user needs a username or a phone number to sign in with');
+    if (username === null && phone === null) throw new InvalidUserError('user', 'a user needs a username or a phone number to sign in with');
     const now = this.clock.now();
     const row: UserRow = {
       id: randomUUID(),
@@ -80,14 +79,7 @@ export class SqlUserStore implements UserStore {
   }
 
   async list({ limit = 100, offset = 0 }: { limit?: number; offset?: number } = {}): Promise<User[]> {
-    const rows = await this.db
-      .selectFrom('users')
-      .selectAll()
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(limit)
-      .offset(offset)
-      .execute();
+    const rows = await this.db.selectFrom('users').selectAll().orderBy('created_at').orderBy('id').limit(limit).offset(offset).execute();
     return rows.map(toUser);
   }
 
@@ -145,8 +137,7 @@ function toUser(row: UserRow): User {
 
 function checkUsername(raw: string): string {
   const username = normaliseUsername(raw);
-  if (username === null)
-    throw new InvalidUserError('username', 'a username is 1 to 64 characters of letters, digits and . _ @ -');
+  if (username === null) throw new InvalidUserError('username', 'a username is 1 to 64 characters of letters, digits and . _ @ -');
   return username;
 }
 

@@ -191,7 +191,8 @@ export function createWeChatClient(
         await callWithOneRetry('sns/auth', { access_token: accessToken, openid });
         return true;
       } catch (err) {
-        if (err instanceof WeChatError && (err.kind === 'token_invalid' || err.kind === 'token_expired' || err.kind === 'openid_mismatch')) return false;
+        if (err instanceof WeChatError && (err.kind === 'token_invalid' || err.kind === 'token_expired' || err.kind === 'openid_mismatch'))
+          return false;
         throw err;
       }
     },

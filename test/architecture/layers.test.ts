@@ -31,7 +31,12 @@ function importsOf(file: string): Import[] {
   const found: Import[] = [];
   for (const m of text.matchAll(pattern)) {
     const specifier = m[1] ?? m[2] ?? m[3]!;
-    const target = specifier.startsWith('.') ? path.relative(ROOT, path.resolve(path.dirname(file), specifier)) : specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+    const target = specifier.startsWith('.')
+      ? path.relative(ROOT, path.resolve(path.dirname(file), specifier))
+      : specifier
+          .split('/')
+          .slice(0, specifier.startsWith('@') ? 2 : 1)
+          .join('/');
     found.push({ file: path.relative(ROOT, file), specifier, target });
   }
   return found;
@@ -50,7 +55,8 @@ function offenders(imports: Import[], forbidden: (target: string) => boolean): s
 
 const DOMAIN = ['cas', 'tickets', 'users', 'services', 'sms', 'wechat', 'kv', 'store', 'audit', 'observability'];
 const isHttpPackage = (target: string) => target === 'fastify' || target.startsWith('@fastify/') || target === 'fastify-type-provider-zod';
-const isIn = (folder: string) => (target: string) => target === `src/${folder}` || target.startsWith(`src/${folder}/`) || target === `src/${folder}.js`;
+const isIn = (folder: string) => (target: string) =>
+  target === `src/${folder}` || target.startsWith(`src/${folder}/`) || target === `src/${folder}.js`;
 
 describe('the layers of src/', () => {
   it('reads the imports it checks (the rules below see real code)', () => {

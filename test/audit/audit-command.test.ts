@@ -1,12 +1,12 @@
 // `wecas audit` filters (user by name or id, type, since as ISO or age, limit) and retention pruning.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSqlAuditLog } from '../../src/audit/audit-log.js';
-import { parseSince, runAuditCommand } from '../../src/cli/audit-commands.js';
 import { pruneAuditEvents, queryAuditEvents } from '../../src/audit/queries.js';
-import { ManualClock } from '../support/clock.js';
+import { parseSince, runAuditCommand } from '../../src/cli/audit-commands.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
 import { SqlUserStore } from '../../src/users/store.js';
+import { ManualClock } from '../support/clock.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -31,7 +31,14 @@ beforeEach(async () => {
   clock.advance(DAY);
   await audit.record({ type: 'login.success', userId: aliceId, method: 'password', client: { ip: '192.0.2.1', userAgent: null } });
   clock.advance(HOUR);
-  await audit.record({ type: 'ticket.validated', userId: aliceId, endpoint: 'p3/serviceValidate', serviceId: 1, kind: 'ST', client: { ip: '192.0.2.9', userAgent: null } });
+  await audit.record({
+    type: 'ticket.validated',
+    userId: aliceId,
+    endpoint: 'p3/serviceValidate',
+    serviceId: 1,
+    kind: 'ST',
+    client: { ip: '192.0.2.9', userAgent: null },
+  });
   clock.advance(HOUR);
   await audit.record({ type: 'logout', userId: 'deleted-user-id', client: { ip: '192.0.2.2', userAgent: null } });
 });
@@ -65,7 +72,13 @@ describe('wecas audit', () => {
   it('--json prints one JSON object per line', async () => {
     const { printed } = await run('--json', '--limit', '2', '--user', 'alice');
     const events = printed.map((l) => JSON.parse(l));
-    expect(events[0]).toMatchObject({ type: 'ticket.validated', username: 'alice', userId: aliceId, at: '2026-03-02T13:00:00.000Z', detail: { kind: 'ST' } });
+    expect(events[0]).toMatchObject({
+      type: 'ticket.validated',
+      username: 'alice',
+      userId: aliceId,
+      at: '2026-03-02T13:00:00.000Z',
+      detail: { kind: 'ST' },
+    });
   });
 
   it('refuses a bad --since, --limit or unknown option with the usage and exit code 2', async () => {

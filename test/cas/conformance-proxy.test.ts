@@ -38,8 +38,20 @@ beforeEach(async () => {
   plain.requests.length = 0;
   receiver.answer(() => ({ status: 200 }));
   // A may proxy through /pgt/a on loopback (either scheme, so the https rule is what refuses http); B through /pgt/b.
-  a = await t.ctx.services.add({ name: 'A', pattern: A, matchType: 'prefix', attributes: ['mail'], proxyPattern: '^https?://127\\.0\\.0\\.1:[0-9]+/pgt/a([?].*)?$' });
-  b = await t.ctx.services.add({ name: 'B', pattern: B, matchType: 'prefix', attributes: [], proxyPattern: '^https://127\\.0\\.0\\.1:[0-9]+/pgt/b$' });
+  a = await t.ctx.services.add({
+    name: 'A',
+    pattern: A,
+    matchType: 'prefix',
+    attributes: ['mail'],
+    proxyPattern: '^https?://127\\.0\\.0\\.1:[0-9]+/pgt/a([?].*)?$',
+  });
+  b = await t.ctx.services.add({
+    name: 'B',
+    pattern: B,
+    matchType: 'prefix',
+    attributes: [],
+    proxyPattern: '^https://127\\.0\\.0\\.1:[0-9]+/pgt/b$',
+  });
   await t.ctx.services.add({ name: 'C', pattern: C, matchType: 'prefix', attributes: ['mail'] });
 });
 afterEach(async () => t.close());
@@ -133,7 +145,12 @@ describe('pgtUrl on validation (docs/cas-protocol.md §8 #29–#32, §3.3)', () 
     await t.close();
     t = await createCasTestApp({ CAS_ALLOW_HTTP_PROXY_CALLBACK_LOOPBACK: 'true' });
     browser = new Browser(t.app);
-    await t.ctx.services.add({ name: 'A', pattern: A, matchType: 'prefix', proxyPattern: '^http://(127\\.0\\.0\\.1:[0-9]+|a\\.example\\.org)/pgt/a$' });
+    await t.ctx.services.add({
+      name: 'A',
+      pattern: A,
+      matchType: 'prefix',
+      proxyPattern: '^http://(127\\.0\\.0\\.1:[0-9]+|a\\.example\\.org)/pgt/a$',
+    });
     const loopback = await validateWithPgtUrl(A, `${plain.origin}/pgt/a`);
     expect(loopback.r.proxyGrantingTicket).toMatch(PHPCAS_IOU);
     expect(loopback.calls).toHaveLength(1);
@@ -325,9 +342,8 @@ describe('a two-level proxy chain (A proxies to B, which proxies to C)', () => {
 
   it('C without proxy rights cannot extend the chain', async () => {
     const ptB = await proxyTicket(await pgtForA(), B);
-    const pgtB = callbackParams(
-      (await casGet(`proxyValidate?service=${enc(B)}&ticket=${ptB}&pgtUrl=${enc(`${receiver.origin}/pgt/b`)}`), receiver.requests.at(-1)!.url),
-    ).pgtId!;
+    await casGet(`proxyValidate?service=${enc(B)}&ticket=${ptB}&pgtUrl=${enc(`${receiver.origin}/pgt/b`)}`);
+    const pgtB = callbackParams(receiver.requests.at(-1)!.url).pgtId!;
     const ptC = await proxyTicket(pgtB, C);
     const r = parseCasXml((await casGet(`proxyValidate?service=${enc(C)}&ticket=${ptC}&pgtUrl=${enc(`${receiver.origin}/pgt/a`)}`)).body);
     expect(r.failureCode).toBe('UNAUTHORIZED_SERVICE_PROXY');
@@ -339,7 +355,10 @@ describe('the proxy callback client', () => {
     const hanging = await startReceiver({ tls: await selfSignedCertificate() });
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    hanging.answer(async () => (await held, { status: 200 }));
+    hanging.answer(async () => {
+      await held;
+      return { status: 200 };
+    });
     const client = createProxyCallbackClient({ timeoutMs: 50, extraCa: [(await selfSignedCertificate()).cert] });
     expect(await client(`${hanging.origin}/pgt`)).toEqual({ answered: false, reason: 'no answer within 50 ms' });
     release();

@@ -70,7 +70,9 @@ function parseSamlResponse(xml: string) {
   if (errors.length) throw new Error(`malformed XML: ${errors.join('; ')}\n${xml}`);
   const root = doc.documentElement!;
   const children = (el: Element, ns: string, local: string) =>
-    Array.from(el.childNodes).filter((n): n is Element => n.nodeType === 1 && (n as Element).namespaceURI === ns && (n as Element).localName === local);
+    Array.from(el.childNodes).filter(
+      (n): n is Element => n.nodeType === 1 && (n as Element).namespaceURI === ns && (n as Element).localName === local,
+    );
   const child = (el: Element | undefined, ns: string, local: string) => (el ? children(el, ns, local)[0] : undefined);
   const body = child(root, SOAP_NS, 'Body');
   const response = child(body, SAMLP_NS, 'Response');
@@ -176,7 +178,11 @@ describe('POST /samlValidate (docs/cas-protocol.md §1.7, §8 #38–#39)', () =>
 
   it('accepts an indented body with the SOAP namespace as default, and any Content-Type or none', async () => {
     expect((await samlValidate(S, indentedBody(await freshTicket()))).saml.statusCode).toBe(SUCCESS);
-    const variants: Array<Record<string, string>> = [{}, { 'content-type': 'application/x-www-form-urlencoded' }, { 'content-type': 'application/soap+xml; charset=utf-8' }];
+    const variants: Array<Record<string, string>> = [
+      {},
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      { 'content-type': 'application/soap+xml; charset=utf-8' },
+    ];
     for (const headers of variants) {
       expect((await samlValidate(S, phpCasBody(await freshTicket()), headers)).saml.statusCode, JSON.stringify(headers)).toBe(SUCCESS);
     }
@@ -202,7 +208,11 @@ describe('POST /samlValidate (docs/cas-protocol.md §1.7, §8 #38–#39)', () =>
     ['no TARGET', undefined, (st: string) => phpCasBody(st)],
     ['an empty body', S, () => ''],
     ['a body that is not XML', S, (st: string) => `ticket=${st}`],
-    ['no AssertionArtifact', S, () => '<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"><SOAP-ENV:Body/></SOAP-ENV:Envelope>'],
+    [
+      'no AssertionArtifact',
+      S,
+      () => '<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"><SOAP-ENV:Body/></SOAP-ENV:Envelope>',
+    ],
     ['a DTD (SOAP forbids one)', S, (st: string) => `<!DOCTYPE x [<!ENTITY t "${st}">]>${phpCasBody('&t;')}`],
     ['a malformed ticket', S, () => phpCasBody('ST-<bad>')],
     ['a TGT id', S, () => phpCasBody(browser.jar.get('TGC')!)],

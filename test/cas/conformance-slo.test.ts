@@ -115,7 +115,10 @@ describe('back-channel single logout (docs/cas-protocol.md §4.1, §8 #41)', () 
   it('the logout page does not wait for a slow application', async () => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    receiver.answer(async () => (await held, { status: 200 }));
+    receiver.answer(async () => {
+      await held;
+      return { status: 200 };
+    });
     await ticketFor(app);
     const res = await browser.get('/cas/logout'); // answered while the receiver still holds its request
     expect(res.statusCode).toBe(200);
@@ -178,7 +181,10 @@ describe('back-channel delivery: deadline and bounded retry', () => {
   it('abandons an attempt that gets no answer by its deadline', async () => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    receiver.answer(async () => (await held, { status: 200 }));
+    receiver.answer(async () => {
+      await held;
+      return { status: 200 };
+    });
     const { failed } = await deliverOne({ timeoutMs: 50, attempts: 2, retryDelayMs: 0 });
     release();
     expect(receiver.requests).toHaveLength(2);

@@ -65,7 +65,12 @@ describe('service URLs at /login', () => {
 
   it('refuses URLs that are not http(s) or carry credentials, with no redirect', async () => {
     await browser.signIn(S);
-    for (const bad of ['javascript:alert(1)', '//app.example.org/cb', 'https://app.example.org@evil.example/cb', 'https://app.example.org/cb\r\nX: y']) {
+    for (const bad of [
+      'javascript:alert(1)',
+      '//app.example.org/cb',
+      'https://app.example.org@evil.example/cb',
+      'https://app.example.org/cb\r\nX: y',
+    ]) {
       const res = await browser.get(`/cas/login?service=${enc(bad)}`);
       expect(res.headers.location, bad).toBeUndefined();
       expect(res.statusCode).toBeGreaterThanOrEqual(400);
@@ -101,8 +106,8 @@ describe('parameter names and ticket syntax', () => {
   });
 
   it.each([
-    ['256 characters, well-formed but unknown', 'ST-' + 'a'.repeat(253), 'INVALID_TICKET'],
-    ['257 characters', 'ST-' + 'a'.repeat(254), 'INVALID_TICKET_SPEC'],
+    ['256 characters, well-formed but unknown', `ST-${'a'.repeat(253)}`, 'INVALID_TICKET'],
+    ['257 characters', `ST-${'a'.repeat(254)}`, 'INVALID_TICKET_SPEC'],
     ['characters outside A-Z a-z 0-9 -', 'ST-abc_def', 'INVALID_TICKET_SPEC'],
     ['no prefix', 'abcdef', 'INVALID_TICKET_SPEC'],
     ['an empty ticket', '', 'INVALID_REQUEST'],
@@ -156,9 +161,9 @@ describe('every bad request gets the right code, with HTTP 200', () => {
 
   it('format is read case-insensitively; an unknown one is INVALID_REQUEST even on a good ticket', async () => {
     const st = await ticketFor(S);
-    expect(JSON.parse((await casGet(`serviceValidate?service=${enc(S)}&ticket=${st}&format=json`)).body).serviceResponse.authenticationSuccess.user).toBe(
-      'alice',
-    );
+    expect(
+      JSON.parse((await casGet(`serviceValidate?service=${enc(S)}&ticket=${st}&format=json`)).body).serviceResponse.authenticationSuccess.user,
+    ).toBe('alice');
     expect(parseCasXml((await casGet(`serviceValidate?service=${enc(S)}&ticket=ST-x&format=XML2`)).body).failureCode).toBe('INVALID_REQUEST');
   });
 });

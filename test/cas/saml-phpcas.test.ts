@@ -8,10 +8,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonOf, signInThroughCas } from '../interop/cas-sign-in.js';
+import { type PhpCasSetup, startPhpCasPages } from '../interop/phpcas-server.js';
 import type { ChildServer } from '../support/child-server.js';
 import { HttpAgent } from '../support/http-agent.js';
 import { TEST_USER, type WecasServer } from '../support/server.js';
-import { type PhpCasSetup, startPhpCasPages } from '../interop/phpcas-server.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'phpcas-saml');
 

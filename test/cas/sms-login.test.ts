@@ -92,7 +92,7 @@ describe('sign-in by SMS code', () => {
     const forged = await new Browser(t.app).post(verifyUrl, { phone: PHONE, code: sms.lastCodeFor(PHONE)! });
     expect(forged.headers.location).toBeUndefined();
     expect(forged.body).toMatch(/login-error/);
-    const replayed = await browser.post(verifyUrl, { phone: PHONE, code: sms.lastCodeFor(PHONE)!, execution: 'LT-' + 'x'.repeat(27) });
+    const replayed = await browser.post(verifyUrl, { phone: PHONE, code: sms.lastCodeFor(PHONE)!, execution: `LT-${'x'.repeat(27)}` });
     expect(replayed.headers.location).toBeUndefined();
     expect(browser.jar.get('TGC')).toBeUndefined();
   });

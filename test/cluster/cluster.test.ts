@@ -8,23 +8,13 @@ import { type DemoApp, startDemoApp } from '../../examples/demo-app/app.js';
 import { type Cluster, startCluster } from '../../scripts/cluster/cluster.js';
 import { waitFor } from '../../scripts/cluster/processes.js';
 import { systemClock } from '../../src/clock.js';
-import { escapeGlob, openRedis } from '../../src/store/redis.js';
 import { SqlServiceRegistry } from '../../src/services/registry.js';
+import { escapeGlob, openRedis } from '../../src/store/redis.js';
 import { insertWeChatIdentity } from '../../src/users/identities.js';
 import { SqlUserStore } from '../../src/users/store.js';
 import type { User } from '../../src/users/types.js';
 import { loopbackService } from '../support/server.js';
-import {
-  callbackAt,
-  emulatorControl,
-  loginUrl,
-  outboxCode,
-  PASSWORD_USER,
-  passwordSignIn,
-  ticketIn,
-  validate,
-  wechatCallbackUrl,
-} from './flows.js';
+import { callbackAt, emulatorControl, loginUrl, outboxCode, PASSWORD_USER, passwordSignIn, ticketIn, validate, wechatCallbackUrl } from './flows.js';
 import { clusterCanRun } from './requirements.js';
 import { at, Visitor } from './visitor.js';
 
@@ -67,7 +57,7 @@ describe.runIf(canRun)('a wecas cluster: two nodes behind nginx', () => {
   it.each([
     ['a', 'b'],
     ['b', 'a'],
-  ])('signs in with a password on node %s; validation, SSO and logout work on node %s', async (first, second) => {
+  ])('signs in with a password on node %s; validation, SSO and logout work on node %s', async (first) => {
     const [one, other] = first === 'a' ? [a, b] : [b, a];
     const visitor = new Visitor();
     const { ticket } = await passwordSignIn(visitor, service, { form: one, post: one });
@@ -104,7 +94,11 @@ describe.runIf(canRun)('a wecas cluster: two nodes behind nginx', () => {
     const form = toForm.at(-1)!;
     expect(form.url.startsWith(`${cluster.casUrl}/login?`), form.url).toBe(true);
     const execution = /name="execution" value="(LT-[A-Za-z0-9]+)"/.exec(form.body)?.[1] ?? '';
-    const posted = await visitor.postForm(at(signInNode, form.url), { execution, username: PASSWORD_USER.username, password: PASSWORD_USER.password });
+    const posted = await visitor.postForm(at(signInNode, form.url), {
+      execution,
+      username: PASSWORD_USER.username,
+      password: PASSWORD_USER.password,
+    });
     const ticket = ticketIn(posted);
     expect(ticket, posted.body.slice(0, 300)).toMatch(/^ST-/);
     const home = await visitor.follow(posted.location!); // the app validates through the load balancer
@@ -147,7 +141,10 @@ describe.runIf(canRun)('a wecas cluster: two nodes behind nginx', () => {
   it('keeps tickets and short-lived state in Redis only, none in PostgreSQL', async () => {
     await passwordSignIn(new Visitor(), service, { form: cluster.url, post: cluster.url });
     for (const table of ['tickets', 'sso_grants', 'kv'] as const) {
-      const { n } = await cluster.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const { n } = await cluster.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       expect(Number(n), table).toBe(0);
     }
     const redis = await openRedis(cluster.redis.url);
@@ -176,7 +173,9 @@ describe.runIf(canRun)('a wecas cluster: two nodes behind nginx', () => {
       expect((await visitor.postForm(`${a}/cas/login/wechat/bind/send`, { phone })).status).toBe(200);
       const code = await outboxCode([a, b], phone);
 
-      const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => visitor.clone().postForm(`${[a, b][i % 2]}/cas/login/wechat/bind`, { phone, code })));
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => visitor.clone().postForm(`${[a, b][i % 2]}/cas/login/wechat/bind`, { phone, code })),
+      );
       const winners = answers.filter((r) => ticketIn(r) !== '');
       expect(winners, answers.map((r) => r.status).join(',')).toHaveLength(1);
       for (const loser of answers.filter((r) => ticketIn(r) === '')) expect(loser.status).toBeGreaterThanOrEqual(400);

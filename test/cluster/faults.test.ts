@@ -156,7 +156,9 @@ describe.runIf(canRun)('a wecas cluster under faults', () => {
 
     await cluster.redis.start!(); // a Redis without persistence comes back empty
     for (const origin of [a, b]) {
-      await waitFor(`node at ${origin} to reach Redis again`, async () => ((await new Visitor().get(`${origin}/health/ready`)).status === 200 ? true : undefined));
+      await waitFor(`node at ${origin} to reach Redis again`, async () =>
+        (await new Visitor().get(`${origin}/health/ready`)).status === 200 ? true : undefined,
+      );
       expect((await new Visitor().get(`${origin}/cas/login`)).status).toBe(200);
     }
 

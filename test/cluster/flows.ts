@@ -33,7 +33,9 @@ export function ticketIn(answer: Answer): string {
 
 /** What the application does with a ticket: /p3/serviceValidate at `origin` (server to server, no cookies). */
 export async function validate(origin: string, service: string, ticket: string): Promise<ValidationResult & { answer: Answer }> {
-  const answer = await new Visitor().get(`${origin}/cas/p3/serviceValidate?service=${encodeURIComponent(service)}&ticket=${encodeURIComponent(ticket)}`);
+  const answer = await new Visitor().get(
+    `${origin}/cas/p3/serviceValidate?service=${encodeURIComponent(service)}&ticket=${encodeURIComponent(ticket)}`,
+  );
   if (answer.status !== 200) return { ok: false, code: `HTTP_${answer.status}`, message: answer.body.slice(0, 200), answer };
   return { ...parseServiceResponse(answer.body), answer };
 }

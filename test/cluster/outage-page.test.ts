@@ -1,6 +1,6 @@
 /** What a person sees when a store fails under a CAS route (Redis down, say): the error page, never the error text. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createCasTestApp, type CasTestApp } from '../support/cas-app.js';
+import { type CasTestApp, createCasTestApp } from '../support/cas-app.js';
 
 let t: CasTestApp;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
-import { NGINX_BINARY } from '../../scripts/cluster/nginx.js';
 import { REDIS_SERVER_BINARY } from '../../scripts/cluster/backends.js';
+import { NGINX_BINARY } from '../../scripts/cluster/nginx.js';
 import { postgresAvailable } from '../support/postgres.js';
 import { redisAvailable } from '../support/redis.js';
 import { type Availability, requireServer } from '../support/servers.js';

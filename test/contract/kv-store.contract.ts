@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ManualClock } from '../support/clock.js';
 import type { KeyValueStore } from '../../src/kv/store.js';
+import type { ManualClock } from '../support/clock.js';
 import type { ContractOptions } from './ticket-registry.contract.js';
 
 export type { ContractOptions };
@@ -14,11 +14,7 @@ export interface KeyValueStoreUnderTest {
 }
 
 /** One suite every KeyValueStore implementation must pass. */
-export function describeKeyValueStoreContract(
-  name: string,
-  factory: () => Promise<KeyValueStoreUnderTest>,
-  options: ContractOptions = {},
-): void {
+export function describeKeyValueStoreContract(name: string, factory: () => Promise<KeyValueStoreUnderTest>, options: ContractOptions = {}): void {
   const ownClock = options.expiresOnItsOwnClock ?? false;
 
   describe.skipIf(options.skip ?? false)(`KeyValueStore contract: ${name}`, () => {
@@ -41,7 +37,7 @@ export function describeKeyValueStoreContract(
       if (ownClock) await new Promise((r) => setTimeout(r, seconds * 1000 + 100));
     }
     const nodes = () => [store, ...(t.others ?? [])];
-    const spread = <T,>(n: number, call: (s: KeyValueStore, i: number) => Promise<T>) =>
+    const spread = <T>(n: number, call: (s: KeyValueStore, i: number) => Promise<T>) =>
       Promise.all(Array.from({ length: n }, (_, i) => call(nodes()[i % nodes().length]!, i)));
 
     it('stores, replaces and deletes values', async () => {

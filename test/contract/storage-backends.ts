@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ManualClock } from '../support/clock.js';
 import { openDatabase } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
 import { createTicketStorage, type TicketStorage } from '../../src/tickets/storage.js';
+import { ManualClock } from '../support/clock.js';
 import { postgresAvailable, withPostgresSchema } from '../support/postgres.js';
 import { redisAvailable, withRedisPrefix } from '../support/redis.js';
 import { requireServer } from '../support/servers.js';

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ManualClock } from '../support/clock.js';
 import { newTicketId } from '../../src/tickets/ids.js';
 import type { TicketRegistry } from '../../src/tickets/registry.js';
 import type { ProxyGrantingTicket, ProxyTicket, ServiceTicket, SsoGrant, TicketGrantingTicket } from '../../src/tickets/types.js';
+import type { ManualClock } from '../support/clock.js';
 
 export interface TicketRegistryUnderTest {
   registry: TicketRegistry;
@@ -29,11 +29,7 @@ const SECOND = 1000;
 const HOUR = 3600 * SECOND;
 
 /** Apereo's BaseTicketRegistryTests idea: one suite every TicketRegistry implementation must pass. */
-export function describeTicketRegistryContract(
-  name: string,
-  factory: () => Promise<TicketRegistryUnderTest>,
-  options: ContractOptions = {},
-): void {
+export function describeTicketRegistryContract(name: string, factory: () => Promise<TicketRegistryUnderTest>, options: ContractOptions = {}): void {
   const ownClock = options.expiresOnItsOwnClock ?? false;
   describe.skipIf(options.skip ?? false)(`TicketRegistry contract: ${name}`, () => {
     let t: TicketRegistryUnderTest;
@@ -187,9 +183,7 @@ export function describeTicketRegistryContract(
       const tickets = Array.from({ length: 5 }, () => st(g));
       for (const s of tickets) await registry.add(s);
       const all = nodes();
-      const results = await Promise.all(
-        tickets.map((s) => Promise.all(Array.from({ length: 100 }, (_, i) => all[i % all.length]!.consume(s.id)))),
-      );
+      const results = await Promise.all(tickets.map((s) => Promise.all(Array.from({ length: 100 }, (_, i) => all[i % all.length]!.consume(s.id)))));
       for (const [i, perTicket] of results.entries()) {
         const winners = perTicket.filter((r) => r !== undefined);
         expect(winners).toEqual([tickets[i]]);

@@ -1,5 +1,5 @@
-import { describeTicketRegistryContract } from './ticket-registry.contract.js';
 import { storageBackends } from './storage-backends.js';
+import { describeTicketRegistryContract } from './ticket-registry.contract.js';
 
 for (const backend of await storageBackends()) {
   describeTicketRegistryContract(

@@ -5,8 +5,8 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningDemo, startDemo } from '../../examples/demo.js';
 import { DEMO_USER } from '../../dev/demo-data.js';
+import { type RunningDemo, startDemo } from '../../examples/demo.js';
 import { artifactPath, DESKTOP_VIEWPORT, launchBrowser } from '../support/browser.js';
 import { freePort } from '../support/server.js';
 
@@ -68,7 +68,10 @@ describe('the demo: two applications, one sign-in, one sign-out', () => {
     expect(appA.sessions.size).toBe(0);
     expect(appB.sessions.size).toBe(0);
 
-    for (const [name, app] of [['a', appA], ['b', appB]] as const) {
+    for (const [name, app] of [
+      ['a', appA],
+      ['b', appB],
+    ] as const) {
       await page.goto(`${app.url}/`);
       await page.waitForURL(`${app.url}/?sso=checked`);
       expect(await page.textContent('#status')).toContain('signed out');

@@ -21,7 +21,11 @@ beforeAll(async () => {
     startDemoApp({ port: 0, casUrl: wecas.casUrl, name: 'App B' }),
     launchBrowser(),
   ]);
-  for (const [name, app] of [['App A', appA], ['App B', appB]] as const) await wecas.ctx.services.add(loopbackService(name, app.url));
+  for (const [name, app] of [
+    ['App A', appA],
+    ['App B', appB],
+  ] as const)
+    await wecas.ctx.services.add(loopbackService(name, app.url));
   context = await browser.newContext({ locale: 'zh-CN', viewport: DESKTOP_VIEWPORT });
 });
 

@@ -54,41 +54,103 @@ interface FaultCase {
 }
 
 const CASES: FaultCase[] = [
-  { name: 'errcode 40029 on the code exchange', api: 'access_token', fault: { type: 'errcode', errcode: 40029 }, message: MESSAGES.code, kind: 'code_invalid' },
-  { name: 'errcode 45011 (quota) on the code exchange', api: 'access_token', fault: { type: 'errcode', errcode: 45011 }, message: MESSAGES.busy, kind: 'rate_limited' },
-  { name: 'errcode 40125 (wrong secret) on the code exchange', api: 'access_token', fault: { type: 'errcode', errcode: 40125 }, message: MESSAGES.config, kind: 'misconfigured', noRetry: true },
+  {
+    name: 'errcode 40029 on the code exchange',
+    api: 'access_token',
+    fault: { type: 'errcode', errcode: 40029 },
+    message: MESSAGES.code,
+    kind: 'code_invalid',
+  },
+  {
+    name: 'errcode 45011 (quota) on the code exchange',
+    api: 'access_token',
+    fault: { type: 'errcode', errcode: 45011 },
+    message: MESSAGES.busy,
+    kind: 'rate_limited',
+  },
+  {
+    name: 'errcode 40125 (wrong secret) on the code exchange',
+    api: 'access_token',
+    fault: { type: 'errcode', errcode: 40125 },
+    message: MESSAGES.config,
+    kind: 'misconfigured',
+    noRetry: true,
+  },
   { name: 'errcode 40001 on userinfo', api: 'userinfo', fault: { type: 'errcode', errcode: 40001 }, message: MESSAGES.token, kind: 'token_invalid' },
-  { name: 'errcode -1 on userinfo, twice', api: 'userinfo', fault: { type: 'errcode', errcode: -1 }, times: 2, message: MESSAGES.busy, kind: 'system_error' },
-  { name: 'HTTP 502 on the code exchange', api: 'access_token', fault: { type: 'http', status: 502 }, message: MESSAGES.unavailable, kind: 'unavailable' },
-  { name: 'HTTP 503 on userinfo, twice', api: 'userinfo', fault: { type: 'http', status: 503 }, times: 2, message: MESSAGES.unavailable, kind: 'unavailable' },
+  {
+    name: 'errcode -1 on userinfo, twice',
+    api: 'userinfo',
+    fault: { type: 'errcode', errcode: -1 },
+    times: 2,
+    message: MESSAGES.busy,
+    kind: 'system_error',
+  },
+  {
+    name: 'HTTP 502 on the code exchange',
+    api: 'access_token',
+    fault: { type: 'http', status: 502 },
+    message: MESSAGES.unavailable,
+    kind: 'unavailable',
+  },
+  {
+    name: 'HTTP 503 on userinfo, twice',
+    api: 'userinfo',
+    fault: { type: 'http', status: 503 },
+    times: 2,
+    message: MESSAGES.unavailable,
+    kind: 'unavailable',
+  },
   { name: 'malformed JSON from userinfo', api: 'userinfo', fault: { type: 'malformed' }, message: MESSAGES.unavailable, kind: 'malformed' },
-  { name: 'malformed JSON from the code exchange', api: 'access_token', fault: { type: 'malformed' }, message: MESSAGES.unavailable, kind: 'malformed' },
-  { name: `a code exchange that hangs past WECHAT_TIMEOUT_MS (${WECHAT_TIMEOUT_MS} ms)`, api: 'access_token', fault: { type: 'hang' }, message: MESSAGES.unavailable, kind: 'unavailable' },
+  {
+    name: 'malformed JSON from the code exchange',
+    api: 'access_token',
+    fault: { type: 'malformed' },
+    message: MESSAGES.unavailable,
+    kind: 'malformed',
+  },
+  {
+    name: `a code exchange that hangs past WECHAT_TIMEOUT_MS (${WECHAT_TIMEOUT_MS} ms)`,
+    api: 'access_token',
+    fault: { type: 'hang' },
+    message: MESSAGES.unavailable,
+    kind: 'unavailable',
+  },
 ];
 
 describe('WeChat faults during sign-in', () => {
-  it.each(CASES)('$name: a clear page with a way forward, nobody signed in, no user or binding', async ({ api, fault, times, message, kind, noRetry }) => {
-    const before = await server.counts();
-    const { context, page, uuid } = await atFullPageQr();
-    // Someone new: without the fault they would reach the bind page (and a returning person would be signed in).
-    const persona = server.emulator.createPersona({ nickname: `故障 ${kind}`, sex: 0, regionId: null, hasAvatar: true });
-    server.emulator.injectFault(api, fault, times ?? 1);
-    const response = page.waitForResponse((r) => r.url().startsWith(`${server.casUrl}/login/wechat/callback?`));
-    server.emulator.confirm(uuid, persona.id);
+  it.each(CASES)(
+    '$name: a clear page with a way forward, nobody signed in, no user or binding',
+    async ({ api, fault, times, message, kind, noRetry }) => {
+      const before = await server.counts();
+      const { context, page, uuid } = await atFullPageQr();
+      // Someone new: without the fault they would reach the bind page (and a returning person would be signed in).
+      const persona = server.emulator.createPersona({ nickname: `故障 ${kind}`, sex: 0, regionId: null, hasAvatar: true });
+      server.emulator.injectFault(api, fault, times ?? 1);
+      const response = page.waitForResponse((r) => r.url().startsWith(`${server.casUrl}/login/wechat/callback?`));
+      server.emulator.confirm(uuid, persona.id);
 
-    expect((await response).status()).toBe(502);
-    expect(await page.locator('h1').innerText()).toBe('微信登录失败');
-    expect(await page.locator('main p').first().innerText()).toBe(message);
-    const retry = page.getByRole('link', { name: '重新微信扫码' });
-    if (noRetry) expect(await retry.count()).toBe(0);
-    else expect(await retry.getAttribute('href')).toBe(`/cas/login/wechat?service=${encodeURIComponent(server.service)}`);
-    expect(await page.getByRole('link', { name: '使用其他方式登录' }).getAttribute('href')).toBe(`/cas/login?service=${encodeURIComponent(server.service)}`);
-    expect(await hasTgc(context)).toBe(false);
-    expect(server.emulator.faults.pending()).toEqual([]);
-    expect(await server.counts()).toEqual(before);
-    const [event] = await server.ctx.db.selectFrom('audit_events').select('detail').where('type', '=', 'wechat.error').orderBy('at', 'desc').limit(1).execute();
-    expect(JSON.parse(event!.detail)).toMatchObject({ kind });
-  });
+      expect((await response).status()).toBe(502);
+      expect(await page.locator('h1').innerText()).toBe('微信登录失败');
+      expect(await page.locator('main p').first().innerText()).toBe(message);
+      const retry = page.getByRole('link', { name: '重新微信扫码' });
+      if (noRetry) expect(await retry.count()).toBe(0);
+      else expect(await retry.getAttribute('href')).toBe(`/cas/login/wechat?service=${encodeURIComponent(server.service)}`);
+      expect(await page.getByRole('link', { name: '使用其他方式登录' }).getAttribute('href')).toBe(
+        `/cas/login?service=${encodeURIComponent(server.service)}`,
+      );
+      expect(await hasTgc(context)).toBe(false);
+      expect(server.emulator.faults.pending()).toEqual([]);
+      expect(await server.counts()).toEqual(before);
+      const [event] = await server.ctx.db
+        .selectFrom('audit_events')
+        .select('detail')
+        .where('type', '=', 'wechat.error')
+        .orderBy('at', 'desc')
+        .limit(1)
+        .execute();
+      expect(JSON.parse(event!.detail)).toMatchObject({ kind });
+    },
+  );
 
   it('after a fault, the retry link starts a fresh QR that works', async () => {
     const { context, page, uuid } = await atFullPageQr();

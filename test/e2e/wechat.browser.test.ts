@@ -6,8 +6,8 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifactPath, DESKTOP_VIEWPORT, PHONE_VIEWPORT } from '../support/browser.js';
 import { EMULATED_WECHAT_APP } from '../../dev/emulated-wechat.js';
+import { artifactPath, DESKTOP_VIEWPORT, PHONE_VIEWPORT } from '../support/browser.js';
 import { closeServerAndBrowser, PHONE_USER, startServerAndBrowser, type WeChatTestServer } from '../wechat/harness.js';
 
 let server: WeChatTestServer;

@@ -3,7 +3,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createEmulator, emulatorPlugin, type EmulatorAppConfig, type EmulatorOptions } from '../../emulator/app.js';
+import { createEmulator, type EmulatorAppConfig, type EmulatorOptions, emulatorPlugin } from '../../emulator/app.js';
 import type { Emulator } from '../../emulator/emulator.js';
 import { artifactPath, DESKTOP_VIEWPORT, launchBrowser, PHONE_VIEWPORT } from '../support/browser.js';
 import { freePort } from './helpers.js';
@@ -38,7 +38,13 @@ function buildSite(): FastifyInstance {
     );
   });
   server.get<{ Querystring: Record<string, string> }>('/callback', async (request, reply) =>
-    reply.type('text/html').send(send(`<p id="code">${request.query.code ?? ''}</p><p id="state">${request.query.state ?? ''}</p><p id="has-code">${'code' in request.query}</p>`)),
+    reply
+      .type('text/html')
+      .send(
+        send(
+          `<p id="code">${request.query.code ?? ''}</p><p id="state">${request.query.state ?? ''}</p><p id="has-code">${'code' in request.query}</p>`,
+        ),
+      ),
   );
   return server;
 }

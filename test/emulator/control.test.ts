@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { APP, CALLBACK, exchange, sns, startEmulator, startQr, tokensFor, type TestEmulator } from './helpers.js';
+import { APP, CALLBACK, exchange, sns, startEmulator, startQr, type TestEmulator, tokensFor } from './helpers.js';
 
 let t: TestEmulator;
 beforeEach(async () => {
@@ -67,7 +67,10 @@ describe('test control: personas, settings, clock, reset', () => {
   });
 
   it('changes settings and refuses unknown ones', async () => {
-    expect((await control('/settings', { profileMode: 'legacy', qrLifetimeMs: 1000 })).json).toMatchObject({ profileMode: 'legacy', qrLifetimeMs: 1000 });
+    expect((await control('/settings', { profileMode: 'legacy', qrLifetimeMs: 1000 })).json).toMatchObject({
+      profileMode: 'legacy',
+      qrLifetimeMs: 1000,
+    });
     expect((await control('/settings', { nonsense: 1 })).status).toBe(400);
     expect((await control('/settings', { autoApprovePersonaId: 'nobody' })).status).toBe(404);
   });
@@ -157,7 +160,10 @@ describe('test control: fault injection', () => {
     const tokens = await tokensFor(t);
     await control('/faults', { api: 'auth', fault: { type: 'hang' } });
     const hung = fetch(`${base}/sns/auth?access_token=${tokens.access_token}&openid=${tokens.openid}`);
-    const outcome = hung.then(() => 'answered', () => 'dropped');
+    const outcome = hung.then(
+      () => 'answered',
+      () => 'dropped',
+    );
     await vi.waitFor(() => expect(t.emulator.faults.pending()).toHaveLength(0)); // the call has taken its fault
     await fetch(`${base}/__control/reset`, { method: 'POST' });
     expect(await outcome).toBe('dropped');

@@ -25,10 +25,7 @@ export interface TestEmulator {
   emulator: Emulator;
 }
 
-export async function startEmulator(
-  overrides: Partial<EmulatorOptions> = {},
-  settings: Partial<EmulatorSettings> = {},
-): Promise<TestEmulator> {
+export async function startEmulator(overrides: Partial<EmulatorOptions> = {}, settings: Partial<EmulatorSettings> = {}): Promise<TestEmulator> {
   const options: EmulatorOptions = { apps: [APP, OTHER_APP], publicBaseUrl: BASE_URL, testControl: true, ...overrides };
   const emulator = createEmulator(options, settings);
   const app = await buildEmulatorApp({ ...options, emulator });

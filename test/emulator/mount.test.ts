@@ -1,7 +1,7 @@
 import formbody from '@fastify/formbody';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createEmulator, emulatorPlugin, type EmulatorOptions } from '../../emulator/app.js';
+import { createEmulator, type EmulatorOptions, emulatorPlugin } from '../../emulator/app.js';
 import { APP, CALLBACK, hrefs } from './helpers.js';
 
 const OPTIONS: EmulatorOptions = { apps: [APP], publicBaseUrl: 'http://localhost:8080/__wechat', testControl: true };
@@ -40,7 +40,9 @@ describe.each([true, false])('mounted under /__wechat (parent registered formbod
     expect(hrefs(page.body)).toContain(`http://localhost:8080/__wechat/connect/confirm?uuid=${uuid}&lang=cn`);
     expect((await app.inject(`/__wechat/connect/qrcode/${uuid}`)).statusCode).toBe(200);
     expect((await app.inject('/__wechat/__emulator/assets/qrconnect.js')).statusCode).toBe(200);
-    expect((await app.inject('/__wechat/connect/zh_CN/htmledition/js/wxLogin.js')).body).toContain('"http://localhost:8080/__wechat/connect/qrconnect"');
+    expect((await app.inject('/__wechat/connect/zh_CN/htmledition/js/wxLogin.js')).body).toContain(
+      '"http://localhost:8080/__wechat/connect/qrconnect"',
+    );
 
     const scan = await app.inject({
       method: 'POST',
@@ -53,7 +55,9 @@ describe.each([true, false])('mounted under /__wechat (parent registered formbod
 
     const confirmed = await app.inject({ method: 'POST', url: `/__wechat/__control/qr/${uuid}/confirm` });
     const code = String(JSON.parse(confirmed.body).code);
-    const token = await app.inject(`/__wechat/sns/oauth2/access_token?appid=${APP.appId}&secret=${APP.appSecret}&code=${code}&grant_type=authorization_code`);
+    const token = await app.inject(
+      `/__wechat/sns/oauth2/access_token?appid=${APP.appId}&secret=${APP.appSecret}&code=${code}&grant_type=authorization_code`,
+    );
     const { access_token, openid } = JSON.parse(token.body) as Record<string, string>;
     const info = JSON.parse((await app.inject(`/__wechat/sns/userinfo?access_token=${access_token}&openid=${openid}`)).body);
     expect(info.headimgurl).toBe('http://localhost:8080/__wechat/mmopen/vi_32/seed-lina/132');

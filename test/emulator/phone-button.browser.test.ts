@@ -4,7 +4,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createEmulator, emulatorPlugin, type EmulatorAppConfig, type EmulatorOptions } from '../../emulator/app.js';
+import { createEmulator, type EmulatorAppConfig, type EmulatorOptions, emulatorPlugin } from '../../emulator/app.js';
 import type { Emulator } from '../../emulator/emulator.js';
 import { artifactPath, DESKTOP_VIEWPORT, launchBrowser, PHONE_VIEWPORT } from '../support/browser.js';
 import { freePort } from './helpers.js';
@@ -124,7 +124,10 @@ describe('the phone button under the embedded QR', () => {
     expect(await button.getAttribute('href')).toBe(`${origin}/__wechat/connect/confirm?uuid=${await uuidOf(frame)}&lang=${lang}`);
     await expectButtonInsideFrame(page, frame);
     await page.screenshot({ path: artifactPath(`emulator-phone-button-${name}-desktop.png`) });
-    for (const [width, viewport] of [['phone', PHONE_VIEWPORT], ['narrow-phone', { width: 320, height: 640 }]] as const) {
+    for (const [width, viewport] of [
+      ['phone', PHONE_VIEWPORT],
+      ['narrow-phone', { width: 320, height: 640 }],
+    ] as const) {
       await page.setViewportSize(viewport);
       await expectButtonInsideFrame(page, frame);
       await page.screenshot({ path: artifactPath(`emulator-phone-button-${name}-${width}.png`) });

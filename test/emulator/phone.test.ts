@@ -12,7 +12,12 @@ afterEach(async () => {
 });
 
 const post = (url: string, form: Record<string, string>) =>
-  t.app.inject({ method: 'POST', url, payload: new URLSearchParams(form).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  t.app.inject({
+    method: 'POST',
+    url,
+    payload: new URLSearchParams(form).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
 
 describe('the phone page the QR encodes', () => {
   it('lets the person choose who scans, shows the app asking and says it is an emulator', async () => {

@@ -43,7 +43,9 @@ describe('connect/qrconnect validation', () => {
   });
 
   it('accepts any port when the callback domain has none, and a redirect_uri with its own query', async () => {
-    expect((await t.app.inject(qrconnectPath({ appid: OTHER_APP.appId, redirect_uri: 'https://other.example:8443/cb?next=%2Fa' }))).body).toContain('class="qrcode');
+    expect((await t.app.inject(qrconnectPath({ appid: OTHER_APP.appId, redirect_uri: 'https://other.example:8443/cb?next=%2Fa' }))).body).toContain(
+      'class="qrcode',
+    );
   });
 
   it('accepts an unencoded redirect_uri and one without response_type (as wxLogin sends)', async () => {
@@ -217,7 +219,16 @@ describe('wxLogin.js', () => {
     new Function('window', 'document', response.body)(fakeWindow, fakeDocument);
     const WxLogin = fakeWindow.WxLogin;
     if (!WxLogin) throw new Error('no WxLogin');
-    new WxLogin({ id: 'c', appid: APP.appId, scope: 'snsapi_login', redirect_uri: encodeURIComponent(CALLBACK), state: 's', self_redirect: true, lang: 'en', stylelite: 1 });
+    new WxLogin({
+      id: 'c',
+      appid: APP.appId,
+      scope: 'snsapi_login',
+      redirect_uri: encodeURIComponent(CALLBACK),
+      state: 's',
+      self_redirect: true,
+      lang: 'en',
+      stylelite: 1,
+    });
     new WxLogin({ id: 'c', appid: APP.appId, scope: 'snsapi_login', redirect_uri: encodeURIComponent(CALLBACK), state: 's' });
     expect(iframes[0]?.src).toBe(
       `${BASE_URL}/connect/qrconnect?appid=${APP.appId}&scope=snsapi_login&redirect_uri=${encodeURIComponent(CALLBACK)}&state=s&login_type=jssdk&self_redirect=true&styletype=&sizetype=&bgcolor=&rst=&lang=en&stylelite=1`,

@@ -1,5 +1,5 @@
 // "Tried as a new user would": start `npm run emulator`'s program and run the README's curl sequence.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ACCESS_TOKEN_LIFETIME_MS, CODE_LIFETIME_MS, REFRESH_TOKEN_LIFETIME_MS } from '../../emulator/oauth.js';
-import { APP, codeFor, exchange, OTHER_APP, RID, sns, startEmulator, tokensFor, type TestEmulator } from './helpers.js';
+import { APP, codeFor, exchange, OTHER_APP, RID, sns, startEmulator, type TestEmulator, tokensFor } from './helpers.js';
 
 let t: TestEmulator;
 beforeEach(async () => {
@@ -98,15 +98,25 @@ describe('sns/oauth2/refresh_token', () => {
     expect(response.json.access_token).not.toBe(tokens.access_token);
     expect(response.json.refresh_token).toBe(tokens.refresh_token);
     expect((await sns(t.app, '/sns/auth', { access_token: String(response.json.access_token), openid: tokens.openid })).json.errcode).toBe(0);
-    expectError(await sns(t.app, '/sns/userinfo', { access_token: tokens.access_token, openid: tokens.openid }), 40001, 'invalid credential, access_token is invalid or not latest');
+    expectError(
+      await sns(t.app, '/sns/userinfo', { access_token: tokens.access_token, openid: tokens.openid }),
+      40001,
+      'invalid credential, access_token is invalid or not latest',
+    );
   });
 
   it('refuses a refresh token after 30 days, refreshing does not extend it (42002)', async () => {
     const tokens = await tokensFor(t);
     t.emulator.advanceClock(REFRESH_TOKEN_LIFETIME_MS - 1000);
-    expect((await refresh({ appid: APP.appId, grant_type: 'refresh_token', refresh_token: tokens.refresh_token })).json.access_token).toBeTypeOf('string');
+    expect((await refresh({ appid: APP.appId, grant_type: 'refresh_token', refresh_token: tokens.refresh_token })).json.access_token).toBeTypeOf(
+      'string',
+    );
     t.emulator.advanceClock(1000);
-    expectError(await refresh({ appid: APP.appId, grant_type: 'refresh_token', refresh_token: tokens.refresh_token }), 42002, 'refresh_token expired');
+    expectError(
+      await refresh({ appid: APP.appId, grant_type: 'refresh_token', refresh_token: tokens.refresh_token }),
+      42002,
+      'refresh_token expired',
+    );
   });
 
   it.each([
@@ -163,7 +173,18 @@ describe('sns/userinfo', () => {
   it('answers as WeChat has since 2021-10: sex 0, empty region, escaped headimgurl, no phone', async () => {
     const tokens = await tokensFor(t, 'lina');
     const response = await sns(t.app, '/sns/userinfo', { access_token: tokens.access_token, openid: tokens.openid });
-    expect(Object.keys(response.json)).toEqual(['openid', 'nickname', 'sex', 'language', 'city', 'province', 'country', 'headimgurl', 'privilege', 'unionid']);
+    expect(Object.keys(response.json)).toEqual([
+      'openid',
+      'nickname',
+      'sex',
+      'language',
+      'city',
+      'province',
+      'country',
+      'headimgurl',
+      'privilege',
+      'unionid',
+    ]);
     expect(response.json).toMatchObject({
       openid: tokens.openid,
       unionid: tokens.unionid,

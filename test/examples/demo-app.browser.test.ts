@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoApp, startDemoApp } from '../../examples/demo-app/app.js';
 import { artifactPath, DESKTOP_VIEWPORT, launchBrowser, PHONE_VIEWPORT } from '../support/browser.js';
-import { startStubCas, STUB_USER, type StubCas } from './stub-cas.js';
+import { STUB_USER, type StubCas, startStubCas } from './stub-cas.js';
 
 let cas: StubCas;
 let appA: DemoApp;
@@ -36,7 +36,10 @@ async function newPage(locale: 'en' | 'zh-CN'): Promise<Page> {
 }
 
 async function screenshot(page: Page, name: string): Promise<void> {
-  for (const [size, viewport] of [['desktop', DESKTOP_VIEWPORT], ['phone', PHONE_VIEWPORT]] as const) {
+  for (const [size, viewport] of [
+    ['desktop', DESKTOP_VIEWPORT],
+    ['phone', PHONE_VIEWPORT],
+  ] as const) {
     await page.setViewportSize(viewport);
     await page.screenshot({ path: artifactPath(`demo-app-${name}-${size}.png`), fullPage: true });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
@@ -58,7 +61,13 @@ async function shown(page: Page): Promise<{ lang: string | null; h1: string; sta
 
 const TEXTS = {
   en: {
-    notSignedIn: { lang: 'en', h1: 'Not signed in', status: 'You are not signed in to this application yet.', state: 'not-signed-in', button: 'Sign in with CAS' },
+    notSignedIn: {
+      lang: 'en',
+      h1: 'Not signed in',
+      status: 'You are not signed in to this application yet.',
+      state: 'not-signed-in',
+      button: 'Sign in with CAS',
+    },
     signedOut: { lang: 'en', h1: 'Signed out', status: 'You have signed out of this application.', state: 'signed-out', button: 'Sign in again' },
     singleLogout: {
       lang: 'en',

@@ -1,8 +1,8 @@
 /** The demo CAS application (examples/demo-app) against a real wecas: SSO between two instances, single logout. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { logoutRequestXml } from '../../src/cas/single-logout.js';
 import { type DemoApp, startDemoApp } from '../../examples/demo-app/app.js';
 import { parseServiceResponse, sessionIndexOf } from '../../examples/demo-app/cas-client.js';
+import { logoutRequestXml } from '../../src/cas/single-logout.js';
 import { signInThroughCas } from '../interop/cas-sign-in.js';
 import { HttpAgent } from '../support/http-agent.js';
 import { loopbackService, startWecas, TEST_USER, type WecasServer } from '../support/server.js';
@@ -17,7 +17,11 @@ beforeAll(async () => {
     startDemoApp({ port: 0, casUrl: wecas.casUrl, name: 'App A' }),
     startDemoApp({ port: 0, casUrl: wecas.casUrl, name: 'App B' }),
   ]);
-  for (const [name, app] of [['App A', appA], ['App B', appB]] as const) await wecas.ctx.services.add(loopbackService(name, app.url));
+  for (const [name, app] of [
+    ['App A', appA],
+    ['App B', appB],
+  ] as const)
+    await wecas.ctx.services.add(loopbackService(name, app.url));
 });
 
 afterAll(async () => {

@@ -10,8 +10,8 @@ import { shortTicket } from '../../src/cas/errors.js';
 import type { ChildServer } from '../support/child-server.js';
 import { HttpAgent } from '../support/http-agent.js';
 import { TEST_USER, type WecasServer } from '../support/server.js';
-import { type PhpCasSetup, startPhpCasPages } from './phpcas-server.js';
 import { jsonOf, signInThroughCas } from './cas-sign-in.js';
+import { type PhpCasSetup, startPhpCasPages } from './phpcas-server.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'phpcas');
 
@@ -33,40 +33,43 @@ describe('phpCAS 1.6.0 against wecas over verified HTTPS', () => {
   it.each([
     { version: '2.0', page: 'v2.php', endpoint: '/cas/serviceValidate' },
     { version: '3.0', page: 'v3.php', endpoint: '/cas/p3/serviceValidate' },
-  ])('CAS $version: forceAuthentication → wecas login → ticket validated at $endpoint → the page shows the user and attributes', async ({ page, endpoint }) => {
-    const agent = new HttpAgent({ caFile: wecas.caCertFile });
-    const pageUrl = `${appOrigin}/${page}`;
-    const signIn = await signInThroughCas(agent, pageUrl, wecas.casUrl);
+  ])(
+    'CAS $version: forceAuthentication → wecas login → ticket validated at $endpoint → the page shows the user and attributes',
+    async ({ page, endpoint }) => {
+      const agent = new HttpAgent({ caFile: wecas.caCertFile });
+      const pageUrl = `${appOrigin}/${page}`;
+      const signIn = await signInThroughCas(agent, pageUrl, wecas.casUrl);
 
-    // phpCAS sends the browser to https://<host>:<port>/cas/login with its page as the service.
-    expect(signIn.toLoginForm.map((r) => r.status)).toEqual([302, 200]);
-    expect(signIn.toLoginForm[0]!.location).toBe(`${wecas.casUrl}/login?service=${encodeURIComponent(pageUrl)}`);
-    expect(signIn.credentials.location).toBe(`${pageUrl}?ticket=${signIn.ticket}`);
+      // phpCAS sends the browser to https://<host>:<port>/cas/login with its page as the service.
+      expect(signIn.toLoginForm.map((r) => r.status)).toEqual([302, 200]);
+      expect(signIn.toLoginForm[0]!.location).toBe(`${wecas.casUrl}/login?service=${encodeURIComponent(pageUrl)}`);
+      expect(signIn.credentials.location).toBe(`${pageUrl}?ticket=${signIn.ticket}`);
 
-    // phpCAS validated over TLS at the endpoint of its protocol version, then redirected to the page without the ticket.
-    const validation = `GET ${endpoint}?service=${encodeURIComponent(pageUrl)}&ticket=${signIn.ticket}`;
-    expect(wecas.requests, php.output()).toContain(validation);
-    expect(signIn.backToApp.map((r) => [r.status, r.location])).toEqual([
-      [302, pageUrl],
-      [200, undefined],
-    ]);
+      // phpCAS validated over TLS at the endpoint of its protocol version, then redirected to the page without the ticket.
+      const validation = `GET ${endpoint}?service=${encodeURIComponent(pageUrl)}&ticket=${signIn.ticket}`;
+      expect(wecas.requests, php.output()).toContain(validation);
+      expect(signIn.backToApp.map((r) => [r.status, r.location])).toEqual([
+        [302, pageUrl],
+        [200, undefined],
+      ]);
 
-    const shown = jsonOf(signIn.page);
-    expect(shown.user).toBe(TEST_USER.username);
-    // wecas releases attributes on /serviceValidate too (CAS_V2_ATTRIBUTES), and phpCAS reads them there as well.
-    expect(shown.attributes).toMatchObject({
-      mail: 'alice@example.org', // phpCAS: one value → a string
-      memberOf: ['staff', 'faculty'], // several → an array, in document order
-      displayName: TEST_USER.displayName, // UTF-8 intact
-      isFromNewLogin: 'true',
-      credentialType: 'UsernamePasswordCredential',
-    });
+      const shown = jsonOf(signIn.page);
+      expect(shown.user).toBe(TEST_USER.username);
+      // wecas releases attributes on /serviceValidate too (CAS_V2_ATTRIBUTES), and phpCAS reads them there as well.
+      expect(shown.attributes).toMatchObject({
+        mail: 'alice@example.org', // phpCAS: one value → a string
+        memberOf: ['staff', 'faculty'], // several → an array, in document order
+        displayName: TEST_USER.displayName, // UTF-8 intact
+        isFromNewLogin: 'true',
+        credentialType: 'UsernamePasswordCredential',
+      });
 
-    // The session now answers without CAS.
-    const again = await agent.get(pageUrl);
-    expect(again.status).toBe(200);
-    expect(jsonOf(again).user).toBe(TEST_USER.username);
-  });
+      // The session now answers without CAS.
+      const again = await agent.get(pageUrl);
+      expect(again.status).toBe(200);
+      expect(jsonOf(again).user).toBe(TEST_USER.username);
+    },
+  );
 
   it('a replayed ticket signs nobody in: phpCAS shows its failure page', async () => {
     const pageUrl = `${appOrigin}/v3.php`;

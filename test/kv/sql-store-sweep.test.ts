@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { ManualClock } from '../support/clock.js';
 import { SqlKeyValueStore } from '../../src/kv/sql-store.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
+import { ManualClock } from '../support/clock.js';
 
 // The contract can only see that live entries survive a sweep; here we look at the table to see expired rows go.
 let db: Db;

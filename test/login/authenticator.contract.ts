@@ -1,8 +1,8 @@
 // What every sign-in method promises, whatever its credentials: one suite, run against each method in
 // authenticators.test.ts. A new method passes it before it goes on the login page.
 import { describe, expect, it } from 'vitest';
-import { refusalStatus, refusalText } from '../../src/http/refusals.js';
 import { translator } from '../../src/http/pages/i18n.js';
+import { refusalStatus, refusalText } from '../../src/http/refusals.js';
 import type { AttemptContext, Authenticator, SignInStep } from '../../src/login/outcome.js';
 
 /** One method set up for the suite: its authenticator, and ways to make its inputs. */

@@ -2,15 +2,15 @@
 // SMS code, WeChat (the callback, against the emulator over HTTP) and the binding step that completes a new
 // WeChat person's sign-in.
 import { buildEmulatorApp, createEmulator, type Emulator } from '../../emulator/app.js';
-import type { BindingCredentials } from '../../src/login/methods/wechat-binding.js';
 import type { WeChatCallback } from '../../src/login/methods/wechat.js';
+import type { BindingCredentials } from '../../src/login/methods/wechat-binding.js';
 import type { Wecas } from '../../src/wecas.js';
 import { createWecas } from '../../src/wecas.js';
 import { CapturingSmsSender } from '../support/capturing-sms-sender.js';
 import { ManualClock } from '../support/clock.js';
 import { testConfig } from '../support/config.js';
 import { freePort } from '../support/server.js';
-import { type AuthenticatorFixture, authenticatorContract } from './authenticator.contract.js';
+import { authenticatorContract } from './authenticator.contract.js';
 
 const APP = { appId: 'wx00c0a1b2c3d4e5f6', appSecret: 'contract-secret' };
 const ATTEMPT = { client: { ip: '198.51.100.7', userAgent: 'contract' }, browserId: 'B'.repeat(32) };
@@ -53,8 +53,14 @@ async function setUp(withWeChat = false): Promise<Setup> {
 }
 
 const records = (wecas: Wecas) => async () => {
-  const users = await wecas.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  const links = await wecas.db.selectFrom('identities').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const users = await wecas.db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  const links = await wecas.db
+    .selectFrom('identities')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(users.n) + Number(links.n);
 };
 
@@ -116,7 +122,10 @@ authenticatorContract<'wechat', WeChatCallback>('WeChat', async () => {
   }
   /** WeChat's callback after `personaId` allowed a sign-in started in the contract's browser. */
   async function callbackOf(personaId: string): Promise<WeChatCallback> {
-    const state = await wechat.identification.begin(ATTEMPT.browserId, { purpose: 'login', request: { service: undefined, ticketParam: 'ticket', renew: false, gateway: false, method: 'GET' } });
+    const state = await wechat.identification.begin(ATTEMPT.browserId, {
+      purpose: 'login',
+      request: { service: undefined, ticketParam: 'ticket', renew: false, gateway: false, method: 'GET' },
+    });
     return { state, code: emulator.oauth.issueCode(APP.appId, personaId), lang: 'en' };
   }
   const active = await linkedPerson('+8613822220001');
@@ -144,7 +153,10 @@ authenticatorContract<'wechat-binding', BindingCredentials>('WeChat binding', as
   /** A new WeChat person waiting, in the contract's browser, to link a phone. */
   async function pendingPerson() {
     const persona = emulator.createPersona({ nickname: 'New Person', hasAvatar: false });
-    const state = await wechat.identification.begin(ATTEMPT.browserId, { purpose: 'login', request: { service: undefined, ticketParam: 'ticket', renew: false, gateway: false, method: 'GET' } });
+    const state = await wechat.identification.begin(ATTEMPT.browserId, {
+      purpose: 'login',
+      request: { service: undefined, ticketParam: 'ticket', renew: false, gateway: false, method: 'GET' },
+    });
     const outcome = await wechat.authenticator.authenticate({ state, code: emulator.oauth.issueCode(APP.appId, persona.id), lang: 'en' }, ATTEMPT);
     if (outcome.kind !== 'needs_binding') throw new Error(`expected a pending identity, got ${outcome.kind}`);
     return { pendingId: outcome.pendingId, pending: outcome.pending };
@@ -152,7 +164,10 @@ authenticatorContract<'wechat-binding', BindingCredentials>('WeChat binding', as
   return {
     authenticator: wechat.binding,
     attempt: ATTEMPT,
-    goodInput: async () => ({ input: { ...(await pendingPerson()), phone: '13900139001', code: await codeFor(s, '+8613900139001', 'bind') }, userId: owner.id }),
+    goodInput: async () => ({
+      input: { ...(await pendingPerson()), phone: '13900139001', code: await codeFor(s, '+8613900139001', 'bind') },
+      userId: owner.id,
+    }),
     wrongInput: async () => {
       const code = await codeFor(s, '+8613900139001', 'bind');
       return { ...(await pendingPerson()), phone: '13900139001', code: code === '000000' ? '000001' : '000000' };

@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ManualClock } from '../support/clock.js';
 import { MemoryKeyValueStore } from '../../src/kv/memory-store.js';
-import { type Db, openDatabase } from '../../src/store/db.js';
-import { migrateToLatest } from '../../src/store/migrations.js';
 import { createPasswordAuthenticator, type PasswordCredentials } from '../../src/login/methods/password.js';
 import type { Authenticator, AuthOutcome } from '../../src/login/outcome.js';
 import { createLoginThrottle } from '../../src/login/throttle.js';
-import { SqlUserStore } from '../../src/users/store.js';
+import { type Db, openDatabase } from '../../src/store/db.js';
+import { migrateToLatest } from '../../src/store/migrations.js';
 import * as passwords from '../../src/users/password.js';
+import { SqlUserStore } from '../../src/users/store.js';
+import { ManualClock } from '../support/clock.js';
 
 vi.mock('../../src/users/password.js', { spy: true });
 
@@ -42,7 +42,11 @@ describe('password sign-in', () => {
 
   it('signs in with the right password, whatever the case of the username', async () => {
     const result = await auth.authenticate('Alice', 'right', IP);
-    expect(result).toEqual({ kind: 'authenticated', method: 'password', user: expect.objectContaining({ username: 'alice', phone: '+8613812345678' }) });
+    expect(result).toEqual({
+      kind: 'authenticated',
+      method: 'password',
+      user: expect.objectContaining({ username: 'alice', phone: '+8613812345678' }),
+    });
   });
 
   it('answers a wrong password and an unknown username alike, spending a hash on each', async () => {

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../support/clock.js';
 import { MemoryKeyValueStore } from '../../src/kv/memory-store.js';
 import { createLoginThrottle, type LoginThrottle } from '../../src/login/throttle.js';
+import { ManualClock } from '../support/clock.js';
 
 const WINDOW = 900;
 

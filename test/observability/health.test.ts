@@ -3,11 +3,11 @@
 import { Redis } from 'ioredis';
 import { type DatabaseConnection, DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { testConfig } from '../support/config.js';
 import { createReadiness } from '../../src/observability/health.js';
 import { openDatabase } from '../../src/store/db.js';
 import type { Database } from '../../src/store/schema.js';
 import { type CasTestApp, createCasTestApp } from '../support/cas-app.js';
+import { testConfig } from '../support/config.js';
 import { REDIS_URL, redisAvailable, requireServer } from '../support/redis.js';
 
 /** Nothing listens here: connections are refused at once. */

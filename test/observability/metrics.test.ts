@@ -1,15 +1,15 @@
 // /metrics after real requests: sign-ins, tickets issued and validated, the validation histogram, the live-TGT
 // gauge and rate-limit refusals move; WeChat calls and SMS sends are counted through their seams.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../support/clock.js';
 import { MemoryKeyValueStore } from '../../src/kv/memory-store.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { observeAuditLog, observeVerificationCodes } from '../../src/observability/observers.js';
-import { CapturingSmsSender } from '../support/capturing-sms-sender.js';
 import { SmsSendError } from '../../src/sms/sender.js';
 import { createVerificationCodes } from '../../src/sms/verification-codes.js';
 import { createWeChatClient } from '../../src/wechat/client.js';
+import { CapturingSmsSender } from '../support/capturing-sms-sender.js';
 import { ALICE, Browser, type CasTestApp, createCasTestApp, S, ticketFrom } from '../support/cas-app.js';
+import { ManualClock } from '../support/clock.js';
 import { sample } from './prometheus-text.js';
 
 let t: CasTestApp | undefined;
@@ -83,7 +83,13 @@ describe('metrics at the seams', () => {
       },
     ];
     const fakeFetch = (async () => answers.shift()!()) as unknown as typeof fetch;
-    const config = { appId: 'wx0123456789abcdef', appSecret: 's', openBaseUrl: 'http://127.0.0.1:9', apiBaseUrl: 'http://127.0.0.1:9', timeoutMs: 1000 };
+    const config = {
+      appId: 'wx0123456789abcdef',
+      appSecret: 's',
+      openBaseUrl: 'http://127.0.0.1:9',
+      apiBaseUrl: 'http://127.0.0.1:9',
+      timeoutMs: 1000,
+    };
     const client = createWeChatClient(config, fakeFetch, (call) => metrics.wechatCall(call));
     await client.exchangeCode('c1');
     await expect(client.exchangeCode('c2')).rejects.toThrow(/40029/);

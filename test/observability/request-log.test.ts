@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
 import { startAdminServer } from '../../src/http/observability.js';
 import { createWecas, type Wecas } from '../../src/wecas.js';
-import { testConfig } from '../support/config.js';
 import { ALICE, Browser, S } from '../support/cas-app.js';
+import { testConfig } from '../support/config.js';
 import { sample } from './prometheus-text.js';
 
 let ctx: Wecas | undefined;
@@ -23,7 +23,15 @@ async function loggingApp(env: Record<string, string> = {}) {
   await ctx.users.create({ username: ALICE.username, password: ALICE.password });
   await ctx.services.add({ name: 'S', pattern: S, matchType: 'prefix', attributes: [] });
   const built = await buildApp(ctx, {
-    logger: { level: 'info', stream: { write: (line: string) => (raw.push(line), lines.push(JSON.parse(line) as Record<string, unknown>)) } },
+    logger: {
+      level: 'info',
+      stream: {
+        write: (line: string) => {
+          raw.push(line);
+          lines.push(JSON.parse(line) as Record<string, unknown>);
+        },
+      },
+    },
   });
   app = built;
   return { app: built, lines, raw };
@@ -39,7 +47,12 @@ describe('request log', () => {
     const requests = lines.filter((l) => l.msg === 'request');
     expect(requests).toHaveLength(2);
     const [validation, missing] = requests;
-    expect(validation).toMatchObject({ level: 30, method: 'GET', status: 200, url: `/cas/p3/serviceValidate?service=${encodeURIComponent(S)}&ticket=ST-1a2b3c%E2%80%A6` }); // loggableUrl: the prefix and an (encoded) ellipsis
+    expect(validation).toMatchObject({
+      level: 30,
+      method: 'GET',
+      status: 200,
+      url: `/cas/p3/serviceValidate?service=${encodeURIComponent(S)}&ticket=ST-1a2b3c%E2%80%A6`,
+    }); // loggableUrl: the prefix and an (encoded) ellipsis
     expect(typeof validation!.reqId).toBe('string');
     expect(typeof validation!.ms).toBe('number');
     expect(missing).toMatchObject({ url: '/no/such/page', status: 404 });

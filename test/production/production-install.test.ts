@@ -23,7 +23,12 @@ import { probe, requireServer } from '../support/servers.js';
 import { selfSignedCertificate } from '../support/tls.js';
 
 const PHPCAS_FIXTURES = path.join(REPO_ROOT, 'test', 'interop', 'fixtures', 'phpcas');
-const ALIYUN = { accessKeyId: 'LTAI5tProductionTest', accessKeySecret: 'aliyun-production-test-secret', signName: '测试签名', templateCode: 'SMS_000042' };
+const ALIYUN = {
+  accessKeyId: 'LTAI5tProductionTest',
+  accessKeySecret: 'aliyun-production-test-secret',
+  signName: '测试签名',
+  templateCode: 'SMS_000042',
+};
 const WECHAT_APP = { appId: 'wx5e1ec7ed0a11c0de', appSecret: 'production-test-emulator-secret-0123' };
 const ALICE_PHONE = '+8613800138000';
 
@@ -76,7 +81,11 @@ beforeAll(async () => {
       },
     }),
     selfSignedCertificate(),
-    new FakeAliyunSms({ accessKeys: { [ALIYUN.accessKeyId]: ALIYUN.accessKeySecret }, signName: ALIYUN.signName, templateCode: ALIYUN.templateCode }).start(),
+    new FakeAliyunSms({
+      accessKeys: { [ALIYUN.accessKeyId]: ALIYUN.accessKeySecret },
+      signName: ALIYUN.signName,
+      templateCode: ALIYUN.templateCode,
+    }).start(),
   ]);
   if (installed.status === 'fulfilled') cleanups.push(() => installed.value.remove());
   if (emulator.status === 'fulfilled') cleanups.push(() => emulator.value.stop());
@@ -120,16 +129,38 @@ beforeAll(async () => {
   // (each migrates the database first).
   cliOutput.push(
     await wecasCli([
-      'user', 'add', TEST_USER.username, '--password', TEST_USER.password, '--phone', ALICE_PHONE, '--name', TEST_USER.displayName,
+      'user',
+      'add',
+      TEST_USER.username,
+      '--password',
+      TEST_USER.password,
+      '--phone',
+      ALICE_PHONE,
+      '--name',
+      TEST_USER.displayName,
       ...Object.entries(TEST_USER.attributes).flatMap(([key, values]) => values.flatMap((v) => ['--attr', `${key}=${v}`])),
     ]),
   );
   const escapedApp = appOrigin.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   cliOutput.push(
-    await wecasCli(['service', 'add', `^${escapedApp}(/.*)?$`, '--regex', '--name', 'phpCAS pages', '--attributes', 'displayName,mail,memberOf,phone']),
+    await wecasCli([
+      'service',
+      'add',
+      `^${escapedApp}(/.*)?$`,
+      '--regex',
+      '--name',
+      'phpCAS pages',
+      '--attributes',
+      'displayName,mail,memberOf,phone',
+    ]),
   );
 
-  wecas = await startChildServer(process.execPath, ['bin/wecas.js', 'start'], { cwd: install.dir, env: wecasEnv, port: wecasPort, timeoutMs: 30_000 });
+  wecas = await startChildServer(process.execPath, ['bin/wecas.js', 'start'], {
+    cwd: install.dir,
+    env: wecasEnv,
+    port: wecasPort,
+    timeoutMs: 30_000,
+  });
   cleanups.push(() => wecas!.stop());
   // Idle resident memory, before any request: for information only (bench/ measures memory, tests never assert it).
   await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -167,7 +198,8 @@ describe('wecas installed for production (compiled, dependencies only) and run a
     }
     expect(devPackagesPresent).toEqual([]);
     expect(productionPackagesMissing).toEqual([]);
-    for (const name of ['fastify', 'better-sqlite3', '@alicloud/dysmsapi20170525', 'tencentcloud-sdk-nodejs-sms']) expect(topLevelPackages).toContain(name);
+    for (const name of ['fastify', 'better-sqlite3', '@alicloud/dysmsapi20170525', 'tencentcloud-sdk-nodejs-sms'])
+      expect(topLevelPackages).toContain(name);
     expect(existsSync(path.join(dir, 'dist', 'cli', 'main.js'))).toBe(true);
     expect(existsSync(path.join(dir, 'dist', 'http', 'pages', 'views', 'login.eta'))).toBe(true);
     expect(existsSync(path.join(dir, 'src'))).toBe(false);
@@ -185,7 +217,9 @@ describe('wecas installed for production (compiled, dependencies only) and run a
   });
 
   it('logs its idle resident memory (information only, never asserted)', () => {
-    console.log(`production wecas (compiled, dependencies only, NODE_ENV=production, HTTPS, SMS aliyun): idle VmRSS ${idleRssKb === undefined ? 'unknown' : `${(idleRssKb / 1024).toFixed(1)} MB`} 1.5 s after it listened`);
+    console.log(
+      `production wecas (compiled, dependencies only, NODE_ENV=production, HTTPS, SMS aliyun): idle VmRSS ${idleRssKb === undefined ? 'unknown' : `${(idleRssKb / 1024).toFixed(1)} MB`} 1.5 s after it listened`,
+    );
   });
 
   it('/health/ready: 200, every check ok (database, WeChat at the emulator, SMS provider aliyun)', async () => {
@@ -200,24 +234,30 @@ describe('wecas installed for production (compiled, dependencies only) and run a
     expect(report.checks.sms).toMatchObject({ provider: 'aliyun' });
   });
 
-  it.runIf(phpAvailable)('phpCAS (CAS 3.0, verifying the self-signed certificate) signs the user in: the page shows the user and attributes', async () => {
-    const agent = new HttpAgent({ caFile: certFile });
-    const pageUrl = `${appOrigin}/v3.php`;
-    const signIn = await signInThroughCas(agent, pageUrl, casUrl);
-    expect(signIn.toLoginForm[0]!.location).toBe(`${casUrl}/login?service=${encodeURIComponent(pageUrl)}`);
-    expect(signIn.backToApp.map((r) => r.status), wecas!.output().slice(-4000)).toEqual([302, 200]);
-    const shown = jsonOf(signIn.page);
-    expect(shown.user).toBe(TEST_USER.username);
-    expect(shown.attributes).toMatchObject({
-      mail: 'alice@example.org',
-      memberOf: ['staff', 'faculty'],
-      displayName: TEST_USER.displayName,
-      phone: ALICE_PHONE,
-      credentialType: 'UsernamePasswordCredential',
-    });
-    // phpCAS validated the ticket at wecas over TLS: the request is in wecas's own log.
-    expect(wecas!.output()).toContain(`/cas/p3/serviceValidate?service=${encodeURIComponent(pageUrl)}`);
-  });
+  it.runIf(phpAvailable)(
+    'phpCAS (CAS 3.0, verifying the self-signed certificate) signs the user in: the page shows the user and attributes',
+    async () => {
+      const agent = new HttpAgent({ caFile: certFile });
+      const pageUrl = `${appOrigin}/v3.php`;
+      const signIn = await signInThroughCas(agent, pageUrl, casUrl);
+      expect(signIn.toLoginForm[0]!.location).toBe(`${casUrl}/login?service=${encodeURIComponent(pageUrl)}`);
+      expect(
+        signIn.backToApp.map((r) => r.status),
+        wecas!.output().slice(-4000),
+      ).toEqual([302, 200]);
+      const shown = jsonOf(signIn.page);
+      expect(shown.user).toBe(TEST_USER.username);
+      expect(shown.attributes).toMatchObject({
+        mail: 'alice@example.org',
+        memberOf: ['staff', 'faculty'],
+        displayName: TEST_USER.displayName,
+        phone: ALICE_PHONE,
+        credentialType: 'UsernamePasswordCredential',
+      });
+      // phpCAS validated the ticket at wecas over TLS: the request is in wecas's own log.
+      expect(wecas!.output()).toContain(`/cas/p3/serviceValidate?service=${encodeURIComponent(pageUrl)}`);
+    },
+  );
 
   it("the login page's SMS tab sends a code through the Aliyun SDK; the fake checks its signature; the code signs in", async () => {
     const agent = new HttpAgent({ caFile: certFile });
@@ -286,7 +326,8 @@ function wecasCli(args: string[]): Promise<string> {
       process.execPath,
       ['bin/wecas.js', ...args],
       { cwd: install!.dir, env: { ...process.env, ...wecasEnv }, timeout: 30_000 },
-      (err, stdout, stderr) => (err ? reject(new Error(`wecas ${args.join(' ')} failed: ${err.message}\n${stdout}${stderr}`)) : resolve(stdout + stderr)),
+      (err, stdout, stderr) =>
+        err ? reject(new Error(`wecas ${args.join(' ')} failed: ${err.message}\n${stdout}${stderr}`)) : resolve(stdout + stderr),
     );
   });
 }

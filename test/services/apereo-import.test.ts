@@ -2,16 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../support/clock.js';
-import {
-  ApereoImportError,
-  importApereoServices,
-  parseApereoService,
-  relaxedJsonToJson,
-} from '../../src/services/apereo-import.js';
+import { ApereoImportError, importApereoServices, parseApereoService, relaxedJsonToJson } from '../../src/services/apereo-import.js';
 import { SqlServiceRegistry } from '../../src/services/registry.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
+import { ManualClock } from '../support/clock.js';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures', 'apereo');
 
@@ -92,11 +87,15 @@ describe('parseApereoService', () => {
   it('names the Apereo field when the value is invalid for wecas', () => {
     const badRegex = minimal('').replace('^https://app', '^https://(app');
     expect(problemsOf(() => parseApereoService(badRegex, 'a.json'))).toEqual([expect.stringMatching(/^a\.json: serviceId: .*regular expression/)]);
-    const badAttribute = minimal(', "attributeReleasePolicy": { "@class": "ReturnAllowedAttributeReleasePolicy", "allowedAttributes": ["java.util.ArrayList", ["mail", "first name"]] }');
+    const badAttribute = minimal(
+      ', "attributeReleasePolicy": { "@class": "ReturnAllowedAttributeReleasePolicy", "allowedAttributes": ["java.util.ArrayList", ["mail", "first name"]] }',
+    );
     expect(problemsOf(() => parseApereoService(badAttribute, 'b.json'))).toEqual([
       expect.stringMatching(/^b\.json: attributeReleasePolicy\.allowedAttributes: .*XML names/),
     ]);
-    expect(problemsOf(() => parseApereoService(minimal(', "logoutType": "SOAP"'), 'c.json'))).toEqual([expect.stringMatching(/^c\.json: logoutType: /)]);
+    expect(problemsOf(() => parseApereoService(minimal(', "logoutType": "SOAP"'), 'c.json'))).toEqual([
+      expect.stringMatching(/^c\.json: logoutType: /),
+    ]);
   });
 
   it('says where the JSON is broken', () => {

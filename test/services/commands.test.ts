@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../support/clock.js';
 import { runServiceCommand } from '../../src/cli/service-commands.js';
 import { SqlServiceRegistry } from '../../src/services/registry.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
+import { ManualClock } from '../support/clock.js';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures', 'apereo');
 
@@ -37,9 +37,23 @@ describe('wecas service …', () => {
     ]);
     expect(
       await run(
-        'add', '^https://wiki\\.example\\.org/.*', '--regex', '--name', 'Wiki', '--attributes', 'mail, memberOf,',
-        '--order=-5', '--id', '40', '--logout-url', 'https://wiki.example.org/logout', '--logout-type', 'front-channel',
-        '--proxy', '^https://wiki\\.example\\.org/pgt$', '--disabled',
+        'add',
+        '^https://wiki\\.example\\.org/.*',
+        '--regex',
+        '--name',
+        'Wiki',
+        '--attributes',
+        'mail, memberOf,',
+        '--order=-5',
+        '--id',
+        '40',
+        '--logout-url',
+        'https://wiki.example.org/logout',
+        '--logout-type',
+        'front-channel',
+        '--proxy',
+        '^https://wiki\\.example\\.org/pgt$',
+        '--disabled',
       ),
     ).toBe(0);
     expect(printed[0]).toBe(

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  allowsProxyCallback,
-  anchoredRegex,
-  compileService,
-  findMatchingService,
-  sortByEvaluationOrder,
-} from '../../src/services/matching.js';
+import { allowsProxyCallback, anchoredRegex, compileService, findMatchingService, sortByEvaluationOrder } from '../../src/services/matching.js';
 import type { MatchType, RegisteredService } from '../../src/services/types.js';
 
 let nextId = 1;

@@ -1,9 +1,9 @@
 // One suite for every ServiceRegistry backend (SQLite, PostgreSQL): run it through describeServiceRegistryContract.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../support/clock.js';
 import { ServiceValidationError, SqlServiceRegistry } from '../../src/services/registry.js';
 import type { NewService } from '../../src/services/types.js';
 import type { Db } from '../../src/store/db.js';
+import { ManualClock } from '../support/clock.js';
 
 /** A migrated, empty database for one test, and how to dispose of it. */
 export interface TestDatabase {

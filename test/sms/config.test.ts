@@ -3,14 +3,25 @@ import { loadConfig } from '../../src/config.js';
 import { AliyunSmsSender } from '../../src/sms/aliyun-sender.js';
 import { ConsoleSmsSender } from '../../src/sms/console-sender.js';
 import { createSmsSender } from '../../src/sms/create-sender.js';
-import { DEFAULT_VERIFICATION_CODE_LIMITS } from '../../src/sms/verification-codes.js';
-import { TencentSmsSender } from '../../src/sms/tencent-sender.js';
 import { splitEndpoint } from '../../src/sms/endpoint.js';
+import { TencentSmsSender } from '../../src/sms/tencent-sender.js';
+import { DEFAULT_VERIFICATION_CODE_LIMITS } from '../../src/sms/verification-codes.js';
 
 const silent = { info: () => {} };
 const PRODUCTION = { NODE_ENV: 'production', PUBLIC_URL: 'https://sso.example.org', WECHAT_APP_ID: 'wx1', WECHAT_APP_SECRET: 's' };
-const ALIYUN_KEYS = { ALIYUN_ACCESS_KEY_ID: 'id', ALIYUN_ACCESS_KEY_SECRET: 'secret', ALIYUN_SMS_SIGN_NAME: '签名', ALIYUN_SMS_TEMPLATE_CODE: 'SMS_1' };
-const TENCENT_KEYS = { TENCENT_SECRET_ID: 'id', TENCENT_SECRET_KEY: 'key', TENCENT_SMS_SDK_APP_ID: '1400', TENCENT_SMS_SIGN_NAME: '签名', TENCENT_SMS_TEMPLATE_ID: '1' };
+const ALIYUN_KEYS = {
+  ALIYUN_ACCESS_KEY_ID: 'id',
+  ALIYUN_ACCESS_KEY_SECRET: 'secret',
+  ALIYUN_SMS_SIGN_NAME: '签名',
+  ALIYUN_SMS_TEMPLATE_CODE: 'SMS_1',
+};
+const TENCENT_KEYS = {
+  TENCENT_SECRET_ID: 'id',
+  TENCENT_SECRET_KEY: 'key',
+  TENCENT_SMS_SDK_APP_ID: '1400',
+  TENCENT_SMS_SIGN_NAME: '签名',
+  TENCENT_SMS_TEMPLATE_ID: '1',
+};
 const SECRET = 'x'.repeat(32);
 
 describe('SMS configuration', () => {
@@ -24,7 +35,7 @@ describe('SMS configuration', () => {
     expect(await createSmsSender(a.sms.provider, silent)).toBeInstanceOf(ConsoleSmsSender);
   });
 
-  it("stops the start naming every key the chosen provider lacks", () => {
+  it('stops the start naming every key the chosen provider lacks', () => {
     expect(() => loadConfig({ SMS_PROVIDER: 'aliyun', ALIYUN_ACCESS_KEY_ID: 'id' })).toThrow(
       'SMS_PROVIDER=aliyun needs ALIYUN_ACCESS_KEY_SECRET, ALIYUN_SMS_SIGN_NAME, ALIYUN_SMS_TEMPLATE_CODE',
     );
@@ -35,7 +46,9 @@ describe('SMS configuration', () => {
   });
 
   it('refuses the console outbox and a missing or short code secret in production', () => {
-    expect(() => loadConfig(PRODUCTION)).toThrow(/SMS_PROVIDER: production needs SMS_PROVIDER=aliyun or tencent[\s\S]*SMS_CODE_SECRET: production needs/);
+    expect(() => loadConfig(PRODUCTION)).toThrow(
+      /SMS_PROVIDER: production needs SMS_PROVIDER=aliyun or tencent[\s\S]*SMS_CODE_SECRET: production needs/,
+    );
     expect(() => loadConfig({ ...PRODUCTION, ...ALIYUN_KEYS, SMS_PROVIDER: 'aliyun', SMS_CODE_SECRET: 'short' })).toThrow('at least 32 characters');
     const config = loadConfig({ ...PRODUCTION, ...ALIYUN_KEYS, SMS_PROVIDER: 'aliyun', SMS_CODE_SECRET: SECRET });
     expect(config.sms.codeSecret).toBe(SECRET);

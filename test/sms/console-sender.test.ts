@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../support/clock.js';
-import { CapturingSmsSender } from '../support/capturing-sms-sender.js';
 import { ConsoleSmsSender } from '../../src/sms/console-sender.js';
 import { SmsSendError } from '../../src/sms/sender.js';
+import { CapturingSmsSender } from '../support/capturing-sms-sender.js';
+import { ManualClock } from '../support/clock.js';
 
 describe('ConsoleSmsSender (development outbox)', () => {
   it('logs each code and keeps the newest messages for /__outbox', async () => {

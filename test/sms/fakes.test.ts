@@ -4,9 +4,9 @@ import Dysmsapi, { SendSmsRequest } from '@alicloud/dysmsapi20170525';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cjsDefault } from '../../src/sms/cjs-default.js';
-import { ALIYUN, startAliyun, startTencent, TENCENT } from './fakes/index.js';
 import { acs3Signature } from './fakes/aliyun-signature.js';
 import { FakeAliyunSms } from './fakes/fake-aliyun.js';
+import { ALIYUN, startAliyun, startTencent, TENCENT } from './fakes/index.js';
 import { tc3Date, tc3Signature } from './fakes/tencent-signature.js';
 
 // The fakes are only worth their tests if they refuse what the real services refuse: these check that.
@@ -45,9 +45,17 @@ describe('Aliyun fake', () => {
       'x-acs-content-sha256': createHash('sha256').update('').digest('hex'),
     };
     const signedHeaders = Object.keys(headers).sort();
-    const { signature } = acs3Signature({ method: 'POST', path: '/', query, headers, signedHeaders, body: Buffer.alloc(0), secret: ALIYUN.accessKeySecret });
+    const { signature } = acs3Signature({
+      method: 'POST',
+      path: '/',
+      query,
+      headers,
+      signedHeaders,
+      body: Buffer.alloc(0),
+      secret: ALIYUN.accessKeySecret,
+    });
     headers.authorization = `ACS3-HMAC-SHA256 Credential=${ALIYUN.accessKeyId},SignedHeaders=${signedHeaders.join(';')},Signature=${signature}`;
-    const path = '/?' + new URLSearchParams(query).toString().replace(/\+/g, '%20');
+    const path = `/?${new URLSearchParams(query).toString().replace(/\+/g, '%20')}`;
     return { path, headers };
   };
 
@@ -66,21 +74,35 @@ describe('Aliyun fake', () => {
     closers.push(() => fake.close());
     const port = Number(fake.endpoint.split(':')[1]);
     const tampered = signedRequest(port);
-    expect(await post(port, tampered.path.replace('123456', '654321'), tampered.headers)).toMatchObject({ status: 400, body: { Code: 'SignatureDoesNotMatch' } });
+    expect(await post(port, tampered.path.replace('123456', '654321'), tampered.headers)).toMatchObject({
+      status: 400,
+      body: { Code: 'SignatureDoesNotMatch' },
+    });
     const stale = signedRequest(port, new Date(Date.now() - 16 * 60_000));
     expect(await post(port, stale.path, stale.headers)).toMatchObject({ status: 400, body: { Code: 'InvalidTimeStamp.Expired' } });
     expect(fake.delivered).toEqual([]);
   });
 
   it('verifies the legacy RPC v1 (HMAC-SHA1) signature the SDK sends with signatureAlgorithm v2', async () => {
-    const fake = await new FakeAliyunSms({ accessKeys: { [ALIYUN.accessKeyId]: ALIYUN.accessKeySecret }, signName: ALIYUN.signName, templateCode: ALIYUN.templateCode }).start();
+    const fake = await new FakeAliyunSms({
+      accessKeys: { [ALIYUN.accessKeyId]: ALIYUN.accessKeySecret },
+      signName: ALIYUN.signName,
+      templateCode: ALIYUN.templateCode,
+    }).start();
     closers.push(() => fake.close());
     const Client = cjsDefault(Dysmsapi);
     const client = (secret: string) =>
       new Client(
-        new $OpenApiUtil.Config({ accessKeyId: ALIYUN.accessKeyId, accessKeySecret: secret, endpoint: fake.endpoint, protocol: 'HTTP', signatureAlgorithm: 'v2' }),
+        new $OpenApiUtil.Config({
+          accessKeyId: ALIYUN.accessKeyId,
+          accessKeySecret: secret,
+          endpoint: fake.endpoint,
+          protocol: 'HTTP',
+          signatureAlgorithm: 'v2',
+        }),
       );
-    const sendSmsRequest = () => new SendSmsRequest({ ...Object.fromEntries(Object.entries(query).map(([k, v]) => [k[0]!.toLowerCase() + k.slice(1), v])) });
+    const sendSmsRequest = () =>
+      new SendSmsRequest({ ...Object.fromEntries(Object.entries(query).map(([k, v]) => [k[0]!.toLowerCase() + k.slice(1), v])) });
     expect((await client(ALIYUN.accessKeySecret).sendSms(sendSmsRequest())).body?.code).toBe('OK');
     await expect(client('wrong').sendSms(sendSmsRequest())).rejects.toMatchObject({ code: 'SignatureDoesNotMatch', statusCode: 400 });
     expect(fake.delivered).toHaveLength(1);
@@ -88,7 +110,13 @@ describe('Aliyun fake', () => {
 });
 
 describe('Tencent fake', () => {
-  const body = JSON.stringify({ PhoneNumberSet: ['+8613812345678'], SmsSdkAppId: TENCENT.sdkAppId, SignName: TENCENT.signName, TemplateId: TENCENT.templateId, TemplateParamSet: ['123456'] });
+  const body = JSON.stringify({
+    PhoneNumberSet: ['+8613812345678'],
+    SmsSdkAppId: TENCENT.sdkAppId,
+    SignName: TENCENT.signName,
+    TemplateId: TENCENT.templateId,
+    TemplateParamSet: ['123456'],
+  });
   const signedHeaders = (port: number, options: { timestamp?: number; service?: string; body?: string } = {}) => {
     const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
     const service = options.service ?? 'sms';
@@ -101,8 +129,15 @@ describe('Tencent fake', () => {
       'x-tc-timestamp': String(timestamp),
     };
     const { signature } = tc3Signature({
-      method: 'POST', path: '/', query: '', headers: { ...headers, host: 'sms.localhost' }, signedHeaders: ['content-type', 'host'],
-      body: Buffer.from(options.body ?? body), timestamp, service, secretKey: TENCENT.secretKey,
+      method: 'POST',
+      path: '/',
+      query: '',
+      headers: { ...headers, host: 'sms.localhost' },
+      signedHeaders: ['content-type', 'host'],
+      body: Buffer.from(options.body ?? body),
+      timestamp,
+      service,
+      secretKey: TENCENT.secretKey,
     });
     headers.authorization = `TC3-HMAC-SHA256 Credential=${TENCENT.secretId}/${tc3Date(timestamp)}/${service}/tc3_request, SignedHeaders=content-type;host, Signature=${signature}`;
     return headers;
@@ -127,7 +162,10 @@ describe('Tencent fake', () => {
     expect(error(await post(port, '/', signedHeaders(port, { service: 'cvm' }), body))).toEqual([200, 'AuthFailure.SignatureFailure']);
     const stale = Math.floor(Date.now() / 1000) - 400;
     expect(error(await post(port, '/', signedHeaders(port, { timestamp: stale }), body))).toEqual([200, 'AuthFailure.SignatureExpire']);
-    expect(error(await post(port, '/', { ...signedHeaders(port), authorization: 'Basic x' }, body))).toEqual([200, 'AuthFailure.InvalidAuthorization']);
+    expect(error(await post(port, '/', { ...signedHeaders(port), authorization: 'Basic x' }, body))).toEqual([
+      200,
+      'AuthFailure.InvalidAuthorization',
+    ]);
     expect(fake.delivered).toEqual([]);
   });
 });

@@ -78,9 +78,18 @@ describe('Aliyun RPC v1 HMAC-SHA1', () => {
   it('reproduces the SendSms v1 vector', () => {
     // The vector of docs/sms-providers.md §2.5 is over these parameters without OutId (checked with the SDK's own getRPCSignature).
     const sendSms = {
-      PhoneNumbers: '13800138000', SignName: 'TestSign', TemplateCode: 'SMS_0001', TemplateParam: '{"code":"123456"}',
-      Action: 'SendSms', Format: 'json', Version: '2017-05-25', Timestamp: '2024-01-01T00:00:00Z', SignatureNonce: 'n-1',
-      SignatureMethod: 'HMAC-SHA1', SignatureVersion: '1.0', AccessKeyId: 'AK_TEST',
+      PhoneNumbers: '13800138000',
+      SignName: 'TestSign',
+      TemplateCode: 'SMS_0001',
+      TemplateParam: '{"code":"123456"}',
+      Action: 'SendSms',
+      Format: 'json',
+      Version: '2017-05-25',
+      Timestamp: '2024-01-01T00:00:00Z',
+      SignatureNonce: 'n-1',
+      SignatureMethod: 'HMAC-SHA1',
+      SignatureVersion: '1.0',
+      AccessKeyId: 'AK_TEST',
     };
     expect(rpcSignature('POST', sendSms, 'SK_TEST')).toBe('KPOxnHPITWLb4E1QrG8Quq2q5Jg=');
   });
@@ -114,7 +123,9 @@ describe('Tencent TC3-HMAC-SHA256', () => {
       query: '',
       headers: { 'content-type': 'application/json', host: '127.0.0.1' },
       signedHeaders: ['content-type', 'host'],
-      body: Buffer.from('{"PhoneNumberSet":["+8613800138000"],"SmsSdkAppId":"1400006666","SignName":"TestSign","TemplateId":"1110","TemplateParamSet":["123456"]}'),
+      body: Buffer.from(
+        '{"PhoneNumberSet":["+8613800138000"],"SmsSdkAppId":"1400006666","SignName":"TestSign","TemplateId":"1110","TemplateParamSet":["123456"]}',
+      ),
       timestamp: 1704067200,
       service: '127',
       secretKey: 'SK_TEST',

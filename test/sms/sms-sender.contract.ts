@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type SmsFailureKind, type SmsSender, SmsSendError } from '../../src/sms/sender.js';
+import { type SmsFailureKind, SmsSendError, type SmsSender } from '../../src/sms/sender.js';
 import type { FakeDelivery } from './fakes/fake-provider.js';
 
 export interface SmsSenderUnderTest {
@@ -18,6 +18,7 @@ export interface FailureCase<T extends SmsSenderUnderTest> {
   /** The provider's code the error must carry (omitted where it is a network condition). */
   providerCode?: string;
   /** Makes the next send fail. Returns another sender when the failure lies in the sender's own settings. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: most arrange steps return nothing; a few swap in another sender
   arrange(t: T): SmsSender | void | Promise<SmsSender | void>;
 }
 
@@ -25,11 +26,7 @@ const CN_MOBILE = '+8613812345678';
 const HK_MOBILE = '+85291234567';
 
 /** One suite every SmsSender must pass; `failures` lists the provider's documented failures (none for the outbox). */
-export function describeSmsSenderContract<T extends SmsSenderUnderTest>(
-  name: string,
-  factory: () => Promise<T>,
-  failures: FailureCase<T>[],
-): void {
+export function describeSmsSenderContract<T extends SmsSenderUnderTest>(name: string, factory: () => Promise<T>, failures: FailureCase<T>[]): void {
   describe(`SmsSender contract: ${name}`, () => {
     let t: T;
     beforeEach(async () => {

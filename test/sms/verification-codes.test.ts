@@ -1,15 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEvent, AuditLog } from '../../src/audit/audit-log.js';
-import { ManualClock } from '../support/clock.js';
 import { MemoryKeyValueStore } from '../../src/kv/memory-store.js';
 import { SqlKeyValueStore } from '../../src/kv/sql-store.js';
 import type { KeyValueStore } from '../../src/kv/store.js';
-import { CapturingSmsSender } from '../support/capturing-sms-sender.js';
 import type { SmsSender } from '../../src/sms/sender.js';
 import { SmsSendError } from '../../src/sms/sender.js';
 import { createVerificationCodes, type VerificationCodes, type VerificationCodesOptions } from '../../src/sms/verification-codes.js';
 import { openDatabase } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
+import { CapturingSmsSender } from '../support/capturing-sms-sender.js';
+import { ManualClock } from '../support/clock.js';
 import { startAliyun } from './fakes/index.js';
 
 const PHONE = '+8613812345678';
@@ -170,7 +170,9 @@ describe.each(stores)('verification codes on the $name', (store) => {
       await send();
       const code = lastCode();
       clock.advance(299_000);
-      expect(await codes.verify({ phone: PHONE, purpose: 'bind', code: code === '000000' ? '111111' : '000000' })).toMatchObject({ reason: 'wrong_code' });
+      expect(await codes.verify({ phone: PHONE, purpose: 'bind', code: code === '000000' ? '111111' : '000000' })).toMatchObject({
+        reason: 'wrong_code',
+      });
       clock.advance(1_000);
       expect(await codes.verify({ phone: PHONE, purpose: 'bind', code })).toEqual({ ok: false, reason: 'expired' });
     });

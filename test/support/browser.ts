@@ -1,7 +1,8 @@
 // One way to start Debian's Chromium for every browser test. Never downloads a browser.
-import { chromium, type Browser } from 'playwright-core';
+
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS_DIR = path.resolve('test-artifacts');

@@ -1,4 +1,4 @@
-import type { SmsMessage, SmsSender, SmsSendError } from '../../src/sms/sender.js';
+import type { SmsMessage, SmsSendError, SmsSender } from '../../src/sms/sender.js';
 
 /**
  * A sender for tests: records every message it accepted, and fails the sends it was told to fail.

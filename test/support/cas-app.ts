@@ -1,11 +1,11 @@
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { DOMParser } from '@xmldom/xmldom';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/http/app.js';
-import { ManualClock } from './clock.js';
-import { testConfig } from './config.js';
-import { createWecas, type Wecas } from '../../src/wecas.js';
 import type { RegisteredService } from '../../src/services/types.js';
 import type { SmsSender } from '../../src/sms/sender.js';
+import { createWecas, type Wecas } from '../../src/wecas.js';
+import { ManualClock } from './clock.js';
+import { testConfig } from './config.js';
 import { CookieJar } from './cookie-jar.js';
 
 /** The conformance setup of docs/cas-protocol.md §8: service S (may proxy), S2, and alice/pw with mail and memberOf released to S. */
@@ -22,7 +22,10 @@ export interface CasTestApp {
   close(): Promise<void>;
 }
 
-export async function createCasTestApp(env: Record<string, string> = {}, deps: { smsSender?: SmsSender; proxyCallbackCa?: string[] } = {}): Promise<CasTestApp> {
+export async function createCasTestApp(
+  env: Record<string, string> = {},
+  deps: { smsSender?: SmsSender; proxyCallbackCa?: string[] } = {},
+): Promise<CasTestApp> {
   const config = testConfig({ TICKET_REGISTRY: 'memory', ...env });
   const clock = new ManualClock(Date.now());
   const ctx = await createWecas(config, { clock, ...deps });
@@ -102,7 +105,11 @@ export const CAS_NS = 'http://www.yale.edu/tp/cas';
 /** Parses a CAS service response with a namespace-aware XML parser. */
 export function parseCasXml(xml: string) {
   const errors: string[] = [];
-  const doc = new DOMParser({ onError: (level, msg) => { if (level !== 'warning') errors.push(msg); } }).parseFromString(xml, 'text/xml');
+  const doc = new DOMParser({
+    onError: (level, msg) => {
+      if (level !== 'warning') errors.push(msg);
+    },
+  }).parseFromString(xml, 'text/xml');
   if (errors.length) throw new Error(`malformed XML: ${errors.join('; ')}\n${xml}`);
   const root = doc.documentElement!;
   const one = (local: string) => root.getElementsByTagNameNS(CAS_NS, local)[0];
@@ -116,7 +123,7 @@ export function parseCasXml(xml: string) {
       if (child.nodeType !== 1) continue;
       const el = child as unknown as Element;
       if (el.namespaceURI !== CAS_NS) throw new Error(`attribute ${el.localName} outside the CAS namespace`);
-      (attributes[el.localName] ??= []).push(el.textContent ?? '');
+      attributes[el.localName] = [...(attributes[el.localName] ?? []), el.textContent ?? ''];
     }
   return {
     rootName: root.localName,

@@ -28,7 +28,10 @@ export class HttpAgent {
   jar(url: string): CookieJar {
     const origin = new URL(url).origin;
     let jar = this.jars.get(origin);
-    if (!jar) this.jars.set(origin, (jar = new CookieJar()));
+    if (!jar) {
+      jar = new CookieJar();
+      this.jars.set(origin, jar);
+    }
     return jar;
   }
 

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { type Db, redactUrl } from '../../src/store/db.js';
-import { createPostgresPool } from '../../src/store/postgres.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
+import { createPostgresPool } from '../../src/store/postgres.js';
 import type { Database } from '../../src/store/schema.js';
 import { type Availability, probe } from './servers.js';
 

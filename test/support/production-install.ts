@@ -5,8 +5,8 @@
 // rebuild). Used by test/production/ and by the benchmark's idle-memory scenario.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFile, cp, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { existsSync, readdirSync } from 'node:fs';
+import { copyFile, cp, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -61,7 +61,9 @@ export async function createProductionInstall(options: { parentDir?: string } = 
     const hiddenLockfile = path.join(REPO_ROOT, 'node_modules', '.package-lock.json');
     const hiddenLockfileBefore = await fingerprint(hiddenLockfile);
     await Promise.all([
-      timed('build', () => run(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs'), '--out', path.join(dir, 'dist')], { cwd: REPO_ROOT })),
+      timed('build', () =>
+        run(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs'), '--out', path.join(dir, 'dist')], { cwd: REPO_ROOT }),
+      ),
       timed('link', async () => {
         await run('cp', ['-al', path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules')], { cwd: REPO_ROOT });
         // npm rewrites its hidden lockfile in place (open with O_TRUNC, not a new file and a rename): through a hard
@@ -80,7 +82,18 @@ export async function createProductionInstall(options: { parentDir?: string } = 
       run(
         'npm',
         // --prefix: this directory and nothing else, even if an npm_config_* variable names another project.
-        ['prune', '--omit=dev', '--prefix', dir, '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--no-update-notifier', '--loglevel=warn'],
+        [
+          'prune',
+          '--omit=dev',
+          '--prefix',
+          dir,
+          '--offline',
+          '--ignore-scripts',
+          '--no-audit',
+          '--no-fund',
+          '--no-update-notifier',
+          '--loglevel=warn',
+        ],
         { cwd: dir, env: npmEnvironment() },
       ),
     );
@@ -157,9 +170,7 @@ function run(command: string, args: string[], options: { cwd: string; env?: Reco
     child.stderr.setEncoding('utf8').on('data', (s: string) => (output += s));
     child.once('error', (err) => reject(new ProductionInstallError(`${command} ${args.join(' ')}: ${err.message}`)));
     child.once('close', (code, signal) =>
-      code === 0
-        ? resolve({ output })
-        : reject(new ProductionInstallError(`${command} ${args.join(' ')} failed (${code ?? signal}):\n${output}`)),
+      code === 0 ? resolve({ output }) : reject(new ProductionInstallError(`${command} ${args.join(' ')} failed (${code ?? signal}):\n${output}`)),
     );
   });
 }

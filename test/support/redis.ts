@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { openRedis } from '../../src/store/redis.js';
 import { deleteKeysWithPrefix } from '../../scripts/redis-keys.js';
+import { openRedis } from '../../src/store/redis.js';
 import { type Availability, probe } from './servers.js';
 
 export { requireServer } from './servers.js';

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { outboxSurface } from '../../dev/outbox-routes.js';
+import { freePort } from '../../scripts/cluster/processes.js';
 import { buildApp } from '../../src/http/app.js';
+import type { NewService } from '../../src/services/types.js';
 import { ConsoleSmsSender } from '../../src/sms/console-sender.js';
 import { createWecas, type Wecas } from '../../src/wecas.js';
 import { testConfig } from './config.js';
-import type { NewService } from '../../src/services/types.js';
 import { selfSignedCertificate } from './tls.js';
-import { freePort } from '../../scripts/cluster/processes.js';
 
 export { freePort };
 
@@ -124,7 +124,6 @@ async function certificateFiles() {
   await writeFile(keyFile, key, { mode: 0o600 });
   return { certFile, keyFile, remove: () => rm(dir, { recursive: true, force: true }) };
 }
-
 
 /** A registered service covering every URL of one loopback origin, e.g. `http://127.0.0.1:8123/…`. */
 export function loopbackService(name: string, origin: string): NewService {

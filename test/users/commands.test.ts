@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../support/clock.js';
+import { runUserCommand } from '../../src/cli/user-commands.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
-import { runUserCommand } from '../../src/cli/user-commands.js';
 import { verifyPassword } from '../../src/users/password.js';
 import { SqlUserStore } from '../../src/users/store.js';
+import { ManualClock } from '../support/clock.js';
 
 describe('wecas user', () => {
   let db: Db;
@@ -25,8 +25,22 @@ describe('wecas user', () => {
 
   it('adds a user with a mainland phone, a display name and multi-valued attributes', async () => {
     const code = await run(
-      'add', 'Alice', '--password', 's3cret', '--phone', '138 1234 5678', '--name', '王爱丽',
-      '--attr', 'mail=alice@example.cn', '--attr', 'memberOf=staff', '--attr', 'memberOf=library', '--attr', 'note=a=b',
+      'add',
+      'Alice',
+      '--password',
+      's3cret',
+      '--phone',
+      '138 1234 5678',
+      '--name',
+      '王爱丽',
+      '--attr',
+      'mail=alice@example.cn',
+      '--attr',
+      'memberOf=staff',
+      '--attr',
+      'memberOf=library',
+      '--attr',
+      'note=a=b',
     );
     expect(code).toBe(0);
     const alice = await users.findByUsername('alice');
@@ -111,17 +125,16 @@ describe('wecas user', () => {
     expect(await run('disable', 'alice')).toBe(0);
     expect(await run('enable', 'alice')).toBe(0);
     expect((await users.findByUsername('alice'))?.status).toBe('active');
-    expect(lines).toEqual([
-      'Disabled alice: they can no longer sign in.',
-      'alice is already disabled.',
-      'Enabled alice.',
-    ]);
+    expect(lines).toEqual(['Disabled alice: they can no longer sign in.', 'alice is already disabled.', 'Enabled alice.']);
   });
 
   it('disabling a user ends their SSO sessions where the CLI can reach them', async () => {
     const alice = await users.create({ username: 'alice', password: 'pw' });
     const ended: string[] = [];
-    const endSessions = async (userId: string) => (ended.push(userId), 2);
+    const endSessions = async (userId: string) => {
+      ended.push(userId);
+      return 2;
+    };
     expect(await runUserCommand(['disable', 'alice'], { db, clock, print: (line) => lines.push(line), endSessions })).toBe(0);
     expect(ended).toEqual([alice.id]);
     expect(lines.at(-1)).toBe('Ended 2 sign-in sessions of alice; their applications were told.');

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../support/clock.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
 import { InvalidUserError, UserConflictError } from '../../src/users/errors.js';
 import { verifyPassword } from '../../src/users/password.js';
 import { SqlUserStore } from '../../src/users/store.js';
+import { ManualClock } from '../support/clock.js';
 import { postgresAvailable, requireServer, withPostgresSchema } from '../support/postgres.js';
 
 interface Backend {

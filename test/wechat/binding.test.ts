@@ -1,16 +1,23 @@
 // Binding a WeChat account to the user who owns a verified phone, in one transaction, with its conflict rules;
 // concurrent binds on two connection pools (two wecas nodes). On SQLite and PostgreSQL.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../support/clock.js';
 import type { Db } from '../../src/store/db.js';
-import { bindWeChatByPhone, bindWeChatToUser, type BindOutcome } from '../../src/users/binding.js';
+import { type BindOutcome, bindWeChatByPhone, bindWeChatToUser } from '../../src/users/binding.js';
 import { createIdentityStore, insertWeChatIdentity, type WeChatProfileSnapshot, type WeChatSubject } from '../../src/users/identities.js';
 import { SqlUserStore } from '../../src/users/store.js';
+import { ManualClock } from '../support/clock.js';
 import { databaseBackends, type OpenedBackend } from './backends.js';
 
 const APP = 'wx3333333333333333';
 const OTHER_APP = 'wx4444444444444444';
-const PROFILE: WeChatProfileSnapshot = { nickname: '周杰 Zhou', headimgurl: 'https://thirdwx.qlogo.cn/mmopen/vi_32/abc/132', sex: 0, province: '', city: '', country: '' };
+const PROFILE: WeChatProfileSnapshot = {
+  nickname: '周杰 Zhou',
+  headimgurl: 'https://thirdwx.qlogo.cn/mmopen/vi_32/abc/132',
+  sex: 0,
+  province: '',
+  city: '',
+  country: '',
+};
 const subject = (n: number, appId = APP): WeChatSubject => ({ appId, openid: `oOPENID-${n}`, unionid: `oUNION-${n}` });
 
 describe.each(await databaseBackends())('bindWeChatByPhone on $name', (backend) => {
@@ -31,8 +38,14 @@ describe.each(await databaseBackends())('bindWeChatByPhone on $name', (backend) 
   });
 
   async function counts() {
-    const u = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const i = await db.selectFrom('identities').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const u = await db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    const i = await db
+      .selectFrom('identities')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     return { users: Number(u.n), identities: Number(i.n) };
   }
 
@@ -46,7 +59,11 @@ describe.each(await databaseBackends())('bindWeChatByPhone on $name', (backend) 
 
   it('a new phone: creates the user (phone, WeChat nickname and avatar) and binds the WeChat account', async () => {
     const outcome = await bindWeChatByPhone(db, clock, { phone: '+8613700000001', subject: subject(1), profile: PROFILE });
-    expect(outcome).toMatchObject({ ok: true, userCreated: true, user: { phone: '+8613700000001', displayName: PROFILE.nickname, avatarUrl: PROFILE.headimgurl, username: null } });
+    expect(outcome).toMatchObject({
+      ok: true,
+      userCreated: true,
+      user: { phone: '+8613700000001', displayName: PROFILE.nickname, avatarUrl: PROFILE.headimgurl, username: null },
+    });
     const user = (outcome as Extract<BindOutcome, { ok: true }>).user;
     expect(await users.findById(user.id)).toMatchObject({ phone: '+8613700000001' });
     expect(await ownerOf(subject(1))).toBe(user.id);
@@ -71,7 +88,7 @@ describe.each(await databaseBackends())('bindWeChatByPhone on $name', (backend) 
     expect(await ownerOf(subject(31))).toBeUndefined();
   });
 
-  it("a WeChat account of another app does not count against the user (one WeChat per app)", async () => {
+  it('a WeChat account of another app does not count against the user (one WeChat per app)', async () => {
     const owner = await users.create({ phone: '+8613700000004' });
     await insertWeChatIdentity(db, clock, { userId: owner.id, subject: { appId: OTHER_APP, openid: 'oOTHER-APP' }, profile: PROFILE });
     const outcome = await bindWeChatByPhone(db, clock, { phone: '+8613700000004', subject: { appId: APP, openid: 'oTHIS-APP' }, profile: PROFILE });
@@ -160,8 +177,14 @@ describe.each(await databaseBackends())('bindWeChatToUser (the account page) on 
     const alice = await users.create({ username: 'alice' });
     const bob = await users.create({ username: 'bob' });
     expect(await bindWeChatToUser(db, clock, { userId: alice.id, subject: subject(1), profile: PROFILE })).toEqual({ ok: true });
-    expect(await bindWeChatToUser(db, clock, { userId: alice.id, subject: subject(2), profile: PROFILE })).toEqual({ ok: false, reason: 'user_has_other_wechat' });
-    expect(await bindWeChatToUser(db, clock, { userId: bob.id, subject: subject(1), profile: PROFILE })).toEqual({ ok: false, reason: 'wechat_already_bound' });
+    expect(await bindWeChatToUser(db, clock, { userId: alice.id, subject: subject(2), profile: PROFILE })).toEqual({
+      ok: false,
+      reason: 'user_has_other_wechat',
+    });
+    expect(await bindWeChatToUser(db, clock, { userId: bob.id, subject: subject(1), profile: PROFILE })).toEqual({
+      ok: false,
+      reason: 'wechat_already_bound',
+    });
     expect(await createIdentityStore(db, clock).listForUser(bob.id)).toEqual([]);
   });
 });

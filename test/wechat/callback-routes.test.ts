@@ -2,8 +2,8 @@
 // a disabled user, the bind page's refusals, an expired pending identity, and a WeChat account bound elsewhere
 // while its bind page was open.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openidFor, unionidFor } from '../../emulator/ids.js';
 import { EMULATED_WECHAT_APP } from '../../dev/emulated-wechat.js';
+import { openidFor, unionidFor } from '../../emulator/ids.js';
 import { bindWeChatByPhone } from '../../src/users/binding.js';
 import { CookieJar } from '../support/cookie-jar.js';
 import { PHONE_USER, startWeChatTestServer, type WeChatTestServer } from './harness.js';

@@ -3,13 +3,18 @@
 // (calls are counted at the emulator).
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createEmulator, emulatorPlugin, type EmulatorAppConfig, type EmulatorOptions } from '../../emulator/app.js';
+import { createEmulator, type EmulatorAppConfig, type EmulatorOptions, emulatorPlugin } from '../../emulator/app.js';
 import type { Emulator } from '../../emulator/emulator.js';
 import { openidFor, unionidFor } from '../../emulator/ids.js';
 import { createWeChatClient, type WeChatClient, type WeChatClientConfig } from '../../src/wechat/client.js';
 import { WeChatError, type WeChatErrorKind } from '../../src/wechat/errors.js';
 
-const APP: EmulatorAppConfig = { appId: 'wx0a1b2c3d4e5f6a7b', appSecret: 'client-test-secret-0123456789abcdef', name: '客户端测试', callbackDomain: 'localhost:8080' };
+const APP: EmulatorAppConfig = {
+  appId: 'wx0a1b2c3d4e5f6a7b',
+  appSecret: 'client-test-secret-0123456789abcdef',
+  name: '客户端测试',
+  callbackDomain: 'localhost:8080',
+};
 
 let server: FastifyInstance;
 let emulator: Emulator;
@@ -45,7 +50,9 @@ function client(overrides: Partial<WeChatClientConfig> = {}): WeChatClient {
 }
 
 const count = (api: 'access_token' | 'userinfo' | 'refresh_token' | 'auth') =>
-  calls.get({ access_token: '/sns/oauth2/access_token', refresh_token: '/sns/oauth2/refresh_token', auth: '/sns/auth', userinfo: '/sns/userinfo' }[api]) ?? 0;
+  calls.get(
+    { access_token: '/sns/oauth2/access_token', refresh_token: '/sns/oauth2/refresh_token', auth: '/sns/auth', userinfo: '/sns/userinfo' }[api],
+  ) ?? 0;
 
 async function failure(promise: Promise<unknown>): Promise<WeChatError> {
   try {
@@ -136,7 +143,10 @@ describe('WeChat client: errcodes become kinds', () => {
     const wechat = client();
     const tokens = await wechat.exchangeCode(codeFor('lina'));
     expect(await failure(wechat.userInfo('not-a-token', tokens.openid))).toMatchObject({ kind: 'token_invalid', errcode: 40014 });
-    expect(await failure(wechat.userInfo(tokens.accessToken, openidFor(APP.appId, 'zhangwei')))).toMatchObject({ kind: 'openid_mismatch', errcode: 40003 });
+    expect(await failure(wechat.userInfo(tokens.accessToken, openidFor(APP.appId, 'zhangwei')))).toMatchObject({
+      kind: 'openid_mismatch',
+      errcode: 40003,
+    });
     expect(await failure(wechat.refresh('not-a-refresh-token'))).toMatchObject({ kind: 'token_invalid', errcode: 40030 });
     expect(await wechat.checkToken('not-a-token', tokens.openid)).toBe(false);
     emulator.advanceClock(2 * 3600_000);

@@ -2,14 +2,14 @@
 // in-process, SMS codes captured, a manual clock (SMS resend and expiry), and the demo app as the protected service.
 import type { FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { launchBrowser } from '../support/browser.js';
-import { type DemoApp, startDemoApp } from '../../examples/demo-app/app.js';
 import { emulatorOptionsFor, emulatorSurface, loadDevelopmentConfig } from '../../dev/emulated-wechat.js';
+import { createEmulator, type Emulator } from '../../emulator/app.js';
+import { type DemoApp, startDemoApp } from '../../examples/demo-app/app.js';
 import { buildApp } from '../../src/http/app.js';
 import { createWecas, type Wecas } from '../../src/wecas.js';
+import { launchBrowser } from '../support/browser.js';
 import { CapturingSmsSender } from '../support/capturing-sms-sender.js';
 import { ManualClock } from '../support/clock.js';
-import { createEmulator, type Emulator } from '../../emulator/app.js';
 import { freePort, loopbackService } from '../support/server.js';
 
 /** A password user who also has a phone: binding that phone makes a WeChat person this user (case c). */
@@ -85,8 +85,14 @@ async function startOnce(port: number, env: Record<string, string>): Promise<WeC
       demo: started,
       service: `${started.url}/`,
       async counts() {
-        const users = await ctx.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-        const identities = await ctx.db.selectFrom('identities').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+        const users = await ctx.db
+          .selectFrom('users')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow();
+        const identities = await ctx.db
+          .selectFrom('identities')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow();
         return { users: Number(users.n), identities: Number(identities.n) };
       },
       async close() {

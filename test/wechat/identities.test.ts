@@ -1,10 +1,16 @@
 // Looking a WeChat person up: by unionid first (one person across every app of an open-platform account), then by
 // this app's (appid, openid). On SQLite and PostgreSQL.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../support/clock.js';
-import { createIdentityStore, insertWeChatIdentity, type IdentityStore, type WeChatProfileSnapshot, type WeChatSubject } from '../../src/users/identities.js';
-import { SqlUserStore } from '../../src/users/store.js';
 import type { Db } from '../../src/store/db.js';
+import {
+  createIdentityStore,
+  type IdentityStore,
+  insertWeChatIdentity,
+  type WeChatProfileSnapshot,
+  type WeChatSubject,
+} from '../../src/users/identities.js';
+import { SqlUserStore } from '../../src/users/store.js';
+import { ManualClock } from '../support/clock.js';
 import { databaseBackends } from './backends.js';
 
 const APP = 'wx1111111111111111';
@@ -58,7 +64,7 @@ describe.each(await databaseBackends())('WeChat identities on $name', (backend) 
   });
 
   it('unionid first: a unionid match wins over an (appid, openid) match of someone else', async () => {
-    await bound('+8613800000005', { appId: APP, openid: 'oSHARED', });
+    await bound('+8613800000005', { appId: APP, openid: 'oSHARED' });
     const byUnion = await bound('+8613800000006', { appId: OTHER_APP, openid: 'oX', unionid: 'oUNION-6' });
     const found = await identities.findWeChat({ appId: APP, openid: 'oSHARED', unionid: 'oUNION-6' });
     expect(found?.userId).toBe(byUnion.user.id);

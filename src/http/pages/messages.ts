@@ -75,7 +75,10 @@ export const messages = {
   'error.not_found.title': { en: 'Page not found', 'zh-CN': '页面不存在' },
   'error.not_found.body': { en: 'There is no page at this address.', 'zh-CN': '该地址没有对应的页面。' },
   'error.too_many.title': { en: 'Too many requests', 'zh-CN': '请求过于频繁' },
-  'error.too_many.body': { en: 'Too many requests from your network. Wait a minute and try again.', 'zh-CN': '您的网络请求过于频繁，请稍候一分钟再试。' },
+  'error.too_many.body': {
+    en: 'Too many requests from your network. Wait a minute and try again.',
+    'zh-CN': '您的网络请求过于频繁，请稍候一分钟再试。',
+  },
   'error.bad_request.title': { en: 'Bad request', 'zh-CN': '请求有误' },
   'error.bad_request.body': { en: 'The request could not be understood. Go back and try again.', 'zh-CN': '无法理解该请求，请返回后重试。' },
 
@@ -101,7 +104,10 @@ export const messages = {
     en: 'You declined the sign-in on your phone. Scan again to sign in with WeChat, or choose another way.',
     'zh-CN': '您在手机上拒绝了本次登录。可重新扫码使用微信登录，或选择其他登录方式。',
   },
-  'wechat.disabled.body': { en: 'The account bound to this WeChat is disabled. Contact your administrator.', 'zh-CN': '该微信绑定的账号已停用，请联系管理员。' },
+  'wechat.disabled.body': {
+    en: 'The account bound to this WeChat is disabled. Contact your administrator.',
+    'zh-CN': '该微信绑定的账号已停用，请联系管理员。',
+  },
   'wechat.error.title': { en: 'WeChat sign-in failed', 'zh-CN': '微信登录失败' },
   'wechat.error.code': {
     en: 'The sign-in code from WeChat has expired or was already used. Scan the QR code again.',
@@ -148,21 +154,39 @@ export const messages = {
   },
 
   'sms.error.invalid_phone': { en: 'Enter a valid mainland China mobile number (11 digits).', 'zh-CN': '请输入有效的中国大陆手机号（11 位）。' },
-  'sms.error.too_soon': { en: 'A code was just sent. Wait {seconds} seconds before asking for another.', 'zh-CN': '验证码刚刚已发送，请 {seconds} 秒后再获取。' },
-  'sms.error.phone_daily_cap': { en: 'Too many codes to this number today. Try again tomorrow.', 'zh-CN': '该号码今日获取验证码次数过多，请明天再试。' },
-  'sms.error.ip_hourly_cap': { en: 'Too many codes requested from your network. Try again in an hour.', 'zh-CN': '您的网络获取验证码次数过多，请一小时后再试。' },
+  'sms.error.too_soon': {
+    en: 'A code was just sent. Wait {seconds} seconds before asking for another.',
+    'zh-CN': '验证码刚刚已发送，请 {seconds} 秒后再获取。',
+  },
+  'sms.error.phone_daily_cap': {
+    en: 'Too many codes to this number today. Try again tomorrow.',
+    'zh-CN': '该号码今日获取验证码次数过多，请明天再试。',
+  },
+  'sms.error.ip_hourly_cap': {
+    en: 'Too many codes requested from your network. Try again in an hour.',
+    'zh-CN': '您的网络获取验证码次数过多，请一小时后再试。',
+  },
   'sms.error.provider': {
     en: 'The SMS service is unavailable. Try again later, or sign in with WeChat or a password.',
     'zh-CN': '短信服务暂不可用。请稍后重试，或使用微信、密码登录。',
   },
-  'sms.error.provider_number': { en: 'The SMS service cannot deliver to this number. Check it and try again.', 'zh-CN': '短信服务无法发送到该号码，请检查后重试。' },
+  'sms.error.provider_number': {
+    en: 'The SMS service cannot deliver to this number. Check it and try again.',
+    'zh-CN': '短信服务无法发送到该号码，请检查后重试。',
+  },
   'sms.error.provider_limited': {
     en: 'The SMS service refused: too many codes to this number recently. Try again later.',
     'zh-CN': '短信服务拒绝发送：该号码近期获取验证码过多，请稍后再试。',
   },
-  'sms.error.no_code': { en: 'Ask for a code first, or ask for a new one: the last one has expired or was used.', 'zh-CN': '请先获取验证码，或重新获取：上一个验证码已过期或已使用。' },
+  'sms.error.no_code': {
+    en: 'Ask for a code first, or ask for a new one: the last one has expired or was used.',
+    'zh-CN': '请先获取验证码，或重新获取：上一个验证码已过期或已使用。',
+  },
   'sms.error.wrong_code': { en: 'That code is not right. {attempts} tries left.', 'zh-CN': '验证码不正确，还可尝试 {attempts} 次。' },
-  'sms.error.too_many_attempts': { en: 'Too many wrong codes: this code no longer works. Ask for a new one.', 'zh-CN': '验证码错误次数过多，已失效，请重新获取。' },
+  'sms.error.too_many_attempts': {
+    en: 'Too many wrong codes: this code no longer works. Ask for a new one.',
+    'zh-CN': '验证码错误次数过多，已失效，请重新获取。',
+  },
   'sms.error.expired': { en: 'The code has expired. Ask for a new one.', 'zh-CN': '验证码已过期，请重新获取。' },
   'sms.error.missing_code': { en: 'Enter the 6-digit code from the SMS.', 'zh-CN': '请输入短信中的 6 位验证码。' },
   'account.title': { en: 'Your account', 'zh-CN': '我的账号' },
@@ -183,7 +207,10 @@ export const messages = {
     en: 'WeChat is your only way to sign in. Add a phone number or a password first, then unlink it.',
     'zh-CN': '微信是您唯一的登录方式。请先设置手机号或密码，再解绑。',
   },
-  'account.wechat.user_has_other_wechat': { en: 'Your account already has a WeChat account linked. Unlink it first.', 'zh-CN': '您的账号已绑定其他微信，请先解绑。' },
+  'account.wechat.user_has_other_wechat': {
+    en: 'Your account already has a WeChat account linked. Unlink it first.',
+    'zh-CN': '您的账号已绑定其他微信，请先解绑。',
+  },
   'account.wechat.wechat_already_bound': { en: 'That WeChat account is already linked to another account.', 'zh-CN': '该微信已绑定到其他账号。' },
   'account.sessions': { en: 'Signed-in sessions', 'zh-CN': '登录会话' },
   'account.session.line': { en: 'Since {since}, from {ip}', 'zh-CN': '{since} 起，来自 {ip}' },
@@ -213,7 +240,10 @@ export const messages = {
     en: 'There is no account for this number. Sign in with WeChat to create one, then link this number.',
     'zh-CN': '该手机号尚无账号。请使用微信扫码登录以创建账号，并绑定该手机号。',
   },
-  'sms.login.disabled': { en: 'The account with this number is disabled. Contact your administrator.', 'zh-CN': '该手机号对应的账号已停用，请联系管理员。' },
+  'sms.login.disabled': {
+    en: 'The account with this number is disabled. Contact your administrator.',
+    'zh-CN': '该手机号对应的账号已停用，请联系管理员。',
+  },
   'post.title': { en: 'Continuing to the application…', 'zh-CN': '正在跳转到应用…' },
   'post.continue': { en: 'Continue', 'zh-CN': '继续' },
   'post.noscript': { en: 'JavaScript is off: press Continue to go on.', 'zh-CN': '浏览器未启用 JavaScript，请点击“继续”。' },

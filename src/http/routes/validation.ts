@@ -53,7 +53,9 @@ function merged<K extends string>(query: Record<K, string | undefined>, body: Re
 export function registerValidationRoutes(app: FastifyInstance, deps: ValidationRouteDeps): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   for (const endpoint of ENDPOINTS) {
-    routes.get(`/${endpoint}`, { schema: { querystring: validatorParams.query } }, (request, reply) => validation(endpoint, request, reply, request.query));
+    routes.get(`/${endpoint}`, { schema: { querystring: validatorParams.query } }, (request, reply) =>
+      validation(endpoint, request, reply, request.query),
+    );
     routes.post(`/${endpoint}`, { schema: { querystring: validatorParams.query, body: validatorParams.body } }, (request, reply) =>
       validation(endpoint, request, reply, merged(request.query, request.body)),
     );
@@ -68,12 +70,17 @@ export function registerValidationRoutes(app: FastifyInstance, deps: ValidationR
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: SAML_BODY_LIMIT }, (_request, body, done) => done(null, body));
-    scope.withTypeProvider<ZodTypeProvider>().post('/samlValidate', { schema: { querystring: samlQuery } }, (request, reply) =>
-      samlValidation(request, reply, request.query),
-    );
+    scope
+      .withTypeProvider<ZodTypeProvider>()
+      .post('/samlValidate', { schema: { querystring: samlQuery } }, (request, reply) => samlValidation(request, reply, request.query));
   });
 
-  async function validation(endpoint: ValidationEndpoint, request: FastifyRequest, reply: FastifyReply, params: Record<'service' | 'ticket' | 'renew' | 'pgtUrl' | 'format', string | undefined>) {
+  async function validation(
+    endpoint: ValidationEndpoint,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    params: Record<'service' | 'ticket' | 'renew' | 'pgtUrl' | 'format', string | undefined>,
+  ) {
     const requested = (params.format ?? 'XML').toUpperCase();
     const outcome = await deps.validator.validate(
       { endpoint, service: params.service, ticket: params.ticket, renew: isFlagSet(params.renew), pgtUrl: params.pgtUrl },
@@ -95,9 +102,13 @@ export function registerValidationRoutes(app: FastifyInstance, deps: ValidationR
     const target = params.TARGET;
     const samlRequest = parseSamlRequest(typeof request.body === 'string' ? request.body : '');
     const ticket = samlRequest.ok ? samlRequest.artifact : undefined;
-    const outcome = await deps.validator.validate({ endpoint: 'samlValidate', service: target, ticket, renew: isFlagSet(params.renew) }, request.client, () => {
-      if (!samlRequest.ok) throw new CasError('INVALID_REQUEST', samlRequest.reason);
-    });
+    const outcome = await deps.validator.validate(
+      { endpoint: 'samlValidate', service: target, ticket, renew: isFlagSet(params.renew) },
+      request.client,
+      () => {
+        if (!samlRequest.ok) throw new CasError('INVALID_REQUEST', samlRequest.reason);
+      },
+    );
     logFailure(request, 'samlValidate', outcome);
     const inResponseTo = samlRequest.ok ? samlRequest.requestId : undefined;
     const now = deps.clock.now();

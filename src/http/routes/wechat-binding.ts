@@ -62,10 +62,18 @@ export function registerWeChatBindingRoutes(app: FastifyInstance, deps: WeChatBi
     const pending = await pendingOf(request);
     if (!pending || !pendingId) return expired(request, reply);
     const { phone, code } = request.body;
-    const outcome = await deps.signIn.attempt(deps.wechat.binding, { pendingId, pending, phone, code }, { client: request.client, browserId: cookies.browserId(request) });
+    const outcome = await deps.signIn.attempt(
+      deps.wechat.binding,
+      { pendingId, pending, phone, code },
+      { client: request.client, browserId: cookies.browserId(request) },
+    );
     if (outcome.kind === 'refused') {
       const typed = normalisePhone(phone.trim());
-      const view = { error: refusalText(pages.translate(request), outcome), codeSent: codeStillUsable(outcome), ...(typed.ok ? { phone: typed.phone } : {}) };
+      const view = {
+        error: refusalText(pages.translate(request), outcome),
+        codeSent: codeStillUsable(outcome),
+        ...(typed.ok ? { phone: typed.phone } : {}),
+      };
       return bindPage(request, reply, pending, view, refusalStatus(outcome));
     }
     cookies.clearPendingWeChat(reply);

@@ -30,7 +30,10 @@ export const callbackQuery = query({ code: param, state: param });
 /** The full-page QR at WeChat (or the emulator): `state` first, then a redirect. In the login scope: its service is checked. */
 export function registerWeChatStartRoute(app: FastifyInstance, deps: WeChatRouteDeps): void {
   app.withTypeProvider<ZodTypeProvider>().get('/login/wechat', { schema: { querystring: loginQuerySchema } }, async (request, reply) => {
-    const state = await deps.wechat.identification.begin(deps.cookies.ensureBrowserId(request, reply), { purpose: 'login', request: transactionOf(request).request });
+    const state = await deps.wechat.identification.begin(deps.cookies.ensureBrowserId(request, reply), {
+      purpose: 'login',
+      request: transactionOf(request).request,
+    });
     const lang = deps.pages.localeOf(request) === 'en' ? 'en' : 'cn';
     return redirectNoStore(reply, deps.wechat.client.authorizeUrl({ redirectUri: `${deps.casBaseUrl}/login/wechat/callback`, state, lang }));
   });
@@ -42,7 +45,10 @@ export function registerWeChatCallbackRoute(app: FastifyInstance, deps: WeChatRo
 
   app.withTypeProvider<ZodTypeProvider>().get('/login/wechat/callback', { schema: { querystring: callbackQuery } }, async (request, reply) => {
     const callback = { state: request.query.state, code: request.query.code, lang: userinfoLang(pages.localeOf(request)) };
-    const outcome = await deps.signIn.attempt(deps.wechat.authenticator, callback, { client: request.client, browserId: deps.cookies.browserId(request) });
+    const outcome = await deps.signIn.attempt(deps.wechat.authenticator, callback, {
+      client: request.client,
+      browserId: deps.cookies.browserId(request),
+    });
     switch (outcome.kind) {
       case 'refused':
         return problemPage(request, reply, outcome);

@@ -13,5 +13,7 @@ export async function checkTypedCode(codes: VerificationCodes, input: { phone: s
   if (!/^\d{6}$/.test(code)) return { ok: false, reason: 'missing_code' };
   const verified = await codes.verify({ phone: parsed.phone, purpose: input.purpose, code });
   if (verified.ok) return { ok: true, phone: verified.phone };
-  return verified.reason === 'wrong_code' ? { ok: false, reason: 'wrong_code', attemptsLeft: verified.attemptsLeft } : { ok: false, reason: verified.reason };
+  return verified.reason === 'wrong_code'
+    ? { ok: false, reason: 'wrong_code', attemptsLeft: verified.attemptsLeft }
+    : { ok: false, reason: verified.reason };
 }

@@ -13,7 +13,13 @@ export interface PasswordCredentials {
  * a user without a password and a wrong password all cost one scrypt and answer `invalid_credentials`;
  * `disabled` is said only to someone who gave the right password.
  */
-export function createPasswordAuthenticator({ users, throttle }: { users: UserStore; throttle: LoginThrottle }): Authenticator<'password', PasswordCredentials> {
+export function createPasswordAuthenticator({
+  users,
+  throttle,
+}: {
+  users: UserStore;
+  throttle: LoginThrottle;
+}): Authenticator<'password', PasswordCredentials> {
   return {
     step: 'password',
     async authenticate({ username: typed, password }, { client }) {

@@ -69,7 +69,11 @@ export function createWeChatIdentification({ kv, client }: { kv: KeyValueStore; 
       return state;
     },
 
-    async identify<P extends WeChatIntent['purpose']>(purpose: P, callback: WeChatCallback, browserId: string | undefined): Promise<Identification<P>> {
+    async identify<P extends WeChatIntent['purpose']>(
+      purpose: P,
+      callback: WeChatCallback,
+      browserId: string | undefined,
+    ): Promise<Identification<P>> {
       if (!callback.state || !/^[A-Za-z0-9]{16,64}$/.test(callback.state)) return { ok: false, reason: 'state_missing' };
       // Taken, not read: a replayed callback (or the same one on two nodes at once) finds nothing the second time.
       const record = await kv.take<StateRecord>(`wx-state:${callback.state}`);
@@ -85,7 +89,10 @@ export function createWeChatIdentification({ kv, client }: { kv: KeyValueStore; 
         return {
           ok: true,
           intent,
-          person: { subject: { appId: client.appId, openid: tokens.openid, unionid: tokens.unionid ?? info.unionid }, profile: { nickname, headimgurl, sex, province, city, country } },
+          person: {
+            subject: { appId: client.appId, openid: tokens.openid, unionid: tokens.unionid ?? info.unionid },
+            profile: { nickname, headimgurl, sex, province, city, country },
+          },
         };
       } catch (err) {
         if (err instanceof WeChatError) return { ok: false, reason: 'wechat_error', intent, error: err };
@@ -140,14 +147,20 @@ export function createWeChatAuthenticator(deps: {
         const { reason, intent, error } = identified;
         return refused('wechat', reason, {
           ...(intent ? { request: intent.request } : {}),
-          ...(error ? { wechatError: { kind: error.kind, endpoint: error.endpoint, errcode: error.errcode ?? null }, retryHelps: error.kind !== 'misconfigured' } : {}),
+          ...(error
+            ? {
+                wechatError: { kind: error.kind, endpoint: error.endpoint, errcode: error.errcode ?? null },
+                retryHelps: error.kind !== 'misconfigured',
+              }
+            : {}),
         });
       }
       const { person, intent } = identified;
       const identity = await deps.identities.findWeChat(person.subject);
       if (!identity) return { kind: 'needs_binding', ...(await deps.pendingIdentities.hold(person, browserId!, intent.request)) };
       const user = await deps.users.findById(identity.userId);
-      if (user?.status !== 'active') return refused('wechat', 'disabled', { request: intent.request, retryHelps: false, ...(user ? { userId: user.id } : {}) });
+      if (user?.status !== 'active')
+        return refused('wechat', 'disabled', { request: intent.request, retryHelps: false, ...(user ? { userId: user.id } : {}) });
       await deps.identities.recordSignIn(identity.id, person.profile);
       const refreshed = await deps.users.update(user.id, {
         ...(person.profile.nickname ? { displayName: user.displayName ?? person.profile.nickname } : {}),

@@ -1,5 +1,4 @@
-import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { acs3Signature, rpcSignature } from './aliyun-signature.js';
 import { FakeSmsProvider, headerMap, sendJson } from './fake-provider.js';
@@ -47,7 +46,7 @@ export class FakeAliyunSms extends FakeSmsProvider {
     return `127.0.0.1:${this.port}`;
   }
 
-  protected handle(req: IncomingMessage, body: Buffer, res: ServerResponse): void {
+  protected handle(req: IncomingMessage, body: Buffer, res: ServerResponse) {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
@@ -118,9 +117,10 @@ export class FakeAliyunSms extends FakeSmsProvider {
     return undefined;
   }
 
-  private sendSms(res: ServerResponse, query: Record<string, string>): void {
+  private sendSms(res: ServerResponse, query: Record<string, string>) {
     const { PhoneNumbers: phones, SignName: signName, TemplateCode: templateCode, TemplateParam: templateParam } = query;
-    if (!phones || !signName || !templateCode) return this.gatewayError(res, 'MissingParameter', 'PhoneNumbers, SignName and TemplateCode are mandatory.');
+    if (!phones || !signName || !templateCode)
+      return this.gatewayError(res, 'MissingParameter', 'PhoneNumbers, SignName and TemplateCode are mandatory.');
     if (signName !== this.options.signName) return this.business(res, 'isv.SMS_SIGNATURE_ILLEGAL', '该账号下找不到对应签名');
     if (templateCode !== this.options.templateCode) return this.business(res, 'isv.SMS_TEMPLATE_ILLEGAL', '该账号下找不到对应模板');
     const params = parseTemplateParam(templateParam);

@@ -10,7 +10,7 @@ export interface FakeDelivery {
 /** What the next SendSms gets instead of the normal checks-then-success, queued per test. */
 export type FakeOutcome =
   /** A provider error code; each fake puts it where its provider does (business body, gateway error, per-number status). */
-  | { type: 'error'; code: string; message?: string; /** Tencent: as `Response.Error` even for a per-number code. */ wholeRequest?: boolean }
+  | { type: 'error'; code: string; message?: string /** Tencent: as `Response.Error` even for a per-number code. */; wholeRequest?: boolean }
   /** No answer at all: the sender's timeout must fire. */
   | { type: 'hang' }
   /** A raw HTTP answer, e.g. a 503 HTML page from a proxy. */

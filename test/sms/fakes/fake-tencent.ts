@@ -21,9 +21,11 @@ export interface FakeTencentOptions {
  * Codes that always come as a request-level `Response.Error` (the SDK throws them). Every other code is answered
  * per number in `SendStatusSet`, which the SDK returns, the placement the send-error-code table documents.
  */
-const REQUEST_LEVEL = /^(AuthFailure\.|RequestLimitExceeded|InternalError|UnauthorizedOperation\.|InvalidParameterValue\.SdkAppIdNotExist|MissingParameter\.|InvalidAction|InvalidParameter$)/;
+const REQUEST_LEVEL =
+  /^(AuthFailure\.|RequestLimitExceeded|InternalError|UnauthorizedOperation\.|InvalidParameterValue\.SdkAppIdNotExist|MissingParameter\.|InvalidAction|InvalidParameter$)/;
 
-const AUTHORIZATION = /^TC3-HMAC-SHA256 Credential=([^/]+)\/(\d{4}-\d{2}-\d{2})\/([^/]+)\/tc3_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/;
+const AUTHORIZATION =
+  /^TC3-HMAC-SHA256 Credential=([^/]+)\/(\d{4}-\d{2}-\d{2})\/([^/]+)\/tc3_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/;
 
 /**
  * Tencent Cloud SMS SendSms (2021-01-11) on loopback, following docs/sms-providers.md §4.2: it recomputes the TC3-HMAC-SHA256
@@ -45,7 +47,7 @@ export class FakeTencentSms extends FakeSmsProvider {
     return `sms.localhost:${this.port}`;
   }
 
-  protected handle(req: IncomingMessage, body: Buffer, res: ServerResponse): void {
+  protected handle(req: IncomingMessage, body: Buffer, res: ServerResponse) {
     const headers = headerMap(req);
     const traceId = headers['x-tc-traceid'] ?? randomUUID();
     const answer = (response: Record<string, unknown>) =>
@@ -119,9 +121,15 @@ export class FakeTencentSms extends FakeSmsProvider {
     const timestamp = Number(headers['x-tc-timestamp']);
     const now = (this.options.now ?? Date.now)() / 1000;
     if (!Number.isInteger(timestamp) || Math.abs(now - timestamp) > 300)
-      return { code: 'AuthFailure.SignatureExpire', message: 'Signature expired: the timestamp differs from the server time by more than 5 minutes.' };
+      return {
+        code: 'AuthFailure.SignatureExpire',
+        message: 'Signature expired: the timestamp differs from the server time by more than 5 minutes.',
+      };
     const signedHeaders = signedList.split(';');
-    const failure = { code: 'AuthFailure.SignatureFailure', message: 'The provided credentials could not be validated. Please check your signature is correct.' };
+    const failure = {
+      code: 'AuthFailure.SignatureFailure',
+      message: 'The provided credentials could not be validated. Please check your signature is correct.',
+    };
     if (service !== (this.options.service ?? 'sms') || date !== tc3Date(timestamp)) return failure;
     if (!signedHeaders.includes('content-type') || !signedHeaders.includes('host')) return failure;
     const q = url.indexOf('?');

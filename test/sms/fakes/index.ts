@@ -1,15 +1,26 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AliyunSmsSender, type AliyunSmsOptions } from '../../../src/sms/aliyun-sender.js';
-import { TencentSmsSender, type TencentSmsOptions } from '../../../src/sms/tencent-sender.js';
+import { type AliyunSmsOptions, AliyunSmsSender } from '../../../src/sms/aliyun-sender.js';
+import { type TencentSmsOptions, TencentSmsSender } from '../../../src/sms/tencent-sender.js';
 import { FakeAliyunSms } from './fake-aliyun.js';
 import { FakeTencentSms, loopbackAgent } from './fake-tencent.js';
 
 /** Short enough for the timeout cases to stay quick; long enough for a loaded CI machine's loopback. */
 export const TEST_TIMEOUT_MS = 1500;
 
-export const ALIYUN = { accessKeyId: 'LTAI5tTestKeyId', accessKeySecret: 'aliyun-secret-do-not-leak', signName: '测试签名', templateCode: 'SMS_000001' };
-export const TENCENT = { secretId: 'AKIDtestsecretid', secretKey: 'tencent-secret-do-not-leak', sdkAppId: '1400006666', signName: '测试签名', templateId: '1110' };
+export const ALIYUN = {
+  accessKeyId: 'LTAI5tTestKeyId',
+  accessKeySecret: 'aliyun-secret-do-not-leak',
+  signName: '测试签名',
+  templateCode: 'SMS_000001',
+};
+export const TENCENT = {
+  secretId: 'AKIDtestsecretid',
+  secretKey: 'tencent-secret-do-not-leak',
+  sdkAppId: '1400006666',
+  signName: '测试签名',
+  templateId: '1110',
+};
 
 /** A started Aliyun fake and a factory for senders pointed at it. */
 export async function startAliyun(): Promise<{ fake: FakeAliyunSms; sender(overrides?: Partial<AliyunSmsOptions>): AliyunSmsSender }> {
