@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import type { KeyValueStore } from './kv/store.js';
 import { type Account, createAccount } from './login/account.js';
 import { createFormTokens, type FormTokens } from './login/form-tokens.js';
+import { createHashGate } from './login/hash-gate.js';
 import { createPasswordAuthenticator, type PasswordCredentials } from './login/methods/password.js';
 import { createSmsCodeAuthenticator, type SmsCodeCredentials } from './login/methods/sms-code.js';
 import {
@@ -42,6 +43,9 @@ import { createWeChatBinding, type WeChatBinding } from './users/binding.js';
 import { createIdentityStore, type IdentityStore } from './users/identities.js';
 import { SqlUserStore, type UserStore } from './users/store.js';
 import { createWeChatClient, type WeChatClient } from './wechat/client.js';
+
+/** Password hashes one client may run at once on a node: half of libuv's default pool of 4, the rest for others. */
+const PASSWORD_HASHES_PER_IP = 2;
 
 /** WeChat sign-in, present when a WeChat app (real, or an emulator's) is configured. */
 export interface WeChatSignIn {
@@ -191,7 +195,7 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     sms: { sender: smsSender, codes },
     signIn: createSignIn({ services, sessions, audit, clock }),
     formTokens: createFormTokens({ kv, ttlSeconds: config.tickets.loginFormSeconds }),
-    password: createPasswordAuthenticator({ users, throttle }),
+    password: createPasswordAuthenticator({ users, throttle, gate: createHashGate({ perIp: PASSWORD_HASHES_PER_IP }) }),
     smsCode: createSmsCodeAuthenticator({ codes, users, createsUsers: config.sms.loginCreatesUsers }),
     wechat,
     account: createAccount({ users, identities, sessions, binding, audit, wechat: wechat?.identification }),

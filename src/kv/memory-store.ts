@@ -54,6 +54,11 @@ export class MemoryKeyValueStore implements KeyValueStore {
     return 1;
   }
 
+  async decrement(key: string): Promise<void> {
+    const e = this.live(key);
+    if (e && e.counter > 0) e.counter--;
+  }
+
   async counter(key: string): Promise<number> {
     return this.live(key)?.counter ?? 0;
   }

@@ -10,6 +10,12 @@ local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n`;
 
+/** DECR a live counter, never below 0; a missing key stays missing (DECR alone would create it at -1, without expiry). */
+const DECREMENT = `
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n > 0 then redis.call('DECR', KEYS[1]) end
+return 0`;
+
 /**
  * Short-lived state in Redis, shared by every node. Keys are `<prefix>kv:<key>`; values are JSON strings,
  * counters are Redis integers. Redis expires keys on its own clock, so this store takes no Clock.
@@ -50,6 +56,10 @@ export class RedisKeyValueStore implements KeyValueStore {
 
   async increment(key: string, ttlSeconds: number): Promise<number> {
     return Number(await this.redis.eval(INCREMENT, 1, this.key(key), ttlSeconds * 1000));
+  }
+
+  async decrement(key: string): Promise<void> {
+    await this.redis.eval(DECREMENT, 1, this.key(key));
   }
 
   async counter(key: string): Promise<number> {

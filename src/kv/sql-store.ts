@@ -99,6 +99,17 @@ export class SqlKeyValueStore implements KeyValueStore {
     return Number(row.counter);
   }
 
+  async decrement(key: string): Promise<void> {
+    // One UPDATE: atomic in both databases, and it touches only a live counter above 0.
+    await this.db
+      .updateTable('kv')
+      .set((eb) => ({ counter: eb('counter', '-', 1) }))
+      .where('key', '=', key)
+      .where('counter', '>', 0)
+      .where('expires_at', '>', this.clock.now())
+      .execute();
+  }
+
   async counter(key: string): Promise<number> {
     const row = await this.db.selectFrom('kv').select('counter').where('key', '=', key).where('expires_at', '>', this.clock.now()).executeTakeFirst();
     return Number(row?.counter ?? 0);

@@ -17,6 +17,11 @@ export interface KeyValueStore {
    * the counter expires `ttlSeconds` after it (a fixed window, as Redis INCR + EXPIRE NX gives).
    */
   increment(key: string, ttlSeconds: number): Promise<number>;
+  /**
+   * Takes one back from a live counter (never below 0), leaving its window as it is; nothing when it is absent or
+   * expired. For counts of attempts in flight that turn out not to count (a successful sign-in).
+   */
+  decrement(key: string): Promise<void>;
   /** Current value of a counter (0 when absent or expired). */
   counter(key: string): Promise<number>;
   /** Seconds until the key expires, or 0 when absent. */

@@ -12,19 +12,16 @@ export interface ThrottleDecision {
  * (stopped per username, wherever they come from) and one common password against many accounts from one place
  * (stopped per IP, since every username's own count stays low). Counters are key-value counters, so every node
  * sees the same counts; each is a fixed window started by its first count.
+ *
+ * Both count an attempt BEFORE its password is checked: a burst of parallel guesses meets counters that already
+ * include each other, so no more than the limit are ever checked. A successful sign-in then gives its count back:
+ * the IP's (everyone behind one NAT signing in is not a spray) and clears the username's.
  */
 export interface LoginThrottle {
-  /**
-   * Call before checking a password. Refuses while the IP has too many failures; otherwise counts this attempt
-   * against the username and refuses once the username is over its limit. Counting before the check (not after a
-   * failure) means a burst of parallel guesses cannot all slip through before the first failure is recorded.
-   */
+  /** Call before checking a password: counts this attempt against the IP, then the username, refusing over either limit. */
   check(username: string, ip: string): Promise<ThrottleDecision>;
-  /** The password was wrong: counts against the IP (the username's count was taken by `check`). */
-  recordFailure(ip: string): Promise<void>;
-  /** The password was right: clears the username's count. The IP's count stays, so a spray that finds one weak
-   * password does not reset the limit on the rest. */
-  recordSuccess(username: string): Promise<void>;
+  /** The password was right: clears the username's count and gives the IP back this attempt. */
+  recordSuccess(username: string, ip: string): Promise<void>;
 }
 
 export interface LoginThrottleOptions {
@@ -45,19 +42,14 @@ export function createLoginThrottle({ kv, maxFailuresPerUser, maxFailuresPerIp, 
 
   return {
     async check(username, ip) {
-      // The IP is only read: its count must not include the successful sign-ins of everyone behind one NAT.
-      // The price: a parallel burst from one IP may overshoot its limit by the burst's size, once per window;
-      // each account in the burst still gets no more than its own limit.
-      if ((await kv.counter(ipKey(ip))) >= maxFailuresPerIp) return refused(ipKey(ip));
-      const attempts = await kv.increment(userKey(username), windowSeconds);
-      if (attempts > maxFailuresPerUser) return refused(userKey(username));
+      // An IP over its limit is refused before its username is counted: a spray must not lock its targets out.
+      if ((await kv.increment(ipKey(ip), windowSeconds)) > maxFailuresPerIp) return refused(ipKey(ip));
+      if ((await kv.increment(userKey(username), windowSeconds)) > maxFailuresPerUser) return refused(userKey(username));
       return { allowed: true, retryAfterSeconds: 0 };
     },
-    async recordFailure(ip) {
-      await kv.increment(ipKey(ip), windowSeconds);
-    },
-    async recordSuccess(username) {
+    async recordSuccess(username, ip) {
       await kv.delete(userKey(username));
+      await kv.decrement(ipKey(ip));
     },
   };
 }

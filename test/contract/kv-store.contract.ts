@@ -104,6 +104,21 @@ export function describeKeyValueStoreContract(name: string, factory: () => Promi
       expect(await store.counter('rate:fixed')).toBe(0);
     });
 
+    it('decrements a live counter, never below 0 and never creating one, keeping its window', async () => {
+      await store.decrement('rate:none');
+      expect(await store.counter('rate:none')).toBe(0);
+      expect(await store.ttl('rate:none')).toBe(0);
+      await store.increment('rate:back', 60);
+      await store.increment('rate:back', 60);
+      await store.decrement('rate:back');
+      expect(await store.counter('rate:back')).toBe(1);
+      await store.decrement('rate:back');
+      await store.decrement('rate:back');
+      expect(await store.counter('rate:back')).toBe(0);
+      expect(await store.ttl('rate:back')).toBeGreaterThan(55);
+      expect(await store.increment('rate:back', 60)).toBe(1);
+    });
+
     it('returns exactly 1..200 to 200 concurrent increments', async () => {
       const results = await spread(200, (s) => s.increment('rate:burst', 60));
       expect([...results].sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));

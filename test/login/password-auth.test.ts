@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryKeyValueStore } from '../../src/kv/memory-store.js';
+import { createHashGate } from '../../src/login/hash-gate.js';
 import { createPasswordAuthenticator, type PasswordCredentials } from '../../src/login/methods/password.js';
 import type { Authenticator, AuthOutcome } from '../../src/login/outcome.js';
 import { createLoginThrottle } from '../../src/login/throttle.js';
@@ -34,7 +35,7 @@ describe('password sign-in', () => {
       maxFailuresPerIp: 10,
       windowSeconds: 900,
     });
-    authenticator = createPasswordAuthenticator({ users, throttle });
+    authenticator = createPasswordAuthenticator({ users, throttle, gate: createHashGate({ perIp: 2 }) });
     await users.create({ username: 'alice', password: 'right', phone: '+8613812345678' });
     vi.clearAllMocks();
   });
@@ -93,5 +94,16 @@ describe('password sign-in', () => {
     expect((await auth.authenticate('alice', 'right', IP)).kind).toBe('authenticated');
     for (let i = 0; i < 3; i++) await auth.authenticate('alice', 'wrong', IP);
     expect(await auth.authenticate('alice', 'right', IP)).toMatchObject({ reason: 'throttled' });
+  });
+
+  it('checks no more than the IP limit of 400 parallel wrong passwords over many usernames, and another IP still signs in', async () => {
+    const burst = Array.from({ length: 400 }, (_, i) => auth.authenticate(`guess${i}`, 'Password1', IP));
+    const other = auth.authenticate('alice', 'right', '203.0.113.50');
+    const outcomes = await Promise.all(burst);
+    expect(outcomes.filter((o) => o.kind === 'refused' && o.reason === 'invalid_credentials')).toHaveLength(10);
+    expect(outcomes.filter((o) => o.kind === 'refused' && o.reason === 'throttled')).toHaveLength(390);
+    // Unknown usernames each cost one dummy hash: exactly the 10 the IP limit let through were hashed.
+    expect(vi.mocked(passwords.dummyVerify).mock.calls.length + vi.mocked(passwords.verifyPassword).mock.calls.length).toBe(11);
+    expect((await other).kind).toBe('authenticated');
   });
 });

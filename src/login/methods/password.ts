@@ -1,5 +1,6 @@
 import { dummyVerify, verifyPassword } from '../../users/password.js';
 import type { UserStore } from '../../users/store.js';
+import type { HashGate } from '../hash-gate.js';
 import { type Authenticator, refused } from '../outcome.js';
 import type { LoginThrottle } from '../throttle.js';
 
@@ -16,9 +17,12 @@ export interface PasswordCredentials {
 export function createPasswordAuthenticator({
   users,
   throttle,
+  gate,
 }: {
   users: UserStore;
   throttle: LoginThrottle;
+  /** Bounds the hashes one client runs at once, so a burst from one address cannot starve everyone else. */
+  gate: HashGate;
 }): Authenticator<'password', PasswordCredentials> {
   return {
     step: 'password',
@@ -31,13 +35,11 @@ export function createPasswordAuthenticator({
       if (!decision.allowed) return refused('password', 'throttled', { ...named, retryAfterSeconds: decision.retryAfterSeconds });
 
       const found = await users.findForSignIn(username);
-      const matches = found?.passwordHash ? await verifyPassword(found.passwordHash, password) : await dummyVerify(password);
-      if (!found || !matches) {
-        await throttle.recordFailure(ip);
-        return refused('password', 'invalid_credentials', named);
-      }
+      const hash = found?.passwordHash;
+      const matches = await gate.run(ip, () => (hash ? verifyPassword(hash, password) : dummyVerify(password)));
+      if (!found || !matches) return refused('password', 'invalid_credentials', named);
       if (found.user.status === 'disabled') return refused('password', 'disabled', { ...named, userId: found.user.id });
-      await throttle.recordSuccess(username);
+      await throttle.recordSuccess(username, ip);
       return { kind: 'authenticated', user: found.user, method: 'password' };
     },
   };
