@@ -140,7 +140,7 @@ async function registerCasRoutes(
   });
   if (wechat) {
     registerWeChatCallbackRoute(app, { signIn, wechat, cookies, pages, responses, prefix, casBaseUrl });
-    registerWeChatBindingRoutes(app, { signIn, wechat, codes, cookies, pages, responses, prefix });
+    registerWeChatBindingRoutes(app, { signIn, wechat, codes, formTokens, cookies, pages, responses, prefix });
   }
   registerLogoutRoutes(app, { signIn, services: wecas.services, cookies, pages, prefix, followService: config.cas.logoutFollowsService });
   registerAccountRoutes(app, { account: wecas.account, wechatClient: wechat?.client, cookies, pages, prefix, casBaseUrl });

@@ -40,10 +40,13 @@ export type VerifyResult =
   | { ok: false; reason: 'wrong_code'; attemptsLeft: number };
 
 export interface VerificationCodes {
-  /** Sends a new code to `phone` (as typed; normalised here) unless a limit refuses it. Replaces any earlier code. */
-  send(request: { phone: string; ip: string; purpose: SmsPurpose }): Promise<SendResult>;
-  /** Checks a code; the right one succeeds once and is used up. */
-  verify(request: { phone: string; purpose: SmsPurpose; code: string }): Promise<VerifyResult>;
+  /**
+   * Sends a new code to `phone` (as typed; normalised here) unless a limit refuses it. Replaces any earlier code.
+   * `holder` ties the code to whoever asked for it (a pending WeChat identity): only the same holder can use it.
+   */
+  send(request: { phone: string; ip: string; purpose: SmsPurpose; holder?: string }): Promise<SendResult>;
+  /** Checks a code; the right one, from its holder, succeeds once and is used up. */
+  verify(request: { phone: string; purpose: SmsPurpose; code: string; holder?: string }): Promise<VerifyResult>;
 }
 
 export interface VerificationCodesOptions {
@@ -67,6 +70,8 @@ interface StoredCode {
   id: string;
   hash: string;
   expiresAt: number;
+  /** A digest of the holder the code was sent for, if it was sent for one. */
+  holder?: string;
 }
 
 /**
@@ -104,9 +109,11 @@ export function createVerificationCodes(options: VerificationCodesOptions): Veri
   const hash = (purpose: SmsPurpose, phone: string, code: string) =>
     createHmac('sha256', secret).update(`${purpose}\n${phone}\n${code}`).digest('hex');
   const retryAfter = async (key: string) => Math.max(1, await kv.ttl(key));
+  // Holders are secrets (a pending identity's id): the store keeps only a keyed digest of them.
+  const holderDigest = (holder: string) => createHmac('sha256', secret).update(`holder\n${holder}`).digest('base64url');
 
   return {
-    async send({ phone: input, ip, purpose }) {
+    async send({ phone: input, ip, purpose, holder }) {
       const normalised = normalisePhone(input);
       if (!normalised.ok) return { ok: false, reason: 'invalid_phone' };
       const phone = normalised.phone;
@@ -135,7 +142,12 @@ export function createVerificationCodes(options: VerificationCodesOptions): Veri
       }
 
       const id = randomBytes(12).toString('base64url');
-      const stored: StoredCode = { id, hash: hash(purpose, phone, code), expiresAt: clock.now() + limits.codeTtlSeconds * 1000 };
+      const stored: StoredCode = {
+        id,
+        hash: hash(purpose, phone, code),
+        expiresAt: clock.now() + limits.codeTtlSeconds * 1000,
+        ...(holder ? { holder: holderDigest(holder) } : {}),
+      };
       await kv.put(tokenKey(id), true, limits.codeTtlSeconds);
       await kv.put(codeKey(purpose, phone), stored, limits.codeTtlSeconds + EXPIRED_NOTICE_SECONDS);
       await kv.increment(dayKey(phone), DAY_SECONDS);
@@ -143,7 +155,7 @@ export function createVerificationCodes(options: VerificationCodesOptions): Veri
       return { ok: true, phone };
     },
 
-    async verify({ phone: input, purpose, code }) {
+    async verify({ phone: input, purpose, code, holder }) {
       const normalised = normalisePhone(input);
       if (!normalised.ok) return { ok: false, reason: 'no_code' };
       const phone = normalised.phone;
@@ -151,6 +163,8 @@ export function createVerificationCodes(options: VerificationCodesOptions): Veri
       if (!stored) return { ok: false, reason: 'no_code' };
       if (clock.now() >= stored.expiresAt) return { ok: false, reason: 'expired' };
       if (!(await kv.get(tokenKey(stored.id)))) return { ok: false, reason: 'no_code' }; // already used
+      // Someone else's code for this number (a forged form posting the attacker's number and code): not this holder's to use.
+      if (stored.holder !== (holder ? holderDigest(holder) : undefined)) return { ok: false, reason: 'no_code' };
 
       const attempts = await kv.increment(attemptsKey(stored.id), limits.codeTtlSeconds + EXPIRED_NOTICE_SECONDS);
       if (attempts > limits.maxAttempts) return { ok: false, reason: 'too_many_attempts' };

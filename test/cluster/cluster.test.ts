@@ -122,10 +122,10 @@ describe.runIf(canRun)('a wecas cluster: two nodes behind nginx', () => {
     expect((await visitor.get(`${a}/cas/login/wechat/bind`)).body).toContain('集群 新人');
 
     const phone = '+8613800138101';
-    const sent = await visitor.postForm(`${b}/cas/login/wechat/bind/send`, { phone });
+    const sent = await visitor.postForm(`${b}/cas/login/wechat/bind/send`, { phone, execution: await bindFormToken(visitor, a) });
     expect(sent.status, sent.body.slice(0, 300)).toBe(200);
     const code = await outboxCode([a, b], phone);
-    const bound = await visitor.postForm(`${a}/cas/login/wechat/bind`, { phone, code });
+    const bound = await visitor.postForm(`${a}/cas/login/wechat/bind`, { phone, code, execution: await bindFormToken(visitor, b) });
     const ticket = ticketIn(bound);
     expect(ticket, bound.body.slice(0, 500)).toMatch(/^ST-/);
     const first = await validate(b, service, ticket);
@@ -170,11 +170,13 @@ describe.runIf(canRun)('a wecas cluster: two nodes behind nginx', () => {
       const visitor = new Visitor();
       await callbackAt(visitor, b, await wechatCallbackUrl(visitor, a, service, cluster.emulator.url, String(persona.id)));
       const phone = '+8613800138102';
-      expect((await visitor.postForm(`${a}/cas/login/wechat/bind/send`, { phone })).status).toBe(200);
+      expect((await visitor.postForm(`${a}/cas/login/wechat/bind/send`, { phone, execution: await bindFormToken(visitor, b) })).status).toBe(200);
       const code = await outboxCode([a, b], phone);
 
+      // Each racer posts the form of a bind page of its own (a form token is single-use, as a page's form is).
+      const tokens = await Promise.all(Array.from({ length: 12 }, (_, i) => bindFormToken(visitor, [a, b][i % 2]!)));
       const answers = await Promise.all(
-        Array.from({ length: 12 }, (_, i) => visitor.clone().postForm(`${[a, b][i % 2]}/cas/login/wechat/bind`, { phone, code })),
+        tokens.map((execution, i) => visitor.clone().postForm(`${[a, b][i % 2]}/cas/login/wechat/bind`, { phone, code, execution })),
       );
       const winners = answers.filter((r) => ticketIn(r) !== '');
       expect(winners, answers.map((r) => r.status).join(',')).toHaveLength(1);
@@ -205,3 +207,11 @@ describe.runIf(canRun)('a wecas cluster: two nodes behind nginx', () => {
     });
   });
 });
+
+/** The one-time form token of a bind page fetched from `node`, as the page's forms carry it. */
+async function bindFormToken(visitor: Visitor, node: string): Promise<string> {
+  const page = await visitor.get(`${node}/cas/login/wechat/bind`);
+  const token = /name="execution" value="(LT-[^"]+)"/.exec(page.body)?.[1];
+  if (!token) throw new Error(`no form token on the bind page (${page.status}):\n${page.body.slice(0, 300)}`);
+  return token;
+}

@@ -295,8 +295,10 @@ describe('WeChat sign-in into a CAS-protected app', { timeout: 90_000 }, () => {
     await expect.poll(() => page.locator('#bind-error').innerText()).toBe('验证码错误次数过多，已失效，请重新获取。');
     expect(await page.locator('#verify-code-form').count()).toBe(0);
 
-    // The right code is dead too.
-    const late = await context.request.post(`${server.casUrl}/login/wechat/bind`, { form: { phone: `+86${digits}`, code: first } });
+    // The right code is dead too (posted with a fresh bind page's one-time token, as the page would).
+    const freshPage = await (await context.request.get(`${server.casUrl}/login/wechat/bind`)).text();
+    const execution = /name="execution" value="(LT-[^"]+)"/.exec(freshPage)![1]!;
+    const late = await context.request.post(`${server.casUrl}/login/wechat/bind`, { form: { phone: `+86${digits}`, code: first, execution } });
     expect(late.status()).toBe(400);
     expect(await late.text()).toContain('验证码错误次数过多');
     expect(await hasTgc(context)).toBe(false);

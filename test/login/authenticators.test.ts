@@ -65,9 +65,9 @@ const records = (wecas: Wecas) => async () => {
 };
 
 /** A code sent to `phone` for `purpose`, as the person reads it from the SMS. */
-async function codeFor(s: Setup, phone: string, purpose: 'login' | 'bind'): Promise<string> {
+async function codeFor(s: Setup, phone: string, purpose: 'login' | 'bind', holder?: string): Promise<string> {
   s.clock.advance(61_000); // past the resend wait of the previous code to this number
-  const sent = await s.wecas.sms.codes.send({ phone, ip: ATTEMPT.client.ip, purpose });
+  const sent = await s.wecas.sms.codes.send({ phone, ip: ATTEMPT.client.ip, purpose, ...(holder ? { holder } : {}) });
   if (!sent.ok) throw new Error(`no code sent: ${JSON.stringify(sent)}`);
   return s.sms.lastCodeFor(sent.phone)!;
 }
@@ -164,15 +164,19 @@ authenticatorContract<'wechat-binding', BindingCredentials>('WeChat binding', as
   return {
     authenticator: wechat.binding,
     attempt: ATTEMPT,
-    goodInput: async () => ({
-      input: { ...(await pendingPerson()), phone: '13900139001', code: await codeFor(s, '+8613900139001', 'bind') },
-      userId: owner.id,
-    }),
-    wrongInput: async () => {
-      const code = await codeFor(s, '+8613900139001', 'bind');
-      return { ...(await pendingPerson()), phone: '13900139001', code: code === '000000' ? '000001' : '000000' };
+    goodInput: async () => {
+      const pending = await pendingPerson();
+      return { input: { ...pending, phone: '13900139001', code: await codeFor(s, '+8613900139001', 'bind', pending.pendingId) }, userId: owner.id };
     },
-    disabledInput: async () => ({ ...(await pendingPerson()), phone: '13900139002', code: await codeFor(s, '+8613900139002', 'bind') }),
+    wrongInput: async () => {
+      const pending = await pendingPerson();
+      const code = await codeFor(s, '+8613900139001', 'bind', pending.pendingId);
+      return { ...pending, phone: '13900139001', code: code === '000000' ? '000001' : '000000' };
+    },
+    disabledInput: async () => {
+      const pending = await pendingPerson();
+      return { ...pending, phone: '13900139002', code: await codeFor(s, '+8613900139002', 'bind', pending.pendingId) };
+    },
     singleUse: true,
     records: records(s.wecas),
     close: s.close,

@@ -47,10 +47,23 @@ class HttpBrowser {
     return this.get(`${server.casUrl}/login/wechat/callback?code=${code}&state=${state}`);
   }
 
+  /** The one-time token of a fresh bind page, as the page's forms carry it. */
+  async formToken(): Promise<string> {
+    const page = await (await this.get(bindUrl())).text();
+    const token = /name="execution" value="(LT-[^"]+)"/.exec(page)?.[1];
+    if (!token) throw new Error(`no form token on the bind page:\n${page.slice(0, 500)}`);
+    return token;
+  }
+
   async sendCode(phone: string): Promise<string> {
-    const res = await this.post(`${server.casUrl}/login/wechat/bind/send`, { phone });
+    const res = await this.post(`${server.casUrl}/login/wechat/bind/send`, { phone, execution: await this.formToken() });
     expect(res.status).toBe(200);
     return server.sms.lastCodeFor(phone)!;
+  }
+
+  /** Posts the bind form as the page would: phone, code and the page's one-time token. */
+  async bind(phone: string, code: string): Promise<Response> {
+    return this.post(bindUrl(), { phone, code, execution: await this.formToken() });
   }
 }
 
@@ -70,7 +83,7 @@ describe('WeChat callback and bind routes', () => {
     expect((await first.scanAs(persona)).headers.get('location')).toBe(BIND_PATH);
     const phone = '+8613600000001';
     const code = await first.sendCode(phone);
-    expect((await first.post(bindUrl(), { phone, code })).status).toBe(302);
+    expect((await first.bind(phone, code)).status).toBe(302);
     const user = (await server.ctx.users.findByPhone(phone))!;
     await server.ctx.users.setStatus(user.id, 'disabled');
 
@@ -97,7 +110,7 @@ describe('WeChat callback and bind routes', () => {
     const browser = new HttpBrowser();
     await browser.scanAs(newPersona('Second Wechat'));
     const code = await browser.sendCode(PHONE_USER.phone);
-    const res = await browser.post(bindUrl(), { phone: PHONE_USER.phone, code });
+    const res = await browser.bind(PHONE_USER.phone, code);
     expect(res.status).toBe(409);
     expect(await res.text()).toContain('already linked to a different WeChat account. Sign in with that phone number');
     expect(browser.jar.get('TGC')).toBeUndefined();
@@ -108,7 +121,7 @@ describe('WeChat callback and bind routes', () => {
     const second = new HttpBrowser();
     await second.scanAs(newPersona('Third Wechat'));
     const code2 = await second.sendCode('+8613600000002');
-    const res2 = await second.post(bindUrl(), { phone: '+8613600000002', code: code2 });
+    const res2 = await second.bind('+8613600000002', code2);
     expect(res2.status).toBe(409);
     expect(await res2.text()).toContain('The account with this phone number is disabled');
     expect(await server.counts()).toEqual({ users: before.users + 1, identities: before.identities });
@@ -143,7 +156,7 @@ describe('WeChat callback and bind routes', () => {
       profile: { nickname: 'Victim', headimgurl: '', sex: 0, province: '', city: '', country: '' },
     });
     const code = await browser.sendCode('+8613600000004');
-    const res = await browser.post(bindUrl(), { phone: '+8613600000004', code });
+    const res = await browser.bind('+8613600000004', code);
     expect(res.status).toBe(409);
     expect(await res.text()).toContain('This WeChat account has just been linked to another account');
     expect(browser.jar.get('TGC')).toBeUndefined();
@@ -161,9 +174,42 @@ describe('WeChat callback and bind routes', () => {
     });
     expect(other.ok).toBe(true);
     const code = await browser.sendCode('+8613600000005');
-    const res = await browser.post(bindUrl(), { phone: '+8613600000005', code });
+    const res = await browser.bind('+8613600000005', code);
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toMatch(new RegExp(`^${server.service.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\?ticket=ST-`));
     expect(browser.jar.get('TGC')).toBeDefined();
+  });
+
+  it("a bind form posted without the page's one-time token (a forged form from another page of the site) links nothing", async () => {
+    const victim = new HttpBrowser();
+    await victim.scanAs(newPersona('Forged Form Victim'));
+    const before = await server.counts();
+    const send = await victim.post(`${server.casUrl}/login/wechat/bind/send`, { phone: '+8613600000077' });
+    expect(send.status).toBe(400);
+    expect(server.sms.lastCodeFor('+8613600000077')).toBeUndefined();
+    const bind = await victim.post(bindUrl(), { phone: '+8613600000077', code: '123456' });
+    expect(bind.status).toBe(400);
+    expect(await bind.text()).toContain('This sign-in form has expired or was already used');
+    expect(await server.counts()).toEqual(before);
+    expect(victim.jar.get('TGC')).toBeUndefined();
+  });
+
+  it("a bind code works only for the pending WeChat identity that asked for it: the attacker's own code cannot link a victim's WeChat", async () => {
+    const attacker = new HttpBrowser();
+    await attacker.scanAs(newPersona('Attacker'));
+    const attackerPhone = '+8613600000078';
+    const code = await attacker.sendCode(attackerPhone);
+
+    const victim = new HttpBrowser();
+    await victim.scanAs(newPersona('Victim'));
+    const before = await server.counts();
+    const res = await victim.bind(attackerPhone, code);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('Ask for a code first');
+    expect(await server.counts()).toEqual(before);
+    expect(victim.jar.get('TGC')).toBeUndefined();
+
+    // The code still works for whoever asked for it.
+    expect((await attacker.bind(attackerPhone, code)).status).toBe(302);
   });
 });

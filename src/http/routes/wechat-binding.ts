@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FormTokens } from '../../login/form-tokens.js';
 import type { PendingIdentity } from '../../login/methods/wechat.js';
 import type { SignIn } from '../../login/sign-in.js';
 import { maskPhone } from '../../sms/mask.js';
@@ -16,6 +17,7 @@ export interface WeChatBindingRouteDeps {
   signIn: Pick<SignIn, 'attempt'>;
   wechat: Pick<WeChatSignIn, 'pendingIdentities' | 'binding'>;
   codes: Pick<VerificationCodes, 'send'>;
+  formTokens: FormTokens;
   cookies: Cookies;
   pages: Pages;
   responses: SignInResponses;
@@ -29,8 +31,8 @@ interface BindPageView {
   codeSent?: boolean;
 }
 
-const sendForm = form({ phone: field });
-const bindForm = form({ phone: field, code: field });
+const sendForm = form({ phone: field, execution: field });
+const bindForm = form({ phone: field, code: field, execution: field });
 
 /**
  * A new WeChat person links a phone number: the bind page, "send code", and "verify and link", the step that
@@ -48,11 +50,15 @@ export function registerWeChatBindingRoutes(app: FastifyInstance, deps: WeChatBi
   });
 
   routes.post('/login/wechat/bind/send', { schema: { body: sendForm } }, async (request, reply) => {
+    const pendingId = cookies.pendingWeChatId(request);
     const pending = await pendingOf(request);
-    if (!pending) return expired(request, reply);
+    if (!pending || !pendingId) return expired(request, reply);
     const phone = request.body.phone.trim();
     const t = pages.translate(request);
-    const result = await deps.codes.send({ phone, ip: request.ip, purpose: 'bind' });
+    if (!(await deps.formTokens.take(request.body.execution, cookies.browserId(request))))
+      return bindPage(request, reply, pending, { phone, error: t('login.error.expired_form') }, 400);
+    // The code is this pending identity's: a form another site makes this browser post cannot use it for another.
+    const result = await deps.codes.send({ phone, ip: request.ip, purpose: 'bind', holder: pendingId });
     if (!result.ok) return bindPage(request, reply, pending, { phone, error: sendRefusalText(t, result), codeSent: false }, 400);
     return bindPage(request, reply, pending, { phone: result.phone, notice: t('bind.sent', { phone: maskPhone(result.phone) }), codeSent: true });
   });
@@ -61,7 +67,12 @@ export function registerWeChatBindingRoutes(app: FastifyInstance, deps: WeChatBi
     const pendingId = cookies.pendingWeChatId(request);
     const pending = await pendingOf(request);
     if (!pending || !pendingId) return expired(request, reply);
-    const { phone, code } = request.body;
+    const { phone, code, execution } = request.body;
+    if (!(await deps.formTokens.take(execution, cookies.browserId(request)))) {
+      const typed = normalisePhone(phone.trim());
+      const view = { error: pages.translate(request)('login.error.expired_form'), codeSent: true, ...(typed.ok ? { phone: typed.phone } : {}) };
+      return bindPage(request, reply, pending, view, 400);
+    }
     const outcome = await deps.signIn.attempt(
       deps.wechat.binding,
       { pendingId, pending, phone, code },
@@ -84,8 +95,10 @@ export function registerWeChatBindingRoutes(app: FastifyInstance, deps: WeChatBi
     return deps.wechat.pendingIdentities.find(cookies.pendingWeChatId(request), cookies.browserId(request));
   }
 
-  function bindPage(request: FastifyRequest, reply: FastifyReply, pending: PendingIdentity, view: BindPageView, status = 200) {
+  /** The bind page, its forms carrying a fresh one-time token bound to this browser (login/form-tokens.ts). */
+  async function bindPage(request: FastifyRequest, reply: FastifyReply, pending: PendingIdentity, view: BindPageView, status = 200) {
     const t = pages.translate(request);
+    const execution = await deps.formTokens.issue(cookies.ensureBrowserId(request, reply));
     const avatar = pending.profile.headimgurl || undefined;
     return pages.send(
       request,
@@ -100,6 +113,7 @@ export function registerWeChatBindingRoutes(app: FastifyInstance, deps: WeChatBi
         formActionOrigin: serviceOrigin(pending),
         sendAction: `${base}/send`,
         verifyAction: base,
+        execution,
         ...view,
       },
       status,

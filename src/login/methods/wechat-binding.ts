@@ -44,7 +44,8 @@ export function createWeChatBindingAuthenticator(deps: {
   return {
     step: 'wechat-binding',
     async authenticate({ pendingId, pending, phone, code }, { client }) {
-      const verified = await checkTypedCode(deps.codes, { phone, code, purpose: 'bind' });
+      // The code must have been asked for by this pending identity: a code another browser asked for does not link this one.
+      const verified = await checkTypedCode(deps.codes, { phone, code, purpose: 'bind', holder: pendingId });
       if (!verified.ok) return refused('wechat-binding', verified.reason, { attemptsLeft: verified.attemptsLeft, request: pending.request });
 
       const outcome = await deps.binding.byPhone({ phone: verified.phone, subject: pending.subject, profile: pending.profile });
