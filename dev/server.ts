@@ -4,6 +4,7 @@ import type { Config } from '../src/config.js';
 import type { DevSurface } from '../src/http/app.js';
 import { ConsoleSmsSender } from '../src/sms/console-sender.js';
 import { emulatorSurface, loadDevelopmentConfig } from './emulated-wechat.js';
+import { networkExposureWarning } from './exposure.js';
 import { outboxSurface } from './outbox-routes.js';
 
 /**
@@ -16,5 +17,7 @@ export async function startDevelopmentServer(env: Record<string, string | undefi
   const outbox = config.sms.provider.kind === 'console' ? new ConsoleSmsSender({ logger }) : undefined;
   const devSurfaces: DevSurface[] = [...(emulated ? [emulatorSurface(config)] : []), ...(outbox ? [outboxSurface(outbox)] : [])];
   const server = await startServer(config, { devSurfaces, overrides: { logger, ...(outbox ? { smsSender: outbox } : {}) } });
+  const warning = networkExposureWarning(config, { outbox: outbox !== undefined, emulator: emulated });
+  if (warning) console.warn(warning);
   return { config, server };
 }

@@ -14,7 +14,8 @@ const port = z.coerce.number().int().min(0).max(65535);
  */
 const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  HOST: z.string().default('0.0.0.0'),
+  /** Where to listen; see `server.host` for the default, which depends on NODE_ENV. */
+  HOST: z.string().min(1).optional(),
   /** Trust X-Forwarded-* from a load balancer: `true`, or its addresses/CIDRs, comma-separated (Fastify's trustProxy). */
   TRUST_PROXY: z
     .string()
@@ -124,7 +125,13 @@ export type SmsProviderSettings =
 export interface Config {
   mode: Mode;
   server: {
+    /**
+     * Production listens on every interface; development and tests on loopback only, unless HOST says otherwise:
+     * a development server shows every SMS code (/__outbox) and every pending QR (the emulator's control API).
+     */
     host: string;
+    /** Whether HOST was given: a development server then serves whoever can reach that address. */
+    hostExplicit: boolean;
     port: number;
     /** Scheme, host and port people and applications reach wecas at, without a trailing slash. */
     publicUrl: string;
@@ -187,7 +194,8 @@ function toConfig(env: Environment): Config {
   return {
     mode: env.NODE_ENV,
     server: {
-      host: env.HOST,
+      host: env.HOST ?? (env.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
+      hostExplicit: env.HOST !== undefined,
       port: env.PORT,
       publicUrl,
       casBaseUrl: publicUrl + env.CAS_PREFIX,
@@ -290,6 +298,13 @@ function problems(env: Environment): Array<{ variable: string; message: string }
     found.push({ variable: 'WECHAT_APP_SECRET', message: 'set both WECHAT_APP_ID and WECHAT_APP_SECRET, or neither' });
   const missing = SMS_PROVIDER_KEYS[env.SMS_PROVIDER].filter((key) => !env[key]);
   if (missing.length > 0) found.push({ variable: missing[0]!, message: `SMS_PROVIDER=${env.SMS_PROVIDER} needs ${missing.join(', ')}` });
+  if (env.NODE_ENV === 'development' && env.PUBLIC_URL && !env.HOST && !isLocal(env.PUBLIC_URL))
+    found.push({
+      variable: 'NODE_ENV',
+      message:
+        `PUBLIC_URL ${env.PUBLIC_URL} is not this machine, but NODE_ENV is development (the default), where anyone who reaches the ` +
+        'server can read every SMS code and QR. For a deployment set NODE_ENV=production; to serve development to your network on purpose, set HOST.',
+    });
   if (env.NODE_ENV !== 'production') return found;
   const publicUrl = env.PUBLIC_URL ?? (env.TLS_CERT_FILE ? 'https://' : 'http://');
   if (!publicUrl.startsWith('https://')) found.push({ variable: 'PUBLIC_URL', message: 'production needs an https:// PUBLIC_URL' });
@@ -300,6 +315,12 @@ function problems(env: Environment): Array<{ variable: string; message: string }
   if (!env.SMS_CODE_SECRET)
     found.push({ variable: 'SMS_CODE_SECRET', message: 'production needs SMS_CODE_SECRET, the same on every node (e.g. openssl rand -hex 32)' });
   return found;
+}
+
+/** localhost, *.localhost, 127.0.0.0/8 or ::1: a URL only this machine reaches. */
+function isLocal(url: string): boolean {
+  const host = URL.canParse(url) ? new URL(url).hostname : '';
+  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 function normaliseDatabaseUrl(url: string): string {

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/server.js';
@@ -11,9 +11,9 @@ import { freePort } from '../support/server.js';
 const dataDir = mkdtempSync(path.join(tmpdir(), 'wecas-first-run-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-function accepts(port: number): Promise<boolean> {
+function accepts(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket = connect(port, host);
     socket.once('connect', () => {
       socket.destroy();
       resolve(true);
@@ -27,7 +27,7 @@ describe('npm start', () => {
     const port = await freePort();
     const { NODE_ENV: _testMode, ...inherited } = process.env; // vitest's NODE_ENV=test: a newcomer has none
     const npm = spawn('npm', ['start'], {
-      env: { ...inherited, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `sqlite:${path.join(dataDir, 'wecas.db')}`, LOG_LEVEL: 'warn' },
+      env: { ...inherited, PORT: String(port), DATABASE_URL: `sqlite:${path.join(dataDir, 'wecas.db')}`, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -51,6 +51,11 @@ describe('npm start', () => {
       const favicon = await fetch(`${base}/favicon.ico`);
       expect(favicon.status).toBe(200);
       expect(favicon.headers.get('content-type')).toContain('image/svg+xml');
+      // Without HOST, development listens on loopback only: this machine's other addresses are refused.
+      const external = Object.values(networkInterfaces())
+        .flat()
+        .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+      if (external) expect(await accepts(port, external)).toBe(false);
     } finally {
       npm.kill('SIGTERM');
     }
