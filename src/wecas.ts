@@ -191,6 +191,7 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
       factory: ticketFactory,
       callback: createProxyCallbackClient(overrides.proxyCallbackCa ? { extraCa: overrides.proxyCallbackCa } : {}),
       allowHttpLoopbackCallback: config.cas.allowHttpLoopbackProxyCallback,
+      onUndelivered: (pgtUrl, reason) => logger.info({ pgtUrl, reason }, 'proxy-granting ticket not delivered'),
     }),
     sms: { sender: smsSender, codes },
     signIn: createSignIn({ services, sessions, audit, clock }),

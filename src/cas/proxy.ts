@@ -18,6 +18,8 @@ export interface ProxyingDeps {
   services: ServiceRegistry;
   factory: TicketFactory;
   callback: ProxyCallbackClient;
+  /** Told why a PGT could not be delivered (the answer to the client does not say, see proxyErrors.undelivered). */
+  onUndelivered?: (pgtUrl: string, reason: string) => void;
   /** CAS_ALLOW_HTTP_PROXY_CALLBACK_LOOPBACK */
   allowHttpLoopbackCallback: boolean;
 }
@@ -37,6 +39,15 @@ const proxyErrors = {
     new CasError('UNAUTHORIZED_SERVICE_PROXY', `The supplied service '${service}' is not authorized to use CAS proxy authentication.`),
   badCallback: (pgtUrl: string, why: string) =>
     new CasError('INVALID_PROXY_CALLBACK', `The supplied proxy callback url '${pgtUrl}' could not be authenticated: ${why}`),
+  /**
+   * Every way a delivery can fail gets these same words: telling "connection refused" from "timed out" from
+   * "HTTP 404" would let anyone map which hosts and ports the server can reach. The reason goes to the log.
+   */
+  undelivered: (pgtUrl: string) =>
+    new CasError(
+      'INVALID_PROXY_CALLBACK',
+      `The supplied proxy callback url '${pgtUrl}' could not be authenticated: it did not take the proxy-granting ticket`,
+    ),
   missingParameters: () => new CasError('INVALID_REQUEST', "'pgt' and 'targetService' parameters are both required"),
   unknownPgt: (pgt: string) => new CasError('INVALID_TICKET', `Ticket '${shortTicket(pgt)}' not recognized`),
   unauthorizedTarget: (target: string) =>
@@ -75,8 +86,15 @@ export function createProxying(deps: ProxyingDeps) {
 
       const { pgt, iou } = factory.proxyGrantingTicket(tgt, ticket, pgtUrl);
       const outcome = await deps.callback(appendQueryParam(appendQueryParam(pgtUrl, 'pgtIou', iou), 'pgtId', pgt.id));
-      if (!outcome.answered) throw proxyErrors.badCallback(pgtUrl, outcome.reason);
-      if (!ACCEPTED_CALLBACK_STATUSES.has(outcome.status)) throw proxyErrors.badCallback(pgtUrl, `it answered HTTP ${outcome.status}`);
+      const failure = !outcome.answered
+        ? outcome.reason
+        : !ACCEPTED_CALLBACK_STATUSES.has(outcome.status)
+          ? `it answered HTTP ${outcome.status}`
+          : undefined;
+      if (failure) {
+        deps.onUndelivered?.(pgtUrl, failure);
+        throw proxyErrors.undelivered(pgtUrl);
+      }
       await registry.add(pgt);
       return iou;
     },

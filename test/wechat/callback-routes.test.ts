@@ -212,4 +212,24 @@ describe('WeChat callback and bind routes', () => {
     // The code still works for whoever asked for it.
     expect((await attacker.bind(attackerPhone, code)).status).toBe(302);
   });
+
+  it('a state that reached another browser is refused there without being used up: its own browser still signs in with it', async () => {
+    const owner = new HttpBrowser();
+    const start = await owner.get(`${server.casUrl}/login/wechat?service=${encodeURIComponent(server.service)}`);
+    const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+    const persona = newPersona('Leaked State');
+
+    const stranger = new HttpBrowser();
+    const refused = await stranger.get(
+      `${server.casUrl}/login/wechat/callback?code=${server.emulator.oauth.issueCode(EMULATED_WECHAT_APP.appId, persona)}&state=${state}`,
+    );
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('started in another browser');
+
+    const own = await owner.get(
+      `${server.casUrl}/login/wechat/callback?code=${server.emulator.oauth.issueCode(EMULATED_WECHAT_APP.appId, persona)}&state=${state}`,
+    );
+    expect(own.status).toBe(302);
+    expect(own.headers.get('location')).toBe(BIND_PATH);
+  });
 });

@@ -75,10 +75,14 @@ export function createWeChatIdentification({ kv, client }: { kv: KeyValueStore; 
       browserId: string | undefined,
     ): Promise<Identification<P>> {
       if (!callback.state || !/^[A-Za-z0-9]{16,64}$/.test(callback.state)) return { ok: false, reason: 'state_missing' };
-      // Taken, not read: a replayed callback (or the same one on two nodes at once) finds nothing the second time.
-      const record = await kv.take<StateRecord>(`wx-state:${callback.state}`);
-      if (!record || record.intent.purpose !== purpose) return { ok: false, reason: 'state_unknown_or_expired' };
-      if (!browserId || record.browser !== sha256(browserId)) return { ok: false, reason: 'state_other_browser' };
+      const key = `wx-state:${callback.state}`;
+      const seen = await kv.get<StateRecord>(key);
+      if (!seen || seen.intent.purpose !== purpose) return { ok: false, reason: 'state_unknown_or_expired' };
+      // Checked before it is used up: a state leaked to another browser cannot be burned there.
+      if (!browserId || seen.browser !== sha256(browserId)) return { ok: false, reason: 'state_other_browser' };
+      // Then taken: a replayed callback (or the same one on two nodes at once) finds nothing the second time.
+      const record = await kv.take<StateRecord>(key);
+      if (!record) return { ok: false, reason: 'state_unknown_or_expired' };
       const intent = record.intent as Extract<WeChatIntent, { purpose: P }>;
       // No code: the person refused on their phone (WeChat's older behaviour redirects with state only).
       if (!callback.code) return { ok: false, reason: 'declined', intent };
