@@ -85,10 +85,10 @@ export function createSignIn(deps: { services: ServiceRegistry; sessions: SsoSes
     },
 
     /**
-     * The end of every successful sign-in, whatever the method: one SSO session (the browser's own, re-authenticated,
-     * when it belongs to the same person, so single logout still reaches every application; otherwise a new one,
-     * and another person's session in this browser ends with its single logout), an audit event, and a ticket for
-     * the service.
+     * The end of every successful sign-in, whatever the method: a new SSO session (when the browser's own belongs to
+     * the same person, it takes over that session's grants, so single logout still reaches every application;
+     * another person's session in this browser ends with its single logout), an audit event, and a ticket for the
+     * service.
      */
     async establishSession(input: {
       user: User;
@@ -98,20 +98,21 @@ export function createSignIn(deps: { services: ServiceRegistry; sessions: SsoSes
       client: ClientInfo;
     }): Promise<EstablishedSession> {
       const { user, method, transaction, current, client } = input;
-      const authTime = deps.clock.now();
+      const auth = {
+        userId: user.id,
+        principal: principalOf(user),
+        method,
+        authTime: deps.clock.now(),
+        clientIp: client.ip ?? undefined,
+        userAgent: client.userAgent ?? undefined,
+      };
       let tgt: TicketGrantingTicket;
       if (current && current.userId === user.id) {
-        tgt = await sessions.reauthenticate(current, { method, authTime });
+        tgt = await sessions.rotate(current, auth);
       } else {
+        // Another person's session in this browser ends, and its applications are told.
         if (current) await sessions.end(current.id);
-        tgt = await sessions.start({
-          userId: user.id,
-          principal: principalOf(user),
-          method,
-          authTime,
-          clientIp: client.ip ?? undefined,
-          userAgent: client.userAgent ?? undefined,
-        });
+        tgt = await sessions.start(auth);
       }
       const service = transaction.service;
       await audit.record({ type: 'login.success', userId: user.id, method, ...(service ? { service: service.registered.name } : {}), client });

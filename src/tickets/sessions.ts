@@ -36,11 +36,18 @@ export function createSsoSessions(deps: { registry: TicketRegistry; factory: Tic
       return tgt;
     },
 
-    /** The same person signed in again in this session: it keeps its id and grants, with the new authentication. */
-    async reauthenticate(tgt: TicketGrantingTicket, auth: Pick<Authentication, 'method' | 'authTime'>): Promise<TicketGrantingTicket> {
-      const renewed = { ...factory.touched(tgt), method: auth.method, authTime: auth.authTime };
-      await registry.update(renewed);
-      return renewed;
+    /**
+     * The same person signed in again in this browser: a new session id (a TGC someone planted or copied before
+     * this sign-in is worth nothing after it), which inherits the old session's grants, so single logout still
+     * reaches every application it granted a ticket to. Those applications are not told anything now: the person
+     * is still signed in. Tickets not yet validated and proxy-granting tickets of the old session end with it.
+     */
+    async rotate(old: TicketGrantingTicket, auth: Authentication): Promise<TicketGrantingTicket> {
+      const ended = await registry.removeSession(old.id);
+      const tgt = factory.grantingTicket(auth);
+      await registry.add(tgt);
+      for (const grant of ended?.grants ?? []) await registry.addGrant({ ...grant, tgtId: tgt.id });
+      return tgt;
     },
 
     /** The live session with this id, its idle limit moved forward. */

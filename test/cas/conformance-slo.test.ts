@@ -101,6 +101,22 @@ describe('back-channel single logout (docs/cas-protocol.md §4.1, §8 #41)', () 
     expect(sent.map((r) => JSON.parse(r.detail).status)).toEqual([200, 200]);
   });
 
+  it('signing in again as the same person gives a new session id, tells nobody, and the new session still logs out every application', async () => {
+    const before = await ticketFor(app);
+    const oldTgc = browser.jar.get('TGC')!;
+    const again = await browser.signIn(`${app}?page=2`, undefined, undefined, '&renew=true');
+    expect(again.statusCode).toBe(302);
+    const newTgc = browser.jar.get('TGC')!;
+    expect(newTgc).not.toBe(oldTgc);
+    expect(await t.ctx.tickets.get(oldTgc, 'TGT')).toBeUndefined();
+    await t.ctx.singleLogout.settled();
+    expect(receiver.requests).toEqual([]); // the person is still signed in: no application is told anything
+
+    await browser.get('/cas/logout');
+    const posts = await receiver.received(2);
+    expect(posts.map((p) => logoutRequestOf(p.body).sessionIndex).sort()).toEqual([before, ticketFrom(again.headers.location)].sort());
+  });
+
   it('a registered logoutUrl receives the POST instead of the service URL', async () => {
     await t.ctx.services.update({ ...service, logoutUrl: `${other.origin}/cas-logout` });
     const st = await ticketFor(app);
