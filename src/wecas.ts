@@ -194,7 +194,7 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
       onUndelivered: (pgtUrl, reason) => logger.info({ pgtUrl, reason }, 'proxy-granting ticket not delivered'),
     }),
     sms: { sender: smsSender, codes },
-    signIn: createSignIn({ services, sessions, audit, clock }),
+    signIn: createSignIn({ services, sessions, audit, clock, onServiceRefused: (reason) => metrics.serviceRefused(reason) }),
     formTokens: createFormTokens({ kv, ttlSeconds: config.tickets.loginFormSeconds }),
     password: createPasswordAuthenticator({ users, throttle, gate: createHashGate({ perIp: PASSWORD_HASHES_PER_IP }) }),
     smsCode: createSmsCodeAuthenticator({ codes, users, createsUsers: config.sms.loginCreatesUsers }),

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { CasErrorCode } from '../cas/errors.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../store/db.js';
 import { randomToken } from '../tickets/ids.js';
@@ -22,9 +21,7 @@ export type AuditEvent = (
   | { type: 'login.failure'; userId?: string; method: AuthMethod; reason: string; username?: string }
   | { type: 'logout'; userId: string; everywhere?: true }
   | { type: 'ticket.validated'; userId: string; endpoint: string; serviceId: number; kind: 'ST' | 'PT'; pgt?: true }
-  | { type: 'ticket.refused'; endpoint: string; code: CasErrorCode; kind: 'ST' | 'PT' | 'unknown' }
   | { type: 'ticket.proxied'; serviceId: number; depth: number }
-  | { type: 'service.refused'; service: string; reason: 'unregistered' | 'disabled' | 'invalid' }
   | { type: 'wechat.bound'; userId: string; appId: string; userCreated?: boolean; via?: 'account' }
   | { type: 'wechat.unbound'; userId: string }
   | { type: 'wechat.error'; kind: string; endpoint: string; errcode: number | null }

@@ -7,7 +7,7 @@ import type { TicketRegistry } from '../tickets/registry.js';
 import type { AuthMethod } from '../tickets/types.js';
 import type { UserStore } from '../users/store.js';
 import { principalOf, protocolAttributes, releasedAttributes } from './attributes.js';
-import { CasError, casErrors } from './errors.js';
+import { CasError, type CasErrorCode, casErrors } from './errors.js';
 import type { ProxyGrantRequest } from './proxy.js';
 import type { Attributes, ValidationSuccess } from './responses.js';
 
@@ -97,7 +97,17 @@ export type TicketValidator = ReturnType<typeof createTicketValidator>;
  * Validation as an endpoint runs it: the spec's pipeline, a failure returned as the CasError to render (an
  * unexpected one, such as a store out of reach, as INTERNAL_ERROR), and the outcome audited either way.
  */
-export function createTicketValidator(deps: ValidationDeps & { audit: AuditLog; onUnexpected: (err: unknown) => void }) {
+export function createTicketValidator(
+  deps: ValidationDeps & {
+    audit: AuditLog;
+    /**
+     * Told of every refused validation. Refusals are counted (metrics), not stored: anyone can make them, and a row
+     * each, kept for months, would let anyone fill the audit table.
+     */
+    onRefused: (refusal: { endpoint: ValidationEndpoint; code: CasErrorCode; kind: 'ST' | 'PT' | 'unknown' }) => void;
+    onUnexpected: (err: unknown) => void;
+  },
+) {
   return {
     async validate(request: ValidationRequest, client: ClientInfo, precheck?: () => void): Promise<ValidationOutcome | CasError> {
       try {
@@ -117,7 +127,7 @@ export function createTicketValidator(deps: ValidationDeps & { audit: AuditLog; 
         const error = err instanceof CasError ? err : unexpected(err);
         // The kind as the id claims it (ST-, PT-; else unknown): the ticket itself may be gone or never have existed.
         const kind = (/^(ST|PT)-/.exec(request.ticket ?? '')?.[1] as 'ST' | 'PT' | undefined) ?? 'unknown';
-        await deps.audit.record({ type: 'ticket.refused', endpoint: request.endpoint, code: error.code, kind, client }).catch(() => undefined);
+        deps.onRefused({ endpoint: request.endpoint, code: error.code, kind });
         return error;
       }
     },

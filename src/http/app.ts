@@ -153,6 +153,7 @@ async function registerCasRoutes(
       v2Attributes: config.cas.v2Attributes,
       grantProxyGrantingTicket: wecas.proxying.grantProxyGrantingTicket,
       audit: wecas.audit,
+      onRefused: ({ kind, code }) => wecas.metrics.ticketValidated(kind, code),
       onUnexpected: (err) => app.log.error({ err }, 'CAS request failed unexpectedly'),
     }),
     proxying: wecas.proxying,

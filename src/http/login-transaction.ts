@@ -31,7 +31,7 @@ export function openLoginTransactions(
 ): void {
   scope.decorateRequest('loginTransaction', null);
   scope.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
-    const opened = await deps.signIn.open(parseLoginRequest(loginQuerySchema.parse(request.query)), request.client);
+    const opened = await deps.signIn.open(parseLoginRequest(loginQuerySchema.parse(request.query)));
     if (!opened.ok) return deps.loginPage.serviceRefused(request, reply, opened.refusal);
     request.loginTransaction = opened.transaction;
   });

@@ -57,7 +57,7 @@ export function createSignInResponses(deps: { signIn: Pick<SignIn, 'establishSes
      * the service may have been disabled meanwhile, and /login explains a refusal itself.
      */
     async resume(request: FastifyRequest, reply: FastifyReply, login: LoginRequest, input: { user: User; method: AuthMethod }) {
-      const opened = await deps.signIn.open(login, request.client);
+      const opened = await deps.signIn.open(login);
       if (!opened.ok) return reply.redirect(`${prefix}/login${loginQuery(login)}`, 302);
       return complete(request, reply, { ...input, transaction: opened.transaction });
     },

@@ -39,7 +39,14 @@ export type SignIn = ReturnType<typeof createSignIn>;
  * The application layer of signing in, the same for every method: open the login transaction (the service
  * checked), run one method (its refusals audited), then establish the SSO session. Knows nothing of HTTP.
  */
-export function createSignIn(deps: { services: ServiceRegistry; sessions: SsoSessions; audit: AuditLog; clock: Clock }) {
+export function createSignIn(deps: {
+  services: ServiceRegistry;
+  sessions: SsoSessions;
+  audit: AuditLog;
+  clock: Clock;
+  /** Told of every refused service: counted, not stored (anyone can ask for any URL). */
+  onServiceRefused: (reason: 'unregistered' | 'disabled' | 'invalid') => void;
+}) {
   const { sessions, audit } = deps;
 
   async function recordRefusal<S extends SignInStep>(refusal: Refusal<S>, client: ClientInfo): Promise<void> {
@@ -59,11 +66,10 @@ export function createSignIn(deps: { services: ServiceRegistry; sessions: SsoSes
   }
 
   return {
-    /** The transaction for a login request; a refused service is audited. */
-    async open(request: LoginRequest, client: ClientInfo): Promise<OpenedTransaction> {
+    /** The transaction for a login request; a refused service is counted. */
+    async open(request: LoginRequest): Promise<OpenedTransaction> {
       const opened = await openLoginTransaction(deps.services, request);
-      if (!opened.ok)
-        await audit.record({ type: 'service.refused', service: opened.refusal.url.slice(0, 500), reason: opened.refusal.reason, client });
+      if (!opened.ok) deps.onServiceRefused(opened.refusal.reason);
       return opened;
     },
 

@@ -10,7 +10,17 @@ export interface WeChatCallRecord {
 }
 
 /** The rate limits whose refusals are counted. */
-export type RateLimit = 'login' | 'sms_resend' | 'sms_phone_daily' | 'sms_ip_hourly' | 'sms_attempts';
+export type RateLimit =
+  | 'login'
+  | 'sms_resend'
+  | 'sms_phone_daily'
+  | 'sms_ip_hourly'
+  | 'sms_attempts'
+  /** Request rate limits per address (http/rate-limits.ts). */
+  | 'requests_login'
+  | 'requests_sms'
+  | 'requests_validation'
+  | 'requests_callback';
 
 /**
  * wecas's Prometheus metrics in a registry of their own (never prom-client's global one, so two apps in one process,
@@ -26,6 +36,8 @@ export interface Metrics {
   wechatCall(call: WeChatCallRecord): void;
   smsSend(provider: string, result: string): void;
   rateLimited(limit: RateLimit): void;
+  /** A login request for a service that may not use this server (unregistered, disabled, not a URL). */
+  serviceRefused(reason: string): void;
   /** Makes the live-TGT gauge read this count at scrape time (at most once per `minIntervalMs`). */
   countLiveTgts(count: () => Promise<number>, minIntervalMs?: number): void;
   /** Adds Node's process metrics (CPU, memory, event loop lag, GC): only where the metrics are served. */
@@ -88,6 +100,12 @@ export function createMetrics(): Metrics {
     labelNames: ['limit'],
     registers,
   });
+  const serviceRefusals = new Counter({
+    name: 'wecas_service_refusals_total',
+    help: 'Login requests for a service that may not use this server, by reason (unregistered, disabled, invalid)',
+    labelNames: ['reason'],
+    registers,
+  });
 
   let liveTgtCount: (() => Promise<number>) | undefined;
   let liveTgtInterval = 0;
@@ -121,6 +139,7 @@ export function createMetrics(): Metrics {
     },
     smsSend: (provider, result) => smsSends.inc({ provider, result }),
     rateLimited: (limit) => refusals.inc({ limit }),
+    serviceRefused: (reason) => serviceRefusals.inc({ reason }),
     countLiveTgts(count, minIntervalMs = 10_000) {
       liveTgtCount = count;
       liveTgtInterval = minIntervalMs;

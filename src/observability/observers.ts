@@ -35,9 +35,6 @@ function countAuditEvent(event: AuditEvent, metrics: Metrics): void {
     case 'ticket.validated':
       metrics.ticketValidated(event.kind, 'success');
       break;
-    case 'ticket.refused':
-      metrics.ticketValidated(event.kind, event.code);
-      break;
     case 'sms.sent':
       metrics.smsSend(event.provider, 'sent');
       break;

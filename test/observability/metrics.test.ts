@@ -54,6 +54,29 @@ describe('/metrics on the main port', () => {
     expect(after).toMatch(/^nodejs_eventloop_lag_seconds /m);
   });
 
+  it('counts refused validations and refused services without writing an audit row for each (anyone can make them)', async () => {
+    t = await createCasTestApp({ METRICS_ENABLED: 'true' });
+    const rows = async () =>
+      Number(
+        (
+          await t!.ctx.db
+            .selectFrom('audit_events')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const before = await rows();
+    for (let i = 0; i < 25; i++) {
+      await t.app.inject({ method: 'GET', url: `/cas/serviceValidate?service=${encodeURIComponent(S)}&ticket=ST-forged${i}` });
+      await t.app.inject({ method: 'GET', url: `/cas/login?service=${encodeURIComponent(`https://evil.example.com/${i}`)}` });
+    }
+    await t.ctx.audit.record({ type: 'logout', userId: 'flush' }); // the audit log writes in batches: wait for one to land
+    expect(await rows()).toBe(before + 1);
+    const after = await scrape(t.app);
+    expect(sample(after, 'wecas_tickets_validated_total', { type: 'ST', result: 'INVALID_TICKET' })).toBe(25);
+    expect(sample(after, 'wecas_service_refusals_total', { reason: 'unregistered' })).toBe(25);
+  });
+
   it('shows the live SSO sessions, counted at scrape time', async () => {
     t = await createCasTestApp({ METRICS_ENABLED: 'true' });
     await new Browser(t.app).signIn(S);
