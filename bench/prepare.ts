@@ -31,7 +31,7 @@ export interface LoginForm {
 export async function loginForm(casUrl: string, service: string): Promise<LoginForm> {
   const res = await fetch(`${casUrl}/login?service=${encodeURIComponent(service)}`);
   const html = await res.text();
-  const execution = /name="execution" value="(LT-[A-Za-z0-9]+)"/.exec(html)?.[1];
+  const execution = /name="execution" value="(LT-[A-Za-z0-9-]+)"/.exec(html)?.[1];
   if (!execution) throw new Error(`no login form at ${res.url} (HTTP ${res.status})`);
   return { cookie: cookieFrom(res, 'wecas_browser'), execution };
 }

@@ -55,7 +55,7 @@ export function demoInstructions(casBaseUrl: string, demoAppUrl: string | undefi
     `    · or with an SMS code to 13800138000 (tab "SMS code"; codes at ${origin}/__outbox).`,
     '',
     '  Or with curl alone:',
-    `    1. curl -sc /tmp/wecas.jar '${login}' | grep -o 'LT-[A-Za-z0-9]*' | head -1      # the form's one-time token`,
+    `    1. curl -sc /tmp/wecas.jar '${login}' | grep -o 'LT-[A-Za-z0-9-]*' | head -1      # the form's one-time token`,
     `    2. curl -si -b /tmp/wecas.jar -c /tmp/wecas.jar '${login}' \\`,
     `         --data-urlencode username=${DEMO_USER.username} --data-urlencode password=${DEMO_USER.password} --data-urlencode execution=LT-…`,
     '       # → 302 Location: http://localhost:9000/app?ticket=ST-…',

@@ -195,7 +195,7 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     }),
     sms: { sender: smsSender, codes },
     signIn: createSignIn({ services, sessions, audit, clock, onServiceRefused: (reason) => metrics.serviceRefused(reason) }),
-    formTokens: createFormTokens({ kv, ttlSeconds: config.tickets.loginFormSeconds }),
+    formTokens: createFormTokens({ kv, clock, secret: config.sms.codeSecret, ttlSeconds: config.tickets.loginFormSeconds }),
     password: createPasswordAuthenticator({ users, throttle, gate: createHashGate({ perIp: PASSWORD_HASHES_PER_IP }) }),
     smsCode: createSmsCodeAuthenticator({ codes, users, createsUsers: config.sms.loginCreatesUsers }),
     wechat,

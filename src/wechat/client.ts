@@ -36,6 +36,8 @@ export type WeChatLang = 'zh_CN' | 'zh_TW' | 'en';
 
 export interface WeChatClient {
   readonly appId: string;
+  /** The origin of WeChat's QR pages (what a page embedding the QR must allow as a frame source). */
+  readonly openOrigin: string;
   /** The full-page QR login URL (qrconnect), with WeChat's customary `#wechat_redirect`. */
   authorizeUrl(input: { redirectUri: string; state: string; lang?: 'cn' | 'en' }): string;
   /** Settings for the embedded QR (wxLogin.js) on our own login page. */
@@ -152,6 +154,7 @@ export function createWeChatClient(
 
   return {
     appId: config.appId,
+    openOrigin: new URL(open).origin,
     authorizeUrl: (input) => `${qrconnectUrl(input)}#wechat_redirect`,
     embedSettings(input) {
       // What wxLogin.js builds (docs/wechat-open-platform.md §4): no response_type, login_type=jssdk. self_redirect=false: WeChat moves

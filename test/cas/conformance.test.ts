@@ -33,7 +33,7 @@ describe('CAS /login (docs/cas-protocol.md §8 #1–#10)', () => {
     expect(res.statusCode).toBe(200);
     expect(res.body).toMatch(/name="username"/);
     expect(res.body).toMatch(/name="password"/);
-    expect(res.body).toMatch(/name="execution" value="LT-[A-Za-z0-9]+"/);
+    expect(res.body).toMatch(/name="execution" value="LT-[A-Za-z0-9-]+"/);
   });
 
   it('#2 GET /login?service=S keeps the service in the form action', async () => {

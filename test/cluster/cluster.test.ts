@@ -93,7 +93,7 @@ describe.runIf(canRun)('a wecas cluster: two nodes behind nginx', () => {
     const toForm = await visitor.follow(`${app.url}/login`);
     const form = toForm.at(-1)!;
     expect(form.url.startsWith(`${cluster.casUrl}/login?`), form.url).toBe(true);
-    const execution = /name="execution" value="(LT-[A-Za-z0-9]+)"/.exec(form.body)?.[1] ?? '';
+    const execution = /name="execution" value="(LT-[A-Za-z0-9-]+)"/.exec(form.body)?.[1] ?? '';
     const posted = await visitor.postForm(at(signInNode, form.url), {
       execution,
       username: PASSWORD_USER.username,

@@ -19,7 +19,7 @@ export async function passwordSignIn(
 ): Promise<{ answer: Answer; ticket: string }> {
   const form = await visitor.get(loginUrl(origins.form, service));
   expect(form.status, form.body.slice(0, 500)).toBe(200);
-  const execution = /name="execution" value="(LT-[A-Za-z0-9]+)"/.exec(form.body)?.[1];
+  const execution = /name="execution" value="(LT-[A-Za-z0-9-]+)"/.exec(form.body)?.[1];
   if (!execution) throw new Error(`no login form at ${form.url}:\n${form.body.slice(0, 500)}`);
   const answer = await visitor.postForm(loginUrl(origins.post, service), { execution, username: user.username, password: user.password });
   return { answer, ticket: ticketIn(answer) };

@@ -88,7 +88,7 @@ export class Browser {
 }
 
 export function executionOf(html: string): string {
-  const m = /name="execution" value="(LT-[A-Za-z0-9]+)"/.exec(html);
+  const m = /name="execution" value="(LT-[A-Za-z0-9-]+)"/.exec(html);
   if (!m) throw new Error('no login form token in page');
   return m[1]!;
 }

@@ -36,13 +36,14 @@ export function createLoginPage(deps: {
 }) {
   const { pages, cookies, prefix } = deps;
 
-  /** The embedded WeChat QR, first on the page wherever WeChat sign-in is available. */
-  async function wechatPanel(request: FastifyRequest, reply: FastifyReply, transaction: LoginTransaction) {
+  /**
+   * The embedded WeChat QR, first on the page wherever WeChat sign-in is available. The frame loads our own
+   * /login/wechat/frame, which makes the `state` and moves on to WeChat's QR: showing the page itself writes nothing.
+   */
+  function wechatPanel(transaction: LoginTransaction) {
     if (!deps.wechat) return undefined;
-    const state = await deps.wechat.begin(cookies.ensureBrowserId(request, reply), { purpose: 'login', request: transaction.request });
-    const lang = pages.localeOf(request) === 'en' ? 'en' : 'cn';
-    const embed = deps.wechat.client.embedSettings({ redirectUri: `${deps.casBaseUrl}/login/wechat/callback`, state, lang });
-    return { iframeUrl: embed.iframeUrl, origin: embed.origin, pageUrl: `${prefix}/login/wechat${loginQuery(transaction.request)}` };
+    const query = loginQuery(transaction.request);
+    return { iframeUrl: `${prefix}/login/wechat/frame${query}`, origin: deps.wechat.client.openOrigin, pageUrl: `${prefix}/login/wechat${query}` };
   }
 
   return {
@@ -51,8 +52,8 @@ export function createLoginPage(deps: {
       const tab: LoginTab = view.tab ?? 'password';
       const query = loginQuery(transaction.request);
       const withTab = (tab: LoginTab) => `${prefix}/login${query}${query ? '&' : '?'}tab=${tab}`;
-      const execution = await deps.formTokens.issue(cookies.ensureBrowserId(request, reply));
-      const wechat = await wechatPanel(request, reply, transaction);
+      const execution = deps.formTokens.issue(cookies.ensureBrowserId(request, reply));
+      const wechat = wechatPanel(transaction);
       return pages.send(
         request,
         reply,

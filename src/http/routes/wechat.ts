@@ -27,15 +27,27 @@ export interface WeChatRouteDeps {
 /** WeChat's callback: `code` and `state` (and anything else it adds). */
 export const callbackQuery = query({ code: param, state: param });
 
-/** The full-page QR at WeChat (or the emulator): `state` first, then a redirect. In the login scope: its service is checked. */
+/**
+ * The way to WeChat's QR, in the login scope (the service is checked): the full page (`/login/wechat`), or the
+ * login page's embedded frame (`/login/wechat/frame`). Each makes the one-time `state` only now, when a browser
+ * asks for the QR, and moves on to WeChat (or the emulator).
+ */
 export function registerWeChatStartRoute(app: FastifyInstance, deps: WeChatRouteDeps): void {
-  app.withTypeProvider<ZodTypeProvider>().get('/login/wechat', { schema: { querystring: loginQuerySchema } }, async (request, reply) => {
-    const state = await deps.wechat.identification.begin(deps.cookies.ensureBrowserId(request, reply), {
-      purpose: 'login',
-      request: transactionOf(request).request,
-    });
-    const lang = deps.pages.localeOf(request) === 'en' ? 'en' : 'cn';
-    return redirectNoStore(reply, deps.wechat.client.authorizeUrl({ redirectUri: `${deps.casBaseUrl}/login/wechat/callback`, state, lang }));
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  const callback = `${deps.casBaseUrl}/login/wechat/callback`;
+
+  async function state(request: FastifyRequest, reply: FastifyReply) {
+    const browserId = deps.cookies.ensureBrowserId(request, reply);
+    return deps.wechat.identification.begin(browserId, { purpose: 'login', request: transactionOf(request).request });
+  }
+  const lang = (request: FastifyRequest) => (deps.pages.localeOf(request) === 'en' ? 'en' : 'cn');
+
+  routes.get('/login/wechat', { schema: { querystring: loginQuerySchema } }, async (request, reply) =>
+    redirectNoStore(reply, deps.wechat.client.authorizeUrl({ redirectUri: callback, state: await state(request, reply), lang: lang(request) })),
+  );
+  routes.get('/login/wechat/frame', { schema: { querystring: loginQuerySchema } }, async (request, reply) => {
+    const embed = deps.wechat.client.embedSettings({ redirectUri: callback, state: await state(request, reply), lang: lang(request) });
+    return redirectNoStore(reply, embed.iframeUrl);
   });
 }
 
