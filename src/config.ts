@@ -55,6 +55,11 @@ const environmentSchema = z.object({
   LOGIN_FAILURES_PER_IP: positive.default(20),
   LOGIN_FAILURE_WINDOW_SECONDS: positive.default(15 * 60),
 
+  RATE_LIMIT_LOGIN_PER_MINUTE: positive.default(60),
+  RATE_LIMIT_SMS_PER_MINUTE: positive.default(10),
+  RATE_LIMIT_VALIDATION_PER_MINUTE: positive.default(6000),
+  RATE_LIMIT_CALLBACK_PER_MINUTE: positive.default(30),
+
   CAS_V2_ATTRIBUTES: bool.default(true),
   LOGOUT_FOLLOW_SERVICE: bool.default(true),
   CAS_ALLOW_HTTP_PROXY_CALLBACK_LOOPBACK: bool.default(false),
@@ -168,6 +173,8 @@ export interface Config {
     allowHttpLoopbackProxyCallback: boolean;
   };
   passwordThrottle: { failuresPerUser: number; failuresPerIp: number; windowSeconds: number };
+  /** Requests per client address (IPv6: its /64) per minute, by kind of endpoint; shared by every node through Redis. */
+  requestLimits: { loginPerMinute: number; smsPerMinute: number; validationPerMinute: number; callbackPerMinute: number };
   /** Absent when no WeChat app is configured: WeChat sign-in is then not offered. */
   wechat: WeChatSettings | undefined;
   sms: {
@@ -226,6 +233,12 @@ function toConfig(env: Environment): Config {
       failuresPerUser: env.LOGIN_FAILURES_PER_USER,
       failuresPerIp: env.LOGIN_FAILURES_PER_IP,
       windowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS,
+    },
+    requestLimits: {
+      loginPerMinute: env.RATE_LIMIT_LOGIN_PER_MINUTE,
+      smsPerMinute: env.RATE_LIMIT_SMS_PER_MINUTE,
+      validationPerMinute: env.RATE_LIMIT_VALIDATION_PER_MINUTE,
+      callbackPerMinute: env.RATE_LIMIT_CALLBACK_PER_MINUTE,
     },
     wechat:
       env.WECHAT_APP_ID && env.WECHAT_APP_SECRET

@@ -37,6 +37,7 @@ export const casErrors = {
     ),
   unauthorizedService: (service: string) => new CasError('UNAUTHORIZED_SERVICE', `Service '${service}' is not authorized to use CAS`),
   internal: () => new CasError('INTERNAL_ERROR', 'The CAS server could not complete the request; try again shortly'),
+  tooManyRequests: () => new CasError('INTERNAL_ERROR', 'Too many requests from this address; try again in a minute'),
 } as const;
 
 /** Tickets are shown by prefix only, so logs and error texts never carry a usable ticket. */

@@ -14,6 +14,7 @@ import { OneLinePerRequest, observeValidationLatency, registerHealthRoutes, regi
 import { createLoginPage } from './pages/login-page.js';
 import type { MessageKey } from './pages/messages.js';
 import { createPages, type Pages, STATIC_DIR } from './pages/pages.js';
+import { limitRequests } from './rate-limits.js';
 import { decorateRequests } from './request-context.js';
 import { registerAccountRoutes } from './routes/account.js';
 import { registerLoginRoutes } from './routes/login.js';
@@ -70,6 +71,12 @@ export async function buildApp(wecas: Wecas, options: BuildAppOptions = {}): Pro
   // Helmet's other headers everywhere; each page sets its own CSP (see pages/pages.ts).
   await app.register(fastifyHelmet, { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false, hsts: server.secureCookies });
   decorateRequests(app, { sessions: wecas.sessions, cookies });
+  await limitRequests(app, {
+    limits: config.requestLimits,
+    redis: wecas.redis,
+    redisPrefix: config.storage.redis?.prefix ?? '',
+    metrics: wecas.metrics,
+  });
 
   // The last resort: a page that says what to do, never a stack trace. Set before the routes below: a plugin's
   // routes keep the error handler in force when it was registered, and would otherwise answer Fastify's JSON.
@@ -144,21 +151,23 @@ async function registerCasRoutes(
   }
   registerLogoutRoutes(app, { signIn, services: wecas.services, cookies, pages, prefix, followService: config.cas.logoutFollowsService });
   registerAccountRoutes(app, { account: wecas.account, wechatClient: wechat?.client, cookies, pages, prefix, casBaseUrl });
-  registerValidationRoutes(app, {
-    validator: createTicketValidator({
-      registry: wecas.tickets,
-      services: wecas.services,
-      users: wecas.users,
-      clock: wecas.clock,
-      v2Attributes: config.cas.v2Attributes,
-      grantProxyGrantingTicket: wecas.proxying.grantProxyGrantingTicket,
+  await app.register(async (scope) =>
+    registerValidationRoutes(scope, {
+      validator: createTicketValidator({
+        registry: wecas.tickets,
+        services: wecas.services,
+        users: wecas.users,
+        clock: wecas.clock,
+        v2Attributes: config.cas.v2Attributes,
+        grantProxyGrantingTicket: wecas.proxying.grantProxyGrantingTicket,
+        audit: wecas.audit,
+        onRefused: ({ kind, code }) => wecas.metrics.ticketValidated(kind, code),
+        onUnexpected: (err) => app.log.error({ err }, 'CAS request failed unexpectedly'),
+      }),
+      proxying: wecas.proxying,
       audit: wecas.audit,
-      onRefused: ({ kind, code }) => wecas.metrics.ticketValidated(kind, code),
-      onUnexpected: (err) => app.log.error({ err }, 'CAS request failed unexpectedly'),
+      clock: wecas.clock,
+      issuer: new URL(config.server.publicUrl).hostname,
     }),
-    proxying: wecas.proxying,
-    audit: wecas.audit,
-    clock: wecas.clock,
-    issuer: new URL(config.server.publicUrl).hostname,
-  });
+  );
 }

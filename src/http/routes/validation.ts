@@ -10,6 +10,7 @@ import { parseSamlRequest, samlFailureXml, samlSuccessXml } from '../../cas/saml
 import type { TicketValidator, ValidationEndpoint } from '../../cas/validation.js';
 import type { Clock } from '../../clock.js';
 import { param } from '../params.js';
+import { TooManyRequests } from '../rate-limits.js';
 import { noStore } from '../respond.js';
 
 export interface ValidationRouteDeps {
@@ -52,6 +53,21 @@ function merged<K extends string>(query: Record<K, string | undefined>, body: Re
 /** The ticket validators and /proxy: GET as the spec says, POST (form) too since it costs nothing (docs/cas-protocol.md §0.8). */
 export function registerValidationRoutes(app: FastifyInstance, deps: ValidationRouteDeps): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
+  // A client over its request limit hears it in the protocol's own form (with HTTP 429 and Retry-After); anything
+  // else goes on to the app's error handler.
+  app.setErrorHandler((error, request, reply) => {
+    if (!(error instanceof TooManyRequests)) throw error;
+    const failure = casErrors.tooManyRequests();
+    noStore(reply).code(429);
+    if (request.url.includes('/samlValidate')) {
+      return reply
+        .type(CONTENT_TYPES.soap)
+        .send(samlFailureXml({ service: undefined, inResponseTo: undefined, now: deps.clock.now(), message: `${failure.code}: ${failure.message}` }));
+    }
+    if (/\/validate(\?|$)/.test(request.url)) return reply.type(CONTENT_TYPES.text).send(validationText(failure));
+    if (/[?&]format=json(&|$)/i.test(request.url)) return reply.type(CONTENT_TYPES.json).send(validationJson(failure));
+    return reply.type(CONTENT_TYPES.xml).send(validationXml(failure));
+  });
   for (const endpoint of ENDPOINTS) {
     routes.get(`/${endpoint}`, { schema: { querystring: validatorParams.query } }, (request, reply) =>
       validation(endpoint, request, reply, request.query),
