@@ -143,8 +143,15 @@ describe.runIf(canRun)('a wecas cluster under faults', () => {
       expect(sso.status).toBe(503);
       expect(sso.location).toBeUndefined();
       expect(sso.body).toContain('The sign-in service is unavailable');
-      // Nor can a new sign-in start (its form transaction lives in Redis) or a WeChat state be made.
-      expect((await new Visitor().get(loginUrl(origin, SERVICE))).status).toBe(503);
+      // A newcomer still sees the form (drawing it reads and writes nothing), but cannot sign in with it, nor start
+      // a WeChat sign-in (its state lives in Redis).
+      const newcomer = new Visitor();
+      const form = await newcomer.get(loginUrl(origin, SERVICE));
+      expect(form.status).toBe(200);
+      const execution = /name="execution" value="(LT-[A-Za-z0-9-]+)"/.exec(form.body)?.[1] ?? '';
+      const post = await newcomer.postForm(loginUrl(origin, SERVICE), { execution, ...PASSWORD_USER });
+      expect(post.status).toBe(503);
+      expect(post.location).toBeUndefined();
       expect((await new Visitor().get(`${origin}/cas/login/wechat?service=${encodeURIComponent(SERVICE)}`)).status).toBe(503);
       // Logging out cannot end the session it cannot read; the page says so rather than claiming success.
       expect((await visitor.get(`${origin}/cas/logout`)).status).toBe(503);

@@ -46,7 +46,12 @@ describe('npm start', () => {
       expect(login.status).toBe(200);
       const page = await login.text();
       expect(page).toContain('Development mode, not for production. WeChat is emulated. SMS codes go to the outbox (/__outbox).');
-      expect(page).toMatch(/<iframe class="wechat-qr"[^>]*src="http:\/\/localhost:\d+\/__wechat\/connect\/qrconnect\?/);
+      // The QR frame makes its WeChat state when it loads, then shows the emulator's QR.
+      const frameSrc = /<iframe class="wechat-qr"[^>]*src="([^"]+)"/.exec(page)?.[1];
+      expect(frameSrc).toBe('/cas/login/wechat/frame');
+      const frame = await fetch(`${base}${frameSrc}`, { redirect: 'manual' });
+      expect(frame.status).toBe(302);
+      expect(frame.headers.get('location')).toMatch(/^http:\/\/localhost:\d+\/__wechat\/connect\/qrconnect\?/);
       expect((await fetch(`${base}/__outbox`)).status).toBe(200);
       const favicon = await fetch(`${base}/favicon.ico`);
       expect(favicon.status).toBe(200);
