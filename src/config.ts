@@ -60,6 +60,18 @@ const environmentSchema = z.object({
   RATE_LIMIT_VALIDATION_PER_MINUTE: positive.default(6000),
   RATE_LIMIT_CALLBACK_PER_MINUTE: positive.default(30),
 
+  /** Where accounts live, tried in this order, first match wins: `local` (wecas's tables), `ldap`, `sql`. */
+  DIRECTORIES: z
+    .string()
+    .default('local')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((d) => d.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(['local', 'ldap', 'sql'])).min(1, 'DIRECTORIES names at least one of local, ldap, sql')),
+
   CAS_V2_ATTRIBUTES: bool.default(true),
   LOGOUT_FOLLOW_SERVICE: bool.default(true),
   CAS_ALLOW_HTTP_PROXY_CALLBACK_LOOPBACK: bool.default(false),
@@ -175,6 +187,10 @@ export interface Config {
   passwordThrottle: { failuresPerUser: number; failuresPerIp: number; windowSeconds: number };
   /** Requests per client address (IPv6: its /64) per minute, by kind of endpoint; shared by every node through Redis. */
   requestLimits: { loginPerMinute: number; smsPerMinute: number; validationPerMinute: number; callbackPerMinute: number };
+  /** The directories accounts are looked up in, in order (first match wins), and each one's settings. */
+  directories: {
+    order: Array<'local' | 'ldap' | 'sql'>;
+  };
   /** Absent when no WeChat app is configured: WeChat sign-in is then not offered. */
   wechat: WeChatSettings | undefined;
   sms: {
@@ -234,6 +250,7 @@ function toConfig(env: Environment): Config {
       failuresPerIp: env.LOGIN_FAILURES_PER_IP,
       windowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS,
     },
+    directories: { order: env.DIRECTORIES },
     requestLimits: {
       loginPerMinute: env.RATE_LIMIT_LOGIN_PER_MINUTE,
       smsPerMinute: env.RATE_LIMIT_SMS_PER_MINUTE,
