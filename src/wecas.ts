@@ -6,6 +6,8 @@ import { createProxyCallbackClient } from './cas/proxy-callback.js';
 import { createSingleLogout, type SingleLogout } from './cas/single-logout.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
+import { type Accounts, createAccounts } from './directories/accounts.js';
+import { createDirectories } from './directories/directories.js';
 import type { KeyValueStore } from './kv/store.js';
 import { type Account, createAccount } from './login/account.js';
 import { createFormTokens, type FormTokens } from './login/form-tokens.js';
@@ -70,6 +72,8 @@ export interface Wecas {
   sessions: SsoSessions;
   services: ServiceRegistry;
   users: UserStore;
+  /** The directories accounts live in, and the wecas record each account's links hang on. */
+  accounts: Accounts;
   identities: IdentityStore;
   binding: WeChatBinding;
   audit: AuditLog;
@@ -136,6 +140,7 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
   metrics.countLiveTgts(() => storage.tickets.count('TGT'), redis ? 60_000 : 10_000);
 
   const users = new SqlUserStore(db, clock);
+  const accounts = createAccounts({ directories: createDirectories(config.directories, { users }), users });
   const services = new SqlServiceRegistry(db, clock);
   const identities = createIdentityStore(db, clock);
   const binding = createWeChatBinding(db, clock);
@@ -149,11 +154,12 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     createVerificationCodes({ kv, sender: smsSender, audit, clock, secret: config.sms.codeSecret, limits: config.sms.limits }),
     metrics,
   );
+  const { failuresPerUser, failuresPerIp, windowSeconds } = config.passwordThrottle;
+  const throttle = createLoginThrottle({ kv, maxFailuresPerUser: failuresPerUser, maxFailuresPerIp: failuresPerIp, windowSeconds });
+  const gate = createHashGate({ perIp: PASSWORD_HASHES_PER_IP });
   const wechat = config.wechat
     ? wireWeChat(overrides.wechatClient ?? createWeChatClient(config.wechat, fetch, (call) => metrics.wechatCall(call)))
     : undefined;
-  const { failuresPerUser, failuresPerIp, windowSeconds } = config.passwordThrottle;
-  const throttle = createLoginThrottle({ kv, maxFailuresPerUser: failuresPerUser, maxFailuresPerIp: failuresPerIp, windowSeconds });
 
   function wireWeChat(client: WeChatClient): WeChatSignIn {
     const identification = createWeChatIdentification({ kv, client });
@@ -162,8 +168,8 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
       client,
       identification,
       pendingIdentities,
-      authenticator: createWeChatAuthenticator({ identification, pendingIdentities, identities, users }),
-      binding: createWeChatBindingAuthenticator({ codes, binding, users, identities, pendingIdentities, audit }),
+      authenticator: createWeChatAuthenticator({ identification, pendingIdentities, identities, users, accounts }),
+      binding: createWeChatBindingAuthenticator({ codes, binding, accounts, users, identities, pendingIdentities, audit, throttle, gate }),
     };
   }
 
@@ -196,12 +202,14 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     sms: { sender: smsSender, codes },
     signIn: createSignIn({ services, sessions, audit, clock, onServiceRefused: (reason) => metrics.serviceRefused(reason) }),
     formTokens: createFormTokens({ kv, clock, secret: config.sms.codeSecret, ttlSeconds: config.tickets.loginFormSeconds }),
-    password: createPasswordAuthenticator({ users, throttle, gate: createHashGate({ perIp: PASSWORD_HASHES_PER_IP }) }),
-    smsCode: createSmsCodeAuthenticator({ codes, users, createsUsers: config.sms.loginCreatesUsers }),
+    accounts,
+    password: createPasswordAuthenticator({ accounts, throttle, gate }),
+    smsCode: createSmsCodeAuthenticator({ codes, accounts, users, createsUsers: config.sms.loginCreatesUsers }),
     wechat,
     account: createAccount({ users, identities, sessions, binding, audit, wechat: wechat?.identification }),
     async close() {
       await tickets.close();
+      await accounts.close();
       await kv.close();
       await db.destroy();
       await redis?.quit().catch(() => redis.disconnect());

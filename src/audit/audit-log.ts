@@ -22,7 +22,15 @@ export type AuditEvent = (
   | { type: 'logout'; userId: string; everywhere?: true }
   | { type: 'ticket.validated'; userId: string; endpoint: string; serviceId: number; kind: 'ST' | 'PT'; pgt?: true }
   | { type: 'ticket.proxied'; serviceId: number; depth: number }
-  | { type: 'wechat.bound'; userId: string; appId: string; userCreated?: boolean; via?: 'account' }
+  | {
+      type: 'wechat.bound';
+      userId: string;
+      appId: string;
+      userCreated?: boolean;
+      via?: 'account' | 'cli';
+      by?: 'phone' | 'password';
+      directory?: string;
+    }
   | { type: 'wechat.unbound'; userId: string }
   | { type: 'wechat.error'; kind: string; endpoint: string; errcode: number | null }
   | { type: 'phone.bound'; userId: string; phone: MaskedPhone }

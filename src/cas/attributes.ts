@@ -1,6 +1,5 @@
 import type { RegisteredService } from '../services/types.js';
 import type { AuthMethod, ProxyTicket, ServiceTicket, TicketGrantingTicket } from '../tickets/types.js';
-import type { User } from '../users/types.js';
 import type { Attributes } from './responses.js';
 
 /** Apereo's credential type names, so clients that branch on them keep working; ours for the methods it lacks. */
@@ -9,11 +8,6 @@ const CREDENTIAL_TYPES: Record<AuthMethod, string> = {
   sms: 'SmsCodeCredential',
   wechat: 'WeChatCredential',
 };
-
-/** The CAS user name an application sees. */
-export function principalOf(user: Pick<User, 'id' | 'username'>): string {
-  return user.username ?? user.id;
-}
 
 /** Attributes every validation with attributes carries (docs/cas-protocol.md §1.5.1). */
 export function protocolAttributes(tgt: TicketGrantingTicket, ticket: ServiceTicket | ProxyTicket): Attributes {
@@ -27,16 +21,8 @@ export function protocolAttributes(tgt: TicketGrantingTicket, ticket: ServiceTic
   };
 }
 
-/** The user attributes a service's release policy allows, by name; absent values are left out. */
-export function releasedAttributes(user: User, service: RegisteredService): Attributes {
-  const available: Record<string, string[]> = {
-    ...user.attributes,
-    userId: [user.id],
-    ...(user.username ? { username: [user.username] } : {}),
-    ...(user.displayName ? { displayName: [user.displayName] } : {}),
-    ...(user.phone ? { phone: [user.phone] } : {}),
-    ...(user.avatarUrl ? { avatarUrl: [user.avatarUrl] } : {}),
-  };
+/** The attributes a service's release policy allows, by name; absent values are left out. */
+export function releasedAttributes(available: Record<string, string[]>, service: RegisteredService): Attributes {
   const out: Attributes = {};
   for (const name of service.attributes) {
     const values = available[name];

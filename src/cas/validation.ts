@@ -1,12 +1,14 @@
 import type { AuditLog, ClientInfo } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
+import { localAccountOf } from '../directories/local.js';
+import { principalOf } from '../directories/principal.js';
 import type { ServiceRegistry } from '../services/registry.js';
 import { sameService } from '../services/url.js';
 import { isWellFormedTicketId } from '../tickets/ids.js';
 import type { TicketRegistry } from '../tickets/registry.js';
 import type { AuthMethod } from '../tickets/types.js';
 import type { UserStore } from '../users/store.js';
-import { principalOf, protocolAttributes, releasedAttributes } from './attributes.js';
+import { protocolAttributes, releasedAttributes } from './attributes.js';
 import { CasError, type CasErrorCode, casErrors } from './errors.js';
 import type { ProxyGrantRequest } from './proxy.js';
 import type { Attributes, ValidationSuccess } from './responses.js';
@@ -71,12 +73,18 @@ export async function validateTicket(deps: ValidationDeps, req: ValidationReques
   // A ticket dies with its SSO session, and a disabled user gets no more successful validations.
   const tgt = await deps.registry.get(ticket.tgtId, 'TGT');
   if (!tgt) throw casErrors.unknownTicket(ticketId);
+  // wecas's own record only (one indexed read, no directory): `wecas user disable` also ends the sessions, this
+  // covers a registry another process cannot reach (memory).
   const user = await deps.users.findById(tgt.userId);
   if (user?.status !== 'active') throw casErrors.unknownTicket(ticketId);
+  // The person as they were at sign-in, kept with the session; a session from before directories has none.
+  const principal = tgt.attributes ? { id: tgt.principal, attributes: tgt.attributes } : principalOf(user, localAccountOf(user));
 
-  const attributes: Attributes = withAttributes ? { ...protocolAttributes(tgt, ticket), ...releasedAttributes(user, registered) } : {};
+  const attributes: Attributes = withAttributes
+    ? { ...protocolAttributes(tgt, ticket), ...releasedAttributes(principal.attributes, registered) }
+    : {};
 
-  const result: ValidationSuccess = { user: principalOf(user), attributes };
+  const result: ValidationSuccess = { user: principal.id, attributes };
   if (ticket.kind === 'PT') result.proxies = ticket.proxies;
   // CAS 1.0 has no proxying: a pgtUrl there is ignored, as Apereo does (SAML 1.1 requests carry none).
   if (req.pgtUrl && req.endpoint !== 'validate') {

@@ -6,7 +6,8 @@ import type { Directory, DirectoryAccount } from './directory.js';
 /** wecas's own accounts (the `users` table) as a directory: the one every deployment has, named `local`. */
 export function createLocalDirectory(users: UserStore): Directory {
   const name = 'local';
-  const account = (user: User | null): DirectoryAccount | undefined => (user ? toAccount(name, user) : undefined);
+  // The users table also holds the records of other directories' accounts (their links hang on them): not local accounts.
+  const account = (user: User | null): DirectoryAccount | undefined => (user && user.directory === 'local' ? toAccount(name, user) : undefined);
   return {
     name,
     findByLogin: async (login) => account(await users.findByUsername(login)),
@@ -22,7 +23,11 @@ export function createLocalDirectory(users: UserStore): Directory {
   };
 }
 
-/** A wecas user as a directory account: `memberOf` and `mail` come from its extra attributes, the rest stays there. */
+/** A wecas user as the local directory's account: `memberOf` and `mail` come from its extra attributes, the rest stays there. */
+export function localAccountOf(user: User): DirectoryAccount {
+  return toAccount('local', user);
+}
+
 function toAccount(directory: string, user: User): DirectoryAccount {
   const { memberOf = [], mail = [], ...attributes } = user.attributes;
   return {

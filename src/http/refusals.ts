@@ -18,6 +18,9 @@ const CODE_REFUSALS: Record<CodeRefusal, RefusalView> = {
   expired: { message: 'sms.error.expired', status: 400 },
 };
 
+/** The directory that holds the accounts could not answer: nothing the person did, so 503 and "try again". */
+const DIRECTORY_UNAVAILABLE: RefusalView = { message: 'error.directory_unavailable', status: 503 };
+
 /**
  * The one catalogue from a sign-in refusal to what the person reads. Typed by the login layer's reasons: a
  * reason added there without a message here fails the typecheck.
@@ -28,11 +31,13 @@ const REFUSALS = {
     invalid_credentials: { message: 'login.error.invalid_credentials', status: 401 },
     disabled: { message: 'login.error.disabled', status: 401 },
     throttled: { message: 'login.error.throttled', status: 429 },
+    directory_unavailable: DIRECTORY_UNAVAILABLE,
   },
   sms: {
     ...CODE_REFUSALS,
     no_account: { message: 'sms.login.no_account', status: 404 },
     disabled: { message: 'sms.login.disabled', status: 403 },
+    directory_unavailable: DIRECTORY_UNAVAILABLE,
   },
   wechat: {
     state_missing: { message: 'wechat.bad_state.missing', status: 400 },
@@ -41,12 +46,18 @@ const REFUSALS = {
     declined: { message: 'wechat.declined.body', status: 200 },
     wechat_error: { message: 'wechat.error.unavailable', status: 502 },
     disabled: { message: 'wechat.disabled.body', status: 403 },
+    directory_unavailable: DIRECTORY_UNAVAILABLE,
   },
   'wechat-binding': {
     ...CODE_REFUSALS,
     phone_user_disabled: { message: 'bind.error.phone_user_disabled', status: 409 },
     user_has_other_wechat: { message: 'bind.error.user_has_other_wechat', status: 409 },
     wechat_already_bound: { message: 'bind.error.wechat_already_bound', status: 409 },
+    directory_unavailable: DIRECTORY_UNAVAILABLE,
+    missing_fields: { message: 'login.error.missing_fields', status: 400 },
+    invalid_credentials: { message: 'login.error.invalid_credentials', status: 401 },
+    throttled: { message: 'login.error.throttled', status: 429 },
+    disabled: { message: 'login.error.disabled', status: 401 },
   },
 } as const satisfies { [S in SignInStep]: Record<RefusalReasons[S], RefusalView> };
 

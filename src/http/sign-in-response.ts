@@ -1,9 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type LoginRequest, loginQuery } from '../cas/login-request.js';
+import type { SignedIn } from '../login/outcome.js';
 import type { SignIn } from '../login/sign-in.js';
 import type { LoginTransaction } from '../login/transaction.js';
-import type { AuthMethod } from '../tickets/types.js';
-import type { User } from '../users/types.js';
 import type { Cookies } from './cookies.js';
 import type { Pages } from './pages/pages.js';
 import { redirectWithTicket } from './respond.js';
@@ -39,8 +38,10 @@ export function createSignInResponses(deps: { signIn: Pick<SignIn, 'establishSes
   }
 
   /** A person authenticated by any method: the SSO session established, then on to the service. */
-  async function complete(request: FastifyRequest, reply: FastifyReply, input: { user: User; method: AuthMethod; transaction: LoginTransaction }) {
-    const { tgt, ticket } = await deps.signIn.establishSession({ ...input, current: await request.ssoSession(), client: request.client });
+  async function complete(request: FastifyRequest, reply: FastifyReply, input: SignedIn & { transaction: LoginTransaction }) {
+    const { user, account, method, transaction } = input;
+    const current = await request.ssoSession();
+    const { tgt, ticket } = await deps.signIn.establishSession({ user, account, method, transaction, current, client: request.client });
     cookies.setSession(reply, tgt.id);
     const service = input.transaction.service;
     if (ticket && service) return ticketToService(request, reply, input.transaction.request, service.url, ticket.id);
@@ -56,7 +57,7 @@ export function createSignInResponses(deps: { signIn: Pick<SignIn, 'establishSes
      * The end of a sign-in that left wecas on the way (to WeChat and back): its login request is opened again, since
      * the service may have been disabled meanwhile, and /login explains a refusal itself.
      */
-    async resume(request: FastifyRequest, reply: FastifyReply, login: LoginRequest, input: { user: User; method: AuthMethod }) {
+    async resume(request: FastifyRequest, reply: FastifyReply, login: LoginRequest, input: SignedIn) {
       const opened = await deps.signIn.open(login);
       if (!opened.ok) return reply.redirect(`${prefix}/login${loginQuery(login)}`, 302);
       return complete(request, reply, { ...input, transaction: opened.transaction });

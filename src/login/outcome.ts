@@ -1,4 +1,5 @@
 import type { LoginRequest } from '../cas/login-request.js';
+import type { DirectoryAccount } from '../directories/directory.js';
 import type { AuthMethod } from '../tickets/types.js';
 import type { User } from '../users/types.js';
 import type { PendingIdentity } from './methods/wechat.js';
@@ -8,10 +9,19 @@ export type CodeRefusal = 'invalid_phone' | 'missing_code' | 'no_code' | 'wrong_
 
 /** Every reason a sign-in method may refuse, by method. The HTTP wing maps each one to a message (http/refusals.ts). */
 export interface RefusalReasons {
-  password: 'missing_fields' | 'invalid_credentials' | 'disabled' | 'throttled';
-  sms: CodeRefusal | 'no_account' | 'disabled';
-  wechat: 'state_missing' | 'state_unknown_or_expired' | 'state_other_browser' | 'declined' | 'wechat_error' | 'disabled';
-  'wechat-binding': CodeRefusal | 'phone_user_disabled' | 'user_has_other_wechat' | 'wechat_already_bound';
+  password: 'missing_fields' | 'invalid_credentials' | 'disabled' | 'throttled' | 'directory_unavailable';
+  sms: CodeRefusal | 'no_account' | 'disabled' | 'directory_unavailable';
+  wechat: 'state_missing' | 'state_unknown_or_expired' | 'state_other_browser' | 'declined' | 'wechat_error' | 'disabled' | 'directory_unavailable';
+  'wechat-binding':
+    | CodeRefusal
+    | 'phone_user_disabled'
+    | 'user_has_other_wechat'
+    | 'wechat_already_bound'
+    | 'directory_unavailable'
+    | 'missing_fields'
+    | 'invalid_credentials'
+    | 'throttled'
+    | 'disabled';
 }
 
 /** The name of a sign-in step: the methods a TGT records, and the binding step that completes a WeChat sign-in. */
@@ -35,6 +45,8 @@ export type Refusal<S extends SignInStep = SignInStep> = {
     retryHelps?: boolean;
     /** The WeChat failure, for the audit trail and the message. */
     wechatError?: { kind: string; endpoint: string; errcode: number | null };
+    /** The directory that could not answer, for the audit trail. */
+    directoryError?: { directory: string; kind: string };
   };
 }[S];
 
@@ -43,13 +55,21 @@ export type Refusal<S extends SignInStep = SignInStep> = {
  * but not yet linked to an account, which the binding step completes.
  */
 export type AuthOutcome<S extends SignInStep = SignInStep> =
-  | { kind: 'authenticated'; user: User; method: AuthMethod; request?: LoginRequest }
+  | { kind: 'authenticated'; user: User; account: DirectoryAccount; method: AuthMethod; request?: LoginRequest }
   | Refusal<S>
   | ('wechat' extends S ? { kind: 'needs_binding'; pendingId: string; pending: PendingIdentity } : never);
 
+export interface ClientInfo {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** Who a successful sign-in proved the person is, and how: what the SSO session is made from. */
+export type SignedIn = Pick<Extract<AuthOutcome, { kind: 'authenticated' }>, 'user' | 'account' | 'method'>;
+
 /** The request context every method may need: who is asking, from where, and which browser. */
 export interface AttemptContext {
-  client: { ip: string | null; userAgent: string | null };
+  client: ClientInfo;
   /** The browser's id cookie, when it has one: states and pending identities are bound to it. */
   browserId: string | undefined;
 }

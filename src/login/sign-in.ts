@@ -1,7 +1,8 @@
 import type { AuditLog, ClientInfo } from '../audit/audit-log.js';
-import { principalOf } from '../cas/attributes.js';
 import type { LoginRequest } from '../cas/login-request.js';
 import type { Clock } from '../clock.js';
+import type { DirectoryAccount } from '../directories/directory.js';
+import { principalOf } from '../directories/principal.js';
 import type { ServiceRegistry } from '../services/registry.js';
 import type { SsoSessions } from '../tickets/sessions.js';
 import type { AuthMethod, ServiceTicket, TicketGrantingTicket } from '../tickets/types.js';
@@ -98,15 +99,19 @@ export function createSignIn(deps: {
      */
     async establishSession(input: {
       user: User;
+      account: DirectoryAccount;
       method: AuthMethod;
       transaction: LoginTransaction;
       current: TicketGrantingTicket | undefined;
       client: ClientInfo;
     }): Promise<EstablishedSession> {
       const { user, method, transaction, current, client } = input;
+      // The person as they are now, kept with the session: validations answer from it, with no directory round trip.
+      const principal = principalOf(user, input.account);
       const auth = {
         userId: user.id,
-        principal: principalOf(user),
+        principal: principal.id,
+        attributes: principal.attributes,
         method,
         authTime: deps.clock.now(),
         clientIp: client.ip ?? undefined,

@@ -121,6 +121,25 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('tickets').addColumn('consumed_at', 'bigint').execute();
     },
   },
+  // An account that lives in another directory (LDAP, an existing table) has a wecas record of its own, which its
+  // links (WeChat, sessions) hang on: named by the directory and that directory's stable id for the account.
+  '0004_directory_accounts': {
+    // biome-ignore lint/suspicious/noExplicitAny: a migration sees the schema of its day, not today's types
+    async up(db: Kysely<any>) {
+      await db.schema
+        .alterTable('users')
+        .addColumn('directory', 'text', (c) => c.notNull().defaultTo('local'))
+        .execute();
+      await db.schema.alterTable('users').addColumn('directory_id', 'text').execute();
+      await db.schema.createIndex('users_directory_account').on('users').columns(['directory', 'directory_id']).unique().execute();
+    },
+    // biome-ignore lint/suspicious/noExplicitAny: a migration sees the schema of its day, not today's types
+    async down(db: Kysely<any>) {
+      await db.schema.dropIndex('users_directory_account').execute();
+      await db.schema.alterTable('users').dropColumn('directory_id').execute();
+      await db.schema.alterTable('users').dropColumn('directory').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

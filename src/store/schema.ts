@@ -14,6 +14,9 @@ export interface UsersTable {
   avatar_url: string | null;
   attributes: JsonText; // extra released attributes: { mail: ["a@b"], memberOf: ["staff"] }
   status: 'active' | 'disabled';
+  /** `local` for wecas's own accounts; otherwise the directory the account lives in, and its id there. */
+  directory: string;
+  directory_id: string | null;
   created_at: Millis;
   updated_at: Millis;
 }

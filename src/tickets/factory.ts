@@ -7,6 +7,8 @@ import type { AuthMethod, ProxyGrantingTicket, ProxyTicket, ServiceTicket, Ticke
 export interface Authentication {
   userId: string;
   principal: string;
+  /** Every attribute a service may be released, as the account is at sign-in. */
+  attributes?: Record<string, string[]>;
   method: AuthMethod;
   authTime: number;
   clientIp?: string | undefined;
@@ -36,6 +38,7 @@ export function createTicketFactory({ clock, policy }: { clock: Clock; policy: E
         id: newTicketId('TGT'),
         userId: auth.userId,
         principal: auth.principal,
+        ...(auth.attributes ? { attributes: auth.attributes } : {}),
         method: auth.method,
         authTime: auth.authTime,
         createdAt: now,

@@ -8,7 +8,9 @@ export interface TicketGrantingTicket {
   kind: 'TGT';
   id: string;
   userId: string;
-  principal: string; // the CAS user name validations return
+  principal: string; // the CAS user name validations return, unless a service names another attribute
+  /** What applications may be released about the person, as it was at sign-in (absent in sessions of older versions). */
+  attributes?: Record<string, string[]>;
   method: AuthMethod;
   authTime: number;
   createdAt: number;

@@ -19,6 +19,8 @@ export interface UserStore {
   /** Case-insensitive. */
   findByUsername(username: string): Promise<User | null>;
   findByPhone(e164: string): Promise<User | null>;
+  /** The record of an account that lives in another directory. */
+  findByDirectoryId(directory: string, id: string): Promise<User | null>;
   /** Oldest first; 100 at a time unless told otherwise. */
   list(opts?: { limit?: number; offset?: number }): Promise<User[]>;
   /** False when there is no such user. */
@@ -45,7 +47,8 @@ export class SqlUserStore implements UserStore {
   async create(input: NewUser): Promise<User> {
     const username = input.username === undefined ? null : checkUsername(input.username);
     const phone = input.phone === undefined ? null : checkPhone(input.phone);
-    if (username === null && phone === null) throw new InvalidUserError('user', 'a user needs a username or a phone number to sign in with');
+    if (username === null && phone === null && !input.directory)
+      throw new InvalidUserError('user', 'a user needs a username or a phone number to sign in with');
     const now = this.clock.now();
     const row: UserRow = {
       id: randomUUID(),
@@ -56,6 +59,8 @@ export class SqlUserStore implements UserStore {
       avatar_url: input.avatarUrl ?? null,
       attributes: JSON.stringify(checkAttributes(input.attributes ?? {})),
       status: 'active',
+      directory: input.directory?.name ?? 'local',
+      directory_id: input.directory?.id ?? null,
       created_at: now,
       updated_at: now,
     };
@@ -75,6 +80,11 @@ export class SqlUserStore implements UserStore {
 
   async findByPhone(e164: string): Promise<User | null> {
     const row = await this.db.selectFrom('users').selectAll().where('phone', '=', e164).executeTakeFirst();
+    return row ? toUser(row) : null;
+  }
+
+  async findByDirectoryId(directory: string, id: string): Promise<User | null> {
+    const row = await this.db.selectFrom('users').selectAll().where('directory', '=', directory).where('directory_id', '=', id).executeTakeFirst();
     return row ? toUser(row) : null;
   }
 
@@ -129,6 +139,8 @@ function toUser(row: UserRow): User {
     avatarUrl: row.avatar_url,
     attributes: JSON.parse(row.attributes) as Record<string, string[]>,
     status: row.status,
+    directory: row.directory,
+    directoryId: row.directory_id,
     hasPassword: row.password_hash !== null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

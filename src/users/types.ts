@@ -10,6 +10,9 @@ export interface User {
   /** Extra attributes a service may be released, e.g. `{ mail: ['a@b.cn'], memberOf: ['staff'] }`. */
   attributes: Record<string, string[]>;
   status: UserStatus;
+  /** Where the account lives: `local` (this record is the account) or a directory's name, with its id there. */
+  directory: string;
+  directoryId: string | null;
   hasPassword: boolean;
   createdAt: number;
   updatedAt: number;
@@ -26,6 +29,8 @@ export interface NewUser {
   displayName?: string;
   avatarUrl?: string;
   attributes?: Record<string, string[]>;
+  /** For the record of an account in another directory: which, and its stable id there. */
+  directory?: { name: string; id: string };
 }
 
 export interface UserPatch {

@@ -53,6 +53,11 @@ export function authenticatorContract<S extends SignInStep, Input>(name: string,
         expect(outcome.user.id).toBe(userId);
         expect(outcome.user.status).toBe('active');
         expect(['password', 'sms', 'wechat']).toContain(outcome.method);
+        // The account as its directory holds it: what the session keeps and applications are told.
+        expect(outcome.account.disabled).toBe(false);
+        expect(outcome.account.directory === 'local' ? outcome.account.id : outcome.user.directoryId).toBe(
+          outcome.account.directory === 'local' ? userId : outcome.account.id,
+        );
       }));
 
     it('refuses a wrong credential with a reason the pages explain, and writes nothing', () =>

@@ -166,18 +166,53 @@ authenticatorContract<'wechat-binding', BindingCredentials>('WeChat binding', as
     attempt: ATTEMPT,
     goodInput: async () => {
       const pending = await pendingPerson();
-      return { input: { ...pending, phone: '13900139001', code: await codeFor(s, '+8613900139001', 'bind', pending.pendingId) }, userId: owner.id };
+      return {
+        input: { ...pending, by: 'phone', phone: '13900139001', code: await codeFor(s, '+8613900139001', 'bind', pending.pendingId) },
+        userId: owner.id,
+      };
     },
     wrongInput: async () => {
       const pending = await pendingPerson();
       const code = await codeFor(s, '+8613900139001', 'bind', pending.pendingId);
-      return { ...pending, phone: '13900139001', code: code === '000000' ? '000001' : '000000' };
+      return { ...pending, by: 'phone', phone: '13900139001', code: code === '000000' ? '000001' : '000000' };
     },
     disabledInput: async () => {
       const pending = await pendingPerson();
-      return { ...pending, phone: '13900139002', code: await codeFor(s, '+8613900139002', 'bind', pending.pendingId) };
+      return { ...pending, by: 'phone', phone: '13900139002', code: await codeFor(s, '+8613900139002', 'bind', pending.pendingId) };
     },
     singleUse: true,
+    records: records(s.wecas),
+    close: s.close,
+  };
+});
+
+authenticatorContract<'wechat-binding', BindingCredentials>('WeChat binding by login name and password', async () => {
+  const s = await setUp(true);
+  const wechat = s.wecas.wechat!;
+  const emulator = s.emulator!;
+  const owner = await s.wecas.users.create({ username: 'S2023001', password: 'pw-student-1' });
+  await s.wecas.users.create({ username: 'left', password: 'pw-left-1' }).then((u) => s.wecas.users.setStatus(u.id, 'disabled'));
+  async function pendingPerson() {
+    const persona = emulator.createPersona({ nickname: 'Student', hasAvatar: false });
+    const state = await wechat.identification.begin(ATTEMPT.browserId, {
+      purpose: 'login',
+      request: { service: undefined, ticketParam: 'ticket', renew: false, gateway: false, method: 'GET' },
+    });
+    const outcome = await wechat.authenticator.authenticate({ state, code: emulator.oauth.issueCode(APP.appId, persona.id), lang: 'en' }, ATTEMPT);
+    if (outcome.kind !== 'needs_binding') throw new Error(`expected a pending identity, got ${outcome.kind}`);
+    return { pendingId: outcome.pendingId, pending: outcome.pending };
+  }
+  return {
+    authenticator: wechat.binding,
+    attempt: ATTEMPT,
+    goodInput: async () => ({
+      input: { ...(await pendingPerson()), by: 'password', username: 's2023001', password: 'pw-student-1' },
+      userId: owner.id,
+    }),
+    wrongInput: async () => ({ ...(await pendingPerson()), by: 'password', username: 'S2023001', password: 'not-it' }),
+    disabledInput: async () => ({ ...(await pendingPerson()), by: 'password', username: 'left', password: 'pw-left-1' }),
+    // The same person linking again signs in again; the password is no one-time credential.
+    singleUse: false,
     records: records(s.wecas),
     close: s.close,
   };

@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createAccounts } from '../../src/directories/accounts.js';
+import { createLocalDirectory } from '../../src/directories/local.js';
 import { MemoryKeyValueStore } from '../../src/kv/memory-store.js';
 import { createHashGate } from '../../src/login/hash-gate.js';
 import { createPasswordAuthenticator, type PasswordCredentials } from '../../src/login/methods/password.js';
@@ -35,7 +37,8 @@ describe('password sign-in', () => {
       maxFailuresPerIp: 10,
       windowSeconds: 900,
     });
-    authenticator = createPasswordAuthenticator({ users, throttle, gate: createHashGate({ perIp: 2 }) });
+    const accounts = createAccounts({ directories: [createLocalDirectory(users)], users });
+    authenticator = createPasswordAuthenticator({ accounts, throttle, gate: createHashGate({ perIp: 2 }) });
     await users.create({ username: 'alice', password: 'right', phone: '+8613812345678' });
     vi.clearAllMocks();
   });
@@ -47,6 +50,7 @@ describe('password sign-in', () => {
       kind: 'authenticated',
       method: 'password',
       user: expect.objectContaining({ username: 'alice', phone: '+8613812345678' }),
+      account: expect.objectContaining({ directory: 'local', login: 'alice', phone: '+8613812345678', disabled: false }),
     });
   });
 

@@ -62,6 +62,8 @@ describe.each(backends)('SqlUserStore on $name', (backend) => {
       attributes: { mail: ['alice@example.cn'], memberOf: ['staff', 'library'] },
       status: 'active',
       hasPassword: true,
+      directory: 'local',
+      directoryId: null,
       createdAt: clock.now(),
       updatedAt: clock.now(),
     });

@@ -112,7 +112,7 @@ describe('WeChat callback and bind routes', () => {
     const code = await browser.sendCode(PHONE_USER.phone);
     const res = await browser.bind(PHONE_USER.phone, code);
     expect(res.status).toBe(409);
-    expect(await res.text()).toContain('already linked to a different WeChat account. Sign in with that phone number');
+    expect(await res.text()).toContain('already linked to a different WeChat account. Sign in to it with its password or an SMS code');
     expect(browser.jar.get('TGC')).toBeUndefined();
     expect(await server.ctx.identities.listForUser(owner.id)).toHaveLength(1);
 

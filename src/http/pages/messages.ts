@@ -72,6 +72,10 @@ export const messages = {
     en: 'The sign-in service could not complete your request. Wait a moment and try again.',
     'zh-CN': '登录服务暂时无法完成您的请求，请稍后重试。',
   },
+  'error.directory_unavailable': {
+    en: 'The account service is unavailable right now, so your account cannot be checked. Nothing was changed; try again in a few minutes.',
+    'zh-CN': '账号服务暂时不可用，无法核对您的账号。未做任何更改，请几分钟后重试。',
+  },
   'error.not_found.title': { en: 'Page not found', 'zh-CN': '页面不存在' },
   'error.not_found.body': { en: 'There is no page at this address.', 'zh-CN': '该地址没有对应的页面。' },
   'error.too_many.title': { en: 'Too many requests', 'zh-CN': '请求过于频繁' },
@@ -124,11 +128,22 @@ export const messages = {
     'zh-CN': '暂时无法连接微信。请稍后重试，或使用手机号、密码登录。',
   },
 
-  'bind.title': { en: 'Link a phone number', 'zh-CN': '绑定手机号' },
+  'bind.title': { en: 'Link your account', 'zh-CN': '关联账号' },
   'bind.intro': {
-    en: 'Welcome, {nickname}. This WeChat account is new here: link your phone number to finish signing in. If the number already has an account, your WeChat is added to it.',
-    'zh-CN': '欢迎，{nickname}。该微信首次登录，请绑定手机号以完成登录。若该手机号已有账号，微信将绑定到该账号。',
+    en: 'Welcome, {nickname}. This WeChat account is new here: link it to your account to finish signing in. Next time, scanning is enough.',
+    'zh-CN': '欢迎，{nickname}。该微信首次登录，请关联您的账号以完成登录，之后扫码即可直接登录。',
   },
+  'bind.by_phone': { en: 'With your phone number', 'zh-CN': '通过手机号关联' },
+  'bind.by_phone.hint': {
+    en: 'If the number belongs to an account, your WeChat is added to it; otherwise a new account is made.',
+    'zh-CN': '若该手机号已有账号，微信将关联到该账号；否则将新建账号。',
+  },
+  'bind.by_account': { en: 'With your username and password', 'zh-CN': '通过用户名和密码关联' },
+  'bind.by_account.hint': {
+    en: 'Your student or staff number (学号/工号) and the password you already use.',
+    'zh-CN': '您的学号/工号及现有密码。',
+  },
+  'bind.account_submit': { en: 'Link and sign in', 'zh-CN': '关联并登录' },
   'bind.phone': { en: 'Mobile number', 'zh-CN': '手机号' },
   'bind.send': { en: 'Send code', 'zh-CN': '获取验证码' },
   'bind.resend': { en: 'Send a new code', 'zh-CN': '重新获取验证码' },
@@ -137,12 +152,12 @@ export const messages = {
   'bind.sent': { en: 'We sent a code to {phone}. It is valid for 5 minutes.', 'zh-CN': '验证码已发送至 {phone}，5 分钟内有效。' },
   'bind.expired.title': { en: 'Linking timed out', 'zh-CN': '绑定已超时' },
   'bind.expired.body': {
-    en: 'The 10 minutes to link a phone number have passed, or this page was opened in another browser. Scan the WeChat QR code again.',
-    'zh-CN': '绑定手机号的 10 分钟时限已过，或此页面是在其他浏览器中打开的。请重新微信扫码。',
+    en: 'The 10 minutes to link your account have passed, or this page was opened in another browser. Scan the WeChat QR code again.',
+    'zh-CN': '关联账号的 10 分钟时限已过，或此页面是在其他浏览器中打开的。请重新微信扫码。',
   },
   'bind.error.user_has_other_wechat': {
-    en: 'The account with this phone number is already linked to a different WeChat account. Sign in with that phone number (SMS code or password), unlink the other WeChat on your account page, then scan again.',
-    'zh-CN': '该手机号对应的账号已绑定其他微信。请先用该手机号（短信验证码或密码）登录，在账号页面解绑原微信后再重新扫码。',
+    en: 'That account is already linked to a different WeChat account. Sign in to it with its password or an SMS code, unlink the other WeChat on your account page, then scan again.',
+    'zh-CN': '该账号已绑定其他微信。请先用密码或短信验证码登录该账号，在账号页面解绑原微信后再重新扫码。',
   },
   'bind.error.phone_user_disabled': {
     en: 'The account with this phone number is disabled. Contact your administrator, or use another number.',

@@ -53,6 +53,6 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginRouteDeps):
 
     const outcome = await deps.signIn.attempt(deps.password, { username, password }, { client: request.client, browserId });
     if (outcome.kind === 'refused') return again(refusalText(t, outcome), refusalStatus(outcome));
-    return responses.complete(request, reply, { user: outcome.user, method: outcome.method, transaction });
+    return responses.complete(request, reply, { ...outcome, transaction });
   });
 }

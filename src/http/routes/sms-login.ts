@@ -58,6 +58,6 @@ export function registerSmsLoginRoutes(app: FastifyInstance, deps: SmsLoginRoute
 
     const outcome = await deps.signIn.attempt(deps.smsCode, { phone, code }, { client: request.client, browserId });
     if (outcome.kind === 'refused') return again(refusalText(t, outcome), codeStillUsable(outcome), refusalStatus(outcome));
-    return deps.responses.complete(request, reply, { user: outcome.user, method: outcome.method, transaction });
+    return deps.responses.complete(request, reply, { ...outcome, transaction });
   });
 }

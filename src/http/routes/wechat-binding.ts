@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { FormTokens } from '../../login/form-tokens.js';
 import type { PendingIdentity } from '../../login/methods/wechat.js';
+import type { BindingCredentials } from '../../login/methods/wechat-binding.js';
 import type { SignIn } from '../../login/sign-in.js';
 import { maskPhone } from '../../sms/mask.js';
 import type { VerificationCodes } from '../../sms/verification-codes.js';
@@ -26,6 +27,9 @@ export interface WeChatBindingRouteDeps {
 
 interface BindPageView {
   phone?: string;
+  username?: string;
+  /** Which form the error or notice belongs to. */
+  form?: 'phone' | 'account';
   error?: string;
   notice?: string;
   codeSent?: boolean;
@@ -33,10 +37,11 @@ interface BindPageView {
 
 const sendForm = form({ phone: field, execution: field });
 const bindForm = form({ phone: field, code: field, execution: field });
+const accountForm = form({ username: field, password: field, execution: field });
 
 /**
- * A new WeChat person links a phone number: the bind page, "send code", and "verify and link", the step that
- * completes their sign-in (login/methods/wechat-binding.ts).
+ * A new WeChat person links an account: the bind page, "send code" and "verify and link" by phone, or "link" by the
+ * account's login name and password; either completes their sign-in (login/methods/wechat-binding.ts).
  */
 export function registerWeChatBindingRoutes(app: FastifyInstance, deps: WeChatBindingRouteDeps): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
@@ -56,40 +61,59 @@ export function registerWeChatBindingRoutes(app: FastifyInstance, deps: WeChatBi
     const phone = request.body.phone.trim();
     const t = pages.translate(request);
     if (!(await deps.formTokens.take(request.body.execution, cookies.browserId(request))))
-      return bindPage(request, reply, pending, { phone, error: t('login.error.expired_form') }, 400);
+      return bindPage(request, reply, pending, { form: 'phone', phone, error: t('login.error.expired_form') }, 400);
     // The code is this pending identity's: a form another site makes this browser post cannot use it for another.
     const result = await deps.codes.send({ phone, ip: request.ip, purpose: 'bind', holder: pendingId });
-    if (!result.ok) return bindPage(request, reply, pending, { phone, error: sendRefusalText(t, result), codeSent: false }, 400);
-    return bindPage(request, reply, pending, { phone: result.phone, notice: t('bind.sent', { phone: maskPhone(result.phone) }), codeSent: true });
+    if (!result.ok) return bindPage(request, reply, pending, { form: 'phone', phone, error: sendRefusalText(t, result), codeSent: false }, 400);
+    return bindPage(request, reply, pending, {
+      form: 'phone',
+      phone: result.phone,
+      notice: t('bind.sent', { phone: maskPhone(result.phone) }),
+      codeSent: true,
+    });
   });
 
   routes.post('/login/wechat/bind', { schema: { body: bindForm } }, async (request, reply) => {
+    const { phone, code, execution } = request.body;
+    const typed = normalisePhone(phone.trim());
+    const typedView = { form: 'phone' as const, codeSent: true, ...(typed.ok ? { phone: typed.phone } : {}) };
+    return link(request, reply, execution, { by: 'phone', phone, code }, typedView);
+  });
+
+  // The existing account's own login name and password: checked by its directory, throttled like password sign-in.
+  routes.post('/login/wechat/bind/account', { schema: { body: accountForm } }, async (request, reply) => {
+    const { username, password, execution } = request.body;
+    return link(request, reply, execution, { by: 'password', username, password }, { form: 'account', username: username.trim().slice(0, 64) });
+  });
+
+  async function link(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    execution: string,
+    proof: DistributiveOmit<BindingCredentials, 'pendingId' | 'pending'>,
+    typedView: BindPageView,
+  ) {
     const pendingId = cookies.pendingWeChatId(request);
     const pending = await pendingOf(request);
     if (!pending || !pendingId) return expired(request, reply);
-    const { phone, code, execution } = request.body;
-    if (!(await deps.formTokens.take(execution, cookies.browserId(request)))) {
-      const typed = normalisePhone(phone.trim());
-      const view = { error: pages.translate(request)('login.error.expired_form'), codeSent: true, ...(typed.ok ? { phone: typed.phone } : {}) };
-      return bindPage(request, reply, pending, view, 400);
-    }
+    if (!(await deps.formTokens.take(execution, cookies.browserId(request))))
+      return bindPage(request, reply, pending, { ...typedView, error: pages.translate(request)('login.error.expired_form') }, 400);
     const outcome = await deps.signIn.attempt(
       deps.wechat.binding,
-      { pendingId, pending, phone, code },
+      { pendingId, pending, ...proof },
       { client: request.client, browserId: cookies.browserId(request) },
     );
     if (outcome.kind === 'refused') {
-      const typed = normalisePhone(phone.trim());
       const view = {
+        ...typedView,
         error: refusalText(pages.translate(request), outcome),
-        codeSent: codeStillUsable(outcome),
-        ...(typed.ok ? { phone: typed.phone } : {}),
+        codeSent: proof.by === 'phone' && codeStillUsable(outcome),
       };
       return bindPage(request, reply, pending, view, refusalStatus(outcome));
     }
     cookies.clearPendingWeChat(reply);
-    return deps.responses.resume(request, reply, pending.request, { user: outcome.user, method: outcome.method });
-  });
+    return deps.responses.resume(request, reply, pending.request, outcome);
+  }
 
   async function pendingOf(request: FastifyRequest): Promise<PendingIdentity | undefined> {
     return deps.wechat.pendingIdentities.find(cookies.pendingWeChatId(request), cookies.browserId(request));
@@ -113,6 +137,7 @@ export function registerWeChatBindingRoutes(app: FastifyInstance, deps: WeChatBi
         formActionOrigin: serviceOrigin(pending),
         sendAction: `${base}/send`,
         verifyAction: base,
+        accountAction: `${base}/account`,
         execution,
         ...view,
       },
@@ -138,6 +163,8 @@ export function registerWeChatBindingRoutes(app: FastifyInstance, deps: WeChatBi
     );
   }
 }
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** The origin of the service this sign-in is for, if any (checked when the sign-in began). */
 function serviceOrigin(pending: PendingIdentity): string | undefined {

@@ -68,7 +68,7 @@ export function registerWeChatCallbackRoute(app: FastifyInstance, deps: WeChatRo
         deps.cookies.setPendingWeChat(reply, outcome.pendingId);
         return reply.redirect(`${prefix}/login/wechat/bind`, 302);
       case 'authenticated':
-        return deps.responses.resume(request, reply, outcome.request!, { user: outcome.user, method: outcome.method });
+        return deps.responses.resume(request, reply, outcome.request!, outcome);
     }
   });
 
@@ -100,6 +100,7 @@ const PROBLEM_TITLES: Record<Refusal<'wechat'>['reason'], MessageKey> = {
   declined: 'wechat.declined.title',
   wechat_error: 'wechat.error.title',
   disabled: 'wechat.error.title',
+  directory_unavailable: 'error.internal.title',
 };
 
 function userinfoLang(locale: string): WeChatLang {

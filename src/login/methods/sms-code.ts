@@ -1,3 +1,5 @@
+import type { Accounts } from '../../directories/accounts.js';
+import { localAccountOf } from '../../directories/local.js';
 import type { VerificationCodes } from '../../sms/verification-codes.js';
 import type { UserStore } from '../../users/store.js';
 import { type Authenticator, refused } from '../outcome.js';
@@ -9,12 +11,14 @@ export interface SmsCodeCredentials {
 }
 
 /**
- * Sign-in by SMS code. Before the code is verified every number gets the same answers, whether or not it has an
- * account (no enumeration); only a verified owner of the number learns that it has none. A number nobody has
- * makes an account only where the configuration says so (SMS_LOGIN_CREATES_USERS).
+ * Sign-in by SMS code to the account that has the number, in whichever directory holds it. Before the code is
+ * verified every number gets the same answers, whether or not it has an account (no enumeration); only a verified
+ * owner of the number learns that it has none. A number nobody has makes a wecas account only where the
+ * configuration says so (SMS_LOGIN_CREATES_USERS).
  */
 export function createSmsCodeAuthenticator(deps: {
   codes: VerificationCodes;
+  accounts: Accounts;
   users: UserStore;
   createsUsers: boolean;
 }): Authenticator<'sms', SmsCodeCredentials> {
@@ -23,11 +27,12 @@ export function createSmsCodeAuthenticator(deps: {
     async authenticate({ phone, code }) {
       const verified = await checkTypedCode(deps.codes, { phone, code, purpose: 'login' });
       if (!verified.ok) return refused('sms', verified.reason, { attemptsLeft: verified.attemptsLeft });
-      let user = await deps.users.findByPhone(verified.phone);
-      if (!user && deps.createsUsers) user = await deps.users.create({ phone: verified.phone });
-      if (!user) return refused('sms', 'no_account');
-      if (user.status !== 'active') return refused('sms', 'disabled', { userId: user.id });
-      return { kind: 'authenticated', user, method: 'sms' };
+      let account = await deps.accounts.findByPhone(verified.phone);
+      if (!account && deps.createsUsers) account = localAccountOf(await deps.users.create({ phone: verified.phone }));
+      if (!account) return refused('sms', 'no_account');
+      const user = await deps.accounts.recordOf(account);
+      if (account.disabled || user.status !== 'active') return refused('sms', 'disabled', { userId: user.id });
+      return { kind: 'authenticated', user, account, method: 'sms' };
     },
   };
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { LoginRequest } from '../../cas/login-request.js';
+import type { Accounts } from '../../directories/accounts.js';
 import type { KeyValueStore } from '../../kv/store.js';
 import { randomToken } from '../../tickets/ids.js';
 import type { IdentityStore, WeChatProfileSnapshot, WeChatSubject } from '../../users/identities.js';
@@ -142,6 +143,7 @@ export function createWeChatAuthenticator(deps: {
   pendingIdentities: PendingIdentities;
   identities: IdentityStore;
   users: UserStore;
+  accounts: Accounts;
 }): Authenticator<'wechat', WeChatCallback> {
   return {
     step: 'wechat',
@@ -163,14 +165,16 @@ export function createWeChatAuthenticator(deps: {
       const identity = await deps.identities.findWeChat(person.subject);
       if (!identity) return { kind: 'needs_binding', ...(await deps.pendingIdentities.hold(person, browserId!, intent.request)) };
       const user = await deps.users.findById(identity.userId);
-      if (user?.status !== 'active')
+      // The linked account is read again from its directory: one disabled or removed there does not sign in here.
+      const account = user ? await deps.accounts.accountOf(user) : undefined;
+      if (!user || !account || account.disabled || user.status !== 'active')
         return refused('wechat', 'disabled', { request: intent.request, retryHelps: false, ...(user ? { userId: user.id } : {}) });
       await deps.identities.recordSignIn(identity.id, person.profile);
       const refreshed = await deps.users.update(user.id, {
         ...(person.profile.nickname ? { displayName: user.displayName ?? person.profile.nickname } : {}),
         ...(person.profile.headimgurl ? { avatarUrl: person.profile.headimgurl } : {}),
       });
-      return { kind: 'authenticated', user: refreshed ?? user, method: 'wechat', request: intent.request };
+      return { kind: 'authenticated', user: refreshed ?? user, account, method: 'wechat', request: intent.request };
     },
   };
 }
