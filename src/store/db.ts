@@ -16,14 +16,14 @@ export interface OpenedDatabase {
 }
 
 export interface OpenDatabaseOptions {
-  /** Told when PostgreSQL closes an idle pooled connection (see createPostgresPool). */
-  onIdleConnectionError?: (err: Error) => void;
+  /** Told when PostgreSQL closes a pooled connection, idle or in use (see createPostgresPool). */
+  onConnectionError?: (err: Error) => void;
 }
 
 /** Opens the database named by a normalised DATABASE_URL (`sqlite:/abs/file`, `sqlite::memory:` or `postgres://…`). */
 export function openDatabase(url: string, options: OpenDatabaseOptions = {}): OpenedDatabase {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    const pool = () => createPostgresPool({ connectionString: url }, options.onIdleConnectionError);
+    const pool = () => createPostgresPool({ connectionString: url }, options.onConnectionError);
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', location: redactUrl(url) };
   }
   const file = url.slice('sqlite:'.length);
