@@ -179,7 +179,7 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     binding,
     audit,
     metrics,
-    readiness: createReadiness({ db, redis, config }),
+    readiness: createReadiness({ db, dialect, clock, redis, config }),
     singleLogout,
     proxying: createProxying({
       registry: tickets,

@@ -20,6 +20,9 @@ export interface OpenDatabaseOptions {
   onConnectionError?: (err: Error) => void;
 }
 
+/** How long a SQLite write waits for another connection's write lock before it fails with SQLITE_BUSY. */
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
 /** Opens the database named by a normalised DATABASE_URL (`sqlite:/abs/file`, `sqlite::memory:` or `postgres://…`). */
 export function openDatabase(url: string, options: OpenDatabaseOptions = {}): OpenedDatabase {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
@@ -30,7 +33,7 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Op
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new SqliteDatabase(file);
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
   return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(sqlite) }) }), dialect: 'sqlite', location: file };
