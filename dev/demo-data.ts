@@ -1,3 +1,7 @@
+import { type ServiceRegistry, ServiceValidationError } from '../src/services/registry.js';
+import type { NewService, RegisteredService } from '../src/services/types.js';
+import { UserConflictError } from '../src/users/errors.js';
+import type { UserStore } from '../src/users/store.js';
 import type { Wecas } from '../src/wecas.js';
 
 /** The demo account: a password and a phone, so every sign-in method can be tried with it. */
@@ -6,31 +10,69 @@ export const DEMO_SERVICE_NAME = 'Local demo applications';
 /** Any web app on this machine: enough to try wecas with a local CAS client, never used in production. */
 export const DEMO_SERVICE_PATTERN = '^https?://(localhost|127\\.0\\.0\\.1)(:[0-9]+)?(/.*)?$';
 
-/** Creates the demo user and service once (development only); later starts find them and change nothing. */
+/**
+ * Creates the demo user and service once (development only); later starts find them and change nothing. Nodes
+ * started together on one database all run this at once: a conflict means another node made it, which is fine,
+ * and each says `created` only for what it made.
+ */
 export async function ensureDemoData(wecas: Pick<Wecas, 'users' | 'services'>): Promise<{ userCreated: boolean; serviceCreated: boolean }> {
-  let userCreated = false;
-  if (!(await wecas.users.findByUsername(DEMO_USER.username))) {
-    await wecas.users.create({
+  return { userCreated: await ensureDemoUser(wecas.users), serviceCreated: await ensureDemoService(wecas.services) };
+}
+
+async function ensureDemoUser(users: UserStore): Promise<boolean> {
+  if (await users.findByUsername(DEMO_USER.username)) return false;
+  try {
+    await users.create({
       ...DEMO_USER,
       // A database made by an older start may hold the number already (a WeChat person bound it): leave it there.
-      ...((await wecas.users.findByPhone(DEMO_USER.phone)) ? { phone: undefined } : {}),
+      ...((await users.findByPhone(DEMO_USER.phone)) ? { phone: undefined } : {}),
       attributes: { mail: ['demo@example.org'], memberOf: ['staff', 'demo'] },
     });
-    userCreated = true;
+    return true;
+  } catch (err) {
+    // The username or the phone was taken meanwhile: by another node's demo user, if one is there now.
+    if (err instanceof UserConflictError && (await users.findByUsername(DEMO_USER.username))) return false;
+    throw err;
   }
-  let serviceCreated = false;
-  if (!(await wecas.services.list()).some((s) => s.name === DEMO_SERVICE_NAME)) {
-    await wecas.services.add({
-      name: DEMO_SERVICE_NAME,
-      description: 'Created by npm start in development mode',
-      pattern: DEMO_SERVICE_PATTERN,
-      matchType: 'regex',
-      evaluationOrder: 1000,
-      attributes: ['username', 'displayName', 'mail', 'memberOf', 'phone', 'avatarUrl'],
-    });
-    serviceCreated = true;
+}
+
+const DEMO_SERVICE: NewService = {
+  name: DEMO_SERVICE_NAME,
+  description: 'Created by npm start in development mode',
+  pattern: DEMO_SERVICE_PATTERN,
+  matchType: 'regex',
+  evaluationOrder: 1000,
+  attributes: ['username', 'displayName', 'mail', 'memberOf', 'phone', 'avatarUrl'],
+};
+
+/** Tries to add a service: enough for every node that starts at once to get its turn. */
+const SERVICE_ADD_ATTEMPTS = 10;
+
+/**
+ * Services have no unique name, so nodes that all found none all add one: afterwards the oldest (lowest id) stays
+ * and the others go, whichever node looks. Each node sees at least its own and every one added before it.
+ */
+async function ensureDemoService(services: ServiceRegistry): Promise<boolean> {
+  if ((await demoServices(services)).length > 0) return false;
+  const added = await addRetryingConflicts(services);
+  const [kept, ...extra] = await demoServices(services);
+  for (const service of extra) await services.remove(service.id);
+  return kept?.id === added.id;
+}
+
+async function demoServices(services: ServiceRegistry): Promise<RegisteredService[]> {
+  return (await services.list()).filter((s) => s.name === DEMO_SERVICE_NAME).sort((a, b) => a.id - b.id);
+}
+
+/** Another node adding a service at the same moment takes the id this one chose (PostgreSQL) or the write lock (SQLite): try again. */
+async function addRetryingConflicts(services: ServiceRegistry): Promise<RegisteredService> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await services.add(DEMO_SERVICE);
+    } catch (err) {
+      if (err instanceof ServiceValidationError || attempt >= SERVICE_ADD_ATTEMPTS) throw err;
+    }
   }
-  return { userCreated, serviceCreated };
 }
 
 /** A demo CAS application beside wecas in development, so the printed URL leads somewhere real. */

@@ -108,7 +108,7 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? pino({ level: 'silent' });
   const { db, dialect, location } = openDatabase(config.storage.databaseUrl, {
-    onIdleConnectionError: (err) => logger.warn({ err: err.message }, 'PostgreSQL closed a pooled connection; the next query opens a new one'),
+    onConnectionError: (err) => logger.warn({ err: err.message }, 'PostgreSQL closed a pooled connection; the next query opens a new one'),
   });
   try {
     await migrateToLatest(db);
@@ -189,7 +189,7 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     binding,
     audit,
     metrics,
-    readiness: createReadiness({ db, redis, config }),
+    readiness: createReadiness({ db, dialect, clock, redis, config }),
     singleLogout,
     proxying: createProxying({
       registry: tickets,

@@ -1,7 +1,14 @@
-/** XML 1.0 escaping for text and attribute values (docs/cas-protocol.md §0.5). */
+/**
+ * XML 1.0 escaping for text and attribute values (docs/cas-protocol.md §0.5). Characters XML 1.0 cannot carry at
+ * all, escaped or not (controls other than tab, LF and CR; lone surrogates; U+FFFE and U+FFFF), become U+FFFD: a
+ * WeChat nickname, an attribute or an echoed parameter holding one must not make the whole response unreadable.
+ */
 export function escapeXml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => XML_ENTITIES[c]!);
+  return value.replace(NOT_XML_CHARACTER, '\uFFFD').replace(/[&<>"']/g, (c) => XML_ENTITIES[c]!);
 }
+
+// Not an XML 1.0 Char: outside tab, LF, CR and U+0020–U+FFFD, or half of a surrogate pair without its other half.
+const NOT_XML_CHARACTER = /[^\t\n\r\u0020-\uFFFD]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 const XML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 

@@ -85,10 +85,26 @@ function columns(text: string): number {
   return width;
 }
 
-/** Left-aligned columns two spaces apart, wide characters counted as two. The first row is the header. */
+/**
+ * Text as a terminal should show it: control characters (C0, DEL, C1) and bidirectional overrides written as
+ * `\u001b`-style escapes. A WeChat nickname or an imported name reaches the CLI's output, and must not move the
+ * cursor, recolour or retitle the terminal, or reorder the line it is printed on.
+ */
+export function showControlCharacters(text: string): string {
+  return text.replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point here
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Left-aligned columns two spaces apart, wide characters counted as two, control characters shown as escapes
+ * (showControlCharacters). The first row is the header.
+ */
 export function printTable(out: Printer, rows: string[][]): void {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => columns(r[i] ?? '')))) ?? [];
-  for (const cells of rows)
+  const shown = rows.map((cells) => cells.map(showControlCharacters));
+  const widths = shown[0]?.map((_, i) => Math.max(...shown.map((r) => columns(r[i] ?? '')))) ?? [];
+  for (const cells of shown)
     out.print(
       cells
         .map((c, i) => c + ' '.repeat((widths[i] ?? 0) - columns(c)))

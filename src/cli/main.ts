@@ -3,6 +3,7 @@ import { type Config, loadConfig } from '../config.js';
 import { openDatabase } from '../store/db.js';
 import { migrateToLatest } from '../store/migrations.js';
 import { createWecas } from '../wecas.js';
+import { showControlCharacters } from './args.js';
 import { runAuditCommand } from './audit-commands.js';
 import { exitWith } from './exit.js';
 import { runServiceCommand } from './service-commands.js';
@@ -16,7 +17,8 @@ const USAGE = `usage: wecas <command>
   service add|list|remove|enable|disable|import …
   audit [--user <username|id>] [--type <type>] [--since <ISO|1h|7d>] [--limit N] [--json]`;
 
-const print = (line: string) => console.log(line);
+// Every line a command prints may carry data (names, attributes, audit details): its control characters are shown as escapes.
+const print = (line: string) => console.log(showControlCharacters(line));
 
 /** Runs one `wecas` command; resolves to the exit code, or to undefined while the server runs. */
 async function main(argv: string[]): Promise<number | undefined> {

@@ -1,6 +1,7 @@
-import { sql } from 'kysely';
+import { type Clock, systemClock } from '../clock.js';
 import type { Config } from '../config.js';
-import type { Db } from '../store/db.js';
+import type { Db, DbDialect } from '../store/db.js';
+import { writeHeartbeat } from '../store/heartbeat.js';
 
 /** One dependency's state. `error` is a short code (`timeout`, `ECONNREFUSED`…), never a message that could hold a URL or key. */
 export interface CheckResult {
@@ -22,6 +23,9 @@ export interface Readiness {
 
 export interface ReadinessDeps {
   db: Db;
+  dialect: DbDialect;
+  /** Stamps the heartbeat row. Default: the system clock. */
+  clock?: Clock;
   /** Checked with PING when Redis is configured. */
   redis?: { ping(): Promise<unknown> } | undefined;
   config: Pick<Config, 'mode' | 'wechat' | 'sms'>;
@@ -30,12 +34,13 @@ export interface ReadinessDeps {
 }
 
 /**
- * What a load balancer asks before sending a node traffic: can it reach its database (and Redis), and is the
- * configuration for WeChat and SMS present. The checks run in parallel, each bounded by the timeout.
+ * What a load balancer asks before sending a node traffic: can it write to its database (a sign-in writes), can
+ * it reach Redis, and is the configuration for WeChat and SMS present. The checks run in parallel, each bounded by
+ * the timeout.
  */
-export function createReadiness({ db, redis, config, timeoutMs = 1000 }: ReadinessDeps): Readiness {
+export function createReadiness({ db, dialect, clock = systemClock, redis, config, timeoutMs = 1000 }: ReadinessDeps): Readiness {
   const probes: Record<string, () => Promise<CheckResult>> = {
-    database: () => timed(async () => void (await sql`select 1`.execute(db)), timeoutMs),
+    database: () => timed(() => writeHeartbeat(db, dialect, clock.now(), timeoutMs), timeoutMs),
     ...(redis ? { redis: () => timed(async () => void (await redis.ping()), timeoutMs) } : {}),
     // WeChat is optional outside production; `api` says whose servers answer (WeChat's, or an emulator's).
     wechat: async () => ({

@@ -2,6 +2,7 @@
  * Service URL comparison (docs/cas-protocol.md §2.2): clients drift in how they encode the `service` they send, so URLs are
  * compared in a canonical form rather than byte for byte.
  */
+import { domainToASCII } from 'node:url';
 
 /**
  * The canonical form of a service URL, or undefined when it is not a service URL at all (only absolute http(s)
@@ -46,6 +47,41 @@ export function appendQueryParam(url: string, name: string, value: string): stri
   const fragment = hash === -1 ? '' : url.slice(hash);
   const separator = !base.includes('?') ? '?' : base.endsWith('?') || base.endsWith('&') ? '' : '&';
   return `${base}${separator}${encodeURIComponent(name)}=${encodeURIComponent(value)}${fragment}`;
+}
+
+/**
+ * The URL as a URI (RFC 3987 §3.1, IRI to URI), for HTTP headers: every non-ASCII character percent-encoded as
+ * UTF-8, an internationalised host name in punycode. Header values are ASCII: Node refuses a Location with CJK
+ * characters outright and sends Latin-1 ones as bytes no browser reads as UTF-8. An ASCII URL comes back byte for
+ * byte (the client compares the URL it gets back with the one it sent), and either form names the same service
+ * (canonicalServiceUrl decodes the escapes again).
+ */
+export function asciiUrl(url: string): string {
+  if (!NON_ASCII.test(url)) return url;
+  const start = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#]*)/.exec(url);
+  if (!start) return percentEncodeNonAscii(url);
+  const [whole, scheme, authority] = start as unknown as [string, string, string];
+  return scheme + asciiAuthority(authority) + percentEncodeNonAscii(url.slice(whole.length));
+}
+
+const NON_ASCII = /[\u0080-\uffff]/;
+const utf8 = new TextEncoder();
+
+/** `host[:port]` with the host in punycode (user info, which no service URL has, only percent-encoded). */
+function asciiAuthority(authority: string): string {
+  const at = authority.lastIndexOf('@');
+  const userInfo = percentEncodeNonAscii(authority.slice(0, at + 1));
+  const [, host = '', port = ''] = /^(.*?)(:\d*)?$/.exec(authority.slice(at + 1)) ?? [];
+  if (!NON_ASCII.test(host)) return userInfo + host + port;
+  // domainToASCII answers '' for a name IDNA refuses; the browser would refuse it too, so keep it recognisable.
+  return userInfo + (domainToASCII(host) || percentEncodeNonAscii(host)) + port;
+}
+
+/** Each run of non-ASCII characters as the %XX escapes of its UTF-8 bytes (a lone surrogate becomes U+FFFD's). */
+function percentEncodeNonAscii(s: string): string {
+  return s.replace(/[\u0080-\uffff]+/g, (run) =>
+    Array.from(utf8.encode(run), (byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+  );
 }
 
 /** Decodes each run of percent-escapes that forms valid UTF-8; malformed escapes stay as they are. */

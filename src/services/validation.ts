@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { anchoredRegex, canonicalPattern } from './matching.js';
+import { backtrackingRisk } from './regex-safety.js';
 import type { NewService, RegisteredService } from './types.js';
 
 /** A service definition that cannot be registered; `field` names the offending property. */
@@ -32,12 +33,19 @@ const serviceSchema = z
       .transform((names) => [...new Set(names)]),
     logoutType: z.enum(['back-channel', 'front-channel', 'none']).default('back-channel'),
     logoutUrl: httpUrl.nullable().default(null),
-    proxyPattern: z.string().min(1, 'must not be empty').refine(isRegex, 'is not a valid regular expression').nullable().default(null),
+    proxyPattern: z
+      .string()
+      .min(1, 'must not be empty')
+      .refine(isRegex, 'is not a valid regular expression')
+      .superRefine(refuseBacktracking)
+      .nullable()
+      .default(null),
     enabled: z.boolean().default(true),
   })
   .superRefine((s, ctx) => {
     if (s.matchType === 'regex') {
       if (!isRegex(s.pattern)) ctx.addIssue({ code: 'custom', path: ['pattern'], message: `is not a valid regular expression: ${s.pattern}` });
+      else refuseBacktracking(s.pattern, ctx, ['pattern']);
     } else if (!isServiceUrl(s.pattern) || s.pattern.includes('#')) {
       ctx.addIssue({
         code: 'custom',
@@ -68,6 +76,13 @@ function isServiceUrl(url: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Admins' patterns run on every sign-in with no time limit: refuse the ones that can take exponential time. */
+function refuseBacktracking(pattern: string, ctx: z.RefinementCtx, path: string[] = []): void {
+  if (!isRegex(pattern)) return;
+  const risk = backtrackingRisk(pattern);
+  if (risk) ctx.addIssue({ code: 'custom', path, message: risk });
 }
 
 function isRegex(pattern: string): boolean {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, type SqliteDatabase as KyselySqliteDatabase, PostgresDialect, SqliteDialect, type SqliteStatement } from 'kysely';
@@ -16,24 +16,64 @@ export interface OpenedDatabase {
 }
 
 export interface OpenDatabaseOptions {
-  /** Told when PostgreSQL closes an idle pooled connection (see createPostgresPool). */
-  onIdleConnectionError?: (err: Error) => void;
+  /** Told when PostgreSQL closes a pooled connection, idle or in use (see createPostgresPool). */
+  onConnectionError?: (err: Error) => void;
 }
+
+/** How long a SQLite write waits for another connection's write lock before it fails with SQLITE_BUSY. */
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 /** Opens the database named by a normalised DATABASE_URL (`sqlite:/abs/file`, `sqlite::memory:` or `postgres://…`). */
 export function openDatabase(url: string, options: OpenDatabaseOptions = {}): OpenedDatabase {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    const pool = () => createPostgresPool({ connectionString: url }, options.onIdleConnectionError);
+    const pool = () => createPostgresPool({ connectionString: url }, options.onConnectionError);
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', location: redactUrl(url) };
   }
   const file = url.slice('sqlite:'.length);
-  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
-  const sqlite = new SqliteDatabase(file);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('synchronous = NORMAL');
+  const sqlite = openSqliteFile(file);
   return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(sqlite) }) }), dialect: 'sqlite', location: file };
+}
+
+/**
+ * The SQLite file, created with its directory when missing, in WAL mode. SQLite's own messages name neither the
+ * file nor the cause ("unable to open database file"): a failure here says which file, and whether this user may
+ * write to it or its directory.
+ */
+function openSqliteFile(file: string): SqliteDatabase.Database {
+  try {
+    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    const sqlite = new SqliteDatabase(file);
+    try {
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+      sqlite.pragma('foreign_keys = ON');
+      sqlite.pragma('synchronous = NORMAL');
+    } catch (err) {
+      sqlite.close();
+      throw err;
+    }
+    return sqlite;
+  } catch (err) {
+    const why = [err instanceof Error ? err.message : String(err), file === ':memory:' ? undefined : unwritablePart(file)];
+    throw new Error(`Cannot open the SQLite database ${file}: ${why.filter(Boolean).join('; ')}`, { cause: err });
+  }
+}
+
+/** Which of a database file and its directory this process may not write to, if either. */
+function unwritablePart(file: string): string | undefined {
+  const dir = path.dirname(file);
+  if (existsSync(dir) && !writable(dir)) return `the directory ${dir} is not writable by this user`;
+  if (existsSync(file) && !writable(file)) return 'the file is not writable by this user';
+  return undefined;
+}
+
+function writable(target: string): boolean {
+  try {
+    accessSync(target, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Distinct SQL texts kept prepared; wecas has a few dozen, so the limit only guards against a runaway. */

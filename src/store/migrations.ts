@@ -121,6 +121,21 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('tickets').addColumn('consumed_at', 'bigint').execute();
     },
   },
+  // The readiness check rewrites this one row: a database that answers `select 1` may still take no writes.
+  '0003_readiness_heartbeat': {
+    // biome-ignore lint/suspicious/noExplicitAny: a migration sees the schema of its day, not today's types
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('readiness_heartbeat')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('written_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+    // biome-ignore lint/suspicious/noExplicitAny: a migration sees the schema of its day, not today's types
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('readiness_heartbeat').ifExists().execute();
+    },
+  },
   // An account that lives in another directory (LDAP, an existing table) has a wecas record of its own, which its
   // links (WeChat, sessions) hang on: named by the directory and that directory's stable id for the account.
   '0004_directory_accounts': {

@@ -83,6 +83,12 @@ export interface KvTable {
   expires_at: Millis;
 }
 
+/** One row (id 1), rewritten by every readiness check. */
+export interface ReadinessHeartbeatTable {
+  id: number;
+  written_at: Millis;
+}
+
 export interface Database {
   users: UsersTable;
   identities: IdentitiesTable;
@@ -91,4 +97,5 @@ export interface Database {
   tickets: TicketsTable;
   sso_grants: SsoGrantsTable;
   kv: KvTable;
+  readiness_heartbeat: ReadinessHeartbeatTable;
 }

@@ -98,6 +98,19 @@ describe('parseApereoService', () => {
     ]);
   });
 
+  it('refuses a serviceId or proxy pattern whose matching can take exponential time, naming the file and the field', () => {
+    const evil = minimal('').replace('^https://app\\\\.example\\\\.org/.*', '^(a+)+$');
+    expect(problemsOf(() => parseApereoService(evil, 'Evil-8.json'))).toEqual([
+      expect.stringMatching(/^Evil-8\.json: serviceId: .*exponential time/),
+    ]);
+    const evilProxy = minimal(
+      ', "proxyPolicy": { "@class": "org.apereo.cas.services.RegexMatchingRegisteredServiceProxyPolicy", "pattern": "^https://app\\\\.example\\\\.org/([a-z]+/?)*$" }',
+    );
+    expect(problemsOf(() => parseApereoService(evilProxy, 'EvilProxy-9.json'))).toEqual([
+      expect.stringMatching(/^EvilProxy-9\.json: proxyPolicy\.pattern: .*exponential time/),
+    ]);
+  });
+
   it('says where the JSON is broken', () => {
     const problems = problemsOf(() => parseApereoService('{\n  "name": "App"\n  "id": 1\n}', 'broken.json'));
     expect(problems).toEqual([expect.stringMatching(/^broken\.json: not valid JSON: .*line 3/)]);

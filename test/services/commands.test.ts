@@ -98,6 +98,19 @@ describe('wecas service …', () => {
     expect(await stored()).toEqual([]);
   });
 
+  it('refuses a pattern or proxy pattern whose matching can take exponential time, naming it, and keeps a normal one', async () => {
+    expect(await run('add', '^https://app\\.example\\.org/(a+)+$', '--regex', '--name', 'Evil')).toBe(1);
+    expect(printed).toEqual([expect.stringMatching(/^error: invalid service: pattern: .*exponential time.*\(a\+\)\+/)]);
+    expect(
+      await run('add', 'https://app.example.org/', '--prefix', '--name', 'Evil proxy', '--proxy', '^https://app\\.example\\.org/(\\w+\\s?)+$'),
+    ).toBe(1);
+    expect(printed).toEqual([expect.stringMatching(/^error: invalid service: proxyPattern: .*exponential time/)]);
+    expect(await stored()).toEqual([]);
+    const normal = '^https://app\\.example\\.org(:[0-9]+)?(/.*)?$';
+    expect(await run('add', normal, '--regex', '--name', 'Normal', '--proxy', '^https://app\\.example\\.org/pgt(/.*)?$')).toBe(0);
+    expect((await stored()).map((s) => s.pattern)).toEqual([normal]);
+  });
+
   it('lists services as a table in evaluation order', async () => {
     expect(await run('list')).toBe(0);
     expect(printed).toEqual(['No services registered. Add one with: wecas service add <url> --name <name>']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appendQueryParam, canonicalServiceUrl, sameService } from '../../src/services/url.js';
+import { appendQueryParam, asciiUrl, canonicalServiceUrl, sameService } from '../../src/services/url.js';
 
 describe('canonicalServiceUrl', () => {
   it('lower-cases scheme and host, keeps path and query case', () => {
@@ -94,5 +94,33 @@ describe('appendQueryParam', () => {
 
   it('encodes the name and value', () => {
     expect(appendQueryParam('https://app.example.org/', 'SAMLRequest', 'a+b/c=&')).toBe('https://app.example.org/?SAMLRequest=a%2Bb%2Fc%3D%26');
+  });
+});
+
+describe('asciiUrl (IRI to URI, for HTTP headers)', () => {
+  it('percent-encodes non-ASCII characters as UTF-8 in path, query and fragment', () => {
+    expect(asciiUrl('https://app.example.org/中文/?q=报告#第一')).toBe(
+      'https://app.example.org/%E4%B8%AD%E6%96%87/?q=%E6%8A%A5%E5%91%8A#%E7%AC%AC%E4%B8%80',
+    );
+    expect(asciiUrl('https://app.example.org/Straße')).toBe('https://app.example.org/Stra%C3%9Fe');
+  });
+
+  it('puts an internationalised host name in punycode and keeps the port', () => {
+    expect(asciiUrl('https://bücher.example:8443/ä')).toBe('https://xn--bcher-kva.example:8443/%C3%A4');
+    expect(asciiUrl('http://例子.测试/')).toBe('http://xn--fsqu00a.xn--0zwm56d/');
+  });
+
+  it('leaves an ASCII URL byte for byte, escapes and all', () => {
+    for (const url of ['https://app.example.org/a%20b?next=%2Fhome&x=%zz#top', 'HTTPS://App.Example.ORG:443/x', 'http://[::1]:8080/p'])
+      expect(asciiUrl(url)).toBe(url);
+  });
+
+  it('encodes a lone surrogate as U+FFFD rather than failing', () => {
+    expect(asciiUrl('https://app.example.org/\ud800')).toBe('https://app.example.org/%EF%BF%BD');
+  });
+
+  it('names the same service as the URL it came from', () => {
+    for (const url of ['https://app.example.org/中文/?q=报告', 'https://bücher.example/katalog?titel=Straße'])
+      expect(sameService(url, asciiUrl(url)), url).toBe(true);
   });
 });

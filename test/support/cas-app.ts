@@ -1,4 +1,3 @@
-import { DOMParser } from '@xmldom/xmldom';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/http/app.js';
 import type { RegisteredService } from '../../src/services/types.js';
@@ -7,6 +6,7 @@ import { createWecas, type Wecas } from '../../src/wecas.js';
 import { ManualClock } from './clock.js';
 import { testConfig } from './config.js';
 import { CookieJar } from './cookie-jar.js';
+import { parseStrictXml } from './xml.js';
 
 /** The conformance setup of docs/cas-protocol.md §8: service S (may proxy), S2, and alice/pw with mail and memberOf released to S. */
 export const S = 'https://app.example.org/cb';
@@ -102,15 +102,9 @@ export function ticketFrom(location: string | undefined, param = 'ticket'): stri
 
 export const CAS_NS = 'http://www.yale.edu/tp/cas';
 
-/** Parses a CAS service response with a namespace-aware XML parser. */
+/** Parses a CAS service response with a namespace-aware XML parser, strictly (see parseStrictXml). */
 export function parseCasXml(xml: string) {
-  const errors: string[] = [];
-  const doc = new DOMParser({
-    onError: (level, msg) => {
-      if (level !== 'warning') errors.push(msg);
-    },
-  }).parseFromString(xml, 'text/xml');
-  if (errors.length) throw new Error(`malformed XML: ${errors.join('; ')}\n${xml}`);
+  const doc = parseStrictXml(xml);
   const root = doc.documentElement!;
   const one = (local: string) => root.getElementsByTagNameNS(CAS_NS, local)[0];
   const all = (local: string) => Array.from(root.getElementsByTagNameNS(CAS_NS, local));

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { copyFile, cp, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, cp, mkdtemp, readFile, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -65,7 +65,11 @@ export async function createProductionInstall(options: { parentDir?: string } = 
         run(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs'), '--out', path.join(dir, 'dist')], { cwd: REPO_ROOT }),
       ),
       timed('link', async () => {
-        await run('cp', ['-al', path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules')], { cwd: REPO_ROOT });
+        // A git worktree's node_modules may be a symlink to the main checkout's: link the files of the real directory,
+        // or the copy would be that symlink, and the steps below would delete the main checkout's hidden lockfile and
+        // let npm prune its dev dependencies.
+        const modules = await realpath(path.join(REPO_ROOT, 'node_modules'));
+        await run('cp', ['-al', modules, path.join(dir, 'node_modules')], { cwd: REPO_ROOT });
         // npm rewrites its hidden lockfile in place (open with O_TRUNC, not a new file and a rename): through a hard
         // link that would rewrite the repository's own node_modules/.package-lock.json. Give the install a copy.
         if (existsSync(hiddenLockfile)) {

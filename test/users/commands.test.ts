@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runToEnd } from '../../scripts/cluster/processes.js';
 import { runUserCommand } from '../../src/cli/user-commands.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
@@ -105,6 +109,39 @@ describe('wecas user', () => {
       '2 users shown.',
     ]);
   });
+
+  it('shows control characters in names as escapes: a nickname cannot drive the terminal or shift the columns', async () => {
+    await users.create({ username: 'alice', displayName: '\u001b[2J\u001b[31m红\u0007\u009b1m\u202e' });
+    clock.advance(60_000);
+    await users.create({ username: 'bob', displayName: 'Bob\tSmith' });
+    expect(await run('list')).toBe(0);
+    expect(lines.join(' ')).not.toMatch(/[\p{Cc}\u202e]/u);
+    expect(lines.slice(0, 3)).toEqual([
+      'USERNAME  PHONE  NAME                                       STATUS  PASSWORD  CREATED (UTC)',
+      'alice     -      \\u001b[2J\\u001b[31m红\\u0007\\u009b1m\\u202e  active  no        2026-11-25 09:30',
+      'bob       -      Bob\\u0009Smith                             active  no        2026-11-25 09:31',
+    ]);
+  });
+
+  it('the wecas command prints what it was given with its control characters as escapes', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'wecas-cli-'));
+    try {
+      const wecas = (...args: string[]) =>
+        runToEnd(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'user', ...args], {
+          NODE_ENV: 'test',
+          DATABASE_URL: `sqlite:${path.join(dir, 'wecas.db')}`,
+          LOG_LEVEL: 'silent',
+        });
+      const added = await wecas('add', 'carol', '--password', 'pw-carol-1', '--name', 'Carol\u001b]0;owned\u0007');
+      expect(added.code, added.output).toBe(0);
+      expect(added.output).toContain('name "Carol\\u001b]0;owned\\u0007"');
+      const listed = await wecas('list');
+      expect(listed.output).toContain('Carol\\u001b]0;owned\\u0007');
+      expect(added.output + listed.output).not.toMatch(/[^\P{Cc}\n]/u); // no control character but the line ends
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('pages a long list', async () => {
     for (const username of ['u1', 'u2', 'u3']) {
