@@ -125,7 +125,7 @@ export async function checkAnswer(answer: Answer, method: string, path: string, 
   const type = mediaType(answer);
 
   if (statusCode >= 500) findings.push({ kind: 'status', detail: `HTTP ${statusCode}` });
-  if (elapsedMs > 10_000) findings.push({ kind: 'slow', detail: `answered after ${Math.round(elapsedMs)} ms` });
+  if (elapsedMs > 20_000) findings.push({ kind: 'slow', detail: `answered after ${Math.round(elapsedMs)} ms` });
   if (REDIRECTS.has(statusCode)) {
     const location = header(answer, 'location');
     if (location === undefined) findings.push({ kind: 'redirect', detail: `HTTP ${statusCode} without Location` });

@@ -203,9 +203,10 @@ const KNOWN: Array<{ id: string; bug: string; matches(v: Seen): boolean }> = [
   {
     id: 'KNOWN-XML-FORBIDDEN-CHARACTERS',
     bug:
-      'Request values (ticket, format, service, TARGET, pgt, SAML RequestID) are echoed into XML answers through escapeXml, ' +
-      'which escapes & < > " \' only: characters XML 1.0 forbids (U+0000-U+001F but tab/LF/CR, U+FFFE, U+FFFF, lone ' +
-      'surrogates) go out raw, and libxml2-based clients (phpCAS, mod_auth_cas) cannot read the document.',
+      'Request values (ticket, format, service, TARGET, pgt, targetService, SAML RequestID) and profile values (a WeChat ' +
+      'nickname becomes displayName) go into XML answers through escapeXml, which escapes & < > " \' only: characters ' +
+      'XML 1.0 forbids (U+0000-U+001F but tab/LF/CR, U+FFFE, U+FFFF, lone surrogates) go out raw, and libxml2-based ' +
+      'clients (phpCAS, mod_auth_cas) cannot read the document, a successful validation included.',
     matches: (v) => only(v, (f) => f.kind === 'xml' && /is not allowed in XML|names a character XML does not allow/.test(f.detail)),
   },
   {
