@@ -182,33 +182,9 @@ interface Violation {
 /** What a KNOWN predicate sees: the violation and the answer's whole body. */
 type Seen = Omit<Violation, 'known'> & { body: string };
 
-const NON_ASCII = /[\u0080-\uffff]/;
 const only = (v: Seen, test: (f: Finding) => boolean) => v.findings.length > 0 && v.findings.every(test);
 
 const KNOWN: Array<{ id: string; bug: string; matches(v: Seen): boolean }> = [
-  {
-    id: 'KNOWN-LOCATION-NON-ASCII',
-    bug:
-      'A registered service URL given with raw non-ASCII characters is echoed raw into Location (and into the `service` ' +
-      'header of method=HEADER): Latin-1 ones (ü) go out as bytes that are not UTF-8, anything beyond Latin-1 (中文, 。) ' +
-      "makes Node throw ERR_INVALID_CHAR, and the answer is a 503 in Fastify's default JSON instead of a redirect.",
-    matches: (v) =>
-      only(
-        v,
-        (f) =>
-          (f.kind === 'status' && v.status === 503 && v.body.includes('ERR_INVALID_CHAR')) ||
-          ((f.kind === 'redirect' || f.kind === 'ticket-header') && f.detail.includes('not printable ASCII') && NON_ASCII.test(f.detail)),
-      ),
-  },
-  {
-    id: 'KNOWN-XML-FORBIDDEN-CHARACTERS',
-    bug:
-      'Request values (ticket, format, service, TARGET, pgt, targetService, SAML RequestID) and profile values (a WeChat ' +
-      'nickname becomes displayName) go into XML answers through escapeXml, which escapes & < > " \' only: characters ' +
-      'XML 1.0 forbids (U+0000-U+001F but tab/LF/CR, U+FFFE, U+FFFF, lone surrogates) go out raw, and libxml2-based ' +
-      'clients (phpCAS, mod_auth_cas) cannot read the document, a successful validation included.',
-    matches: (v) => only(v, (f) => f.kind === 'xml' && /is not allowed in XML|names a character XML does not allow/.test(f.detail)),
-  },
   {
     id: 'KNOWN-ACCOUNT-PROTOTYPE-KEYS',
     bug:
@@ -1652,24 +1628,24 @@ describe('KNOWN bugs the fuzzer found (it.fails until fixed)', () => {
 
   const signedIn = (url: string) => t.app.inject({ method: 'GET', url, headers: { cookie: `TGC=${session}` } });
 
-  it.fails('KNOWN-LOCATION-NON-ASCII: a registered service spelled with 中文 gets its ticket, not a 503', async () => {
+  it('fixed (non-ASCII Location): a registered service spelled with 中文 gets its ticket, not a 503', async () => {
     const res = await signedIn(`/cas/login?service=${encodeURIComponent('https://intl.example.org/路径/page')}`);
     expect(res.statusCode).toBe(302);
     expect(res.headers.location).toMatch(/^[\x21-\x7e]+$/);
   });
 
-  it.fails('KNOWN-LOCATION-NON-ASCII: a Latin-1 character (ü) does not go out raw in Location', async () => {
+  it('fixed (non-ASCII Location): a Latin-1 character (ü) does not go out raw in Location', async () => {
     const res = await signedIn(`/cas/login?service=${encodeURIComponent('https://bücher.example/shelf')}`);
     expect(res.statusCode).toBe(302);
     expect(res.headers.location).toMatch(/^[\x21-\x7e]+$/);
   });
 
-  it.fails('KNOWN-XML-FORBIDDEN-CHARACTERS: a ticket parameter with U+0001 gets a failure document XML parsers can read', async () => {
+  it('fixed (XML-forbidden characters): a ticket parameter with U+0001 gets a failure document XML parsers can read', async () => {
     const res = await t.app.inject({ method: 'GET', url: `/cas/serviceValidate?service=${encodeURIComponent(S)}&ticket=%01` });
     expect(strictXmlProblems(res.body).problems).toEqual([]);
   });
 
-  it.fails('KNOWN-XML-FORBIDDEN-CHARACTERS: a profile value with U+0001 (a WeChat nickname, a CLI --name) keeps the success document readable', async () => {
+  it('fixed (XML-forbidden characters): a profile value with U+0001 (a WeChat nickname, a CLI --name) keeps the success document readable', async () => {
     const st = ticketOf(await signedIn(`/cas/login?service=${encodeURIComponent(S)}`));
     const res = await t.app.inject({ method: 'GET', url: `/cas/p3/serviceValidate?service=${encodeURIComponent(S)}&ticket=${st}` });
     expect(res.body).toContain('authenticationSuccess');
