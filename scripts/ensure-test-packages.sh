@@ -14,6 +14,8 @@ declare -A probes=(
   [nginx-light]=/usr/sbin/nginx                       # the load balancer of the cluster tests
   [redis-server]=/usr/bin/redis-server                # the cluster tests' own Redis, stopped and restarted
   [openssl]=/usr/bin/openssl                          # self-signed certificates for HTTPS tests
+  [slapd]=/usr/sbin/slapd                             # the LDAP directory's tests run their own OpenLDAP (never the service)
+  [ldap-utils]=/usr/bin/ldapsearch                    # (slapadd ships with slapd; ldapsearch to look into a failing test)
 )
 
 missing=()

@@ -8,6 +8,49 @@ const bool = z
 const positive = z.coerce.number().int().positive();
 const port = z.coerce.number().int().min(0).max(65535);
 
+// ── LDAP value shapes (used by the LDAP block of the schema below) ──────────────────────────────────────────
+const ldapUrl = z
+  .string()
+  .regex(/^ldaps?:\/\/[^/?#\s]+\/?$/, 'must be ldap://host[:port] or ldaps://host[:port]')
+  .transform((v) => v.replace(/\/$/, ''));
+const ldapAttribute = z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'must be an LDAP attribute name (letters, digits, -)');
+/** An RFC 4515 filter in parentheses holding `placeholder`, which the directory replaces by the escaped value. */
+const ldapFilter = (placeholder?: string) =>
+  z
+    .string()
+    .refine(balancedFilter, 'must be an LDAP filter in balanced parentheses, e.g. (&(objectClass=person)(uid={login}))')
+    .refine((v) => !placeholder || v.includes(placeholder), `must contain ${placeholder}`);
+/** Released name → LDAP attribute, as JSON (`{"studentId":"uid"}`) or `studentId=uid,department=ou`. */
+const ldapAttributeMap = z.string().transform((v, ctx): Record<string, string> => {
+  const pairs = v.trim().startsWith('{') ? jsonPairs(v) : v.split(',').flatMap((p) => (p.trim() ? [p.split('=').map((s) => s.trim())] : []));
+  const bad = pairs.find(([name, attribute]) => !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(String(name)) || !ldapAttribute.safeParse(attribute).success);
+  if (bad) {
+    ctx.addIssue({ code: 'custom', message: `"${bad.join('=')}" is not name=attribute (e.g. studentId=uid,department=ou)` });
+    return z.NEVER;
+  }
+  return Object.fromEntries(pairs);
+});
+
+/** A JSON object's entries; text that is not one becomes a single pair that fails the name=attribute check. */
+function jsonPairs(text: string): unknown[][] {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value && typeof value === 'object' && !Array.isArray(value)) return Object.entries(value);
+  } catch {}
+  return [[text]];
+}
+
+/** Starts with `(`, and every `)` closes one opened before it (a value's own parentheses are escaped, \28 \29). */
+function balancedFilter(filter: string): boolean {
+  let depth = 0;
+  for (const char of filter) {
+    if (char === '(') depth += 1;
+    else if (char === ')') depth -= 1;
+    if (depth < 0) return false;
+  }
+  return filter.startsWith('(') && depth === 0;
+}
+
 /**
  * The environment variables wecas reads: the one place their names appear. Every key is documented in the README
  * ("Configuration"); keep the two in step. `loadConfig` turns them into the grouped, typed `Config` below.
@@ -72,6 +115,38 @@ const environmentSchema = z.object({
     )
     .pipe(z.array(z.enum(['local', 'ldap', 'sql'])).min(1, 'DIRECTORIES names at least one of local, ldap, sql')),
 
+  // ── LDAP / Active Directory: read when DIRECTORIES includes `ldap` (README "LDAP and Active Directory") ──────
+  /** The server (ldap:// or ldaps://), and a replica tried when it cannot be reached. */
+  LDAP_URL: ldapUrl.optional(),
+  LDAP_FAILOVER_URL: ldapUrl.optional(),
+  /** The service account that searches; people's passwords are checked by binding as them on a connection of their own. */
+  LDAP_BIND_DN: z.string().min(1).optional(),
+  LDAP_BIND_PASSWORD: z.string().min(1).optional(),
+  LDAP_BASE_DN: z.string().min(1).optional(),
+  /** Active Directory's defaults: sAMAccountName, objectGUID, objectClass=user, userAccountControl's disabled bit. */
+  LDAP_ACTIVE_DIRECTORY: bool.default(false),
+  LDAP_USER_FILTER: ldapFilter('{login}').optional(),
+  LDAP_PHONE_FILTER: ldapFilter('{phone}').optional(),
+  LDAP_LOGIN_ATTRIBUTE: ldapAttribute.optional(),
+  LDAP_PHONE_ATTRIBUTE: ldapAttribute.default('mobile'),
+  LDAP_DISPLAY_NAME_ATTRIBUTE: ldapAttribute.default('displayName'),
+  LDAP_MAIL_ATTRIBUTE: ldapAttribute.default('mail'),
+  LDAP_GROUP_ATTRIBUTE: ldapAttribute.default('memberOf'),
+  /** Find groups by a search (`{dn}` = the account's DN) instead of reading LDAP_GROUP_ATTRIBUTE, for servers without memberOf. */
+  LDAP_GROUP_FILTER: ldapFilter('{dn}').optional(),
+  LDAP_GROUP_BASE_DN: z.string().min(1).optional(),
+  /** Groups as their DNs (as memberOf holds them) or by name (the value of the DN's first part: `cn=students,…` → `students`). */
+  LDAP_GROUP_FORMAT: z.enum(['dn', 'name']).default('dn'),
+  LDAP_ID_ATTRIBUTE: ldapAttribute.optional(),
+  LDAP_ATTRIBUTES: ldapAttributeMap.default({}),
+  LDAP_DISABLED_FILTER: ldapFilter().optional(),
+  LDAP_CA_FILE: z.string().min(1).optional(),
+  LDAP_STARTTLS: bool.default(false),
+  LDAP_CONNECT_TIMEOUT_MS: positive.default(5000),
+  LDAP_TIMEOUT_MS: positive.default(5000),
+  LDAP_POOL_SIZE: positive.max(100).default(4),
+  // ── end of LDAP ────────────────────────────────────────────────────────────────────────────────────────────
+
   CAS_V2_ATTRIBUTES: bool.default(true),
   LOGOUT_FOLLOW_SERVICE: bool.default(true),
   CAS_ALLOW_HTTP_PROXY_CALLBACK_LOOPBACK: bool.default(false),
@@ -115,6 +190,9 @@ const SMS_PROVIDER_KEYS = {
   tencent: ['TENCENT_SECRET_ID', 'TENCENT_SECRET_KEY', 'TENCENT_SMS_SDK_APP_ID', 'TENCENT_SMS_SIGN_NAME', 'TENCENT_SMS_TEMPLATE_ID'],
 } as const;
 
+/** What an LDAP directory cannot work without. */
+const LDAP_REQUIRED_KEYS = ['LDAP_URL', 'LDAP_BASE_DN', 'LDAP_BIND_DN', 'LDAP_BIND_PASSWORD'] as const;
+
 /** WeChat Open Platform website app; the base URLs point elsewhere only for the emulator and unusual networks. */
 export interface WeChatSettings {
   appId: string;
@@ -137,6 +215,33 @@ export type SmsProviderSettings =
       region: string;
       endpoint: string;
     };
+
+/** An LDAP or Active Directory server as a directory: how to reach it, find people in it and read them. */
+export interface LdapSettings {
+  /** The server, then the failover: a new connection tries them in this order and takes the first that answers. */
+  urls: string[];
+  bindDn: string;
+  bindPassword: string;
+  baseDn: string;
+  /** RFC 4515 filters; `{login}` and `{phone}` are replaced by the escaped value. */
+  userFilter: string;
+  phoneFilter: string;
+  /** Which LDAP attribute holds each thing wecas needs. `id` is objectGUID (read as a GUID), entryUUID or another stable one. */
+  attributes: { login: string; phone: string; displayName: string; mail: string; groups: string; id: string };
+  /** Further attributes to release, by released name. */
+  released: Record<string, string>;
+  /** `search`: find groups with this filter (`{dn}` = the account's DN) instead of reading `attributes.groups`. */
+  groups: { format: 'dn' | 'name'; search: { baseDn: string; filter: string } | undefined };
+  /** An account is disabled when it matches `filter`, or, with `userAccountControl`, when AD's ACCOUNTDISABLE bit (2) is set. */
+  disabled: { filter: string | undefined; userAccountControl: boolean };
+  /** `caFile`: trust this PEM instead of Node's CAs (ldaps:// and StartTLS). */
+  tls: { caFile: string | undefined; startTls: boolean };
+  connectTimeoutMs: number;
+  /** Each operation's deadline (bind, search). */
+  timeoutMs: number;
+  /** Service-account connections kept for searches. */
+  poolSize: number;
+}
 
 /** wecas's settings, grouped by the part of the server they shape. */
 export interface Config {
@@ -190,6 +295,8 @@ export interface Config {
   /** The directories accounts are looked up in, in order (first match wins), and each one's settings. */
   directories: {
     order: Array<'local' | 'ldap' | 'sql'>;
+    /** Present when `order` includes `ldap`. */
+    ldap: LdapSettings | undefined;
   };
   /** Absent when no WeChat app is configured: WeChat sign-in is then not offered. */
   wechat: WeChatSettings | undefined;
@@ -250,7 +357,7 @@ function toConfig(env: Environment): Config {
       failuresPerIp: env.LOGIN_FAILURES_PER_IP,
       windowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS,
     },
-    directories: { order: env.DIRECTORIES },
+    directories: { order: env.DIRECTORIES, ldap: env.DIRECTORIES.includes('ldap') ? ldapSettings(env) : undefined },
     requestLimits: {
       loginPerMinute: env.RATE_LIMIT_LOGIN_PER_MINUTE,
       smsPerMinute: env.RATE_LIMIT_SMS_PER_MINUTE,
@@ -287,6 +394,39 @@ function toConfig(env: Environment): Config {
       auditRetentionDays: env.AUDIT_RETENTION_DAYS,
     },
     demoData: env.DEMO_DATA ?? env.NODE_ENV === 'development',
+  };
+}
+
+/** The LDAP directory's settings, with Active Directory's defaults when LDAP_ACTIVE_DIRECTORY; `problems` has checked the required ones. */
+function ldapSettings(env: Environment): LdapSettings {
+  const ad = env.LDAP_ACTIVE_DIRECTORY;
+  const login = env.LDAP_LOGIN_ATTRIBUTE ?? (ad ? 'sAMAccountName' : 'uid');
+  const people = ad ? '(objectClass=user)' : '(objectClass=person)';
+  return {
+    urls: [env.LDAP_URL!, ...(env.LDAP_FAILOVER_URL ? [env.LDAP_FAILOVER_URL] : [])],
+    bindDn: env.LDAP_BIND_DN!,
+    bindPassword: env.LDAP_BIND_PASSWORD!,
+    baseDn: env.LDAP_BASE_DN!,
+    userFilter: env.LDAP_USER_FILTER ?? `(&${people}(${login}={login}))`,
+    phoneFilter: env.LDAP_PHONE_FILTER ?? `(&${people}(${env.LDAP_PHONE_ATTRIBUTE}={phone}))`,
+    attributes: {
+      login,
+      phone: env.LDAP_PHONE_ATTRIBUTE,
+      displayName: env.LDAP_DISPLAY_NAME_ATTRIBUTE,
+      mail: env.LDAP_MAIL_ATTRIBUTE,
+      groups: env.LDAP_GROUP_ATTRIBUTE,
+      id: env.LDAP_ID_ATTRIBUTE ?? (ad ? 'objectGUID' : 'entryUUID'),
+    },
+    released: env.LDAP_ATTRIBUTES,
+    groups: {
+      format: env.LDAP_GROUP_FORMAT,
+      search: env.LDAP_GROUP_FILTER ? { baseDn: env.LDAP_GROUP_BASE_DN ?? env.LDAP_BASE_DN!, filter: env.LDAP_GROUP_FILTER } : undefined,
+    },
+    disabled: { filter: env.LDAP_DISABLED_FILTER, userAccountControl: ad },
+    tls: { caFile: env.LDAP_CA_FILE, startTls: env.LDAP_STARTTLS },
+    connectTimeoutMs: env.LDAP_CONNECT_TIMEOUT_MS,
+    timeoutMs: env.LDAP_TIMEOUT_MS,
+    poolSize: env.LDAP_POOL_SIZE,
   };
 }
 
@@ -328,6 +468,7 @@ function problems(env: Environment): Array<{ variable: string; message: string }
     found.push({ variable: 'WECHAT_APP_SECRET', message: 'set both WECHAT_APP_ID and WECHAT_APP_SECRET, or neither' });
   const missing = SMS_PROVIDER_KEYS[env.SMS_PROVIDER].filter((key) => !env[key]);
   if (missing.length > 0) found.push({ variable: missing[0]!, message: `SMS_PROVIDER=${env.SMS_PROVIDER} needs ${missing.join(', ')}` });
+  found.push(...ldapProblems(env));
   if (env.NODE_ENV === 'development' && env.PUBLIC_URL && !env.HOST && !isLocal(env.PUBLIC_URL))
     found.push({
       variable: 'NODE_ENV',
@@ -344,6 +485,21 @@ function problems(env: Environment): Array<{ variable: string; message: string }
     found.push({ variable: 'SMS_PROVIDER', message: 'production needs SMS_PROVIDER=aliyun or tencent (the console outbox is for development only)' });
   if (!env.SMS_CODE_SECRET)
     found.push({ variable: 'SMS_CODE_SECRET', message: 'production needs SMS_CODE_SECRET, the same on every node (e.g. openssl rand -hex 32)' });
+  return found;
+}
+
+/** The LDAP settings that cannot work together, when DIRECTORIES includes ldap. */
+function ldapProblems(env: Environment): Array<{ variable: string; message: string }> {
+  if (!env.DIRECTORIES.includes('ldap')) return [];
+  const missing = LDAP_REQUIRED_KEYS.filter((key) => !env[key]);
+  if (missing.length > 0) return [{ variable: missing[0]!, message: `DIRECTORIES includes ldap, which needs ${missing.join(', ')}` }];
+  const urls = [env.LDAP_URL!, ...(env.LDAP_FAILOVER_URL ? [env.LDAP_FAILOVER_URL] : [])];
+  const found: Array<{ variable: string; message: string }> = [];
+  if (env.LDAP_STARTTLS && urls.some((url) => url.startsWith('ldaps:')))
+    found.push({ variable: 'LDAP_STARTTLS', message: 'LDAP_STARTTLS upgrades an ldap:// connection; an ldaps:// URL is TLS already' });
+  // People's passwords cross this connection: in production only a loopback server may see them in clear.
+  if (env.NODE_ENV === 'production' && !env.LDAP_STARTTLS && urls.some((url) => url.startsWith('ldap:') && !isLocal(url)))
+    found.push({ variable: 'LDAP_URL', message: 'production sends passwords to LDAP over TLS only: use ldaps:// or set LDAP_STARTTLS=true' });
   return found;
 }
 
