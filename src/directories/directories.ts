@@ -3,14 +3,22 @@ import type { UserStore } from '../users/store.js';
 import type { Directory } from './directory.js';
 import { createLocalDirectory } from './local.js';
 
-/** The configured directories, in the configured order. */
-export function createDirectories(settings: Config['directories'], { users }: { users: UserStore }): Directory[] {
-  return settings.order.map((kind) => {
+/** The configured directories, in the configured order. A directory's client library is loaded only when it is configured. */
+export async function createDirectories(settings: Config['directories'], { users }: { users: UserStore }): Promise<Directory[]> {
+  const directories: Directory[] = [];
+  for (const kind of settings.order) {
     switch (kind) {
       case 'local':
-        return createLocalDirectory(users);
+        directories.push(createLocalDirectory(users));
+        break;
+      case 'ldap': {
+        const { createLdapDirectory } = await import('./ldap.js');
+        directories.push(createLdapDirectory(settings.ldap!));
+        break;
+      }
       default:
         throw new Error(`DIRECTORIES names ${kind}, which this build cannot reach yet`);
     }
-  });
+  }
+  return directories;
 }
