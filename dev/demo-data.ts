@@ -78,11 +78,15 @@ async function addRetryingConflicts(services: ServiceRegistry): Promise<Register
 /** A demo CAS application beside wecas in development, so the printed URL leads somewhere real. */
 export const DEMO_APP_PORT = 9000;
 
-/** What the development start prints: the demo account, and the ways to sign in with it. */
-export function demoInstructions(casBaseUrl: string, demoAppUrl: string | undefined, ticketSeconds: number): string {
+/**
+ * What the development start prints: the demo account, and the ways to sign in with it. `smsOutbox` says whether
+ * codes go to the console outbox: with a real provider configured there is no /__outbox, and codes reach phones.
+ */
+export function demoInstructions(casBaseUrl: string, demoAppUrl: string | undefined, ticketSeconds: number, smsOutbox = true): string {
   const service = `http://localhost:${DEMO_APP_PORT}/app`;
   const login = `${casBaseUrl}/login?service=${encodeURIComponent(service)}`;
   const origin = new URL(casBaseUrl).origin;
+  const codesAt = smsOutbox ? `the code shown at ${origin}/__outbox` : 'the code SMS_PROVIDER sends to that phone';
   return [
     '',
     '  wecas is running in development mode.',
@@ -93,8 +97,10 @@ export function demoInstructions(casBaseUrl: string, demoAppUrl: string | undefi
       : `  Try it in a browser: ${login} (port ${DEMO_APP_PORT} was taken, so no demo application runs there)`,
     '    · with the password above;',
     '    · with WeChat: press "Scan with the emulated phone" under the QR, pick a person, allow;',
-    `      a new WeChat person links a phone number with the code shown at ${origin}/__outbox;`,
-    `    · or with an SMS code to 13800138000 (tab "SMS code"; codes at ${origin}/__outbox).`,
+    `      a new WeChat person links a phone number with ${codesAt};`,
+    smsOutbox
+      ? `    · or with an SMS code to 13800138000 (tab "SMS code"; codes at ${origin}/__outbox).`
+      : '    · or with an SMS code (tab "SMS code") to a phone of yours: add yourself with npx wecas user add <name> --password <pw> --phone <number>.',
     '',
     '  Or with curl alone:',
     `    1. curl -sc /tmp/wecas.jar '${login}' | grep -o 'LT-[A-Za-z0-9-]*' | head -1      # the form's one-time token`,

@@ -18,7 +18,7 @@ async function startDevelopment(): Promise<undefined> {
       () => undefined,
     );
     if (demoApp) closers.unshift(demoApp.close);
-    console.log(demoInstructions(casUrl, demoApp?.url, config.tickets.serviceTicketSeconds));
+    console.log(demoInstructions(casUrl, demoApp?.url, config.tickets.serviceTicketSeconds, config.sms.provider.kind === 'console'));
   }
   closeOnSignals(server.logger, ...closers);
   return undefined;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
+import { isCountryCode } from './users/phone.js';
 
 const bool = z
   .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
@@ -175,9 +176,22 @@ const environmentSchema = z.object({
   TENCENT_SMS_ENDPOINT: z.string().default('sms.tencentcloudapi.com'),
   SMS_CODE_TTL_SECONDS: positive.default(300),
   SMS_RESEND_SECONDS: positive.default(60),
+  /** Codes to one number from one client address (IPv6: its /64) a day. */
   SMS_MAX_PER_PHONE_PER_DAY: positive.default(10),
+  /** Codes to one number a day from all addresses together: what a stranger can spend, and SMS pumping's ceiling. */
+  SMS_PHONE_DAILY_CEILING: positive.default(50),
   SMS_MAX_PER_IP_PER_HOUR: positive.default(30),
   SMS_MAX_ATTEMPTS: positive.default(5),
+  /** Codes the whole service sends a day (Beijing time); then sends stop until midnight. */
+  SMS_DAILY_BUDGET: positive.default(5000),
+  /** The countries codes are sent to: ISO 3166 alpha-2 codes, comma-separated; the first is assumed for numbers typed without +. */
+  SMS_COUNTRIES: z
+    .string()
+    .default('CN')
+    .transform((v) => v.split(',').map((c) => c.trim().toUpperCase()))
+    .refine((list) => list.length > 0 && list.every(isCountryCode), 'SMS_COUNTRIES must be ISO country codes, comma-separated (e.g. CN or CN,HK,MO)'),
+  /** PBKDF2-SHA-256 iterations the proof of work asks of a browser for a repeated send (at most; 3/4 of it on average). */
+  SMS_CHALLENGE_WORK: positive.default(2_000_000),
 });
 
 type Environment = z.output<typeof environmentSchema>;
@@ -305,7 +319,20 @@ export interface Config {
     /** HMAC key of stored codes; random per process when not set outside production. */
     codeSecret: string;
     loginCreatesUsers: boolean;
-    limits: { codeTtlSeconds: number; resendSeconds: number; maxPerPhonePerDay: number; maxPerIpPerHour: number; maxAttempts: number };
+    limits: {
+      codeTtlSeconds: number;
+      resendSeconds: number;
+      maxPerPhonePerDay: number;
+      phoneDailyCeiling: number;
+      maxPerIpPerHour: number;
+      maxAttempts: number;
+    };
+    /** Codes the whole service may send a day. */
+    dailyBudget: number;
+    /** ISO country codes numbers must belong to; the first is assumed for numbers without a country code. */
+    countries: string[];
+    /** PBKDF2 iterations a repeated send's proof of work costs at most. */
+    challengeWork: number;
   };
   observability: {
     /** Serve /metrics on the main port (`metricsPort` undefined) or on the admin port. */
@@ -383,9 +410,13 @@ function toConfig(env: Environment): Config {
         codeTtlSeconds: env.SMS_CODE_TTL_SECONDS,
         resendSeconds: env.SMS_RESEND_SECONDS,
         maxPerPhonePerDay: env.SMS_MAX_PER_PHONE_PER_DAY,
+        phoneDailyCeiling: env.SMS_PHONE_DAILY_CEILING,
         maxPerIpPerHour: env.SMS_MAX_PER_IP_PER_HOUR,
         maxAttempts: env.SMS_MAX_ATTEMPTS,
       },
+      dailyBudget: env.SMS_DAILY_BUDGET,
+      countries: [...new Set(env.SMS_COUNTRIES)],
+      challengeWork: env.SMS_CHALLENGE_WORK,
     },
     observability: {
       metricsEnabled: env.METRICS_ENABLED || env.METRICS_PORT !== undefined,

@@ -31,8 +31,11 @@ import { createMetrics, type Metrics } from './observability/metrics.js';
 import { observeAuditLog, observeTicketRegistry, observeVerificationCodes } from './observability/observers.js';
 import { type ServiceRegistry, SqlServiceRegistry } from './services/registry.js';
 import { createSmsSender } from './sms/create-sender.js';
+import { createDailyBudget } from './sms/daily-budget.js';
+import { createRepeatSendGate } from './sms/repeat-sends.js';
+import { createSendChallenges, type SendChallenges } from './sms/send-challenges.js';
 import type { SmsSender } from './sms/sender.js';
-import { createVerificationCodes, type VerificationCodes } from './sms/verification-codes.js';
+import { createVerificationCodes, DAY_SECONDS, type VerificationCodes } from './sms/verification-codes.js';
 import { type Db, type DbDialect, openDatabase } from './store/db.js';
 import { migrateToLatest } from './store/migrations.js';
 import { openRedis } from './store/redis.js';
@@ -83,7 +86,8 @@ export interface Wecas {
   singleLogout: SingleLogout;
   /** CAS proxy authentication: PGTs delivered to pgtUrls, PTs from PGTs. */
   proxying: Proxying;
-  sms: { sender: SmsSender; codes: VerificationCodes };
+  /** The sender, the codes with their limits, and the proof-of-work challenges repeated sends need. */
+  sms: { sender: SmsSender; codes: VerificationCodes; challenges: SendChallenges };
   signIn: SignIn;
   formTokens: FormTokens;
   password: Authenticator<'password', PasswordCredentials>;
@@ -150,8 +154,23 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
   const sessions = createSsoSessions({ registry: tickets, factory: ticketFactory, clock, onEnded: (ended) => singleLogout.notify(ended) });
 
   const smsSender = overrides.smsSender ?? (await createSmsSender(config.sms.provider, logger, clock));
+  const { sms } = config;
+  const challenges = createSendChallenges({ kv, clock, secret: sms.codeSecret, work: sms.challengeWork });
+  const budget = createDailyBudget({ kv, clock, size: sms.dailyBudget, logger });
+  metrics.watchSmsBudget(budget.used, budget.size);
   const codes = observeVerificationCodes(
-    createVerificationCodes({ kv, sender: smsSender, audit, clock, secret: config.sms.codeSecret, limits: config.sms.limits }),
+    createVerificationCodes({
+      kv,
+      sender: smsSender,
+      audit,
+      clock,
+      secret: sms.codeSecret,
+      limits: sms.limits,
+      countries: sms.countries,
+      repeats: createRepeatSendGate({ kv, challenges, secret: sms.codeSecret, windowSeconds: DAY_SECONDS }),
+      budget,
+      logger,
+    }),
     metrics,
   );
   const { failuresPerUser, failuresPerIp, windowSeconds } = config.passwordThrottle;
@@ -199,7 +218,7 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
       allowHttpLoopbackCallback: config.cas.allowHttpLoopbackProxyCallback,
       onUndelivered: (pgtUrl, reason) => logger.info({ pgtUrl, reason }, 'proxy-granting ticket not delivered'),
     }),
-    sms: { sender: smsSender, codes },
+    sms: { sender: smsSender, codes, challenges },
     signIn: createSignIn({ services, sessions, audit, clock, onServiceRefused: (reason) => metrics.serviceRefused(reason) }),
     formTokens: createFormTokens({ kv, clock, secret: config.sms.codeSecret, ttlSeconds: config.tickets.loginFormSeconds }),
     accounts,

@@ -19,6 +19,7 @@ import { decorateRequests } from './request-context.js';
 import { registerAccountRoutes } from './routes/account.js';
 import { registerLoginRoutes } from './routes/login.js';
 import { registerLogoutRoutes } from './routes/logout.js';
+import { registerSendChallengeRoutes } from './routes/send-challenges.js';
 import { registerSmsLoginRoutes } from './routes/sms-login.js';
 import { registerValidationRoutes } from './routes/validation.js';
 import { registerWeChatCallbackRoute, registerWeChatStartRoute } from './routes/wechat.js';
@@ -134,20 +135,23 @@ async function registerCasRoutes(
     prefix,
     casBaseUrl,
     warnInsecure: !config.server.secureCookies && config.mode !== 'test',
+    smsCountries: config.sms.countries,
   });
   const responses = createSignInResponses({ signIn, pages, cookies, prefix });
   const codes = wecas.sms.codes;
+  const smsCountries = config.sms.countries;
 
   // Every route that reads a CAS login request from its query: the transaction is opened (the service checked) before the handler.
   await app.register(async (login) => {
     openLoginTransactions(login, { signIn, loginPage });
     registerLoginRoutes(login, { signIn, password: wecas.password, formTokens, cookies, pages, loginPage, responses });
-    registerSmsLoginRoutes(login, { signIn, smsCode: wecas.smsCode, codes, formTokens, cookies, pages, loginPage, responses });
+    registerSmsLoginRoutes(login, { signIn, smsCode: wecas.smsCode, codes, formTokens, cookies, pages, loginPage, responses, smsCountries });
     if (wechat) registerWeChatStartRoute(login, { signIn, wechat, cookies, pages, responses, prefix, casBaseUrl });
   });
+  registerSendChallengeRoutes(app, { challenges: wecas.sms.challenges });
   if (wechat) {
     registerWeChatCallbackRoute(app, { signIn, wechat, cookies, pages, responses, prefix, casBaseUrl });
-    registerWeChatBindingRoutes(app, { signIn, wechat, codes, formTokens, cookies, pages, responses, prefix });
+    registerWeChatBindingRoutes(app, { signIn, wechat, codes, formTokens, cookies, pages, responses, prefix, smsCountries });
   }
   registerLogoutRoutes(app, { signIn, services: wecas.services, cookies, pages, prefix, followService: config.cas.logoutFollowsService });
   registerAccountRoutes(app, { account: wecas.account, wechatClient: wechat?.client, cookies, pages, prefix, casBaseUrl });

@@ -1,4 +1,5 @@
 import type { CodeRefusal, Refusal, RefusalReasons, SignInStep } from '../login/outcome.js';
+import type { SmsFailureKind } from '../sms/sender.js';
 import type { SendResult } from '../sms/verification-codes.js';
 import type { Translate } from './pages/i18n.js';
 import type { MessageKey } from './pages/messages.js';
@@ -79,13 +80,17 @@ export function refusalStatus(refusal: Refusal): number {
   return (REFUSALS[refusal.step] as Record<string, RefusalView>)[refusal.reason]!.status;
 }
 
-/** The refusal in the person's language, with the figures it names (minutes to wait, tries left). */
-export function refusalText(t: Translate, refusal: Refusal): string {
+/**
+ * The refusal in the person's language, with the figures it names (minutes to wait, tries left) and, for a number
+ * that is not one, the countries codes go to.
+ */
+export function refusalText(t: Translate, refusal: Refusal, countries = ''): string {
   const view = (REFUSALS[refusal.step] as Record<string, RefusalView>)[refusal.reason]!;
   const message = refusal.wechatError ? (WECHAT_ERRORS[refusal.wechatError.kind] ?? view.message) : view.message;
   return t(message, {
     minutes: Math.max(1, Math.ceil((refusal.retryAfterSeconds ?? 60) / 60)),
     attempts: refusal.attemptsLeft ?? 0,
+    countries,
   });
 }
 
@@ -94,20 +99,55 @@ export function codeStillUsable(refusal: Refusal): boolean {
   return refusal.reason === 'wrong_code' || refusal.reason === 'missing_code';
 }
 
-/** A refused "send me a code" in the person's language. */
-export function sendRefusalText(t: Translate, result: Extract<SendResult, { ok: false }>): string {
-  switch (result.reason) {
-    case 'invalid_phone':
-      return t('sms.error.invalid_phone');
-    case 'too_soon':
-      return t('sms.error.too_soon', { seconds: result.retryAfterSeconds });
-    case 'phone_daily_cap':
-      return t('sms.error.phone_daily_cap');
-    case 'ip_hourly_cap':
-      return t('sms.error.ip_hourly_cap');
-    case 'provider_error':
-      if (result.kind === 'invalid_number') return t('sms.error.provider_number');
-      if (result.kind.startsWith('rate_limited')) return t('sms.error.provider_limited');
-      return t('sms.error.provider');
-  }
+type SendRefusal = Extract<SendResult, { ok: false }>;
+
+/**
+ * A refused "send me a code": the person's own mistakes and limits are 400 and 429; the service's side is 502 (the
+ * provider refused or is misconfigured) or 503 (unavailable, timed out, out of quota or budget: try later or
+ * another way).
+ */
+const SEND_REFUSALS: Record<Exclude<SendRefusal['reason'], 'provider_error'>, RefusalView> = {
+  invalid_phone: { message: 'sms.error.invalid_phone', status: 400 },
+  country_not_accepted: { message: 'sms.error.country_not_accepted', status: 400 },
+  proof_missing: { message: 'sms.error.proof_missing', status: 400 },
+  proof_failed: { message: 'sms.error.proof_failed', status: 400 },
+  too_soon: { message: 'sms.error.too_soon', status: 429 },
+  phone_daily_cap: { message: 'sms.error.phone_daily_cap', status: 429 },
+  phone_ceiling: { message: 'sms.error.phone_ceiling', status: 429 },
+  ip_hourly_cap: { message: 'sms.error.ip_hourly_cap', status: 429 },
+  budget_spent: { message: 'sms.error.budget_spent', status: 503 },
+};
+
+const PROVIDER_FAILURES: Record<SmsFailureKind, RefusalView> = {
+  invalid_number: { message: 'sms.error.provider_number', status: 400 },
+  rate_limited_minute: { message: 'sms.error.provider_limited', status: 429 },
+  rate_limited_hour: { message: 'sms.error.provider_limited', status: 429 },
+  rate_limited_day: { message: 'sms.error.provider_limited', status: 429 },
+  quota_exhausted: { message: 'sms.error.provider_quota', status: 503 },
+  unavailable: { message: 'sms.error.provider', status: 503 },
+  sign_or_template_unapproved: { message: 'sms.error.provider', status: 502 },
+  bad_credentials: { message: 'sms.error.provider', status: 502 },
+  rejected: { message: 'sms.error.provider', status: 502 },
+};
+
+function sendRefusalView(result: SendRefusal): RefusalView {
+  return result.reason === 'provider_error' ? PROVIDER_FAILURES[result.kind] : SEND_REFUSALS[result.reason];
+}
+
+/**
+ * Whether a code sent a moment ago may still be on its way after this refusal (a resend asked too soon, or without
+ * its proof of work): the page keeps the code field, as the message tells the person to use that code.
+ */
+export function earlierCodeUsable(result: SendRefusal): boolean {
+  return result.reason === 'too_soon' || result.reason === 'proof_missing' || result.reason === 'proof_failed';
+}
+
+/** The HTTP status of the page that says a send was refused. */
+export function sendRefusalStatus(result: SendRefusal): number {
+  return sendRefusalView(result).status;
+}
+
+/** A refused "send me a code" in the person's language; `countries` names where codes go (pages/countries.ts). */
+export function sendRefusalText(t: Translate, result: SendRefusal, countries: string): string {
+  return t(sendRefusalView(result).message, { seconds: 'retryAfterSeconds' in result ? result.retryAfterSeconds : 0, countries });
 }

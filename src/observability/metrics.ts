@@ -14,7 +14,12 @@ export type RateLimit =
   | 'login'
   | 'sms_resend'
   | 'sms_phone_daily'
+  | 'sms_phone_ceiling'
   | 'sms_ip_hourly'
+  /** A repeated send without a valid proof of work. */
+  | 'sms_proof'
+  /** The service's daily SMS budget, spent. */
+  | 'sms_daily_budget'
   | 'sms_attempts'
   /** Request rate limits per address (http/rate-limits.ts). */
   | 'requests_login'
@@ -38,6 +43,8 @@ export interface Metrics {
   rateLimited(limit: RateLimit): void;
   /** A login request for a service that may not use this server (unregistered, disabled, not a URL). */
   serviceRefused(reason: string): void;
+  /** Makes the SMS budget gauges read today's count (the shared store's) at scrape time, beside the budget. */
+  watchSmsBudget(used: () => Promise<number>, budget: number): void;
   /** Makes the live-TGT gauge read this count at scrape time (at most once per `minIntervalMs`). */
   countLiveTgts(count: () => Promise<number>, minIntervalMs?: number): void;
   /** Adds Node's process metrics (CPU, memory, event loop lag, GC): only where the metrics are served. */
@@ -107,6 +114,17 @@ export function createMetrics(): Metrics {
     registers,
   });
 
+  let smsUsed: (() => Promise<number>) | undefined;
+  new Gauge({
+    name: 'wecas_sms_daily_sent',
+    help: 'SMS codes sent today (Beijing time) by the whole service, all nodes',
+    registers,
+    async collect() {
+      if (smsUsed) this.set(await smsUsed());
+    },
+  });
+  const smsBudget = new Gauge({ name: 'wecas_sms_daily_budget', help: 'SMS codes the service may send a day (SMS_DAILY_BUDGET)', registers });
+
   let liveTgtCount: (() => Promise<number>) | undefined;
   let liveTgtInterval = 0;
   let lastCount = 0;
@@ -140,6 +158,10 @@ export function createMetrics(): Metrics {
     smsSend: (provider, result) => smsSends.inc({ provider, result }),
     rateLimited: (limit) => refusals.inc({ limit }),
     serviceRefused: (reason) => serviceRefusals.inc({ reason }),
+    watchSmsBudget(used, budget) {
+      smsUsed = used;
+      smsBudget.set(budget);
+    },
     countLiveTgts(count, minIntervalMs = 10_000) {
       liveTgtCount = count;
       liveTgtInterval = minIntervalMs;

@@ -67,10 +67,14 @@ export function observeTicketRegistry(registry: TicketRegistry, metrics: Metrics
 const SEND_LIMITS: Partial<Record<string, RateLimit>> = {
   too_soon: 'sms_resend',
   phone_daily_cap: 'sms_phone_daily',
+  phone_ceiling: 'sms_phone_ceiling',
   ip_hourly_cap: 'sms_ip_hourly',
+  proof_missing: 'sms_proof',
+  proof_failed: 'sms_proof',
+  budget_spent: 'sms_daily_budget',
 };
 
-/** Counts the SMS limits' refusals: resend interval, daily cap per number, hourly cap per IP, attempts per code. */
+/** Counts the SMS limits' refusals: resend interval, daily caps per number, hourly cap per IP, proofs, the budget, attempts per code. */
 export function observeVerificationCodes(codes: VerificationCodes, metrics: Metrics): VerificationCodes {
   return {
     async send(request) {

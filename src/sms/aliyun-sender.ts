@@ -22,7 +22,10 @@ const DysmsapiClient = cjsDefault(Dysmsapi);
 
 /** Error codes that say which of our kinds a refusal is (docs: help.aliyun.com/document_detail/101346.html). */
 const KINDS: Record<string, SmsFailureKind> = {
-  'isv.DAY_LIMIT_CONTROL': 'rate_limited_day',
+  // The account's daily total (set in the console), the balance, a suspended account: SMS is down for everyone.
+  'isv.DAY_LIMIT_CONTROL': 'quota_exhausted',
+  'isv.AMOUNT_NOT_ENOUGH': 'quota_exhausted',
+  'isv.OUT_OF_SERVICE': 'quota_exhausted',
   'isv.MOBILE_NUMBER_ILLEGAL': 'invalid_number',
   'isv.SMS_SIGNATURE_ILLEGAL': 'sign_or_template_unapproved',
   'isv.SMS_SIGN_ILLEGAL': 'sign_or_template_unapproved',

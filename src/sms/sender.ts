@@ -20,7 +20,7 @@ export interface SmsSender {
 
 /** The few failure kinds the pages tell apart; every provider code maps to one of them. */
 export type SmsFailureKind =
-  /** The provider's per-number limits (or its account-wide daily cap for `rate_limited_day`). */
+  /** The provider's per-number limits. */
   | 'rate_limited_minute'
   | 'rate_limited_hour'
   | 'rate_limited_day'
@@ -29,6 +29,11 @@ export type SmsFailureKind =
   | 'sign_or_template_unapproved'
   /** Unknown key, wrong secret, app id of another account: an operator must act. */
   | 'bad_credentials'
+  /**
+   * The account-wide daily quota or the balance is used up: no number gets a code until an operator raises it or
+   * the day turns. Down for everyone, so never reported as the person's own limit.
+   */
+  | 'quota_exhausted'
   /** Network failure, timeout, 5xx, API-wide throttling: worth trying again later. */
   | 'unavailable'
   /** Anything else the provider refused (balance exhausted, number opted out…). */

@@ -1,4 +1,5 @@
-import type { Agent } from 'node:http';
+import { Agent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import SdkException from 'tencentcloud-sdk-nodejs-common/tencentcloud/common/exception/tencent_cloud_sdk_exception.js';
 import * as tencentcloud from 'tencentcloud-sdk-nodejs-sms';
 import { cjsDefault } from './cjs-default.js';
@@ -23,7 +24,10 @@ export interface TencentSmsOptions {
    */
   endpoint?: string;
   timeoutMs?: number;
-  /** The HTTP(S) agent for every call; without one the SDK follows a lowercase `http_proxy` variable. */
+  /**
+   * The HTTP(S) agent for every call (tests pass one that resolves `sms.localhost`). Default: a plain agent, so
+   * the SDK never routes through an inherited `http_proxy`, as the Aliyun SDK never does (docs/sms-providers.md §6.3).
+   */
   agent?: Agent;
 }
 
@@ -38,7 +42,9 @@ const KINDS: Record<string, SmsFailureKind> = {
   'LimitExceeded.PhoneNumberOneHourLimit': 'rate_limited_hour',
   'LimitExceeded.PhoneNumberDailyLimit': 'rate_limited_day',
   'LimitExceeded.PhoneNumberSameContentDailyLimit': 'rate_limited_day',
-  'LimitExceeded.AppDailyLimit': 'rate_limited_day',
+  // The application's daily total and the package balance: SMS is down for everyone.
+  'LimitExceeded.AppDailyLimit': 'quota_exhausted',
+  'FailedOperation.InsufficientBalanceInSmsPackage': 'quota_exhausted',
   'InvalidParameterValue.IncorrectPhoneNumber': 'invalid_number',
   'FailedOperation.SignatureIncorrectOrUnapproved': 'sign_or_template_unapproved',
   'FailedOperation.TemplateIncorrectOrUnapproved': 'sign_or_template_unapproved',
@@ -78,7 +84,8 @@ export class TencentSmsSender implements SmsSender {
           endpoint: host,
           protocol: secure ? 'https://' : 'http://',
           reqTimeout: Math.ceil(this.timeoutMs / 1000),
-          ...(options.agent ? { agent: options.agent } : {}),
+          // Without an agent the SDK sends every call through `http_proxy` and ignores NO_PROXY: always give one.
+          agent: options.agent ?? (secure ? new HttpsAgent() : new Agent()),
         },
       },
     });

@@ -1,6 +1,7 @@
 /**
  * Sign-in by SMS code in Chromium, to a CAS-protected demo app: the code comes from the development outbox,
- * as a developer trying wecas would read it. Also the unknown-number path.
+ * as a developer trying wecas would read it. Also the unknown-number path, and a second code to the same number,
+ * which the page's proof-of-work widget (altcha) pays for under our strict CSP, or explains without JavaScript.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +15,8 @@ let browser: Browser;
 let context: BrowserContext;
 
 beforeAll(async () => {
-  wecas = await startWecas({ host: 'localhost' });
+  // A 1-second resend wait, so a test can ask for a second code without sitting out the minute.
+  wecas = await startWecas({ host: 'localhost', env: { SMS_RESEND_SECONDS: '1' } });
   [app, browser] = await Promise.all([startDemoApp({ port: 0, casUrl: wecas.casUrl, name: 'SMS App' }), launchBrowser()]);
   await wecas.ctx.services.add(loopbackService('SMS App', app.url));
   await wecas.ctx.users.create({ username: 'mei', phone: '+8613811112222', displayName: '王美 Mei' });
@@ -27,13 +29,20 @@ afterAll(async () => {
   await wecas?.close();
 });
 
-async function latestCode(phone: string): Promise<string> {
+async function codesTo(phone: string): Promise<string[]> {
   const res = await fetch(`${wecas.origin}/__outbox.json`);
   const messages = (await res.json()) as Array<{ phone: string; code: string }>;
-  const m = messages.find((x) => x.phone === phone);
-  if (!m) throw new Error(`no code for ${phone} in the outbox`);
-  return m.code;
+  return messages.filter((x) => x.phone === phone).map((m) => m.code);
 }
+
+async function latestCode(phone: string): Promise<string> {
+  const [code] = await codesTo(phone);
+  if (!code) throw new Error(`no code for ${phone} in the outbox`);
+  return code;
+}
+
+/** Sits out the 1-second resend wait of this server. */
+const pastResendWait = () => new Promise((resolve) => setTimeout(resolve, 1200));
 
 async function openSmsTab(page: Page) {
   await page.goto(`${app.url}/`);
@@ -76,5 +85,48 @@ describe('SMS-code sign-in in Chromium', () => {
     await page.screenshot({ path: artifactPath('sms-login-no-account-zh-CN-desktop.png'), fullPage: true });
     expect((await context.cookies()).some((c) => c.name === 'TGC')).toBe(false);
     expect(await wecas.ctx.users.findByPhone('+8613899990000')).toBeNull();
+  });
+
+  it('a second code to the same number: the page proves work in the browser, under the strict CSP, and the code comes', async () => {
+    await wecas.ctx.users.create({ username: 'lin', phone: '+8613811113333', displayName: 'Lin' });
+    context = await browser.newContext({ locale: 'en', viewport: DESKTOP_VIEWPORT });
+    const page = await context.newPage();
+    const refused: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) refused.push(m.text());
+    });
+    await openSmsTab(page);
+    await page.fill('#sms-phone', '138 1111 3333');
+    await page.click('#sms-send');
+    await page.waitForSelector('#sms-verify-form');
+    expect(await page.locator('altcha-widget').count()).toBe(1);
+    await pastResendWait();
+    // The widget solves the challenge when the form is submitted, then submits it.
+    await Promise.all([page.waitForNavigation(), page.click('#sms-send')]);
+    expect(await page.locator('#login-error').count()).toBe(0);
+    expect(await page.textContent('#login-notice')).toContain('+86138****3333');
+    expect(await codesTo('+8613811113333')).toHaveLength(2);
+    await page.screenshot({ path: artifactPath('sms-login-second-code-en-desktop.png'), fullPage: true });
+    expect(refused).toEqual([]);
+    await page.fill('#sms-code', await latestCode('+8613811113333'));
+    await page.click('#sms-submit');
+    await page.waitForURL(`${app.url}/`);
+    await context.close();
+  });
+
+  it('without JavaScript a first code comes, and a second one is refused with a message that says why', async () => {
+    context = await browser.newContext({ locale: 'en', viewport: DESKTOP_VIEWPORT, javaScriptEnabled: false });
+    const page = await context.newPage();
+    await openSmsTab(page);
+    await page.fill('#sms-phone', '138 1111 4444');
+    await page.click('#sms-send');
+    await page.waitForSelector('#sms-verify-form');
+    expect(await page.textContent('#sms-send-form')).toContain('Sending another code to the same number needs JavaScript');
+    await pastResendWait();
+    await Promise.all([page.waitForNavigation(), page.click('#sms-send')]);
+    expect(await page.textContent('#login-error')).toContain('this page runs a short automatic check that needs JavaScript');
+    expect(await page.locator('#sms-code').count()).toBe(1); // "use the code already sent": its field is there
+    await page.screenshot({ path: artifactPath('sms-login-second-code-no-javascript-en-desktop.png'), fullPage: true });
+    expect(await codesTo('+8613811114444')).toHaveLength(1);
   });
 });

@@ -9,6 +9,7 @@ import { createWecas } from '../../src/wecas.js';
 import { CapturingSmsSender } from '../support/capturing-sms-sender.js';
 import { ManualClock } from '../support/clock.js';
 import { testConfig } from '../support/config.js';
+import { solve } from '../support/proof-of-work.js';
 import { freePort } from '../support/server.js';
 import { authenticatorContract } from './authenticator.contract.js';
 
@@ -67,7 +68,8 @@ const records = (wecas: Wecas) => async () => {
 /** A code sent to `phone` for `purpose`, as the person reads it from the SMS. */
 async function codeFor(s: Setup, phone: string, purpose: 'login' | 'bind', holder?: string): Promise<string> {
   s.clock.advance(61_000); // past the resend wait of the previous code to this number
-  const sent = await s.wecas.sms.codes.send({ phone, ip: ATTEMPT.client.ip, purpose, ...(holder ? { holder } : {}) });
+  const proof = await solve(await s.wecas.sms.challenges.create()); // a repeated send to a number proves work
+  const sent = await s.wecas.sms.codes.send({ phone, ip: ATTEMPT.client.ip, purpose, proof, ...(holder ? { holder } : {}) });
   if (!sent.ok) throw new Error(`no code sent: ${JSON.stringify(sent)}`);
   return s.sms.lastCodeFor(sent.phone)!;
 }

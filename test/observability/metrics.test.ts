@@ -149,6 +149,24 @@ describe('metrics at the seams', () => {
     expect(sample(text, 'wecas_rate_limit_refusals_total', { limit: 'sms_attempts' })).toBe(1);
   });
 
+  it("the SMS daily budget: today's count across nodes and the budget; a used-up provider quota and a spent budget are counted", async () => {
+    t = await createCasTestApp({ METRICS_ENABLED: 'true', SMS_DAILY_BUDGET: '2' }, { smsSender: new CapturingSmsSender() });
+    const sender = t.ctx.sms.sender as CapturingSmsSender;
+    const send = (phone: string) => t!.ctx.sms.codes.send({ phone, ip: '192.0.2.1', purpose: 'login', browser: 'metricsBrowserAbcdefghijkl' });
+    let text = await scrape(t.app);
+    expect(sample(text, 'wecas_sms_daily_budget')).toBe(2);
+    expect(sample(text, 'wecas_sms_daily_sent')).toBe(0);
+    expect(await send('+8613700000001')).toMatchObject({ ok: true });
+    sender.failNext(new SmsSendError({ kind: 'quota_exhausted', provider: 'capturing', providerCode: 'isv.DAY_LIMIT_CONTROL' }));
+    expect(await send('+8613700000002')).toMatchObject({ reason: 'provider_error', kind: 'quota_exhausted' });
+    expect(await send('+8613700000003')).toMatchObject({ ok: true });
+    expect(await send('+8613700000004')).toEqual({ ok: false, reason: 'budget_spent' });
+    text = await scrape(t.app);
+    expect(sample(text, 'wecas_sms_daily_sent')).toBe(2);
+    expect(sample(text, 'wecas_sms_sends_total', { provider: 'capturing', result: 'quota_exhausted' })).toBe(1);
+    expect(sample(text, 'wecas_rate_limit_refusals_total', { limit: 'sms_daily_budget' })).toBe(1);
+  });
+
   it('reads the live-TGT count at most once per interval', async () => {
     const metrics = createMetrics();
     let reads = 0;

@@ -69,4 +69,19 @@ describe('SMS configuration', () => {
     expect(splitEndpoint('http://127.0.0.1:9000/')).toEqual({ host: '127.0.0.1:9000', secure: false });
     expect(splitEndpoint('HTTPS://sms.tencentcloudapi.com')).toEqual({ host: 'sms.tencentcloudapi.com', secure: true });
   });
+
+  it('defaults to codes for mainland China only, a daily budget of 5000, a ceiling of 50 per number and real work per proof', () => {
+    const config = loadConfig({});
+    expect(config.sms.countries).toEqual(['CN']);
+    expect(config.sms.dailyBudget).toBe(5000);
+    expect(config.sms.limits).toMatchObject({ maxPerPhonePerDay: 10, phoneDailyCeiling: 50 });
+    expect(config.sms.challengeWork).toBe(2_000_000);
+  });
+
+  it('reads SMS_COUNTRIES as ISO codes and refuses anything else, naming the variable', () => {
+    expect(loadConfig({ SMS_COUNTRIES: 'cn, HK,MO' }).sms.countries).toEqual(['CN', 'HK', 'MO']);
+    expect(() => loadConfig({ SMS_COUNTRIES: 'CN,China' })).toThrow('SMS_COUNTRIES');
+    expect(() => loadConfig({ SMS_COUNTRIES: '' })).toThrow('SMS_COUNTRIES');
+    expect(() => loadConfig({ SMS_DAILY_BUDGET: '0' })).toThrow('SMS_DAILY_BUDGET');
+  });
 });

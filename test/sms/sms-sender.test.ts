@@ -48,7 +48,8 @@ const aliyunFailures: FailureCase<AliyunUnderTest>[] = [
     providerCode: 'isv.BUSINESS_LIMIT_CONTROL',
     arrange: aliyunNext('isv.BUSINESS_LIMIT_CONTROL', '触发天级流控Permits:10'),
   },
-  { name: 'the account daily cap', kind: 'rate_limited_day', providerCode: 'isv.DAY_LIMIT_CONTROL', arrange: aliyunNext('isv.DAY_LIMIT_CONTROL') },
+  // Account-wide: SMS is down for everyone, not one number's limit.
+  { name: 'the account daily cap', kind: 'quota_exhausted', providerCode: 'isv.DAY_LIMIT_CONTROL', arrange: aliyunNext('isv.DAY_LIMIT_CONTROL') },
   { name: 'an illegal number', kind: 'invalid_number', providerCode: 'isv.MOBILE_NUMBER_ILLEGAL', arrange: aliyunNext('isv.MOBILE_NUMBER_ILLEGAL') },
   {
     name: 'an unknown sign name',
@@ -62,8 +63,8 @@ const aliyunFailures: FailureCase<AliyunUnderTest>[] = [
     providerCode: 'isv.SMS_TEMPLATE_ILLEGAL',
     arrange: (t) => t.senderWith({ templateCode: 'SMS_999999' }),
   },
-  { name: 'an exhausted balance', kind: 'rejected', providerCode: 'isv.AMOUNT_NOT_ENOUGH', arrange: aliyunNext('isv.AMOUNT_NOT_ENOUGH') },
-  { name: 'a suspended account', kind: 'rejected', providerCode: 'isv.OUT_OF_SERVICE', arrange: aliyunNext('isv.OUT_OF_SERVICE') },
+  { name: 'an exhausted balance', kind: 'quota_exhausted', providerCode: 'isv.AMOUNT_NOT_ENOUGH', arrange: aliyunNext('isv.AMOUNT_NOT_ENOUGH') },
+  { name: 'a suspended account', kind: 'quota_exhausted', providerCode: 'isv.OUT_OF_SERVICE', arrange: aliyunNext('isv.OUT_OF_SERVICE') },
   {
     name: 'a wrong secret (signature refused)',
     kind: 'bad_credentials',
@@ -162,7 +163,7 @@ const tencentFailures: FailureCase<TencentUnderTest>[] = [
   },
   {
     name: 'the app daily limit',
-    kind: 'rate_limited_day',
+    kind: 'quota_exhausted',
     providerCode: 'LimitExceeded.AppDailyLimit',
     arrange: tencentNext('LimitExceeded.AppDailyLimit'),
   },
@@ -192,7 +193,7 @@ const tencentFailures: FailureCase<TencentUnderTest>[] = [
   },
   {
     name: 'an exhausted package',
-    kind: 'rejected',
+    kind: 'quota_exhausted',
     providerCode: 'FailedOperation.InsufficientBalanceInSmsPackage',
     arrange: tencentNext('FailedOperation.InsufficientBalanceInSmsPackage'),
   },

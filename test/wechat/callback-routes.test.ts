@@ -4,8 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMULATED_WECHAT_APP } from '../../dev/emulated-wechat.js';
 import { openidFor, unionidFor } from '../../emulator/ids.js';
+import { SmsSendError } from '../../src/sms/sender.js';
 import { bindWeChatByPhone } from '../../src/users/binding.js';
 import { CookieJar } from '../support/cookie-jar.js';
+import { solve } from '../support/proof-of-work.js';
 import { PHONE_USER, startWeChatTestServer, type WeChatTestServer } from './harness.js';
 
 let server: WeChatTestServer;
@@ -178,6 +180,32 @@ describe('WeChat callback and bind routes', () => {
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toMatch(new RegExp(`^${server.service.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\?ticket=ST-`));
     expect(browser.jar.get('TGC')).toBeDefined();
+  });
+
+  it('a second code to the same number from the bind page needs the automatic check; the provider down is a 503', async () => {
+    const browser = new HttpBrowser();
+    await browser.scanAs(newPersona('Resend Ren'));
+    const phone = '+8613600000090';
+    const first = await browser.post(`${server.casUrl}/login/wechat/bind/send`, { phone, execution: await browser.formToken() });
+    const page = await first.text();
+    expect(page).toContain('<altcha-widget id="send-challenge"');
+    expect(page).toContain('Sending another code to the same number needs JavaScript');
+    server.clock.advance(61_000);
+    const execution = /name="execution" value="(LT-[^"]+)"/.exec(page)![1]!;
+    const bare = await browser.post(`${server.casUrl}/login/wechat/bind/send`, { phone, execution });
+    expect(bare.status).toBe(400);
+    const barePage = await bare.text();
+    expect(barePage).toContain('A code was already sent to this number from this browser');
+    const challengeUrl = /<altcha-widget[^>]* challenge="([^"]+)"/.exec(barePage)![1]!;
+    const altcha = await solve(await (await browser.get(new URL(challengeUrl, server.casUrl).href)).json());
+    server.sms.failNext(new SmsSendError({ kind: 'unavailable', provider: 'capturing' }));
+    const down = await browser.post(`${server.casUrl}/login/wechat/bind/send`, {
+      phone,
+      altcha,
+      execution: /name="execution" value="(LT-[^"]+)"/.exec(barePage)![1]!,
+    });
+    expect(down.status).toBe(503);
+    expect(await down.text()).toContain('The SMS service is unavailable');
   });
 
   it("a bind form posted without the page's one-time token (a forged form from another page of the site) links nothing", async () => {

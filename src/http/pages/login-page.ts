@@ -5,6 +5,8 @@ import type { WeChatIdentification } from '../../login/methods/wechat.js';
 import type { LoginTransaction } from '../../login/transaction.js';
 import type { ServiceCheck } from '../../services/check.js';
 import type { Cookies } from '../cookies.js';
+import { challengeWidget } from './challenge-widget.js';
+import { countryList, examplePhone } from './countries.js';
 import type { Pages } from './pages.js';
 
 export type LoginTab = 'password' | 'sms';
@@ -33,6 +35,8 @@ export function createLoginPage(deps: {
   casBaseUrl: string;
   /** Say on the page that plain http is for development only. */
   warnInsecure: boolean;
+  /** The countries SMS codes go to (SMS_COUNTRIES): the phone field says so, and claims no more. */
+  smsCountries: readonly string[];
 }) {
   const { pages, cookies, prefix } = deps;
 
@@ -54,6 +58,8 @@ export function createLoginPage(deps: {
       const withTab = (tab: LoginTab) => `${prefix}/login${query}${query ? '&' : '?'}tab=${tab}`;
       const execution = deps.formTokens.issue(cookies.ensureBrowserId(request, reply));
       const wechat = wechatPanel(transaction);
+      // A filled-in number means a code may have gone out already: another send there needs the proof-of-work widget.
+      const widget = tab === 'sms' && view.sms?.phone ? challengeWidget(prefix, pages.localeOf(request)) : undefined;
       return pages.send(
         request,
         reply,
@@ -72,7 +78,16 @@ export function createLoginPage(deps: {
           activeMethod: tab,
           formAction: `${prefix}/login${query}`,
           execution,
-          sms: { ...view.sms, sendAction: `${prefix}/login/sms/send${query}`, verifyAction: `${prefix}/login/sms${query}` },
+          sms: {
+            ...view.sms,
+            sendAction: `${prefix}/login/sms/send${query}`,
+            verifyAction: `${prefix}/login/sms${query}`,
+            countries: countryList(pages.localeOf(request), deps.smsCountries),
+            placeholder: examplePhone(deps.smsCountries),
+            challenge: widget?.challenge,
+          },
+          scripts: widget?.scripts,
+          stylesheets: widget?.stylesheets,
           // The form ends in a redirect to the service: CSP form-action must allow its origin, or Chromium stops there.
           formActionOrigin: transaction.service ? new URL(transaction.service.url).origin : undefined,
           wechat,

@@ -144,7 +144,7 @@ export const messages = {
     'zh-CN': '您的学号/工号及现有密码。',
   },
   'bind.account_submit': { en: 'Link and sign in', 'zh-CN': '关联并登录' },
-  'bind.phone': { en: 'Mobile number', 'zh-CN': '手机号' },
+  'bind.phone': { en: 'Mobile number, {countries}', 'zh-CN': '手机号（{countries}）' },
   'bind.send': { en: 'Send code', 'zh-CN': '获取验证码' },
   'bind.resend': { en: 'Send a new code', 'zh-CN': '重新获取验证码' },
   'bind.code': { en: '6-digit code', 'zh-CN': '6 位验证码' },
@@ -168,22 +168,54 @@ export const messages = {
     'zh-CN': '该微信刚刚已绑定到其他账号，请重新扫码登录。',
   },
 
-  'sms.error.invalid_phone': { en: 'Enter a valid mainland China mobile number (11 digits).', 'zh-CN': '请输入有效的中国大陆手机号（11 位）。' },
+  'sms.error.invalid_phone': {
+    en: 'Enter a valid mobile number of {countries}.',
+    'zh-CN': '请输入有效的手机号（{countries}）。',
+  },
+  'sms.error.country_not_accepted': {
+    en: 'Codes can be sent only to mobile numbers of {countries}. Use such a number, or sign in with WeChat or a password.',
+    'zh-CN': '验证码只能发送至以下地区的手机号：{countries}。请使用这样的号码，或使用微信、密码登录。',
+  },
   'sms.error.too_soon': {
     en: 'A code was just sent. Wait {seconds} seconds before asking for another.',
     'zh-CN': '验证码刚刚已发送，请 {seconds} 秒后再获取。',
   },
   'sms.error.phone_daily_cap': {
-    en: 'Too many codes to this number today. Try again tomorrow.',
-    'zh-CN': '该号码今日获取验证码次数过多，请明天再试。',
+    en: 'Too many codes to this number from your network today. Try again tomorrow.',
+    'zh-CN': '今日从您的网络向该号码获取验证码次数过多，请明天再试。',
+  },
+  'sms.error.phone_ceiling': {
+    en: 'Too many codes to this number today. Try again tomorrow, or sign in with WeChat or a password.',
+    'zh-CN': '该号码今日获取验证码次数过多。请明天再试，或使用微信、密码登录。',
   },
   'sms.error.ip_hourly_cap': {
     en: 'Too many codes requested from your network. Try again in an hour.',
     'zh-CN': '您的网络获取验证码次数过多，请一小时后再试。',
   },
+  'sms.error.proof_missing': {
+    en: 'A code was already sent to this number from this browser. To send another, this page runs a short automatic check that needs JavaScript: turn JavaScript on and press the button again, or use the code already sent.',
+    'zh-CN':
+      '此浏览器已向该号码发送过验证码。再次发送前，页面需要运行一次自动验证（需启用 JavaScript）：请启用 JavaScript 后再点一次按钮，或使用已收到的验证码。',
+  },
+  'sms.error.proof_failed': {
+    en: 'The automatic check before sending did not pass or has expired. Press the button again.',
+    'zh-CN': '发送前的自动验证未通过或已过期，请再点一次按钮。',
+  },
+  'sms.challenge.noscript': {
+    en: 'Sending another code to the same number needs JavaScript (a short automatic check).',
+    'zh-CN': '向同一号码再次发送验证码需要启用 JavaScript（一次简短的自动验证）。',
+  },
+  'sms.error.budget_spent': {
+    en: 'SMS codes are unavailable for the rest of today: the service has sent as many as it may. Sign in with WeChat or a password.',
+    'zh-CN': '今日短信验证码已达到本服务的发送上限，暂不可用。请使用微信或密码登录。',
+  },
   'sms.error.provider': {
     en: 'The SMS service is unavailable. Try again later, or sign in with WeChat or a password.',
     'zh-CN': '短信服务暂不可用。请稍后重试，或使用微信、密码登录。',
+  },
+  'sms.error.provider_quota': {
+    en: 'SMS codes are unavailable right now. Sign in another way: with WeChat or a password.',
+    'zh-CN': '短信验证码暂不可用，请使用其他方式登录：微信或密码。',
   },
   'sms.error.provider_number': {
     en: 'The SMS service cannot deliver to this number. Check it and try again.',
@@ -243,7 +275,7 @@ export const messages = {
   },
   'outbox.empty': { en: 'No codes sent yet.', 'zh-CN': '暂无验证码。' },
   'outbox.line': { en: '{time} · {phone} · code {code} ({purpose})', 'zh-CN': '{time} · {phone} · 验证码 {code}（{purpose}）' },
-  'sms.login.phone': { en: 'Mobile number', 'zh-CN': '手机号' },
+  'sms.login.phone': { en: 'Mobile number, {countries}', 'zh-CN': '手机号（{countries}）' },
   'sms.login.send': { en: 'Send code', 'zh-CN': '获取验证码' },
   'sms.login.code': { en: '6-digit code', 'zh-CN': '6 位验证码' },
   'sms.login.submit': { en: 'Sign in', 'zh-CN': '登录' },

@@ -29,7 +29,9 @@ export interface PageSettings {
 
 export interface RenderedPageData {
   title: string;
-  scripts?: string[];
+  /** Files under /static, in order: classic scripts at the end of the body, stylesheets after ours. */
+  scripts?: string[] | undefined;
+  stylesheets?: string[] | undefined;
   /** Where this page's form may post or redirect to besides ourselves (the service a ticket goes to). */
   formActionOrigin?: string | undefined;
   /** Origins this page embeds in an iframe (WeChat's QR) or loads images from (front-channel logout). */

@@ -9,10 +9,11 @@ import type { VerificationCodes } from '../../sms/verification-codes.js';
 import { normalisePhone } from '../../users/phone.js';
 import type { Cookies } from '../cookies.js';
 import { loginQuerySchema, transactionOf } from '../login-transaction.js';
+import { countryList } from '../pages/countries.js';
 import type { LoginPage } from '../pages/login-page.js';
 import type { Pages } from '../pages/pages.js';
 import { field, form } from '../params.js';
-import { codeStillUsable, refusalStatus, refusalText, sendRefusalText } from '../refusals.js';
+import { codeStillUsable, earlierCodeUsable, refusalStatus, refusalText, sendRefusalStatus, sendRefusalText } from '../refusals.js';
 import type { SignInResponses } from '../sign-in-response.js';
 
 export interface SmsLoginRouteDeps {
@@ -24,9 +25,12 @@ export interface SmsLoginRouteDeps {
   pages: Pages;
   loginPage: LoginPage;
   responses: SignInResponses;
+  /** The countries codes go to (SMS_COUNTRIES), named in refusals. */
+  smsCountries: readonly string[];
 }
 
-const sendForm = form({ phone: field, execution: field });
+/** `altcha`: the proof-of-work widget's solution, present on a repeated send from a page with JavaScript. */
+const sendForm = form({ phone: field, execution: field, altcha: field });
 const verifyForm = form({ phone: field, code: field, execution: field });
 
 /** Sign-in by SMS code: "send me a code" and "sign in with it", both from the login page's SMS tab. */
@@ -39,10 +43,18 @@ export function registerSmsLoginRoutes(app: FastifyInstance, deps: SmsLoginRoute
     const phone = request.body.phone.trim();
     const t = deps.pages.translate(request);
     const show = (view: Parameters<LoginPage['show']>[3]) => loginPage.show(request, reply, transaction, { tab: 'sms', ...view });
-    if (!(await deps.formTokens.take(request.body.execution, deps.cookies.browserId(request))))
+    const browser = deps.cookies.browserId(request);
+    if (!(await deps.formTokens.take(request.body.execution, browser)))
       return show({ error: t('login.error.expired_form'), sms: { phone }, status: 400 });
-    const result = await deps.codes.send({ phone, ip: request.ip, purpose: 'login' });
-    if (!result.ok) return show({ error: sendRefusalText(t, result), sms: { phone }, status: 400 });
+    const proof = request.body.altcha || undefined;
+    const result = await deps.codes.send({ phone, ip: request.ip, purpose: 'login', ...(browser ? { browser } : {}), ...(proof ? { proof } : {}) });
+    const countries = countryList(deps.pages.localeOf(request), deps.smsCountries);
+    if (!result.ok)
+      return show({
+        error: sendRefusalText(t, result, countries),
+        sms: { phone, codeSent: earlierCodeUsable(result) },
+        status: sendRefusalStatus(result),
+      });
     return show({ notice: t('sms.login.sent', { phone: maskPhone(result.phone) }), sms: { phone: result.phone, codeSent: true } });
   });
 
@@ -57,7 +69,8 @@ export function registerSmsLoginRoutes(app: FastifyInstance, deps: SmsLoginRoute
     if (typed.ok && !(await deps.formTokens.take(execution, browserId))) return again(t('login.error.expired_form'), true);
 
     const outcome = await deps.signIn.attempt(deps.smsCode, { phone, code }, { client: request.client, browserId });
-    if (outcome.kind === 'refused') return again(refusalText(t, outcome), codeStillUsable(outcome), refusalStatus(outcome));
+    const countries = countryList(deps.pages.localeOf(request), deps.smsCountries);
+    if (outcome.kind === 'refused') return again(refusalText(t, outcome, countries), codeStillUsable(outcome), refusalStatus(outcome));
     return deps.responses.complete(request, reply, { ...outcome, transaction });
   });
 }

@@ -9,9 +9,11 @@ import type { VerificationCodes } from '../../sms/verification-codes.js';
 import { normalisePhone } from '../../users/phone.js';
 import type { WeChatSignIn } from '../../wecas.js';
 import type { Cookies } from '../cookies.js';
+import { challengeWidget } from '../pages/challenge-widget.js';
+import { countryList, examplePhone } from '../pages/countries.js';
 import type { Pages } from '../pages/pages.js';
 import { field, form } from '../params.js';
-import { codeStillUsable, refusalStatus, refusalText, sendRefusalText } from '../refusals.js';
+import { codeStillUsable, earlierCodeUsable, refusalStatus, refusalText, sendRefusalStatus, sendRefusalText } from '../refusals.js';
 import type { SignInResponses } from '../sign-in-response.js';
 
 export interface WeChatBindingRouteDeps {
@@ -23,6 +25,8 @@ export interface WeChatBindingRouteDeps {
   pages: Pages;
   responses: SignInResponses;
   prefix: string;
+  /** The countries codes go to (SMS_COUNTRIES): the phone field and refusals name them. */
+  smsCountries: readonly string[];
 }
 
 interface BindPageView {
@@ -35,7 +39,8 @@ interface BindPageView {
   codeSent?: boolean;
 }
 
-const sendForm = form({ phone: field, execution: field });
+/** `altcha`: the proof-of-work widget's solution, present on a repeated send from a page with JavaScript. */
+const sendForm = form({ phone: field, execution: field, altcha: field });
 const bindForm = form({ phone: field, code: field, execution: field });
 const accountForm = form({ username: field, password: field, execution: field });
 
@@ -60,11 +65,27 @@ export function registerWeChatBindingRoutes(app: FastifyInstance, deps: WeChatBi
     if (!pending || !pendingId) return expired(request, reply);
     const phone = request.body.phone.trim();
     const t = pages.translate(request);
-    if (!(await deps.formTokens.take(request.body.execution, cookies.browserId(request))))
+    const browser = cookies.browserId(request);
+    if (!(await deps.formTokens.take(request.body.execution, browser)))
       return bindPage(request, reply, pending, { form: 'phone', phone, error: t('login.error.expired_form') }, 400);
+    const proof = request.body.altcha || undefined;
     // The code is this pending identity's: a form another site makes this browser post cannot use it for another.
-    const result = await deps.codes.send({ phone, ip: request.ip, purpose: 'bind', holder: pendingId });
-    if (!result.ok) return bindPage(request, reply, pending, { form: 'phone', phone, error: sendRefusalText(t, result), codeSent: false }, 400);
+    const result = await deps.codes.send({
+      phone,
+      ip: request.ip,
+      purpose: 'bind',
+      holder: pendingId,
+      ...(browser ? { browser } : {}),
+      ...(proof ? { proof } : {}),
+    });
+    if (!result.ok)
+      return bindPage(
+        request,
+        reply,
+        pending,
+        { form: 'phone', phone, error: sendRefusalText(t, result, countriesFor(request)), codeSent: earlierCodeUsable(result) },
+        sendRefusalStatus(result),
+      );
     return bindPage(request, reply, pending, {
       form: 'phone',
       phone: result.phone,
@@ -106,13 +127,17 @@ export function registerWeChatBindingRoutes(app: FastifyInstance, deps: WeChatBi
     if (outcome.kind === 'refused') {
       const view = {
         ...typedView,
-        error: refusalText(pages.translate(request), outcome),
+        error: refusalText(pages.translate(request), outcome, countriesFor(request)),
         codeSent: proof.by === 'phone' && codeStillUsable(outcome),
       };
       return bindPage(request, reply, pending, view, refusalStatus(outcome));
     }
     cookies.clearPendingWeChat(reply);
     return deps.responses.resume(request, reply, pending.request, outcome);
+  }
+
+  function countriesFor(request: FastifyRequest): string {
+    return countryList(pages.localeOf(request), deps.smsCountries);
   }
 
   async function pendingOf(request: FastifyRequest): Promise<PendingIdentity | undefined> {
@@ -124,6 +149,8 @@ export function registerWeChatBindingRoutes(app: FastifyInstance, deps: WeChatBi
     const t = pages.translate(request);
     const execution = await deps.formTokens.issue(cookies.ensureBrowserId(request, reply));
     const avatar = pending.profile.headimgurl || undefined;
+    // A filled-in number means a code may have gone out already: another send there needs the proof-of-work widget.
+    const widget = view.phone ? challengeWidget(prefix, pages.localeOf(request)) : undefined;
     return pages.send(
       request,
       reply,
@@ -139,6 +166,11 @@ export function registerWeChatBindingRoutes(app: FastifyInstance, deps: WeChatBi
         verifyAction: base,
         accountAction: `${base}/account`,
         execution,
+        countries: countriesFor(request),
+        placeholder: examplePhone(deps.smsCountries),
+        challenge: widget?.challenge,
+        scripts: widget?.scripts,
+        stylesheets: widget?.stylesheets,
         ...view,
       },
       status,
