@@ -95,7 +95,7 @@ const environmentSchema = z.object({
   SQL_DIRECTORY_ACTIVE_STATUSES: z
     .string()
     .optional()
-    .transform((v) => v?.split(',').map((s) => s.trim()))
+    .transform((v) => (v?.trim() ? v.split(',').map((s) => s.trim()) : undefined)) // empty is unset, as for the other optional keys
     .pipe(z.array(z.string().min(1, 'SQL_DIRECTORY_ACTIVE_STATUSES lists statuses separated by commas')).optional()),
   /** Accept unsalted MD5/SHA-1 hashes (hex, {SHA}, {MD5}): anyone who reads the table reverses them with a lookup table. */
   SQL_DIRECTORY_LEGACY_UNSALTED_HASHES: bool.default(false),

@@ -75,10 +75,12 @@ describe('the sql directory settings', () => {
     });
   });
 
-  it('refuse a directory name that is not one, or that is local', () => {
+  it('refuse a directory name that is not one, or that is local, and statuses with a gap; an empty list is unset', () => {
     const base = { DIRECTORIES: 'sql', SQL_DIRECTORY_DATABASE_URL: 'postgres://hr@db/hr', SQL_DIRECTORY_BY_LOGIN_QUERY: BY_LOGIN };
     expect(() => loadConfig({ ...base, SQL_DIRECTORY_NAME: 'local' })).toThrow(/SQL_DIRECTORY_NAME: .*cannot be local/);
     expect(() => loadConfig({ ...base, SQL_DIRECTORY_NAME: 'HR System' })).toThrow(/SQL_DIRECTORY_NAME: /);
     expect(() => loadConfig({ ...base, SQL_DIRECTORY_PHONE_PARAMETER: 'digits' })).toThrow(/SQL_DIRECTORY_PHONE_PARAMETER/);
+    expect(() => loadConfig({ ...base, SQL_DIRECTORY_ACTIVE_STATUSES: 'active,,在职' })).toThrow(/SQL_DIRECTORY_ACTIVE_STATUSES/);
+    expect(loadConfig({ ...base, SQL_DIRECTORY_ACTIVE_STATUSES: '' }).directories.sql?.activeStatuses).toBeUndefined();
   });
 });
