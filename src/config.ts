@@ -147,6 +147,36 @@ const environmentSchema = z.object({
   LDAP_TIMEOUT_MS: positive.default(5000),
   LDAP_POOL_SIZE: positive.max(100).default(4),
   // ── end of LDAP ────────────────────────────────────────────────────────────────────────────────────────────
+  // ── The `sql` directory: an existing system's user table, read through configured queries ───────────────────────
+  // (src/directories/sql.ts; README "An existing user table"). Read only when DIRECTORIES includes `sql`.
+  /** Its name in wecas, part of every account's identity there: keep it once people have signed in. */
+  SQL_DIRECTORY_NAME: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'SQL_DIRECTORY_NAME must be 1-32 of a-z 0-9 _ -, starting with a letter')
+    .refine((name) => name !== 'local', "SQL_DIRECTORY_NAME cannot be local, the name of wecas's own accounts")
+    .default('sql'),
+  /** The existing system's database (not wecas's): `postgres://user:password@host:port/db` or `sqlite:<file>`. */
+  SQL_DIRECTORY_DATABASE_URL: z.string().optional(),
+  /** SELECTs with one positional parameter ($1 in PostgreSQL, ? in SQLite), returning the columns the README lists. */
+  SQL_DIRECTORY_BY_LOGIN_QUERY: z.string().optional(),
+  SQL_DIRECTORY_BY_PHONE_QUERY: z.string().optional(),
+  SQL_DIRECTORY_BY_ID_QUERY: z.string().optional(),
+  /** What the by-phone query is given: the national number (`13812345678`) or E.164 (`+8613812345678`). */
+  SQL_DIRECTORY_PHONE_PARAMETER: z.enum(['national', 'e164']).default('national'),
+  /** How a text `groups` column lists groups (an array column is read as it is). */
+  SQL_DIRECTORY_GROUPS_FORMAT: z.enum(['delimited', 'json']).default('delimited'),
+  SQL_DIRECTORY_GROUPS_DELIMITER: z.string().min(1).default(','),
+  /** Set: `disabled` is a status, active only when one of these (`在职,active`). Unset: a flag (true/1/yes is disabled). */
+  SQL_DIRECTORY_ACTIVE_STATUSES: z
+    .string()
+    .optional()
+    .transform((v) => (v?.trim() ? v.split(',').map((s) => s.trim()) : undefined)) // empty is unset, as for the other optional keys
+    .pipe(z.array(z.string().min(1, 'SQL_DIRECTORY_ACTIVE_STATUSES lists statuses separated by commas')).optional()),
+  /** Accept unsalted MD5/SHA-1 hashes (hex, {SHA}, {MD5}): anyone who reads the table reverses them with a lookup table. */
+  SQL_DIRECTORY_LEGACY_UNSALTED_HASHES: bool.default(false),
+  /** Connecting and each query give up after this long (the directory is then `timeout`, the person sees 503). */
+  SQL_DIRECTORY_TIMEOUT_MS: positive.default(5000),
+  // ── end of the `sql` directory ────────────────────────────────────────────────────────────────────────────────────
 
   CAS_V2_ATTRIBUTES: bool.default(true),
   LOGOUT_FOLLOW_SERVICE: bool.default(true),
@@ -257,6 +287,21 @@ export interface LdapSettings {
   poolSize: number;
 }
 
+/** The `sql` directory (src/directories/sql.ts): an existing user table, read through configured queries. */
+export interface SqlDirectorySettings {
+  name: string;
+  /** `postgres://…` or `sqlite:/abs/file`. May hold the database's password: log it only through redactUrl. */
+  databaseUrl: string;
+  /** Each a SELECT with one positional parameter. Without byPhone nobody is found by phone; without byId the login is the id. */
+  queries: { byLogin: string; byPhone: string | undefined; byId: string | undefined };
+  phoneParameter: 'national' | 'e164';
+  groups: { format: 'delimited' | 'json'; delimiter: string };
+  /** Set: the `disabled` column is a status, active only when one of these (case-insensitive). Unset: a flag. */
+  activeStatuses: string[] | undefined;
+  legacyUnsaltedHashes: boolean;
+  timeoutMs: number;
+}
+
 /** wecas's settings, grouped by the part of the server they shape. */
 export interface Config {
   mode: Mode;
@@ -311,6 +356,8 @@ export interface Config {
     order: Array<'local' | 'ldap' | 'sql'>;
     /** Present when `order` includes `ldap`. */
     ldap: LdapSettings | undefined;
+    /** Present when `order` includes `sql`. */
+    sql: SqlDirectorySettings | undefined;
   };
   /** Absent when no WeChat app is configured: WeChat sign-in is then not offered. */
   wechat: WeChatSettings | undefined;
@@ -384,7 +431,11 @@ function toConfig(env: Environment): Config {
       failuresPerIp: env.LOGIN_FAILURES_PER_IP,
       windowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS,
     },
-    directories: { order: env.DIRECTORIES, ldap: env.DIRECTORIES.includes('ldap') ? ldapSettings(env) : undefined },
+    directories: {
+      order: env.DIRECTORIES,
+      ldap: env.DIRECTORIES.includes('ldap') ? ldapSettings(env) : undefined,
+      sql: env.DIRECTORIES.includes('sql') ? sqlDirectory(env) : undefined,
+    },
     requestLimits: {
       loginPerMinute: env.RATE_LIMIT_LOGIN_PER_MINUTE,
       smsPerMinute: env.RATE_LIMIT_SMS_PER_MINUTE,
@@ -461,6 +512,36 @@ function ldapSettings(env: Environment): LdapSettings {
   };
 }
 
+/** The `sql` directory's settings; `problems` has already refused a missing URL or by-login query. */
+function sqlDirectory(env: Environment): SqlDirectorySettings {
+  return {
+    name: env.SQL_DIRECTORY_NAME,
+    databaseUrl: normaliseDatabaseUrl(env.SQL_DIRECTORY_DATABASE_URL ?? ''),
+    queries: {
+      byLogin: env.SQL_DIRECTORY_BY_LOGIN_QUERY ?? '',
+      byPhone: env.SQL_DIRECTORY_BY_PHONE_QUERY || undefined,
+      byId: env.SQL_DIRECTORY_BY_ID_QUERY || undefined,
+    },
+    phoneParameter: env.SQL_DIRECTORY_PHONE_PARAMETER,
+    groups: { format: env.SQL_DIRECTORY_GROUPS_FORMAT, delimiter: env.SQL_DIRECTORY_GROUPS_DELIMITER },
+    activeStatuses: env.SQL_DIRECTORY_ACTIVE_STATUSES,
+    legacyUnsaltedHashes: env.SQL_DIRECTORY_LEGACY_UNSALTED_HASHES,
+    timeoutMs: env.SQL_DIRECTORY_TIMEOUT_MS,
+  };
+}
+
+/** What the `sql` directory cannot work without, when DIRECTORIES names it. */
+function sqlDirectoryProblems(env: Environment): Array<{ variable: string; message: string }> {
+  if (!env.DIRECTORIES.includes('sql')) return [];
+  const missing = (['SQL_DIRECTORY_DATABASE_URL', 'SQL_DIRECTORY_BY_LOGIN_QUERY'] as const).filter((key) => !env[key]?.trim());
+  if (missing.length > 0) return [{ variable: missing[0]!, message: `DIRECTORIES includes sql, which needs ${missing.join(' and ')}` }];
+  const url = env.SQL_DIRECTORY_DATABASE_URL!;
+  const usable = (/^postgres(ql)?:\/\/./.test(url) && URL.canParse(url)) || (/^sqlite:./.test(url) && url !== 'sqlite::memory:');
+  if (!usable)
+    return [{ variable: 'SQL_DIRECTORY_DATABASE_URL', message: 'SQL_DIRECTORY_DATABASE_URL must be postgres://user@host:port/db or sqlite:<file>' }];
+  return [];
+}
+
 /** The chosen provider's settings; `problems` has already refused a provider with a key missing. */
 function smsProvider(env: Environment): SmsProviderSettings {
   const key = (name: keyof Environment) => String(env[name] ?? '');
@@ -497,6 +578,7 @@ function problems(env: Environment): Array<{ variable: string; message: string }
     found.push({ variable: 'TLS_KEY_FILE', message: 'set both TLS_CERT_FILE and TLS_KEY_FILE, or neither' });
   if (!!env.WECHAT_APP_ID !== !!env.WECHAT_APP_SECRET)
     found.push({ variable: 'WECHAT_APP_SECRET', message: 'set both WECHAT_APP_ID and WECHAT_APP_SECRET, or neither' });
+  found.push(...sqlDirectoryProblems(env));
   const missing = SMS_PROVIDER_KEYS[env.SMS_PROVIDER].filter((key) => !env[key]);
   if (missing.length > 0) found.push({ variable: missing[0]!, message: `SMS_PROVIDER=${env.SMS_PROVIDER} needs ${missing.join(', ')}` });
   found.push(...ldapProblems(env));

@@ -144,7 +144,7 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
   metrics.countLiveTgts(() => storage.tickets.count('TGT'), redis ? 60_000 : 10_000);
 
   const users = new SqlUserStore(db, clock);
-  const accounts = createAccounts({ directories: await createDirectories(config.directories, { users }), users });
+  const accounts = createAccounts({ directories: await createDirectories(config.directories, { users, logger }), users });
   const services = new SqlServiceRegistry(db, clock);
   const identities = createIdentityStore(db, clock);
   const binding = createWeChatBinding(db, clock);

@@ -4,7 +4,10 @@ import type { Directory } from './directory.js';
 import { createLocalDirectory } from './local.js';
 
 /** The configured directories, in the configured order. A directory's client library is loaded only when it is configured. */
-export async function createDirectories(settings: Config['directories'], { users }: { users: UserStore }): Promise<Directory[]> {
+export async function createDirectories(
+  settings: Config['directories'],
+  { users, logger }: { users: UserStore; logger: { warn(details: object, message: string): void } },
+): Promise<Directory[]> {
   const directories: Directory[] = [];
   for (const kind of settings.order) {
     switch (kind) {
@@ -16,8 +19,11 @@ export async function createDirectories(settings: Config['directories'], { users
         directories.push(createLdapDirectory(settings.ldap!));
         break;
       }
-      default:
-        throw new Error(`DIRECTORIES names ${kind}, which this build cannot reach yet`);
+      case 'sql': {
+        const { createSqlDirectory } = await import('./sql.js');
+        directories.push(await createSqlDirectory(settings.sql!, { logger }));
+        break;
+      }
     }
   }
   return directories;

@@ -1,0 +1,105 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * bcrypt and Argon2, which Node's crypto lacks, computed by hash-wasm on worker threads. hash-wasm runs its
+ * WebAssembly synchronously: on the main thread one bcrypt of cost 12 would stall every request for a few hundred
+ * milliseconds (a login must not block the event loop, as src/users/password.ts says for scrypt).
+ */
+export type WasmHashJob =
+  | { kind: 'bcrypt'; password: Uint8Array; salt: Uint8Array; costFactor: number }
+  | {
+      kind: 'argon2id' | 'argon2i';
+      password: Uint8Array;
+      salt: Uint8Array;
+      iterations: number;
+      parallelism: number;
+      /** KiB. */
+      memorySize: number;
+      hashLength: number;
+    };
+
+/** bcrypt answers its encoded string (`$2b$…`), Argon2 the raw hash. */
+export type WasmHashResult = string | Uint8Array;
+
+export interface HashThreads {
+  run(job: WasmHashJob): Promise<WasmHashResult>;
+  /** Ends the threads; jobs still running are rejected. */
+  close(): Promise<void>;
+}
+
+// Plain JavaScript evaluated as the worker's script: the same text runs under tsx, vitest and the compiled dist/,
+// where a separate .ts worker file would need a loader in the first two. It only relays to hash-wasm.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const hashWasm = require(workerData.hashWasm);
+parentPort.on('message', async ({ id, job }) => {
+  try {
+    const { kind, ...options } = job;
+    const outputType = kind === 'bcrypt' ? 'encoded' : 'binary';
+    parentPort.postMessage({ id, result: await hashWasm[kind]({ ...options, outputType }) });
+  } catch (err) {
+    parentPort.postMessage({ id, error: String((err && err.message) || err) });
+  }
+});
+`;
+
+interface Pending {
+  resolve(result: WasmHashResult): void;
+  reject(err: Error): void;
+}
+
+interface Thread {
+  worker: Worker;
+  pending: Map<number, Pending>;
+}
+
+/** Up to `size` threads, started on first use (a table of PBKDF2 hashes never starts one). */
+export function createHashThreads(size = 2): HashThreads {
+  const hashWasm = createRequire(import.meta.url).resolve('hash-wasm');
+  const threads: Thread[] = [];
+  let nextId = 0;
+
+  const start = (): Thread => {
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { hashWasm } });
+    const thread: Thread = { worker, pending: new Map() };
+    worker.unref(); // referenced only while it has work, so an idle pool never keeps the process alive
+    const fail = (err: Error) => {
+      const index = threads.indexOf(thread);
+      if (index >= 0) threads.splice(index, 1);
+      for (const p of thread.pending.values()) p.reject(err);
+      thread.pending.clear();
+    };
+    worker.on('message', ({ id, result, error }: { id: number; result?: WasmHashResult; error?: string }) => {
+      const pending = thread.pending.get(id);
+      thread.pending.delete(id);
+      if (thread.pending.size === 0) worker.unref();
+      if (error !== undefined) pending?.reject(new Error(error));
+      else pending?.resolve(result!);
+    });
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`hash thread exited (code ${code})`)));
+    threads.push(thread);
+    return thread;
+  };
+
+  const leastBusy = (): Thread => {
+    const idle = threads.reduce<Thread | undefined>((best, t) => (!best || t.pending.size < best.pending.size ? t : best), undefined);
+    return idle && (idle.pending.size === 0 || threads.length >= size) ? idle : start();
+  };
+
+  return {
+    run(job) {
+      const thread = leastBusy();
+      const id = nextId++;
+      return new Promise<WasmHashResult>((resolve, reject) => {
+        thread.pending.set(id, { resolve, reject });
+        thread.worker.ref();
+        thread.worker.postMessage({ id, job });
+      });
+    },
+    async close() {
+      await Promise.all([...threads].map((t) => t.worker.terminate()));
+    },
+  };
+}
