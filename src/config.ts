@@ -104,6 +104,8 @@ const environmentSchema = z.object({
   RATE_LIMIT_VALIDATION_PER_MINUTE: positive.default(6000),
   RATE_LIMIT_CALLBACK_PER_MINUTE: positive.default(30),
 
+  /** How often the accounts of people with a live session are read again, so a disabled one's sessions end. */
+  DIRECTORY_RECHECK_SECONDS: positive.default(300),
   /** Where accounts live, tried in this order, first match wins: `local` (wecas's tables), `ldap`, `sql`. */
   DIRECTORIES: z
     .string()
@@ -354,6 +356,8 @@ export interface Config {
   /** The directories accounts are looked up in, in order (first match wins), and each one's settings. */
   directories: {
     order: Array<'local' | 'ldap' | 'sql'>;
+    /** Seconds between re-reads of the accounts of people signed in (disabled or removed: their sessions end). */
+    recheckSeconds: number;
     /** Present when `order` includes `ldap`. */
     ldap: LdapSettings | undefined;
     /** Present when `order` includes `sql`. */
@@ -433,6 +437,7 @@ function toConfig(env: Environment): Config {
     },
     directories: {
       order: env.DIRECTORIES,
+      recheckSeconds: env.DIRECTORY_RECHECK_SECONDS,
       ldap: env.DIRECTORIES.includes('ldap') ? ldapSettings(env) : undefined,
       sql: env.DIRECTORIES.includes('sql') ? sqlDirectory(env) : undefined,
     },

@@ -10,6 +10,7 @@ import { type Accounts, createAccounts } from './directories/accounts.js';
 import { createDirectories } from './directories/directories.js';
 import type { KeyValueStore } from './kv/store.js';
 import { type Account, createAccount } from './login/account.js';
+import { createDirectoryRecheck, type DirectoryRecheck } from './login/directory-recheck.js';
 import { createFormTokens, type FormTokens } from './login/form-tokens.js';
 import { createHashGate } from './login/hash-gate.js';
 import { createPasswordAuthenticator, type PasswordCredentials } from './login/methods/password.js';
@@ -77,6 +78,8 @@ export interface Wecas {
   users: UserStore;
   /** The directories accounts live in, and the wecas record each account's links hang on. */
   accounts: Accounts;
+  /** Ends the sessions of accounts disabled or removed since sign-in (run every config.directories.recheckSeconds). */
+  directoryRecheck: DirectoryRecheck;
   identities: IdentityStore;
   binding: WeChatBinding;
   audit: AuditLog;
@@ -208,7 +211,8 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     binding,
     audit,
     metrics,
-    readiness: createReadiness({ db, dialect, clock, redis, config }),
+    directoryRecheck: createDirectoryRecheck({ sessions, users, accounts, audit, kv, intervalSeconds: config.directories.recheckSeconds }),
+    readiness: createReadiness({ db, dialect, clock, redis, config, directories: accounts.directories }),
     singleLogout,
     proxying: createProxying({
       registry: tickets,

@@ -36,6 +36,8 @@ export type AuditEvent = (
   | { type: 'phone.bound'; userId: string; phone: MaskedPhone }
   | { type: 'sms.sent'; phone: MaskedPhone; purpose: string; provider: string }
   | { type: 'sms.failed'; phone: MaskedPhone; purpose: string; provider: string; kind: string; providerCode: string | null }
+  | { type: 'directory.error'; directory: string; kind: string }
+  | { type: 'session.ended'; userId: string; reason: 'account_disabled' | 'account_gone'; sessions: number; directory?: string }
   | { type: 'slo.sent'; userId: string; service: string; status: number; attempt: number; ticket: string }
   | { type: 'slo.failed'; userId: string; service: string; error: string; attempts: number }
 ) & { client?: ClientInfo };

@@ -28,8 +28,11 @@ export async function startServer(config: Config, options: { devSurfaces?: DevSu
   let admin: FastifyInstance | undefined;
   const sweeper = setInterval(() => void sweep(wecas, logger), SWEEP_INTERVAL_MS);
   sweeper.unref();
+  const rechecker = setInterval(() => void recheckDirectories(wecas, logger), config.directories.recheckSeconds * 1000);
+  rechecker.unref();
   const close = async () => {
     clearInterval(sweeper);
+    clearInterval(rechecker);
     await admin?.close();
     await app?.close();
     await wecas.singleLogout.settled();
@@ -56,6 +59,16 @@ async function sweep(wecas: Wecas, logger: Logger): Promise<void> {
     await pruneAuditEvents(wecas.db, wecas.clock.now() - wecas.config.observability.auditRetentionDays * 86_400_000);
   } catch (err) {
     logger.warn({ err }, 'ticket sweep failed');
+  }
+}
+
+/** Disabled or removed accounts lose their sessions (login/directory-recheck.ts); one node a round does the reading. */
+async function recheckDirectories(wecas: Wecas, logger: Logger): Promise<void> {
+  try {
+    const report = await wecas.directoryRecheck.run();
+    if (report && (report.ended > 0 || report.unanswered > 0)) logger.info(report, 'directory re-check');
+  } catch (err) {
+    logger.warn({ err }, 'directory re-check failed');
   }
 }
 

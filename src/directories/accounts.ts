@@ -58,21 +58,6 @@ export function createAccounts({ directories, users }: { directories: Directory[
       return directory?.findById(user.directoryId);
     },
 
-    /** Each directory's readiness, by name (the check's error kind when it cannot answer). */
-    async check(): Promise<Record<string, { ok: boolean; error?: string }>> {
-      const results = await Promise.all(
-        directories.map(async (d) => {
-          try {
-            await d.check();
-            return [d.name, { ok: true }] as const;
-          } catch (err) {
-            return [d.name, { ok: false, error: (err as { kind?: string }).kind ?? 'failed' }] as const;
-          }
-        }),
-      );
-      return Object.fromEntries(results);
-    },
-
     async close(): Promise<void> {
       await Promise.all(directories.map((d) => d.close()));
     },

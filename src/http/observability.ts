@@ -14,7 +14,7 @@ export function registerHealthRoutes(app: FastifyInstance, readiness: Readiness)
   app.get('/health/ready', async (_request, reply) => {
     const report = await readiness.check();
     return noStore(reply)
-      .code(report.status === 'ready' ? 200 : 503)
+      .code(report.status === 'not_ready' ? 503 : 200)
       .send(report);
   });
 }

@@ -1,7 +1,7 @@
 import type { AuditLog, ClientInfo } from '../audit/audit-log.js';
 import type { LoginRequest } from '../cas/login-request.js';
 import type { Clock } from '../clock.js';
-import type { DirectoryAccount } from '../directories/directory.js';
+import { type DirectoryAccount, DirectoryUnavailable } from '../directories/directory.js';
 import { principalOf } from '../directories/principal.js';
 import type { ServiceRegistry } from '../services/registry.js';
 import type { SsoSessions } from '../tickets/sessions.js';
@@ -80,7 +80,16 @@ export function createSignIn(deps: {
       input: Input,
       attempt: AttemptContext,
     ): Promise<AuthOutcome<S>> {
-      const outcome = await authenticator.authenticate(input, attempt);
+      let outcome: AuthOutcome<S>;
+      try {
+        outcome = await authenticator.authenticate(input, attempt);
+      } catch (err) {
+        // A directory that cannot answer: nothing the person did, and nothing was written (records are made only
+        // after the directory said who it is). They read "the account service is unavailable" (503).
+        if (!(err instanceof DirectoryUnavailable)) throw err;
+        await audit.record({ type: 'directory.error', directory: err.directory, kind: err.kind, client: attempt.client });
+        return { kind: 'refused', step: authenticator.step, reason: 'directory_unavailable', retryHelps: true } as Refusal<S>;
+      }
       if (outcome.kind === 'refused') await recordRefusal(outcome, attempt.client);
       return outcome;
     },

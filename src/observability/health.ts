@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from '../clock.js';
 import type { Config } from '../config.js';
+import { DirectoryUnavailable } from '../directories/directory.js';
 import type { Db, DbDialect } from '../store/db.js';
 import { writeHeartbeat } from '../store/heartbeat.js';
 
@@ -13,7 +14,12 @@ export interface CheckResult {
 }
 
 export interface ReadinessReport {
-  status: 'ready' | 'not_ready';
+  /**
+   * `degraded`: ready, but a directory cannot answer. The node still serves single sign-on, validation and
+   * sign-in through the other directories and linked WeChat accounts, and every node shares the directory: taking
+   * nodes out of the load balancer would only make it worse, so a degraded node answers 200.
+   */
+  status: 'ready' | 'degraded' | 'not_ready';
   checks: Record<string, CheckResult>;
 }
 
@@ -29,6 +35,8 @@ export interface ReadinessDeps {
   /** Checked with PING when Redis is configured. */
   redis?: { ping(): Promise<unknown> } | undefined;
   config: Pick<Config, 'mode' | 'wechat' | 'sms'>;
+  /** The directories accounts live in: each one's `check()`, reported as `directory:<name>`. */
+  directories?: ReadonlyArray<{ name: string; check(): Promise<void> }>;
   /** A dependency slower than this counts as down, so a probe answers fast. Default 1000. */
   timeoutMs?: number;
 }
@@ -38,7 +46,10 @@ export interface ReadinessDeps {
  * it reach Redis, and is the configuration for WeChat and SMS present. The checks run in parallel, each bounded by
  * the timeout.
  */
-export function createReadiness({ db, dialect, clock = systemClock, redis, config, timeoutMs = 1000 }: ReadinessDeps): Readiness {
+export function createReadiness({ db, dialect, clock = systemClock, redis, config, directories = [], timeoutMs = 1000 }: ReadinessDeps): Readiness {
+  const directoryProbes = Object.fromEntries(
+    directories.map((d) => [`directory:${d.name}`, () => timed(() => d.check(), timeoutMs, directoryErrorKind)] as const),
+  );
   const probes: Record<string, () => Promise<CheckResult>> = {
     database: () => timed(() => writeHeartbeat(db, dialect, clock.now(), timeoutMs), timeoutMs),
     ...(redis ? { redis: () => timed(async () => void (await redis.ping()), timeoutMs) } : {}),
@@ -53,15 +64,18 @@ export function createReadiness({ db, dialect, clock = systemClock, redis, confi
   };
   return {
     async check() {
-      const names = Object.keys(probes);
-      const results = await Promise.all(names.map((name) => probes[name]!()));
+      const all = { ...probes, ...directoryProbes };
+      const names = Object.keys(all);
+      const results = await Promise.all(names.map((name) => all[name]!()));
       const checks = Object.fromEntries(names.map((name, i) => [name, results[i]!]));
-      return { status: results.every((r) => r.ok) ? 'ready' : 'not_ready', checks };
+      const failed = names.filter((_, i) => !results[i]!.ok);
+      const status = failed.length === 0 ? 'ready' : failed.every((name) => name in directoryProbes) ? 'degraded' : 'not_ready';
+      return { status, checks };
     },
   };
 }
 
-async function timed(work: () => Promise<void>, timeoutMs: number): Promise<CheckResult> {
+async function timed(work: () => Promise<void>, timeoutMs: number, describe: (err: unknown) => string = errorCode): Promise<CheckResult> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
@@ -70,10 +84,15 @@ async function timed(work: () => Promise<void>, timeoutMs: number): Promise<Chec
     const ms = Math.round((performance.now() - started) * 10) / 10;
     return outcome === 'ok' ? { ok: true, ms } : { ok: false, ms, error: 'timeout' };
   } catch (err) {
-    return { ok: false, ms: Math.round((performance.now() - started) * 10) / 10, error: errorCode(err) };
+    return { ok: false, ms: Math.round((performance.now() - started) * 10) / 10, error: describe(err) };
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A directory's failure kind (unreachable, timeout, service_account_refused, misconfigured). */
+function directoryErrorKind(err: unknown): string {
+  return err instanceof DirectoryUnavailable ? err.kind : errorCode(err);
 }
 
 /** A driver's error code (ECONNREFUSED, 57P01…) or its class name: enough to act on, nothing to leak. */

@@ -58,6 +58,7 @@ export function observeTicketRegistry(registry: TicketRegistry, metrics: Metrics
     grants: (tgtId) => registry.grants(tgtId),
     removeSession: (tgtId) => registry.removeSession(tgtId),
     sessionsOf: (userId) => registry.sessionsOf(userId),
+    usersWithSessions: () => registry.usersWithSessions(),
     count: (kind) => registry.count(kind),
     sweep: () => registry.sweep(),
     close: () => registry.close(),

@@ -84,6 +84,12 @@ export class MemoryTicketRegistry implements TicketRegistry {
     return out.sort((a, b) => b.createdAt - a.createdAt);
   }
 
+  async usersWithSessions(): Promise<string[]> {
+    const users: string[] = [];
+    for (const userId of this.sessionsByUser.keys()) if ((await this.sessionsOf(userId)).length > 0) users.push(userId);
+    return users;
+  }
+
   async count(kind: TicketKind): Promise<number> {
     const now = this.clock.now();
     let n = 0;

@@ -140,6 +140,24 @@ export class RedisTicketRegistry implements TicketRegistry {
    * SCAN_COUNT keys, without blocking Redis (unlike KEYS). Fine for a gauge read every few seconds; keep a
    * counter instead if the keyspace grows to millions. Expiry here is Redis's own clock.
    */
+  /** A SCAN of the per-user session sets (run every few minutes, not per request); sets whose TGTs all expired are skipped. */
+  async usersWithSessions(): Promise<string[]> {
+    const start = `${this.prefix}sessions:`;
+    const keys = new Set<string>(); // SCAN may return a key more than once
+    let cursor = '0';
+    do {
+      const [next, found] = await this.redis.scan(cursor, 'MATCH', `${escapeGlob(start)}*`, 'COUNT', SCAN_COUNT);
+      for (const k of found) keys.add(k);
+      cursor = next;
+    } while (cursor !== '0');
+    const users: string[] = [];
+    for (const key of keys) {
+      const userId = key.slice(start.length);
+      if ((await this.sessionsOf(userId)).length > 0) users.push(userId);
+    }
+    return users;
+  }
+
   async count(kind: TicketKind): Promise<number> {
     const pattern = `${escapeGlob(this.prefix)}t:${kind}:*`;
     const seen = new Set<string>(); // SCAN may return a key more than once

@@ -23,6 +23,8 @@ export interface TicketRegistry {
   removeSession(tgtId: string): Promise<{ tgt: TicketGrantingTicket; grants: SsoGrant[] } | undefined>;
   /** Live SSO sessions of one user, newest first. */
   sessionsOf(userId: string): Promise<TicketGrantingTicket[]>;
+  /** Every user with a live SSO session (each once): whose accounts the directory re-check reads again. */
+  usersWithSessions(): Promise<string[]>;
   /** Live tickets of one kind (a gauge for metrics and benchmarks). */
   count(kind: TicketKind): Promise<number>;
   /** Deletes expired tickets; returns the TGTs that expired, so their services can be logged out. */

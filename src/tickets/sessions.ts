@@ -98,5 +98,6 @@ export function createSsoSessions(deps: { registry: TicketRegistry; factory: Tic
     },
 
     sessionsOf: (userId: string) => registry.sessionsOf(userId),
+    usersWithSessions: () => registry.usersWithSessions(),
   };
 }

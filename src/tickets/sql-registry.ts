@@ -118,6 +118,17 @@ export class SqlTicketRegistry implements TicketRegistry {
     return rows.map((r) => JSON.parse(r.data) as TicketGrantingTicket).sort((a, b) => b.createdAt - a.createdAt);
   }
 
+  async usersWithSessions(): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('tickets')
+      .select('user_id')
+      .distinct()
+      .where('kind', '=', 'TGT')
+      .where('expires_at', '>', this.clock.now())
+      .execute();
+    return rows.map((r) => r.user_id).filter((id): id is string => id !== null);
+  }
+
   async count(kind: TicketKind): Promise<number> {
     const row = await this.db
       .selectFrom('tickets')

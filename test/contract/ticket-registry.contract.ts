@@ -268,6 +268,21 @@ export function describeTicketRegistryContract(name: string, factory: () => Prom
       expect(await registry.sessionsOf('u-nobody')).toEqual([]);
     });
 
+    it('lists each user with a live session once', async () => {
+      expect(await registry.usersWithSessions()).toEqual([]);
+      await registry.add(tgt({ userId: 'u-alice', expiresAt: clock.now() + HOUR }));
+      await registry.add(tgt({ userId: 'u-alice', expiresAt: clock.now() + 2 * HOUR }));
+      const bobs = tgt({ userId: 'u-bob', expiresAt: clock.now() + 2 * HOUR });
+      await registry.add(bobs);
+      await registry.add(tgt({ userId: 'u-carol', expiresAt: clock.now() + 200 }));
+      expect((await registry.usersWithSessions()).sort()).toEqual(['u-alice', 'u-bob', 'u-carol']);
+
+      await letTimePass(200);
+      expect((await registry.usersWithSessions()).sort()).toEqual(['u-alice', 'u-bob']);
+      await registry.removeSession(bobs.id);
+      expect(await registry.usersWithSessions()).toEqual(['u-alice']);
+    });
+
     it('counts live tickets by kind', async () => {
       const a = await session();
       await session({ userId: 'u-bob' });

@@ -8,7 +8,7 @@ const BY_LOGIN = 'SELECT id, job_no AS login, pwd AS password_hash FROM staff WH
 
 describe('the sql directory settings', () => {
   it('are absent, and none is required, when DIRECTORIES does not name sql', () => {
-    expect(loadConfig({}).directories).toEqual({ order: ['local'], sql: undefined });
+    expect(loadConfig({}).directories).toMatchObject({ order: ['local'], recheckSeconds: 300, ldap: undefined, sql: undefined });
     expect(loadConfig({ SQL_DIRECTORY_BY_LOGIN_QUERY: BY_LOGIN }).directories.sql).toBeUndefined();
   });
 
@@ -35,6 +35,7 @@ describe('the sql directory settings', () => {
     });
     expect(config.directories).toEqual({
       order: ['local', 'sql'],
+      recheckSeconds: 300,
       sql: {
         name: 'sql',
         databaseUrl: 'postgres://hr:secret@db:5432/hr',

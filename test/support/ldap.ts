@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { Attribute, Change, Client } from 'ldapts';
 import { freePort } from '../../scripts/cluster/processes.js';
 import { type ChildServer, startChildServer } from './child-server.js';
 import { BASE_DN, SERVICE_ACCOUNT, seedLdif } from './ldap-tree.js';
@@ -31,6 +32,8 @@ export interface LdapServer {
   close(): Promise<void>;
   /** slapd's output so far, for failure messages. */
   output(): string;
+  /** Replaces attributes of an entry, as the directory's administrator (an operator disabling an account…). */
+  modify(dn: string, replace: Record<string, string | string[]>): Promise<void>;
 }
 
 /** Configures, seeds and starts a slapd; on any failure removes what it made and throws with slapd's words. */
@@ -58,6 +61,7 @@ export async function startLdapServer(): Promise<LdapServer> {
         await rm(dir, { recursive: true, force: true });
       },
       output: () => child?.output() ?? '',
+      modify: (dn, replace) => modifyAsAdmin(`ldap://127.0.0.1:${plainPort}`, dn, replace),
     };
   } catch (err) {
     await child?.stop();
@@ -103,6 +107,9 @@ function slapdConf(dir: string, files: { cert: string; key: string; data: string
     'database mdb',
     `suffix "${BASE_DN}"`,
     `directory ${files.data}`,
+    // The directory's administrator: tests change entries as an operator would (disable, move, rename).
+    `rootdn "${DIRECTORY_ADMIN.dn}"`,
+    `rootpw ${DIRECTORY_ADMIN.password}`,
     'maxsize 268435456',
     'index objectClass eq',
     'index uid,mobile,mail,sAMAccountName,userPrincipalName,entryUUID,objectGUID,member,employeeType eq',
@@ -112,4 +119,21 @@ function slapdConf(dir: string, files: { cert: string; key: string; data: string
     'dynlist-attrset groupOfURLs memberURL member+memberOf@groupOfNames',
     '',
   ].join('\n');
+}
+
+/** The administrator of the test directory (its rootdn): not the service account wecas searches with. */
+export const DIRECTORY_ADMIN = { dn: `cn=admin,${BASE_DN}`, password: 'admin-secret' };
+
+async function modifyAsAdmin(url: string, dn: string, replace: Record<string, string | string[]>): Promise<void> {
+  const client = new Client({ url });
+  try {
+    await client.bind(DIRECTORY_ADMIN.dn, DIRECTORY_ADMIN.password);
+    const changes = Object.entries(replace).map(
+      ([type, values]) =>
+        new Change({ operation: 'replace', modification: new Attribute({ type, values: Array.isArray(values) ? values : [values] }) }),
+    );
+    await client.modify(dn, changes);
+  } finally {
+    await client.unbind();
+  }
 }
