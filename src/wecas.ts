@@ -212,7 +212,8 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     audit,
     metrics,
     directoryRecheck: createDirectoryRecheck({ sessions, users, accounts, audit, kv, intervalSeconds: config.directories.recheckSeconds }),
-    readiness: createReadiness({ db, dialect, clock, redis, config, directories: accounts.directories }),
+    // The local directory is the database, which readiness already checks.
+    readiness: createReadiness({ db, dialect, clock, redis, config, directories: accounts.directories.filter((d) => d.name !== 'local') }),
     singleLogout,
     proxying: createProxying({
       registry: tickets,
