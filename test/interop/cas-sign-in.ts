@@ -14,8 +14,13 @@ export interface CasSignIn {
   page: HttpResponse;
 }
 
-/** Opens a protected page with no session, signs in at wecas with the test user, and follows the way back. */
-export async function signInThroughCas(agent: HttpAgent, protectedUrl: string, casUrl: string): Promise<CasSignIn> {
+/** Opens a protected page with no session, signs in at wecas (as the test user by default), and follows the way back. */
+export async function signInThroughCas(
+  agent: HttpAgent,
+  protectedUrl: string,
+  casUrl: string,
+  user: { username: string; password: string } = TEST_USER,
+): Promise<CasSignIn> {
   const toLoginForm = await agent.follow(protectedUrl);
   const form = toLoginForm.at(-1)!;
   expect(form.url.startsWith(`${casUrl}/login?`), `expected wecas's login form, ended at ${form.status} ${form.url}`).toBe(true);
@@ -23,8 +28,8 @@ export async function signInThroughCas(agent: HttpAgent, protectedUrl: string, c
 
   const credentials = await agent.postForm(new URL(formAction(form.body), form.url).href, {
     execution: hiddenField(form.body, 'execution'),
-    username: TEST_USER.username,
-    password: TEST_USER.password,
+    username: user.username,
+    password: user.password,
   });
   expect(credentials.status, credentials.body).toBe(302);
   const ticket = new URL(credentials.location!).searchParams.get('ticket') ?? '';
