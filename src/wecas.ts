@@ -48,7 +48,7 @@ import { createTicketStorage } from './tickets/storage.js';
 import { createWeChatBinding, type WeChatBinding } from './users/binding.js';
 import { createIdentityStore, type IdentityStore } from './users/identities.js';
 import { SqlUserStore, type UserStore } from './users/store.js';
-import { createWeChatClient, type WeChatClient } from './wechat/client.js';
+import { createWeChatClient, type WeChatCallObservation, type WeChatClient } from './wechat/client.js';
 
 /** Password hashes one client may run at once on a node: half of libuv's default pool of 4, the rest for others. */
 const PASSWORD_HASHES_PER_IP = 2;
@@ -105,6 +105,8 @@ export interface WecasOverrides {
   clock?: Clock;
   logger?: Logger;
   wechatClient?: WeChatClient;
+  /** The 服务号's client (sign-in inside WeChat's browser), in place of one built from the config. */
+  wechatOfficialAccountClient?: WeChatClient;
   smsSender?: SmsSender;
   /** PEM certificates the proxy callback trusts besides Node's store (tests' self-signed CA; deployments use NODE_EXTRA_CA_CERTS). */
   proxyCallbackCa?: string[];
@@ -179,12 +181,14 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
   const { failuresPerUser, failuresPerIp, windowSeconds } = config.passwordThrottle;
   const throttle = createLoginThrottle({ kv, maxFailuresPerUser: failuresPerUser, maxFailuresPerIp: failuresPerIp, windowSeconds });
   const gate = createHashGate({ perIp: PASSWORD_HASHES_PER_IP });
-  const wechat = config.wechat
-    ? wireWeChat(overrides.wechatClient ?? createWeChatClient(config.wechat, fetch, (call) => metrics.wechatCall(call)))
+  const observeWeChat = (call: WeChatCallObservation) => metrics.wechatCall(call);
+  const officialAccount = config.wechatOfficialAccount
+    ? (overrides.wechatOfficialAccountClient ?? createWeChatClient(config.wechatOfficialAccount, fetch, observeWeChat))
     : undefined;
+  const wechat = config.wechat ? wireWeChat(overrides.wechatClient ?? createWeChatClient(config.wechat, fetch, observeWeChat)) : undefined;
 
   function wireWeChat(client: WeChatClient): WeChatSignIn {
-    const identification = createWeChatIdentification({ kv, client });
+    const identification = createWeChatIdentification({ kv, client, officialAccount });
     const pendingIdentities = createPendingIdentities(kv);
     return {
       client,

@@ -64,6 +64,9 @@ export async function buildApp(wecas: Wecas, options: BuildAppOptions = {}): Pro
 
   observeValidationLatency(app, wecas.metrics, prefix);
   registerHealthRoutes(app, wecas.readiness);
+  // WeChat checks a 服务号's web-authorization domain by fetching this file at the host's root, outside the CAS prefix.
+  const verifyFile = config.wechatOfficialAccount?.verifyFile;
+  if (verifyFile) app.get(`/${verifyFile.name}`, async (_request, reply) => reply.type('text/plain; charset=utf-8').send(verifyFile.content));
   // With a metrics port the metrics live on the admin port only (cli/start.ts), never on the public one.
   if (config.observability.metricsEnabled && config.observability.metricsPort === undefined) registerMetricsRoute(app, wecas.metrics);
 

@@ -46,6 +46,7 @@ const REFUSALS = {
     state_other_browser: { message: 'wechat.bad_state.other_browser', status: 400 },
     declined: { message: 'wechat.declined.body', status: 200 },
     wechat_error: { message: 'wechat.error.unavailable', status: 502 },
+    snapshot_user: { message: 'wechat.snapshot.body', status: 403 },
     disabled: { message: 'wechat.disabled.body', status: 403 },
     directory_unavailable: DIRECTORY_UNAVAILABLE,
   },

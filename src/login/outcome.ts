@@ -11,7 +11,15 @@ export type CodeRefusal = 'invalid_phone' | 'missing_code' | 'no_code' | 'wrong_
 export interface RefusalReasons {
   password: 'missing_fields' | 'invalid_credentials' | 'disabled' | 'throttled' | 'directory_unavailable';
   sms: CodeRefusal | 'no_account' | 'disabled' | 'directory_unavailable';
-  wechat: 'state_missing' | 'state_unknown_or_expired' | 'state_other_browser' | 'declined' | 'wechat_error' | 'disabled' | 'directory_unavailable';
+  wechat:
+    | 'state_missing'
+    | 'state_unknown_or_expired'
+    | 'state_other_browser'
+    | 'declined'
+    | 'wechat_error'
+    | 'snapshot_user'
+    | 'disabled'
+    | 'directory_unavailable';
   'wechat-binding':
     | CodeRefusal
     | 'phone_user_disabled'
@@ -52,12 +60,14 @@ export type Refusal<S extends SignInStep = SignInStep> = {
 
 /**
  * What every sign-in method answers: the person is authenticated, refused with a reason, or (WeChat) identified
- * but not yet linked to an account, which the binding step completes.
+ * but not yet linked to an account, which the binding step completes, or not yet identified beyond an openid.
  */
 export type AuthOutcome<S extends SignInStep = SignInStep> =
   | { kind: 'authenticated'; user: User; account: DirectoryAccount; method: AuthMethod; request?: LoginRequest }
   | Refusal<S>
-  | ('wechat' extends S ? { kind: 'needs_binding'; pendingId: string; pending: PendingIdentity } : never);
+  | ('wechat' extends S ? { kind: 'needs_binding'; pendingId: string; pending: PendingIdentity } : never)
+  // Inside WeChat, a silent authorization found nobody: the person is asked to share their profile, then identified again.
+  | ('wechat' extends S ? { kind: 'needs_profile'; request: LoginRequest } : never);
 
 export interface ClientInfo {
   ip: string | null;

@@ -112,6 +112,16 @@ export const messages = {
     en: 'The account bound to this WeChat is disabled. Contact your administrator.',
     'zh-CN': '该微信绑定的账号已停用，请联系管理员。',
   },
+  'wechat.in_app.button': { en: 'Sign in with WeChat', 'zh-CN': '微信一键登录' },
+  'wechat.in_app.hint': {
+    en: 'You are inside WeChat: sign in with the WeChat account on this phone.',
+    'zh-CN': '您正在微信中浏览，可直接使用本机登录的微信账号登录。',
+  },
+  'wechat.snapshot.title': { en: 'Open the full page to sign in', 'zh-CN': '请打开完整页面登录' },
+  'wechat.snapshot.body': {
+    en: 'You are looking at a preview of this page, where nobody can sign in. Tap “Use full service” (使用完整服务) at the bottom of the screen, then sign in again.',
+    'zh-CN': '您正在浏览该页面的快照，无法在此登录。请点击屏幕下方的“使用完整服务”，打开完整页面后再登录。',
+  },
   'wechat.error.title': { en: 'WeChat sign-in failed', 'zh-CN': '微信登录失败' },
   'wechat.error.code': {
     en: 'The sign-in code from WeChat has expired or was already used. Scan the QR code again.',
