@@ -65,7 +65,7 @@ function uaCookie(on: boolean, basePath: string): string {
 
 /** A `next` the emulator may send the browser to: one of its own pages (no open redirect). */
 export function safeNext(next: string | undefined, basePath: string): string | undefined {
-  if (!next || !next.startsWith(`${basePath}/`) || next.startsWith('//') || next.includes('\\')) return undefined;
+  if (!next?.startsWith(`${basePath}/`) || next.startsWith('//') || next.includes('\\')) return undefined;
   return next;
 }
 
