@@ -91,11 +91,15 @@ export function checkOaAuthorize(emulator: Emulator, read: (name: string) => str
   return { app, redirectUri, scope, state };
 }
 
-/** The phone's language: WeChat's User-Agent ends with `Language/zh_CN` or `Language/en`; else `lang=en`. */
+/**
+ * The phone's language: WeChat's User-Agent ends with `Language/zh_CN` or `Language/en`. Without it (a desktop
+ * browser trying "inside WeChat"): `lang=en`, else the browser's Accept-Language; Chinese by default.
+ */
 function oaLang(request: FastifyRequest, lang: string | undefined): Lang {
   const fromUa = /Language\/([A-Za-z_]+)/.exec(request.headers['user-agent'] ?? '')?.[1];
   if (fromUa) return fromUa.toLowerCase().startsWith('en') ? 'en' : 'zh';
-  return pageLang(lang);
+  if (lang !== undefined) return pageLang(lang);
+  return /^\s*en\b/i.test(request.headers['accept-language'] ?? '') ? 'en' : 'zh';
 }
 
 export function registerOaPages(app: FastifyInstance, emulator: Emulator, basePath: string): void {
