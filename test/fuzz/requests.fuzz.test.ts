@@ -1241,6 +1241,21 @@ const wechatJunk: Generator = async (f, t, seq, rng) => {
   else await f.send(t, seq, { method, url: bend(rng, `${P}${route}`) + query(rng, params), jar: w.jar, cookie, headers: headers(rng) });
 };
 
+/** wecas's continuation with ids it never made, malformed or from another browser: a page, never a redirect or a ticket. */
+const continuation: Generator = async (f, t, seq, rng) => {
+  const w = await who(rng, t, 0.3);
+  const id = rng.pick([undefined, '', 'A'.repeat(32), mutate(rng, 'abcdefghijklmnopqrstuvwxyzABCDEF'), anyString(rng, 40)]);
+  const h = headers(rng);
+  if (rng.chance(0.5)) h['sec-fetch-mode'] = rng.pick(['navigate', 'cors', mutate(rng, 'navigate')]);
+  await f.send(t, seq, {
+    method: rng.pick(['GET', 'GET', 'GET', 'HEAD', 'POST']),
+    url: bend(rng, `${P}/login/continue`) + query(rng, [['id', id]]),
+    jar: w.jar,
+    cookie: w.cookie,
+    headers: h,
+  });
+};
+
 const health: Generator = async (f, t, seq, rng) => {
   const path = rng.pick(['/health/live', '/health/ready', '/metrics', '/health', '/health/']);
   await f.send(t, seq, {
@@ -1435,6 +1450,7 @@ const CAS_MIX: ReadonlyArray<readonly [number, Generator]> = [
   [6, account],
   [1, wechatJunk],
   [2, health],
+  [2, continuation],
   [3, staticFiles],
   [5, unknownPaths],
   [0.3, timePasses],
