@@ -38,6 +38,8 @@ describe('the continuation after a sign-in form', () => {
     expect(continuation).toMatch(/^\/cas\/login\/continue\?id=[A-Za-z0-9]{32}$/);
     expect(posted.body).not.toMatch(/ST-/);
 
+    // A HEAD (a link checker, a prefetch) does not spend it.
+    expect((await t.app.inject({ method: 'HEAD', url: continuation, headers: { cookie: browser.jar.header() } })).statusCode).toBe(404);
     const onward = await browser.get(continuation, EN);
     expect(onward.statusCode).toBe(302);
     expect(onward.headers['cache-control']).toBe('no-store');

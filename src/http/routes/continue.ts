@@ -35,7 +35,9 @@ function browserNavigation(request: FastifyRequest): boolean {
 export function registerContinueRoute(app: FastifyInstance, deps: ContinueRouteDeps): void {
   const { pages, cookies } = deps;
 
-  app.withTypeProvider<ZodTypeProvider>().get(CONTINUE_PATH, { schema: { querystring: continueQuery } }, async (request, reply) => {
+  // No HEAD: only the GET that follows may spend a continuation.
+  const options = { schema: { querystring: continueQuery }, exposeHeadRoute: false };
+  app.withTypeProvider<ZodTypeProvider>().get(CONTINUE_PATH, options, async (request, reply) => {
     const next = await deps.continuations.take(request.query.id, cookies.browserId(request));
     const t = pages.translate(request);
     if (!next) return pages.send(request, reply, 'message', { title: t('continue.gone.title'), paragraphs: [t('continue.gone.body')] }, 410);
