@@ -10,6 +10,7 @@ import { type Accounts, createAccounts } from './directories/accounts.js';
 import { createDirectories } from './directories/directories.js';
 import type { KeyValueStore } from './kv/store.js';
 import { type Account, createAccount } from './login/account.js';
+import { type Continuations, createContinuations } from './login/continuations.js';
 import { createDirectoryRecheck, type DirectoryRecheck } from './login/directory-recheck.js';
 import { createFormTokens, type FormTokens } from './login/form-tokens.js';
 import { createHashGate } from './login/hash-gate.js';
@@ -93,6 +94,8 @@ export interface Wecas {
   sms: { sender: SmsSender; codes: VerificationCodes; challenges: SendChallenges };
   signIn: SignIn;
   formTokens: FormTokens;
+  /** The way on to the service after a sign-in form: a wecas URL the POST redirects to (login/continuations.ts). */
+  continuations: Continuations;
   password: Authenticator<'password', PasswordCredentials>;
   smsCode: Authenticator<'sms', SmsCodeCredentials>;
   /** Absent when no WeChat app is configured. */
@@ -230,6 +233,7 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     sms: { sender: smsSender, codes, challenges },
     signIn: createSignIn({ services, sessions, audit, clock, onServiceRefused: (reason) => metrics.serviceRefused(reason) }),
     formTokens: createFormTokens({ kv, clock, secret: config.sms.codeSecret, ttlSeconds: config.tickets.loginFormSeconds }),
+    continuations: createContinuations({ kv, ticketSeconds: config.tickets.serviceTicketSeconds }),
     accounts,
     password: createPasswordAuthenticator({ accounts, throttle, gate }),
     smsCode: createSmsCodeAuthenticator({ codes, accounts, users, createsUsers: config.sms.loginCreatesUsers }),

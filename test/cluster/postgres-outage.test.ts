@@ -57,7 +57,7 @@ function loadOn(origin: string) {
         const form = await visitor.get(loginUrl(origin, SERVICE));
         const execution = /name="execution" value="(LT-[A-Za-z0-9-]+)"/.exec(form.body)?.[1];
         if (!execution) return `form ${form.status}`;
-        const answer = await visitor.postForm(loginUrl(origin, SERVICE), { execution, ...person });
+        const answer = await visitor.submit(loginUrl(origin, SERVICE), { execution, ...person });
         return String(answer.status);
       });
       await record('validation', async () => {

@@ -6,8 +6,10 @@ import { TEST_USER } from '../support/server.js';
 export interface CasSignIn {
   /** The protected page, then each redirect up to wecas's login form (the last one). */
   toLoginForm: HttpResponse[];
-  /** The POST of the credentials: a 302 back to the service with `ticket`. */
+  /** The POST of the credentials: a 303 to wecas's continuation. */
   credentials: HttpResponse;
+  /** The continuation (a client with no Fetch Metadata): a 302 back to the service with `ticket`. */
+  continuation: HttpResponse;
   /** The service with the ticket (the client validates it), then each redirect up to the page (the last one). */
   backToApp: HttpResponse[];
   ticket: string;
@@ -31,12 +33,15 @@ export async function signInThroughCas(
     username: user.username,
     password: user.password,
   });
-  expect(credentials.status, credentials.body).toBe(302);
-  const ticket = new URL(credentials.location!).searchParams.get('ticket') ?? '';
+  expect(credentials.status, credentials.body).toBe(303);
+  expect(credentials.location?.startsWith(`${casUrl}/login/continue?`), credentials.location).toBe(true);
+  const continuation = await agent.get(credentials.location!);
+  expect(continuation.status, continuation.body).toBe(302);
+  const ticket = new URL(continuation.location!).searchParams.get('ticket') ?? '';
   expect(ticket).toMatch(/^ST-[A-Za-z0-9-]+$/);
 
-  const backToApp = await agent.follow(credentials.location!);
-  return { toLoginForm, credentials, backToApp, ticket, page: backToApp.at(-1)! };
+  const backToApp = await agent.follow(continuation.location!);
+  return { toLoginForm, credentials, continuation, backToApp, ticket, page: backToApp.at(-1)! };
 }
 
 function formAction(html: string): string {

@@ -94,8 +94,6 @@ export function createLoginPage(deps: {
           },
           scripts: widget?.scripts,
           stylesheets: widget?.stylesheets,
-          // The form ends in a redirect to the service: CSP form-action must allow its origin, or Chromium stops there.
-          formActionOrigin: transaction.service ? new URL(transaction.service.url).origin : undefined,
           wechat,
           wide: !!qr,
           frameOrigins: qr ? [qr.origin] : [],

@@ -304,6 +304,18 @@ export const messages = {
   'post.title': { en: 'Continuing to the application…', 'zh-CN': '正在跳转到应用…' },
   'post.continue': { en: 'Continue', 'zh-CN': '继续' },
   'post.noscript': { en: 'JavaScript is off: press Continue to go on.', 'zh-CN': '浏览器未启用 JavaScript，请点击“继续”。' },
+  'continue.title': { en: 'Continuing to the application…', 'zh-CN': '正在跳转到应用…' },
+  'continue.body': {
+    en: 'You are signed in. If the application does not open by itself, press Continue.',
+    'zh-CN': '您已登录。如果应用没有自动打开，请点击“继续”。',
+  },
+  'continue.button': { en: 'Continue', 'zh-CN': '继续' },
+  'continue.gone.title': { en: 'This link no longer works', 'zh-CN': '此链接已失效' },
+  'continue.gone.body': {
+    en: 'The way back to the application works once, in the browser that signed in, for a short time. Return to the application and open it again: if you are still signed in, it will let you in without asking.',
+    'zh-CN':
+      '返回应用的链接只能在登录所用的浏览器中、在短时间内使用一次。请回到应用重新打开：如果您仍处于登录状态，应用会直接让您进入，无需再次登录。',
+  },
 } as const satisfies Record<string, { en: string; 'zh-CN': string }>;
 
 export type MessageKey = keyof typeof messages;
