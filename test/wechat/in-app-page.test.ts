@@ -28,6 +28,13 @@ describe('with a website app and a 服务号', () => {
     expect(res.body).toContain('id="wechat-in-app"');
     expect(res.body).toContain(`href="/cas/login/wechat/oa?service=${encodeURIComponent(S).replaceAll('&', '&amp;')}"`);
     expect(res.body).toContain('Sign in with WeChat');
+    // Nothing to scan here: the Chinese page does not say 扫码.
+    const zh = await t.app.inject({
+      url: `/cas/login?service=${encodeURIComponent(S)}`,
+      headers: { 'user-agent': userAgent, 'accept-language': 'zh-CN' },
+    });
+    expect(zh.body).toContain('微信一键登录');
+    expect(zh.body).not.toContain('扫码');
     expect(res.body).not.toContain('<iframe');
     // No frame to allow: the page's policy names no WeChat origin.
     expect(String(res.headers['content-security-policy'])).not.toContain('open.weixin.qq.com');

@@ -112,6 +112,7 @@ export const messages = {
     en: 'The account bound to this WeChat is disabled. Contact your administrator.',
     'zh-CN': '该微信绑定的账号已停用，请联系管理员。',
   },
+  'wechat.in_app.heading': { en: 'WeChat', 'zh-CN': '微信登录' },
   'wechat.in_app.button': { en: 'Sign in with WeChat', 'zh-CN': '微信一键登录' },
   'wechat.in_app.hint': {
     en: 'You are inside WeChat: sign in with the WeChat account on this phone.',
