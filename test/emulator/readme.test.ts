@@ -39,3 +39,20 @@ it('the README curl sequence gets a code, a token and a profile, and a reused co
   expect(stdout).toContain('"nickname":"李娜"');
   expect(stdout).toMatch(/\{"errcode":40163,"errmsg":"code been used, rid: /);
 });
+
+it('the README Official Account curl sequence: outside WeChat, silent code, no unionid, 48001, consent with unionid, snapshot', async () => {
+  const readme = readFileSync(new URL('../../emulator/README.md', import.meta.url), 'utf8');
+  const script = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? '').find((block) => block.includes('connect/oauth2/authorize'));
+  if (!script) throw new Error('no Official Account curl sequence in the README');
+  const { stdout } = await promisify(execFile)('bash', ['-euc', script.replaceAll('127.0.0.1:9090', `127.0.0.1:${port}`)]);
+  const lines = stdout.trim().split('\n');
+  expect(lines[0]).toBe('请在微信客户端打开链接');
+  expect(lines[1]).toMatch(/^http:\/\/localhost:3000\/callback\?code=[0-9A-Za-z]{32}&state=xyz$/);
+  expect(lines[2]).toMatch(/^\{"access_token":"[^"]+","expires_in":7200,"refresh_token":"[^"]+","openid":"o[\w-]{27}","scope":"snsapi_base"\}$/);
+  expect(lines[3]).toMatch(/^\{"errcode":48001,"errmsg":"api unauthorized, rid: /);
+  expect(lines[4]).toMatch(/"scope":"snsapi_userinfo","unionid":"o[\w-]{27}"\}$/);
+  expect(lines[5]).toBe('{"all":false,"personas":["lina"]}');
+  expect(lines[6]).toMatch(/"scope":"snsapi_base","is_snapshotuser":1\}$/);
+  const realOpenid = /"openid":"([^"]+)"/.exec(lines[2] ?? '')?.[1];
+  expect(lines[6]).not.toContain(String(realOpenid));
+});
