@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApereoImportError, importApereoServices, parseApereoService, relaxedJsonToJson } from '../../src/services/apereo-import.js';
 import { SqlServiceRegistry } from '../../src/services/registry.js';
+import { POLICY_DEFAULTS } from '../../src/services/types.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
 import { ManualClock } from '../support/clock.js';
@@ -50,6 +51,7 @@ describe('parseApereoService', () => {
       matchType: 'regex',
       evaluationOrder: 0,
       attributes: [],
+      ...POLICY_DEFAULTS,
       logoutType: 'back-channel',
       logoutUrl: null,
       proxyPattern: null,
@@ -149,6 +151,7 @@ describe('importApereoServices', () => {
       matchType: 'regex',
       evaluationOrder: 10,
       attributes: ['mail', 'displayName', 'memberOf'],
+      ...POLICY_DEFAULTS,
       logoutType: 'back-channel',
       logoutUrl: 'https://payroll.example.org/cas/logout',
       proxyPattern: '^https://payroll\\.example\\.org/pgtCallback$',
