@@ -108,7 +108,9 @@ export function parseApereoService(text: string, source: string): RegisteredServ
     const [ours, ...rest] = error.field?.split('.') ?? [];
     const field = apereoFieldNames[ours ?? ''] ?? error.field ?? '(file)';
     const key = ours === 'attributeRenames' || ours === 'requiredAttributes' ? rest.slice(0, 1) : [];
-    throw new ApereoImportError([`${source}: ${[field, ...key].join('.')}: ${error.message.replace(/^invalid service: /, '')}`]);
+    // Our own field's name leaves the message: the Apereo one stands before it.
+    const message = error.message.replace(/^invalid service: /, '').replace(`${error.field}: `, '');
+    throw new ApereoImportError([`${source}: ${[field, ...key].join('.')}: ${message}`]);
   }
 }
 
@@ -226,13 +228,18 @@ function javaMap<T extends z.ZodType>(values: T) {
   );
 }
 
+/** One string where a list may stand: the list of it. */
+function oneOrList(value: unknown): unknown {
+  return typeof value === 'string' ? [value] : value;
+}
+
 /** Apereo runs inline Groovy (and script files) where a name or a value is expected; wecas runs no scripts. */
 const SCRIPT = /^\s*(groovy\s*\{|file:|classpath:)/i;
 const noScript = (what: string) =>
   z.string().refine((v) => !SCRIPT.test(v), `is a script; wecas runs no scripts, so ${what} must be plain (rewrite it, or leave it out)`);
 
 // A released name, or several (Apereo: a source can be released under several names).
-const releasedNames = z.union([noScript('a released name').transform((name) => [name]), javaList.pipe(z.array(noScript('a released name')))]);
+const releasedNames = z.preprocess(oneOrList, javaList.pipe(z.array(noScript('a released name'))));
 
 const attributeReleasePolicy = z
   .object({
@@ -280,7 +287,7 @@ const usernameAttributeProvider = z
   }));
 
 // Apereo reads a required value as a pattern found anywhere in a value (or, in newer versions, an inline script).
-const requiredValues = z.union([noScript('a required value').transform((v) => [v]), javaList.pipe(z.array(noScript('a required value')))]);
+const requiredValues = z.preprocess(oneOrList, javaList.pipe(z.array(noScript('a required value'))));
 
 const accessStrategy = z.object({
   // The strategies that decide elsewhere (a remote endpoint, Grouper, a time window) cannot be honoured here.
