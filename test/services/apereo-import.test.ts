@@ -280,7 +280,7 @@ describe('importApereoServices', () => {
     expect((await registry.find('https://intranet.example.org/'))?.name).toBe('HTTPS and IMAPS');
   });
 
-  it('imports the policy fixtures, and the services behave as their policies say', async () => {
+  it('imports the policy fixtures and stores each as it was read', async () => {
     const imported = await importApereoServices(registry, POLICY_FIXTURES);
     expect(imported.map((i) => [path.basename(i.file), i.action])).toEqual([
       ['Library-2002.json', 'added'],
