@@ -129,6 +129,14 @@ describe('a service that lists the sign-in methods it accepts', () => {
     expect(page.body).not.toContain('data-method="password"');
   });
 
+  it('says so when this server offers none of them (WeChat only, on a server without WeChat)', async () => {
+    await policy({ signInMethods: ['wechat'] });
+    const page = await browser.get(`/cas/login?service=${enc(S)}`, { 'accept-language': 'en' });
+    expect(page.body).not.toContain('wechat-qr');
+    expect(page.body).not.toContain('<form');
+    expect(text(page.body)).toContain('App S accepts only sign-in methods this server does not offer.');
+  });
+
   it('refuses a password posted anyway, saying which methods it takes', async () => {
     await policy({ signInMethods: ['sms', 'wechat'] });
     const url = `/cas/login?service=${enc(S)}`;
