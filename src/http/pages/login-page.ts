@@ -58,56 +58,58 @@ export function createLoginPage(deps: {
     return { iframeUrl: `${prefix}/login/wechat/frame${query}`, origin: deps.wechat.client.openOrigin, pageUrl: `${prefix}/login/wechat${query}` };
   }
 
-  return {
-    async show(request: FastifyRequest, reply: FastifyReply, transaction: LoginTransaction, view: LoginPageView = {}) {
-      const t = pages.translate(request);
-      // Only the methods the service accepts are offered (the routes refuse the others too).
-      const accepted = acceptedMethods(transaction);
-      const tabs = TABS.filter((m) => accepted.includes(m));
-      const asked = view.tab ?? 'password';
-      const tab: LoginTab | undefined = tabs.includes(asked) ? asked : tabs[0];
-      const query = loginQuery(transaction.request);
-      const withTab = (tab: LoginTab) => `${prefix}/login${query}${query ? '&' : '?'}tab=${tab}`;
-      const execution = deps.formTokens.issue(cookies.ensureBrowserId(request, reply));
-      const wechat = accepted.includes('wechat') ? wechatPanel(transaction) : undefined;
-      const serviceName = transaction.service?.registered.name ?? '';
-      const noMethod = tabs.length === 0 && !wechat ? t('login.no_method', { service: serviceName }) : undefined;
-      // A filled-in number means a code may have gone out already: another send there needs the proof-of-work widget.
-      const widget = tab === 'sms' && view.sms?.phone ? challengeWidget(prefix, pages.localeOf(request)) : undefined;
-      return pages.send(
-        request,
-        reply,
-        'login',
-        {
-          title: t('login.title'),
-          serviceName: transaction.service?.registered.name,
-          error: view.error ?? noMethod,
-          notice: view.notice,
-          username: view.username,
-          insecure: deps.warnInsecure,
-          methods: tabs.map((id) => ({ id, label: `login.tab.${id}`, href: withTab(id) })),
-          activeMethod: tab,
-          formAction: `${prefix}/login${query}`,
-          execution,
-          sms: {
-            ...view.sms,
-            sendAction: `${prefix}/login/sms/send${query}`,
-            verifyAction: `${prefix}/login/sms${query}`,
-            countries: countryList(pages.localeOf(request), deps.smsCountries),
-            placeholder: examplePhone(deps.smsCountries),
-            challenge: widget?.challenge,
-          },
-          scripts: widget?.scripts,
-          stylesheets: widget?.stylesheets,
-          // The form ends in a redirect to the service: CSP form-action must allow its origin, or Chromium stops there.
-          formActionOrigin: transaction.service ? new URL(transaction.service.url).origin : undefined,
-          wechat,
-          wide: !!wechat,
-          frameOrigins: wechat ? [wechat.origin] : [],
+  async function show(request: FastifyRequest, reply: FastifyReply, transaction: LoginTransaction, view: LoginPageView = {}) {
+    const t = pages.translate(request);
+    // Only the methods the service accepts are offered (the routes refuse the others too).
+    const accepted = acceptedMethods(transaction);
+    const tabs = TABS.filter((m) => accepted.includes(m));
+    const asked = view.tab ?? 'password';
+    const tab: LoginTab | undefined = tabs.includes(asked) ? asked : tabs[0];
+    const query = loginQuery(transaction.request);
+    const withTab = (tab: LoginTab) => `${prefix}/login${query}${query ? '&' : '?'}tab=${tab}`;
+    const execution = deps.formTokens.issue(cookies.ensureBrowserId(request, reply));
+    const wechat = accepted.includes('wechat') ? wechatPanel(transaction) : undefined;
+    const serviceName = transaction.service?.registered.name ?? '';
+    const noMethod = tabs.length === 0 && !wechat ? t('login.no_method', { service: serviceName }) : undefined;
+    // A filled-in number means a code may have gone out already: another send there needs the proof-of-work widget.
+    const widget = tab === 'sms' && view.sms?.phone ? challengeWidget(prefix, pages.localeOf(request)) : undefined;
+    return pages.send(
+      request,
+      reply,
+      'login',
+      {
+        title: t('login.title'),
+        serviceName: transaction.service?.registered.name,
+        error: view.error ?? noMethod,
+        notice: view.notice,
+        username: view.username,
+        insecure: deps.warnInsecure,
+        methods: tabs.map((id) => ({ id, label: `login.tab.${id}`, href: withTab(id) })),
+        activeMethod: tab,
+        formAction: `${prefix}/login${query}`,
+        execution,
+        sms: {
+          ...view.sms,
+          sendAction: `${prefix}/login/sms/send${query}`,
+          verifyAction: `${prefix}/login/sms${query}`,
+          countries: countryList(pages.localeOf(request), deps.smsCountries),
+          placeholder: examplePhone(deps.smsCountries),
+          challenge: widget?.challenge,
         },
-        view.status ?? 200,
-      );
-    },
+        scripts: widget?.scripts,
+        stylesheets: widget?.stylesheets,
+        // The form ends in a redirect to the service: CSP form-action must allow its origin, or Chromium stops there.
+        formActionOrigin: transaction.service ? new URL(transaction.service.url).origin : undefined,
+        wechat,
+        wide: !!wechat,
+        frameOrigins: wechat ? [wechat.origin] : [],
+      },
+      view.status ?? 200,
+    );
+  }
+
+  return {
+    show,
 
     /**
      * A method the transaction's service does not accept, asked for anyway (a stale page, a hand-made request): the
@@ -117,7 +119,7 @@ export function createLoginPage(deps: {
       const t = pages.translate(request);
       const service = transaction.service?.registered.name ?? '';
       const error = t('login.error.method_not_accepted', { service, methods: methodsText(t, acceptedMethods(transaction)) });
-      return this.show(request, reply, transaction, { ...view, error, status: 403 });
+      return show(request, reply, transaction, { ...view, error, status: 403 });
     },
 
     /** A service that may not use this server: said plainly, with no redirect and no ticket. */
