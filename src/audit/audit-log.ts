@@ -22,6 +22,8 @@ export type AuditEvent = (
   | { type: 'logout'; userId: string; everywhere?: true }
   | { type: 'ticket.validated'; userId: string; endpoint: string; serviceId: number; kind: 'ST' | 'PT'; pgt?: true }
   | { type: 'ticket.proxied'; serviceId: number; depth: number }
+  // A signed-in person the service does not admit (its required attributes): no ticket was issued.
+  | { type: 'access.denied'; userId: string; serviceId: number; service: string }
   | {
       type: 'wechat.bound';
       userId: string;

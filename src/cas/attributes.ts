@@ -21,12 +21,43 @@ export function protocolAttributes(tgt: TicketGrantingTicket, ticket: ServiceTic
   };
 }
 
-/** The attributes a service's release policy allows, by name; absent values are left out. */
-export function releasedAttributes(available: Record<string, string[]>, service: RegisteredService): Attributes {
-  const out: Attributes = {};
+/**
+ * The attributes a service's release policy allows, by the names it receives them under: each allowed attribute
+ * under its own name, each renamed one under every name it is mapped to. Absent values are left out.
+ */
+export function releasedAttributes(available: Readonly<Record<string, string[]>>, service: RegisteredService): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
   for (const name of service.attributes) {
     const values = available[name];
     if (values && values.length > 0) out[name] = values;
   }
+  for (const [source, names] of Object.entries(service.attributeRenames)) {
+    const values = available[source];
+    if (!values || values.length === 0) continue;
+    for (const name of names) out[name] = values;
+  }
   return out;
+}
+
+/**
+ * The CAS user a service sees: the first value of its username attribute, looked for among what it is released
+ * (so a renamed attribute counts) and then among all the person's attributes, as Apereo's principal-attribute
+ * username provider does; else the principal id (the login name, else wecas's id). Then cased as the service asks.
+ */
+export function casUser(
+  principal: { id: string; attributes: Readonly<Record<string, string[]>> },
+  service: RegisteredService,
+  released: Readonly<Record<string, string[]>>,
+): string {
+  const name = service.usernameAttribute;
+  const chosen = name === null ? undefined : (released[name]?.[0] ?? principal.attributes[name]?.[0]);
+  const user = chosen !== undefined && chosen !== '' ? chosen : principal.id;
+  switch (service.usernameCase) {
+    case 'upper':
+      return user.toUpperCase();
+    case 'lower':
+      return user.toLowerCase();
+    default:
+      return user;
+  }
 }

@@ -36,6 +36,10 @@ export const casErrors = {
       `Ticket '${shortTicket(ticket)}' does not match supplied service. The original service was '${original}' and the supplied service was '${supplied}'.`,
     ),
   unauthorizedService: (service: string) => new CasError('UNAUTHORIZED_SERVICE', `Service '${service}' is not authorized to use CAS`),
+  personNotAllowed: (service: string) =>
+    new CasError('UNAUTHORIZED_SERVICE', `The user is not allowed to use service '${service}': they lack the attributes it requires`),
+  methodNotAccepted: (service: string, method: string) =>
+    new CasError('UNAUTHORIZED_SERVICE', `Service '${service}' does not accept sessions signed in by ${method}`),
   internal: () => new CasError('INTERNAL_ERROR', 'The CAS server could not complete the request; try again shortly'),
   tooManyRequests: () => new CasError('INTERNAL_ERROR', 'Too many requests from this address; try again in a minute'),
 } as const;

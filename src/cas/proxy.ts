@@ -1,3 +1,4 @@
+import { acceptsMethod, personAllowed } from '../services/access.js';
 import { checkService } from '../services/check.js';
 import { allowsProxyCallback } from '../services/matching.js';
 import type { ServiceRegistry } from '../services/registry.js';
@@ -7,7 +8,7 @@ import type { TicketFactory } from '../tickets/factory.js';
 import { isWellFormedTicketId } from '../tickets/ids.js';
 import type { TicketRegistry } from '../tickets/registry.js';
 import type { ProxyTicket, ServiceTicket, TicketGrantingTicket } from '../tickets/types.js';
-import { CasError, shortTicket } from './errors.js';
+import { CasError, casErrors, shortTicket } from './errors.js';
 import type { ProxyCallbackClient } from './proxy-callback.js';
 
 /** Apereo's Cas20ProxyHandler takes these as "the callback received it" (docs/cas-protocol.md §3.3 step 4). */
@@ -108,6 +109,9 @@ export function createProxying(deps: ProxyingDeps) {
       if (!tgt) throw proxyErrors.unknownPgt(pgtId);
       const target = await checkService(deps.services, targetService);
       if (!target.ok) throw proxyErrors.unauthorizedTarget(targetService);
+      // The target's policies, as at sign-in (a session of an older version, with no attributes kept, is checked at validation).
+      if (!acceptsMethod(target.service, tgt.method)) throw casErrors.methodNotAccepted(targetService, tgt.method);
+      if (tgt.attributes && !personAllowed(target.service, tgt.attributes)) throw casErrors.personNotAllowed(targetService);
 
       const pt = factory.proxyTicket(tgt, pgt, { url: targetService, id: target.service.id });
       await registry.add(pt);

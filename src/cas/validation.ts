@@ -2,13 +2,14 @@ import type { AuditLog, ClientInfo } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { localAccountOf } from '../directories/local.js';
 import { principalOf } from '../directories/principal.js';
+import { acceptsMethod, personAllowed } from '../services/access.js';
 import type { ServiceRegistry } from '../services/registry.js';
 import { sameService } from '../services/url.js';
 import { isWellFormedTicketId } from '../tickets/ids.js';
 import type { TicketRegistry } from '../tickets/registry.js';
 import type { AuthMethod } from '../tickets/types.js';
 import type { UserStore } from '../users/store.js';
-import { protocolAttributes, releasedAttributes } from './attributes.js';
+import { casUser, protocolAttributes, releasedAttributes } from './attributes.js';
 import { CasError, type CasErrorCode, casErrors } from './errors.js';
 import type { ProxyGrantRequest } from './proxy.js';
 import type { Attributes, ValidationSuccess } from './responses.js';
@@ -80,11 +81,15 @@ export async function validateTicket(deps: ValidationDeps, req: ValidationReques
   // The person as they were at sign-in, kept with the session; a session from before directories has none.
   const principal = tgt.attributes ? { id: tgt.principal, attributes: tgt.attributes } : principalOf(user, localAccountOf(user));
 
-  const attributes: Attributes = withAttributes
-    ? { ...protocolAttributes(tgt, ticket), ...releasedAttributes(principal.attributes, registered) }
-    : {};
+  // The service's policies, again: it may have changed since the ticket was issued, and a proxy ticket's target
+  // service was never asked at sign-in.
+  if (!acceptsMethod(registered, tgt.method)) throw casErrors.methodNotAccepted(service, tgt.method);
+  if (!personAllowed(registered, principal.attributes)) throw casErrors.personNotAllowed(service);
 
-  const result: ValidationSuccess = { user: principal.id, attributes };
+  const released = releasedAttributes(principal.attributes, registered);
+  const attributes: Attributes = withAttributes ? { ...protocolAttributes(tgt, ticket), ...released } : {};
+
+  const result: ValidationSuccess = { user: casUser(principal, registered, released), attributes };
   if (ticket.kind === 'PT') result.proxies = ticket.proxies;
   // CAS 1.0 has no proxying: a pgtUrl there is ignored, as Apereo does (SAML 1.1 requests carry none).
   if (req.pgtUrl && req.endpoint !== 'validate') {

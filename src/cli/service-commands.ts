@@ -1,7 +1,15 @@
 import { type Clock, systemClock } from '../clock.js';
 import { ApereoImportError, importApereoServices } from '../services/apereo-import.js';
 import { type ServiceRegistry, SqlServiceRegistry } from '../services/registry.js';
-import type { LogoutType, MatchType, RegisteredService } from '../services/types.js';
+import {
+  type LogoutType,
+  type MatchType,
+  type NewService,
+  type RegisteredService,
+  SIGN_IN_METHODS,
+  type SignInMethod,
+  type UsernameCase,
+} from '../services/types.js';
 import { ServiceValidationError } from '../services/validation.js';
 import type { Db } from '../store/db.js';
 import { EXIT, onePositional, type Printer, parseOptions, printTable, runCommand, UsageError, wholeNumber } from './args.js';
@@ -15,12 +23,28 @@ const USAGE = [
   'usage:',
   '  wecas service add <pattern> --name <name> [--prefix | --regex] [--attributes a,b] [--order <n>] [--id <n>]',
   '                    [--logout-url <url>] [--logout-type back-channel|front-channel|none] [--proxy <regex>] [--disabled]',
+  '                    [policy options]',
   '                    (the pattern is an exact URL unless --prefix or --regex)',
+  '  wecas service update <id> [--name <name>] [--attributes a,b] [--order <n>] [--logout-url <url>]',
+  '                    [--logout-type …] [--proxy <regex>] [policy options]   (what is not given stays as it is)',
+  '  wecas service show <id>',
   '  wecas service list',
   '  wecas service remove <id>',
   '  wecas service enable <id>',
   '  wecas service disable <id>',
   '  wecas service import <file-or-directory>   (Apereo CAS JSON service definitions)',
+  'policy options:',
+  '  --username-attribute <name>    the attribute whose first value is the CAS user (username, phone, mail, stableId,',
+  '                                 a released name …); empty: the login name, else the wecas id',
+  '  --username-case none|upper|lower',
+  '  --rename <attribute>=<name>[,<name>…]   release an attribute under other names (repeat it for more; with',
+  '                                 update, the renames given replace the stored ones; --no-renames removes them all)',
+  '  --require <attribute>=<pattern>   only people with a value in which the pattern is found (a regular expression;',
+  '                                 ^staff$ for exactly staff); repeat it for more patterns or attributes (with update,',
+  '                                 they replace the stored ones); --no-requirements lets everyone in again',
+  '  --require-any | --require-all  one required attribute is enough, or every one must match (the default)',
+  '  --require-ignore-case | --require-match-case',
+  '  --methods password,sms,wechat | --methods any   the sign-in methods the service accepts',
 ];
 
 /** `wecas service …`: returns the process exit code. Everything it says goes through `ctx.print`. */
@@ -48,6 +72,10 @@ async function serviceCommand(command: string | undefined, rest: string[], regis
   switch (command) {
     case 'add':
       return addService(rest, registry, ctx);
+    case 'update':
+      return updateService(rest, registry, ctx);
+    case 'show':
+      return showService(rest, registry, ctx);
     case 'list':
       return listServices(rest, registry, ctx);
     case 'remove':
@@ -65,45 +93,130 @@ async function serviceCommand(command: string | undefined, rest: string[], regis
   }
 }
 
+const COMMON_OPTIONS = {
+  name: { type: 'string' },
+  attributes: { type: 'string' },
+  order: { type: 'string' },
+  'logout-url': { type: 'string' },
+  'logout-type': { type: 'string' },
+  proxy: { type: 'string' },
+  'username-attribute': { type: 'string' },
+  'username-case': { type: 'string' },
+  rename: { type: 'string', multiple: true },
+  'no-renames': { type: 'boolean' },
+  require: { type: 'string', multiple: true },
+  'no-requirements': { type: 'boolean' },
+  'require-any': { type: 'boolean' },
+  'require-all': { type: 'boolean' },
+  'require-ignore-case': { type: 'boolean' },
+  'require-match-case': { type: 'boolean' },
+  methods: { type: 'string' },
+} as const;
+
+type CommonValues = ReturnType<typeof parseOptions<typeof COMMON_OPTIONS>>['values'];
+
+/** The fields the options of `add` and `update` set; what is not given is left out. */
+function fieldsOf(values: CommonValues): Partial<NewService> {
+  const logoutType = values['logout-type'];
+  if (logoutType !== undefined && !isLogoutType(logoutType)) {
+    throw new UsageError(`--logout-type must be back-channel, front-channel or none (got "${logoutType}")`);
+  }
+  const usernameCase = values['username-case'];
+  if (usernameCase !== undefined && !isUsernameCase(usernameCase)) {
+    throw new UsageError(`--username-case must be none, upper or lower (got "${usernameCase}")`);
+  }
+  if (values['require-any'] && values['require-all']) throw new UsageError('choose one of --require-any and --require-all');
+  if (values['require-ignore-case'] && values['require-match-case'])
+    throw new UsageError('choose one of --require-ignore-case and --require-match-case');
+  if (values['no-renames'] && values.rename) throw new UsageError('choose one of --rename and --no-renames');
+  if (values['no-requirements'] && values.require) throw new UsageError('choose one of --require and --no-requirements');
+  const usernameAttribute = values['username-attribute']?.trim();
+  return {
+    ...(values.name !== undefined && { name: values.name }),
+    ...(values.order !== undefined && { evaluationOrder: wholeNumber(values.order, '--order') }),
+    ...(values.attributes !== undefined && { attributes: list(values.attributes) }),
+    ...(values['logout-url'] !== undefined && { logoutUrl: values['logout-url'] || null }),
+    ...(logoutType !== undefined && { logoutType }),
+    ...(values.proxy !== undefined && { proxyPattern: values.proxy || null }),
+    ...(usernameAttribute !== undefined && { usernameAttribute: usernameAttribute || null }),
+    ...(usernameCase !== undefined && { usernameCase }),
+    ...(values.rename !== undefined && { attributeRenames: pairs(values.rename, '--rename', (names) => list(names)) }),
+    ...(values['no-renames'] && { attributeRenames: {} }),
+    ...(values.require !== undefined && { requiredAttributes: pairs(values.require, '--require', (pattern) => [pattern]) }),
+    ...(values['no-requirements'] && { requiredAttributes: {} }),
+    ...(values['require-any'] && { requireAllAttributes: false }),
+    ...(values['require-all'] && { requireAllAttributes: true }),
+    ...(values['require-ignore-case'] && { requiredAttributesCaseInsensitive: true }),
+    ...(values['require-match-case'] && { requiredAttributesCaseInsensitive: false }),
+    ...(values.methods !== undefined && { signInMethods: methodsOf(values.methods) }),
+  };
+}
+
 async function addService(args: string[], registry: ServiceRegistry, ctx: ServiceCommandContext): Promise<number> {
   const { values, positionals } = parseOptions(withNegativeOrder(args), {
-    name: { type: 'string' },
-    attributes: { type: 'string' },
+    ...COMMON_OPTIONS,
     regex: { type: 'boolean' },
     prefix: { type: 'boolean' },
-    order: { type: 'string' },
     id: { type: 'string' },
-    'logout-url': { type: 'string' },
-    'logout-type': { type: 'string' },
-    proxy: { type: 'string' },
     disabled: { type: 'boolean' },
   });
   const pattern = onePositional(positionals, 'pattern');
   if (values.name === undefined) throw new UsageError('missing --name <name>');
   if (values.regex && values.prefix) throw new UsageError('choose one of --regex and --prefix');
   const matchType: MatchType = values.regex ? 'regex' : values.prefix ? 'prefix' : 'exact';
-  const logoutType = values['logout-type'];
-  if (logoutType !== undefined && !isLogoutType(logoutType)) {
-    throw new UsageError(`--logout-type must be back-channel, front-channel or none (got "${logoutType}")`);
-  }
   const service = await registry.add({
+    ...fieldsOf(values),
     name: values.name,
     pattern,
     matchType,
     ...(values.id !== undefined && { id: wholeNumber(values.id, '--id') }),
-    ...(values.order !== undefined && { evaluationOrder: wholeNumber(values.order, '--order') }),
-    ...(values.attributes !== undefined && {
-      attributes: values.attributes
-        .split(',')
-        .map((a) => a.trim())
-        .filter((a) => a !== ''),
-    }),
-    ...(values['logout-url'] !== undefined && { logoutUrl: values['logout-url'] }),
-    ...(logoutType !== undefined && { logoutType }),
-    ...(values.proxy !== undefined && { proxyPattern: values.proxy }),
     ...(values.disabled && { enabled: false }),
   });
   ctx.print(`Added service ${service.id} "${service.name}": ${describe(service)}`);
+  return EXIT.ok;
+}
+
+async function updateService(args: string[], registry: ServiceRegistry, ctx: ServiceCommandContext): Promise<number> {
+  const { values, positionals } = parseOptions(withNegativeOrder(args), COMMON_OPTIONS);
+  const id = wholeNumber(onePositional(positionals, 'id'), 'the service id');
+  const fields = fieldsOf(values);
+  if (Object.keys(fields).length === 0) throw new UsageError('nothing to change: give at least one option');
+  const service = await registry.get(id);
+  if (!service) return noSuchService(id, ctx);
+  const changed = { ...service, ...fields };
+  if (!(await registry.update(changed))) return noSuchService(id, ctx);
+  const stored = (await registry.get(id)) ?? changed;
+  ctx.print(`Updated service ${id} "${stored.name}": ${describe(stored)}`);
+  return EXIT.ok;
+}
+
+async function showService(args: string[], registry: ServiceRegistry, ctx: ServiceCommandContext): Promise<number> {
+  const id = serviceId(args);
+  const s = await registry.get(id);
+  if (!s) return noSuchService(id, ctx);
+  const renames = Object.entries(s.attributeRenames).map(([source, names]) => `${source} as ${names.join(', ')}`);
+  const required = Object.entries(s.requiredAttributes).map(([name, patterns]) => `${name} ~ ${patterns.map((p) => `/${p}/`).join(' or ')}`);
+  const rows: Array<[string, string]> = [
+    ['id', String(s.id)],
+    ['name', s.name],
+    ['description', s.description ?? '-'],
+    ['pattern', `${s.matchType} ${s.pattern}`],
+    ['order', String(s.evaluationOrder)],
+    ['enabled', s.enabled ? 'yes' : 'no'],
+    ['user name', userNameOf(s)],
+    ['attributes', s.attributes.join(', ') || 'none'],
+    ['renamed', renames.join('; ') || 'none'],
+    [
+      'who may use it',
+      required.length === 0
+        ? 'everyone'
+        : `people with ${s.requireAllAttributes ? 'all' : 'any'} of: ${required.join('; ')}${s.requiredAttributesCaseInsensitive ? ' (ignoring case)' : ''}`,
+    ],
+    ['sign-in methods', s.signInMethods.join(', ') || 'any'],
+    ['logout', `${s.logoutType}${s.logoutUrl ? ` to ${s.logoutUrl}` : ''}`],
+    ['proxy callbacks', s.proxyPattern ?? 'none (may not proxy)'],
+  ];
+  printTable(ctx, rows);
   return EXIT.ok;
 }
 
@@ -170,6 +283,47 @@ function serviceId(args: string[]): number {
   return wholeNumber(onePositional(positionals, 'id'), 'the service id');
 }
 
+function userNameOf(s: RegisteredService): string {
+  const fallback = 'the login name, else the wecas id';
+  const chosen = s.usernameAttribute ? `${s.usernameAttribute} (when missing: ${fallback})` : fallback;
+  return s.usernameCase === 'none' ? chosen : `${chosen}, in ${s.usernameCase} case`;
+}
+
+/** `a, b,` → [a, b]. */
+function list(text: string): string[] {
+  return text
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
+}
+
+/** `name=value` options into a map of lists; a name given twice gathers its values. */
+function pairs(options: string[], option: string, valuesOf: (value: string) => string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const entry of options) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) throw new UsageError(`${option} takes <attribute>=<value> (got "${entry}")`);
+    const name = entry.slice(0, eq).trim();
+    out[name] = [...(out[name] ?? []), ...valuesOf(entry.slice(eq + 1))];
+  }
+  return out;
+}
+
+function methodsOf(text: string): SignInMethod[] {
+  if (text.trim() === 'any') return [];
+  const methods = list(text);
+  for (const m of methods) {
+    if (!(SIGN_IN_METHODS as readonly string[]).includes(m)) {
+      throw new UsageError(`--methods takes ${SIGN_IN_METHODS.join(', ')} or any (got "${m}")`);
+    }
+  }
+  return methods as SignInMethod[];
+}
+
+function isUsernameCase(value: string): value is UsernameCase {
+  return value === 'none' || value === 'upper' || value === 'lower';
+}
+
 function isLogoutType(value: string): value is LogoutType {
   return value === 'back-channel' || value === 'front-channel' || value === 'none';
 }
@@ -186,6 +340,13 @@ function describe(s: RegisteredService): string {
     `logout: ${s.logoutType}${s.logoutUrl ? ` to ${s.logoutUrl}` : ''}`,
     s.proxyPattern ? `proxy callbacks: ${s.proxyPattern}` : 'no proxying',
   ];
+  if (s.usernameAttribute) parts.push(`user: ${s.usernameAttribute}`);
+  if (s.usernameCase !== 'none') parts.push(`user name in ${s.usernameCase} case`);
+  const renames = Object.entries(s.attributeRenames);
+  if (renames.length > 0) parts.push(`renamed: ${renames.map(([source, names]) => `${source} as ${names.join(', ')}`).join('; ')}`);
+  const required = Object.keys(s.requiredAttributes);
+  if (required.length > 0) parts.push(`requires ${s.requireAllAttributes ? 'all' : 'any'} of: ${required.join(', ')}`);
+  if (s.signInMethods.length > 0) parts.push(`methods: ${s.signInMethods.join(', ')}`);
   if (!s.enabled) parts.push('DISABLED');
   return `${s.matchType} ${s.pattern} (${parts.join('; ')})`;
 }

@@ -2,8 +2,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type LoginRequest, loginQuery } from '../cas/login-request.js';
 import type { Continuations } from '../login/continuations.js';
 import type { SignedIn } from '../login/outcome.js';
-import type { SignIn } from '../login/sign-in.js';
+import type { ServiceRefusal, SignIn } from '../login/sign-in.js';
 import type { LoginTransaction } from '../login/transaction.js';
+import type { TicketGrantingTicket } from '../tickets/types.js';
 import type { Cookies } from './cookies.js';
 import type { Pages } from './pages/pages.js';
 import { noStore, redirectWithTicket } from './respond.js';
@@ -72,14 +73,55 @@ export function createSignInResponses(deps: {
   }
 
   /**
+   * A signed-in person the service does not admit (its required attributes), after a fresh sign-in or by single
+   * sign-on: 403, who they are signed in as, and a way to sign in as someone else.
+   */
+  function notAllowedPage(request: FastifyRequest, reply: FastifyReply, tgt: TicketGrantingTicket, transaction: LoginTransaction) {
+    const t = pages.translate(request);
+    const service = transaction.service?.registered.name ?? '';
+    const user = tgt.attributes?.displayName?.[0] ?? tgt.principal;
+    const again = loginQuery({ ...transaction.request, renew: true });
+    return pages.send(
+      request,
+      reply,
+      'message',
+      {
+        title: t('error.not_allowed.title'),
+        paragraphs: [t('error.not_allowed.body', { user, service }), t('error.not_allowed.help')],
+        links: [
+          { href: `${prefix}/login${again}`, label: t('error.not_allowed.switch'), primary: true },
+          { href: `${prefix}/account`, label: t('signedin.account'), primary: false },
+        ],
+      },
+      403,
+    );
+  }
+
+  /**
+   * The service refused the browser's session: a person it does not admit reads why (403); a session signed in by a
+   * method it does not accept goes back to /login, which asks for one it does.
+   */
+  function serviceRefused(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    refused: ServiceRefusal,
+    tgt: TicketGrantingTicket,
+    transaction: LoginTransaction,
+  ) {
+    if (refused === 'not_allowed') return notAllowedPage(request, reply, tgt, transaction);
+    return reply.redirect(`${prefix}/login${loginQuery(transaction.request)}`, 302);
+  }
+
+  /**
    * A person authenticated by any method: the SSO session established, then on to the service, straight from a GET
    * (WeChat's callback), through a continuation from a form's POST.
    */
   async function complete(request: FastifyRequest, reply: FastifyReply, input: SignedIn & { transaction: LoginTransaction }) {
     const { user, account, method, transaction } = input;
     const current = await request.ssoSession();
-    const { tgt, ticket } = await deps.signIn.establishSession({ user, account, method, transaction, current, client: request.client });
+    const { tgt, ticket, refused } = await deps.signIn.establishSession({ user, account, method, transaction, current, client: request.client });
     cookies.setSession(reply, tgt.id);
+    if (refused) return serviceRefused(request, reply, refused, tgt, transaction);
     const service = input.transaction.service;
     if (ticket && service) {
       const onward = request.method === 'POST' ? throughContinuation : ticketToService;
@@ -91,6 +133,7 @@ export function createSignInResponses(deps: {
   return {
     ticketToService,
     signedInPage,
+    notAllowedPage,
     complete,
 
     /**

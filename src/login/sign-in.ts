@@ -3,6 +3,7 @@ import type { LoginRequest } from '../cas/login-request.js';
 import type { Clock } from '../clock.js';
 import { type DirectoryAccount, DirectoryUnavailable } from '../directories/directory.js';
 import { principalOf } from '../directories/principal.js';
+import { acceptsMethod, personAllowed } from '../services/access.js';
 import type { ServiceRegistry } from '../services/registry.js';
 import type { SsoSessions } from '../tickets/sessions.js';
 import type { AuthMethod, ServiceTicket, TicketGrantingTicket } from '../tickets/types.js';
@@ -28,11 +29,21 @@ const UNAUDITED: ReadonlySet<string> = new Set([
   'expired',
 ]);
 
+/**
+ * Why the transaction's service gets no ticket from a session: it does not accept the method the session was signed
+ * in by (sign in again with one it does), or does not admit this person (its required attributes).
+ */
+export type ServiceRefusal = 'method_not_accepted' | 'not_allowed';
+
 export interface EstablishedSession {
   tgt: TicketGrantingTicket;
-  /** A ticket for the transaction's service; none when the sign-in named no service. */
+  /** A ticket for the transaction's service; none when the sign-in named no service, or the service refused. */
   ticket: ServiceTicket | undefined;
+  refused?: ServiceRefusal;
 }
+
+/** Single sign-on's answer: a ticket, no service to give one to, or the service's refusal. */
+export type SessionTicket = { kind: 'ticket'; ticket: ServiceTicket } | { kind: 'no_service' } | { kind: 'refused'; refused: ServiceRefusal };
 
 export type SignIn = ReturnType<typeof createSignIn>;
 
@@ -66,6 +77,17 @@ export function createSignIn(deps: {
     });
   }
 
+  /** Whether the transaction's service refuses this session; a person refused by attributes is audited. */
+  async function serviceRefusal(tgt: TicketGrantingTicket, transaction: LoginTransaction, client: ClientInfo): Promise<ServiceRefusal | undefined> {
+    const service = transaction.service;
+    if (!service) return undefined;
+    if (!acceptsMethod(service.registered, tgt.method)) return 'method_not_accepted';
+    // A session of a version that kept no attributes has none to show: the person signs in again to be admitted.
+    if (personAllowed(service.registered, tgt.attributes ?? {})) return undefined;
+    await audit.record({ type: 'access.denied', userId: tgt.userId, serviceId: service.registered.id, service: service.registered.name, client });
+    return 'not_allowed';
+  }
+
   return {
     /** The transaction for a login request; a refused service is counted. */
     async open(request: LoginRequest): Promise<OpenedTransaction> {
@@ -94,10 +116,16 @@ export function createSignIn(deps: {
       return outcome;
     },
 
-    /** Single sign-on: a ticket for the transaction's service from the browser's live session, no credentials asked. */
-    async ticketFromSession(tgt: TicketGrantingTicket, transaction: LoginTransaction): Promise<ServiceTicket | undefined> {
-      if (!transaction.service) return undefined;
-      return sessions.grantServiceTicket(tgt, { url: transaction.service.url, id: transaction.service.registered.id }, false);
+    /**
+     * Single sign-on: a ticket for the transaction's service from the browser's live session, no credentials asked,
+     * unless the service refuses the session (its method, or the person).
+     */
+    async ticketFromSession(tgt: TicketGrantingTicket, transaction: LoginTransaction, client: ClientInfo): Promise<SessionTicket> {
+      if (!transaction.service) return { kind: 'no_service' };
+      const refused = await serviceRefusal(tgt, transaction, client);
+      if (refused) return { kind: 'refused', refused };
+      const ticket = await sessions.grantServiceTicket(tgt, { url: transaction.service.url, id: transaction.service.registered.id }, false);
+      return { kind: 'ticket', ticket };
     },
 
     /**
@@ -136,6 +164,9 @@ export function createSignIn(deps: {
       }
       const service = transaction.service;
       await audit.record({ type: 'login.success', userId: user.id, method, ...(service ? { service: service.registered.name } : {}), client });
+      // The person proved who they are, so the session stands (other applications may admit them); this one may not.
+      const refused = await serviceRefusal(tgt, transaction, client);
+      if (refused) return { tgt, ticket: undefined, refused };
       const ticket = service ? await sessions.grantServiceTicket(tgt, { url: service.url, id: service.registered.id }, true) : undefined;
       return { tgt, ticket };
     },

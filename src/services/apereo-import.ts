@@ -80,6 +80,8 @@ export function parseApereoService(text: string, source: string): RegisteredServ
     throw new ApereoImportError(parsed.error.issues.map((i) => `${source}: ${i.path.join('.') || '(file)'}: ${i.message}`));
   }
   const d = parsed.data;
+  const release = d.attributeReleasePolicy ?? { attributes: [], attributeRenames: {} };
+  const access = d.accessStrategy;
   try {
     return validateService({
       id: d.id,
@@ -88,16 +90,27 @@ export function parseApereoService(text: string, source: string): RegisteredServ
       pattern: d.serviceId,
       matchType: 'regex',
       evaluationOrder: d.evaluationOrder ?? 0,
-      attributes: d.attributeReleasePolicy ?? [],
+      attributes: release.attributes,
+      attributeRenames: release.attributeRenames,
+      usernameAttribute: d.usernameAttributeProvider?.usernameAttribute ?? null,
+      usernameCase: d.usernameAttributeProvider?.usernameCase ?? 'none',
+      requiredAttributes: access?.requiredAttributes ?? {},
+      requireAllAttributes: access?.requireAllAttributes ?? true,
+      requiredAttributesCaseInsensitive: access?.caseInsensitive ?? false,
+      signInMethods: [],
       logoutType: logoutTypes[d.logoutType ?? 'BACK_CHANNEL'],
       logoutUrl: d.logoutUrl ?? null,
       proxyPattern: d.proxyPolicy ?? null,
-      enabled: d.accessStrategy?.enabled ?? true,
+      enabled: access?.enabled ?? true,
     });
   } catch (error) {
     if (!(error instanceof ServiceValidationError)) throw error;
-    const field = apereoFieldNames[error.field?.split('.')[0] ?? ''] ?? error.field ?? '(file)';
-    throw new ApereoImportError([`${source}: ${field}: ${error.message.replace(/^invalid service: /, '')}`]);
+    const [ours, ...rest] = error.field?.split('.') ?? [];
+    const field = apereoFieldNames[ours ?? ''] ?? error.field ?? '(file)';
+    const key = ours === 'attributeRenames' || ours === 'requiredAttributes' ? rest.slice(0, 1) : [];
+    // Our own field's name leaves the message: the Apereo one stands before it.
+    const message = error.message.replace(/^invalid service: /, '').replace(`${error.field}: `, '');
+    throw new ApereoImportError([`${source}: ${[field, ...key].join('.')}: ${message}`]);
   }
 }
 
@@ -184,6 +197,9 @@ const apereoFieldNames: Record<string, string> = {
   pattern: 'serviceId',
   evaluationOrder: 'evaluationOrder',
   attributes: 'attributeReleasePolicy.allowedAttributes',
+  attributeRenames: 'attributeReleasePolicy.allowedAttributes',
+  usernameAttribute: 'usernameAttributeProvider.usernameAttribute',
+  requiredAttributes: 'accessStrategy.requiredAttributes',
   logoutUrl: 'logoutUrl',
   proxyPattern: 'proxyPolicy.pattern',
 };
@@ -200,6 +216,101 @@ function classOneOf(names: string[]) {
 // Apereo's Jackson writes typed collections as ["java.util.ArrayList", [items]]; hand-written files use a plain array.
 const javaList = z.union([z.array(z.string()), z.tuple([z.string().startsWith('java.util.'), z.array(z.string())]).transform(([, items]) => items)]);
 
+/** A Java map as Jackson writes it: a JSON object, with its type as an `@class` key ("java.util.TreeMap") to drop. */
+function javaMap<T extends z.ZodType>(values: T) {
+  return z.preprocess(
+    (value) => {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+      const { '@class': _type, ...entries } = value as Record<string, unknown>;
+      return entries;
+    },
+    z.record(z.string(), values),
+  );
+}
+
+/** One string where a list may stand: the list of it. */
+function oneOrList(value: unknown): unknown {
+  return typeof value === 'string' ? [value] : value;
+}
+
+/** Apereo runs inline Groovy (and script files) where a name or a value is expected; wecas runs no scripts. */
+const SCRIPT = /^\s*(groovy\s*\{|file:|classpath:)/i;
+const noScript = (what: string) =>
+  z.string().refine((v) => !SCRIPT.test(v), `is a script; wecas runs no scripts, so ${what} must be plain (rewrite it, or leave it out)`);
+
+// A released name, or several (Apereo: a source can be released under several names).
+const releasedNames = z.preprocess(oneOrList, javaList.pipe(z.array(noScript('a released name'))));
+
+const attributeReleasePolicy = z
+  .object({
+    '@class': classOneOf(['ReturnAllowedAttributeReleasePolicy', 'ReturnMappedAttributeReleasePolicy', 'DenyAllAttributeReleasePolicy']),
+    allowedAttributes: z.unknown().optional(),
+    // A filter takes values away: releasing them unfiltered would widen what the service is told.
+    attributeFilter: z.null({ error: 'wecas cannot filter released values; remove the filter, or the attributes it filters' }).optional(),
+  })
+  .transform((p, ctx) => {
+    const none = { attributes: [] as string[], attributeRenames: {} as Record<string, string[]> };
+    const policy = className(p['@class']);
+    if (policy === 'DenyAllAttributeReleasePolicy' || p.allowedAttributes === undefined) return none;
+    const schema = policy === 'ReturnAllowedAttributeReleasePolicy' ? javaList : javaMap(releasedNames);
+    const read = schema.safeParse(p.allowedAttributes);
+    if (!read.success) {
+      for (const issue of read.error.issues) ctx.addIssue({ ...issue, path: ['allowedAttributes', ...issue.path] } as never);
+      return z.NEVER;
+    }
+    return Array.isArray(read.data) ? { ...none, attributes: read.data } : { ...none, attributeRenames: read.data as Record<string, string[]> };
+  });
+
+const canonicalization = { UPPER: 'upper', LOWER: 'lower', NONE: 'none' } as const;
+
+const usernameAttributeProvider = z
+  .object({
+    '@class': classOneOf(['DefaultRegisteredServiceUsernameProvider', 'PrincipalAttributeRegisteredServiceUsernameProvider']),
+    usernameAttribute: z.string().optional(),
+    canonicalizationMode: z.enum(['UPPER', 'LOWER', 'NONE']).optional(),
+    encryptUsername: z.literal(false, { error: 'wecas does not encrypt user names' }).optional(),
+    scope: z.literal('', { error: 'wecas does not add a scope to user names' }).nullish(),
+    removePattern: z.literal('', { error: 'wecas does not remove parts of user names' }).nullish(),
+  })
+  .superRefine((p, ctx) => {
+    if (className(p['@class']) === 'PrincipalAttributeRegisteredServiceUsernameProvider' && !p.usernameAttribute) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['usernameAttribute'],
+        message: 'a PrincipalAttributeRegisteredServiceUsernameProvider needs a usernameAttribute',
+      });
+    }
+  })
+  .transform((p) => ({
+    usernameAttribute: className(p['@class']) === 'PrincipalAttributeRegisteredServiceUsernameProvider' ? (p.usernameAttribute ?? null) : null,
+    usernameCase: canonicalization[p.canonicalizationMode ?? 'NONE'],
+  }));
+
+// Apereo reads a required value as a pattern found anywhere in a value (or, in newer versions, an inline script).
+const requiredValues = z.preprocess(oneOrList, javaList.pipe(z.array(noScript('a required value'))));
+
+const accessStrategy = z.object({
+  // The strategies that decide elsewhere (a remote endpoint, Grouper, a time window) cannot be honoured here.
+  '@class': classOneOf(['DefaultRegisteredServiceAccessStrategy']).optional(),
+  enabled: z.boolean().optional(),
+  ssoEnabled: z.literal(true, { error: 'wecas cannot turn single sign-on off for one service (the application can ask with renew=true)' }).optional(),
+  requiredAttributes: javaMap(requiredValues).optional(),
+  requireAllAttributes: z.boolean().optional(),
+  caseInsensitive: z.boolean().optional(),
+  rejectedAttributes: javaMap(z.unknown())
+    .refine((m) => Object.keys(m).length === 0, 'wecas cannot refuse people by attribute; require the attributes they must have instead')
+    .optional(),
+});
+
+const authenticationPolicy = z.object({
+  requiredAuthenticationHandlers: javaList
+    .refine(
+      (handlers) => handlers.length === 0,
+      'wecas has no authentication handlers of these names; choose the sign-in methods with `wecas service update <id> --methods`',
+    )
+    .optional(),
+});
+
 const apereoServiceSchema = z.object({
   '@class': classOneOf(['CasRegisteredService', 'RegexRegisteredService']),
   serviceId: z.string(),
@@ -209,15 +320,10 @@ const apereoServiceSchema = z.object({
   evaluationOrder: z.number().int().optional(),
   logoutType: z.enum(['BACK_CHANNEL', 'FRONT_CHANNEL', 'NONE']).optional(),
   logoutUrl: z.string().nullish(),
-  // Only the allowed-list policy releases anything; the attribute names wecas releases.
-  attributeReleasePolicy: z
-    .object({
-      '@class': classOneOf(['ReturnAllowedAttributeReleasePolicy', 'DenyAllAttributeReleasePolicy']),
-      allowedAttributes: javaList.optional(),
-    })
-    .transform((p) => (className(p['@class']) === 'ReturnAllowedAttributeReleasePolicy' ? (p.allowedAttributes ?? []) : []))
-    .optional(),
-  accessStrategy: z.object({ enabled: z.boolean().optional() }).optional(),
+  attributeReleasePolicy: attributeReleasePolicy.optional(),
+  usernameAttributeProvider: usernameAttributeProvider.optional(),
+  accessStrategy: accessStrategy.optional(),
+  authenticationPolicy: authenticationPolicy.optional(),
   // The pgtUrl pattern, or null when the service may not proxy.
   proxyPolicy: z
     .object({

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import { type Db, toBool } from '../store/db.js';
 import type { ServicesTable } from '../store/schema.js';
 import { type CompiledService, compileService, findMatchingService, sortByEvaluationOrder } from './matching.js';
-import type { NewService, RegisteredService } from './types.js';
+import { type NewService, type RegisteredService, SIGN_IN_METHODS, type SignInMethod } from './types.js';
 import { ServiceValidationError, validateService } from './validation.js';
 
 export { ServiceValidationError } from './validation.js';
@@ -164,6 +164,13 @@ function toRow(s: RegisteredService): ServiceRow {
     match_type: s.matchType,
     evaluation_order: s.evaluationOrder,
     attributes: JSON.stringify(s.attributes),
+    attribute_renames: JSON.stringify(s.attributeRenames),
+    username_attribute: s.usernameAttribute,
+    username_case: s.usernameCase,
+    required_attributes: JSON.stringify(s.requiredAttributes),
+    require_all_attributes: s.requireAllAttributes ? 1 : 0,
+    required_attributes_case_insensitive: s.requiredAttributesCaseInsensitive ? 1 : 0,
+    sign_in_methods: JSON.stringify(s.signInMethods),
     logout_type: s.logoutType,
     logout_url: s.logoutUrl,
     proxy_pattern: s.proxyPattern,
@@ -181,7 +188,14 @@ function fromRow(r: Selectable<ServicesTable>): RegisteredService {
     pattern: r.pattern,
     matchType: r.match_type,
     evaluationOrder: Number(r.evaluation_order),
-    attributes: Object.freeze(parseAttributeNames(r.attributes)) as string[],
+    attributes: Object.freeze(parseNames(r.attributes)) as string[],
+    attributeRenames: frozenNameLists(r.attribute_renames),
+    usernameAttribute: r.username_attribute,
+    usernameCase: r.username_case,
+    requiredAttributes: frozenNameLists(r.required_attributes),
+    requireAllAttributes: toBool(r.require_all_attributes),
+    requiredAttributesCaseInsensitive: toBool(r.required_attributes_case_insensitive),
+    signInMethods: Object.freeze(parseNames(r.sign_in_methods).filter(isSignInMethod)) as SignInMethod[],
     logoutType: r.logout_type,
     logoutUrl: r.logout_url,
     proxyPattern: r.proxy_pattern,
@@ -189,11 +203,32 @@ function fromRow(r: Selectable<ServicesTable>): RegisteredService {
   });
 }
 
-function parseAttributeNames(json: string): string[] {
+function parseNames(json: string): string[] {
   try {
     const value: unknown = JSON.parse(json);
     return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
   } catch {
     return [];
   }
+}
+
+/** A stored `{ name: [strings] }` object, frozen to the last list; anything else in it is dropped. */
+function frozenNameLists(json: string): Record<string, string[]> {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return Object.freeze({});
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return Object.freeze({});
+  const out: Record<string, string[]> = {};
+  for (const [name, list] of Object.entries(value)) {
+    if (!Array.isArray(list)) continue;
+    out[name] = Object.freeze(list.filter((v): v is string => typeof v === 'string')) as string[];
+  }
+  return Object.freeze(out);
+}
+
+function isSignInMethod(value: string): value is SignInMethod {
+  return (SIGN_IN_METHODS as readonly string[]).includes(value);
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { anchoredRegex, canonicalPattern } from './matching.js';
 import { backtrackingRisk } from './regex-safety.js';
-import type { NewService, RegisteredService } from './types.js';
+import { type NewService, type RegisteredService, SIGN_IN_METHODS } from './types.js';
 
 /** A service definition that cannot be registered; `field` names the offending property. */
 export class ServiceValidationError extends Error {
@@ -17,6 +17,10 @@ export class ServiceValidationError extends Error {
 // Attribute names become XML element names in validation responses (docs/cas-protocol.md §0.5).
 const XML_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
+// A name the person's attributes may have (a source of a rename, a required or username attribute): never an element name.
+const attributeName = z.string().trim().min(1, 'must not be empty').max(255);
+const releasedName = z.string().regex(XML_NAME, 'attribute names must be XML names ([A-Za-z_][A-Za-z0-9_.-]*)');
+
 const httpUrl = z.string().refine(isServiceUrl, 'must be an absolute http(s) URL');
 
 const serviceSchema = z
@@ -31,6 +35,33 @@ const serviceSchema = z
       .array(z.string().regex(XML_NAME, 'attribute names must be XML names ([A-Za-z_][A-Za-z0-9_.-]*)'))
       .default([])
       .transform((names) => [...new Set(names)]),
+    attributeRenames: z
+      .record(attributeName, z.array(releasedName).min(1, 'name at least one name to release it as'))
+      .default({})
+      .transform((renames) => Object.fromEntries(Object.entries(renames).map(([source, names]) => [source, [...new Set(names)]]))),
+    usernameAttribute: attributeName.nullable().default(null),
+    usernameCase: z.enum(['none', 'upper', 'lower']).default('none'),
+    requiredAttributes: z
+      .record(
+        attributeName,
+        z
+          .array(
+            z
+              .string()
+              .min(1, 'must not be empty')
+              .refine(isRegex, 'is not a valid regular expression')
+              .superRefine((p, ctx) => refuseBacktracking(p, ctx)),
+          )
+          .min(1, 'name at least one value pattern'),
+      )
+      .default({})
+      .transform((required) => Object.fromEntries(Object.entries(required).map(([name, values]) => [name, [...new Set(values)]]))),
+    requireAllAttributes: z.boolean().default(true),
+    requiredAttributesCaseInsensitive: z.boolean().default(false),
+    signInMethods: z
+      .array(z.enum(SIGN_IN_METHODS))
+      .default([])
+      .transform((methods) => SIGN_IN_METHODS.filter((m) => methods.includes(m))),
     logoutType: z.enum(['back-channel', 'front-channel', 'none']).default('back-channel'),
     logoutUrl: httpUrl.nullable().default(null),
     proxyPattern: z
@@ -43,6 +74,17 @@ const serviceSchema = z
     enabled: z.boolean().default(true),
   })
   .superRefine((s, ctx) => {
+    // One released name, one source: a name two attributes were released under would hide one of them.
+    const sourceOf = new Map<string, string>(s.attributes.map((name) => [name, name]));
+    for (const [source, names] of Object.entries(s.attributeRenames)) {
+      for (const name of names) {
+        const other = sourceOf.get(name);
+        if (other !== undefined && other !== source) {
+          ctx.addIssue({ code: 'custom', path: ['attributeRenames', source], message: `${name} is already released from ${other}` });
+        }
+        sourceOf.set(name, source);
+      }
+    }
     if (s.matchType === 'regex') {
       if (!isRegex(s.pattern)) ctx.addIssue({ code: 'custom', path: ['pattern'], message: `is not a valid regular expression: ${s.pattern}` });
       else refuseBacktracking(s.pattern, ctx, ['pattern']);

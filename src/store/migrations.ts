@@ -155,6 +155,53 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('users').dropColumn('directory').execute();
     },
   },
+  // What a service sees and who may use it: the attribute that is the CAS user (and its case), attributes released
+  // under other names, the attributes a person must have, and the sign-in methods it accepts. JSON columns as
+  // `attributes` is; the defaults are what every service had before.
+  '0005_service_policies': {
+    // biome-ignore lint/suspicious/noExplicitAny: a migration sees the schema of its day, not today's types
+    async up(db: Kysely<any>) {
+      // One column per statement: SQLite's ALTER TABLE adds one at a time.
+      await db.schema.alterTable('services').addColumn('username_attribute', 'text').execute();
+      await db.schema
+        .alterTable('services')
+        .addColumn('username_case', 'text', (c) => c.notNull().defaultTo('none'))
+        .execute();
+      await db.schema
+        .alterTable('services')
+        .addColumn('attribute_renames', 'text', (c) => c.notNull().defaultTo('{}'))
+        .execute();
+      await db.schema
+        .alterTable('services')
+        .addColumn('required_attributes', 'text', (c) => c.notNull().defaultTo('{}'))
+        .execute();
+      await db.schema
+        .alterTable('services')
+        .addColumn('require_all_attributes', 'boolean', (c) => c.notNull().defaultTo(true))
+        .execute();
+      await db.schema
+        .alterTable('services')
+        .addColumn('required_attributes_case_insensitive', 'boolean', (c) => c.notNull().defaultTo(false))
+        .execute();
+      await db.schema
+        .alterTable('services')
+        .addColumn('sign_in_methods', 'text', (c) => c.notNull().defaultTo('[]'))
+        .execute();
+    },
+    // biome-ignore lint/suspicious/noExplicitAny: a migration sees the schema of its day, not today's types
+    async down(db: Kysely<any>) {
+      for (const column of [
+        'sign_in_methods',
+        'required_attributes_case_insensitive',
+        'require_all_attributes',
+        'required_attributes',
+        'attribute_renames',
+        'username_case',
+        'username_attribute',
+      ])
+        await db.schema.alterTable('services').dropColumn(column).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

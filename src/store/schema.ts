@@ -1,4 +1,4 @@
-import type { ColumnType } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /** Times are milliseconds since the epoch in every backend (bigint in PostgreSQL, parsed back to number). */
 type Millis = number;
@@ -41,6 +41,14 @@ export interface ServicesTable {
   match_type: 'exact' | 'prefix' | 'regex';
   evaluation_order: number;
   attributes: JsonText; // released attribute names
+  // Added by 0005_service_policies, with defaults (a row written without them is a service of before).
+  attribute_renames: Generated<JsonText>; // source attribute → the names it is released as
+  username_attribute: string | null; // the attribute that is the CAS user; null = the principal id
+  username_case: Generated<'none' | 'upper' | 'lower'>;
+  required_attributes: Generated<JsonText>; // attribute → value patterns; {} = everyone may use the service
+  require_all_attributes: ColumnType<boolean | number, boolean | number | undefined, boolean | number>;
+  required_attributes_case_insensitive: ColumnType<boolean | number, boolean | number | undefined, boolean | number>;
+  sign_in_methods: Generated<JsonText>; // accepted methods; [] = every method
   logout_type: 'back-channel' | 'front-channel' | 'none';
   logout_url: string | null;
   proxy_pattern: string | null; // anchored regex a pgtUrl must match; null = may not proxy

@@ -366,6 +366,40 @@ describe('a two-level proxy chain (A proxies to B, which proxies to C)', () => {
   });
 });
 
+describe("a target service's policies (docs/services.md)", () => {
+  it('/proxy refuses a target that does not admit the person, and validation refuses a PT issued before the rule', async () => {
+    const pgt = await pgtForA();
+    const c = (await t.ctx.services.list()).find((s) => s.name === 'C')!;
+    const ptBefore = await proxyTicket(pgt, C);
+    await t.ctx.services.update({ ...c, requiredAttributes: { memberOf: ['^administrators$'] } });
+    const refused = parseCasXml((await casGet(`proxy?pgt=${enc(pgt)}&targetService=${enc(C)}`)).body);
+    expect(refused.failureCode).toBe('UNAUTHORIZED_SERVICE');
+    expect(refused.proxyTicket).toBeUndefined();
+    const validated = parseCasXml((await casGet(`proxyValidate?service=${enc(C)}&ticket=${ptBefore}`)).body);
+    expect(validated.failureCode).toBe('UNAUTHORIZED_SERVICE');
+  });
+
+  it('/proxy refuses a target that does not accept the method the session was signed in by', async () => {
+    const pgt = await pgtForA();
+    const c = (await t.ctx.services.list()).find((s) => s.name === 'C')!;
+    await t.ctx.services.update({ ...c, signInMethods: ['wechat'] });
+    const refused = parseCasXml((await casGet(`proxy?pgt=${enc(pgt)}&targetService=${enc(C)}`)).body);
+    expect(refused.failureCode).toBe('UNAUTHORIZED_SERVICE');
+    expect(refused.failureText).toContain('password');
+  });
+
+  it("a proxied service sees its own CAS user and renames, not the first service's", async () => {
+    const pgt = await pgtForA();
+    const c = (await t.ctx.services.list()).find((s) => s.name === 'C')!;
+    await t.ctx.services.update({ ...c, usernameAttribute: 'mail', attributes: [], attributeRenames: { mail: ['email'] } });
+    const pt = await proxyTicket(pgt, C);
+    const r = parseCasXml((await casGet(`p3/proxyValidate?service=${enc(C)}&ticket=${pt}`)).body);
+    expect(r.user).toBe('alice@example.org');
+    expect(r.attributes.email).toEqual(['alice@example.org']);
+    expect(r.attributes).not.toHaveProperty('mail');
+  });
+});
+
 describe('the proxy callback client', () => {
   it('gives up after its deadline when the callback never answers', async () => {
     const hanging = await startReceiver({ tls: await selfSignedCertificate() });

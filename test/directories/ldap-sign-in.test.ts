@@ -4,7 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, type Browser as BrowserType, type CasTestApp, createCasTestApp, parseCasXml, S, ticketFrom } from '../support/cas-app.js';
 import { type LdapServer, startLdapServer } from '../support/ldap.js';
-import { BASE_DN, DISABLED_FILTER, OPENLDAP_ACCOUNTS, SERVICE_ACCOUNT } from '../support/ldap-tree.js';
+import { BASE_DN, DISABLED_FILTER, GROUPS_DN, OPENLDAP_ACCOUNTS, SERVICE_ACCOUNT } from '../support/ldap-tree.js';
+
+const groupDn = (cn: string) => `cn=${cn},${GROUPS_DN}`;
 
 let ldap: LdapServer;
 let t: CasTestApp;
@@ -70,6 +72,29 @@ describe('signing in with an LDAP account', () => {
     expect(record.password_hash).toBeNull();
     expect(record.username).toBeNull();
     expect(seen.attributes.userId).toEqual([record.id]);
+  });
+
+  it("gives each service the user it chose (phone, the directory's stable id), and admits by LDAP group (docs/services.md)", async () => {
+    const student = active.find((a) => a.groups.includes(groupDn('cs-2024')))!;
+    const outsider = active.find((a) => !a.groups.includes(groupDn('cs-2024')))!;
+    const service = (await t.ctx.services.get(t.s.id))!;
+    const userOf = async (account: { login: string; password: string }) =>
+      (await validate(ticketFrom((await signIn(new Browser(t.app), account)).headers.location))).user;
+    try {
+      await t.ctx.services.update({ ...service, usernameAttribute: 'phone' });
+      expect(await userOf(student)).toBe(student.phone);
+      await t.ctx.services.update({ ...service, usernameAttribute: 'stableId' });
+      const stable = await userOf(student);
+      expect(stable).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/); // entryUUID
+      const record = await t.ctx.db.selectFrom('users').selectAll().where('directory_id', '=', stable!).executeTakeFirstOrThrow();
+      expect(record.id).not.toBe(stable); // the directory's id, not wecas's
+
+      await t.ctx.services.update({ ...service, requiredAttributes: { memberOf: ['^cn=cs-2024,'] } });
+      expect((await signIn(new Browser(t.app), student)).statusCode).toBe(302);
+      expect((await signIn(new Browser(t.app), outsider)).statusCode).toBe(403);
+    } finally {
+      await t.ctx.services.update(service);
+    }
   });
 
   it('refuses a wrong password and a disabled account, saying which only to the right password', async () => {

@@ -16,7 +16,7 @@ import { domainToASCII } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileService, findMatchingService } from '../../src/services/matching.js';
-import type { MatchType, RegisteredService } from '../../src/services/types.js';
+import { type MatchType, POLICY_DEFAULTS, type RegisteredService } from '../../src/services/types.js';
 import { canonicalServiceUrl, sameService } from '../../src/services/url.js';
 import { fuzzSeed } from './random.js';
 
@@ -211,6 +211,7 @@ function service(pattern: string, matchType: MatchType): RegisteredService {
     matchType,
     evaluationOrder: 0,
     attributes: [],
+    ...POLICY_DEFAULTS,
     logoutType: 'none',
     logoutUrl: null,
     proxyPattern: null,

@@ -1,14 +1,17 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApereoImportError, importApereoServices, parseApereoService, relaxedJsonToJson } from '../../src/services/apereo-import.js';
 import { SqlServiceRegistry } from '../../src/services/registry.js';
+import { POLICY_DEFAULTS } from '../../src/services/types.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
 import { ManualClock } from '../support/clock.js';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures', 'apereo');
+const POLICY_FIXTURES = path.join(import.meta.dirname, 'fixtures', 'apereo-policies');
 
 function problemsOf(fn: () => unknown): string[] {
   try {
@@ -50,6 +53,7 @@ describe('parseApereoService', () => {
       matchType: 'regex',
       evaluationOrder: 0,
       attributes: [],
+      ...POLICY_DEFAULTS,
       logoutType: 'back-channel',
       logoutUrl: null,
       proxyPattern: null,
@@ -117,6 +121,121 @@ describe('parseApereoService', () => {
   });
 });
 
+describe('parseApereoService: release, username and access policies', () => {
+  const fixture = (name: string) => parseApereoService(readFileSync(path.join(POLICY_FIXTURES, name), 'utf8'), name);
+
+  it('reads a mapped release policy as Jackson writes it, a source released under several names', () => {
+    expect(fixture('StaffPortal-2001.json')).toMatchObject({
+      attributes: [],
+      attributeRenames: { displayName: ['cn', 'fullName'], memberOf: ['groups'], username: ['employeeNumber'] },
+    });
+  });
+
+  it('reads the principal-attribute username provider and its canonicalization mode', () => {
+    expect(fixture('StaffPortal-2001.json')).toMatchObject({ usernameAttribute: 'mail', usernameCase: 'lower' });
+    expect(fixture('Library-2002.json')).toMatchObject({ usernameAttribute: 'username', usernameCase: 'upper' });
+    // The default provider: the principal id, cased.
+    expect(fixture('Wiki-2003.json')).toMatchObject({ usernameAttribute: null, usernameCase: 'lower' });
+  });
+
+  it('reads required attributes with requireAllAttributes (default true) and caseInsensitive', () => {
+    expect(fixture('StaffPortal-2001.json')).toMatchObject({
+      requiredAttributes: { memberOf: ['cn=staff,', 'cn=administrators,'], employeeType: ['^staff$'] },
+      requireAllAttributes: false,
+      requiredAttributesCaseInsensitive: true,
+    });
+    expect(fixture('Library-2002.json')).toMatchObject({
+      attributes: ['displayName', 'mail'],
+      requiredAttributes: { memberOf: ['library-users'], directory: ['ldap'] },
+      requireAllAttributes: true,
+      requiredAttributesCaseInsensitive: false,
+    });
+  });
+
+  it('reads the hand-written forms: a mapped policy as a plain object, required values as plain arrays', () => {
+    expect(fixture('Wiki-2003.json')).toMatchObject({
+      attributeRenames: { mail: ['email'], stableId: ['uid'] },
+      requiredAttributes: { memberOf: ['staff', 'students'] },
+      enabled: true,
+    });
+  });
+
+  it.each([
+    [
+      'an inline Groovy script as a released name',
+      ', "attributeReleasePolicy": { "@class": "org.apereo.cas.services.ReturnMappedAttributeReleasePolicy", "allowedAttributes": { "@class": "java.util.TreeMap", "cn": "groovy { return attributes[\'cn\'][0] }" } }',
+      /^p\.json: attributeReleasePolicy\.allowedAttributes\.cn\.0: is a script; wecas runs no scripts/,
+    ],
+    [
+      'a released name that is no XML name',
+      ', "attributeReleasePolicy": { "@class": "ReturnMappedAttributeReleasePolicy", "allowedAttributes": { "cn": "common name" } }',
+      /^p\.json: attributeReleasePolicy\.allowedAttributes\.cn: .*XML names/,
+    ],
+    [
+      'two sources released under one name',
+      ', "attributeReleasePolicy": { "@class": "ReturnMappedAttributeReleasePolicy", "allowedAttributes": { "cn": "name", "displayName": "name" } }',
+      /^p\.json: attributeReleasePolicy\.allowedAttributes\.displayName: name is already released from cn/,
+    ],
+    [
+      'an attribute filter',
+      ', "attributeReleasePolicy": { "@class": "ReturnAllowedAttributeReleasePolicy", "allowedAttributes": ["mail"], "attributeFilter": { "@class": "org.apereo.cas.services.support.RegisteredServiceRegexAttributeFilter", "pattern": "^\\\\w{3}$" } }',
+      /^p\.json: attributeReleasePolicy\.attributeFilter: wecas cannot filter released values/,
+    ],
+    [
+      'an anonymous username provider',
+      ', "usernameAttributeProvider": { "@class": "org.apereo.cas.services.AnonymousRegisteredServiceUsernameAttributeProvider" }',
+      /^p\.json: usernameAttributeProvider\.@class: unsupported @class/,
+    ],
+    [
+      'a principal-attribute provider without its attribute',
+      ', "usernameAttributeProvider": { "@class": "org.apereo.cas.services.PrincipalAttributeRegisteredServiceUsernameProvider" }',
+      /^p\.json: usernameAttributeProvider\.usernameAttribute: .*needs a usernameAttribute/,
+    ],
+    [
+      'an encrypted user name',
+      ', "usernameAttributeProvider": { "@class": "org.apereo.cas.services.PrincipalAttributeRegisteredServiceUsernameProvider", "usernameAttribute": "mail", "encryptUsername": true }',
+      /^p\.json: usernameAttributeProvider\.encryptUsername: wecas does not encrypt user names/,
+    ],
+    [
+      'a canonicalization mode that is not UPPER, LOWER or NONE',
+      ', "usernameAttributeProvider": { "@class": "org.apereo.cas.services.DefaultRegisteredServiceUsernameProvider", "canonicalizationMode": "TITLE" }',
+      /^p\.json: usernameAttributeProvider\.canonicalizationMode: /,
+    ],
+    [
+      'an access strategy that decides elsewhere',
+      ', "accessStrategy": { "@class": "org.apereo.cas.services.RemoteEndpointServiceAccessStrategy", "endpointUrl": "https://x" }',
+      /^p\.json: accessStrategy\.@class: unsupported @class/,
+    ],
+    [
+      'rejected attributes',
+      ', "accessStrategy": { "@class": "org.apereo.cas.services.DefaultRegisteredServiceAccessStrategy", "rejectedAttributes": { "@class": "java.util.HashMap", "memberOf": ["java.util.HashSet", ["alumni"]] } }',
+      /^p\.json: accessStrategy\.rejectedAttributes: wecas cannot refuse people by attribute/,
+    ],
+    [
+      'single sign-on turned off',
+      ', "accessStrategy": { "@class": "org.apereo.cas.services.DefaultRegisteredServiceAccessStrategy", "ssoEnabled": false }',
+      /^p\.json: accessStrategy\.ssoEnabled: wecas cannot turn single sign-on off/,
+    ],
+    [
+      'a required value that is a script',
+      ', "accessStrategy": { "requiredAttributes": { "memberOf": ["groovy { return true }"] } }',
+      /^p\.json: accessStrategy\.requiredAttributes\.memberOf\.0: is a script/,
+    ],
+    [
+      'a required value this server cannot read as a regular expression',
+      ', "accessStrategy": { "requiredAttributes": { "memberOf": ["java.util.HashSet", ["staff("]] } }',
+      /^p\.json: accessStrategy\.requiredAttributes\.memberOf: .*regular expression/,
+    ],
+    [
+      'required authentication handlers',
+      ', "authenticationPolicy": { "@class": "org.apereo.cas.services.DefaultRegisteredServiceAuthenticationPolicy", "requiredAuthenticationHandlers": ["java.util.TreeSet", ["LdapAuthenticationHandler"]] }',
+      /^p\.json: authenticationPolicy\.requiredAuthenticationHandlers: .*--methods/,
+    ],
+  ])('refuses %s, naming the file and the field', (_what, extra, message) => {
+    expect(problemsOf(() => parseApereoService(minimal(extra), 'p.json'))).toEqual([expect.stringMatching(message)]);
+  });
+});
+
 describe('importApereoServices', () => {
   let db: Db;
   let registry: SqlServiceRegistry;
@@ -149,6 +268,7 @@ describe('importApereoServices', () => {
       matchType: 'regex',
       evaluationOrder: 10,
       attributes: ['mail', 'displayName', 'memberOf'],
+      ...POLICY_DEFAULTS,
       logoutType: 'back-channel',
       logoutUrl: 'https://payroll.example.org/cas/logout',
       proxyPattern: '^https://payroll\\.example\\.org/pgtCallback$',
@@ -158,6 +278,16 @@ describe('importApereoServices', () => {
     // Evaluation order puts Payroll before the catch-all demo definition.
     expect((await registry.find('https://payroll.example.org:8443/home'))?.name).toBe('Payroll');
     expect((await registry.find('https://intranet.example.org/'))?.name).toBe('HTTPS and IMAPS');
+  });
+
+  it('imports the policy fixtures and stores each as it was read', async () => {
+    const imported = await importApereoServices(registry, POLICY_FIXTURES);
+    expect(imported.map((i) => [path.basename(i.file), i.action])).toEqual([
+      ['Library-2002.json', 'added'],
+      ['StaffPortal-2001.json', 'added'],
+      ['Wiki-2003.json', 'added'],
+    ]);
+    expect(await registry.get(2001)).toEqual(parseApereoService(readFileSync(path.join(POLICY_FIXTURES, 'StaffPortal-2001.json'), 'utf8'), 'x'));
   });
 
   it('updates a service whose id exists already', async () => {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runServiceCommand } from '../../src/cli/service-commands.js';
 import { SqlServiceRegistry } from '../../src/services/registry.js';
+import { POLICY_DEFAULTS } from '../../src/services/types.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
 import { ManualClock } from '../support/clock.js';
@@ -141,8 +142,113 @@ describe('wecas service …', () => {
     expect(await stored()).toEqual([]);
   });
 
+  it('adds a service with its policies, shows them, and updates only what is given', async () => {
+    expect(
+      await run(
+        'add',
+        'https://portal.example.edu/',
+        '--prefix',
+        '--name',
+        'Portal',
+        '--attributes',
+        'mail',
+        '--username-attribute',
+        'username',
+        '--username-case',
+        'upper',
+        '--rename',
+        'displayName=cn,fullName',
+        '--rename',
+        'stableId=uid',
+        '--require',
+        'memberOf=^staff$',
+        '--require',
+        'memberOf=^faculty$',
+        '--require',
+        'directory=ldap',
+        '--require-any',
+        '--require-ignore-case',
+        '--methods',
+        'wechat,password',
+      ),
+    ).toBe(0);
+    expect(printed).toEqual([
+      'Added service 1 "Portal": prefix https://portal.example.edu/ (order 0; attributes: mail; logout: back-channel; no proxying; ' +
+        'user: username; user name in upper case; renamed: displayName as cn, fullName; stableId as uid; ' +
+        'requires any of: memberOf, directory; methods: password, wechat)',
+    ]);
+    expect(await stored()).toEqual([
+      expect.objectContaining({
+        usernameAttribute: 'username',
+        usernameCase: 'upper',
+        attributeRenames: { displayName: ['cn', 'fullName'], stableId: ['uid'] },
+        requiredAttributes: { memberOf: ['^staff$', '^faculty$'], directory: ['ldap'] },
+        requireAllAttributes: false,
+        requiredAttributesCaseInsensitive: true,
+        signInMethods: ['password', 'wechat'],
+      }),
+    ]);
+
+    expect(await run('show', '1')).toBe(0);
+    expect(printed).toEqual([
+      'id               1',
+      'name             Portal',
+      'description      -',
+      'pattern          prefix https://portal.example.edu/',
+      'order            0',
+      'enabled          yes',
+      'user name        username (when missing: the login name, else the wecas id), in upper case',
+      'attributes       mail',
+      'renamed          displayName as cn, fullName; stableId as uid',
+      'who may use it   people with any of: memberOf ~ /^staff$/ or /^faculty$/; directory ~ /ldap/ (ignoring case)',
+      'sign-in methods  password, wechat',
+      'logout           back-channel',
+      'proxy callbacks  none (may not proxy)',
+    ]);
+
+    expect(
+      await run('update', '1', '--username-attribute', '', '--no-renames', '--require', 'memberOf=staff', '--require-all', '--methods', 'any'),
+    ).toBe(0);
+    expect(printed).toEqual([
+      'Updated service 1 "Portal": prefix https://portal.example.edu/ (order 0; attributes: mail; logout: back-channel; no proxying; user name in upper case; requires all of: memberOf)',
+    ]);
+    expect(await stored()).toEqual([
+      expect.objectContaining({
+        name: 'Portal',
+        attributes: ['mail'],
+        usernameAttribute: null,
+        usernameCase: 'upper',
+        attributeRenames: {},
+        requiredAttributes: { memberOf: ['staff'] },
+        requireAllAttributes: true,
+        requiredAttributesCaseInsensitive: true,
+        signInMethods: [],
+      }),
+    ]);
+  });
+
+  it.each([
+    [['update', '1'], /nothing to change/],
+    [['update', '1', '--methods', 'password,fingerprint'], /--methods takes password, sms, wechat or any \(got "fingerprint"\)/],
+    [['update', '1', '--rename', 'cn'], /--rename takes <attribute>=<value> \(got "cn"\)/],
+    [['update', '1', '--require', 'memberOf=x', '--no-requirements'], /one of --require and --no-requirements/],
+    [['update', '1', '--require-any', '--require-all'], /one of --require-any and --require-all/],
+    [['update', '1', '--username-case', 'title'], /--username-case must be none, upper or lower/],
+  ])('refuses the policy options %j with exit code 2, changing nothing', async (args, message) => {
+    await run('add', 'https://app.example.org/', '--name', 'App');
+    expect(await run(...args)).toBe(2);
+    expect(printed[0]).toMatch(message);
+    expect(await stored()).toEqual([expect.objectContaining({ ...POLICY_DEFAULTS })]);
+  });
+
+  it('refuses a requirement that is no regular expression with exit code 1', async () => {
+    await run('add', 'https://app.example.org/', '--name', 'App');
+    expect(await run('update', '1', '--require', 'memberOf=staff(')).toBe(1);
+    expect(printed).toEqual([expect.stringMatching(/^error: invalid service: requiredAttributes\.memberOf\.0: is not a valid regular expression/)]);
+  });
+
   it('says when there is no such service, with exit code 1', async () => {
-    for (const command of ['remove', 'enable', 'disable']) {
+    for (const command of ['remove', 'enable', 'disable', 'show']) {
       expect(await run(command, '9')).toBe(1);
       expect(printed).toEqual(['error: there is no service with id 9 (see: wecas service list)']);
     }

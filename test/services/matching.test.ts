@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { allowsProxyCallback, anchoredRegex, compileService, findMatchingService, sortByEvaluationOrder } from '../../src/services/matching.js';
-import type { MatchType, RegisteredService } from '../../src/services/types.js';
+import { type MatchType, POLICY_DEFAULTS, type RegisteredService } from '../../src/services/types.js';
 
 let nextId = 1;
 function service(pattern: string, matchType: MatchType, extra: Partial<RegisteredService> = {}): RegisteredService {
@@ -13,6 +13,7 @@ function service(pattern: string, matchType: MatchType, extra: Partial<Registere
     matchType,
     evaluationOrder: 0,
     attributes: [],
+    ...POLICY_DEFAULTS,
     logoutType: 'back-channel',
     logoutUrl: null,
     proxyPattern: null,

@@ -1,7 +1,7 @@
 // One suite for every ServiceRegistry backend (SQLite, PostgreSQL): run it through describeServiceRegistryContract.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ServiceValidationError, SqlServiceRegistry } from '../../src/services/registry.js';
-import type { NewService } from '../../src/services/types.js';
+import { type NewService, POLICY_DEFAULTS } from '../../src/services/types.js';
 import type { Db } from '../../src/store/db.js';
 import { ManualClock } from '../support/clock.js';
 
@@ -42,6 +42,13 @@ export function describeServiceRegistryContract(backend: string, openTestDatabas
         matchType: 'regex',
         evaluationOrder: -3,
         attributes: ['mail', 'display_name', 'memberOf'],
+        attributeRenames: { displayName: ['cn', 'fullName'], stableId: ['employeeId'] },
+        usernameAttribute: 'mail',
+        usernameCase: 'lower',
+        requiredAttributes: { memberOf: ['^payroll$', 'finance'], directory: ['hr'] },
+        requireAllAttributes: false,
+        requiredAttributesCaseInsensitive: true,
+        signInMethods: ['wechat', 'password'],
         logoutType: 'front-channel',
         logoutUrl: 'https://pay.example.org/logout',
         proxyPattern: '^https://pay\\.example\\.org/pgt$',
@@ -57,6 +64,14 @@ export function describeServiceRegistryContract(backend: string, openTestDatabas
         matchType: 'regex',
         evaluationOrder: -3,
         attributes: ['mail', 'display_name', 'memberOf'],
+        attributeRenames: { displayName: ['cn', 'fullName'], stableId: ['employeeId'] },
+        usernameAttribute: 'mail',
+        usernameCase: 'lower',
+        requiredAttributes: { memberOf: ['^payroll$', 'finance'], directory: ['hr'] },
+        requireAllAttributes: false,
+        requiredAttributesCaseInsensitive: true,
+        // In one order whatever order they were given in.
+        signInMethods: ['password', 'wechat'],
         logoutType: 'front-channel',
         logoutUrl: 'https://pay.example.org/logout',
         proxyPattern: '^https://pay\\.example\\.org/pgt$',
@@ -74,6 +89,13 @@ export function describeServiceRegistryContract(backend: string, openTestDatabas
         matchType: 'prefix',
         evaluationOrder: 0,
         attributes: [],
+        attributeRenames: {},
+        usernameAttribute: null,
+        usernameCase: 'none',
+        requiredAttributes: {},
+        requireAllAttributes: true,
+        requiredAttributesCaseInsensitive: false,
+        signInMethods: [],
         logoutType: 'back-channel',
         logoutUrl: null,
         proxyPattern: null,
@@ -99,6 +121,15 @@ export function describeServiceRegistryContract(backend: string, openTestDatabas
       ['a relative logout URL', { logoutUrl: '/logout' }, 'logoutUrl'],
       ['a proxy pattern that does not compile', { proxyPattern: '[a-' }, 'proxyPattern'],
       ['an empty name', { name: '' }, 'name'],
+      ['a rename to no XML name', { attributeRenames: { mail: ['e mail'] } }, 'attributeRenames.mail.0'],
+      ['a rename to no name at all', { attributeRenames: { mail: [] } }, 'attributeRenames.mail'],
+      ['two attributes released under one name', { attributes: ['mail'], attributeRenames: { phone: ['mail'] } }, 'attributeRenames.phone'],
+      ['an empty username attribute', { usernameAttribute: ' ' }, 'usernameAttribute'],
+      ['an unknown user name case', { usernameCase: 'title' }, 'usernameCase'],
+      ['a required value that is no regular expression', { requiredAttributes: { memberOf: ['staff('] } }, 'requiredAttributes.memberOf.0'],
+      ['a required value that can take exponential time', { requiredAttributes: { memberOf: ['^(a+)+$'] } }, 'requiredAttributes.memberOf.0'],
+      ['a required attribute with no values', { requiredAttributes: { memberOf: [] } }, 'requiredAttributes.memberOf'],
+      ['an unknown sign-in method', { signInMethods: ['password', 'fingerprint'] }, 'signInMethods.1'],
     ] as const)('refuses %s with a ServiceValidationError naming the field', async (_what, change, field) => {
       const error = await registry.add({ ...app, ...change } as NewService).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ServiceValidationError);
@@ -159,10 +190,13 @@ export function describeServiceRegistryContract(backend: string, openTestDatabas
     });
 
     it('hands out services that cannot be changed behind its back', async () => {
-      await registry.add({ ...app, attributes: ['mail'] });
+      await registry.add({ ...app, attributes: ['mail'], attributeRenames: { mail: ['email'] }, requiredAttributes: { memberOf: ['^staff$'] } });
       const found = await registry.find('https://app.example.org/');
       expect(() => Object.assign(found ?? {}, { enabled: false })).toThrow(TypeError);
       expect(() => found?.attributes.push('password')).toThrow(TypeError);
+      expect(() => found?.attributeRenames.mail?.push('password')).toThrow(TypeError);
+      expect(() => Object.assign(found?.requiredAttributes ?? {}, { memberOf: ['.*'] })).toThrow(TypeError);
+      expect(() => found?.signInMethods.push('sms')).toThrow(TypeError);
       expect(await registry.find('https://app.example.org/')).toMatchObject({ enabled: true, attributes: ['mail'] });
     });
 
@@ -173,6 +207,55 @@ export function describeServiceRegistryContract(backend: string, openTestDatabas
       expect(results[0]?.id).toBe(1);
       expect(results[1]).toHaveLength(1);
       expect(results[2]?.id).toBe(1);
+    });
+
+    it('reads a service stored before per-service policies with the behaviour it had: everyone, every method, the principal id', async () => {
+      await db
+        .insertInto('services')
+        .values({
+          id: 3,
+          name: 'Older',
+          description: null,
+          pattern: 'https://older.example.org/',
+          match_type: 'prefix',
+          evaluation_order: 0,
+          attributes: '["mail"]',
+          logout_type: 'back-channel',
+          logout_url: null,
+          proxy_pattern: null,
+          enabled: 1,
+          created_at: 0,
+          updated_at: 0,
+        })
+        .execute();
+      expect(await registry.get(3)).toMatchObject({
+        attributes: ['mail'],
+        attributeRenames: {},
+        usernameAttribute: null,
+        usernameCase: 'none',
+        requiredAttributes: {},
+        requireAllAttributes: true,
+        requiredAttributesCaseInsensitive: false,
+        signInMethods: [],
+      });
+    });
+
+    it('updates every policy field', async () => {
+      const added = await registry.add(app);
+      const changed = {
+        ...added,
+        attributeRenames: { phone: ['mobile'] },
+        usernameAttribute: 'phone',
+        usernameCase: 'upper' as const,
+        requiredAttributes: { memberOf: ['staff'] },
+        requireAllAttributes: false,
+        requiredAttributesCaseInsensitive: true,
+        signInMethods: ['sms' as const],
+      };
+      expect(await registry.update(changed)).toBe(true);
+      expect(await new SqlServiceRegistry(db, clock).get(added.id)).toEqual(changed);
+      expect(await registry.update({ ...changed, ...POLICY_DEFAULTS })).toBe(true);
+      expect(await new SqlServiceRegistry(db, clock).get(added.id)).toEqual({ ...added, ...POLICY_DEFAULTS });
     });
 
     it('skips a stored service that no longer compiles, and says so', async () => {

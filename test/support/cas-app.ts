@@ -92,10 +92,16 @@ export class Browser {
   }
 
   /** Opens /cas/login for a service, posts the form and follows wecas's continuation; returns the last response. */
-  async signIn(service: string | undefined, username = ALICE.username, password = ALICE.password, extra = ''): Promise<LightMyRequestResponse> {
+  async signIn(
+    service: string | undefined,
+    username = ALICE.username,
+    password = ALICE.password,
+    extra = '',
+    headers: Record<string, string> = {},
+  ): Promise<LightMyRequestResponse> {
     const url = `/cas/login${service ? `?service=${encodeURIComponent(service)}${extra}` : extra ? `?${extra.slice(1)}` : ''}`;
-    const form = await this.get(url);
-    return this.submit(url, { execution: executionOf(form.body), username, password });
+    const form = await this.get(url, headers);
+    return this.submit(url, { execution: executionOf(form.body), username, password }, headers);
   }
 }
 

@@ -267,3 +267,54 @@ describe('WeChat callback and bind routes', () => {
     expect(own.headers.get('location')).toBe(BIND_PATH);
   });
 });
+
+describe('a service that does not take WeChat sign-in (docs/services.md)', () => {
+  async function onlyPasswords<T>(run: () => Promise<T>): Promise<T> {
+    const demo = (await server.ctx.services.find(server.service))!;
+    await server.ctx.services.update({ ...demo, signInMethods: ['password'] });
+    try {
+      return await run();
+    } finally {
+      await server.ctx.services.update(demo);
+    }
+  }
+
+  it('has no QR on its login page, and its WeChat start goes back to that page', async () => {
+    const browser = new HttpBrowser();
+    const login = `${server.casUrl}/login?service=${encodeURIComponent(server.service)}`;
+    expect(await (await browser.get(login)).text()).toContain('wechat-qr');
+    await onlyPasswords(async () => {
+      const page = await (await browser.get(login)).text();
+      expect(page).not.toContain('wechat-qr');
+      expect(page).toContain('id="password-form"');
+      const start = await browser.get(`${server.casUrl}/login/wechat?service=${encodeURIComponent(server.service)}`);
+      expect(start.status).toBe(302);
+      expect(start.headers.get('location')).toBe(`/cas/login?service=${encodeURIComponent(server.service)}`);
+    });
+  });
+
+  it('a WeChat sign-in finished after the service stopped taking WeChat gets no ticket: it is asked for a password', async () => {
+    const persona = newPersona('Late Li');
+    const bound = await bindWeChatByPhone(server.ctx.db, server.ctx.clock, {
+      phone: '+8613600000077',
+      subject: subjectOf(persona),
+      profile: { nickname: 'Late Li', headimgurl: '', sex: 0, province: '', city: '', country: '' },
+    });
+    expect(bound.ok).toBe(true);
+
+    const browser = new HttpBrowser();
+    const start = await browser.get(`${server.casUrl}/login/wechat?service=${encodeURIComponent(server.service)}`);
+    const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+    await onlyPasswords(async () => {
+      const code = server.emulator.oauth.issueCode(EMULATED_WECHAT_APP.appId, persona);
+      const back = await browser.get(`${server.casUrl}/login/wechat/callback?code=${code}&state=${state}`);
+      expect(back.status).toBe(302);
+      const location = back.headers.get('location')!;
+      expect(location).toBe(`/cas/login?service=${encodeURIComponent(server.service)}`);
+      expect(browser.jar.get('TGC')).toBeDefined(); // signed in, for the applications that take WeChat
+      const page = await browser.get(`${server.origin}${location}`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('Demo App asks you to sign in with your password.');
+    });
+  });
+});

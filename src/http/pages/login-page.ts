@@ -2,14 +2,22 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { loginQuery } from '../../cas/login-request.js';
 import type { FormTokens } from '../../login/form-tokens.js';
 import type { WeChatIdentification } from '../../login/methods/wechat.js';
-import type { LoginTransaction } from '../../login/transaction.js';
+import { acceptedMethods, type LoginTransaction } from '../../login/transaction.js';
 import type { ServiceCheck } from '../../services/check.js';
+import type { SignInMethod } from '../../services/types.js';
 import type { Cookies } from '../cookies.js';
 import { challengeWidget } from './challenge-widget.js';
 import { countryList, examplePhone } from './countries.js';
+import type { Translate } from './i18n.js';
 import type { Pages } from './pages.js';
 
 export type LoginTab = 'password' | 'sms';
+const TABS: readonly LoginTab[] = ['password', 'sms'];
+
+/** "your password or WeChat": the methods a service accepts, as a sentence says them. */
+export function methodsText(t: Translate, methods: readonly SignInMethod[]): string {
+  return methods.map((m) => t(`login.method.${m}`)).join(t('login.methods.separator'));
+}
 
 export interface LoginPageView {
   tab?: LoginTab;
@@ -55,51 +63,67 @@ export function createLoginPage(deps: {
     return { iframeUrl: `${prefix}/login/wechat/frame${query}`, origin: deps.wechat.client.openOrigin, pageUrl: `${prefix}/login/wechat${query}` };
   }
 
-  return {
-    async show(request: FastifyRequest, reply: FastifyReply, transaction: LoginTransaction, view: LoginPageView = {}) {
-      const t = pages.translate(request);
-      const tab: LoginTab = view.tab ?? 'password';
-      const query = loginQuery(transaction.request);
-      const withTab = (tab: LoginTab) => `${prefix}/login${query}${query ? '&' : '?'}tab=${tab}`;
-      const execution = deps.formTokens.issue(cookies.ensureBrowserId(request, reply));
-      const wechat = wechatPanel(request, transaction);
-      const qr = wechat && !('inApp' in wechat) ? wechat : undefined;
-      // A filled-in number means a code may have gone out already: another send there needs the proof-of-work widget.
-      const widget = tab === 'sms' && view.sms?.phone ? challengeWidget(prefix, pages.localeOf(request)) : undefined;
-      return pages.send(
-        request,
-        reply,
-        'login',
-        {
-          title: t('login.title'),
-          serviceName: transaction.service?.registered.name,
-          error: view.error,
-          notice: view.notice,
-          username: view.username,
-          insecure: deps.warnInsecure,
-          methods: [
-            { id: 'password', label: 'login.tab.password', href: withTab('password') },
-            { id: 'sms', label: 'login.tab.sms', href: withTab('sms') },
-          ],
-          activeMethod: tab,
-          formAction: `${prefix}/login${query}`,
-          execution,
-          sms: {
-            ...view.sms,
-            sendAction: `${prefix}/login/sms/send${query}`,
-            verifyAction: `${prefix}/login/sms${query}`,
-            countries: countryList(pages.localeOf(request), deps.smsCountries),
-            placeholder: examplePhone(deps.smsCountries),
-            challenge: widget?.challenge,
-          },
-          scripts: widget?.scripts,
-          stylesheets: widget?.stylesheets,
-          wechat,
-          wide: !!qr,
-          frameOrigins: qr ? [qr.origin] : [],
+  async function show(request: FastifyRequest, reply: FastifyReply, transaction: LoginTransaction, view: LoginPageView = {}) {
+    const t = pages.translate(request);
+    // Only the methods the service accepts are offered (the routes refuse the others too).
+    const accepted = acceptedMethods(transaction);
+    const tabs = TABS.filter((m) => accepted.includes(m));
+    const asked = view.tab ?? 'password';
+    const tab: LoginTab | undefined = tabs.includes(asked) ? asked : tabs[0];
+    const query = loginQuery(transaction.request);
+    const withTab = (tab: LoginTab) => `${prefix}/login${query}${query ? '&' : '?'}tab=${tab}`;
+    const execution = deps.formTokens.issue(cookies.ensureBrowserId(request, reply));
+    const wechat = accepted.includes('wechat') ? wechatPanel(request, transaction) : undefined;
+    const qr = wechat && !('inApp' in wechat) ? wechat : undefined;
+    const serviceName = transaction.service?.registered.name ?? '';
+    const noMethod = tabs.length === 0 && !wechat ? t('login.no_method', { service: serviceName }) : undefined;
+    // A filled-in number means a code may have gone out already: another send there needs the proof-of-work widget.
+    const widget = tab === 'sms' && view.sms?.phone ? challengeWidget(prefix, pages.localeOf(request)) : undefined;
+    return pages.send(
+      request,
+      reply,
+      'login',
+      {
+        title: t('login.title'),
+        serviceName: transaction.service?.registered.name,
+        error: view.error ?? noMethod,
+        notice: view.notice,
+        username: view.username,
+        insecure: deps.warnInsecure,
+        methods: tabs.map((id) => ({ id, label: `login.tab.${id}`, href: withTab(id) })),
+        activeMethod: tab,
+        formAction: `${prefix}/login${query}`,
+        execution,
+        sms: {
+          ...view.sms,
+          sendAction: `${prefix}/login/sms/send${query}`,
+          verifyAction: `${prefix}/login/sms${query}`,
+          countries: countryList(pages.localeOf(request), deps.smsCountries),
+          placeholder: examplePhone(deps.smsCountries),
+          challenge: widget?.challenge,
         },
-        view.status ?? 200,
-      );
+        scripts: widget?.scripts,
+        stylesheets: widget?.stylesheets,
+        wechat,
+        wide: !!qr,
+        frameOrigins: qr ? [qr.origin] : [],
+      },
+      view.status ?? 200,
+    );
+  }
+
+  return {
+    show,
+
+    /**
+     * A method the transaction's service does not accept, asked for anyway (a stale page, a hand-made request): the
+     * login page again, with the methods it does accept.
+     */
+    methodRefused(request: FastifyRequest, reply: FastifyReply, transaction: LoginTransaction, view: LoginPageView = {}) {
+      const t = pages.translate(request);
+      const service = transaction.service?.registered.name ?? '';
+      const error = t('login.error.method_not_accepted', { service, methods: methodsText(t, acceptedMethods(transaction)) });
+      return show(request, reply, transaction, { ...view, error, status: 403 });
     },
 
     /** A service that may not use this server: said plainly, with no redirect and no ticket. */

@@ -31,6 +31,22 @@ export const messages = {
     en: 'This sign-in form has expired or was already used. Please sign in again.',
     'zh-CN': '登录表单已过期或已提交过，请重新登录。',
   },
+  'login.method_required': {
+    en: '{service} asks you to sign in with {methods}.',
+    'zh-CN': '{service} 要求使用{methods}登录。',
+  },
+  'login.error.method_not_accepted': {
+    en: '{service} does not accept this way of signing in. Use {methods}.',
+    'zh-CN': '{service} 不接受这种登录方式，请使用{methods}。',
+  },
+  'login.no_method': {
+    en: '{service} accepts only sign-in methods this server does not offer. Tell the application’s administrator.',
+    'zh-CN': '{service} 只接受本服务器未提供的登录方式，请联系该应用的管理员。',
+  },
+  'login.methods.separator': { en: ' or ', 'zh-CN': '或' },
+  'login.method.password': { en: 'your password', 'zh-CN': '密码' },
+  'login.method.sms': { en: 'an SMS code', 'zh-CN': '短信验证码' },
+  'login.method.wechat': { en: 'WeChat', 'zh-CN': '微信扫码' },
   'login.insecure': {
     en: 'This connection is not HTTPS: single sign-on works here for development only.',
     'zh-CN': '当前连接不是 HTTPS：单点登录仅供开发调试。',
@@ -67,6 +83,16 @@ export const messages = {
     en: 'The service address is not a valid web address. Go back to the application and try again.',
     'zh-CN': '应用地址无效，请返回该应用后重试。',
   },
+  'error.not_allowed.title': { en: 'You cannot use this application', 'zh-CN': '您无权使用该应用' },
+  'error.not_allowed.body': {
+    en: 'You are signed in as {user}, but {service} is open only to some people, and your account is not one of them. No ticket was issued.',
+    'zh-CN': '您已以 {user} 身份登录，但 {service} 仅对部分人员开放，您的账号不在其中，未签发任何票据。',
+  },
+  'error.not_allowed.help': {
+    en: 'If you think you should have access, ask the application’s administrator. If this is not your account, sign in as someone else.',
+    'zh-CN': '如您认为应有权访问，请联系该应用的管理员；如这不是您的账号，请换个账号登录。',
+  },
+  'error.not_allowed.switch': { en: 'Sign in as someone else', 'zh-CN': '换个账号登录' },
   'error.internal.title': { en: 'The sign-in service is unavailable', 'zh-CN': '登录服务暂不可用' },
   'error.internal.body': {
     en: 'The sign-in service could not complete your request. Wait a moment and try again.',

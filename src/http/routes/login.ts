@@ -4,9 +4,10 @@ import type { FormTokens } from '../../login/form-tokens.js';
 import type { PasswordCredentials } from '../../login/methods/password.js';
 import type { Authenticator } from '../../login/outcome.js';
 import type { SignIn } from '../../login/sign-in.js';
+import { acceptedMethods, methodAccepted } from '../../login/transaction.js';
 import type { Cookies } from '../cookies.js';
 import { loginQuerySchema, transactionOf } from '../login-transaction.js';
-import type { LoginPage } from '../pages/login-page.js';
+import { type LoginPage, methodsText } from '../pages/login-page.js';
 import type { Pages } from '../pages/pages.js';
 import { field, form } from '../params.js';
 import { refusalStatus, refusalText } from '../refusals.js';
@@ -33,14 +34,22 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginRouteDeps):
   routes.get('/login', { schema: { querystring: loginQuerySchema } }, async (request, reply) => {
     const transaction = transactionOf(request);
     const { request: login, service } = transaction;
+    const tab = request.query.tab === 'sms' ? 'sms' : 'password';
     const tgt = login.renew ? undefined : await request.ssoSession();
     if (tgt) {
-      const st = await deps.signIn.ticketFromSession(tgt, transaction);
-      if (!st || !service) return responses.signedInPage(request, reply, tgt.principal);
-      return responses.ticketToService(request, reply, login, service.url, st.id);
+      const sso = await deps.signIn.ticketFromSession(tgt, transaction, request.client);
+      if (sso.kind === 'no_service' || !service) return responses.signedInPage(request, reply, tgt.principal);
+      if (sso.kind === 'ticket') return responses.ticketToService(request, reply, login, service.url, sso.ticket.id);
+      // gateway: the application asked not to be kept at the sign-in service; it gets its answer, "no ticket".
+      if (login.gateway) return redirectNoStore(reply, service.url);
+      if (sso.refused === 'not_allowed') return responses.notAllowedPage(request, reply, tgt, transaction);
+      // Signed in by a method this service does not take: sign in again, with one it does.
+      const t = deps.pages.translate(request);
+      const notice = t('login.method_required', { service: service.registered.name, methods: methodsText(t, acceptedMethods(transaction)) });
+      return loginPage.show(request, reply, transaction, { tab, notice });
     }
     if (login.gateway && service) return redirectNoStore(reply, service.url);
-    return loginPage.show(request, reply, transaction, { tab: request.query.tab === 'sms' ? 'sms' : 'password' });
+    return loginPage.show(request, reply, transaction, { tab });
   });
 
   routes.post('/login', { schema: { querystring: loginQuerySchema, body: passwordForm } }, async (request, reply) => {
@@ -50,6 +59,7 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginRouteDeps):
     const again = (error: string, status: number) => loginPage.show(request, reply, transaction, { error, username: username.trim(), status });
     const browserId = deps.cookies.browserId(request);
     if (!(await deps.formTokens.take(execution, browserId))) return again(t('login.error.expired_form'), 400);
+    if (!methodAccepted(transaction, 'password')) return loginPage.methodRefused(request, reply, transaction);
 
     const outcome = await deps.signIn.attempt(deps.password, { username, password }, { client: request.client, browserId });
     if (outcome.kind === 'refused') return again(refusalText(t, outcome), refusalStatus(outcome));

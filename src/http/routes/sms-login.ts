@@ -4,6 +4,7 @@ import type { FormTokens } from '../../login/form-tokens.js';
 import type { SmsCodeCredentials } from '../../login/methods/sms-code.js';
 import type { Authenticator } from '../../login/outcome.js';
 import type { SignIn } from '../../login/sign-in.js';
+import { methodAccepted } from '../../login/transaction.js';
 import { maskPhone } from '../../sms/mask.js';
 import type { VerificationCodes } from '../../sms/verification-codes.js';
 import { normalisePhone } from '../../users/phone.js';
@@ -46,6 +47,8 @@ export function registerSmsLoginRoutes(app: FastifyInstance, deps: SmsLoginRoute
     const browser = deps.cookies.browserId(request);
     if (!(await deps.formTokens.take(request.body.execution, browser)))
       return show({ error: t('login.error.expired_form'), sms: { phone }, status: 400 });
+    // No code is sent for an application that would not take it.
+    if (!methodAccepted(transaction, 'sms')) return loginPage.methodRefused(request, reply, transaction);
     const proof = request.body.altcha || undefined;
     const result = await deps.codes.send({ phone, ip: request.ip, purpose: 'login', ...(browser ? { browser } : {}), ...(proof ? { proof } : {}) });
     const countries = countryList(deps.pages.localeOf(request), deps.smsCountries);
@@ -67,6 +70,7 @@ export function registerSmsLoginRoutes(app: FastifyInstance, deps: SmsLoginRoute
       loginPage.show(request, reply, transaction, { tab: 'sms', error, sms: typed.ok ? { phone: typed.phone, codeSent } : {}, status });
     const browserId = deps.cookies.browserId(request);
     if (typed.ok && !(await deps.formTokens.take(execution, browserId))) return again(t('login.error.expired_form'), true);
+    if (!methodAccepted(transaction, 'sms')) return loginPage.methodRefused(request, reply, transaction);
 
     const outcome = await deps.signIn.attempt(deps.smsCode, { phone, code }, { client: request.client, browserId });
     const countries = countryList(deps.pages.localeOf(request), deps.smsCountries);

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { type LoginRequest, loginQuery } from '../../cas/login-request.js';
 import type { Refusal } from '../../login/outcome.js';
 import type { SignIn } from '../../login/sign-in.js';
+import { methodAccepted } from '../../login/transaction.js';
 import type { WeChatSignIn } from '../../wecas.js';
 import type { WeChatLang } from '../../wechat/client.js';
 import type { Cookies } from '../cookies.js';
@@ -43,10 +44,23 @@ export function registerWeChatStartRoute(app: FastifyInstance, deps: WeChatRoute
   }
   const lang = (request: FastifyRequest) => (deps.pages.localeOf(request) === 'en' ? 'en' : 'cn');
 
-  routes.get('/login/wechat', { schema: { querystring: loginQuerySchema } }, async (request, reply) =>
-    redirectNoStore(reply, deps.wechat.client.authorizeUrl({ redirectUri: callback, state: await state(request, reply), lang: lang(request) })),
-  );
+  // An application that does not take WeChat sign-in: back to the login page, which offers the methods it does.
+  const refused = (request: FastifyRequest, reply: FastifyReply) =>
+    methodAccepted(transactionOf(request), 'wechat')
+      ? undefined
+      : redirectNoStore(reply, `${deps.prefix}/login${loginQuery(transactionOf(request).request)}`);
+
+  routes.get('/login/wechat', { schema: { querystring: loginQuerySchema } }, async (request, reply) => {
+    const elsewhere = refused(request, reply);
+    if (elsewhere) return elsewhere;
+    return redirectNoStore(
+      reply,
+      deps.wechat.client.authorizeUrl({ redirectUri: callback, state: await state(request, reply), lang: lang(request) }),
+    );
+  });
   routes.get('/login/wechat/frame', { schema: { querystring: loginQuerySchema } }, async (request, reply) => {
+    const elsewhere = refused(request, reply);
+    if (elsewhere) return elsewhere;
     const embed = deps.wechat.client.embedSettings({ redirectUri: callback, state: await state(request, reply), lang: lang(request) });
     return redirectNoStore(reply, embed.iframeUrl);
   });
