@@ -86,7 +86,8 @@ export function refusalStatus(refusal: Refusal): number {
  */
 export function refusalText(t: Translate, refusal: Refusal, countries = ''): string {
   const view = (REFUSALS[refusal.step] as Record<string, RefusalView>)[refusal.reason]!;
-  const message = refusal.wechatError ? (WECHAT_ERRORS[refusal.wechatError.kind] ?? view.message) : view.message;
+  const kind = refusal.wechatError?.kind;
+  const message = kind !== undefined && Object.hasOwn(WECHAT_ERRORS, kind) ? (WECHAT_ERRORS[kind] ?? view.message) : view.message;
   return t(message, {
     minutes: Math.max(1, Math.ceil((refusal.retryAfterSeconds ?? 60) / 60)),
     attempts: refusal.attemptsLeft ?? 0,
