@@ -45,6 +45,8 @@ const REFUSALS = {
     state_unknown_or_expired: { message: 'wechat.bad_state.unknown_or_expired', status: 400 },
     state_other_browser: { message: 'wechat.bad_state.other_browser', status: 400 },
     declined: { message: 'wechat.declined.body', status: 200 },
+    // The code in the callback is malformed, or WeChat refused it (then WECHAT_ERRORS says which way).
+    code_refused: { message: 'wechat.error.code_malformed', status: 400 },
     wechat_error: { message: 'wechat.error.unavailable', status: 502 },
     disabled: { message: 'wechat.disabled.body', status: 403 },
     directory_unavailable: DIRECTORY_UNAVAILABLE,

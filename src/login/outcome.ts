@@ -11,7 +11,15 @@ export type CodeRefusal = 'invalid_phone' | 'missing_code' | 'no_code' | 'wrong_
 export interface RefusalReasons {
   password: 'missing_fields' | 'invalid_credentials' | 'disabled' | 'throttled' | 'directory_unavailable';
   sms: CodeRefusal | 'no_account' | 'disabled' | 'directory_unavailable';
-  wechat: 'state_missing' | 'state_unknown_or_expired' | 'state_other_browser' | 'declined' | 'wechat_error' | 'disabled' | 'directory_unavailable';
+  wechat:
+    | 'state_missing'
+    | 'state_unknown_or_expired'
+    | 'state_other_browser'
+    | 'declined'
+    | 'code_refused'
+    | 'wechat_error'
+    | 'disabled'
+    | 'directory_unavailable';
   'wechat-binding':
     | CodeRefusal
     | 'phone_user_disabled'

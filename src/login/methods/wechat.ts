@@ -6,12 +6,21 @@ import { randomToken } from '../../tickets/ids.js';
 import type { IdentityStore, WeChatProfileSnapshot, WeChatSubject } from '../../users/identities.js';
 import type { UserStore } from '../../users/store.js';
 import type { WeChatClient, WeChatLang } from '../../wechat/client.js';
-import { WeChatError } from '../../wechat/errors.js';
+import { WeChatError, type WeChatErrorKind } from '../../wechat/errors.js';
 import { type AttemptContext, type Authenticator, refused } from '../outcome.js';
 
 /** WeChat's `state` and a pending identity live 10 minutes, as WeChat's own code does. */
 export const WECHAT_STATE_TTL_SECONDS = 600;
 export const PENDING_IDENTITY_TTL_SECONDS = 600;
+
+/**
+ * What a code from WeChat looks like: WeChat's are 32 letters and digits (docs/wechat-open-platform.md §5.2, observed,
+ * not documented), so 16 to 64 leaves room for a change of length and none for anything else.
+ */
+const WECHAT_CODE = /^[0-9A-Za-z]{16,64}$/;
+
+/** WeChat's answers that refuse the code itself: invalid (forged, mangled, another app's), used already, expired. */
+const CODE_REFUSALS: ReadonlySet<WeChatErrorKind> = new Set(['code_invalid', 'code_used', 'code_expired']);
 
 /**
  * What a trip to WeChat is for, kept server-side with its `state` (never inside `state` itself): a sign-in, which
@@ -47,7 +56,7 @@ export type Identification<P extends WeChatIntent['purpose']> =
   | { ok: true; person: WeChatPerson; intent: Extract<WeChatIntent, { purpose: P }> }
   | {
       ok: false;
-      reason: 'state_missing' | 'state_unknown_or_expired' | 'state_other_browser' | 'declined' | 'wechat_error';
+      reason: 'state_missing' | 'state_unknown_or_expired' | 'state_other_browser' | 'declined' | 'code_refused' | 'wechat_error';
       intent?: Extract<WeChatIntent, { purpose: P }>;
       error?: WeChatError;
     };
@@ -87,6 +96,8 @@ export function createWeChatIdentification({ kv, client }: { kv: KeyValueStore; 
       const intent = record.intent as Extract<WeChatIntent, { purpose: P }>;
       // No code: the person refused on their phone (WeChat's older behaviour redirects with state only).
       if (!callback.code) return { ok: false, reason: 'declined', intent };
+      // A code WeChat never issues (another alphabet, another length, 16 KB of it) does not go to WeChat at all.
+      if (!WECHAT_CODE.test(callback.code)) return { ok: false, reason: 'code_refused', intent };
       try {
         const tokens = await client.exchangeCode(callback.code);
         const info = await client.userInfo(tokens.accessToken, tokens.openid, callback.lang);
@@ -100,7 +111,9 @@ export function createWeChatIdentification({ kv, client }: { kv: KeyValueStore; 
           },
         };
       } catch (err) {
-        if (err instanceof WeChatError) return { ok: false, reason: 'wechat_error', intent, error: err };
+        // WeChat refusing the code (a reloaded callback, a used or forged code) is the request's fault, not WeChat's.
+        if (err instanceof WeChatError)
+          return { ok: false, reason: CODE_REFUSALS.has(err.kind) ? 'code_refused' : 'wechat_error', intent, error: err };
         throw err;
       }
     },
