@@ -5,7 +5,7 @@ import { canonicalServiceUrl, matchableServiceUrl } from './url.js';
 export interface CompiledService {
   service: RegisteredService;
   /** Whether a service URL, in the form patterns are matched against (see matchableServiceUrl), belongs to this service. */
-  matches(canonicalUrl: string): boolean;
+  matches(url: string): boolean;
 }
 
 /** Compiles the service's pattern; throws when it is not a valid pattern of its match type. */

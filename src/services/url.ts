@@ -12,7 +12,7 @@ import { domainToASCII } from 'node:url';
  * percent-decoded once (see decodeOnce: what stays encoded, and why) and dot segments are resolved as a server that
  * decodes first would resolve them (see removeDotSegments); path and query keep their case and the order of query
  * parameters. The canonical form is a normal form: canonicalising it again gives it back unchanged. The rules in
- * words: docs/cas-protocol.md §2.2.
+ * words: docs/cas-protocol.md §2.2.1.
  */
 export function canonicalServiceUrl(url: string): string | undefined {
   const form = matchableServiceUrl(url);
