@@ -6,7 +6,7 @@ import { randomToken } from '../../tickets/ids.js';
 import type { IdentityStore, WeChatProfileSnapshot, WeChatSubject } from '../../users/identities.js';
 import type { UserStore } from '../../users/store.js';
 import type { WeChatClient, WeChatLang } from '../../wechat/client.js';
-import { WeChatError, type WeChatErrorKind } from '../../wechat/errors.js';
+import { isCodeRefusal, WeChatError } from '../../wechat/errors.js';
 import { type AttemptContext, type Authenticator, refused } from '../outcome.js';
 
 /** WeChat's `state` and a pending identity live 10 minutes, as WeChat's own code does. */
@@ -18,9 +18,6 @@ export const PENDING_IDENTITY_TTL_SECONDS = 600;
  * not documented), so 16 to 64 leaves room for a change of length and none for anything else.
  */
 const WECHAT_CODE = /^[0-9A-Za-z]{16,64}$/;
-
-/** WeChat's answers that refuse the code itself: invalid (forged, mangled, another app's), used already, expired. */
-const CODE_REFUSALS: ReadonlySet<WeChatErrorKind> = new Set(['code_invalid', 'code_used', 'code_expired']);
 
 /**
  * What a trip to WeChat is for, kept server-side with its `state` (never inside `state` itself): a sign-in, which
@@ -112,8 +109,7 @@ export function createWeChatIdentification({ kv, client }: { kv: KeyValueStore; 
         };
       } catch (err) {
         // WeChat refusing the code (a reloaded callback, a used or forged code) is the request's fault, not WeChat's.
-        if (err instanceof WeChatError)
-          return { ok: false, reason: CODE_REFUSALS.has(err.kind) ? 'code_refused' : 'wechat_error', intent, error: err };
+        if (err instanceof WeChatError) return { ok: false, reason: isCodeRefusal(err.kind) ? 'code_refused' : 'wechat_error', intent, error: err };
         throw err;
       }
     },
