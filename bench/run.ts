@@ -156,6 +156,9 @@ const redisPrefix = (port: number) => `wecas-bench-${process.pid}-${port}:`;
 const casUrl = (child: Child) => `http://127.0.0.1:${child.port}/cas`;
 const isTicketRedirect = (status: number, _body: string, headers: Record<string, string | string[]>) =>
   status === 302 && String(headers.location ?? '').includes('ticket=ST-');
+/** A sign-in form's success: the ST issued and held, a 303 to wecas's continuation (which a browser then GETs). */
+const isContinuationRedirect = (status: number, _body: string, headers: Record<string, string | string[]>) =>
+  status === 303 && String(headers.location ?? '').includes('/cas/login/continue?id=');
 
 /** Validation of pre-issued STs, each used once, at 1, 16 and 64 connections, interleaved with the bare server. */
 async function validation(
@@ -223,7 +226,7 @@ async function ssoIssuance(bareMedian: (c: number) => Promise<LoadResult>) {
   }
 }
 
-/** POST of the login form (prepared by a GET each) through to the 302 with a ST; scrypt alone beside it. */
+/** POST of the login form (prepared by a GET each) through to the 303 to its continuation, the ST issued; scrypt alone beside it. */
 async function passwordSignIn(bareMedian: (c: number) => Promise<LoadResult>) {
   const node = nodes.find((n) => n.registry === 'sqlite')!;
   progress(`password sign-in at ${BROWSER_CONNECTIONS} connections (${node.registry})`);
@@ -248,7 +251,7 @@ async function passwordSignIn(bareMedian: (c: number) => Promise<LoadResult>) {
           body,
         };
       },
-      ok: isTicketRedirect,
+      ok: isContinuationRedirect,
     });
   };
   let expected = (await run(WARMUP_SECONDS, 40)).rps;
@@ -265,7 +268,7 @@ async function passwordSignIn(bareMedian: (c: number) => Promise<LoadResult>) {
   const share = m.rps / scryptRate;
   rows.push(
     throughputRow(
-      'password sign-in (POST /login → 302 + ST)',
+      'password sign-in (POST /login → ST, 303)',
       node.registry,
       BROWSER_CONNECTIONS,
       m,

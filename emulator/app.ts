@@ -6,6 +6,7 @@ import { registerAssets } from './assets.js';
 import { registerAvatarRoutes } from './avatars.js';
 import { registerControl } from './control.js';
 import { createEmulator, type Emulator } from './emulator.js';
+import { registerOaPages } from './oa-pages.js';
 import type { EmulatorOptions, EmulatorSettings } from './options.js';
 import { registerPhone } from './phone.js';
 import { registerQrPages } from './qr-pages.js';
@@ -34,6 +35,14 @@ export const emulatorPlugin: FastifyPluginAsync<EmulatorPluginOptions> = async (
   app.addHook('onSend', async (_request, reply) => {
     reply.header('x-wechat-emulator', '1');
   });
+  // Call counts per endpoint ("GET /sns/oauth2/access_token"), for tests that prove a code is exchanged once.
+  app.addHook('onRequest', async (request) => {
+    const route = request.routeOptions.url;
+    if (route === undefined) return;
+    const path = route.startsWith(basePath) ? route.slice(basePath.length) : route;
+    if (path.startsWith('/__control') || path.startsWith('/__emulator/assets/')) return;
+    emulator.countCall(`${request.method} ${path}`);
+  });
   // Long-polls and hung fault-injected calls would otherwise hold the server open on close.
   app.addHook('preClose', async () => {
     emulator.faults.reset();
@@ -44,9 +53,10 @@ export const emulatorPlugin: FastifyPluginAsync<EmulatorPluginOptions> = async (
   registerQrPages(app, emulator, basePath);
   registerWxLogin(app, emulator);
   registerPhone(app, emulator, basePath);
+  registerOaPages(app, emulator, basePath);
   registerSnsApi(app, emulator);
   registerAvatarRoutes(app, emulator);
-  if (emulator.testControl) registerControl(app, emulator);
+  if (emulator.testControl) registerControl(app, emulator, basePath);
 };
 
 /** The emulator alone, at the root of its own server. */

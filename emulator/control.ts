@@ -5,7 +5,9 @@ import { z } from 'zod';
 import { type Emulator, UnknownPersonaError } from './emulator.js';
 import { faultSchema, SNS_APIS } from './faults.js';
 import { openidFor, unionidFor } from './ids.js';
-import type { Persona } from './personas.js';
+import { checkOaAuthorize, safeNext, WECHAT_USER_COOKIE, wechatUserCookie } from './oa-pages.js';
+import { queryParam } from './params.js';
+import { DEFAULT_PERSONA_ID, type Persona } from './personas.js';
 import { type QrSession, QrSessionError } from './qr-sessions.js';
 
 const personaRef = z.object({ persona: z.string().optional() });
@@ -34,8 +36,17 @@ const faultRequestSchema = z.object({
   fault: faultSchema,
 });
 const appPatchSchema = z.object({ legacyDenyRedirect: z.boolean() }).strict();
+const snapshotSchema = z.object({ on: z.boolean(), persona: z.string().optional() }).strict();
+const oaAuthorizeSchema = z.object({
+  appid: z.string().optional(),
+  redirect_uri: z.string().optional(),
+  scope: z.string().optional(),
+  state: z.string().optional(),
+  persona: z.string().optional(),
+  decision: z.enum(['allow', 'deny']).default('allow'),
+});
 
-export function registerControl(app: FastifyInstance, emulator: Emulator): void {
+export function registerControl(app: FastifyInstance, emulator: Emulator, basePath: string): void {
   app.register(
     async (control) => {
       control.setErrorHandler((error, _request, reply) => {
@@ -80,7 +91,60 @@ export function registerControl(app: FastifyInstance, emulator: Emulator): void 
         qr: emulator.qr.list().map(describeQr),
         faults: emulator.faults.pending(),
         longPollsWaiting: emulator.qr.waitingPolls,
+        snapshot: emulator.snapshotState(),
+        calls: emulator.callCounts(),
       }));
+
+      control.get('/calls', async () => emulator.callCounts());
+
+      control.post('/calls/reset', async () => {
+        emulator.calls.clear();
+        return { ok: true };
+      });
+
+      // ── Official Account web authorization ──
+      const phoneUserAnswer = (personaId: string): object => ({
+        persona: personaId,
+        cookieName: WECHAT_USER_COOKIE,
+        cookieValue: personaId,
+        cookiePath: basePath || '/',
+        cookie: `${WECHAT_USER_COOKIE}=${encodeURIComponent(personaId)}`,
+        setCookie: wechatUserCookie(personaId, basePath),
+        url: `${emulator.publicBaseUrl}/__control/oa/phone-user?persona=${encodeURIComponent(personaId)}`,
+      });
+
+      /** The cookie that makes a persona the phone's WeChat user, and a URL that sets it in a browser. */
+      control.post('/oa/phone-user', async (request) => {
+        const { persona = DEFAULT_PERSONA_ID } = personaRef.parse(body(request));
+        emulator.persona(persona);
+        return phoneUserAnswer(persona);
+      });
+
+      /** Opened in the browser: sets the cookie, then goes to `next` (one of the emulator's pages) or answers JSON. */
+      control.get('/oa/phone-user', async (request, reply) => {
+        const persona = queryParam(request, 'persona') ?? DEFAULT_PERSONA_ID;
+        emulator.persona(persona);
+        reply.header('set-cookie', wechatUserCookie(persona, basePath));
+        const next = safeNext(queryParam(request, 'next'), basePath);
+        return next ? reply.redirect(next, 303) : phoneUserAnswer(persona);
+      });
+
+      control.post('/oa/snapshot', async (request) => {
+        const b = snapshotSchema.parse(body(request));
+        return emulator.setSnapshot(b.on, b.persona);
+      });
+
+      /** The authorization without a browser: the same checks, then the redirect the page would follow. */
+      control.post('/oa/authorize', async (request, reply) => {
+        const b = oaAuthorizeSchema.parse(body(request));
+        const checked = checkOaAuthorize(emulator, (name) => (b as Record<string, string | undefined>)[name]);
+        if (typeof checked === 'string') return reply.code(400).send({ error: checked });
+        const persona = b.persona ?? DEFAULT_PERSONA_ID;
+        emulator.persona(persona);
+        const silent = checked.scope === 'snsapi_base' || emulator.isSnapshot(persona);
+        const outcome = silent || b.decision === 'allow' ? emulator.authorizeOa(checked, persona) : emulator.denyOa(checked);
+        return { persona, scope: checked.scope, consentShown: !silent, ...outcome };
+      });
 
       control.post('/reset', async () => {
         emulator.reset();

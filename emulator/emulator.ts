@@ -3,13 +3,31 @@
 import { EmulatorClock } from './clock.js';
 import { type Fault, FaultInjector, type SnsApi } from './faults.js';
 import { type Lang, langParam } from './i18n.js';
-import { OAuthStore } from './oauth.js';
+import { OA_CODE_LIFETIME_MS, OAuthStore } from './oauth.js';
 import { DEFAULT_SETTINGS, type EmulatorAppConfig, type EmulatorOptions, type EmulatorSettings } from './options.js';
 import { DEFAULT_PERSONA_ID, type NewPersona, type Persona, PersonaDirectory } from './personas.js';
 import { type NewQrSession, type QrSession, QrSessions } from './qr-sessions.js';
 
 export interface RegisteredApp extends EmulatorAppConfig {
+  kind: 'website' | 'official-account';
   legacyDenyRedirect: boolean;
+}
+
+/** A `connect/oauth2/authorize` request that passed WeChat's checks. */
+export interface OaAuthorization {
+  app: RegisteredApp;
+  redirectUri: string;
+  scope: 'snsapi_base' | 'snsapi_userinfo';
+  state: string;
+}
+
+/** Where an Official Account authorization sends the browser, and with what. */
+export interface OaOutcome {
+  /** Absent after a refusal. */
+  code?: string;
+  /** True when the code stands for a snapshot-page virtual account. */
+  snapshot: boolean;
+  redirectUrl: string;
 }
 
 export class UnknownPersonaError extends Error {
@@ -38,6 +56,10 @@ export class Emulator {
   readonly oauth: OAuthStore;
   readonly faults = new FaultInjector();
   settings: EmulatorSettings;
+  /** Snapshot-page mode (朋友圈快照页): for everyone, or for these personas. */
+  readonly snapshot = { all: false, personas: new Set<string>() };
+  /** Requests per route path (relative to the mount point), control and asset routes excepted. */
+  readonly calls = new Map<string, number>();
   readonly #appConfigs: readonly EmulatorAppConfig[];
   readonly #initialSettings: EmulatorSettings;
   #apps = new Map<string, RegisteredApp>();
@@ -67,6 +89,57 @@ export class Emulator {
     const app = this.#apps.get(appId);
     if (app) app.legacyDenyRedirect = legacy;
     return app;
+  }
+
+  /** Whether this persona's WeChat opens Official Account pages as snapshot pages. */
+  isSnapshot(personaId: string): boolean {
+    return this.snapshot.all || this.snapshot.personas.has(personaId);
+  }
+
+  /** Snapshot mode on or off, for one persona or (without one) for everyone; turning off globally clears both. */
+  setSnapshot(on: boolean, personaId?: string): { all: boolean; personas: string[] } {
+    if (personaId !== undefined) {
+      this.persona(personaId);
+      if (on) this.snapshot.personas.add(personaId);
+      else this.snapshot.personas.delete(personaId);
+    } else {
+      this.snapshot.all = on;
+      if (!on) this.snapshot.personas.clear();
+    }
+    return this.snapshotState();
+  }
+
+  snapshotState(): { all: boolean; personas: string[] } {
+    return { all: this.snapshot.all, personas: [...this.snapshot.personas] };
+  }
+
+  /**
+   * The persona allows (snsapi_userinfo) or is authorized silently (snsapi_base): a 5-minute code bound to the
+   * app, for `redirect_uri?code=CODE&state=STATE`. In snapshot mode the code is a virtual account's, scope
+   * snsapi_base, whatever was asked.
+   */
+  authorizeOa(request: OaAuthorization, personaId: string): OaOutcome {
+    this.persona(personaId);
+    const snapshot = this.isSnapshot(personaId);
+    const code = this.oauth.issueCode(request.app.appId, personaId, {
+      scope: snapshot ? 'snsapi_base' : request.scope,
+      lifetimeMs: OA_CODE_LIFETIME_MS,
+      snapshot,
+    });
+    return { code, snapshot, redirectUrl: withQuery(request.redirectUri, `code=${code}&state=${encodeURIComponent(request.state)}`) };
+  }
+
+  /** 拒绝 on the consent page: WeChat sends the browser to `redirect_uri?state=STATE`, without a code. */
+  denyOa(request: OaAuthorization): OaOutcome {
+    return { snapshot: false, redirectUrl: withQuery(request.redirectUri, `state=${encodeURIComponent(request.state)}`) };
+  }
+
+  countCall(path: string): void {
+    this.calls.set(path, (this.calls.get(path) ?? 0) + 1);
+  }
+
+  callCounts(): Record<string, number> {
+    return Object.fromEntries([...this.calls].sort(([a], [b]) => a.localeCompare(b)));
   }
 
   persona(id: string): Persona {
@@ -179,6 +252,9 @@ export class Emulator {
     this.personas.reset();
     this.clock.reset();
     this.settings = { ...this.#initialSettings };
+    this.snapshot.all = false;
+    this.snapshot.personas.clear();
+    this.calls.clear();
     this.#loadApps();
   }
 
@@ -190,7 +266,9 @@ export class Emulator {
   }
 
   #loadApps(): void {
-    this.#apps = new Map(this.#appConfigs.map((a) => [a.appId, { ...a, legacyDenyRedirect: a.legacyDenyRedirect ?? false }]));
+    this.#apps = new Map(
+      this.#appConfigs.map((a) => [a.appId, { ...a, kind: a.kind ?? 'website', legacyDenyRedirect: a.legacyDenyRedirect ?? false }]),
+    );
   }
 }
 

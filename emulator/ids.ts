@@ -41,3 +41,9 @@ export const openidFor = (appId: string, personaId: string): string => derivedWe
  * emulator belong to a single account, so the unionid depends on the person only.
  */
 export const unionidFor = (personaId: string): string => derivedWeChatId(`unionid:${personaId}`);
+
+/**
+ * The openid of a snapshot-page (快照页) user: WeChat gives a virtual account there, never the person's own
+ * openid. A new one each time, so nothing can be tied to it.
+ */
+export const newVirtualOpenid = (): string => derivedWeChatId(`virtual:${randomUrlSafe(24)}`);

@@ -1,16 +1,24 @@
 // The configuration wecas (or `emulator/main.ts`) hands to the emulator.
 
-/** One website app (网站应用) registered on the emulated Open Platform. */
+/**
+ * One app registered on the emulated Open Platform account: a website app (网站应用, QR login) or a verified
+ * Official Account (服务号, web authorization inside WeChat). Every app of one emulator shares the unionid.
+ */
 export interface EmulatorAppConfig {
+  /** `website` (default): `connect/qrconnect`. `official-account`: `connect/oauth2/authorize` inside WeChat. */
+  kind?: 'website' | 'official-account';
   appId: string;
   appSecret: string;
   /** Shown on the QR page and on the phone, as WeChat shows the app's registered name. */
   name: string;
   /** Icon shown on the phone; defaults to an icon the emulator draws itself. */
   iconUrl?: string;
-  /** 授权回调域: host[:port], e.g. "localhost:8080". Without a port any port of that host is accepted. */
+  /**
+   * 授权回调域 (website) or 网页授权域名 (Official Account): host[:port], e.g. "localhost:8080". Without a port any
+   * port of that host is accepted.
+   */
   callbackDomain: string;
-  /** WeChat's older deny behaviour: redirect to `redirect_uri?state=STATE` (no code) instead of staying. */
+  /** Website apps: WeChat's older deny behaviour, redirect to `redirect_uri?state=STATE` (no code) instead of staying. */
   legacyDenyRedirect?: boolean;
 }
 

@@ -50,7 +50,8 @@ export function registerQrPages(app: FastifyInstance, emulator: Emulator, basePa
     let error: QrconnectError | undefined;
     if (!registered) error = 'appid';
     else if (!isAuthorisedCallback(redirectUri, registered.callbackDomain)) error = 'redirect_uri';
-    else if (!isLoginScope(q('scope'))) error = 'scope';
+    // An Official Account has no snsapi_login: its AppID gets the scope error here (docs/wechat-open-platform.md §3).
+    else if (!isLoginScope(q('scope')) || registered.kind !== 'website') error = 'scope';
     if (error || !registered) {
       return reply.type('text/html; charset=utf-8').send(renderQrErrorPage(error ?? 'appid', lang, basePath));
     }

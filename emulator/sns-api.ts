@@ -44,7 +44,13 @@ export function registerSnsApi(app: FastifyInstance, emulator: Emulator): void {
     if (registered.appSecret !== secret) return snsError(40125);
     const grant = emulator.oauth.exchangeCode(appid, code);
     if (isSnsError(grant)) return grant;
-    return { ...tokenFields(grant), unionid: unionidFor(grant.personaId) };
+    // Official Accounts: `is_snapshotuser` only for a snapshot-page virtual account; `unionid` only for
+    // snsapi_userinfo (the app is assumed bound to the Open Platform account). Website login: always `unionid`.
+    return {
+      ...tokenFields(grant),
+      ...(grant.snapshot ? { is_snapshotuser: 1 } : {}),
+      ...(grant.scope === 'snsapi_base' ? {} : { unionid: unionidFor(grant.personaId) }),
+    };
   });
 
   route('refresh_token', '/sns/oauth2/refresh_token', (q) => {
@@ -66,7 +72,10 @@ export function registerSnsApi(app: FastifyInstance, emulator: Emulator): void {
 
   route('userinfo', '/sns/userinfo', (q) => {
     const grant = checkedGrant(emulator, q);
-    return isSnsError(grant) ? grant : userinfo(emulator, grant, userinfoLang(q('lang')));
+    if (isSnsError(grant)) return grant;
+    // A silent (snsapi_base) authorization, snapshot ones included, grants no profile.
+    if (grant.scope === 'snsapi_base') return snsError(48001);
+    return userinfo(emulator, grant, userinfoLang(q('lang')));
   });
 }
 

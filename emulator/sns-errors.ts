@@ -22,6 +22,7 @@ export const ERRMSG: Readonly<Record<number, string>> = {
   42001: 'access_token expired',
   42002: 'refresh_token expired',
   42003: 'code expired',
+  48001: 'api unauthorized',
   45011: 'api minute-quota reach limit, must slower, retry next minute',
 };
 

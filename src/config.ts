@@ -190,6 +190,18 @@ const environmentSchema = z.object({
   WECHAT_OPEN_BASE_URL: z.string().url().default('https://open.weixin.qq.com'),
   WECHAT_API_BASE_URL: z.string().url().default('https://api.weixin.qq.com'),
   WECHAT_TIMEOUT_MS: positive.default(5000),
+  /** A verified 服务号 (Official Account): sign-in inside WeChat's own browser, by its web authorization. */
+  WECHAT_OA_APP_ID: z.string().optional(),
+  WECHAT_OA_APP_SECRET: z.string().optional(),
+  /** The domain-verification file WeChat asks the 服务号's web-authorization domain to serve at its root. */
+  WECHAT_OA_VERIFY_FILE: z
+    .string()
+    .regex(/^MP_verify_[A-Za-z0-9]{1,64}\.txt$/, 'WECHAT_OA_VERIFY_FILE is the file name WeChat gives, e.g. MP_verify_AbC123xyz.txt')
+    .optional(),
+  WECHAT_OA_VERIFY_CONTENT: z
+    .string()
+    .regex(/^[A-Za-z0-9]{1,64}$/, 'WECHAT_OA_VERIFY_CONTENT is the text inside the file WeChat gives')
+    .optional(),
 
   SMS_PROVIDER: z.enum(['console', 'aliyun', 'tencent']).default('console'),
   SMS_LOGIN_CREATES_USERS: bool.default(false),
@@ -365,6 +377,8 @@ export interface Config {
   };
   /** Absent when no WeChat app is configured: WeChat sign-in is then not offered. */
   wechat: WeChatSettings | undefined;
+  /** The 服务号 whose web authorization signs people in inside WeChat's browser; absent: no WeChat there. */
+  wechatOfficialAccount: (WeChatSettings & { verifyFile: { name: string; content: string } | undefined }) | undefined;
   sms: {
     provider: SmsProviderSettings;
     /** HMAC key of stored codes; random per process when not set outside production. */
@@ -455,6 +469,20 @@ function toConfig(env: Environment): Config {
             openBaseUrl: env.WECHAT_OPEN_BASE_URL,
             apiBaseUrl: env.WECHAT_API_BASE_URL,
             timeoutMs: env.WECHAT_TIMEOUT_MS,
+          }
+        : undefined,
+    wechatOfficialAccount:
+      env.WECHAT_OA_APP_ID && env.WECHAT_OA_APP_SECRET
+        ? {
+            appId: env.WECHAT_OA_APP_ID,
+            appSecret: env.WECHAT_OA_APP_SECRET,
+            openBaseUrl: env.WECHAT_OPEN_BASE_URL,
+            apiBaseUrl: env.WECHAT_API_BASE_URL,
+            timeoutMs: env.WECHAT_TIMEOUT_MS,
+            verifyFile:
+              env.WECHAT_OA_VERIFY_FILE && env.WECHAT_OA_VERIFY_CONTENT
+                ? { name: env.WECHAT_OA_VERIFY_FILE, content: env.WECHAT_OA_VERIFY_CONTENT }
+                : undefined,
           }
         : undefined,
     sms: {
@@ -583,6 +611,15 @@ function problems(env: Environment): Array<{ variable: string; message: string }
     found.push({ variable: 'TLS_KEY_FILE', message: 'set both TLS_CERT_FILE and TLS_KEY_FILE, or neither' });
   if (!!env.WECHAT_APP_ID !== !!env.WECHAT_APP_SECRET)
     found.push({ variable: 'WECHAT_APP_SECRET', message: 'set both WECHAT_APP_ID and WECHAT_APP_SECRET, or neither' });
+  if (!!env.WECHAT_OA_APP_ID !== !!env.WECHAT_OA_APP_SECRET)
+    found.push({ variable: 'WECHAT_OA_APP_SECRET', message: 'set both WECHAT_OA_APP_ID and WECHAT_OA_APP_SECRET, or neither' });
+  if (env.WECHAT_OA_APP_ID && !env.WECHAT_APP_ID)
+    found.push({
+      variable: 'WECHAT_APP_ID',
+      message: 'WECHAT_OA_APP_ID (inside WeChat) comes with the website app WECHAT_APP_ID (the QR on computers)',
+    });
+  if (!!env.WECHAT_OA_VERIFY_FILE !== !!env.WECHAT_OA_VERIFY_CONTENT)
+    found.push({ variable: 'WECHAT_OA_VERIFY_CONTENT', message: 'set both WECHAT_OA_VERIFY_FILE and WECHAT_OA_VERIFY_CONTENT, or neither' });
   found.push(...sqlDirectoryProblems(env));
   const missing = SMS_PROVIDER_KEYS[env.SMS_PROVIDER].filter((key) => !env[key]);
   if (missing.length > 0) found.push({ variable: missing[0]!, message: `SMS_PROVIDER=${env.SMS_PROVIDER} needs ${missing.join(', ')}` });

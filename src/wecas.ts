@@ -10,6 +10,7 @@ import { type Accounts, createAccounts } from './directories/accounts.js';
 import { createDirectories } from './directories/directories.js';
 import type { KeyValueStore } from './kv/store.js';
 import { type Account, createAccount } from './login/account.js';
+import { type Continuations, createContinuations } from './login/continuations.js';
 import { createDirectoryRecheck, type DirectoryRecheck } from './login/directory-recheck.js';
 import { createFormTokens, type FormTokens } from './login/form-tokens.js';
 import { createHashGate } from './login/hash-gate.js';
@@ -48,7 +49,7 @@ import { createTicketStorage } from './tickets/storage.js';
 import { createWeChatBinding, type WeChatBinding } from './users/binding.js';
 import { createIdentityStore, type IdentityStore } from './users/identities.js';
 import { SqlUserStore, type UserStore } from './users/store.js';
-import { createWeChatClient, type WeChatClient } from './wechat/client.js';
+import { createWeChatClient, type WeChatCallObservation, type WeChatClient } from './wechat/client.js';
 
 /** Password hashes one client may run at once on a node: half of libuv's default pool of 4, the rest for others. */
 const PASSWORD_HASHES_PER_IP = 2;
@@ -93,6 +94,8 @@ export interface Wecas {
   sms: { sender: SmsSender; codes: VerificationCodes; challenges: SendChallenges };
   signIn: SignIn;
   formTokens: FormTokens;
+  /** The way on to the service after a sign-in form: a wecas URL the POST redirects to (login/continuations.ts). */
+  continuations: Continuations;
   password: Authenticator<'password', PasswordCredentials>;
   smsCode: Authenticator<'sms', SmsCodeCredentials>;
   /** Absent when no WeChat app is configured. */
@@ -105,6 +108,8 @@ export interface WecasOverrides {
   clock?: Clock;
   logger?: Logger;
   wechatClient?: WeChatClient;
+  /** The 服务号's client (sign-in inside WeChat's browser), in place of one built from the config. */
+  wechatOfficialAccountClient?: WeChatClient;
   smsSender?: SmsSender;
   /** PEM certificates the proxy callback trusts besides Node's store (tests' self-signed CA; deployments use NODE_EXTRA_CA_CERTS). */
   proxyCallbackCa?: string[];
@@ -179,12 +184,14 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
   const { failuresPerUser, failuresPerIp, windowSeconds } = config.passwordThrottle;
   const throttle = createLoginThrottle({ kv, maxFailuresPerUser: failuresPerUser, maxFailuresPerIp: failuresPerIp, windowSeconds });
   const gate = createHashGate({ perIp: PASSWORD_HASHES_PER_IP });
-  const wechat = config.wechat
-    ? wireWeChat(overrides.wechatClient ?? createWeChatClient(config.wechat, fetch, (call) => metrics.wechatCall(call)))
+  const observeWeChat = (call: WeChatCallObservation) => metrics.wechatCall(call);
+  const officialAccount = config.wechatOfficialAccount
+    ? (overrides.wechatOfficialAccountClient ?? createWeChatClient(config.wechatOfficialAccount, fetch, observeWeChat))
     : undefined;
+  const wechat = config.wechat ? wireWeChat(overrides.wechatClient ?? createWeChatClient(config.wechat, fetch, observeWeChat)) : undefined;
 
   function wireWeChat(client: WeChatClient): WeChatSignIn {
-    const identification = createWeChatIdentification({ kv, client });
+    const identification = createWeChatIdentification({ kv, client, officialAccount });
     const pendingIdentities = createPendingIdentities(kv);
     return {
       client,
@@ -212,7 +219,8 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     audit,
     metrics,
     directoryRecheck: createDirectoryRecheck({ sessions, users, accounts, audit, kv, intervalSeconds: config.directories.recheckSeconds }),
-    readiness: createReadiness({ db, dialect, clock, redis, config, directories: accounts.directories }),
+    // The local directory is the database, which readiness already checks.
+    readiness: createReadiness({ db, dialect, clock, redis, config, directories: accounts.directories.filter((d) => d.name !== 'local') }),
     singleLogout,
     proxying: createProxying({
       registry: tickets,
@@ -225,6 +233,7 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     sms: { sender: smsSender, codes, challenges },
     signIn: createSignIn({ services, sessions, audit, clock, onServiceRefused: (reason) => metrics.serviceRefused(reason) }),
     formTokens: createFormTokens({ kv, clock, secret: config.sms.codeSecret, ttlSeconds: config.tickets.loginFormSeconds }),
+    continuations: createContinuations({ kv, ticketSeconds: config.tickets.serviceTicketSeconds }),
     accounts,
     password: createPasswordAuthenticator({ accounts, throttle, gate }),
     smsCode: createSmsCodeAuthenticator({ codes, accounts, users, createsUsers: config.sms.loginCreatesUsers }),

@@ -18,6 +18,8 @@ export function createLdapDirectory(settings: LdapSettings, name = 'ldap'): Dire
   const attributes = attributesToRead(settings);
   const explicitBufferAttributes = binaryAttributes(settings);
   const { login: loginAttribute, id: idAttribute } = settings.attributes;
+  /** The DN each account was just read at: a password check right after a lookup binds there without searching again. */
+  const dnAtRead = new WeakMap<DirectoryAccount, string>();
 
   /** Every failure leaves as a DirectoryUnavailable naming this directory. */
   const answering = async <T>(work: () => Promise<T>): Promise<T> => {
@@ -53,7 +55,7 @@ export function createLdapDirectory(settings: LdapSettings, name = 'ldap'): Dire
     const [login] = textsOf(entry, loginAttribute);
     if (!id) throw new DirectoryUnavailable(name, 'misconfigured', `an account has no ${idAttribute} to identify it by`);
     const released = Object.entries(settings.released).map(([as, attribute]) => [as, textsOf(entry, attribute)] as const);
-    return {
+    const account: DirectoryAccount = {
       directory: name,
       id,
       login: login ?? null,
@@ -64,6 +66,8 @@ export function createLdapDirectory(settings: LdapSettings, name = 'ldap'): Dire
       attributes: Object.fromEntries(released.filter(([, values]) => values.length > 0)),
       disabled: (settings.disabled.userAccountControl && disabledByUserAccountControl(entry)) || (await matchesDisabledFilter(client, entry)),
     };
+    dnAtRead.set(account, entry.dn);
+    return account;
   }
 
   async function groupDns(client: Client, entry: Entry): Promise<string[]> {
@@ -105,11 +109,15 @@ export function createLdapDirectory(settings: LdapSettings, name = 'ldap'): Dire
         if (account.directory !== name || password === '') return false;
         const filter = byIdFilter(account.id);
         if (!filter) return false;
-        // Bind as the DN the account has now (renames move it), found by the service account.
-        const [entry] = await connections.withServiceAccount((client) =>
-          client.search(settings.baseDn, { scope: 'sub', filter, attributes: ['1.1'], sizeLimit: 1 }).then((r) => r.searchEntries),
-        );
-        return entry ? connections.bindsAs(entry.dn, password) : false;
+        // Bind as the DN the account has now (renames move it): the one it was just read at, else found anew.
+        const dn =
+          dnAtRead.get(account) ??
+          (
+            await connections.withServiceAccount((client) =>
+              client.search(settings.baseDn, { scope: 'sub', filter, attributes: ['1.1'], sizeLimit: 1 }).then((r) => r.searchEntries),
+            )
+          )[0]?.dn;
+        return dn ? connections.bindsAs(dn, password) : false;
       }),
     check: () =>
       answering(() =>

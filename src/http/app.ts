@@ -17,6 +17,7 @@ import { createPages, type Pages, STATIC_DIR } from './pages/pages.js';
 import { limitRequests } from './rate-limits.js';
 import { decorateRequests } from './request-context.js';
 import { registerAccountRoutes } from './routes/account.js';
+import { registerContinueRoute } from './routes/continue.js';
 import { registerLoginRoutes } from './routes/login.js';
 import { registerLogoutRoutes } from './routes/logout.js';
 import { registerSendChallengeRoutes } from './routes/send-challenges.js';
@@ -64,6 +65,9 @@ export async function buildApp(wecas: Wecas, options: BuildAppOptions = {}): Pro
 
   observeValidationLatency(app, wecas.metrics, prefix);
   registerHealthRoutes(app, wecas.readiness);
+  // WeChat checks a 服务号's web-authorization domain by fetching this file at the host's root, outside the CAS prefix.
+  const verifyFile = config.wechatOfficialAccount?.verifyFile;
+  if (verifyFile) app.get(`/${verifyFile.name}`, async (_request, reply) => reply.type('text/plain; charset=utf-8').send(verifyFile.content));
   // With a metrics port the metrics live on the admin port only (cli/start.ts), never on the public one.
   if (config.observability.metricsEnabled && config.observability.metricsPort === undefined) registerMetricsRoute(app, wecas.metrics);
 
@@ -137,7 +141,7 @@ async function registerCasRoutes(
     warnInsecure: !config.server.secureCookies && config.mode !== 'test',
     smsCountries: config.sms.countries,
   });
-  const responses = createSignInResponses({ signIn, pages, cookies, prefix });
+  const responses = createSignInResponses({ signIn, continuations: wecas.continuations, pages, cookies, prefix });
   const codes = wecas.sms.codes;
   const smsCountries = config.sms.countries;
 
@@ -148,6 +152,7 @@ async function registerCasRoutes(
     registerSmsLoginRoutes(login, { signIn, smsCode: wecas.smsCode, codes, formTokens, cookies, pages, loginPage, responses, smsCountries });
     if (wechat) registerWeChatStartRoute(login, { signIn, wechat, cookies, pages, responses, prefix, casBaseUrl });
   });
+  registerContinueRoute(app, { continuations: wecas.continuations, responses, cookies, pages });
   registerSendChallengeRoutes(app, { challenges: wecas.sms.challenges });
   if (wechat) {
     registerWeChatCallbackRoute(app, { signIn, wechat, cookies, pages, responses, prefix, casBaseUrl });

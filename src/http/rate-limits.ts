@@ -15,6 +15,8 @@ const GROUPS = [
 
 type Group = (typeof GROUPS)[number]['group'];
 
+const CONTINUATION = /\/login\/continue$/;
+
 /** The error a limited request ends in: a 429, rendered by the scope's error handler (a page, or the protocol's form). */
 export class TooManyRequests extends Error {
   override name = 'TooManyRequests';
@@ -60,6 +62,9 @@ export async function limitRequests(
     ]),
   );
   app.addHook('onRoute', (route: RouteOptions) => {
+    // A sign-in's continuation is the last step of a POST already counted: refusing it would lose a sign-in that
+    // succeeded. Its ids are random, single use and bound to a browser: nothing to try in bulk.
+    if (CONTINUATION.test(route.url)) return;
     const group = GROUPS.find((g) => g.path.test(route.url))?.group;
     if (!group) return;
     const existing = route.onRequest ? [route.onRequest].flat() : [];

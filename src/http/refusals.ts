@@ -48,6 +48,7 @@ const REFUSALS = {
     // The code in the callback is malformed, or WeChat refused it (then WECHAT_ERRORS says which way).
     code_refused: { message: 'wechat.error.code_malformed', status: 400 },
     wechat_error: { message: 'wechat.error.unavailable', status: 502 },
+    snapshot_user: { message: 'wechat.snapshot.body', status: 403 },
     disabled: { message: 'wechat.disabled.body', status: 403 },
     directory_unavailable: DIRECTORY_UNAVAILABLE,
   },

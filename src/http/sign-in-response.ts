@@ -1,20 +1,36 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type LoginRequest, loginQuery } from '../cas/login-request.js';
+import type { Continuations } from '../login/continuations.js';
 import type { SignedIn } from '../login/outcome.js';
 import type { SignIn } from '../login/sign-in.js';
 import type { LoginTransaction } from '../login/transaction.js';
 import type { Cookies } from './cookies.js';
 import type { Pages } from './pages/pages.js';
-import { redirectWithTicket } from './respond.js';
+import { noStore, redirectWithTicket } from './respond.js';
 
 export type SignInResponses = ReturnType<typeof createSignInResponses>;
 
+/** Where a sign-in form's POST sends the browser: wecas's own URL that takes it on to the service (routes/continue.ts). */
+export const CONTINUE_PATH = '/login/continue';
+
 /** The HTTP end of every sign-in: the TGC, then the ticket on its way to the service, or the signed-in page. */
-export function createSignInResponses(deps: { signIn: Pick<SignIn, 'establishSession' | 'open'>; pages: Pages; cookies: Cookies; prefix: string }) {
+export function createSignInResponses(deps: {
+  signIn: Pick<SignIn, 'establishSession' | 'open'>;
+  continuations: Pick<Continuations, 'hold'>;
+  pages: Pages;
+  cookies: Cookies;
+  prefix: string;
+}) {
   const { pages, cookies, prefix } = deps;
 
   /** Sends the browser back to the service with a ticket as the login request asked: 302, auto-posting form, or headers. */
-  function ticketToService(request: FastifyRequest, reply: FastifyReply, login: LoginRequest, url: string, ticketId: string) {
+  function ticketToService(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    login: Pick<LoginRequest, 'method' | 'ticketParam'>,
+    url: string,
+    ticketId: string,
+  ) {
     if (login.method !== 'POST') return redirectWithTicket(reply, login, url, ticketId);
     return pages.send(request, reply, 'post-redirect', {
       title: pages.translate(request)('post.title'),
@@ -23,6 +39,24 @@ export function createSignInResponses(deps: { signIn: Pick<SignIn, 'establishSes
       scripts: ['autosubmit.js'],
       formActionOrigin: new URL(url).origin,
     });
+  }
+
+  /**
+   * After a form's POST the browser is not sent to the service: Chromium would hold every redirect of that chain
+   * (the service's own, on to an application elsewhere) to the form page's `form-action`. The ticket is held in a
+   * continuation for this browser, and the POST ends with a 303 to wecas's continuation URL, followed by a GET.
+   */
+  async function throughContinuation(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    login: Pick<LoginRequest, 'method' | 'ticketParam'>,
+    url: string,
+    ticketId: string,
+  ) {
+    if (login.method === 'HEADER') return redirectWithTicket(reply, login, url, ticketId); // no redirect to hold back
+    const browserId = cookies.ensureBrowserId(request, reply);
+    const id = await deps.continuations.hold(browserId, { url, ticketId, ticketParam: login.ticketParam, method: login.method });
+    return noStore(reply).redirect(`${prefix}${CONTINUE_PATH}?id=${id}`, 303);
   }
 
   function signedInPage(request: FastifyRequest, reply: FastifyReply, principal: string) {
@@ -37,14 +71,20 @@ export function createSignInResponses(deps: { signIn: Pick<SignIn, 'establishSes
     });
   }
 
-  /** A person authenticated by any method: the SSO session established, then on to the service. */
+  /**
+   * A person authenticated by any method: the SSO session established, then on to the service, straight from a GET
+   * (WeChat's callback), through a continuation from a form's POST.
+   */
   async function complete(request: FastifyRequest, reply: FastifyReply, input: SignedIn & { transaction: LoginTransaction }) {
     const { user, account, method, transaction } = input;
     const current = await request.ssoSession();
     const { tgt, ticket } = await deps.signIn.establishSession({ user, account, method, transaction, current, client: request.client });
     cookies.setSession(reply, tgt.id);
     const service = input.transaction.service;
-    if (ticket && service) return ticketToService(request, reply, input.transaction.request, service.url, ticket.id);
+    if (ticket && service) {
+      const onward = request.method === 'POST' ? throughContinuation : ticketToService;
+      return onward(request, reply, input.transaction.request, service.url, ticket.id);
+    }
     return signedInPage(request, reply, tgt.principal);
   }
 

@@ -5,7 +5,7 @@ import type { WeChatBinding } from '../users/binding.js';
 import type { IdentityStore, WeChatIdentity } from '../users/identities.js';
 import type { UserStore } from '../users/store.js';
 import type { User } from '../users/types.js';
-import type { WeChatCallback, WeChatIdentification } from './methods/wechat.js';
+import { type WeChatCallback, type WeChatIdentification, withProfile } from './methods/wechat.js';
 
 export interface AccountView {
   user: User;
@@ -64,7 +64,7 @@ export function createAccount(deps: {
     ): Promise<'linked' | LinkRefusal> {
       if (!deps.wechat) return 'not_linked';
       const identified = await deps.wechat.identify('link', callback, browserId);
-      if (!identified.ok || identified.intent.userId !== session.userId) return 'not_linked';
+      if (!identified.ok || identified.intent.userId !== session.userId || !withProfile(identified.person)) return 'not_linked';
       const linked = await deps.binding.toUser({ userId: session.userId, ...identified.person });
       if (!linked.ok) return linked.reason;
       await audit.record({ type: 'wechat.bound', userId: session.userId, appId: identified.person.subject.appId, via: 'account', client });

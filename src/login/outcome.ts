@@ -18,6 +18,7 @@ export interface RefusalReasons {
     | 'declined'
     | 'code_refused'
     | 'wechat_error'
+    | 'snapshot_user'
     | 'disabled'
     | 'directory_unavailable';
   'wechat-binding':
@@ -60,12 +61,14 @@ export type Refusal<S extends SignInStep = SignInStep> = {
 
 /**
  * What every sign-in method answers: the person is authenticated, refused with a reason, or (WeChat) identified
- * but not yet linked to an account, which the binding step completes.
+ * but not yet linked to an account, which the binding step completes, or not yet identified beyond an openid.
  */
 export type AuthOutcome<S extends SignInStep = SignInStep> =
   | { kind: 'authenticated'; user: User; account: DirectoryAccount; method: AuthMethod; request?: LoginRequest }
   | Refusal<S>
-  | ('wechat' extends S ? { kind: 'needs_binding'; pendingId: string; pending: PendingIdentity } : never);
+  | ('wechat' extends S ? { kind: 'needs_binding'; pendingId: string; pending: PendingIdentity } : never)
+  // Inside WeChat, a silent authorization found nobody: the person is asked to share their profile, then identified again.
+  | ('wechat' extends S ? { kind: 'needs_profile'; request: LoginRequest } : never);
 
 export interface ClientInfo {
   ip: string | null;

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Db } from '../store/db.js';
+import { isUniqueViolation } from '../store/unique-violation.js';
 import { UserConflictError } from './errors.js';
 import { insertWeChatIdentity, type WeChatProfileSnapshot, type WeChatSubject } from './identities.js';
 import { SqlUserStore } from './store.js';
@@ -116,9 +117,4 @@ export async function bindWeChatToUser(
     if (isUniqueViolation(err)) return { ok: false, reason: 'wechat_already_bound' };
     throw err;
   }
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(e?.message ?? '');
 }

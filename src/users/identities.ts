@@ -3,6 +3,7 @@ import type { Selectable } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { Db } from '../store/db.js';
 import type { IdentitiesTable } from '../store/schema.js';
+import { isUniqueViolation } from '../store/unique-violation.js';
 
 /** What we keep of a WeChat profile: what a person recognises themselves by, never tokens. */
 export interface WeChatProfileSnapshot {
@@ -77,13 +78,25 @@ export function createIdentityStore(db: Db, clock: Clock) {
       return rows.map(toIdentity);
     },
 
-    /** Records a sign-in: the fresh profile (nickname and avatar change) and the time. */
-    async recordSignIn(id: string, profile: WeChatProfileSnapshot): Promise<void> {
+    /** Records a sign-in: the time, and the fresh profile when WeChat told it (nickname and avatar change). */
+    async recordSignIn(id: string, profile: WeChatProfileSnapshot | undefined): Promise<void> {
       await db
         .updateTable('identities')
-        .set({ profile: JSON.stringify(profile), last_login_at: clock.now() })
+        .set({ ...(profile ? { profile: JSON.stringify(profile) } : {}), last_login_at: clock.now() })
         .where('id', '=', id)
         .execute();
+    },
+
+    /**
+     * Another app's openid of a person already linked through their unionid (same open platform account). A
+     * second callback that added it meanwhile is not an error: the row is there either way.
+     */
+    async addForApp(userId: string, person: { subject: WeChatSubject; profile: WeChatProfileSnapshot }): Promise<void> {
+      try {
+        await insertWeChatIdentity(db, clock, { userId, ...person });
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+      }
     },
 
     async unbind(userId: string, identityId: string): Promise<boolean> {

@@ -18,7 +18,15 @@ export interface WeChatTokens {
   openid: string;
   scope: string;
   unionid?: string;
+  /**
+   * An Official Account's `snsapi_base` answered for someone reading WeChat's snapshot of a page (朋友圈 "快照页"):
+   * the openid is a stand-in for this visit, not the person's.
+   */
+  snapshotUser?: true;
 }
+
+/** An Official Account's web-authorization scopes: silent (openid only), or asking for the profile and unionid. */
+export type OfficialAccountScope = 'snsapi_base' | 'snsapi_userinfo';
 
 export interface WeChatProfile {
   openid: string;
@@ -42,6 +50,8 @@ export interface WeChatClient {
   authorizeUrl(input: { redirectUri: string; state: string; lang?: 'cn' | 'en' }): string;
   /** Settings for the embedded QR (wxLogin.js) on our own login page. */
   embedSettings(input: { redirectUri: string; state: string; lang?: 'cn' | 'en' }): { scriptUrl: string; iframeUrl: string; origin: string };
+  /** An Official Account's web authorization, for WeChat's own browser (`connect/oauth2/authorize`). */
+  officialAccountAuthorizeUrl(input: { redirectUri: string; state: string; scope: OfficialAccountScope }): string;
   exchangeCode(code: string): Promise<WeChatTokens>;
   refresh(refreshToken: string): Promise<WeChatTokens>;
   checkToken(accessToken: string, openid: string): Promise<boolean>;
@@ -136,6 +146,7 @@ export function createWeChatClient(
       expiresIn: typeof b.expires_in === 'number' ? b.expires_in : 7200,
       scope: str(b.scope) ?? '',
       ...(unionid ? { unionid } : {}),
+      ...(b.is_snapshotuser === 1 ? { snapshotUser: true as const } : {}),
     };
   }
 
@@ -156,6 +167,17 @@ export function createWeChatClient(
     appId: config.appId,
     openOrigin: new URL(open).origin,
     authorizeUrl: (input) => `${qrconnectUrl(input)}#wechat_redirect`,
+    officialAccountAuthorizeUrl(input) {
+      // WeChat wants these parameters in this order, and the fragment, or its page fails on some clients.
+      const q = new URLSearchParams({
+        appid: config.appId,
+        redirect_uri: input.redirectUri,
+        response_type: 'code',
+        scope: input.scope,
+        state: input.state,
+      });
+      return `${open}/connect/oauth2/authorize?${q}#wechat_redirect`;
+    },
     embedSettings(input) {
       // What wxLogin.js builds (docs/wechat-open-platform.md §4): no response_type, login_type=jssdk. self_redirect=false: WeChat moves
       // the top window to our callback, whose answer (a redirect to the application) must not land in the iframe.

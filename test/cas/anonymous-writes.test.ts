@@ -56,7 +56,7 @@ describe('what an anonymous login page view writes', () => {
       username: 'alice',
       password: 'pw-alice-123',
     });
-    expect(signIn.statusCode).toBe(302);
+    expect(signIn.statusCode).toBe(303);
     const replay = await browser.post(`/cas/login?service=${encodeURIComponent(S)}`, {
       execution: executionOf(form.body),
       username: 'alice',

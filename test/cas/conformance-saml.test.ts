@@ -260,7 +260,7 @@ describe('SAML 1.1 at /login (docs/cas-protocol.md §8 #40)', () => {
     const url = `/cas/login?TARGET=${enc(S)}`;
     const form = await browser.get(url);
     expect(form.body).toContain(`action="/cas/login?TARGET=${enc(S)}"`);
-    const res = await browser.post(url, { execution: executionOf(form.body), ...ALICE });
+    const res = await browser.submit(url, { execution: executionOf(form.body), ...ALICE });
     expect(ticketFrom(res.headers.location, 'SAMLart')).toMatch(/^ST-/);
   });
 });

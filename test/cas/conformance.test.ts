@@ -3,7 +3,7 @@
  * named by case number. Responses are parsed with a namespace-aware XML parser.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ALICE, Browser, type CasTestApp, createCasTestApp, parseCasXml, S, S2, ticketFrom } from '../support/cas-app.js';
+import { ALICE, Browser, type CasTestApp, createCasTestApp, executionOf, parseCasXml, S, S2, ticketFrom } from '../support/cas-app.js';
 
 const enc = encodeURIComponent;
 let t: CasTestApp;
@@ -42,15 +42,20 @@ describe('CAS /login (docs/cas-protocol.md §8 #1–#10)', () => {
     expect(res.body).toContain(`action="/cas/login?service=${enc(S)}"`.replace(/&/g, '&amp;'));
   });
 
-  it('#3 good credentials: 302 to S?ticket=ST-… and a TGC cookie (Path=/cas, HttpOnly, no Expires)', async () => {
-    const res = await browser.signIn(S);
+  it("#3 good credentials: a TGC cookie (Path=/cas, HttpOnly, no Expires), a 303 to wecas's continuation, then 302 to S?ticket=ST-…", async () => {
+    const url = `/cas/login?service=${enc(S)}`;
+    const posted = await browser.post(url, { execution: executionOf((await browser.get(url)).body), ...ALICE });
+    expect(posted.statusCode).toBe(303);
+    expect(posted.headers.location).toMatch(/^\/cas\/login\/continue\?id=[A-Za-z0-9]{32}$/);
+    expect(posted.headers['cache-control']).toBe('no-store');
+    const res = await browser.get(posted.headers.location!);
     expect(res.statusCode).toBe(302);
     const location = res.headers.location!;
     expect(location.startsWith(`${S}?ticket=`)).toBe(true);
     const st = ticketFrom(location);
     expect(st).toMatch(/^ST-[A-Za-z0-9-]+$/);
     expect(st.length).toBeLessThanOrEqual(32);
-    const tgc = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('TGC='));
+    const tgc = ([] as string[]).concat(posted.headers['set-cookie'] ?? []).find((c) => c.startsWith('TGC='));
     expect(tgc).toBeDefined();
     expect(tgc).toMatch(/Path=\/cas/);
     expect(tgc).toMatch(/HttpOnly/);

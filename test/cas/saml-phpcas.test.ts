@@ -50,11 +50,13 @@ describe('phpCAS 1.6.0 with SAML_VERSION_1_1 against wecas', () => {
     const agent = new HttpAgent({ caFile: wecas.caCertFile });
     const form = await agent.get(`${wecas.casUrl}/login?service=${encodeURIComponent(service)}`);
     const execution = /name="execution" value="([^"]+)"/.exec(form.body)![1]!;
-    const signedIn = await agent.postForm(`${wecas.casUrl}/login?service=${encodeURIComponent(service)}`, {
+    const posted = await agent.postForm(`${wecas.casUrl}/login?service=${encodeURIComponent(service)}`, {
       execution,
       username: TEST_USER.username,
       password: TEST_USER.password,
     });
+    // The POST redirects (303) to wecas's continuation, whose 302 carries the ticket to the service.
+    const signedIn = await agent.get(posted.location!);
     const ticket = new URL(signedIn.location!).searchParams.get('ticket')!;
     const body =
       '<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"><SOAP-ENV:Header/><SOAP-ENV:Body>' +

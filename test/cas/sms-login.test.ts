@@ -20,10 +20,13 @@ afterEach(async () => t.close());
 const sendUrl = `/cas/login/sms/send?service=${enc(S)}`;
 const verifyUrl = `/cas/login/sms?service=${enc(S)}`;
 
-/** Posts one of the SMS tab's forms as the page would: with the one-time token of a freshly opened tab. */
+/**
+ * Posts one of the SMS tab's forms as the page would: with the one-time token of a freshly opened tab; a sign-in
+ * goes on through wecas's continuation, as a browser follows it.
+ */
 async function postForm(b: Browser, url: string, form: Record<string, string>, headers: Record<string, string> = {}) {
   const page = await b.get(`/cas/login?service=${enc(S)}&tab=sms`);
-  return b.post(url, { ...form, execution: executionOf(page.body) }, headers);
+  return b.submit(url, { ...form, execution: executionOf(page.body) }, headers);
 }
 
 /** What the widget on the page does before a repeated send: fetch a challenge from the page's URL and solve it. */

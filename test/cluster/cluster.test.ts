@@ -94,7 +94,7 @@ describe.runIf(canRun)('a wecas cluster: two nodes behind nginx', () => {
     const form = toForm.at(-1)!;
     expect(form.url.startsWith(`${cluster.casUrl}/login?`), form.url).toBe(true);
     const execution = /name="execution" value="(LT-[A-Za-z0-9-]+)"/.exec(form.body)?.[1] ?? '';
-    const posted = await visitor.postForm(at(signInNode, form.url), {
+    const posted = await visitor.submit(at(signInNode, form.url), {
       execution,
       username: PASSWORD_USER.username,
       password: PASSWORD_USER.password,
@@ -125,7 +125,7 @@ describe.runIf(canRun)('a wecas cluster: two nodes behind nginx', () => {
     const sent = await visitor.postForm(`${b}/cas/login/wechat/bind/send`, { phone, execution: await bindFormToken(visitor, a) });
     expect(sent.status, sent.body.slice(0, 300)).toBe(200);
     const code = await outboxCode([a, b], phone);
-    const bound = await visitor.postForm(`${a}/cas/login/wechat/bind`, { phone, code, execution: await bindFormToken(visitor, b) });
+    const bound = await visitor.submit(`${a}/cas/login/wechat/bind`, { phone, code, execution: await bindFormToken(visitor, b) });
     const ticket = ticketIn(bound);
     expect(ticket, bound.body.slice(0, 500)).toMatch(/^ST-/);
     const first = await validate(b, service, ticket);
@@ -176,7 +176,7 @@ describe.runIf(canRun)('a wecas cluster: two nodes behind nginx', () => {
       // Each racer posts the form of a bind page of its own (a form token is single-use, as a page's form is).
       const tokens = await Promise.all(Array.from({ length: 12 }, (_, i) => bindFormToken(visitor, [a, b][i % 2]!)));
       const answers = await Promise.all(
-        tokens.map((execution, i) => visitor.clone().postForm(`${[a, b][i % 2]}/cas/login/wechat/bind`, { phone, code, execution })),
+        tokens.map((execution, i) => visitor.clone().submit(`${[a, b][i % 2]}/cas/login/wechat/bind`, { phone, code, execution })),
       );
       const winners = answers.filter((r) => ticketIn(r) !== '');
       expect(winners, answers.map((r) => r.status).join(',')).toHaveLength(1);

@@ -10,7 +10,7 @@ export function loginUrl(origin: string, service: string): string {
   return `${origin}/cas/login?service=${encodeURIComponent(service)}`;
 }
 
-/** The login form at `formOrigin`, the credentials POSTed to `postOrigin`: the 302 back to the service. */
+/** The login form at `formOrigin`, the credentials POSTed to `postOrigin` and its continuation: the 302 back to the service. */
 export async function passwordSignIn(
   visitor: Visitor,
   service: string,
@@ -21,7 +21,7 @@ export async function passwordSignIn(
   expect(form.status, form.body.slice(0, 500)).toBe(200);
   const execution = /name="execution" value="(LT-[A-Za-z0-9-]+)"/.exec(form.body)?.[1];
   if (!execution) throw new Error(`no login form at ${form.url}:\n${form.body.slice(0, 500)}`);
-  const answer = await visitor.postForm(loginUrl(origins.post, service), { execution, username: user.username, password: user.password });
+  const answer = await visitor.submit(loginUrl(origins.post, service), { execution, username: user.username, password: user.password });
   return { answer, ticket: ticketIn(answer) };
 }
 

@@ -55,9 +55,9 @@ function loadOn(origin: string) {
       await record('sign-in', async () => {
         const visitor = new Visitor();
         const form = await visitor.get(loginUrl(origin, SERVICE));
-        const execution = /name="execution" value="(LT-[A-Za-z0-9]+)"/.exec(form.body)?.[1];
+        const execution = /name="execution" value="(LT-[A-Za-z0-9-]+)"/.exec(form.body)?.[1];
         if (!execution) return `form ${form.status}`;
-        const answer = await visitor.postForm(loginUrl(origin, SERVICE), { execution, ...person });
+        const answer = await visitor.submit(loginUrl(origin, SERVICE), { execution, ...person });
         return String(answer.status);
       });
       await record('validation', async () => {
@@ -108,6 +108,9 @@ describe.runIf(canRun)('a wecas node whose PostgreSQL closes its connections', (
         DATABASE_URL: database.url,
         DEMO_DATA: 'false',
         LOG_LEVEL: 'warn',
+        // Six people hammer one node from one address: the per-address limits are not what this test is about.
+        RATE_LIMIT_LOGIN_PER_MINUTE: '100000',
+        RATE_LIMIT_VALIDATION_PER_MINUTE: '100000',
       },
     });
   }, 120_000);
@@ -132,15 +135,7 @@ describe.runIf(canRun)('a wecas node whose PostgreSQL closes its connections', (
     expect(node!.running(), node!.output()).toBe(true);
     // Every request was answered: a page or its 503, a sign-in or its 503, a CAS answer; never a dropped connection.
     const kinds = new Set(load.answers);
-    const allowed = [
-      'login page 200',
-      'login page 503',
-      'sign-in 302',
-      'sign-in 503',
-      'sign-in form 503',
-      'validation INVALID_TICKET',
-      'validation INTERNAL_ERROR',
-    ];
+    const allowed = ['login page 200', 'sign-in 302', 'sign-in 503', 'sign-in form 503', 'validation INVALID_TICKET', 'validation INTERNAL_ERROR'];
     expect(
       [...kinds].filter((kind) => !allowed.includes(kind)),
       node!.output(),
@@ -161,9 +156,10 @@ describe.runIf(canRun)('a wecas node whose PostgreSQL closes its connections', (
     await allowConnections(database!.name, false);
     await terminateBackends(database!.name);
 
-    const page = await new Visitor().get(loginUrl(origin, SERVICE));
-    expect(page.status).toBe(503);
-    expect(page.body).toContain('The sign-in service is unavailable');
+    // The login page itself writes nothing and still renders; the sign-in it posts needs the database.
+    const { answer } = await passwordSignIn(new Visitor(), SERVICE, { form: origin, post: origin });
+    expect(answer.status).toBe(503);
+    expect(answer.body).toContain('The sign-in service is unavailable');
     expect(await validate(origin, SERVICE, ticket)).toMatchObject({ ok: false, code: 'INTERNAL_ERROR' });
     const ready = await new Visitor().get(`${origin}/health/ready`);
     expect(ready.status).toBe(503);

@@ -28,6 +28,16 @@ export class Visitor {
     return this.request('POST', url, new URLSearchParams(form).toString());
   }
 
+  /**
+   * POSTs a form and, as a browser does, follows the 303 a successful sign-in answers with to wecas's continuation
+   * (on the node that answered); returns the continuation's answer (a 302 to the service), or the POST's otherwise.
+   */
+  async submit(url: string, form: Record<string, string>): Promise<Answer> {
+    const posted = await this.postForm(url, form);
+    if (posted.status !== 303 || !posted.location || new URL(posted.location).pathname !== '/cas/login/continue') return posted;
+    return this.get(posted.location);
+  }
+
   /** GETs the URL and every Location after it; returns every response, the last one last. */
   async follow(url: string, max = 10): Promise<Answer[]> {
     const hops: Answer[] = [];

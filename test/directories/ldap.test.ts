@@ -184,7 +184,7 @@ describe('the LDAP directory', () => {
     });
   });
 
-  it('searches over a few service-account connections it keeps, and checks each password on a connection of its own', async () => {
+  it('searches over a few service-account connections it keeps, and checks passwords over others, kept apart', async () => {
     const server = await ldap();
     const relay = await countingRelay(Number(new URL(server.url).port));
     try {
@@ -196,7 +196,13 @@ describe('the LDAP directory', () => {
         const student = found[0]!;
         expect(await directory.verifyPassword(student, `pw-${student.login}`)).toBe(true);
         expect(await directory.verifyPassword(student, 'wrong')).toBe(false);
+        // One more connection, bound by the first check and bound again by the second: no handshake per sign-in.
+        expect(relay.connections()).toBe(3);
+        // A right password after a wrong one on the same connection, and checks in parallel up to the pool's size.
+        const checks = await Promise.all(found.slice(1, 6).map((a) => directory.verifyPassword(a!, `pw-${a!.login}`)));
+        expect(checks).toEqual([true, true, true, true, true]);
         expect(relay.connections()).toBe(4);
+        // Searching again uses the service account's kept connections: nothing new is opened.
         await directory.findByLogin('T0001');
         expect(relay.connections()).toBe(4);
       });

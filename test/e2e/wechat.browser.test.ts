@@ -127,7 +127,8 @@ describe('WeChat sign-in into a CAS-protected app', { timeout: 90_000 }, () => {
 
     await page.waitForURL(`${server.casUrl}/login/wechat/bind`);
     expect(await page.locator('#wechat-nickname').innerText()).toBe(NEW_PERSON.nickname);
-    expect(await page.locator('.wechat-profile img.avatar').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+    // The element is there before its image has loaded: wait for the pixels, not the tag.
+    await expect.poll(() => page.locator('.wechat-profile img.avatar').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
     await screenshotsInBothLanguages(page, 'wechat-bind');
     expect(await hasTgc(context)).toBe(false);
 

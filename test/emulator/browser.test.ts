@@ -109,7 +109,8 @@ describe('full-page qrconnect in a browser', () => {
     await pc.goto(`${siteBase}/`);
     await pc.click('#login');
     await pc.locator('img.qrcode').waitFor();
-    expect(await pc.locator('img.qrcode').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+    // The element is there before its image has loaded: wait for the pixels, not the tag.
+    await expect.poll(() => pc.locator('img.qrcode').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
     await expect.poll(() => pc.locator('body').innerText()).toContain('这不是微信');
     await pc.screenshot({ path: artifactPath('emulator-qrconnect.png') });
 

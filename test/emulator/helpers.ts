@@ -17,6 +17,15 @@ export const OTHER_APP: EmulatorAppConfig = {
   callbackDomain: 'other.example',
   legacyDenyRedirect: true,
 };
+/** An Official Account (服务号) on the same Open Platform account, with its own secret and 网页授权域名. */
+export const OA_APP: EmulatorAppConfig = {
+  kind: 'official-account',
+  appId: 'wx3c5e7a9b1d2f4680',
+  appSecret: 'aa11bb22cc33dd44ee55ff6600778899',
+  name: '测试服务号',
+  callbackDomain: 'sso.example.edu',
+};
+export const OA_CALLBACK = 'https://sso.example.edu/cas/login/wechat-oa/callback?service=x';
 export const CALLBACK = 'http://localhost:8080/login/wechat/callback';
 export const BASE_URL = 'http://emulator.test';
 
@@ -26,7 +35,7 @@ export interface TestEmulator {
 }
 
 export async function startEmulator(overrides: Partial<EmulatorOptions> = {}, settings: Partial<EmulatorSettings> = {}): Promise<TestEmulator> {
-  const options: EmulatorOptions = { apps: [APP, OTHER_APP], publicBaseUrl: BASE_URL, testControl: true, ...overrides };
+  const options: EmulatorOptions = { apps: [APP, OTHER_APP, OA_APP], publicBaseUrl: BASE_URL, testControl: true, ...overrides };
   const emulator = createEmulator(options, settings);
   const app = await buildEmulatorApp({ ...options, emulator });
   return { app, emulator };

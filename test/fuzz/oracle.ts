@@ -7,7 +7,7 @@ const SOAP_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
 
 /** One broken promise: what kind, and what exactly. */
 export interface Finding {
-  kind: 'status' | 'xml' | 'json' | 'utf8' | 'redirect' | 'ticket-header' | 'post-form' | 'validate-text' | 'disclosure' | 'slow';
+  kind: 'status' | 'xml' | 'json' | 'utf8' | 'redirect' | 'ticket-header' | 'post-form' | 'refresh' | 'validate-text' | 'disclosure' | 'slow';
   detail: string;
 }
 
@@ -180,6 +180,9 @@ export async function checkAnswer(answer: Answer, method: string, path: string, 
     if (action === undefined) findings.push({ kind: 'post-form', detail: 'auto-submitting form without an action' });
     else findings.push(...(await checkRedirectTarget(unescapeHtml(action), policy, 'post-form')));
   }
+  // A continuation's page for a navigating browser: a refresh that moves it on, to the service with its ticket.
+  const refresh = type === 'text/html' ? /<meta http-equiv="refresh" content="0; url=([^"]*)">/.exec(answer.body)?.[1] : undefined;
+  if (refresh !== undefined) findings.push(...(await checkRedirectTarget(unescapeHtml(refresh), policy, 'refresh')));
   return findings;
 }
 

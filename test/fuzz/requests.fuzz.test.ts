@@ -307,7 +307,8 @@ interface Sent {
   body: string;
 }
 
-const SUCCESS = /<cas:authenticationSuccess>|<cas:proxySuccess>|samlp:Success|"authenticationSuccess"|"proxySuccess"|^yes\n|id="autosubmit"/;
+const SUCCESS =
+  /<cas:authenticationSuccess>|<cas:proxySuccess>|samlp:Success|"authenticationSuccess"|"proxySuccess"|^yes\n|id="autosubmit"|http-equiv="refresh" content="0; url=/;
 
 class Fuzzer {
   readonly violations: Violation[] = [];
@@ -351,6 +352,11 @@ class Fuzzer {
     const answer: Answer = { statusCode: res.statusCode, headers: res.headers, body: res.body, rawPayload: res.rawPayload };
     const findings = await checkAnswer(answer, req.method, pathOf(req.url), t.policy, elapsed);
     if (findings.length) this.record(t, seq, req, res.statusCode, findings, res.body, String(res.headers['content-type'] ?? ''));
+    // A sign-in form's 303 to wecas's continuation is followed, as a browser would: as a navigation (a page that
+    // moves on) or as an HTTP client (a 302), alternately. Its answer is what the caller gets.
+    const next = res.headers.location;
+    if (res.statusCode === 303 && typeof next === 'string' && next.startsWith(`${P}/login/continue?`) && req.jar)
+      return this.send(t, seq, { method: 'GET', url: next, jar: req.jar, headers: seq % 2 ? { 'sec-fetch-mode': 'navigate' } : {} });
     return { statusCode: res.statusCode, headers: res.headers, body: res.body };
   }
 
@@ -385,6 +391,7 @@ const ROUTES = [
   '/cas/login/wechat/bind/send',
   '/cas/login/wechat/bind',
   '/cas/login/wechat',
+  '/cas/login/continue',
   '/cas/login',
   '/cas/logout',
   '/cas/validate',
@@ -693,7 +700,10 @@ function ticketOf(res: Sent | undefined): string | undefined {
   if (typeof header === 'string') return header;
   const location = res.headers.location;
   if (typeof location === 'string') return /[?&](?:ticket|SAMLart)=((?:ST|PT)-[A-Za-z0-9-]+)/.exec(location)?.[1];
-  return /name="(?:ticket|SAMLart)" value="((?:ST|PT)-[A-Za-z0-9-]+)"/.exec(res.body)?.[1];
+  return (
+    /name="(?:ticket|SAMLart)" value="((?:ST|PT)-[A-Za-z0-9-]+)"/.exec(res.body)?.[1] ??
+    /http-equiv="refresh" content="0; url=[^"]*(?:[?&]|&amp;)(?:ticket|SAMLart)=((?:ST|PT)-[A-Za-z0-9-]+)/.exec(res.body)?.[1]
+  );
 }
 
 /** A service ticket minted through /login from a live session, for a registered service (or undefined). */
@@ -1185,6 +1195,21 @@ const wechatJunk: Generator = async (f, t, seq, rng) => {
   else await f.send(t, seq, { method, url: bend(rng, `${P}${route}`) + query(rng, params), jar: w.jar, cookie, headers: headers(rng) });
 };
 
+/** wecas's continuation with ids it never made, malformed or from another browser: a page, never a redirect or a ticket. */
+const continuation: Generator = async (f, t, seq, rng) => {
+  const w = await who(rng, t, 0.3);
+  const id = rng.pick([undefined, '', 'A'.repeat(32), mutate(rng, 'abcdefghijklmnopqrstuvwxyzABCDEF'), anyString(rng, 40)]);
+  const h = headers(rng);
+  if (rng.chance(0.5)) h['sec-fetch-mode'] = rng.pick(['navigate', 'cors', mutate(rng, 'navigate')]);
+  await f.send(t, seq, {
+    method: rng.pick(['GET', 'GET', 'GET', 'HEAD', 'POST']),
+    url: bend(rng, `${P}/login/continue`) + query(rng, [['id', id]]),
+    jar: w.jar,
+    cookie: w.cookie,
+    headers: h,
+  });
+};
+
 const health: Generator = async (f, t, seq, rng) => {
   const path = rng.pick(['/health/live', '/health/ready', '/metrics', '/health', '/health/']);
   await f.send(t, seq, {
@@ -1379,6 +1404,7 @@ const CAS_MIX: ReadonlyArray<readonly [number, Generator]> = [
   [6, account],
   [1, wechatJunk],
   [2, health],
+  [2, continuation],
   [3, staticFiles],
   [5, unknownPaths],
   [0.3, timePasses],

@@ -6,16 +6,23 @@ import { TEST_USER } from '../support/server.js';
 export interface CasSignIn {
   /** The protected page, then each redirect up to wecas's login form (the last one). */
   toLoginForm: HttpResponse[];
-  /** The POST of the credentials: a 302 back to the service with `ticket`. */
+  /** The POST of the credentials: a 303 to wecas's continuation. */
   credentials: HttpResponse;
+  /** The continuation (a client with no Fetch Metadata): a 302 back to the service with `ticket`. */
+  continuation: HttpResponse;
   /** The service with the ticket (the client validates it), then each redirect up to the page (the last one). */
   backToApp: HttpResponse[];
   ticket: string;
   page: HttpResponse;
 }
 
-/** Opens a protected page with no session, signs in at wecas with the test user, and follows the way back. */
-export async function signInThroughCas(agent: HttpAgent, protectedUrl: string, casUrl: string): Promise<CasSignIn> {
+/** Opens a protected page with no session, signs in at wecas (as the test user by default), and follows the way back. */
+export async function signInThroughCas(
+  agent: HttpAgent,
+  protectedUrl: string,
+  casUrl: string,
+  user: { username: string; password: string } = TEST_USER,
+): Promise<CasSignIn> {
   const toLoginForm = await agent.follow(protectedUrl);
   const form = toLoginForm.at(-1)!;
   expect(form.url.startsWith(`${casUrl}/login?`), `expected wecas's login form, ended at ${form.status} ${form.url}`).toBe(true);
@@ -23,15 +30,18 @@ export async function signInThroughCas(agent: HttpAgent, protectedUrl: string, c
 
   const credentials = await agent.postForm(new URL(formAction(form.body), form.url).href, {
     execution: hiddenField(form.body, 'execution'),
-    username: TEST_USER.username,
-    password: TEST_USER.password,
+    username: user.username,
+    password: user.password,
   });
-  expect(credentials.status, credentials.body).toBe(302);
-  const ticket = new URL(credentials.location!).searchParams.get('ticket') ?? '';
+  expect(credentials.status, credentials.body).toBe(303);
+  expect(credentials.location?.startsWith(`${casUrl}/login/continue?`), credentials.location).toBe(true);
+  const continuation = await agent.get(credentials.location!);
+  expect(continuation.status, continuation.body).toBe(302);
+  const ticket = new URL(continuation.location!).searchParams.get('ticket') ?? '';
   expect(ticket).toMatch(/^ST-[A-Za-z0-9-]+$/);
 
-  const backToApp = await agent.follow(credentials.location!);
-  return { toLoginForm, credentials, backToApp, ticket, page: backToApp.at(-1)! };
+  const backToApp = await agent.follow(continuation.location!);
+  return { toLoginForm, credentials, continuation, backToApp, ticket, page: backToApp.at(-1)! };
 }
 
 function formAction(html: string): string {

@@ -49,7 +49,7 @@ describe('http-cas-client 0.4 against wecas over HTTPS', () => {
 
     // The service is serverName + the request's path and query.
     expect(signIn.toLoginForm[0]!.location).toBe(`${wecas.casUrl}/login?service=${encodeURIComponent(pageUrl)}`);
-    expect(signIn.credentials.location).toBe(`${pageUrl}&ticket=${signIn.ticket}`);
+    expect(signIn.continuation.location).toBe(`${pageUrl}&ticket=${signIn.ticket}`);
     expect(wecas.requests, server.output()).toContain(`GET ${endpoint}?service=${encodeURIComponent(pageUrl)}&ticket=${signIn.ticket}`);
     expect(signIn.backToApp.map((r) => [r.status, r.location])).toEqual([
       [302, pageUrl],

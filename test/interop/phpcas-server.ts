@@ -14,15 +14,15 @@ export interface PhpCasSetup {
 /**
  * wecas over HTTPS (phpCAS only speaks https to a CAS server) and PHP's built-in server serving a folder of
  * phpCAS pages that trust wecas's self-signed certificate. The pages read WECAS_HOST, WECAS_PORT, WECAS_CA_FILE
- * and SERVICE_BASE_URL from their environment.
+ * and SERVICE_BASE_URL from their environment. `wecasEnv` adds settings to wecas's (directories, WeChat…).
  */
-export async function startPhpCasPages(fixturesDir: string, serviceName: string): Promise<PhpCasSetup> {
+export async function startPhpCasPages(fixturesDir: string, serviceName: string, wecasEnv: Record<string, string> = {}): Promise<PhpCasSetup> {
   const phpPort = await freePort();
   const appOrigin = `http://127.0.0.1:${phpPort}`;
   const sessionsDir = mkdtempSync(`${tmpdir()}/wecas-phpcas-`);
   let wecas: WecasServer | undefined;
   try {
-    wecas = await startWecas({ https: true, services: [loopbackService(serviceName, appOrigin)] });
+    wecas = await startWecas({ https: true, services: [loopbackService(serviceName, appOrigin)], env: wecasEnv });
     const php = await startChildServer(
       'php',
       ['-S', `127.0.0.1:${phpPort}`, '-t', fixturesDir, '-d', `session.save_path=${sessionsDir}`, '-d', 'display_errors=stderr'],

@@ -43,7 +43,7 @@ describe('phpCAS 1.6.0 against wecas over verified HTTPS', () => {
       // phpCAS sends the browser to https://<host>:<port>/cas/login with its page as the service.
       expect(signIn.toLoginForm.map((r) => r.status)).toEqual([302, 200]);
       expect(signIn.toLoginForm[0]!.location).toBe(`${wecas.casUrl}/login?service=${encodeURIComponent(pageUrl)}`);
-      expect(signIn.credentials.location).toBe(`${pageUrl}?ticket=${signIn.ticket}`);
+      expect(signIn.continuation.location).toBe(`${pageUrl}?ticket=${signIn.ticket}`);
 
       // phpCAS validated over TLS at the endpoint of its protocol version, then redirected to the page without the ticket.
       const validation = `GET ${endpoint}?service=${encodeURIComponent(pageUrl)}&ticket=${signIn.ticket}`;

@@ -2,7 +2,7 @@
 // SMS code, WeChat (the callback, against the emulator over HTTP) and the binding step that completes a new
 // WeChat person's sign-in.
 import { buildEmulatorApp, createEmulator, type Emulator } from '../../emulator/app.js';
-import type { WeChatCallback } from '../../src/login/methods/wechat.js';
+import { type WeChatCallback, withProfile } from '../../src/login/methods/wechat.js';
 import type { BindingCredentials } from '../../src/login/methods/wechat-binding.js';
 import type { Wecas } from '../../src/wecas.js';
 import { createWecas } from '../../src/wecas.js';
@@ -117,7 +117,7 @@ authenticatorContract<'wechat', WeChatCallback>('WeChat', async () => {
   async function linkedPerson(phone: string): Promise<{ personaId: string; userId: string }> {
     const persona = emulator.createPersona({ nickname: `Person ${phone.slice(-4)}`, hasAvatar: false });
     const person = await wechat.identification.identify('login', await callbackOf(persona.id), ATTEMPT.browserId);
-    if (!person.ok) throw new Error(`the emulator did not identify ${persona.id}: ${person.reason}`);
+    if (!person.ok || !withProfile(person.person)) throw new Error(`the emulator did not identify ${persona.id}: ${person.ok || person.reason}`);
     const bound = await s.wecas.binding.byPhone({ phone, ...person.person });
     if (!bound.ok) throw new Error(bound.reason);
     return { personaId: persona.id, userId: bound.user.id };

@@ -272,7 +272,10 @@ describe('wecas installed for production (compiled, dependencies only) and run a
     expect(fake!.refused).toEqual([]); // no signature, key, nonce or freshness refusal
     expect(fake!.delivered).toEqual([{ phone: ALICE_PHONE, code: expect.stringMatching(/^\d{6}$/) }]);
     const verify = formOf(sent, 'sms-verify-form');
-    const signedIn = await agent.postForm(verify.action, { ...verify.fields, code: fake!.delivered[0]!.code });
+    const verified = await agent.postForm(verify.action, { ...verify.fields, code: fake!.delivered[0]!.code });
+    expect(verified.status, verified.body.slice(0, 2000)).toBe(303);
+    // wecas's continuation, as an HTTP client follows it: the 302 to the service with the ticket.
+    const signedIn = await agent.get(verified.location!);
     expect(signedIn.status, signedIn.body.slice(0, 2000)).toBe(302);
     expect(signedIn.location).toMatch(new RegExp(`^${escapeRegExp(service)}\\?ticket=ST-`));
   });

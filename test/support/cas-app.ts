@@ -79,11 +79,23 @@ export class Browser {
     return res;
   }
 
-  /** Opens /cas/login for a service and posts the form; returns the POST's response. */
+  /**
+   * Posts a form and, as a browser does, follows the 303 a successful sign-in answers with to wecas's continuation
+   * (an HTTP client's GET: no Fetch Metadata, so the continuation answers with its 302 to the service). Returns the
+   * continuation's response, or the POST's when it was anything else.
+   */
+  async submit(url: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
+    const posted = await this.post(url, form, headers);
+    const next = posted.headers.location;
+    if (posted.statusCode !== 303 || !next?.startsWith('/cas/login/continue?')) return posted;
+    return this.get(next, headers);
+  }
+
+  /** Opens /cas/login for a service, posts the form and follows wecas's continuation; returns the last response. */
   async signIn(service: string | undefined, username = ALICE.username, password = ALICE.password, extra = ''): Promise<LightMyRequestResponse> {
     const url = `/cas/login${service ? `?service=${encodeURIComponent(service)}${extra}` : extra ? `?${extra.slice(1)}` : ''}`;
     const form = await this.get(url);
-    return this.post(url, { execution: executionOf(form.body), username, password });
+    return this.submit(url, { execution: executionOf(form.body), username, password });
   }
 }
 

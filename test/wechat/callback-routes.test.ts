@@ -20,7 +20,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** A browser without a browser: cookies kept, redirects not followed. */
+/** A browser without a browser: cookies kept, redirects not followed (but wecas's continuation after a bind). */
 class HttpBrowser {
   readonly jar = new CookieJar();
 
@@ -70,9 +70,15 @@ class HttpBrowser {
     return server.sms.lastCodeFor(phone)!;
   }
 
-  /** Posts the bind form as the page would: phone, code and the page's one-time token. */
+  /**
+   * Posts the bind form as the page would: phone, code and the page's one-time token. A sign-in redirects (303) to
+   * wecas's continuation, which is followed as a browser would: its answer (a 302 to the service) is returned.
+   */
   async bind(phone: string, code: string): Promise<Response> {
-    return this.post(bindUrl(), { phone, code, execution: await this.formToken() });
+    const res = await this.post(bindUrl(), { phone, code, execution: await this.formToken() });
+    const next = res.headers.get('location');
+    if (res.status !== 303 || !next?.startsWith('/cas/login/continue?')) return res;
+    return this.get(new URL(next, server.origin).href);
   }
 }
 

@@ -11,7 +11,10 @@ export interface LdapConnections {
    * returned, so the call after a server came back connects anew.
    */
   withServiceAccount<T>(work: (client: Client) => Promise<T>): Promise<T>;
-  /** Whether `password` is `dn`'s: a bind on a connection of its own, closed at once and never used to search. */
+  /**
+   * Whether `password` is `dn`'s: a bind on a connection kept for password checks only, never used to search (so a
+   * person's bind lends nobody their rights). Kept connections spare each sign-in a TCP (and TLS) handshake.
+   */
   bindsAs(dn: string, password: string): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -58,6 +61,8 @@ export function createLdapConnections(settings: LdapSettings, ca: string | undef
   }
 
   const pool = createPool(settings.poolSize, () => openFirstAnswering((client) => client.bind(settings.bindDn, settings.bindPassword)));
+  // Every take names its opener (the person's own bind), so this pool has no default one.
+  const passwordChecks = createPool(settings.poolSize, () => Promise.reject(new Error('a password check opens its connection by binding')));
 
   return {
     async withServiceAccount(work) {
@@ -75,19 +80,37 @@ export function createLdapConnections(settings: LdapSettings, ca: string | undef
       }
     },
     async bindsAs(dn, password) {
-      let client: Client | undefined;
-      try {
-        client = await openFirstAnswering((c) => c.bind(dn, password));
-        return true;
-      } catch (err) {
-        if (err instanceof InvalidCredentialsError) return AD_DISABLED_AFTER_RIGHT_PASSWORD.test(err.message);
-        throw err;
-      } finally {
-        if (client) await drop(client);
+      for (let attempt = 1; ; attempt++) {
+        let taken: { client: Client; reused: boolean };
+        try {
+          // A new connection is opened by the person's own bind; a kept one binds again, as the next person.
+          taken = await passwordChecks.take(() => openFirstAnswering((c) => c.bind(dn, password)));
+        } catch (err) {
+          return passwordRefused(err);
+        }
+        const { client, reused } = taken;
+        try {
+          if (reused) await client.bind(dn, password);
+          return true;
+        } catch (err) {
+          // A kept connection the server had closed unnoticed: one more try, on a new connection.
+          if (reused && attempt === 1 && !client.isConnected && isUnanswered(err)) continue;
+          return passwordRefused(err);
+        } finally {
+          passwordChecks.give(client);
+        }
       }
     },
-    close: () => pool.close(),
+    close: async () => {
+      await Promise.all([pool.close(), passwordChecks.close()]);
+    },
   };
+}
+
+/** A refused bind is a wrong password (false), or AD's "right password, disabled account" (true); else it throws. */
+function passwordRefused(err: unknown): boolean {
+  if (err instanceof InvalidCredentialsError) return AD_DISABLED_AFTER_RIGHT_PASSWORD.test(err.message);
+  throw err;
 }
 
 /** Up to `size` bound connections, lent one call at a time; a caller past the limit waits for one to come back. */
@@ -99,7 +122,8 @@ function createPool(size: number, open: () => Promise<Client>) {
   const wakeOne = () => waiting.shift()?.();
 
   return {
-    async take(): Promise<{ client: Client; reused: boolean }> {
+    /** A kept connection, or a new one from `openNew` (the pool's own opener by default). */
+    async take(openNew: () => Promise<Client> = open): Promise<{ client: Client; reused: boolean }> {
       for (;;) {
         if (closed) throw new Error('the directory was closed');
         const kept = idle.pop();
@@ -110,7 +134,7 @@ function createPool(size: number, open: () => Promise<Client>) {
         } else if (existing < size) {
           existing += 1;
           try {
-            return { client: await open(), reused: false };
+            return { client: await openNew(), reused: false };
           } catch (err) {
             existing -= 1;
             wakeOne();

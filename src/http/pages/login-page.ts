@@ -41,12 +41,17 @@ export function createLoginPage(deps: {
   const { pages, cookies, prefix } = deps;
 
   /**
-   * The embedded WeChat QR, first on the page wherever WeChat sign-in is available. The frame loads our own
-   * /login/wechat/frame, which makes the `state` and moves on to WeChat's QR: showing the page itself writes nothing.
+   * The WeChat panel, first on the page wherever WeChat sign-in is available. On a computer or another phone
+   * browser: the embedded QR, a frame that loads our own /login/wechat/frame, which makes the `state` and moves on
+   * to WeChat's QR (showing the page itself writes nothing). Inside WeChat's own browser a QR cannot be scanned from
+   * the screen it is on: a button to the 服务号's web authorization instead, or no WeChat at all without one.
    */
-  function wechatPanel(transaction: LoginTransaction) {
+  function wechatPanel(request: FastifyRequest, transaction: LoginTransaction) {
     if (!deps.wechat) return undefined;
     const query = loginQuery(transaction.request);
+    if (insideWeChat(request.headers['user-agent'])) {
+      return deps.wechat.officialAccount ? { inApp: true as const, buttonUrl: `${prefix}/login/wechat/oa${query}` } : undefined;
+    }
     return { iframeUrl: `${prefix}/login/wechat/frame${query}`, origin: deps.wechat.client.openOrigin, pageUrl: `${prefix}/login/wechat${query}` };
   }
 
@@ -57,7 +62,8 @@ export function createLoginPage(deps: {
       const query = loginQuery(transaction.request);
       const withTab = (tab: LoginTab) => `${prefix}/login${query}${query ? '&' : '?'}tab=${tab}`;
       const execution = deps.formTokens.issue(cookies.ensureBrowserId(request, reply));
-      const wechat = wechatPanel(transaction);
+      const wechat = wechatPanel(request, transaction);
+      const qr = wechat && !('inApp' in wechat) ? wechat : undefined;
       // A filled-in number means a code may have gone out already: another send there needs the proof-of-work widget.
       const widget = tab === 'sms' && view.sms?.phone ? challengeWidget(prefix, pages.localeOf(request)) : undefined;
       return pages.send(
@@ -88,11 +94,9 @@ export function createLoginPage(deps: {
           },
           scripts: widget?.scripts,
           stylesheets: widget?.stylesheets,
-          // The form ends in a redirect to the service: CSP form-action must allow its origin, or Chromium stops there.
-          formActionOrigin: transaction.service ? new URL(transaction.service.url).origin : undefined,
           wechat,
-          wide: !!wechat,
-          frameOrigins: wechat ? [wechat.origin] : [],
+          wide: !!qr,
+          frameOrigins: qr ? [qr.origin] : [],
         },
         view.status ?? 200,
       );
@@ -116,4 +120,9 @@ export function createLoginPage(deps: {
       );
     },
   };
+}
+
+/** WeChat's own browser says `MicroMessenger`; WeCom's says it too, and `wxwork` besides. */
+export function insideWeChat(userAgent: string | undefined): boolean {
+  return !!userAgent && /MicroMessenger/i.test(userAgent) && !/wxwork/i.test(userAgent);
 }

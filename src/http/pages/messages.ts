@@ -112,6 +112,16 @@ export const messages = {
     en: 'The account bound to this WeChat is disabled. Contact your administrator.',
     'zh-CN': '该微信绑定的账号已停用，请联系管理员。',
   },
+  'wechat.in_app.button': { en: 'Sign in with WeChat', 'zh-CN': '微信一键登录' },
+  'wechat.in_app.hint': {
+    en: 'You are inside WeChat: sign in with the WeChat account on this phone.',
+    'zh-CN': '您正在微信中浏览，可直接使用本机登录的微信账号登录。',
+  },
+  'wechat.snapshot.title': { en: 'Open the full page to sign in', 'zh-CN': '请打开完整页面登录' },
+  'wechat.snapshot.body': {
+    en: 'You are looking at a preview of this page, where nobody can sign in. Tap “Use full service” (使用完整服务) at the bottom of the screen, then sign in again.',
+    'zh-CN': '您正在浏览该页面的快照，无法在此登录。请点击屏幕下方的“使用完整服务”，打开完整页面后再登录。',
+  },
   'wechat.error.title': { en: 'WeChat sign-in failed', 'zh-CN': '微信登录失败' },
   'wechat.error.code': {
     en: 'The sign-in code from WeChat has expired or was already used (for example by reloading the page). Start the WeChat sign-in again; nobody was signed in.',
@@ -298,6 +308,18 @@ export const messages = {
   'post.title': { en: 'Continuing to the application…', 'zh-CN': '正在跳转到应用…' },
   'post.continue': { en: 'Continue', 'zh-CN': '继续' },
   'post.noscript': { en: 'JavaScript is off: press Continue to go on.', 'zh-CN': '浏览器未启用 JavaScript，请点击“继续”。' },
+  'continue.title': { en: 'Continuing to the application…', 'zh-CN': '正在跳转到应用…' },
+  'continue.body': {
+    en: 'You are signed in. If the application does not open by itself, press Continue.',
+    'zh-CN': '您已登录。如果应用没有自动打开，请点击“继续”。',
+  },
+  'continue.button': { en: 'Continue', 'zh-CN': '继续' },
+  'continue.gone.title': { en: 'This link no longer works', 'zh-CN': '此链接已失效' },
+  'continue.gone.body': {
+    en: 'The way back to the application works once, in the browser that signed in, for a short time. Return to the application and open it again: if you are still signed in, it will let you in without asking.',
+    'zh-CN':
+      '返回应用的链接只能在登录所用的浏览器中、在短时间内使用一次。请回到应用重新打开：如果您仍处于登录状态，应用会直接让您进入，无需再次登录。',
+  },
 } as const satisfies Record<string, { en: string; 'zh-CN': string }>;
 
 export type MessageKey = keyof typeof messages;

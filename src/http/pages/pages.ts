@@ -32,7 +32,10 @@ export interface RenderedPageData {
   /** Files under /static, in order: classic scripts at the end of the body, stylesheets after ours. */
   scripts?: string[] | undefined;
   stylesheets?: string[] | undefined;
-  /** Where this page's form may post or redirect to besides ourselves (the service a ticket goes to). */
+  /**
+   * Where this page's form may post besides ourselves: only the page that posts a ticket to its service. Sign-in
+   * forms post to wecas and go on through a continuation (http/sign-in-response.ts), so they allow 'self' alone.
+   */
   formActionOrigin?: string | undefined;
   /** Origins this page embeds in an iframe (WeChat's QR) or loads images from (front-channel logout). */
   frameOrigins?: string[];
@@ -41,8 +44,8 @@ export interface RenderedPageData {
 }
 
 /**
- * A strict CSP per page: scripts and styles only from our own files. `form-action` must name the service's
- * origin on pages whose form ends in a redirect to it, or Chromium blocks the redirect after the POST.
+ * A strict CSP per page: scripts and styles only from our own files, forms posted only to wecas. Chromium applies
+ * `form-action` to every redirect that follows a form's POST, so no sign-in form's POST redirects off wecas itself.
  */
 function contentSecurityPolicy(data: RenderedPageData, secure: boolean): string {
   const list = (extra: Array<string | undefined> = []) => ["'self'", ...new Set(extra.filter(Boolean))].join(' ');

@@ -160,8 +160,6 @@ export function registerWeChatBindingRoutes(app: FastifyInstance, deps: WeChatBi
         nickname: pending.profile.nickname || 'WeChat',
         avatarUrl: avatar,
         imgOrigins: avatar ? [new URL(avatar).origin] : [],
-        // The verify form ends in a redirect to the service: CSP form-action must allow its origin, or Chromium stops there.
-        formActionOrigin: serviceOrigin(pending),
         sendAction: `${base}/send`,
         verifyAction: base,
         accountAction: `${base}/account`,
@@ -197,14 +195,3 @@ export function registerWeChatBindingRoutes(app: FastifyInstance, deps: WeChatBi
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-/** The origin of the service this sign-in is for, if any (checked when the sign-in began). */
-function serviceOrigin(pending: PendingIdentity): string | undefined {
-  const service = pending.request.service;
-  if (!service) return undefined;
-  try {
-    return new URL(service).origin;
-  } catch {
-    return undefined;
-  }
-}

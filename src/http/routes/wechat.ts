@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { loginQuery } from '../../cas/login-request.js';
+import { type LoginRequest, loginQuery } from '../../cas/login-request.js';
 import type { Refusal } from '../../login/outcome.js';
 import type { SignIn } from '../../login/sign-in.js';
 import type { WeChatSignIn } from '../../wecas.js';
 import type { WeChatLang } from '../../wechat/client.js';
 import type { Cookies } from '../cookies.js';
 import { loginQuerySchema, transactionOf } from '../login-transaction.js';
+import { insideWeChat } from '../pages/login-page.js';
 import type { MessageKey } from '../pages/messages.js';
 import type { Pages } from '../pages/pages.js';
 import { param, query } from '../params.js';
@@ -49,6 +50,16 @@ export function registerWeChatStartRoute(app: FastifyInstance, deps: WeChatRoute
     const embed = deps.wechat.client.embedSettings({ redirectUri: callback, state: await state(request, reply), lang: lang(request) });
     return redirectNoStore(reply, embed.iframeUrl);
   });
+  // Inside WeChat's browser: the 服务号's silent authorization first (no page when the person is known).
+  const officialAccount = deps.wechat.identification.officialAccount;
+  if (officialAccount)
+    routes.get('/login/wechat/oa', { schema: { querystring: loginQuerySchema } }, async (request, reply) => {
+      const browserId = deps.cookies.ensureBrowserId(request, reply);
+      const intent = { purpose: 'login', request: transactionOf(request).request } as const;
+      const scope = 'snsapi_base';
+      const oaState = await deps.wechat.identification.begin(browserId, intent, { app: 'official-account', scope });
+      return redirectNoStore(reply, officialAccount.officialAccountAuthorizeUrl({ redirectUri: callback, state: oaState, scope }));
+    });
 }
 
 /** WeChat's redirect back after a scan: the person signed in, sent on to link a phone, or told what went wrong. */
@@ -67,10 +78,26 @@ export function registerWeChatCallbackRoute(app: FastifyInstance, deps: WeChatRo
       case 'needs_binding':
         deps.cookies.setPendingWeChat(reply, outcome.pendingId);
         return reply.redirect(`${prefix}/login/wechat/bind`, 302);
+      case 'needs_profile':
+        return askForProfile(request, reply, outcome.request);
       case 'authenticated':
         return deps.responses.resume(request, reply, outcome.request!, outcome);
     }
   });
+
+  /** The silent authorization found nobody: ask again, this time for the profile and unionid (WeChat asks consent). */
+  async function askForProfile(request: FastifyRequest, reply: FastifyReply, loginRequest: LoginRequest) {
+    const officialAccount = deps.wechat.identification.officialAccount!;
+    const browserId = deps.cookies.ensureBrowserId(request, reply);
+    const scope = 'snsapi_userinfo';
+    const state = await deps.wechat.identification.begin(browserId, { purpose: 'login', request: loginRequest }, { app: 'official-account', scope });
+    const redirectUri = `${deps.casBaseUrl}/login/wechat/callback`;
+    return redirectNoStore(reply, officialAccount.officialAccountAuthorizeUrl({ redirectUri, state, scope }));
+  }
+
+  /** Trying again inside WeChat goes through the 服务号 again; anywhere else, to the QR. */
+  const retryPath = (request: FastifyRequest) =>
+    deps.wechat.identification.officialAccount && insideWeChat(request.headers['user-agent']) ? '/login/wechat/oa' : '/login/wechat';
 
   function problemPage(request: FastifyRequest, reply: FastifyReply, refusal: Refusal<'wechat'>) {
     const t = pages.translate(request);
@@ -86,7 +113,9 @@ export function registerWeChatCallbackRoute(app: FastifyInstance, deps: WeChatRo
       {
         title: t(PROBLEM_TITLES[refusal.reason]),
         paragraphs: [refusalText(t, refusal)],
-        links: retryHelps ? [{ href: `${prefix}/login/wechat${query}`, label: t('wechat.retry'), primary: true }, otherMethods] : [otherMethods],
+        links: retryHelps
+          ? [{ href: `${prefix}${retryPath(request)}${query}`, label: t('wechat.retry'), primary: true }, otherMethods]
+          : [otherMethods],
       },
       refusalStatus(refusal),
     );
@@ -100,6 +129,7 @@ const PROBLEM_TITLES: Record<Refusal<'wechat'>['reason'], MessageKey> = {
   declined: 'wechat.declined.title',
   code_refused: 'wechat.bad_state.title',
   wechat_error: 'wechat.error.title',
+  snapshot_user: 'wechat.snapshot.title',
   disabled: 'wechat.error.title',
   directory_unavailable: 'error.internal.title',
 };

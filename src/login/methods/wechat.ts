@@ -5,7 +5,7 @@ import type { KeyValueStore } from '../../kv/store.js';
 import { randomToken } from '../../tickets/ids.js';
 import type { IdentityStore, WeChatProfileSnapshot, WeChatSubject } from '../../users/identities.js';
 import type { UserStore } from '../../users/store.js';
-import type { WeChatClient, WeChatLang } from '../../wechat/client.js';
+import type { OfficialAccountScope, WeChatClient, WeChatLang } from '../../wechat/client.js';
 import { isCodeRefusal, WeChatError } from '../../wechat/errors.js';
 import { type AttemptContext, type Authenticator, refused } from '../outcome.js';
 
@@ -25,9 +25,16 @@ const WECHAT_CODE = /^[0-9A-Za-z]{16,64}$/;
  */
 export type WeChatIntent = { purpose: 'login'; request: LoginRequest } | { purpose: 'link'; userId: string };
 
+/**
+ * Where the person went to WeChat: the website app's QR, or (inside WeChat's browser) the Official Account's web
+ * authorization with a scope. The callback trades the code with that app's own credentials.
+ */
+export type WeChatChannel = { app: 'website' } | { app: 'official-account'; scope: OfficialAccountScope };
+
 interface StateRecord {
   browser: string; // sha256 of the browser cookie: the state only works in the browser that started it
   intent: WeChatIntent;
+  channel?: WeChatChannel; // absent in states made before Official Accounts: the website app
 }
 
 /** A WeChat person as WeChat's callback tells us: who (the subject) and what they look like (the profile). */
@@ -49,11 +56,22 @@ export interface WeChatCallback {
   lang: WeChatLang;
 }
 
+/** Who the callback says it is: a silent (`snsapi_base`) authorization tells the openid only, no profile. */
+export interface IdentifiedPerson {
+  subject: WeChatSubject;
+  profile: WeChatProfileSnapshot | undefined;
+}
+
+/** Whether WeChat told the profile too (every authorization but an Official Account's silent one). */
+export function withProfile(person: IdentifiedPerson): person is WeChatPerson {
+  return person.profile !== undefined;
+}
+
 export type Identification<P extends WeChatIntent['purpose']> =
-  | { ok: true; person: WeChatPerson; intent: Extract<WeChatIntent, { purpose: P }> }
+  | { ok: true; person: IdentifiedPerson; intent: Extract<WeChatIntent, { purpose: P }>; channel: WeChatChannel }
   | {
       ok: false;
-      reason: 'state_missing' | 'state_unknown_or_expired' | 'state_other_browser' | 'declined' | 'code_refused' | 'wechat_error';
+      reason: 'state_missing' | 'state_unknown_or_expired' | 'state_other_browser' | 'declined' | 'code_refused' | 'wechat_error' | 'snapshot_user';
       intent?: Extract<WeChatIntent, { purpose: P }>;
       error?: WeChatError;
     };
@@ -65,13 +83,24 @@ export type WeChatIdentification = ReturnType<typeof createWeChatIdentification>
  * The callback checks `state` before anything else (taken, so it works once), trades the code exactly once and
  * reads the profile.
  */
-export function createWeChatIdentification({ kv, client }: { kv: KeyValueStore; client: WeChatClient }) {
+export function createWeChatIdentification({
+  kv,
+  client,
+  officialAccount,
+}: {
+  kv: KeyValueStore;
+  client: WeChatClient;
+  /** The 服务号's client, when one is configured (sign-in inside WeChat's browser). */
+  officialAccount?: WeChatClient | undefined;
+}) {
+  const clientOf = (channel: WeChatChannel | undefined) => (channel?.app === 'official-account' ? officialAccount : client);
   return {
     client,
+    officialAccount,
 
-    async begin(browserId: string, intent: WeChatIntent): Promise<string> {
+    async begin(browserId: string, intent: WeChatIntent, channel: WeChatChannel = { app: 'website' }): Promise<string> {
       const state = randomToken(32);
-      const record: StateRecord = { browser: sha256(browserId), intent };
+      const record: StateRecord = { browser: sha256(browserId), intent, channel };
       await kv.put(`wx-state:${state}`, record, WECHAT_STATE_TTL_SECONDS);
       return state;
     },
@@ -95,15 +124,26 @@ export function createWeChatIdentification({ kv, client }: { kv: KeyValueStore; 
       if (!callback.code) return { ok: false, reason: 'declined', intent };
       // A code WeChat never issues (another alphabet, another length, 16 KB of it) does not go to WeChat at all.
       if (!WECHAT_CODE.test(callback.code)) return { ok: false, reason: 'code_refused', intent };
+      const channel = record.channel ?? { app: 'website' };
+      const app = clientOf(channel);
+      // A state made for an Official Account that has since been unconfigured: start again.
+      if (!app) return { ok: false, reason: 'state_unknown_or_expired', intent };
       try {
-        const tokens = await client.exchangeCode(callback.code);
-        const info = await client.userInfo(tokens.accessToken, tokens.openid, callback.lang);
+        const tokens = await app.exchangeCode(callback.code);
+        // A snapshot page's openid stands for nobody: it must not create, link or sign in an account.
+        if (tokens.snapshotUser) return { ok: false, reason: 'snapshot_user', intent };
+        const subject = { appId: app.appId, openid: tokens.openid, unionid: tokens.unionid };
+        // A silent authorization's token may not read the profile (WeChat answers 48001).
+        if (channel.app === 'official-account' && channel.scope === 'snsapi_base')
+          return { ok: true, intent, channel, person: { subject, profile: undefined } };
+        const info = await app.userInfo(tokens.accessToken, tokens.openid, callback.lang);
         const { nickname, headimgurl, sex, province, city, country } = info;
         return {
           ok: true,
           intent,
+          channel,
           person: {
-            subject: { appId: client.appId, openid: tokens.openid, unionid: tokens.unionid ?? info.unionid },
+            subject: { ...subject, unionid: tokens.unionid ?? info.unionid },
             profile: { nickname, headimgurl, sex, province, city, country },
           },
         };
@@ -143,9 +183,9 @@ export function createPendingIdentities(kv: KeyValueStore) {
 export type PendingIdentities = ReturnType<typeof createPendingIdentities>;
 
 /**
- * WeChat QR sign-in: the callback's person, looked up by unionid first, then by this app's openid. A known,
- * active person is authenticated (their nickname and avatar refreshed); an unknown one waits, pending, for the
- * binding step.
+ * WeChat sign-in (the website QR, or an Official Account inside WeChat): the callback's person, looked up by
+ * unionid first, then by this app's openid. A known, active person is authenticated (their nickname and avatar
+ * refreshed); an unknown one waits, pending, for the binding step, once WeChat told their profile.
  */
 export function createWeChatAuthenticator(deps: {
   identification: WeChatIdentification;
@@ -168,21 +208,32 @@ export function createWeChatAuthenticator(deps: {
                 retryHelps: error.kind !== 'misconfigured',
               }
             : {}),
+          // A snapshot page cannot sign in however often it is tried: the full page can.
+          ...(reason === 'snapshot_user' ? { retryHelps: false } : {}),
         });
       }
       const { person, intent } = identified;
       const identity = await deps.identities.findWeChat(person.subject);
-      if (!identity) return { kind: 'needs_binding', ...(await deps.pendingIdentities.hold(person, browserId!, intent.request)) };
+      if (!identity) {
+        // Unknown after a silent authorization: ask WeChat for the profile (and unionid) before anything else.
+        if (!withProfile(person)) return { kind: 'needs_profile', request: intent.request };
+        return { kind: 'needs_binding', ...(await deps.pendingIdentities.hold(person, browserId!, intent.request)) };
+      }
       const user = await deps.users.findById(identity.userId);
       // The linked account is read again from its directory: one disabled or removed there does not sign in here.
       const account = user ? await deps.accounts.accountOf(user) : undefined;
       if (!user || !account || account.disabled || user.status !== 'active')
         return refused('wechat', 'disabled', { request: intent.request, retryHelps: false, ...(user ? { userId: user.id } : {}) });
+      // Found by unionid through another app (a PC scan, then a tap inside WeChat): this app's openid joins the
+      // same account, so the next silent authorization knows the person without asking for the profile.
+      if (identity.appId !== person.subject.appId && withProfile(person)) await deps.identities.addForApp(identity.userId, person);
       await deps.identities.recordSignIn(identity.id, person.profile);
-      const refreshed = await deps.users.update(user.id, {
-        ...(person.profile.nickname ? { displayName: user.displayName ?? person.profile.nickname } : {}),
-        ...(person.profile.headimgurl ? { avatarUrl: person.profile.headimgurl } : {}),
-      });
+      const refreshed = withProfile(person)
+        ? await deps.users.update(user.id, {
+            ...(person.profile.nickname ? { displayName: user.displayName ?? person.profile.nickname } : {}),
+            ...(person.profile.headimgurl ? { avatarUrl: person.profile.headimgurl } : {}),
+          })
+        : user;
       return { kind: 'authenticated', user: refreshed ?? user, account, method: 'wechat', request: intent.request };
     },
   };
