@@ -45,6 +45,8 @@ const REFUSALS = {
     state_unknown_or_expired: { message: 'wechat.bad_state.unknown_or_expired', status: 400 },
     state_other_browser: { message: 'wechat.bad_state.other_browser', status: 400 },
     declined: { message: 'wechat.declined.body', status: 200 },
+    // The code in the callback is malformed, or WeChat refused it (then WECHAT_ERRORS says which way).
+    code_refused: { message: 'wechat.error.code_malformed', status: 400 },
     wechat_error: { message: 'wechat.error.unavailable', status: 502 },
     snapshot_user: { message: 'wechat.snapshot.body', status: 403 },
     disabled: { message: 'wechat.disabled.body', status: 403 },
@@ -87,7 +89,8 @@ export function refusalStatus(refusal: Refusal): number {
  */
 export function refusalText(t: Translate, refusal: Refusal, countries = ''): string {
   const view = (REFUSALS[refusal.step] as Record<string, RefusalView>)[refusal.reason]!;
-  const message = refusal.wechatError ? (WECHAT_ERRORS[refusal.wechatError.kind] ?? view.message) : view.message;
+  const kind = refusal.wechatError?.kind;
+  const message = kind !== undefined && Object.hasOwn(WECHAT_ERRORS, kind) ? (WECHAT_ERRORS[kind] ?? view.message) : view.message;
   return t(message, {
     minutes: Math.max(1, Math.ceil((refusal.retryAfterSeconds ?? 60) / 60)),
     attempts: refusal.attemptsLeft ?? 0,

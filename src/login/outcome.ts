@@ -16,6 +16,7 @@ export interface RefusalReasons {
     | 'state_unknown_or_expired'
     | 'state_other_browser'
     | 'declined'
+    | 'code_refused'
     | 'wechat_error'
     | 'snapshot_user'
     | 'disabled'

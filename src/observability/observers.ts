@@ -1,6 +1,7 @@
 import type { AuditEvent, AuditLog } from '../audit/audit-log.js';
 import type { VerificationCodes } from '../sms/verification-codes.js';
 import type { TicketRegistry } from '../tickets/registry.js';
+import { isCodeRefusal } from '../wechat/errors.js';
 import type { Metrics, RateLimit } from './metrics.js';
 
 /*
@@ -30,7 +31,8 @@ function countAuditEvent(event: AuditEvent, metrics: Metrics): void {
       metrics.signIn(event.method, event.reason);
       break;
     case 'wechat.error':
-      metrics.signIn('wechat', 'wechat_error');
+      // A code WeChat refused (a reload, a used or forged code) is counted with the malformed ones, apart from WeChat failing.
+      metrics.signIn('wechat', isCodeRefusal(event.kind) ? 'code_refused' : 'wechat_error');
       break;
     case 'ticket.validated':
       metrics.ticketValidated(event.kind, 'success');

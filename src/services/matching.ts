@@ -1,22 +1,22 @@
 import type { RegisteredService } from './types.js';
-import { canonicalServiceUrl } from './url.js';
+import { canonicalServiceUrl, matchableServiceUrl } from './url.js';
 
 /** A registered service with its pattern prepared once, so matching a request costs no parsing or compiling. */
 export interface CompiledService {
   service: RegisteredService;
-  /** Whether a canonical service URL (see canonicalServiceUrl) belongs to this service. */
-  matches(canonicalUrl: string): boolean;
+  /** Whether a service URL, in the form patterns are matched against (see matchableServiceUrl), belongs to this service. */
+  matches(url: string): boolean;
 }
 
 /** Compiles the service's pattern; throws when it is not a valid pattern of its match type. */
 export function compileService(service: RegisteredService): CompiledService {
   switch (service.matchType) {
     case 'exact': {
-      const pattern = canonicalPattern(service.pattern);
+      const pattern = matchablePattern(service.pattern);
       return { service, matches: (url) => url === pattern };
     }
     case 'prefix': {
-      const pattern = canonicalPattern(service.pattern);
+      const pattern = matchablePattern(service.pattern);
       return { service, matches: (url) => matchesPrefix(pattern, url) };
     }
     case 'regex': {
@@ -31,7 +31,7 @@ export function compileService(service: RegisteredService): CompiledService {
  * disabled ones with a message of its own). Non-service URLs (not absolute http(s)) match nothing.
  */
 export function findMatchingService(sorted: readonly CompiledService[], serviceUrl: string): RegisteredService | undefined {
-  const url = canonicalServiceUrl(serviceUrl);
+  const url = matchableServiceUrl(serviceUrl);
   if (url === undefined) return undefined;
   return sorted.find((c) => c.matches(url))?.service;
 }
@@ -61,6 +61,13 @@ export function canonicalPattern(pattern: string): string {
   const canonical = canonicalServiceUrl(pattern);
   if (canonical === undefined) throw new Error(`not an absolute http(s) URL: ${pattern}`);
   return canonical;
+}
+
+/** An exact or prefix pattern as URLs are matched against it; throws when the pattern is not a service URL. */
+function matchablePattern(pattern: string): string {
+  const form = matchableServiceUrl(pattern);
+  if (form === undefined) throw new Error(`not an absolute http(s) URL: ${pattern}`);
+  return form;
 }
 
 /**

@@ -46,7 +46,8 @@ function aliyunFailureKind(code: string, message = ''): SmsFailureKind {
   }
   // API-wide QPS throttling is ours, not the person's: try again shortly.
   if (code.startsWith('Throttling')) return 'unavailable';
-  return KINDS[code] ?? 'rejected';
+  // Own keys only: a code such as `constructor` is no kind of ours.
+  return (Object.hasOwn(KINDS, code) ? KINDS[code] : undefined) ?? 'rejected';
 }
 
 /**

@@ -61,7 +61,8 @@ const KINDS: Record<string, SmsFailureKind> = {
 };
 
 function tencentFailureKind(code: string): SmsFailureKind {
-  return KINDS[code] ?? (code.startsWith('InternalError.') ? 'unavailable' : 'rejected');
+  // Own keys only: a code such as `constructor` is no kind of ours.
+  return (Object.hasOwn(KINDS, code) ? KINDS[code] : undefined) ?? (code.startsWith('InternalError.') ? 'unavailable' : 'rejected');
 }
 
 /**

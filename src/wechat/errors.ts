@@ -42,6 +42,16 @@ const KIND_BY_ERRCODE: Record<number, WeChatErrorKind> = {
   50001: 'unauthorized',
 };
 
+const CODE_REFUSALS: ReadonlySet<string> = new Set<WeChatErrorKind>(['code_invalid', 'code_used', 'code_expired']);
+
+/**
+ * Whether WeChat refused the code itself (invalid: forged, mangled or another app's; used already; expired): the
+ * fault of the request that brought it (a reloaded callback, a replay), not a failure of WeChat.
+ */
+export function isCodeRefusal(kind: string): boolean {
+  return CODE_REFUSALS.has(kind);
+}
+
 export class WeChatError extends Error {
   override name = 'WeChatError';
   constructor(

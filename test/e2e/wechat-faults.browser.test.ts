@@ -34,7 +34,7 @@ async function hasTgc(context: BrowserContext): Promise<boolean> {
 }
 
 const MESSAGES = {
-  code: '微信返回的登录凭证已过期或已被使用，请重新扫码。',
+  code: '微信返回的登录凭证已过期或已被使用（例如刷新了页面）。请重新发起微信登录，本次未登录任何账号。',
   token: '微信未接受本次登录请求，请重新扫码。',
   busy: '微信服务繁忙，请稍等一分钟后重新扫码。',
   config: '本服务器的微信登录配置有误。请使用其他方式登录，并告知管理员。',
@@ -51,6 +51,8 @@ interface FaultCase {
   kind: string;
   /** Scanning again cannot help (our AppID or secret is wrong): no retry link, only the other methods. */
   noRetry?: boolean;
+  /** A code WeChat refuses is the request's fault: 400, and the sign-in cannot be used. Anything else is WeChat's: 502. */
+  codeRefused?: boolean;
 }
 
 const CASES: FaultCase[] = [
@@ -60,6 +62,7 @@ const CASES: FaultCase[] = [
     fault: { type: 'errcode', errcode: 40029 },
     message: MESSAGES.code,
     kind: 'code_invalid',
+    codeRefused: true,
   },
   {
     name: 'errcode 45011 (quota) on the code exchange',
@@ -120,7 +123,7 @@ const CASES: FaultCase[] = [
 describe('WeChat faults during sign-in', () => {
   it.each(CASES)(
     '$name: a clear page with a way forward, nobody signed in, no user or binding',
-    async ({ api, fault, times, message, kind, noRetry }) => {
+    async ({ api, fault, times, message, kind, noRetry, codeRefused }) => {
       const before = await server.counts();
       const { context, page, uuid } = await atFullPageQr();
       // Someone new: without the fault they would reach the bind page (and a returning person would be signed in).
@@ -129,8 +132,8 @@ describe('WeChat faults during sign-in', () => {
       const response = page.waitForResponse((r) => r.url().startsWith(`${server.casUrl}/login/wechat/callback?`));
       server.emulator.confirm(uuid, persona.id);
 
-      expect((await response).status()).toBe(502);
-      expect(await page.locator('h1').innerText()).toBe('微信登录失败');
+      expect((await response).status()).toBe(codeRefused ? 400 : 502);
+      expect(await page.locator('h1').innerText()).toBe(codeRefused ? '本次微信登录无效' : '微信登录失败');
       expect(await page.locator('main p').first().innerText()).toBe(message);
       const retry = page.getByRole('link', { name: '重新微信扫码' });
       if (noRetry) expect(await retry.count()).toBe(0);

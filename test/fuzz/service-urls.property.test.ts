@@ -6,11 +6,11 @@
  * "Outside" is defined without the implementation: an outside URL is built from the pattern's parts by changing
  * what a browser and a server act on — the scheme, the host, the port, or a path that does not extend the
  * pattern's at a boundary (a sibling such as /appzz, or a climb out through dot segments written plainly, encoded,
- * or after an undecodable byte, as a server that decodes %XX byte by byte and then resolves dot segments reads
- * it) — and, for regex patterns, a URL the anchored literal-plus-tail cannot match by construction.
+ * after an undecodable byte, with a backslash or with Tomcat's `;parameters`, as a server that decodes %XX byte by
+ * byte and then resolves dot segments reads it) — and, for regex patterns, a URL the anchored literal-plus-tail cannot match by construction.
  *
  * Seeded like the request fuzzer: FUZZ_SEED (default below), FUZZ_RUNS runs per property (default 1000).
- * fast-check prints the seed and the counterexample's path on failure. FUZZ_SHOW_KNOWN=1 excuses no KNOWN bug.
+ * fast-check prints the seed and the counterexample's path on failure.
  */
 import { domainToASCII } from 'node:url';
 import fc from 'fast-check';
@@ -24,63 +24,6 @@ const SEED = fuzzSeed(20261130);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1000);
 /** Each property its own seed, so adding one does not change the others' inputs. */
 const run = (n: number) => ({ seed: SEED + n, numRuns: RUNS });
-
-// ---------------------------------------------------------------------------------------------------------------
-// KNOWN bugs: inputs of the properties below that fail today, each excused by an exact predicate and reproduced
-// minimally as an `it.fails` at the end. When a fix lands, its `it.fails` fails: delete the predicate's use and
-// make the `it.fails` an `it`.
-
-/** A run of %XX escapes that is not valid UTF-8 (%FF, %C3%28, %E4%B8): canonicalServiceUrl keeps such a run whole. */
-function hasUndecodableEscapeRun(url: string): boolean {
-  return [...url.matchAll(/(?:%[0-9A-Fa-f]{2})+/g)].some(([run]) => {
-    try {
-      decodeURIComponent(run);
-      return false;
-    } catch {
-      return true;
-    }
-  });
-}
-
-/**
- * A canonical form holding what the URL parser reads as syntax once it is parsed again: `#`, `\\`, a control
- * character, a space or `?` at the very end (trimmed; an empty query), or an escape that decoding made (`%2541` → `%41`).
- */
-function canonicalHoldsSyntax(canonical: string): boolean {
-  const rest = canonical.replace(/^[a-z]+:\/\/[^/]*/, '');
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is looked for
-  if (/[#\\\u0000-\u001f\u007f]/.test(rest) || /[ ?]$/.test(rest)) return true;
-  return [...rest.matchAll(/(?:%[0-9A-Fa-f]{2})+/g)].some(([run]) => {
-    try {
-      decodeURIComponent(run);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
-/** FUZZ_SHOW_KNOWN=1: excuse nothing, to see what the known bugs make the properties find. */
-const EXCUSE = process.env.FUZZ_SHOW_KNOWN !== '1';
-
-const KNOWN = {
-  /**
-   * KNOWN-DECODE-RUN-ALL-OR-NOTHING: decodeOnce decodes a run of escapes with one decodeURIComponent, and keeps the
-   * whole run encoded when any byte of it is not UTF-8. So `%FF%61` stays as is while `%FFa` has nothing to decode
-   * (the two spellings are different services), and `%FF%2F..%2F..%2F` hides the `/` and the dot segments from
-   * removeDotSegments: prefix `https://h/app/` accepts `https://h/app/%FF%2F..%2F..%2Fadmin`, which a server that
-   * decodes byte by byte serves from /admin (the very climb canonicalServiceUrl exists to stop, docs in url.ts).
-   */
-  undecodableRun: (url: string) => EXCUSE && hasUndecodableEscapeRun(url),
-  /**
-   * KNOWN-CANONICAL-NOT-IDEMPOTENT: decoding once turns %25, %23, %5C, control escapes and a final %20 or %3F into
-   * characters that are syntax when the result is read as a URL again (`%2541` → `%41` → `A`, `a%23b` → `a#b` → `a`,
-   * `%5C` → `\` → `/`, `%0A` → refused, a trailing space trimmed, a trailing `?` an empty query), so
-   * canonicalServiceUrl(canonicalServiceUrl(u)) differs from canonicalServiceUrl(u): the canonical form is not a
-   * normal form, and code that stores one and canonicalises it again compares wrongly.
-   */
-  syntaxInCanonical: (canonical: string) => EXCUSE && canonicalHoldsSyntax(canonical),
-};
 
 // ---------------------------------------------------------------------------------------------------------------
 // URLs from parts
@@ -300,8 +243,11 @@ function sameUrlSpellings(p: Parts): string[] {
   return out;
 }
 
-/** Climbs that remove exactly the last path segment, as a server reads them (escapes decoded byte by byte, then dot segments). */
-const CLIMBS = ['../', '..%2F', '%2e%2e/', '%2E%2E%2F', '.%2e/', '%FF%2F..%2F..%2F'] as const;
+/**
+ * Climbs that remove exactly the last path segment, as a server reads them (escapes decoded byte by byte, then dot
+ * segments; a backslash read as `/`, as IIS does; `;parameters` ignored in a dot segment, as Tomcat does).
+ */
+const CLIMBS = ['../', '..%2F', '%2e%2e/', '%2E%2E%2F', '.%2e/', '%FF%2F..%2F..%2F', '..;/', '..;x=1/', '%2e%2e;/', '..%5C'] as const;
 
 function climb(p: Parts, how: string): string {
   return `${pathOf(p)}${p.slash ? '' : '/'}${how}${MARKER}`;
@@ -387,7 +333,7 @@ describe(`service URL properties (seed ${SEED}, ${RUNS} runs each)`, () => {
     fc.assert(
       fc.property(messyUrlArb, (u) => {
         const c = canonicalServiceUrl(u);
-        if (c === undefined || KNOWN.syntaxInCanonical(c)) return; // KNOWN-CANONICAL-NOT-IDEMPOTENT
+        if (c === undefined) return;
         expect(canonicalServiceUrl(c), `canonical form of ${JSON.stringify(u)} is ${JSON.stringify(c)}`).toBe(c);
       }),
       run(1),
@@ -437,7 +383,6 @@ describe(`service URL properties (seed ${SEED}, ${RUNS} runs each)`, () => {
       });
     fc.assert(
       fc.property(encodedArb, ({ u, encoded }) => {
-        if (KNOWN.undecodableRun(encoded)) return; // KNOWN-DECODE-RUN-ALL-OR-NOTHING
         expect(sameService(u, encoded), `${JSON.stringify(u)} vs ${JSON.stringify(encoded)}`).toBe(true);
       }),
       run(3),
@@ -458,7 +403,6 @@ describe(`service URL properties (seed ${SEED}, ${RUNS} runs each)`, () => {
     fc.assert(
       fc.property(patternArb, fc.nat(), (x, pick) => {
         for (const u of outsideUrls(x, pick)) {
-          if (KNOWN.undecodableRun(u) && !hasUndecodableEscapeRun(x.pattern)) continue; // KNOWN-DECODE-RUN-ALL-OR-NOTHING
           expect(matches(x.pattern, x.kind, u), `${x.kind} ${JSON.stringify(x.pattern)} vs ${JSON.stringify(u)}`).toBe(false);
         }
       }),
@@ -469,7 +413,6 @@ describe(`service URL properties (seed ${SEED}, ${RUNS} runs each)`, () => {
   it('every climb out of a prefix is refused, written plainly or encoded', () => {
     fc.assert(
       fc.property(deepPartsArb, fc.constantFrom(...CLIMBS), (p, how) => {
-        if (KNOWN.undecodableRun(how)) return; // KNOWN-DECODE-RUN-ALL-OR-NOTHING
         expect(matches(urlOf({ ...p, query: undefined }), 'prefix', urlOf(p, { path: climb(p, how), query: '' }))).toBe(false);
       }),
       run(6),
@@ -496,23 +439,23 @@ describe(`service URL properties (seed ${SEED}, ${RUNS} runs each)`, () => {
 });
 
 // ---------------------------------------------------------------------------------------------------------------
-// The KNOWN bugs, smallest reproductions: `it.fails` passes while the bug is there.
+// Bugs these properties found, each as its smallest reproduction (regression tests).
 
-describe('KNOWN service URL bugs (it.fails until fixed)', () => {
-  it.fails('KNOWN-DECODE-RUN-ALL-OR-NOTHING: %FF%61 and %FFa are the same service', () => {
+describe('service URL bugs the properties found (fixed)', () => {
+  it('DECODE-RUN-ALL-OR-NOTHING: %FF%61 and %FFa are the same service', () => {
     expect(sameService('https://app.example.org/%FF%61', 'https://app.example.org/%FFa')).toBe(true);
   });
 
-  it.fails('KNOWN-DECODE-RUN-ALL-OR-NOTHING: an undecodable byte does not let %2F.. climb out of a prefix', () => {
+  it('DECODE-RUN-ALL-OR-NOTHING: an undecodable byte does not let %2F.. climb out of a prefix', () => {
     expect(matches('https://app.example.org/app/', 'prefix', 'https://app.example.org/app/%FF%2F..%2F..%2Fadmin')).toBe(false);
   });
 
-  it.fails('KNOWN-CANONICAL-NOT-IDEMPOTENT: the canonical form of %2541 is its own canonical form', () => {
+  it('CANONICAL-NOT-IDEMPOTENT: the canonical form of %2541 is its own canonical form', () => {
     const c = canonicalServiceUrl('https://app.example.org/%2541')!;
     expect(canonicalServiceUrl(c)).toBe(c);
   });
 
-  it.fails('KNOWN-PREFIX-BACKSLASH-CLIMB: a decoded backslash does not climb out of a prefix (servers that read \\ as /)', () => {
+  it('PREFIX-BACKSLASH-CLIMB: a decoded backslash does not climb out of a prefix (servers that read \\ as /)', () => {
     fc.assert(
       fc.property(deepPartsArb, fc.constantFrom('..%5C', '..%5c', '%2e%2e%5C'), (p, how) => {
         expect(matches(urlOf({ ...p, query: undefined }), 'prefix', urlOf(p, { path: climb(p, how), query: '' }))).toBe(false);

@@ -126,6 +126,18 @@ describe('metrics at the seams', () => {
     expect(sample(text, 'wecas_wechat_api_duration_seconds_count', { endpoint })).toBe(3);
   });
 
+  it('WeChat sign-ins: a code WeChat refused counts as code_refused, like a malformed one; WeChat failing as wechat_error', async () => {
+    const metrics = createMetrics();
+    const audit = observeAuditLog({ record: async () => undefined }, metrics);
+    const endpoint = 'sns/oauth2/access_token';
+    for (const kind of ['code_invalid', 'code_used', 'code_expired', 'unavailable', 'system_error'])
+      await audit.record({ type: 'wechat.error', kind, endpoint, errcode: null });
+    await audit.record({ type: 'login.failure', method: 'wechat', reason: 'code_refused' });
+    const text = await metrics.registry.metrics();
+    expect(sample(text, 'wecas_sign_ins_total', { method: 'wechat', result: 'code_refused' })).toBe(4);
+    expect(sample(text, 'wecas_sign_ins_total', { method: 'wechat', result: 'wechat_error' })).toBe(2);
+  });
+
   it('SMS sends by provider and result, and the SMS limits as rate-limit refusals', async () => {
     const metrics = createMetrics();
     const clock = new ManualClock(Date.now());

@@ -77,6 +77,34 @@ describe('prefix services', () => {
   it('do not let a decoded ../ climb out of the prefix', () => {
     const find = registryOf(service('https://app.example.org/app/', 'prefix'));
     expect(find('https://app.example.org/app/..%2Fadmin/')).toBeUndefined();
+    expect(find('https://app.example.org/app/%FF%2F..%2F..%2Fadmin')).toBeUndefined();
+  });
+
+  it('do not let a backslash or a Tomcat path parameter (..;) climb out of the prefix', () => {
+    const app = service('https://app.example.org/cas/', 'prefix');
+    const find = registryOf(app);
+    for (const url of [
+      'https://app.example.org/cas/..;/admin',
+      'https://app.example.org/cas/..;x=1/admin',
+      'https://app.example.org/cas/%2e%2e;/admin',
+      'https://app.example.org/cas/..%3B/admin',
+      'https://app.example.org/cas/..%5Cadmin',
+      'https://app.example.org/cas/%2e%2e%5cadmin',
+      'https://app.example.org/cas/x/..%5C..%5Cadmin',
+      'https://app.example.org/cas\\..\\admin',
+    ])
+      expect(find(url), url).toBeUndefined();
+    expect(find('https://app.example.org/cas/x/..;/page')).toBe(app);
+    expect(find('https://app.example.org/cas/a%5Cb')).toBe(app);
+  });
+
+  it('extend a pattern whose path ends with an encoded space', () => {
+    const app = service('https://app.example.org/a%20', 'prefix');
+    const find = registryOf(app);
+    expect(find('https://app.example.org/a%20')).toBe(app);
+    expect(find('https://app.example.org/a%20/b')).toBe(app);
+    expect(find('https://app.example.org/a%20?q=1')).toBe(app);
+    expect(find('https://app.example.org/a')).toBeUndefined();
   });
 });
 
@@ -100,6 +128,14 @@ describe('regex services', () => {
   it('accept patterns that already carry their anchors', () => {
     const app = service('^(https|imaps)://.*$', 'regex');
     expect(registryOf(app)('https://anything.example.net/')).toBe(app);
+  });
+
+  it('see dot segments resolved, so a climb out of a path never matches', () => {
+    const app = service('https://app\\.example\\.org/cas/.*', 'regex');
+    const find = registryOf(app);
+    expect(find('https://app.example.org/cas/page')).toBe(app);
+    for (const url of ['https://app.example.org/cas/..;/admin', 'https://app.example.org/cas/..%5Cadmin', 'https://app.example.org/cas/..%2Fadmin'])
+      expect(find(url), url).toBeUndefined();
   });
 
   it('match the canonical URL (lower-case host, no fragment)', () => {

@@ -19,16 +19,70 @@ describe('canonicalServiceUrl', () => {
 
   it('decodes percent-escapes exactly once', () => {
     expect(canonicalServiceUrl('https://app.example.org/a%20b?next=%2Fhome%26x')).toBe('https://app.example.org/a b?next=/home&x');
-    // A double-encoded escape keeps its second layer: %2526 decodes to %26, not to &.
-    expect(canonicalServiceUrl('https://app.example.org/?next=%2526')).toBe('https://app.example.org/?next=%26');
+    // A double-encoded escape keeps its second layer: %2526 is the text %26 (its % written %25), not &.
+    expect(canonicalServiceUrl('https://app.example.org/?next=%2526')).toBe('https://app.example.org/?next=%2526');
+    expect(sameService('https://app.example.org/?next=%2526', 'https://app.example.org/?next=%26')).toBe(false);
   });
 
-  it('keeps malformed escapes as they are', () => {
-    expect(canonicalServiceUrl('https://app.example.org/?a=%zz&b=%FF')).toBe('https://app.example.org/?a=%zz&b=%FF');
+  it('decodes one UTF-8 sequence at a time, keeping only the bytes that are not UTF-8 as escapes', () => {
+    expect(canonicalServiceUrl('https://app.example.org/%E4%B8%AD%e6%96%87')).toBe('https://app.example.org/中文');
+    expect(canonicalServiceUrl('https://app.example.org/%FF%61')).toBe('https://app.example.org/%FFa');
+    expect(canonicalServiceUrl('https://app.example.org/%c3%28')).toBe('https://app.example.org/%C3(');
+    expect(canonicalServiceUrl('https://app.example.org/%E4%B8%41?q=%ed%a0%80')).toBe('https://app.example.org/%E4%B8A?q=%ED%A0%80');
+    expect(sameService('https://app.example.org/%FF%61', 'https://app.example.org/%FFa')).toBe(true);
+  });
+
+  it('writes a percent sign that is text as %25, whether it came encoded or not', () => {
+    expect(canonicalServiceUrl('https://app.example.org/?a=%zz&b=%FF&c=%')).toBe('https://app.example.org/?a=%25zz&b=%FF&c=%25');
+    expect(sameService('https://app.example.org/100%', 'https://app.example.org/100%25')).toBe(true);
+    expect(canonicalServiceUrl('https://app.example.org/%2541')).toBe('https://app.example.org/%2541');
+  });
+
+  it('keeps encoded what would be syntax once decoded: #, backslash, control characters, a final space or ?', () => {
+    expect(canonicalServiceUrl('https://app.example.org/a%23b?c=%23')).toBe('https://app.example.org/a%23b?c=%23');
+    expect(canonicalServiceUrl('https://app.example.org/a%5cb?c=\\')).toBe('https://app.example.org/a%5Cb?c=%5C');
+    expect(canonicalServiceUrl('https://app.example.org/a%0Ab%00?c=%7f')).toBe('https://app.example.org/a%0Ab%00?c=%7F');
+    expect(canonicalServiceUrl('https://app.example.org/a%20')).toBe('https://app.example.org/a%20');
+    expect(canonicalServiceUrl('https://app.example.org/a?q=%20')).toBe('https://app.example.org/a?q=%20');
+    expect(canonicalServiceUrl('https://app.example.org/a%3F')).toBe('https://app.example.org/a%3F');
+    // Not at the end, a decoded ? or space is itself: %3F reads as the query's ? (clients drift in encoding it).
+    expect(canonicalServiceUrl('https://app.example.org/a%3Fq=1%20')).toBe('https://app.example.org/a?q=1%20');
+    expect(sameService('https://app.example.org/a?q=1', 'https://app.example.org/a%3Fq=1')).toBe(true);
+  });
+
+  it('is a normal form: the canonical form of a canonical form is itself', () => {
+    for (const url of [
+      'https://app.example.org/%2541',
+      'https://app.example.org/a%23b',
+      'https://app.example.org/%5C%5Cx',
+      'https://app.example.org/%0D%0A',
+      'https://app.example.org/a%20',
+      'https://app.example.org/a%3F',
+      'https://app.example.org/x/..%3Fq',
+      'https://app.example.org/x/..%3F%2F..%3Fq',
+      'https://app.example.org/%zz%FF%61',
+      'https://app.example.org/x?%3F',
+    ]) {
+      const canonical = canonicalServiceUrl(url);
+      expect(canonical, url).toBeDefined();
+      expect(canonicalServiceUrl(canonical!), url).toBe(canonical);
+    }
   });
 
   it('resolves dot segments that only appear after decoding', () => {
     expect(canonicalServiceUrl('https://app.example.org/app/..%2Fadmin/')).toBe('https://app.example.org/admin/');
+    expect(canonicalServiceUrl('https://app.example.org/app/%FF%2F..%2F..%2Fadmin')).toBe('https://app.example.org/admin');
+  });
+
+  it('resolves dot segments as servers that read a backslash as / or ignore ;parameters would', () => {
+    expect(canonicalServiceUrl('https://app.example.org/app/x/..%5C..%5cadmin')).toBe('https://app.example.org/admin');
+    expect(canonicalServiceUrl('https://app.example.org/app/%2e%2e%5Cadmin')).toBe('https://app.example.org/admin');
+    expect(canonicalServiceUrl('https://app.example.org/app/..;/admin')).toBe('https://app.example.org/admin');
+    expect(canonicalServiceUrl('https://app.example.org/app/..;jsessionid=1/admin')).toBe('https://app.example.org/admin');
+    expect(canonicalServiceUrl('https://app.example.org/app/.;x/page')).toBe('https://app.example.org/app/page');
+    expect(canonicalServiceUrl('https://app.example.org/app/%2e%2e%3B/admin')).toBe('https://app.example.org/admin');
+    // A backslash that is not next to a dot segment stays, as %5C; ; elsewhere is text.
+    expect(canonicalServiceUrl('https://app.example.org/app/a%5Cb;c=1')).toBe('https://app.example.org/app/a%5Cb;c=1');
   });
 
   it('refuses anything that is not an absolute http(s) URL', () => {

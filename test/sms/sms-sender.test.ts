@@ -96,6 +96,8 @@ const aliyunFailures: FailureCase<AliyunUnderTest>[] = [
   },
   { name: 'no answer (timeout)', kind: 'unavailable', arrange: (t) => t.fake.hangNext() },
   { name: 'a refused connection', kind: 'unavailable', arrange: async (t) => t.senderWith({ endpoint: `http://127.0.0.1:${await closedPort()}` }) },
+  // A code that is a member of Object.prototype is no kind of ours: a plain refusal.
+  { name: 'a code named like an Object member', kind: 'rejected', providerCode: 'constructor', arrange: aliyunNext('constructor') },
 ];
 
 describeSmsSenderContract(
@@ -236,6 +238,8 @@ const tencentFailures: FailureCase<TencentUnderTest>[] = [
     kind: 'unavailable',
     arrange: async (t) => t.senderWith({ endpoint: `http://sms.localhost:${await closedPort()}` }),
   },
+  // A code that is a member of Object.prototype is no kind of ours: a plain refusal.
+  { name: 'a code named like an Object member', kind: 'rejected', providerCode: 'constructor', arrange: tencentNext('constructor') },
 ];
 
 describeSmsSenderContract(

@@ -49,6 +49,13 @@ class HttpBrowser {
     return this.get(`${server.casUrl}/login/wechat/callback?code=${code}&state=${state}`);
   }
 
+  /** Starts a WeChat sign-in for the demo app and comes back from WeChat with `code`, whatever it is. */
+  async callbackWith(code: string): Promise<Response> {
+    const start = await this.get(`${server.casUrl}/login/wechat?service=${encodeURIComponent(server.service)}`);
+    const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+    return this.get(`${server.casUrl}/login/wechat/callback?code=${encodeURIComponent(code)}&state=${state}`);
+  }
+
   /** The one-time token of a fresh bind page, as the page's forms carry it. */
   async formToken(): Promise<string> {
     const page = await (await this.get(bindUrl())).text();
@@ -265,6 +272,71 @@ describe('WeChat callback and bind routes', () => {
     );
     expect(own.status).toBe(302);
     expect(own.headers.get('location')).toBe(BIND_PATH);
+  });
+  describe("a code WeChat refuses or never issued is the request's fault (400), WeChat failing is a 502", () => {
+    /** What the person reads: a 400 page that says to start again, with the link that does, and nobody signed in. */
+    async function expectStartAgainPage(browser: HttpBrowser, res: Response, says: string): Promise<void> {
+      expect(res.status).toBe(400);
+      const page = await res.text();
+      expect(page).toContain(says);
+      expect(page).toContain('Start the WeChat sign-in again');
+      expect(page).toContain(`href="/cas/login/wechat?service=${encodeURIComponent(server.service)}"`);
+      expect(browser.jar.get('TGC')).toBeUndefined();
+    }
+
+    it('a code used already (the callback reloaded, or replayed with a new state): 400, start again', async () => {
+      const persona = newPersona('Reloaded Ren');
+      const browser = new HttpBrowser();
+      const code = server.emulator.oauth.issueCode(EMULATED_WECHAT_APP.appId, persona);
+      expect((await browser.callbackWith(code)).headers.get('location')).toBe(BIND_PATH);
+      await expectStartAgainPage(browser, await browser.callbackWith(code), 'has expired or was already used');
+    });
+
+    it('a made-up code, a code of another app, an expired code: 400, start again', async () => {
+      const browser = new HttpBrowser();
+      await expectStartAgainPage(browser, await browser.callbackWith('A'.repeat(32)), 'has expired or was already used');
+      const foreign = server.emulator.oauth.issueCode('wx0000000000000000', newPersona('Foreign Fang'));
+      await expectStartAgainPage(browser, await browser.callbackWith(foreign), 'has expired or was already used');
+      server.emulator.injectFault('access_token', { type: 'errcode', errcode: 42003 });
+      const late = server.emulator.oauth.issueCode(EMULATED_WECHAT_APP.appId, newPersona('Late Li'));
+      await expectStartAgainPage(browser, await browser.callbackWith(late), 'has expired or was already used');
+      expect(server.emulator.faults.pending()).toEqual([]);
+    });
+
+    it('a code that is not letters and digits of a plausible length never goes to WeChat: 400, start again', async () => {
+      // Were WeChat asked, it would answer with this fault: still queued afterwards, it was not asked.
+      server.emulator.injectFault('access_token', { type: 'http', status: 500 });
+      const browser = new HttpBrowser();
+      for (const code of [
+        'abc',
+        'A'.repeat(15),
+        'A'.repeat(65),
+        'A'.repeat(8192),
+        `${'A'.repeat(31)}-`,
+        `${'A'.repeat(30)}中文`,
+        `${'A'.repeat(31)}\u0000`,
+      ])
+        await expectStartAgainPage(browser, await browser.callbackWith(code), 'incomplete or damaged');
+      expect(server.emulator.faults.pending()).toMatchObject([{ api: 'access_token', remaining: 1 }]);
+      server.emulator.faults.take('access_token');
+    });
+
+    it('WeChat unreachable, answering 5xx or busy (-1) is a 502 that says so', async () => {
+      const cases: Array<[Parameters<typeof server.emulator.injectFault>[1], string]> = [
+        [{ type: 'http', status: 503 }, 'WeChat could not be reached'],
+        [{ type: 'errcode', errcode: -1 }, 'WeChat is busy right now'],
+        [{ type: 'hang' }, 'WeChat could not be reached'],
+      ];
+      for (const [fault, says] of cases) {
+        server.emulator.injectFault('access_token', fault);
+        const browser = new HttpBrowser();
+        const res = await browser.callbackWith(server.emulator.oauth.issueCode(EMULATED_WECHAT_APP.appId, newPersona('Unlucky Uma')));
+        expect(res.status, JSON.stringify(fault)).toBe(502);
+        expect(await res.text()).toContain(says);
+        expect(browser.jar.get('TGC')).toBeUndefined();
+      }
+      expect(server.emulator.faults.pending()).toEqual([]);
+    });
   });
 });
 

@@ -11,7 +11,9 @@ const OWN_NAMES: Partial<Record<string, Record<Locale, string>>> = {
 /** The countries SMS codes go to, as a person reads them: `mainland China (+86)`, `中国大陆 (+86)、中国香港特别行政区 (+852)`. */
 export function countryList(locale: Locale, codes: readonly string[]): string {
   const names = new Intl.DisplayNames([locale], { type: 'region' });
-  const described = codes.map((code) => `${OWN_NAMES[code]?.[locale] ?? names.of(code) ?? code} (${callingCode(code)})`);
+  const described = codes.map(
+    (code) => `${(Object.hasOwn(OWN_NAMES, code) ? OWN_NAMES[code]?.[locale] : undefined) ?? names.of(code) ?? code} (${callingCode(code)})`,
+  );
   return described.join(locale === 'en' ? ', ' : '、');
 }
 

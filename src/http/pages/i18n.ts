@@ -41,6 +41,6 @@ export type Translate = (key: MessageKey, vars?: Record<string, string | number>
 export function translator(locale: Locale): Translate {
   return (key, vars) => {
     const text: string = messages[key][locale];
-    return vars ? text.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m)) : text;
+    return vars ? text.replace(/\{(\w+)\}/g, (m, name: string) => (Object.hasOwn(vars, name) ? String(vars[name]) : m)) : text;
   };
 }

@@ -151,8 +151,12 @@ export const messages = {
   },
   'wechat.error.title': { en: 'WeChat sign-in failed', 'zh-CN': '微信登录失败' },
   'wechat.error.code': {
-    en: 'The sign-in code from WeChat has expired or was already used. Scan the QR code again.',
-    'zh-CN': '微信返回的登录凭证已过期或已被使用，请重新扫码。',
+    en: 'The sign-in code from WeChat has expired or was already used (for example by reloading the page). Start the WeChat sign-in again; nobody was signed in.',
+    'zh-CN': '微信返回的登录凭证已过期或已被使用（例如刷新了页面）。请重新发起微信登录，本次未登录任何账号。',
+  },
+  'wechat.error.code_malformed': {
+    en: 'The sign-in code in the link from WeChat is incomplete or damaged. Start the WeChat sign-in again; nobody was signed in.',
+    'zh-CN': '来自微信的链接中的登录凭证不完整或已损坏。请重新发起微信登录，本次未登录任何账号。',
   },
   'wechat.error.token': { en: 'WeChat did not accept our sign-in request. Scan the QR code again.', 'zh-CN': '微信未接受本次登录请求，请重新扫码。' },
   'wechat.error.config': {

@@ -21,15 +21,21 @@ export interface AccountRouteDeps {
   casBaseUrl: string;
 }
 
-/** What `?error=` and `?done=` on the account page may say (anything else says nothing). */
-const NOTICES: Record<string, MessageKey> = { linked: 'account.wechat.bound', unlinked: 'account.wechat.unbound' };
-const ERRORS: Record<string, MessageKey> = {
-  bad_form: 'account.bad_form',
-  cannot_unbind: 'account.wechat.cannot_unbind',
-  user_has_other_wechat: 'account.wechat.user_has_other_wechat',
-  wechat_already_bound: 'account.wechat.wechat_already_bound',
-  not_linked: 'account.wechat.not_linked',
-};
+/**
+ * What `?error=` and `?done=` on the account page may say (anything else says nothing). Maps, not object literals:
+ * a value such as `toString` or `__proto__` must find nothing, not a member of Object.prototype.
+ */
+const NOTICES = new Map<string, MessageKey>([
+  ['linked', 'account.wechat.bound'],
+  ['unlinked', 'account.wechat.unbound'],
+]);
+const ERRORS = new Map<string, MessageKey>([
+  ['bad_form', 'account.bad_form'],
+  ['cannot_unbind', 'account.wechat.cannot_unbind'],
+  ['user_has_other_wechat', 'account.wechat.user_has_other_wechat'],
+  ['wechat_already_bound', 'account.wechat.wechat_already_bound'],
+  ['not_linked', 'account.wechat.not_linked'],
+]);
 
 const pageQuery = query({ done: param, error: param });
 const unlinkForm = form({ csrf: field, identity: field });
@@ -47,7 +53,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AccountRouteDe
   routes.get('/account', { schema: { querystring: pageQuery } }, async (request, reply) => {
     const tgt = await request.ssoSession();
     if (!tgt) return reply.redirect(`${prefix}/login`, 302);
-    return accountPage(request, reply, tgt, NOTICES[request.query.done ?? ''], ERRORS[request.query.error ?? '']);
+    return accountPage(request, reply, tgt, NOTICES.get(request.query.done ?? ''), ERRORS.get(request.query.error ?? ''));
   });
 
   routes.post('/account/wechat/unbind', { schema: { body: unlinkForm } }, async (request, reply) => {

@@ -141,6 +141,7 @@ const PROBLEM_TITLES: Record<Refusal<'wechat'>['reason'], MessageKey> = {
   state_unknown_or_expired: 'wechat.bad_state.title',
   state_other_browser: 'wechat.bad_state.title',
   declined: 'wechat.declined.title',
+  code_refused: 'wechat.bad_state.title',
   wechat_error: 'wechat.error.title',
   snapshot_user: 'wechat.snapshot.title',
   disabled: 'wechat.error.title',

@@ -6,12 +6,18 @@ import { randomToken } from '../../tickets/ids.js';
 import type { IdentityStore, WeChatProfileSnapshot, WeChatSubject } from '../../users/identities.js';
 import type { UserStore } from '../../users/store.js';
 import type { OfficialAccountScope, WeChatClient, WeChatLang } from '../../wechat/client.js';
-import { WeChatError } from '../../wechat/errors.js';
+import { isCodeRefusal, WeChatError } from '../../wechat/errors.js';
 import { type AttemptContext, type Authenticator, refused } from '../outcome.js';
 
 /** WeChat's `state` and a pending identity live 10 minutes, as WeChat's own code does. */
 export const WECHAT_STATE_TTL_SECONDS = 600;
 export const PENDING_IDENTITY_TTL_SECONDS = 600;
+
+/**
+ * What a code from WeChat looks like: WeChat's are 32 letters and digits (docs/wechat-open-platform.md §5.2, observed,
+ * not documented), so 16 to 64 leaves room for a change of length and none for anything else.
+ */
+const WECHAT_CODE = /^[0-9A-Za-z]{16,64}$/;
 
 /**
  * What a trip to WeChat is for, kept server-side with its `state` (never inside `state` itself): a sign-in, which
@@ -65,7 +71,7 @@ export type Identification<P extends WeChatIntent['purpose']> =
   | { ok: true; person: IdentifiedPerson; intent: Extract<WeChatIntent, { purpose: P }>; channel: WeChatChannel }
   | {
       ok: false;
-      reason: 'state_missing' | 'state_unknown_or_expired' | 'state_other_browser' | 'declined' | 'wechat_error' | 'snapshot_user';
+      reason: 'state_missing' | 'state_unknown_or_expired' | 'state_other_browser' | 'declined' | 'code_refused' | 'wechat_error' | 'snapshot_user';
       intent?: Extract<WeChatIntent, { purpose: P }>;
       error?: WeChatError;
     };
@@ -116,6 +122,8 @@ export function createWeChatIdentification({
       const intent = record.intent as Extract<WeChatIntent, { purpose: P }>;
       // No code: the person refused on their phone (WeChat's older behaviour redirects with state only).
       if (!callback.code) return { ok: false, reason: 'declined', intent };
+      // A code WeChat never issues (another alphabet, another length, 16 KB of it) does not go to WeChat at all.
+      if (!WECHAT_CODE.test(callback.code)) return { ok: false, reason: 'code_refused', intent };
       const channel = record.channel ?? { app: 'website' };
       const app = clientOf(channel);
       // A state made for an Official Account that has since been unconfigured: start again.
@@ -140,7 +148,8 @@ export function createWeChatIdentification({
           },
         };
       } catch (err) {
-        if (err instanceof WeChatError) return { ok: false, reason: 'wechat_error', intent, error: err };
+        // WeChat refusing the code (a reloaded callback, a used or forged code) is the request's fault, not WeChat's.
+        if (err instanceof WeChatError) return { ok: false, reason: isCodeRefusal(err.kind) ? 'code_refused' : 'wechat_error', intent, error: err };
         throw err;
       }
     },

@@ -73,7 +73,7 @@ export class FakeAliyunSms extends FakeSmsProvider {
       return void res.end(outcome.body);
     }
     if (outcome?.type === 'error') {
-      if (GATEWAY_STATUS[outcome.code]) return this.gatewayError(res, outcome.code, outcome.message ?? outcome.code);
+      if (Object.hasOwn(GATEWAY_STATUS, outcome.code)) return this.gatewayError(res, outcome.code, outcome.message ?? outcome.code);
       return this.business(res, outcome.code, outcome.message ?? outcome.code);
     }
     this.sendSms(res, query);
