@@ -198,14 +198,14 @@ export function createUserAdmin(deps: {
      * A new login name for one of wecas's own accounts (a directory's logins are the directory's). Live sessions keep
      * the name they signed in with until they end; the next sign-in gives applications the new one.
      */
-    async rename(ref: string, to: string): Promise<{ target: Target; from: string | null; to: string }> {
+    async rename(ref: string, to: string): Promise<{ target: Target; from: string | null; fromName: string; to: string }> {
       const t = await find(ref);
       ownAccount(t, 'login name');
       const updated = await users.update(t.user.id, { username: to });
       if (!updated?.username) throw new AdminRefusal(`no user "${ref}"`);
       if (updated.username !== t.user.username)
         await audit.record({ type: 'user.renamed', userId: t.user.id, via, from: t.user.username, to: updated.username });
-      return { target: await target(updated), from: t.user.username, to: updated.username };
+      return { target: await target(updated), from: t.user.username, fromName: t.name, to: updated.username };
     },
 
     /** Links a WeChat account (this app's openid, and the open platform's unionid) to the named account. */

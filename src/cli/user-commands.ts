@@ -203,7 +203,7 @@ async function rename(args: string[], ctx: UserCommandContext): Promise<number> 
   if (renamed.from === renamed.to) ctx.print(`${renamed.to} already has that login name.`);
   else
     ctx.print(
-      `Renamed ${renamed.from ?? ref} to ${renamed.to}. Live sessions keep the name they signed in with; applications see ${renamed.to} from the next sign-in.`,
+      `Renamed ${renamed.fromName} to ${renamed.to}. Live sessions keep the name they signed in with; applications see ${renamed.to} from the next sign-in.`,
     );
   return EXIT.ok;
 }
