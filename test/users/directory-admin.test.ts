@@ -1,0 +1,165 @@
+// `wecas user …` on accounts of a directory (the sql directory over an existing `people` table in a SQLite file):
+// WeChat links, merges and the rest hang on the wecas record of the directory account, made when first needed.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { User } from '../../src/users/types.js';
+import { createPeopleFile, hashes, PEOPLE_QUERIES, type SqliteFile } from '../directories/sql-fixtures.js';
+import { type Cli, cliBackends, openCli } from './cli-harness.js';
+
+const APP = 'wx-main-app';
+const USAGE_LINES = Array.from({ length: 11 }, () => expect.any(String));
+
+let people: SqliteFile;
+
+beforeAll(async () => {
+  const row = { email: null, groups: ['staff'], active: true };
+  people = createPeopleFile([
+    { ...row, login: 'zhangsan', passwordHash: hashes.pbkdf2('pw-zhangsan'), name: '张三', mobile: '+86 13700000001' },
+    { ...row, login: 'lisi', passwordHash: hashes.pbkdf2('pw-lisi'), name: '李四', mobile: null },
+  ]);
+});
+afterAll(() => people?.cleanup());
+
+const [sqliteFile] = await cliBackends();
+
+describe('wecas user on the accounts of a sql directory', () => {
+  let cli: Cli;
+  let drop: () => Promise<void>;
+
+  beforeEach(async () => {
+    const database = await sqliteFile!.database();
+    drop = database.drop;
+    cli = await openCli(database.url, {
+      WECHAT_APP_ID: APP,
+      WECHAT_APP_SECRET: 'test-secret',
+      DIRECTORIES: 'local,sql',
+      SQL_DIRECTORY_NAME: 'hr',
+      SQL_DIRECTORY_DATABASE_URL: people.url,
+      SQL_DIRECTORY_BY_LOGIN_QUERY: PEOPLE_QUERIES.byLogin,
+      SQL_DIRECTORY_BY_PHONE_QUERY: PEOPLE_QUERIES.byPhone ?? '',
+      SQL_DIRECTORY_PHONE_PARAMETER: 'e164',
+      SQL_DIRECTORY_GROUPS_FORMAT: 'json',
+    });
+  });
+  afterEach(async () => {
+    await cli.close();
+    await drop();
+  });
+
+  async function run(...args: string[]): Promise<{ code: number; lines: string[] }> {
+    cli.lines.length = 0;
+    cli.clock.advance(1000);
+    const code = await cli.run(...args);
+    return { code, lines: [...cli.lines] };
+  }
+
+  const record = () => cli.wecas.users.findByDirectoryId('hr', 'zhangsan');
+
+  async function wechatMade(phone: string, openid: string): Promise<User> {
+    const profile = { nickname: '微信用户', headimgurl: '', sex: 0, province: '', city: '', country: '' };
+    const bound = await cli.wecas.binding.byPhone({ phone, subject: { appId: APP, openid }, profile });
+    if (!bound.ok) throw new Error(bound.reason);
+    return bound.user;
+  }
+
+  it('links and unlinks WeChat to a directory account by its login, making its wecas record when first needed', async () => {
+    expect(await record()).toBeNull();
+    expect(await run('link-wechat', 'ZhangSan', '--openid', 'o-zs')).toEqual({
+      code: 0,
+      lines: [`Linked WeChat account o-zs (app ${APP}) to zhangsan (hr): scanning with it signs in as zhangsan (hr).`],
+    });
+    const made = (await record())!;
+    expect(made).toMatchObject({ directory: 'hr', directoryId: 'zhangsan', username: null, displayName: '张三', hasPassword: false });
+    expect((await cli.wecas.identities.findWeChat({ appId: APP, openid: 'o-zs' }))?.userId).toBe(made.id);
+    expect(await cli.wecas.accounts.accountOf(made)).toMatchObject({ directory: 'hr', login: 'zhangsan', phone: '+8613700000001' });
+
+    expect((await run('list')).lines).toEqual([
+      expect.stringMatching(/^USERNAME +PHONE +NAME +STATUS +PASSWORD +DIRECTORY +CREATED/),
+      expect.stringMatching(/^- +- +张三 +active +no +hr zhangsan +2026-11-25/),
+      '1 user shown.',
+    ]);
+
+    // Its phone in the directory names it too; a directory account keeps its way in (its password) without WeChat.
+    expect(await run('unlink-wechat', '13700000001')).toEqual({ code: 0, lines: [`Unlinked WeChat account o-zs (app ${APP}) from zhangsan (hr).`] });
+    expect(await cli.wecas.identities.listForUser(made.id)).toEqual([]);
+  });
+
+  it('refuses what the directory keeps, and what wecas holds nothing of', async () => {
+    expect(await run('delete', 'lisi')).toEqual({ code: 1, lines: ['error: lisi (hr) has never signed in: wecas holds nothing of it'] });
+    expect(await run('unlink-wechat', 'lisi')).toEqual({ code: 1, lines: ['error: lisi (hr) has never signed in: wecas holds nothing of it'] });
+    await run('link-wechat', 'zhangsan', '--openid', 'o-zs');
+    expect(await run('rename', 'zhangsan', 'zs')).toEqual({
+      code: 1,
+      lines: ['error: zhangsan (hr) is an account of the hr directory: its login name is kept there'],
+    });
+    expect(await run('passwd', 'zhangsan', '--password', 'x')).toEqual({
+      code: 1,
+      lines: ['error: zhangsan (hr) is an account of the hr directory: its password is kept there'],
+    });
+    expect(await run('add', 'zhangsan', '--directory', 'hr')).toEqual({ code: 1, lines: ['error: zhangsan (hr) already has its wecas record'] });
+    expect(await run('add', 'nobody', '--directory', 'hr')).toEqual({ code: 1, lines: ['error: the hr directory has no account "nobody"'] });
+    expect(await run('add', 'lisi', '--directory', 'ldap')).toEqual({ code: 1, lines: ['error: no directory "ldap": DIRECTORIES names local, hr'] });
+    expect(await run('add', 'lisi', '--directory', 'hr', '--password', 'x')).toEqual({
+      code: 1,
+      lines: ['error: the password of a hr account is kept by hr'],
+    });
+    expect(await run('add', 'lisi', '--directory', 'hr')).toEqual({
+      code: 0,
+      lines: [expect.stringMatching(/^Added the wecas record of lisi \(hr\) \(id [0-9a-f-]{36}\): name "李四"\.$/)],
+    });
+    expect(await run('link-wechat', 'lisi')).toMatchObject({ code: 2, lines: ['error: --openid is required', 'usage:', ...USAGE_LINES] });
+  });
+
+  it('merges a WeChat-made account into a directory account: its links and phone move to the record, and sign-in by that phone finds it', async () => {
+    const made = await wechatMade('+8613900000099', 'o-phone');
+    const tgt = await cli.wecas.sessions.start({ userId: made.id, principal: made.id, method: 'wechat', authTime: cli.clock.now() });
+    expect(await run('merge', '13900000099', 'zhangsan')).toEqual({
+      code: 0,
+      lines: [
+        'Merged +8613900000099 into zhangsan (hr): moved 1 WeChat link, phone +8613900000099.',
+        'Deleted +8613900000099; ended 1 sign-in session of it; their applications were told.',
+      ],
+    });
+    const merged = (await record())!;
+    expect(merged).toMatchObject({ phone: '+8613900000099', displayName: '张三', username: null });
+    expect(await cli.wecas.users.findById(made.id)).toBeNull();
+    expect(await cli.wecas.sessions.find(tgt.id)).toBeUndefined();
+    expect((await cli.wecas.identities.findWeChat({ appId: APP, openid: 'o-phone' }))?.userId).toBe(merged.id);
+    // The number is a phone binding of the directory account now: SMS sign-in and binding by phone find zhangsan.
+    expect(await cli.wecas.accounts.findByPhone('+8613900000099')).toMatchObject({ directory: 'hr', login: 'zhangsan' });
+
+    // A second WeChat-made account with a WeChat account of the same app cannot be merged in: one per app.
+    await wechatMade('+8613900000098', 'o-other');
+    expect(await run('merge', '+8613900000098', 'zhangsan')).toEqual({
+      code: 1,
+      lines: [
+        `error: both accounts have a WeChat account of app ${APP} (+8613900000098: openid o-other; zhangsan (hr): openid o-phone), and an account has one per app: unlink one of them first`,
+      ],
+    });
+
+    // Disabling the directory account in wecas keeps it out, whatever the directory says, and ends its sessions.
+    await cli.wecas.sessions.start({ userId: merged.id, principal: 'zhangsan', method: 'password', authTime: cli.clock.now() });
+    expect(await run('disable', 'zhangsan')).toEqual({
+      code: 0,
+      lines: ['Disabled zhangsan (hr): they can no longer sign in.', 'Ended 1 sign-in session of zhangsan (hr); their applications were told.'],
+    });
+    expect(await cli.wecas.sessions.sessionsOf(merged.id)).toEqual([]);
+    const outcome = await cli.wecas.password.authenticate(
+      { username: 'zhangsan', password: 'pw-zhangsan' },
+      { client: { ip: '127.0.0.1', userAgent: null }, browserId: undefined },
+    );
+    expect(outcome).toMatchObject({ kind: 'refused', reason: 'disabled' });
+  });
+
+  it('deletes the record of a directory account, and says the account stays in its directory', async () => {
+    await run('link-wechat', 'zhangsan', '--openid', 'o-zs');
+    expect(await run('delete', 'zhangsan')).toEqual({
+      code: 0,
+      lines: [
+        'Deleted zhangsan (hr) and its 1 WeChat link; ended 0 sign-in sessions. Its audit events are kept.',
+        'The account stays in the hr directory: it gets a new wecas record if it signs in again (disable it to keep it out).',
+      ],
+    });
+    expect(await record()).toBeNull();
+    expect(await cli.wecas.identities.findWeChat({ appId: APP, openid: 'o-zs' })).toBeUndefined();
+  });
+});
