@@ -233,7 +233,7 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     password: createPasswordAuthenticator({ accounts, throttle, gate }),
     smsCode: createSmsCodeAuthenticator({ codes, accounts, users, createsUsers: config.sms.loginCreatesUsers }),
     wechat,
-    account: createAccount({ users, identities, sessions, binding, audit, wechat: wechat?.identification }),
+    account: createAccount({ users, accounts, identities, sessions, binding, audit, wechat: wechat?.identification }),
     admin: {
       users: createUserAdmin({ db, clock, accounts, sessions, audit, via: 'cli' }),
       import: createUserImport({ db, clock, sessions, audit, via: 'cli' }),
