@@ -1,6 +1,6 @@
 // `wecas user import <file.csv>`: a sync of wecas's own accounts from a CSV file, run in process against the whole of
 // wecas on a SQLite file and on PostgreSQL: what it prints, and what it leaves in the database.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -177,6 +177,27 @@ describe.each(await cliBackends())('wecas user import on $name', (backend) => {
       lines: [`error: cannot read ${path.join(dir, 'missing.csv')}: no such file`],
     });
     expect(await state()).toEqual(before);
+  });
+
+  it("imports the README's example file as the README says", async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const example = /```csv\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    const file = csv('people.csv', example!);
+    expect(await run('import', file, '--dry-run')).toEqual({
+      code: 0,
+      lines: [
+        '+ 20210001: phone +8613812345678, name "王小明", memberOf=student|cs, mail=xm@example.cn',
+        '+ t0042: phone +8613900000042, name "Li, Na", memberOf=staff',
+        '+ guest: name "Guest"',
+        `Dry run of ${file}: 3 added, 0 updated, 0 unchanged. Nothing was changed.`,
+      ],
+    });
+    expect(await run('import', file)).toMatchObject({ code: 0 });
+    expect(await run('import', file)).toEqual({
+      code: 0,
+      lines: [`Imported ${file}: 0 added, 0 updated, 3 unchanged. Accounts not in the file were left alone.`],
+    });
   });
 
   it('with --disable-missing, disables the named accounts the file does not list and ends their sessions', async () => {
