@@ -304,6 +304,15 @@ export function createUserAdmin(deps: {
 
       await db.transaction().execute(async (trx) => {
         const store = new SqlUserStore(trx, clock);
+        // Both rows locked (as a bind locks its user's), then the links read again: one linked meanwhile is seen here.
+        await trx.updateTable('users').set({ updated_at: clock.now() }).where('id', 'in', [a.id, b.id]).execute();
+        const now = await trx.selectFrom('identities').select(['user_id', 'app_id']).where('user_id', 'in', [a.id, b.id]).execute();
+        const appsOf = (id: string) => new Set(now.filter((l) => l.user_id === id).map((l) => l.app_id));
+        const intoNow = appsOf(b.id);
+        if ([...appsOf(a.id)].some((app) => intoNow.has(app)))
+          throw new AdminRefusal(
+            'a WeChat account was linked to one of the two accounts meanwhile: run the merge again to see why it cannot be done',
+          );
         await trx.updateTable('identities').set({ user_id: b.id }).where('user_id', '=', a.id).execute();
         // Deleted before `into` takes its phone and login name: both are unique.
         await store.delete(a.id);

@@ -17,6 +17,11 @@ export interface UserCommandContext extends Printer {
   userImport: UserImport;
   /** The configured WeChat app: `link-wechat` links to it unless told `--app`. */
   wechatAppId: string | undefined;
+  /**
+   * False when the server keeps its sessions in its own memory (TICKET_REGISTRY=memory, no Redis): the CLI cannot end
+   * them, and says that the server's re-check does (within DIRECTORY_RECHECK_SECONDS).
+   */
+  sessionsShared: boolean;
 }
 
 /** The context `wecas user …` runs in, from the whole of wecas: sessions end in the shared ticket store, with single logout. */
@@ -27,6 +32,7 @@ export function userCommandContext(wecas: Wecas, print: (line: string) => void):
     admin: wecas.admin.users,
     userImport: wecas.admin.import,
     wechatAppId: wecas.config.wechat?.appId,
+    sessionsShared: wecas.redis !== undefined || wecas.config.storage.ticketRegistry === 'sql',
     print,
   };
 }
@@ -163,6 +169,7 @@ async function importUsers(args: string[], ctx: UserCommandContext): Promise<num
   for (const a of result.added) ctx.print(`+ ${a.login}${a.fields.length > 0 ? `: ${a.fields.map(showNew).join(', ')}` : ''}`);
   for (const u of result.updated) ctx.print(`~ ${u.login}: ${u.changes.map(showChange).join(', ')}`);
   for (const d of result.disabled) ctx.print(`- ${d.login}: disabled (not in the file)${d.sessions > 0 ? `, ${sessions(d.sessions)} ended` : ''}`);
+  if (result.disabled.length > 0 && !result.dryRun) sessionsNote(ctx);
   const counts = [`${result.added.length} added`, `${result.updated.length} updated`, `${result.unchanged} unchanged`];
   if (values['disable-missing']) counts.push(`${result.disabled.length} disabled`);
   ctx.print(
@@ -181,6 +188,7 @@ async function setStatus(command: 'disable' | 'enable', args: string[], ctx: Use
   else ctx.print(command === 'disable' ? `Disabled ${target.name}: they can no longer sign in.` : `Enabled ${target.name}.`);
   if (command === 'disable' && (changed || ended > 0))
     ctx.print(`Ended ${sessions(ended)} of ${target.name}${ended > 0 ? '; their applications were told' : ''}.`);
+  if (command === 'disable') sessionsNote(ctx);
   return EXIT.ok;
 }
 
@@ -244,6 +252,7 @@ async function merge(args: string[], ctx: UserCommandContext): Promise<number> {
   ctx.print(`Merged ${merged.from.name} into ${merged.into.name}: moved ${moved.length > 0 ? moved.join(', ') : 'nothing'}.`);
   if (merged.dropped.length > 0) ctx.print(`Not kept (${merged.into.name} has its own, or cannot hold it): ${merged.dropped.join(', ')}.`);
   ctx.print(`Deleted ${merged.from.name}; ended ${sessions(merged.sessions)} of it${merged.sessions > 0 ? '; their applications were told' : ''}.`);
+  sessionsNote(ctx);
   return EXIT.ok;
 }
 
@@ -259,6 +268,14 @@ async function deleteUser(args: string[], ctx: UserCommandContext): Promise<numb
       `The account stays in the ${target.user.directory} directory: it gets a new wecas record if it signs in again (disable it to keep it out).`,
     );
   return EXIT.ok;
+}
+
+/** After an action that ends sessions: where the CLI cannot reach them, who ends them instead. */
+function sessionsNote(ctx: UserCommandContext): void {
+  if (!ctx.sessionsShared)
+    ctx.print(
+      'note: the server keeps its sessions in its own memory (TICKET_REGISTRY=memory), out of reach here: it ends them itself within DIRECTORY_RECHECK_SECONDS.',
+    );
 }
 
 function oneAccount(args: string[]): string {

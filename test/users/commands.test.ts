@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -134,26 +134,6 @@ describe.each(await cliBackends())('wecas user on $name', (backend) => {
     ]);
   });
 
-  it('the wecas command prints what it was given with its control characters as escapes', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'wecas-cli-'));
-    try {
-      const wecas = (...args: string[]) =>
-        runToEnd(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'user', ...args], {
-          NODE_ENV: 'test',
-          DATABASE_URL: `sqlite:${path.join(dir, 'wecas.db')}`,
-          LOG_LEVEL: 'silent',
-        });
-      const added = await wecas('add', 'carol', '--password', 'pw-carol-1', '--name', 'Carol\u001b]0;owned\u0007');
-      expect(added.code, added.output).toBe(0);
-      expect(added.output).toContain('name "Carol\\u001b]0;owned\\u0007"');
-      const listed = await wecas('list');
-      expect(listed.output).toContain('Carol\\u001b]0;owned\\u0007');
-      expect(added.output + listed.output).not.toMatch(/[^\P{Cc}\n]/u); // no control character but the line ends
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 60_000);
-
   it('pages a long list', async () => {
     for (const username of ['u1', 'u2', 'u3']) {
       await users.create({ username });
@@ -236,4 +216,57 @@ describe.each(await cliBackends())('wecas user on $name', (backend) => {
     expect(await run(command, 'nobody', ...rest)).toBe(1);
     expect(lines).toEqual(['error: no user "nobody"']);
   });
+});
+
+describe('the wecas user command, as a process on a SQLite file', () => {
+  it('the wecas command prints what it was given with its control characters as escapes', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'wecas-cli-'));
+    try {
+      const wecas = (...args: string[]) =>
+        runToEnd(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'user', ...args], {
+          NODE_ENV: 'test',
+          DATABASE_URL: `sqlite:${path.join(dir, 'wecas.db')}`,
+          LOG_LEVEL: 'silent',
+        });
+      const added = await wecas('add', 'carol', '--password', 'pw-carol-1', '--name', 'Carol\u001b]0;owned\u0007');
+      expect(added.code, added.output).toBe(0);
+      expect(added.output).toContain('name "Carol\\u001b]0;owned\\u0007"');
+      const listed = await wecas('list');
+      expect(listed.output).toContain('Carol\\u001b]0;owned\\u0007');
+      expect(added.output + listed.output).not.toMatch(/[^\P{Cc}\n]/u); // no control character but the line ends
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('imports, renames, links, merges and deletes through the real command, with the server environment', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'wecas-cli-'));
+    try {
+      const env = {
+        NODE_ENV: 'test',
+        DATABASE_URL: `sqlite:${path.join(dir, 'wecas.db')}`,
+        LOG_LEVEL: 'silent',
+        WECHAT_APP_ID: 'wx-cli',
+        WECHAT_APP_SECRET: 's',
+      };
+      const wecas = (...args: string[]) => runToEnd(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'user', ...args], env);
+      const file = path.join(dir, 'people.csv');
+      writeFileSync(file, 'login,phone,name\nlin,13800000001,林\nmei,,梅\n');
+      expect((await wecas('import', file, '--dry-run')).output).toContain(
+        `Dry run of ${file}: 2 added, 0 updated, 0 unchanged. Nothing was changed.`,
+      );
+      expect((await wecas('import', file)).output).toContain(`Imported ${file}: 2 added, 0 updated, 0 unchanged.`);
+      expect((await wecas('link-wechat', 'lin', '--openid', 'o-lin')).output).toContain('Linked WeChat account o-lin (app wx-cli) to lin');
+      expect((await wecas('rename', 'mei', 'mei.wang')).output).toContain('Renamed mei to mei.wang.');
+      const merged = await wecas('merge', '13800000001', 'mei.wang');
+      expect(merged.code, merged.output).toBe(0);
+      expect(merged.output).toContain('Merged lin into mei.wang: moved 1 WeChat link, phone +8613800000001.');
+      const deleted = await wecas('delete', 'mei.wang');
+      expect(deleted.output).toContain('Deleted mei.wang and its 1 WeChat link; ended 0 sign-in sessions. Its audit events are kept.');
+      const refused = await wecas('delete', 'mei.wang');
+      expect({ code: refused.code, output: refused.output.trim() }).toEqual({ code: 1, output: 'error: no user "mei.wang"' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
