@@ -235,3 +235,23 @@ describe.each(await cliBackends())('wecas user administration on $name', (backen
     expect(events.find((e) => e.type === 'user.added')?.detail).toEqual({ via: 'cli', username: 'erin', password: true });
   });
 });
+
+describe('wecas user where the server keeps sessions in its own memory', () => {
+  it('says that the server, not the command, ends the sessions', async () => {
+    const [sqliteFile] = await cliBackends();
+    const database = await sqliteFile!.database();
+    const cli = await openCli(database.url, { TICKET_REGISTRY: 'memory' });
+    try {
+      await cli.wecas.users.create({ username: 'alice', password: 'pw-alice' });
+      expect(await cli.run('disable', 'alice')).toBe(0);
+      expect(cli.lines).toEqual([
+        'Disabled alice: they can no longer sign in.',
+        'Ended 0 sign-in sessions of alice.',
+        'note: the server keeps its sessions in its own memory (TICKET_REGISTRY=memory), out of reach here: it ends them itself within DIRECTORY_RECHECK_SECONDS.',
+      ]);
+    } finally {
+      await cli.close();
+      await database.drop();
+    }
+  });
+});
