@@ -236,7 +236,7 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     account: createAccount({ users, accounts, identities, sessions, binding, audit, wechat: wechat?.identification }),
     admin: {
       users: createUserAdmin({ db, clock, accounts, sessions, audit, via: 'cli' }),
-      import: createUserImport({ db, clock, sessions, audit, via: 'cli' }),
+      import: createUserImport({ db, clock, accounts, sessions, audit, via: 'cli' }),
     },
     async close() {
       await tickets.close();

@@ -1,5 +1,7 @@
 import type { AdminVia, AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
+import type { Accounts } from '../directories/accounts.js';
+import type { DirectoryAccount } from '../directories/directory.js';
 import type { Db } from '../store/db.js';
 import type { SsoSessions } from '../tickets/sessions.js';
 import { normalisePhone } from '../users/phone.js';
@@ -9,7 +11,7 @@ import { normaliseUsername } from '../users/username.js';
 import { CsvSyntaxError, parseCsv } from './csv.js';
 
 /**
- * `wecas user import`: a CSV file of wecas's own accounts, one per row, synced into the users table.
+ * `wecas user import`: a CSV file of accounts, one per row, synced into the users table.
  *
  * - The header names the columns: `login` (required), `phone`, `name`, and any other column is an attribute of that
  *   name, its values separated by `|` (`memberOf` = `staff|library`).
@@ -17,6 +19,9 @@ import { CsvSyntaxError, parseCsv } from './csv.js';
  *   `wecas user passwd`); a login already there takes the row's values for the columns the file has. An empty cell
  *   clears that value (phone, name, or the attribute); a column the file does not have is left alone, as are the
  *   attributes it does not name. Running the same file again changes nothing.
+ * - A login that names an account of another directory (found as sign-in finds it, in the DIRECTORIES order) is synced
+ *   onto that account's wecas record (made when it has none): the phone becomes its phone binding, the name and the
+ *   attributes are used where the directory holds none. No copy of a directory account is made.
  * - Accounts not in the file are left alone, unless `disableMissing`: then wecas's own accounts with a login name that
  *   the file does not list are disabled, and their sessions end with single logout. Accounts without a login name
  *   (made by WeChat or SMS sign-in) and directory accounts are never touched.
@@ -77,17 +82,31 @@ const RESERVED: Record<string, string> = {
   status: 'the status is not imported: use `wecas user disable`/`enable`, or --disable-missing',
 };
 
-export function createUserImport(deps: { db: Db; clock: Clock; sessions: Pick<SsoSessions, 'endAll'>; audit: AuditLog; via: AdminVia }) {
-  const { db, clock, sessions, audit, via } = deps;
+export function createUserImport(deps: {
+  db: Db;
+  clock: Clock;
+  accounts: Pick<Accounts, 'findByLogin'>;
+  sessions: Pick<SsoSessions, 'endAll'>;
+  audit: AuditLog;
+  via: AdminVia;
+}) {
+  const { db, clock, accounts, sessions, audit, via } = deps;
 
   return {
     /** Checks the whole file, then (unless a dry run) writes every change in one transaction. Throws ImportRefused. */
     async run(text: string, options: ImportOptions = {}): Promise<ImportResult> {
       const rows = readRows(text);
       const dryRun = options.dryRun ?? false;
+      // Which rows name an account of another directory (in the DIRECTORIES order, as sign-in finds them): read before
+      // the transaction, which then holds the database only while it writes.
+      const inDirectories = new Map<string, DirectoryAccount>();
+      for (const row of rows) {
+        const account = await accounts.findByLogin(row.login);
+        if (account && account.directory !== 'local') inDirectories.set(row.login, account);
+      }
       const result = await db.transaction().execute(async (trx) => {
         const store = new SqlUserStore(trx, clock);
-        const plan = await planImport(store, trx, rows, options.disableMissing ?? false);
+        const plan = await planImport(store, trx, rows, inDirectories, options.disableMissing ?? false);
         if (dryRun) return plan;
         // Phones that move between accounts of the file are freed first: the unique index sees no transient duplicate.
         for (const u of plan.updates) if (u.patch.phone !== undefined && u.before.phone !== null) await store.update(u.before.id, { phone: null });
@@ -105,13 +124,21 @@ export function createUserImport(deps: { db: Db; clock: Clock; sessions: Pick<Ss
       }
       if (!dryRun) {
         for (const a of result.adds)
-          if (a.user) await audit.record({ type: 'user.added', userId: a.user.id, via, username: a.row.login, password: false, import: true });
+          if (a.user)
+            await audit.record({
+              type: 'user.added',
+              userId: a.user.id,
+              via,
+              ...(a.input.directory ? { directory: a.input.directory.name } : { username: a.row.login }),
+              password: false,
+              import: true,
+            });
         for (const u of result.updates)
           await audit.record({ type: 'user.updated', userId: u.before.id, via, changed: u.changes.map((c) => c.field), import: true });
       }
       return {
-        added: result.adds.map((a) => ({ login: a.row.login, line: a.row.line, fields: a.fields })),
-        updated: result.updates.map((u) => ({ login: u.row.login, line: u.row.line, userId: u.before.id, changes: u.changes })),
+        added: result.adds.map((a) => ({ login: a.label, line: a.row.line, fields: a.fields })),
+        updated: result.updates.map((u) => ({ login: u.label, line: u.row.line, userId: u.before.id, changes: u.changes })),
         unchanged: result.unchanged,
         disabled,
         dryRun,
@@ -219,54 +246,68 @@ function readRows(text: string): Row[] {
 }
 
 interface Plan {
-  adds: Array<{ row: Row; input: Parameters<SqlUserStore['create']>[0]; fields: FieldChange[]; user?: User }>;
-  updates: Array<{ row: Row; before: User; patch: UserPatch; changes: FieldChange[] }>;
+  /** `label`: the login, with its directory's name for a directory account (`zhangsan (hr)`). */
+  adds: Array<{ row: Row; label: string; input: Parameters<SqlUserStore['create']>[0]; fields: FieldChange[]; user?: User }>;
+  updates: Array<{ row: Row; label: string; before: User; patch: UserPatch; changes: FieldChange[] }>;
   unchanged: number;
   disables: User[];
 }
 
-async function planImport(store: SqlUserStore, db: Db, rows: Row[], disableMissing: boolean): Promise<Plan> {
+async function planImport(
+  store: SqlUserStore,
+  db: Db,
+  rows: Row[],
+  inDirectories: Map<string, DirectoryAccount>,
+  disableMissing: boolean,
+): Promise<Plan> {
   const plan: Plan = { adds: [], updates: [], unchanged: 0, disables: [] };
   const problems: ImportProblem[] = [];
+  // Each row's wecas account: its own, or the record of its directory account (none yet when it never signed in).
   const existing = new Map<string, User | null>();
-  for (const row of rows) existing.set(row.login, await store.findByUsername(row.login));
-  // The accounts of the file by login, and the phone each will have once the file is applied.
+  for (const row of rows) {
+    const account = inDirectories.get(row.login);
+    existing.set(row.login, account ? await store.findByDirectoryId(account.directory, account.id) : await store.findByUsername(row.login));
+  }
+  // The phone each account of the file will have once the file is applied, by wecas id.
   const phoneAfter = new Map<string, string | null>();
   for (const row of rows) {
     const user = existing.get(row.login);
-    phoneAfter.set(row.login, row.phone !== undefined ? row.phone : (user?.phone ?? null));
+    if (user) phoneAfter.set(user.id, row.phone !== undefined ? row.phone : user.phone);
   }
 
   for (const row of rows) {
     const user = existing.get(row.login) ?? null;
-    if (user && user.directory !== 'local') {
-      problems.push({ line: row.line, message: `${row.login} is the record of a ${user.directory} account: import manages wecas's own accounts` });
-      continue;
-    }
+    const account = inDirectories.get(row.login);
+    const label = account ? `${row.login} (${account.directory})` : row.login;
     if (row.phone) {
       const holder = await store.findByPhone(row.phone);
-      const holderStays =
-        holder && holder.id !== user?.id && !(holder.username && phoneAfter.has(holder.username) && phoneAfter.get(holder.username) !== row.phone);
+      const holderStays = holder && holder.id !== user?.id && !(phoneAfter.has(holder.id) && phoneAfter.get(holder.id) !== row.phone);
       if (holder && holderStays) {
-        const who = holder.username ?? `an account without a login name (id ${holder.id}; name it with \`wecas user rename ${row.phone} <login>\`)`;
+        const who =
+          holder.username ??
+          (holder.directory === 'local'
+            ? `an account without a login name (id ${holder.id}; name it with \`wecas user rename ${row.phone} <login>\`)`
+            : `the record of ${holder.directory} account ${holder.directoryId}`);
         problems.push({ line: row.line, column: row.phoneColumn, message: `${row.phone} belongs to ${who}, which keeps it` });
         continue;
       }
     }
     const changes = diff(user, row);
     if (!user) {
+      const displayName = row.displayName ?? account?.displayName ?? undefined;
       plan.adds.push({
         row,
+        label,
         input: {
-          username: row.login,
+          ...(account ? { directory: { name: account.directory, id: account.id } } : { username: row.login }),
           ...(row.phone ? { phone: row.phone } : {}),
-          ...(row.displayName ? { displayName: row.displayName } : {}),
+          ...(displayName ? { displayName } : {}),
           attributes: Object.fromEntries(Object.entries(row.attributes).filter((e): e is [string, string[]] => e[1] !== null)),
         },
         fields: changes,
       });
     } else if (changes.length === 0) plan.unchanged++;
-    else plan.updates.push({ row, before: user, patch: patchOf(user, row), changes });
+    else plan.updates.push({ row, label, before: user, patch: patchOf(user, row), changes });
   }
   if (problems.length > 0) throw new ImportRefused(problems);
 

@@ -1,5 +1,8 @@
 // `wecas user …` on accounts of a directory (the sql directory over an existing `people` table in a SQLite file):
 // WeChat links, merges and the rest hang on the wecas record of the directory account, made when first needed.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { User } from '../../src/users/types.js';
 import { createPeopleFile, hashes, PEOPLE_QUERIES, type SqliteFile } from '../directories/sql-fixtures.js';
@@ -148,6 +151,33 @@ describe('wecas user on the accounts of a sql directory', () => {
       { client: { ip: '127.0.0.1', userAgent: null }, browserId: undefined },
     );
     expect(outcome).toMatchObject({ kind: 'refused', reason: 'disabled' });
+  });
+
+  it('imports phones for directory accounts onto their records, and makes wecas accounts for the rest', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'wecas-import-'));
+    try {
+      const file = path.join(dir, 'phones.csv');
+      writeFileSync(file, 'login,phone,memberOf\nZhangSan,13900000011,\nlisi,13900000012,library\nguest,13900000013,\n');
+      await run('link-wechat', 'lisi', '--openid', 'o-lisi'); // lisi has a record already; zhangsan has none yet
+      expect(await run('import', file)).toEqual({
+        code: 0,
+        lines: [
+          '+ zhangsan (hr): phone +8613900000011',
+          '+ guest: phone +8613900000013',
+          '~ lisi (hr): phone (none) → +8613900000012, memberOf (none) → library',
+          `Imported ${file}: 2 added, 1 updated, 0 unchanged. Accounts not in the file were left alone.`,
+        ],
+      });
+      expect(await record()).toMatchObject({ directory: 'hr', username: null, phone: '+8613900000011', displayName: '张三' });
+      expect(await cli.wecas.users.findByUsername('zhangsan')).toBeNull(); // no local copy of a directory account
+      expect(await cli.wecas.users.findByUsername('guest')).toMatchObject({ directory: 'local', phone: '+8613900000013' });
+      expect(await cli.wecas.accounts.findByPhone('+8613900000012')).toMatchObject({ directory: 'hr', login: 'lisi' });
+      expect((await run('import', file)).lines).toEqual([
+        `Imported ${file}: 0 added, 0 updated, 3 unchanged. Accounts not in the file were left alone.`,
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('deletes the record of a directory account, and says the account stays in its directory', async () => {
