@@ -152,6 +152,12 @@ export function createUserAdmin(deps: {
           const displayName = input.displayName ?? account.displayName ?? undefined;
           user = await users.create({ ...common, directory: { name: account.directory, id: account.id }, displayName });
         } else {
+          // A wecas account with a directory account's login would shadow it, or be shadowed, at sign-in.
+          const elsewhere = await accounts.findByLogin(input.login);
+          if (elsewhere && elsewhere.directory !== 'local')
+            throw new AdminRefusal(
+              `${nameOf(null, elsewhere)} is an account of the ${elsewhere.directory} directory: add --directory ${elsewhere.directory} to make its wecas record instead`,
+            );
           user = await users.create({ ...common, username: input.login, password: input.password, displayName: input.displayName });
         }
       } catch (err) {

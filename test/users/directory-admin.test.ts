@@ -99,6 +99,10 @@ describe('wecas user on the accounts of a sql directory', () => {
       lines: ['error: zhangsan (hr) is an account of the hr directory: its password is kept there'],
     });
     expect(await run('add', 'zhangsan', '--directory', 'hr')).toEqual({ code: 1, lines: ['error: zhangsan (hr) already has its wecas record'] });
+    expect(await run('add', 'LiSi', '--password', 'pw')).toEqual({
+      code: 1,
+      lines: ['error: lisi (hr) is an account of the hr directory: add --directory hr to make its wecas record instead'],
+    });
     expect(await run('add', 'nobody', '--directory', 'hr')).toEqual({ code: 1, lines: ['error: the hr directory has no account "nobody"'] });
     expect(await run('add', 'lisi', '--directory', 'ldap')).toEqual({ code: 1, lines: ['error: no directory "ldap": DIRECTORIES names local, hr'] });
     expect(await run('add', 'lisi', '--directory', 'hr', '--password', 'x')).toEqual({
