@@ -207,6 +207,11 @@ export function createUserAdmin(deps: {
     async rename(ref: string, to: string): Promise<{ target: Target; from: string | null; fromName: string; to: string }> {
       const t = await find(ref);
       ownAccount(t, 'login name');
+      const elsewhere = await accounts.findByLogin(to);
+      if (elsewhere && elsewhere.directory !== 'local')
+        throw new AdminRefusal(
+          `${nameOf(null, elsewhere)} is an account of the ${elsewhere.directory} directory: a wecas account cannot take its login`,
+        );
       const updated = await users.update(t.user.id, { username: to });
       if (!updated?.username) throw new AdminRefusal(`no user "${ref}"`);
       if (updated.username !== t.user.username)

@@ -103,6 +103,11 @@ describe('wecas user on the accounts of a sql directory', () => {
       code: 1,
       lines: ['error: lisi (hr) is an account of the hr directory: add --directory hr to make its wecas record instead'],
     });
+    await cli.wecas.users.create({ username: 'wang', password: 'pw-wang' });
+    expect(await run('rename', 'wang', 'LISI')).toEqual({
+      code: 1,
+      lines: ['error: lisi (hr) is an account of the hr directory: a wecas account cannot take its login'],
+    });
     expect(await run('add', 'nobody', '--directory', 'hr')).toEqual({ code: 1, lines: ['error: the hr directory has no account "nobody"'] });
     expect(await run('add', 'lisi', '--directory', 'ldap')).toEqual({ code: 1, lines: ['error: no directory "ldap": DIRECTORIES names local, hr'] });
     expect(await run('add', 'lisi', '--directory', 'hr', '--password', 'x')).toEqual({
