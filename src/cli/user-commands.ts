@@ -252,6 +252,10 @@ async function merge(args: string[], ctx: UserCommandContext): Promise<number> {
   ctx.print(`Merged ${merged.from.name} into ${merged.into.name}: moved ${moved.length > 0 ? moved.join(', ') : 'nothing'}.`);
   if (merged.dropped.length > 0) ctx.print(`Not kept (${merged.into.name} has its own, or cannot hold it): ${merged.dropped.join(', ')}.`);
   ctx.print(`Deleted ${merged.from.name}; ended ${sessions(merged.sessions)} of it${merged.sessions > 0 ? '; their applications were told' : ''}.`);
+  if (merged.from.user.directory !== 'local')
+    ctx.print(
+      `${merged.from.name} stays in the ${merged.from.user.directory} directory: it gets a new wecas record if it signs in again (disable it to keep it out).`,
+    );
   sessionsNote(ctx);
   return EXIT.ok;
 }
