@@ -1,7 +1,7 @@
 import type { AdminVia, AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import type { Accounts } from '../directories/accounts.js';
-import type { DirectoryAccount } from '../directories/directory.js';
+import { type DirectoryAccount, DirectoryUnavailable } from '../directories/directory.js';
 import { maskPhone } from '../sms/mask.js';
 import type { Db } from '../store/db.js';
 import type { SsoSessions } from '../tickets/sessions.js';
@@ -79,9 +79,16 @@ export function createUserAdmin(deps: {
   const users = new SqlUserStore(db, clock);
   const identities = createIdentityStore(db, clock);
 
+  /** The account as found, named; a directory that cannot answer now leaves it named by its id there. */
   async function target(user: User, account?: DirectoryAccount): Promise<Target> {
-    const found = account ?? (user.directory === 'local' ? undefined : await accounts.accountOf(user));
-    return { user, account: found, name: nameOf(user, found) };
+    if (account || user.directory === 'local') return { user, account, name: nameOf(user, account) };
+    try {
+      const found = await accounts.accountOf(user);
+      return { user, account: found, name: nameOf(user, found) };
+    } catch (err) {
+      if (!(err instanceof DirectoryUnavailable)) throw err;
+      return { user, account: undefined, name: `${user.directoryId} (${user.directory}, unavailable now)` };
+    }
   }
 
   /** The record of a directory account: only made (`make`) where an action hangs something on it. */

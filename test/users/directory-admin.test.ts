@@ -189,6 +189,27 @@ describe('wecas user on the accounts of a sql directory', () => {
     }
   });
 
+  it('while the directory cannot answer, names its accounts by wecas id, and still disables them', async () => {
+    await run('link-wechat', 'zhangsan', '--openid', 'o-zs');
+    const made = (await record())!;
+    people.db.exec('alter table people rename to people_away');
+    try {
+      const byLogin = await run('disable', 'zhangsan');
+      expect(byLogin.code).toBe(1);
+      expect(byLogin.lines[0]).toMatch(/^error: directory hr is unavailable: /);
+      expect(await run('disable', made.id)).toEqual({
+        code: 0,
+        lines: [
+          'Disabled zhangsan (hr, unavailable now): they can no longer sign in.',
+          'Ended 0 sign-in sessions of zhangsan (hr, unavailable now).',
+        ],
+      });
+    } finally {
+      people.db.exec('alter table people_away rename to people');
+    }
+    expect((await record())?.status).toBe('disabled');
+  });
+
   it('deletes the record of a directory account, and says the account stays in its directory', async () => {
     await run('link-wechat', 'zhangsan', '--openid', 'o-zs');
     expect(await run('delete', 'zhangsan')).toEqual({
