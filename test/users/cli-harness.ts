@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { runUserCommand, userCommandContext } from '../../src/cli/user-commands.js';
-import { createWecas, type Wecas } from '../../src/wecas.js';
+import { createWecas, type Wecas, type WecasOverrides } from '../../src/wecas.js';
 import { ManualClock } from '../support/clock.js';
 import { testConfig } from '../support/config.js';
 import { POSTGRES_URL, postgresAvailable, requireServer } from '../support/postgres.js';
@@ -62,9 +62,9 @@ export interface Cli {
 }
 
 /** The whole of wecas on `url`, with the CLI's context (as src/cli/main.ts builds it), on a clock the test moves. */
-export async function openCli(url: string, env: Record<string, string> = {}): Promise<Cli> {
+export async function openCli(url: string, env: Record<string, string> = {}, overrides: WecasOverrides = {}): Promise<Cli> {
   const clock = new ManualClock(Date.UTC(2026, 10, 25, 9, 30));
-  const wecas = await createWecas(testConfig({ DATABASE_URL: url, ...env }), { clock });
+  const wecas = await createWecas(testConfig({ DATABASE_URL: url, ...env }), { clock, ...overrides });
   const cli: Cli = {
     wecas,
     clock,

@@ -4,8 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { principalOf } from '../../src/directories/principal.js';
 import type { User } from '../../src/users/types.js';
 import { createPeopleFile, hashes, PEOPLE_QUERIES, type SqliteFile } from '../directories/sql-fixtures.js';
+import { CapturingSmsSender } from '../support/capturing-sms-sender.js';
 import { type Cli, cliBackends, openCli } from './cli-harness.js';
 
 const APP = 'wx-main-app';
@@ -27,21 +29,27 @@ const [sqliteFile] = await cliBackends();
 describe('wecas user on the accounts of a sql directory', () => {
   let cli: Cli;
   let drop: () => Promise<void>;
+  let sms: CapturingSmsSender;
 
   beforeEach(async () => {
     const database = await sqliteFile!.database();
     drop = database.drop;
-    cli = await openCli(database.url, {
-      WECHAT_APP_ID: APP,
-      WECHAT_APP_SECRET: 'test-secret',
-      DIRECTORIES: 'local,sql',
-      SQL_DIRECTORY_NAME: 'hr',
-      SQL_DIRECTORY_DATABASE_URL: people.url,
-      SQL_DIRECTORY_BY_LOGIN_QUERY: PEOPLE_QUERIES.byLogin,
-      SQL_DIRECTORY_BY_PHONE_QUERY: PEOPLE_QUERIES.byPhone ?? '',
-      SQL_DIRECTORY_PHONE_PARAMETER: 'e164',
-      SQL_DIRECTORY_GROUPS_FORMAT: 'json',
-    });
+    sms = new CapturingSmsSender();
+    cli = await openCli(
+      database.url,
+      {
+        WECHAT_APP_ID: APP,
+        WECHAT_APP_SECRET: 'test-secret',
+        DIRECTORIES: 'local,sql',
+        SQL_DIRECTORY_NAME: 'hr',
+        SQL_DIRECTORY_DATABASE_URL: people.url,
+        SQL_DIRECTORY_BY_LOGIN_QUERY: PEOPLE_QUERIES.byLogin,
+        SQL_DIRECTORY_BY_PHONE_QUERY: PEOPLE_QUERIES.byPhone ?? '',
+        SQL_DIRECTORY_PHONE_PARAMETER: 'e164',
+        SQL_DIRECTORY_GROUPS_FORMAT: 'json',
+      },
+      { smsSender: sms },
+    );
   });
   afterEach(async () => {
     await cli.close();
@@ -138,6 +146,17 @@ describe('wecas user on the accounts of a sql directory', () => {
     expect((await cli.wecas.identities.findWeChat({ appId: APP, openid: 'o-phone' }))?.userId).toBe(merged.id);
     // The number is a phone binding of the directory account now: SMS sign-in and binding by phone find zhangsan.
     expect(await cli.wecas.accounts.findByPhone('+8613900000099')).toMatchObject({ directory: 'hr', login: 'zhangsan' });
+    expect(await cli.wecas.sms.codes.send({ phone: '13900000099', ip: '192.0.2.1', purpose: 'login', browser: 'browser-1' })).toMatchObject({
+      ok: true,
+    });
+    const code = sms.lastCodeFor('+8613900000099')!;
+    const signedIn = await cli.wecas.smsCode.authenticate(
+      { phone: '13900000099', code },
+      { client: { ip: '192.0.2.1', userAgent: null }, browserId: undefined },
+    );
+    if (signedIn.kind !== 'authenticated') throw new Error(`SMS sign-in refused: ${JSON.stringify(signedIn)}`);
+    expect(signedIn.user.id).toBe(merged.id);
+    expect(principalOf(signedIn.user, signedIn.account).id).toBe('zhangsan'); // the CAS user applications see
 
     // A second WeChat-made account with a WeChat account of the same app cannot be merged in: one per app.
     await wechatMade('+8613900000098', 'o-other');
