@@ -6,11 +6,41 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { principalOf } from '../../src/directories/principal.js';
 import type { User } from '../../src/users/types.js';
+import type { WeChatClient } from '../../src/wechat/client.js';
 import { createPeopleFile, hashes, PEOPLE_QUERIES, type SqliteFile } from '../directories/sql-fixtures.js';
 import { CapturingSmsSender } from '../support/capturing-sms-sender.js';
 import { type Cli, cliBackends, openCli } from './cli-harness.js';
 
 const APP = 'wx-main-app';
+
+/** WeChat as far as a sign-in needs it: the code `code:<openid>` is that person's, with a nickname. */
+const fakeWeChat: WeChatClient = {
+  appId: APP,
+  openOrigin: 'https://open.weixin.qq.com',
+  authorizeUrl: () => 'https://open.weixin.qq.com/connect/qrconnect',
+  embedSettings: () => ({ scriptUrl: '', iframeUrl: '', origin: 'https://open.weixin.qq.com' }),
+  exchangeCode: async (code) => ({
+    accessToken: `at-${code}`,
+    expiresIn: 7200,
+    refreshToken: 'rt',
+    openid: code.slice('code:'.length),
+    scope: 'snsapi_login',
+  }),
+  refresh: async () => {
+    throw new Error('not used');
+  },
+  checkToken: async () => true,
+  userInfo: async (_token, openid) => ({
+    openid,
+    nickname: `微信 ${openid}`,
+    sex: 0,
+    province: '',
+    city: '',
+    country: 'CN',
+    headimgurl: '',
+    privilege: [],
+  }),
+};
 const USAGE_LINES = Array.from({ length: 11 }, () => expect.any(String));
 
 let people: SqliteFile;
@@ -48,7 +78,7 @@ describe('wecas user on the accounts of a sql directory', () => {
         SQL_DIRECTORY_PHONE_PARAMETER: 'e164',
         SQL_DIRECTORY_GROUPS_FORMAT: 'json',
       },
-      { smsSender: sms },
+      { smsSender: sms, wechatClient: fakeWeChat },
     );
   });
   afterEach(async () => {
@@ -88,6 +118,21 @@ describe('wecas user on the accounts of a sql directory', () => {
       expect.stringMatching(/^- +- +张三 +active +no +hr zhangsan +2026-11-25/),
       '1 user shown.',
     ]);
+
+    // Scanning with that WeChat account now signs in as zhangsan, the 学号 applications see; the scan fills in the profile.
+    const wechat = cli.wecas.wechat!;
+    const state = await wechat.identification.begin('browser-1', {
+      purpose: 'login',
+      request: { service: undefined, ticketParam: 'ticket', renew: false, gateway: false, method: 'GET' },
+    });
+    const scanned = await wechat.authenticator.authenticate(
+      { state, code: 'code:o-zs', lang: 'zh_CN' },
+      { client: { ip: '192.0.2.1', userAgent: null }, browserId: 'browser-1' },
+    );
+    if (scanned.kind !== 'authenticated') throw new Error(`WeChat sign-in not authenticated: ${JSON.stringify(scanned)}`);
+    expect(scanned.user.id).toBe(made.id);
+    expect(principalOf(scanned.user, scanned.account).id).toBe('zhangsan');
+    expect((await cli.wecas.identities.listForUser(made.id)).map((l) => l.profile.nickname)).toEqual(['微信 o-zs']);
 
     // Its phone in the directory names it too; a directory account keeps its way in (its password) without WeChat.
     expect(await run('unlink-wechat', '13700000001')).toEqual({ code: 0, lines: [`Unlinked WeChat account o-zs (app ${APP}) from zhangsan (hr).`] });
