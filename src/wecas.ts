@@ -100,7 +100,7 @@ export interface Wecas {
   /** Absent when no WeChat app is configured. */
   wechat: WeChatSignIn | undefined;
   account: Account;
-  /** What an administrator does to accounts, and the CSV sync of wecas's own accounts (`wecas user …`). */
+  /** What an administrator does to accounts, and the CSV sync of accounts (`wecas user …`; later the admin API). */
   admin: { users: UserAdmin; import: UserImport };
   close(): Promise<void>;
 }
