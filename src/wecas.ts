@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
 import { type Logger, pino } from 'pino';
+import { createUserImport, type UserImport } from './admin/import.js';
+import { createUserAdmin, type UserAdmin } from './admin/users.js';
 import { type AuditLog, createSqlAuditLog } from './audit/audit-log.js';
 import { createProxying, type Proxying } from './cas/proxy.js';
 import { createProxyCallbackClient } from './cas/proxy-callback.js';
@@ -101,6 +103,8 @@ export interface Wecas {
   /** Absent when no WeChat app is configured. */
   wechat: WeChatSignIn | undefined;
   account: Account;
+  /** What an administrator does to accounts, and the CSV sync of accounts (`wecas user …`; later the admin API). */
+  admin: { users: UserAdmin; import: UserImport };
   close(): Promise<void>;
 }
 
@@ -238,7 +242,11 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     password: createPasswordAuthenticator({ accounts, throttle, gate }),
     smsCode: createSmsCodeAuthenticator({ codes, accounts, users, createsUsers: config.sms.loginCreatesUsers }),
     wechat,
-    account: createAccount({ users, identities, sessions, binding, audit, wechat: wechat?.identification }),
+    account: createAccount({ users, accounts, identities, sessions, binding, audit, wechat: wechat?.identification }),
+    admin: {
+      users: createUserAdmin({ db, clock, accounts, sessions, audit, via: 'cli' }),
+      import: createUserImport({ db, clock, accounts, sessions, audit, via: 'cli' }),
+    },
     async close() {
       await tickets.close();
       await accounts.close();

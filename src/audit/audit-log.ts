@@ -12,6 +12,9 @@ export interface ClientInfo {
 
 type MaskedPhone = string;
 
+/** Where an administrator's action came from. */
+export type AdminVia = 'cli' | 'api';
+
 /**
  * Every event wecas audits, typed by its `type`. What is not `type`, `userId` or `client` is stored as the
  * event's detail: context for people reading the log, never codes, tokens, tickets or secrets.
@@ -29,17 +32,37 @@ export type AuditEvent = (
       userId: string;
       appId: string;
       userCreated?: boolean;
-      via?: 'account' | 'cli';
+      via?: 'account' | AdminVia;
       by?: 'phone' | 'password';
       directory?: string;
     }
-  | { type: 'wechat.unbound'; userId: string }
+  | { type: 'wechat.unbound'; userId: string; appId?: string; via?: AdminVia }
   | { type: 'wechat.error'; kind: string; endpoint: string; errcode: number | null }
   | { type: 'phone.bound'; userId: string; phone: MaskedPhone }
   | { type: 'sms.sent'; phone: MaskedPhone; purpose: string; provider: string }
   | { type: 'sms.failed'; phone: MaskedPhone; purpose: string; provider: string; kind: string; providerCode: string | null }
   | { type: 'directory.error'; directory: string; kind: string }
   | { type: 'session.ended'; userId: string; reason: 'account_disabled' | 'account_gone'; sessions: number; directory?: string }
+  // What administrators do to accounts (wecas user …, later the admin API): `via` says through what.
+  | { type: 'user.added'; userId: string; via: AdminVia; username?: string; directory?: string; password: boolean; import?: true }
+  | { type: 'user.updated'; userId: string; via: AdminVia; changed: string[]; import?: true }
+  | { type: 'user.disabled'; userId: string; via: AdminVia; sessions: number; missingFromImport?: true }
+  | { type: 'user.enabled'; userId: string; via: AdminVia }
+  | { type: 'user.password_set'; userId: string; via: AdminVia }
+  | { type: 'user.renamed'; userId: string; via: AdminVia; from: string | null; to: string }
+  | {
+      type: 'user.merged';
+      userId: string;
+      via: AdminVia;
+      /** The account merged in, now deleted: its id and name. */
+      from: string;
+      fromName: string;
+      wechat: number;
+      phone?: MaskedPhone;
+      username?: string;
+      sessions: number;
+    }
+  | { type: 'user.deleted'; userId: string; via: AdminVia; name: string; directory?: string; wechat: number; sessions: number }
   | { type: 'slo.sent'; userId: string; service: string; status: number; attempt: number; ticket: string }
   | { type: 'slo.failed'; userId: string; service: string; error: string; attempts: number }
 ) & { client?: ClientInfo };

@@ -8,12 +8,12 @@ import { runAuditCommand } from './audit-commands.js';
 import { exitWith } from './exit.js';
 import { runServiceCommand } from './service-commands.js';
 import { closeOnSignals, startServer } from './start.js';
-import { runUserCommand } from './user-commands.js';
+import { runUserCommand, userCommandContext } from './user-commands.js';
 
 const USAGE = `usage: wecas <command>
   start                          run the server (configuration from environment variables; see README)
   migrate                        apply database migrations and exit
-  user add|list|disable|enable|passwd …
+  user add|list|import|disable|enable|passwd|rename|link-wechat|unlink-wechat|merge|delete …
   service add|update|show|list|remove|enable|disable|import …
   audit [--user <username|id>] [--type <type>] [--since <ISO|1h|7d>] [--limit N] [--json]`;
 
@@ -38,10 +38,11 @@ async function main(argv: string[]): Promise<number | undefined> {
     case 'migrate':
       return migrate(config);
     case 'user': {
-      // The whole of wecas: disabling a user also ends their SSO sessions in the shared ticket store.
+      // The whole of wecas: disabling, merging or deleting a user ends their SSO sessions in the shared ticket store,
+      // with single logout, and accounts are found in the configured directories.
       const wecas = await createWecas(config);
       try {
-        return await runUserCommand(rest, { db: wecas.db, clock: systemClock, print, endSessions: (userId) => wecas.sessions.endAll(userId) });
+        return await runUserCommand(rest, userCommandContext(wecas, print));
       } finally {
         await wecas.singleLogout.settled();
         await wecas.close();

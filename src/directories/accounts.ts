@@ -27,7 +27,17 @@ export function createAccounts({ directories, users }: { directories: Directory[
     directory: (name: string) => byName.get(name),
 
     findByLogin: (login: string) => first((d) => d.findByLogin(login)),
-    findByPhone: (phone: string) => first((d) => d.findByPhone(phone)),
+    /**
+     * The account with this phone in the first directory that has it; else the account whose wecas record holds it
+     * as a phone binding (an administrator merged a WeChat-made account, and its number, into a directory account).
+     */
+    async findByPhone(phone: string): Promise<DirectoryAccount | undefined> {
+      const found = await first((d) => d.findByPhone(phone));
+      if (found) return found;
+      const record = await users.findByPhone(phone);
+      if (!record || record.directory === 'local' || !record.directoryId) return undefined;
+      return byName.get(record.directory)?.findById(record.directoryId);
+    },
 
     /** The wecas record of an account, made the first time an account of another directory is used. */
     async recordOf(account: DirectoryAccount): Promise<User> {

@@ -1,4 +1,6 @@
 import type { AuditLog, ClientInfo } from '../audit/audit-log.js';
+import type { Accounts } from '../directories/accounts.js';
+import { DirectoryUnavailable } from '../directories/directory.js';
 import type { SsoSessions } from '../tickets/sessions.js';
 import type { TicketGrantingTicket } from '../tickets/types.js';
 import type { WeChatBinding } from '../users/binding.js';
@@ -9,6 +11,14 @@ import { type WeChatCallback, type WeChatIdentification, withProfile } from './m
 
 export interface AccountView {
   user: User;
+  /**
+   * The account in another directory this record stands for: the directory's name, and the login, name and phone it
+   * holds there, read now (`found`); or only the directory's name when it cannot answer now (`unavailable`: the
+   * page still shows the rest) or no longer has the account (`gone`). Undefined for wecas's own accounts.
+   */
+  directoryAccount:
+    | { directory: string; status: 'found' | 'unavailable' | 'gone'; login: string | null; displayName: string | null; phone: string | null }
+    | undefined;
   identities: WeChatIdentity[];
   sessions: Array<TicketGrantingTicket & { current: boolean }>;
 }
@@ -21,6 +31,7 @@ export type Account = ReturnType<typeof createAccount>;
 /** The signed-in person's own account: what it holds, its WeChat links and its sessions. Knows nothing of HTTP. */
 export function createAccount(deps: {
   users: UserStore;
+  accounts: Pick<Accounts, 'accountOf'>;
   identities: IdentityStore;
   sessions: SsoSessions;
   binding: WeChatBinding;
@@ -30,6 +41,19 @@ export function createAccount(deps: {
 }) {
   const { users, identities, sessions, audit } = deps;
 
+  async function directoryAccountOf(user: User): Promise<AccountView['directoryAccount']> {
+    if (user.directory === 'local') return undefined;
+    const unread = { directory: user.directory, login: null, displayName: null, phone: null };
+    try {
+      const account = await deps.accounts.accountOf(user);
+      if (!account) return { ...unread, status: 'gone' };
+      return { directory: user.directory, status: 'found', login: account.login, displayName: account.displayName, phone: account.phone };
+    } catch (err) {
+      if (err instanceof DirectoryUnavailable) return { ...unread, status: 'unavailable' };
+      throw err;
+    }
+  }
+
   return {
     canLinkWeChat: deps.wechat !== undefined,
 
@@ -37,14 +61,19 @@ export function createAccount(deps: {
       const user = await users.findById(session.userId);
       if (!user) return undefined;
       const live = await sessions.sessionsOf(user.id);
-      return { user, identities: await identities.listForUser(user.id), sessions: live.map((s) => ({ ...s, current: s.id === session.id })) };
+      return {
+        user,
+        directoryAccount: await directoryAccountOf(user),
+        identities: await identities.listForUser(user.id),
+        sessions: live.map((s) => ({ ...s, current: s.id === session.id })),
+      };
     },
 
-    /** Unlinking must leave a way back in: a phone (SMS code) or a password. */
+    /** Unlinking must leave a way back in: a phone (SMS code), a password, or the account's directory (its password there). */
     async unlinkWeChat(userId: string, identityId: string, client: ClientInfo): Promise<'unlinked' | 'cannot_unbind' | 'not_found'> {
       const user = await users.findById(userId);
       if (!user) return 'not_found';
-      if (!user.phone && !user.hasPassword) return 'cannot_unbind';
+      if (!user.phone && !user.hasPassword && user.directory === 'local') return 'cannot_unbind';
       if (!(await identities.unbind(user.id, identityId))) return 'not_found';
       await audit.record({ type: 'wechat.unbound', userId: user.id, client });
       return 'unlinked';

@@ -29,6 +29,8 @@ export interface UserStore {
   setPassword(id: string, password: string): Promise<boolean>;
   /** The updated user, or null when there is no such user. */
   update(id: string, patch: UserPatch): Promise<User | null>;
+  /** False when there was no such user. Its WeChat links go with it; its audit events stay. */
+  delete(id: string): Promise<boolean>;
   /**
    * The user and their password hash in one query, for password sign-in only. The hash is kept off `User`
    * so it can never travel with a user record into logs, sessions or released attributes.
@@ -103,12 +105,20 @@ export class SqlUserStore implements UserStore {
 
   async update(id: string, patch: UserPatch): Promise<User | null> {
     const changes: Updateable<UsersTable> = {};
+    if (patch.username !== undefined) changes.username = patch.username === null ? null : checkUsername(patch.username);
     if (patch.displayName !== undefined) changes.display_name = patch.displayName;
     if (patch.avatarUrl !== undefined) changes.avatar_url = patch.avatarUrl;
     if (patch.phone !== undefined) changes.phone = patch.phone === null ? null : checkPhone(patch.phone);
     if (patch.attributes !== undefined) changes.attributes = JSON.stringify(checkAttributes(patch.attributes));
     if (!(await this.set(id, changes))) return null;
     return this.findById(id);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    // Explicitly, not by the foreign key's cascade alone: a SQLite connection opened without foreign_keys would keep them.
+    await this.db.deleteFrom('identities').where('user_id', '=', id).execute();
+    const result = await this.db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+    return result.numDeletedRows > 0n;
   }
 
   async findForSignIn(username: string): Promise<{ user: User; passwordHash: string | null } | null> {

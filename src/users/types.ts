@@ -34,6 +34,8 @@ export interface NewUser {
 }
 
 export interface UserPatch {
+  /** A new login name (lower-cased, unique regardless of case), or null to remove it. */
+  username?: string | null;
   displayName?: string | null;
   avatarUrl?: string | null;
   /** E.164, or null to remove the phone. */

@@ -78,6 +78,12 @@ describe('the layers of src/', () => {
     expect(offenders(importsFrom(['login']), forbidden)).toEqual([]);
   });
 
+  it('the administration layer (wecas user …, later the admin API) knows nothing of Fastify, the HTTP wing, sign-in or the CLI', () => {
+    const forbidden = (t: string) => isHttpPackage(t) || isIn('http')(t) || isIn('login')(t) || isIn('cli')(t) || t === 'src/wecas.js';
+    expect(importsFrom(['admin']).length).toBeGreaterThan(0);
+    expect(offenders(importsFrom(['admin']), forbidden)).toEqual([]);
+  });
+
   it('routes reach storage only through the services they are given, never the stores themselves', () => {
     const forbidden = (t: string) => isIn('store')(t) || isIn('kv')(t) || t.endsWith('-registry.js') || t === 'src/users/store.js';
     expect(offenders(importsFrom(['http/routes']), forbidden)).toEqual([]);
