@@ -116,7 +116,7 @@ function qrconnectPage() {
     fetch(data.quickCheckUrl, { cache: 'no-store' })
       .then((response) => response.json())
       .then((client) => {
-        if (!client || !client.signedIn || last !== null) return;
+        if (!client?.signedIn || last !== null) return;
         document.getElementById('wx_quick_nickname').textContent = client.nickname;
         var avatar = document.getElementById('wx_quick_avatar');
         if (client.avatar) {
