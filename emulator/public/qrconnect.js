@@ -97,16 +97,19 @@ function qrconnectPage() {
     });
   }
 
-  // WeChat's page asks the desktop client on this PC (https://localhost.weixin.qq.com:13013/api/check-login).
-  // Chrome 142+ lets a frame reach the local network only when its embedder allowed it
-  // (allow="local-network-access"); without that the probe fails and WeChat shows just the QR. The emulator
-  // asks itself instead, but only when the browser would have let the probe through.
+  // WeChat's page asks the desktop client on this PC (https://localhost.weixin.qq.com:13013/api/check-login, a
+  // loopback address). Chrome 142+ lets a frame reach the local network only when its embedder allowed it
+  // (allow="local-network-access"; Chrome 147+ names loopback access `loopback-network`, which that grants too);
+  // without it the probe fails and WeChat shows just the QR. The emulator asks itself instead, but only when the
+  // browser would have let the probe through.
   function localNetworkAllowed() {
     var policy = document.permissionsPolicy || document.featurePolicy;
     if (!policy || typeof policy.allowsFeature !== 'function' || typeof policy.features !== 'function') return true;
-    // A browser that does not know the feature asks no permission for it (Chrome before 142).
-    if (policy.features().indexOf('local-network-access') === -1) return true;
-    return policy.allowsFeature('local-network-access');
+    var known = policy.features();
+    if (known.indexOf('loopback-network') !== -1) return policy.allowsFeature('loopback-network');
+    if (known.indexOf('local-network-access') !== -1) return policy.allowsFeature('local-network-access');
+    // A browser that knows neither asks no permission (Chrome before 142, other browsers).
+    return true;
   }
 
   function startQuickLogin() {
