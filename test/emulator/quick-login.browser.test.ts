@@ -184,4 +184,34 @@ describe('quick login needs local network access for the frame', () => {
     expect(await off.frame.locator('#wx_quick_login').count()).toBe(0);
     expect(cspViolations).toEqual([]);
   });
+
+  it('a person turns the desktop client on and off on the development page (inside-WeChat), in both languages', async () => {
+    emulator.setDesktopClient(null);
+    const dev = await context.newPage();
+    await dev.goto(`${emulatorBase}/__emulator/inside-wechat`);
+    const card = dev.locator('#emu-desktop-client');
+    expect(await card.locator('#emu-desktop-user').innerText()).toBe('未登录（二维码页面只显示二维码）');
+    await dev.locator('#emu-desktop-persona').selectOption({ label: 'Alice 王🌸' });
+    await card.getByRole('button', { name: '登录桌面微信' }).click();
+    await dev.waitForURL(/\/__emulator\/inside-wechat/);
+    expect(await card.locator('#emu-desktop-user').innerText()).toBe('Alice 王🌸');
+    await card.screenshot({ path: artifactPath('emulator-desktop-client-switch-zh.png') });
+
+    const { frame } = await open('/frame?allow=1');
+    await frame.locator('#wx_quick_login').waitFor({ state: 'visible' });
+    expect(await frame.locator('#wx_quick_nickname').innerText()).toBe('Alice 王🌸');
+
+    await dev.getByRole('link', { name: 'English' }).click();
+    await dev.waitForURL(/lang=en/);
+    await card.screenshot({ path: artifactPath('emulator-desktop-client-switch-en.png') });
+    await card.getByRole('button', { name: 'Sign out of WeChat for desktop' }).click();
+    await dev.waitForURL(/lang=en/);
+    expect(await card.locator('#emu-desktop-user').innerText()).toBe('Not signed in (QR pages show only the QR code)');
+
+    const after = await open('/frame?allow=1');
+    await after.frame.locator('img.qrcode').waitFor({ state: 'visible' });
+    await expect.poll(() => probes(after.requested).length).toBe(1);
+    await after.page.waitForTimeout(300);
+    expect(await after.frame.locator('#wx_quick_login').isHidden()).toBe(true);
+  });
 });
