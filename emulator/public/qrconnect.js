@@ -55,7 +55,8 @@ function qrconnectPage() {
         return true;
       case 408: // nothing new
         return true;
-      default: // 402 expired, 500 error: a new QR is needed
+      default: // 402 expired, 500 error: a new QR is needed (quick login too: it confirms this QR)
+        quickAvailable = false;
         showView('qr');
         show('wx_expired');
         return false;

@@ -214,4 +214,14 @@ describe('quick login needs local network access for the frame', () => {
     await after.page.waitForTimeout(300);
     expect(await after.frame.locator('#wx_quick_login').isHidden()).toBe(true);
   });
+
+  it('a QR that expires while quick login is shown: the expired QR with its refresh, and no quick login for it', async () => {
+    const { frame } = await open('/frame?allow=1');
+    await frame.locator('#wx_quick_login').waitFor({ state: 'visible' });
+    emulator.expireQr(String(await frame.locator('#wx_emulator_login').getAttribute('data-uuid')));
+    await frame.locator('#wx_expired').waitFor({ state: 'visible' });
+    expect(await frame.locator('#wx_expired').innerText()).toContain('二维码已失效');
+    expect(await frame.locator('#wx_quick_login').isHidden()).toBe(true);
+    expect(await frame.locator('#wx_quick_back').isHidden()).toBe(true);
+  });
 });
