@@ -77,7 +77,8 @@ describe('desktop quick login (快速登录) in the QR frame of wecas’s login 
     const iframe = page.locator('iframe.wechat-qr');
     expect(await iframe.getAttribute('allow')).toBe('local-network-access');
     expect((await iframe.getAttribute('sandbox'))?.split(/\s+/).sort()).toEqual(['allow-same-origin', 'allow-scripts', 'allow-top-navigation']);
-    // What the frame's own document is granted: local network access (Chromium knows the feature).
+    // What the frame's document is granted. Here the emulator shares wecas's origin, so 'self' would grant it too (it
+    // would not without allow-same-origin); a cross-origin frame without `allow` is test/emulator/quick-login.browser.test.ts.
     const frame = page.frames().find((f) => f.url().includes('/connect/qrconnect'))!;
     expect(
       await frame.evaluate(() =>
