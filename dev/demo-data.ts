@@ -98,6 +98,7 @@ export function demoInstructions(casBaseUrl: string, demoAppUrl: string | undefi
     '    · with the password above;',
     '    · with WeChat: press "Scan with the emulated phone" under the QR, pick a person, allow;',
     `      a new WeChat person links a phone number with ${codesAt};`,
+    `      desktop quick login (快速登录): sign "this PC's" desktop WeChat in at ${origin}/__wechat/__emulator/inside-wechat;`,
     smsOutbox
       ? `    · or with an SMS code to 13800138000 (tab "SMS code"; codes at ${origin}/__outbox).`
       : '    · or with an SMS code (tab "SMS code") to a phone of yours: add yourself with npx wecas user add <name> --password <pw> --phone <number>.',
