@@ -33,6 +33,7 @@ export type AuditEvent = (
     }
   | { type: 'wechat.unbound'; userId: string }
   | { type: 'wechat.error'; kind: string; endpoint: string; errcode: number | null }
+  | { type: 'wecom.error'; kind: string; endpoint: string; errcode: number | null }
   | { type: 'phone.bound'; userId: string; phone: MaskedPhone }
   | { type: 'sms.sent'; phone: MaskedPhone; purpose: string; provider: string }
   | { type: 'sms.failed'; phone: MaskedPhone; purpose: string; provider: string; kind: string; providerCode: string | null }

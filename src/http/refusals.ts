@@ -50,6 +50,20 @@ const REFUSALS = {
     disabled: { message: 'wechat.disabled.body', status: 403 },
     directory_unavailable: DIRECTORY_UNAVAILABLE,
   },
+  wecom: {
+    state_missing: { message: 'wecom.bad_state.missing', status: 400 },
+    state_unknown_or_expired: { message: 'wecom.bad_state.unknown_or_expired', status: 400 },
+    state_other_browser: { message: 'wecom.bad_state.other_browser', status: 400 },
+    declined: { message: 'wecom.declined.body', status: 200 },
+    code_invalid: { message: 'wecom.error.code', status: 400 },
+    ip_not_trusted: { message: 'wecom.error.ip', status: 502 },
+    not_visible: { message: 'wecom.not_visible.body', status: 403 },
+    not_member: { message: 'wecom.not_member.body', status: 403 },
+    wecom_error: { message: 'wecom.error.unavailable', status: 502 },
+    no_account: { message: 'wecom.no_account.body', status: 404 },
+    disabled: { message: 'wecom.disabled.body', status: 403 },
+    directory_unavailable: DIRECTORY_UNAVAILABLE,
+  },
   'wechat-binding': {
     ...CODE_REFUSALS,
     phone_user_disabled: { message: 'bind.error.phone_user_disabled', status: 409 },
@@ -77,6 +91,17 @@ const WECHAT_ERRORS: Partial<Record<string, MessageKey>> = {
   system_error: 'wechat.error.busy',
 };
 
+/** WeCom's failure kinds (wecom/errors.ts) that have a message of their own; anything else is "could not be reached". */
+const WECOM_ERRORS: Partial<Record<string, MessageKey>> = {
+  misconfigured: 'wecom.error.config',
+  domain_not_trusted: 'wecom.error.config',
+  member_not_found: 'wecom.error.config',
+  token_invalid: 'wecom.error.config',
+  token_expired: 'wecom.error.config',
+  rate_limited: 'wecom.error.busy',
+  system_error: 'wecom.error.busy',
+};
+
 export function refusalStatus(refusal: Refusal): number {
   return (REFUSALS[refusal.step] as Record<string, RefusalView>)[refusal.reason]!.status;
 }
@@ -87,7 +112,11 @@ export function refusalStatus(refusal: Refusal): number {
  */
 export function refusalText(t: Translate, refusal: Refusal, countries = ''): string {
   const view = (REFUSALS[refusal.step] as Record<string, RefusalView>)[refusal.reason]!;
-  const message = refusal.wechatError ? (WECHAT_ERRORS[refusal.wechatError.kind] ?? view.message) : view.message;
+  const message = refusal.wechatError
+    ? (WECHAT_ERRORS[refusal.wechatError.kind] ?? view.message)
+    : refusal.reason === 'wecom_error' && refusal.wecomError
+      ? (WECOM_ERRORS[refusal.wecomError.kind] ?? view.message)
+      : view.message;
   return t(message, {
     minutes: Math.max(1, Math.ceil((refusal.retryAfterSeconds ?? 60) / 60)),
     attempts: refusal.attemptsLeft ?? 0,

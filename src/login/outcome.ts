@@ -20,6 +20,19 @@ export interface RefusalReasons {
     | 'snapshot_user'
     | 'disabled'
     | 'directory_unavailable';
+  wecom:
+    | 'state_missing'
+    | 'state_unknown_or_expired'
+    | 'state_other_browser'
+    | 'declined'
+    | 'code_invalid'
+    | 'ip_not_trusted'
+    | 'not_visible'
+    | 'not_member'
+    | 'wecom_error'
+    | 'no_account'
+    | 'disabled'
+    | 'directory_unavailable';
   'wechat-binding':
     | CodeRefusal
     | 'phone_user_disabled'
@@ -53,6 +66,8 @@ export type Refusal<S extends SignInStep = SignInStep> = {
     retryHelps?: boolean;
     /** The WeChat failure, for the audit trail and the message. */
     wechatError?: { kind: string; endpoint: string; errcode: number | null };
+    /** The WeCom failure, for the audit trail and the message. */
+    wecomError?: { kind: string; endpoint: string; errcode: number | null };
     /** The directory that could not answer, for the audit trail. */
     directoryError?: { directory: string; kind: string };
   };

@@ -32,6 +32,9 @@ function countAuditEvent(event: AuditEvent, metrics: Metrics): void {
     case 'wechat.error':
       metrics.signIn('wechat', 'wechat_error');
       break;
+    case 'wecom.error':
+      metrics.signIn('wecom', 'wecom_error');
+      break;
     case 'ticket.validated':
       metrics.ticketValidated(event.kind, 'success');
       break;

@@ -31,6 +31,8 @@ export function createLoginPage(deps: {
   cookies: Cookies;
   formTokens: FormTokens;
   wechat: WeChatIdentification | undefined;
+  /** Whether WeCom sign-in is configured. */
+  wecom: boolean;
   prefix: string;
   casBaseUrl: string;
   /** Say on the page that plain http is for development only. */
@@ -49,6 +51,8 @@ export function createLoginPage(deps: {
   function wechatPanel(request: FastifyRequest, transaction: LoginTransaction) {
     if (!deps.wechat) return undefined;
     const query = loginQuery(transaction.request);
+    // Inside WeCom a QR cannot be scanned from its own screen either: WeCom's own sign-in stands in for it.
+    if (deps.wecom && insideWeCom(request.headers['user-agent'])) return undefined;
     if (insideWeChat(request.headers['user-agent'])) {
       return deps.wechat.officialAccount ? { inApp: true as const, buttonUrl: `${prefix}/login/wechat/oa${query}` } : undefined;
     }
@@ -63,6 +67,8 @@ export function createLoginPage(deps: {
       const withTab = (tab: LoginTab) => `${prefix}/login${query}${query ? '&' : '?'}tab=${tab}`;
       const execution = deps.formTokens.issue(cookies.ensureBrowserId(request, reply));
       const wechat = wechatPanel(request, transaction);
+      // WeCom: inside its app a prominent button (silent authorization); elsewhere a button to its web login (QR).
+      const wecom = deps.wecom ? { url: `${prefix}/login/wecom${query}`, inApp: insideWeCom(request.headers['user-agent']) } : undefined;
       const qr = wechat && !('inApp' in wechat) ? wechat : undefined;
       // A filled-in number means a code may have gone out already: another send there needs the proof-of-work widget.
       const widget = tab === 'sms' && view.sms?.phone ? challengeWidget(prefix, pages.localeOf(request)) : undefined;
@@ -97,6 +103,7 @@ export function createLoginPage(deps: {
           // The form ends in a redirect to the service: CSP form-action must allow its origin, or Chromium stops there.
           formActionOrigin: transaction.service ? new URL(transaction.service.url).origin : undefined,
           wechat,
+          wecom,
           wide: !!qr,
           frameOrigins: qr ? [qr.origin] : [],
         },
@@ -122,6 +129,11 @@ export function createLoginPage(deps: {
       );
     },
   };
+}
+
+/** WeCom's built-in browser says `wxwork/…` (and `MicroMessenger/…` too). */
+export function insideWeCom(userAgent: string | undefined): boolean {
+  return !!userAgent && /wxwork/i.test(userAgent);
 }
 
 /** WeChat's own browser says `MicroMessenger`; WeCom's says it too, and `wxwork` besides. */

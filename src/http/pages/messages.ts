@@ -88,6 +88,77 @@ export const messages = {
 
   'wechat.open_page': { en: 'Open the WeChat QR page instead', 'zh-CN': '在新页面打开微信二维码' },
   'wechat.qr_title': { en: 'WeChat sign-in QR code', 'zh-CN': '微信登录二维码' },
+  'login.wecom.heading': { en: 'WeCom', 'zh-CN': '企业微信' },
+  'wecom.button': { en: 'Sign in with WeCom', 'zh-CN': '企业微信登录' },
+  'wecom.in_app.hint': {
+    en: 'You are inside WeCom: sign in as the member WeCom knows you as, without a password.',
+    'zh-CN': '您正在企业微信中，可直接以当前企业微信成员身份登录，无需密码。',
+  },
+  'wecom.scan.hint': {
+    en: 'Scan a QR code with the WeCom app on your phone.',
+    'zh-CN': '使用手机企业微信扫码登录。',
+  },
+  'wecom.bad_state.title': { en: 'This WeCom sign-in cannot be used', 'zh-CN': '本次企业微信登录无效' },
+  'wecom.bad_state.missing': {
+    en: 'The link from WeCom is incomplete. Start the WeCom sign-in again.',
+    'zh-CN': '来自企业微信的链接不完整，请重新发起企业微信登录。',
+  },
+  'wecom.bad_state.unknown_or_expired': {
+    en: 'This WeCom sign-in has expired or was already used (for example by going back or reloading). Start again; nobody was signed in.',
+    'zh-CN': '本次企业微信登录已过期或已使用（例如返回或刷新了页面）。请重新开始，本次未登录任何账号。',
+  },
+  'wecom.bad_state.other_browser': {
+    en: 'This WeCom sign-in was started in another browser. Start it again here; nobody was signed in.',
+    'zh-CN': '本次企业微信登录是在其他浏览器中发起的。请在此浏览器重新开始，本次未登录任何账号。',
+  },
+  'wecom.disabled.body': {
+    en: 'The account your WeCom ID belongs to is disabled. Contact your administrator.',
+    'zh-CN': '与您的企业微信账号对应的账号已停用，请联系管理员。',
+  },
+  'wecom.retry': { en: 'Try WeCom again', 'zh-CN': '重新企业微信登录' },
+  'wecom.error.title': { en: 'WeCom sign-in failed', 'zh-CN': '企业微信登录失败' },
+  'wecom.declined.title': { en: 'WeCom sign-in cancelled', 'zh-CN': '已取消企业微信登录' },
+  'wecom.declined.body': {
+    en: 'The sign-in was cancelled in WeCom. You can try again, or sign in another way.',
+    'zh-CN': '已在企业微信中取消登录。您可以重试，或使用其他方式登录。',
+  },
+  'wecom.error.code': {
+    en: 'This WeCom sign-in link has expired or was already used. Start the WeCom sign-in again.',
+    'zh-CN': '本次企业微信登录已过期或已使用，请重新发起企业微信登录。',
+  },
+  'wecom.error.ip': {
+    en: 'WeCom refused this sign-in service: its server address is not on the app’s trusted IP list (企业可信IP). Sign in another way, and tell your IT administrator.',
+    'zh-CN': '企业微信拒绝了本登录服务：服务器地址不在应用的“企业可信IP”中。请使用其他方式登录，并告知 IT 管理员。',
+  },
+  'wecom.error.config': {
+    en: 'WeCom sign-in is not set up correctly on this service. Sign in another way, and tell your IT administrator.',
+    'zh-CN': '本服务的企业微信登录配置有误。请使用其他方式登录，并告知 IT 管理员。',
+  },
+  'wecom.error.busy': {
+    en: 'WeCom is busy right now. Wait a minute and try again.',
+    'zh-CN': '企业微信服务繁忙，请稍等一分钟后重试。',
+  },
+  'wecom.error.unavailable': {
+    en: 'WeCom could not be reached. Try again in a moment, or sign in with your password or phone number.',
+    'zh-CN': '暂时无法连接企业微信。请稍后重试，或使用密码、手机号登录。',
+  },
+  'wecom.not_visible.title': { en: 'You cannot use this app in WeCom', 'zh-CN': '您无权使用该企业微信应用' },
+  'wecom.not_visible.body': {
+    en: 'Your WeCom account is not in this app’s visible range (可见范围), so WeCom does not let it sign you in. Ask your WeCom administrator to add you to the app, or sign in with your password or phone number.',
+    'zh-CN':
+      '您的企业微信账号不在该应用的可见范围内，企业微信不允许用它为您登录。请联系企业微信管理员将您加入应用的可见范围，或使用密码、手机号登录。',
+  },
+  'wecom.not_member.title': { en: 'Not a member of this organisation', 'zh-CN': '不是本企业成员' },
+  'wecom.not_member.body': {
+    en: 'The WeCom account you used is not a member of this organisation. Sign in with the WeCom account of your organisation, or with your password or phone number.',
+    'zh-CN': '您使用的企业微信账号不是本企业的成员。请使用本企业的企业微信账号，或使用密码、手机号登录。',
+  },
+  'wecom.no_account.title': { en: 'No account for your WeCom ID', 'zh-CN': '没有与企业微信账号对应的账号' },
+  'wecom.no_account.body': {
+    en: 'No account here has your WeCom user ID (your staff or student number). Sign in with your password or phone number, or ask your administrator.',
+    'zh-CN': '本服务中没有与您的企业微信账号（工号/学号）对应的账号。请使用密码或手机号登录，或联系管理员。',
+  },
+  'dev.banner.wecom': { en: 'WeCom is emulated.', 'zh-CN': '企业微信为模拟器。' },
   'wechat.retry': { en: 'Try WeChat again', 'zh-CN': '重新微信扫码' },
   'wechat.other_methods': { en: 'Sign in another way', 'zh-CN': '使用其他方式登录' },
   'wechat.bad_state.title': { en: 'This WeChat sign-in cannot be used', 'zh-CN': '本次微信登录无效' },
