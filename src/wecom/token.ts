@@ -14,6 +14,11 @@ interface CachedToken {
   token: string;
   /** When WeCom said it lapses, in ms since the epoch. */
   expiresAt: number;
+  /**
+   * When to ask for a new one: the margin before it lapses. WeCom answers gettoken with the same token while it
+   * lives (and what remains of its life), so a token fetched inside the margin is kept for half of what remains.
+   */
+  renewAt: number;
 }
 
 export interface FetchedToken {
@@ -32,8 +37,7 @@ export type SharedAccessToken = ReturnType<typeof createSharedAccessToken>;
 export function createSharedAccessToken(deps: { kv: KeyValueStore; clock: Clock; key: string; fetchToken: () => Promise<FetchedToken> }) {
   const { kv, clock, key } = deps;
   const leaseKey = `${key}:lease`;
-  const fresh = (cached: CachedToken | undefined): cached is CachedToken =>
-    !!cached && clock.now() < cached.expiresAt - TOKEN_REFRESH_MARGIN_SECONDS * 1000;
+  const fresh = (cached: CachedToken | undefined): cached is CachedToken => !!cached && clock.now() < cached.renewAt;
 
   /** Renews the token, or waits for the node renewing it. `usable` is a token that may serve meanwhile. */
   async function renew(usable: CachedToken | undefined, refused: string | undefined): Promise<string> {
@@ -45,7 +49,13 @@ export function createSharedAccessToken(deps: { kv: KeyValueStore; clock: Clock;
           const current = await kv.get<CachedToken>(key);
           if (fresh(current) && current.token !== refused) return current.token;
           const fetched = await deps.fetchToken();
-          const record: CachedToken = { token: fetched.token, expiresAt: clock.now() + fetched.expiresInSeconds * 1000 };
+          const now = clock.now();
+          const life = fetched.expiresInSeconds * 1000;
+          const record: CachedToken = {
+            token: fetched.token,
+            expiresAt: now + life,
+            renewAt: now + Math.max(life - TOKEN_REFRESH_MARGIN_SECONDS * 1000, life / 2),
+          };
           await kv.put(key, record, fetched.expiresInSeconds);
           return fetched.token;
         } finally {
