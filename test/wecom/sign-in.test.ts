@@ -11,6 +11,7 @@ import { OUTSIDER_OPENID } from '../../emulator/wecom/state.js';
 import { buildApp } from '../../src/http/app.js';
 import { createWecas, type Wecas } from '../../src/wecas.js';
 import { testConfig } from '../support/config.js';
+import { REDIS_URL, redisAvailable, requireServer, withRedisPrefix } from '../support/redis.js';
 import { loopbackService } from '../support/server.js';
 import { USER_AGENTS } from '../support/user-agents.js';
 import { type RunningWeComEmulator, startWeComEmulator } from './emulated.js';
@@ -20,11 +21,12 @@ const dir = mkdtempSync(path.join(tmpdir(), 'wecas-wecom-'));
 let wecom: RunningWeComEmulator;
 let nodes: Array<{ ctx: Wecas; app: FastifyInstance }> = [];
 
-beforeAll(async () => {
-  wecom = await startWeComEmulator('localhost');
+/** Two wecas nodes on one SQLite file, sharing their store: the database's kv table, or Redis under `redisPrefix`. */
+async function startNodes(file: string, redisPrefix?: string): Promise<Array<{ ctx: Wecas; app: FastifyInstance }>> {
   const config = testConfig({
-    DATABASE_URL: `sqlite:${path.join(dir, 'wecas.db')}`,
+    DATABASE_URL: `sqlite:${path.join(dir, file)}`,
     TICKET_REGISTRY: 'sql',
+    ...(redisPrefix ? { REDIS_URL, REDIS_PREFIX: redisPrefix } : {}),
     PUBLIC_URL: 'http://localhost:8080',
     WECOM_CORP_ID: EMULATED_WECOM.corpId,
     WECOM_AGENT_ID: EMULATED_WECOM.agentId,
@@ -42,14 +44,23 @@ beforeAll(async () => {
   const disabled = await first.users.create({ username: 'wangfang', password: 'pw-wangfang-2024' });
   await first.users.setStatus(disabled.id, 'disabled');
   const second = await createWecas(config);
-  for (const ctx of [first, second]) nodes.push({ ctx, app: await buildApp(ctx, { logger: false }) });
-});
+  return Promise.all([first, second].map(async (ctx) => ({ ctx, app: await buildApp(ctx, { logger: false }) })));
+}
 
-afterAll(async () => {
-  for (const { ctx, app } of nodes) {
+async function stopNodes(started: Array<{ ctx: Wecas; app: FastifyInstance }>) {
+  for (const { ctx, app } of started) {
     await app.close();
     await ctx.close();
   }
+}
+
+beforeAll(async () => {
+  wecom = await startWeComEmulator('localhost');
+  nodes = await startNodes('wecas.db');
+});
+
+afterAll(async () => {
+  await stopNodes(nodes);
   nodes = [];
   await wecom?.close();
   rmSync(dir, { recursive: true, force: true });
@@ -229,5 +240,33 @@ describe('WeCom sign-in on two nodes', () => {
     expect(res.statusCode).toBe(403);
     expect(res.body).toContain('您无权使用该企业微信应用');
     expect(res.body).toContain('不在该应用的可见范围内');
+  });
+});
+
+describe.runIf(requireServer('Redis', await redisAvailable()))('WeCom sign-in on two nodes sharing Redis', () => {
+  let sqliteNodes: typeof nodes;
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    const redis = await withRedisPrefix();
+    cleanup = redis.cleanup;
+    sqliteNodes = nodes;
+    nodes = await startNodes('wecas-redis.db', redis.prefix);
+  });
+  afterAll(async () => {
+    await stopNodes(nodes);
+    nodes = sqliteNodes;
+    await cleanup?.();
+  });
+
+  it('many sign-ins across both nodes fetch the token once, from Redis', async () => {
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => new Browser().signIn({ userid: 'demo' }, i % 2, (i + 1) % 2)));
+    for (const res of results) expect(new URL(res.headers.location as string).searchParams.get('ticket')).toMatch(/^ST-/);
+    expect(wecom.count('gettoken')).toBe(1);
+    expect(wecom.count('auth/getuserinfo')).toBe(10);
+    wecom.emulator.revokeTokens();
+    const again = await Promise.all(Array.from({ length: 6 }, (_, i) => new Browser().signIn({ userid: 'demo' }, i % 2, i % 2)));
+    for (const res of again) expect(res.statusCode).toBe(302);
+    expect(wecom.count('gettoken')).toBe(2);
   });
 });
