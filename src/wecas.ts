@@ -24,7 +24,15 @@ import {
   type WeChatIdentification,
 } from './login/methods/wechat.js';
 import { type BindingCredentials, createWeChatBindingAuthenticator } from './login/methods/wechat-binding.js';
-import { createWeComAuthenticator, createWeComStates, type WeComCallback, type WeComStates } from './login/methods/wecom.js';
+import {
+  createPendingWeComMembers,
+  createWeComAuthenticator,
+  createWeComStates,
+  type PendingWeComMembers,
+  type WeComCallback,
+  type WeComStates,
+} from './login/methods/wecom.js';
+import { createWeComBindingAuthenticator, type WeComBindingCredentials } from './login/methods/wecom-binding.js';
 import type { Authenticator } from './login/outcome.js';
 import { createSignIn, type SignIn } from './login/sign-in.js';
 import { createLoginThrottle } from './login/throttle.js';
@@ -68,7 +76,10 @@ export interface WeChatSignIn {
 export interface WeComSignIn {
   client: WeComClient;
   states: WeComStates;
+  pendingMembers: PendingWeComMembers;
   authenticator: Authenticator<'wecom', WeComCallback>;
+  /** A member whose userid is no account's login proves the phone of theirs. */
+  binding: Authenticator<'wecom-binding', WeComBindingCredentials>;
 }
 
 /** Every part of wecas, wired explicitly: the composition root. Routes get narrow slices of it (see http/). */
@@ -206,10 +217,21 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     // The token lives in the shared store: one gettoken for the whole deployment, renewed by one node at a time.
     const client = overrides.wecomClient ?? createWeComClient(settings, { kv, clock, observe: observeWeChat });
     const states = createWeComStates(kv);
+    const pendingMembers = createPendingWeComMembers(kv);
     return {
       client,
       states,
-      authenticator: createWeComAuthenticator({ client, states, identities, users, accounts, userIdAttribute: settings.userIdAttribute }),
+      pendingMembers,
+      authenticator: createWeComAuthenticator({
+        client,
+        states,
+        identities,
+        users,
+        accounts,
+        userIdAttribute: settings.userIdAttribute,
+        pendingMembers,
+      }),
+      binding: createWeComBindingAuthenticator({ codes, accounts, identities, pendingMembers, audit }),
     };
   }
 

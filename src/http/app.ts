@@ -25,6 +25,7 @@ import { registerValidationRoutes } from './routes/validation.js';
 import { registerWeChatCallbackRoute, registerWeChatStartRoute } from './routes/wechat.js';
 import { registerWeChatBindingRoutes } from './routes/wechat-binding.js';
 import { registerWeComCallbackRoute, registerWeComStartRoute } from './routes/wecom.js';
+import { registerWeComBindingRoutes } from './routes/wecom-binding.js';
 import { createSignInResponses } from './sign-in-response.js';
 
 /** A development-only surface the development composition root mounts (the WeChat emulator, the SMS outbox). */
@@ -154,7 +155,10 @@ async function registerCasRoutes(
     if (wechat) registerWeChatStartRoute(login, { signIn, wechat, cookies, pages, responses, prefix, casBaseUrl });
     if (wecom) registerWeComStartRoute(login, { signIn, wecom, cookies, pages, responses, prefix, casBaseUrl });
   });
-  if (wecom) registerWeComCallbackRoute(app, { signIn, wecom, cookies, pages, responses, prefix, casBaseUrl });
+  if (wecom) {
+    registerWeComCallbackRoute(app, { signIn, wecom, cookies, pages, responses, prefix, casBaseUrl });
+    registerWeComBindingRoutes(app, { signIn, wecom, codes, formTokens, cookies, pages, responses, prefix, smsCountries });
+  }
   registerSendChallengeRoutes(app, { challenges: wecas.sms.challenges });
   if (wechat) {
     registerWeChatCallbackRoute(app, { signIn, wechat, cookies, pages, responses, prefix, casBaseUrl });

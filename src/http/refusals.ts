@@ -60,7 +60,12 @@ const REFUSALS = {
     not_visible: { message: 'wecom.not_visible.body', status: 403 },
     not_member: { message: 'wecom.not_member.body', status: 403 },
     wecom_error: { message: 'wecom.error.unavailable', status: 502 },
-    no_account: { message: 'wecom.no_account.body', status: 404 },
+    disabled: { message: 'wecom.disabled.body', status: 403 },
+    directory_unavailable: DIRECTORY_UNAVAILABLE,
+  },
+  'wecom-binding': {
+    ...CODE_REFUSALS,
+    no_account: { message: 'wecom.bind.no_account', status: 404 },
     disabled: { message: 'wecom.disabled.body', status: 403 },
     directory_unavailable: DIRECTORY_UNAVAILABLE,
   },

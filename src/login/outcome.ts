@@ -3,6 +3,7 @@ import type { DirectoryAccount } from '../directories/directory.js';
 import type { AuthMethod } from '../tickets/types.js';
 import type { User } from '../users/types.js';
 import type { PendingIdentity } from './methods/wechat.js';
+import type { PendingWeComMember } from './methods/wecom.js';
 
 /** Why a verification code was not accepted (shared by every method that asks for one). */
 export type CodeRefusal = 'invalid_phone' | 'missing_code' | 'no_code' | 'wrong_code' | 'too_many_attempts' | 'expired';
@@ -30,9 +31,10 @@ export interface RefusalReasons {
     | 'not_visible'
     | 'not_member'
     | 'wecom_error'
-    | 'no_account'
     | 'disabled'
     | 'directory_unavailable';
+  /** A WeCom member whose userid is no account's login proves, by an SMS code, the phone of their account. */
+  'wecom-binding': CodeRefusal | 'no_account' | 'disabled' | 'directory_unavailable';
   'wechat-binding':
     | CodeRefusal
     | 'phone_user_disabled'
@@ -82,7 +84,9 @@ export type AuthOutcome<S extends SignInStep = SignInStep> =
   | Refusal<S>
   | ('wechat' extends S ? { kind: 'needs_binding'; pendingId: string; pending: PendingIdentity } : never)
   // Inside WeChat, a silent authorization found nobody: the person is asked to share their profile, then identified again.
-  | ('wechat' extends S ? { kind: 'needs_profile'; request: LoginRequest } : never);
+  | ('wechat' extends S ? { kind: 'needs_profile'; request: LoginRequest } : never)
+  // A WeCom member whose userid matched no account: held, waiting for the binding step (a phone's SMS code).
+  | ('wecom' extends S ? { kind: 'needs_binding'; pendingId: string; member: PendingWeComMember } : never);
 
 export interface ClientInfo {
   ip: string | null;

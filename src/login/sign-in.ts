@@ -17,6 +17,7 @@ const METHOD_OF_STEP: Record<SignInStep, AuthMethod> = {
   wechat: 'wechat',
   'wechat-binding': 'wechat',
   wecom: 'wecom',
+  'wecom-binding': 'wecom',
 };
 
 /**

@@ -10,6 +10,7 @@ import { EMULATED_WECOM } from '../../dev/emulated-wecom.js';
 import { OUTSIDER_OPENID } from '../../emulator/wecom/state.js';
 import { buildApp } from '../../src/http/app.js';
 import { createWecas, type Wecas } from '../../src/wecas.js';
+import { CapturingSmsSender } from '../support/capturing-sms-sender.js';
 import { testConfig } from '../support/config.js';
 import { REDIS_URL, redisAvailable, requireServer, withRedisPrefix } from '../support/redis.js';
 import { loopbackService } from '../support/server.js';
@@ -17,6 +18,7 @@ import { USER_AGENTS } from '../support/user-agents.js';
 import { type RunningWeComEmulator, startWeComEmulator } from './emulated.js';
 
 const SERVICE = 'http://127.0.0.1:9/app';
+const sms = new CapturingSmsSender();
 const dir = mkdtempSync(path.join(tmpdir(), 'wecas-wecom-'));
 let wecom: RunningWeComEmulator;
 let nodes: Array<{ ctx: Wecas; app: FastifyInstance }> = [];
@@ -37,13 +39,14 @@ async function startNodes(file: string, redisPrefix?: string): Promise<Array<{ c
     RATE_LIMIT_CALLBACK_PER_MINUTE: '1000',
     RATE_LIMIT_LOGIN_PER_MINUTE: '1000',
   });
-  const first = await createWecas(config);
+  const first = await createWecas(config, { smsSender: sms });
   await first.services.add(loopbackService('App', 'http://127.0.0.1:9'));
   await first.users.create({ username: 'demo', password: 'pw-demo-2024', displayName: '演示用户' });
   await first.users.create({ username: 'lisi', password: 'pw-lisi-2024' });
+  await first.users.create({ username: 'zw2024', password: 'pw-zw-2024', phone: '+8613700137000' });
   const disabled = await first.users.create({ username: 'wangfang', password: 'pw-wangfang-2024' });
   await first.users.setStatus(disabled.id, 'disabled');
-  const second = await createWecas(config);
+  const second = await createWecas(config, { smsSender: sms });
   return Promise.all([first, second].map(async (ctx) => ({ ctx, app: await buildApp(ctx, { logger: false }) })));
 }
 
@@ -80,6 +83,26 @@ class Browser {
       method: 'GET',
       url,
       headers: {
+        'accept-language': 'en',
+        'user-agent': this.userAgent,
+        cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+      },
+    });
+    for (const c of ([] as string[]).concat(res.headers['set-cookie'] ?? [])) {
+      const [pair] = c.split(';');
+      const eq = pair!.indexOf('=');
+      this.cookies.set(pair!.slice(0, eq), pair!.slice(eq + 1));
+    }
+    return res;
+  }
+
+  async post(node: number, url: string, form: Record<string, string>) {
+    const res = await nodes[node]!.app.inject({
+      method: 'POST',
+      url,
+      payload: new URLSearchParams(form).toString(),
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
         'accept-language': 'en',
         'user-agent': this.userAgent,
         cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
@@ -175,7 +198,6 @@ describe('WeCom sign-in on two nodes', () => {
 
   const refusals: Array<[string, () => void, { userid: string } | { openid: string }, number, string]> = [
     ['a member outside the app’s visible range', () => undefined, { userid: 'lisi' }, 403, 'not in this app’s visible range'],
-    ['a member whose userid is no account here', () => undefined, { userid: 'zhangwei' }, 404, 'No account here has your WeCom user ID'],
     ['someone who is not a member of the corp', () => undefined, { openid: OUTSIDER_OPENID }, 403, 'is not a member of this organisation'],
     ['a disabled account', () => undefined, { userid: 'wangfang' }, 403, 'is disabled'],
     [
@@ -197,6 +219,55 @@ describe('WeCom sign-in on two nodes', () => {
     expect(res.body).toContain(text);
     expect(res.body).toContain('Sign in another way');
     expect([...browser.cookies.keys()]).not.toContain('TGC');
+  });
+
+  it('a member whose userid is nobody’s login links the account of their phone once, then WeCom signs them in directly', async () => {
+    const browser = new Browser();
+    const back = await browser.signIn({ userid: 'zhangwei' });
+    expect(back.statusCode).toBe(302);
+    expect(back.headers.location).toBe('/cas/login/wecom/bind');
+    const page = await browser.get(1, '/cas/login/wecom/bind');
+    expect(page.body).toContain('Link your WeCom account');
+    expect(page.body).toContain('张伟 (zhangwei)');
+    const execution = (body: string) => /name="execution" value="([^"]+)"/.exec(body)![1]!;
+    // A number nobody has: refused, nothing linked.
+    const sentToNobody = await browser.post(0, '/cas/login/wecom/bind/send', { phone: '13500135000', execution: execution(page.body) });
+    expect(sentToNobody.body).toContain('id="bind-notice"');
+    const nobody = await browser.post(1, '/cas/login/wecom/bind', {
+      phone: '13500135000',
+      code: sms.lastCodeFor('+8613500135000')!,
+      execution: execution(sentToNobody.body),
+    });
+    expect(nobody.statusCode).toBe(404);
+    expect(nobody.body).toContain('No account here has this mobile number');
+    // The account's own number: verified, linked, signed in, on to the application.
+    const sent = await browser.post(1, '/cas/login/wecom/bind/send', { phone: '137 0013 7000', execution: execution(nobody.body) });
+    const linked = await browser.post(0, '/cas/login/wecom/bind', {
+      phone: '13700137000',
+      code: sms.lastCodeFor('+8613700137000')!,
+      execution: execution(sent.body),
+    });
+    expect(linked.statusCode).toBe(302);
+    const ticket = new URL(linked.headers.location as string).searchParams.get('ticket')!;
+    const answer = await validate(1, ticket);
+    expect(answer.authenticationSuccess.user).toBe('zw2024');
+    expect(answer.authenticationSuccess.attributes.authenticationMethod).toEqual(['wecom']);
+    // The pending member is used up; the next WeCom sign-in is direct.
+    expect((await browser.get(1, '/cas/login/wecom/bind')).statusCode).toBe(410);
+    const direct = await new Browser().signIn({ userid: 'zhangwei' }, 1, 0);
+    expect(new URL(direct.headers.location as string).searchParams.get('ticket')).toMatch(/^ST-/);
+    const bound = await nodes[0]!.ctx.db.selectFrom('audit_events').select('detail').where('type', '=', 'wecom.bound').execute();
+    expect(bound.map((e) => JSON.parse(e.detail))).toEqual([expect.objectContaining({ corpId: EMULATED_WECOM.corpId, userid: 'zhangwei' })]);
+  });
+
+  it('the link page opened in another browser is expired there', async () => {
+    const browser = new Browser();
+    await browser.signIn({ userid: 'zhangwei' });
+    const thief = new Browser();
+    thief.cookies.set('wecas_wwp', browser.cookies.get('wecas_wwp')!);
+    const stolen = await thief.get(0, '/cas/login/wecom/bind');
+    expect(stolen.statusCode).toBe(410);
+    expect(stolen.body).toContain('This WeCom sign-in has expired');
   });
 
   it('a code already used (a replay, or WeCom’s own) is refused with the way to start again', async () => {

@@ -153,10 +153,21 @@ export const messages = {
     en: 'The WeCom account you used is not a member of this organisation. Sign in with the WeCom account of your organisation, or with your password or phone number.',
     'zh-CN': '您使用的企业微信账号不是本企业的成员。请使用本企业的企业微信账号，或使用密码、手机号登录。',
   },
-  'wecom.no_account.title': { en: 'No account for your WeCom ID', 'zh-CN': '没有与企业微信账号对应的账号' },
-  'wecom.no_account.body': {
-    en: 'No account here has your WeCom user ID (your staff or student number). Sign in with your password or phone number, or ask your administrator.',
-    'zh-CN': '本服务中没有与您的企业微信账号（工号/学号）对应的账号。请使用密码或手机号登录，或联系管理员。',
+  'wecom.bind.title': { en: 'Link your WeCom account', 'zh-CN': '关联企业微信账号' },
+  'wecom.bind.intro': {
+    en: 'No account here has your WeCom user ID {userid} as its login. Confirm the mobile number of your account with an SMS code, once: your WeCom account is then linked to it, and WeCom signs you in directly next time.',
+    'zh-CN':
+      '本服务中没有以您的企业微信账号 {userid} 为登录名的账号。请用短信验证码确认您账号的手机号（仅需一次）：之后企业微信账号即与该账号关联，下次可直接登录。',
+  },
+  'wecom.bind.submit': { en: 'Verify and link', 'zh-CN': '验证并关联' },
+  'wecom.bind.no_account': {
+    en: 'No account here has this mobile number. Use the number your account has, sign in with your password, or ask your administrator.',
+    'zh-CN': '本服务中没有使用该手机号的账号。请使用您账号登记的手机号，或使用密码登录，或联系管理员。',
+  },
+  'wecom.bind.expired.title': { en: 'This WeCom sign-in has expired', 'zh-CN': '本次企业微信登录已过期' },
+  'wecom.bind.expired.body': {
+    en: 'Linking must be finished within 10 minutes of signing in with WeCom, in the same browser. Start the WeCom sign-in again.',
+    'zh-CN': '关联须在企业微信登录后 10 分钟内、在同一浏览器中完成。请重新发起企业微信登录。',
   },
   'dev.banner.wecom': { en: 'WeCom is emulated.', 'zh-CN': '企业微信为模拟器。' },
   'wechat.retry': { en: 'Try WeChat again', 'zh-CN': '重新微信扫码' },

@@ -53,6 +53,10 @@ export function registerWeComCallbackRoute(app: FastifyInstance, deps: WeComRout
       { client: request.client, browserId: deps.cookies.browserId(request) },
     );
     if (outcome.kind === 'refused') return problemPage(request, reply, outcome);
+    if (outcome.kind === 'needs_binding') {
+      deps.cookies.setPendingWeCom(reply, outcome.pendingId);
+      return reply.redirect(`${prefix}/login/wecom/bind`, 302);
+    }
     return deps.responses.resume(request, reply, outcome.request!, outcome);
   });
 
@@ -86,7 +90,6 @@ const PROBLEM_TITLES: Record<Refusal<'wecom'>['reason'], MessageKey> = {
   not_visible: 'wecom.not_visible.title',
   not_member: 'wecom.not_member.title',
   wecom_error: 'wecom.error.title',
-  no_account: 'wecom.no_account.title',
   disabled: 'wecom.error.title',
   directory_unavailable: 'error.internal.title',
 };
