@@ -7,6 +7,7 @@ import { buildEmulatorApp, createEmulator, type Emulator } from '../../emulator/
 import { type WeChatCallback, withProfile } from '../../src/login/methods/wechat.js';
 import type { BindingCredentials } from '../../src/login/methods/wechat-binding.js';
 import type { WeComCallback } from '../../src/login/methods/wecom.js';
+import type { WeComBindingCredentials } from '../../src/login/methods/wecom-binding.js';
 import type { Wecas } from '../../src/wecas.js';
 import { createWecas } from '../../src/wecas.js';
 import { CapturingSmsSender } from '../support/capturing-sms-sender.js';
@@ -180,6 +181,52 @@ authenticatorContract<'wecom', WeComCallback>('WeCom', async () => {
     // A state this server never made: refused before the code is traded.
     wrongInput: async () => ({ ...(await callbackOf('demo')), state: 'F'.repeat(32) }),
     disabledInput: () => callbackOf('wangfang'),
+    singleUse: true,
+    records: records(wecas),
+    async close() {
+      await wecas.close();
+      await wecom.close();
+    },
+  };
+});
+
+authenticatorContract<'wecom-binding', WeComBindingCredentials>('WeCom binding', async () => {
+  const wecom = await startWeComEmulator('localhost');
+  const clock = new ManualClock(Date.now());
+  const sms = new CapturingSmsSender();
+  const wecas = await createWecas(
+    testConfig({
+      TICKET_REGISTRY: 'memory',
+      SMS_MAX_PER_IP_PER_HOUR: '1000',
+      WECOM_CORP_ID: EMULATED_WECOM.corpId,
+      WECOM_AGENT_ID: EMULATED_WECOM.agentId,
+      WECOM_AGENT_SECRET: EMULATED_WECOM.agentSecret,
+      WECOM_API_BASE_URL: wecom.url,
+      WECOM_LOGIN_BASE_URL: wecom.url,
+      WECOM_OPEN_BASE_URL: wecom.url,
+    }),
+    { clock, smsSender: sms },
+  );
+  const s: Setup = { wecas, sms, clock, close: async () => {} };
+  const staff = await wecas.users.create({ username: 'staff', phone: '+8613833330001' });
+  await wecas.users.create({ username: 'gone', phone: '+8613833330002' }).then((u) => wecas.users.setStatus(u.id, 'disabled'));
+  const agent = wecom.emulator.agent(EMULATED_WECOM.corpId, EMULATED_WECOM.agentId)!;
+  /** A member whose userid is nobody's login, pending after their WeCom sign-in, and a code sent to `phone` for them. */
+  async function pendingWith(phone: string, right = true): Promise<WeComBindingCredentials> {
+    const request = { service: undefined, ticketParam: 'ticket', renew: false, gateway: false, method: 'GET' } as const;
+    const state = await wecas.wecom!.states.begin(ATTEMPT.browserId, request, 'web');
+    const code = wecom.emulator.issueCode(agent, { userid: 'zhangwei' }, 'http://localhost:8080/cas/login/wecom/callback');
+    const outcome = await wecas.wecom!.authenticator.authenticate({ state, code }, ATTEMPT);
+    if (outcome.kind !== 'needs_binding') throw new Error(`zhangwei is not pending: ${outcome.kind}`);
+    const sent = await codeFor(s, phone, 'bind', outcome.pendingId);
+    return { pendingId: outcome.pendingId, pending: outcome.member, phone, code: right ? sent : sent === '000000' ? '000001' : '000000' };
+  }
+  return {
+    authenticator: wecas.wecom!.binding,
+    attempt: ATTEMPT,
+    goodInput: async () => ({ input: await pendingWith('+8613833330001'), userId: staff.id }),
+    wrongInput: () => pendingWith('+8613833330001', false),
+    disabledInput: () => pendingWith('+8613833330002'),
     singleUse: true,
     records: records(wecas),
     async close() {
