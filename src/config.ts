@@ -214,7 +214,7 @@ const environmentSchema = z.object({
   WECOM_LOGIN_BASE_URL: z.string().url().default('https://login.work.weixin.qq.com'),
   WECOM_OPEN_BASE_URL: z.string().url().default('https://open.weixin.qq.com'),
   WECOM_TIMEOUT_MS: positive.default(5000),
-  /** What a WeCom userid is in the directories: the account's login (工号), or nothing (every member links once). */
+  /** What a WeCom userid is in the directories: the account's login (工号), or nothing (every member links once by phone). */
   WECOM_USERID_ATTRIBUTE: z.enum(['login', 'none']).default('login'),
 
   SMS_PROVIDER: z.enum(['console', 'aliyun', 'tencent']).default('console'),
@@ -274,7 +274,7 @@ export interface WeComSettings {
   loginBaseUrl: string;
   openBaseUrl: string;
   timeoutMs: number;
-  /** `login`: the userid is an account's login (工号) in the directories; `none`: only links made before count. */
+  /** `login`: the userid is an account's login (工号) in the directories; `none`: every member links once by phone. */
   userIdAttribute: 'login' | 'none';
 }
 
