@@ -7,6 +7,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EMULATED_WECOM } from '../../dev/emulated-wecom.js';
 import { artifactPath, DESKTOP_VIEWPORT, launchBrowser, PHONE_VIEWPORT } from '../support/browser.js';
 import { USER_AGENTS } from '../support/user-agents.js';
 import { startWeComTestServer, type WeComTestServer } from '../wecom/harness.js';
@@ -129,6 +130,34 @@ describe('WeCom sign-in in Chromium', () => {
       await page.getByRole('link', { name: locale === 'en' ? 'Sign in another way' : '使用其他方式登录' }).click();
       await page.waitForURL(`${server.casUrl}/login?**`);
       expect(await page.locator('#password-form').count()).toBe(1);
+    });
+  }
+
+  for (const [locale, lang, title, member, login, digits] of [
+    ['zh-CN', 'zh', '关联企业微信账号', { userid: 'zhangwei', name: '张伟' }, 'zw2024', '13700137000'],
+    ['en', 'en', 'Link your WeCom account', { userid: 'chenjing', name: '陈静' }, 'cj2024', '13700137001'],
+  ] as const) {
+    it(`a member whose userid is nobody's login binds the phone of their account, then lands in the app (${locale})`, async () => {
+      // Each language its own member: once linked, a member signs in directly.
+      if (!server.wecom.corp(EMULATED_WECOM.corpId)!.members.has(member.userid))
+        server.wecom.addMember(EMULATED_WECOM.corpId, { ...member, department: [2] });
+      await server.ctx.users.create({ username: login, password: `pw-${login}`, phone: `+86${digits}` });
+      const context = await newContext({ locale });
+      const page = await loginPageFromApp(context);
+      await page.locator('#wecom-sign-in').click();
+      await page.waitForURL(/\/__wecom\/wwlogin\/sso\/qr\?/);
+      await confirmOnPhone(String(await page.locator('#wecom-open-phone').getAttribute('href')), member.userid, lang);
+      await page.waitForURL(`${server.casUrl}/login/wecom/bind`, { timeout: 10_000 });
+      expect(await page.locator('h1').innerText()).toBe(title);
+      expect(await page.locator('#wecom-member').innerText()).toBe(`${member.name} (${member.userid})`);
+      await screenshot(page, `wecom-bind-${locale}.png`);
+      await page.fill('#phone', digits);
+      await page.locator('#send-code').click();
+      await page.locator('#bind-notice').waitFor();
+      await page.fill('#code', server.sms.lastCodeFor(`+86${digits}`)!);
+      await page.locator('#bind-submit').click();
+      await page.waitForURL(server.service);
+      expect(await page.locator('#user').innerText()).toBe(login);
     });
   }
 });

@@ -8,12 +8,14 @@ import type { WeComEmulator } from '../../emulator/wecom/state.js';
 import { type DemoApp, startDemoApp } from '../../examples/demo-app/app.js';
 import { buildApp } from '../../src/http/app.js';
 import { createWecas, type Wecas } from '../../src/wecas.js';
+import { CapturingSmsSender } from '../support/capturing-sms-sender.js';
 import { freePort, loopbackService } from '../support/server.js';
 
 export interface WeComTestServer {
   casUrl: string;
   ctx: Wecas;
   wecom: WeComEmulator;
+  sms: CapturingSmsSender;
   service: string;
   close(): Promise<void>;
 }
@@ -30,7 +32,8 @@ export async function startWeComTestServer(): Promise<WeComTestServer> {
     PUBLIC_URL: origin,
   };
   const { config } = loadDevelopmentConfig({ ...env, ...emulatedWeComEnv(env, origin) });
-  const ctx = await createWecas(config);
+  const sms = new CapturingSmsSender();
+  const ctx = await createWecas(config, { smsSender: sms });
   const wecom = wecomEmulatorFor(config);
   let app: FastifyInstance | undefined;
   let demo: DemoApp | undefined;
@@ -46,6 +49,7 @@ export async function startWeComTestServer(): Promise<WeComTestServer> {
       casUrl: config.server.casBaseUrl,
       ctx,
       wecom,
+      sms,
       service: `${started.url}/`,
       async close() {
         await started.close();
