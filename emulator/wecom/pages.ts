@@ -29,6 +29,21 @@ const TEXT = {
     openInWeCom: '请在企业微信客户端打开链接',
     openInWeComHint: '这是企业微信的网页授权链接，只能在企业微信中打开。',
     pickMember: '这台“手机”上登录的企业微信账号是？',
+    insideTitle: '在电脑浏览器中模拟“企业微信内”',
+    insideIntro:
+      '企业微信内置浏览器的 User-Agent 含有 wxwork/。wecas 的登录页只按 User-Agent 判断是否在企业微信内，所以要在桌面浏览器里试“企业微信内登录”，请在开发者工具的设备工具栏中把 User-Agent 设为下面这一行。',
+    yourUa: '当前浏览器的 User-Agent：',
+    countsAsWeCom: '模拟器视其为企业微信内置浏览器。',
+    notWeCom: '模拟器不视其为企业微信内置浏览器。',
+    uaCookieOn: '已开启：模拟器自己的页面把本浏览器当作企业微信（Cookie wwemu_ua=wxwork）。',
+    uaCookieOff: '未开启：模拟器自己的页面按 User-Agent 判断。',
+    turnUaCookieOn: '让模拟器页面把本浏览器当作企业微信',
+    turnUaCookieOff: '恢复按 User-Agent 判断',
+    uaCookieLimit: '此 Cookie 只影响模拟器的页面；wecas 的登录页仍按 User-Agent 判断。',
+    wecomUa: '企业微信（iPhone）的 User-Agent：',
+    phoneMember: '这台“手机”上登录的成员：',
+    noMember: '尚未选择（首次授权时会询问）',
+    changeMember: '更换成员',
     pick: '以此身份继续',
     department: '部门',
   },
@@ -55,6 +70,21 @@ const TEXT = {
     openInWeCom: 'Open this link in the WeCom app',
     openInWeComHint: 'This is a WeCom authorization link; it only opens inside WeCom.',
     pickMember: 'Which WeCom account is signed in on this “phone”?',
+    insideTitle: 'Trying “inside WeCom” from a desktop browser',
+    insideIntro:
+      'WeCom’s built-in browser has wxwork/ in its User-Agent. wecas’s login page decides by the User-Agent alone, so to try the sign-in inside WeCom from a desktop browser, set the User-Agent to the line below in the developer tools’ device toolbar.',
+    yourUa: 'This browser’s User-Agent:',
+    countsAsWeCom: 'The emulator takes it for WeCom’s built-in browser.',
+    notWeCom: 'The emulator does not take it for WeCom’s built-in browser.',
+    uaCookieOn: 'On: the emulator’s own pages treat this browser as WeCom (cookie wwemu_ua=wxwork).',
+    uaCookieOff: 'Off: the emulator’s own pages go by the User-Agent.',
+    turnUaCookieOn: 'Let the emulator’s pages treat this browser as WeCom',
+    turnUaCookieOff: 'Go by the User-Agent again',
+    uaCookieLimit: 'The cookie changes the emulator’s pages only; wecas’s login page still goes by the User-Agent.',
+    wecomUa: 'WeCom’s User-Agent (iPhone):',
+    phoneMember: 'Member signed in on this “phone”:',
+    noMember: 'None yet (the first authorization asks)',
+    changeMember: 'Change member',
     pick: 'Continue as this member',
     department: 'Department',
   },
@@ -147,16 +177,43 @@ ${[...corp.members.values()].map(
   );
 }
 
-export function renderError(lang: Lang, basePath: string, id: string, message: string, hint?: string): string {
+export function renderError(lang: Lang, basePath: string, id: string, message: string, hint?: string, helpHref?: string): string {
   const m = text(lang);
   return frame(
     lang,
     basePath,
     m.errorTitle,
-    html`<div class="card result" id="${id}"><div class="result-icon" aria-hidden="true">!</div><h1>${message}</h1>${hint ? html`<p class="persona-meta">${hint}</p>` : ''}</div>`,
+    html`<div class="card result" id="${id}"><div class="result-icon" aria-hidden="true">!</div><h1>${message}</h1>${hint ? html`<p class="persona-meta">${hint}</p>` : ''}${
+      helpHref ? html`<p><a href="${helpHref}" id="emu-inside-wecom-help">${m.insideTitle}</a></p>` : ''
+    }</div>`,
   );
 }
 
 function memberLine(m: WeComText, member: WeComMemberConfig): SafeHtml {
   return html`<strong>${member.name}</strong> <code>${member.userid}</code>${member.department?.length ? html` · ${m.department} ${member.department.join(', ')}` : ''}`;
+}
+
+/** The emulator's help page for trying "inside WeCom" from a desktop browser: which User-Agent it pretends, and how. */
+export function renderInsideWeCom(
+  lang: Lang,
+  basePath: string,
+  v: { userAgent: string; insideWeCom: boolean; uaCookie: boolean; wecomUa: string; member: string | undefined; pickerHref: string },
+): string {
+  const m = text(lang);
+  const self = `${basePath}/__emulator/inside-wecom?lang=${lang}`;
+  return frame(
+    lang,
+    basePath,
+    m.insideTitle,
+    html`<h1>${m.insideTitle}</h1>
+<p>${m.insideIntro}</p>
+<div class="card"><p class="persona-meta">${m.wecomUa}</p><p><code id="emu-wecom-ua">${v.wecomUa}</code></p>
+<p class="persona-meta">${m.yourUa}</p><p><code id="emu-ua">${v.userAgent}</code></p>
+<p id="emu-verdict"><strong>${v.insideWeCom ? m.countsAsWeCom : m.notWeCom}</strong></p>
+<p>${v.uaCookie ? m.uaCookieOn : m.uaCookieOff}</p>
+<p><a class="btn ${v.uaCookie ? 'btn-default' : 'btn-primary'}" id="emu-ua-toggle" href="${self}&ua=${v.uaCookie ? 'off' : 'wxwork'}">${v.uaCookie ? m.turnUaCookieOff : m.turnUaCookieOn}</a></p>
+<p class="persona-meta">${m.uaCookieLimit}</p></div>
+<div class="card"><p class="persona-meta">${m.phoneMember}</p><p id="emu-phone-member">${v.member ?? m.noMember}</p>
+<p><a href="${v.pickerHref}">${m.changeMember}</a></p></div>`,
+  );
 }

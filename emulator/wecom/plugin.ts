@@ -8,7 +8,7 @@ import { registerAssets } from '../assets.js';
 import type { Lang } from '../i18n.js';
 import { readCookies } from '../oa-pages.js';
 import { bodyParam, queryParam } from '../params.js';
-import { renderConfirmPage, renderError, renderMemberPicker, renderQrPage, renderResult, text } from './pages.js';
+import { renderConfirmPage, renderError, renderInsideWeCom, renderMemberPicker, renderQrPage, renderResult, text } from './pages.js';
 import {
   type Agent,
   hostTrusted,
@@ -174,7 +174,10 @@ function registerInApp(app: FastifyInstance, emulator: WeComEmulator, basePath: 
     const q = (name: string) => queryParam(request, name);
     const lang = langOf(request, undefined);
     const m = text(lang);
-    if (!insideWeCom(request)) return reply.type(HTML).send(renderError(lang, basePath, 'wecom-open-in-app', m.openInWeCom, m.openInWeComHint));
+    if (!insideWeCom(request))
+      return reply
+        .type(HTML)
+        .send(renderError(lang, basePath, 'wecom-open-in-app', m.openInWeCom, m.openInWeComHint, `${basePath}/__emulator/inside-wecom?lang=${lang}`));
     const corp = emulator.corp(q('appid'));
     const redirectUri = q('redirect_uri');
     const scope = q('scope');
@@ -189,6 +192,42 @@ function registerInApp(app: FastifyInstance, emulator: WeComEmulator, basePath: 
       return reply.type(HTML).send(renderMemberPicker(lang, basePath, corp, request.url));
     const code = emulator.issueCode(agent, subject, redirectUri);
     return reply.redirect(withQuery(redirectUri, `code=${code}&state=${encodeURIComponent(q('state') ?? '')}`), 302);
+  });
+
+  /** How to try "inside WeCom" from a desktop browser: the User-Agent to pretend, the emulator's own switch, the member. */
+  app.get('/__emulator/inside-wecom', async (request, reply) => {
+    const lang = langOf(request, queryParam(request, 'lang'));
+    const ua = queryParam(request, 'ua');
+    let uaCookie = readCookies(request)[WECOM_UA_COOKIE] === 'wxwork';
+    if (ua === 'wxwork' || ua === 'off') {
+      uaCookie = ua === 'wxwork';
+      reply.header(
+        'set-cookie',
+        `${WECOM_UA_COOKIE}=${uaCookie ? 'wxwork' : ''}; Path=${basePath || '/'}; Max-Age=${uaCookie ? 2592000 : 0}; SameSite=Lax`,
+      );
+    }
+    const who = readCookies(request)[WECOM_MEMBER_COOKIE];
+    const corp = [...emulator.corps.values()][0];
+    const member = who?.startsWith('member:') ? corp?.members.get(who.slice('member:'.length)) : undefined;
+    const userAgent = request.headers['user-agent'] ?? '';
+    return reply.type(HTML).send(
+      renderInsideWeCom(lang, basePath, {
+        userAgent,
+        insideWeCom: isWeComUserAgent(userAgent) || uaCookie,
+        uaCookie,
+        wecomUa: WECOM_IPHONE_UA,
+        member: member ? `${member.name} (${member.userid})` : who === 'outsider' ? text(lang).outsider : undefined,
+        pickerHref: `${basePath}/__emulator/wecom-member?lang=${lang}`,
+      }),
+    );
+  });
+
+  /** The member picker on its own (from the help page): afterwards back to the help page. */
+  app.get('/__emulator/wecom-member', async (request, reply) => {
+    const lang = langOf(request, queryParam(request, 'lang'));
+    const corp = [...emulator.corps.values()][0];
+    if (!corp) return reply.code(404).send('no corp');
+    return reply.type(HTML).send(renderMemberPicker(lang, basePath, corp, `${basePath}/__emulator/inside-wecom?lang=${lang}`));
   });
 
   /** The picker's answer: this browser's WeCom member, in a cookie; then back to the authorization. */

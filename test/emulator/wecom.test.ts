@@ -114,6 +114,21 @@ describe('WeCom emulator: inside the WeCom app', () => {
     }
   });
 
+  it('a desktop browser finds the help page that says which User-Agent to pretend, and the emulator’s own switch', async () => {
+    const outside = await (await get(authorize, { 'user-agent': USER_AGENTS.desktopChrome, 'accept-language': 'en' })).text();
+    const help = /href="([^"]+)" id="emu-inside-wecom-help"/.exec(outside)![1]!.replaceAll('&#38;', '&');
+    const page = await (await get(help, { 'user-agent': USER_AGENTS.desktopChrome })).text();
+    expect(page).toContain('Trying “inside WeCom” from a desktop browser');
+    expect(page).toContain(WECOM_IPHONE_UA);
+    expect(page).toContain('The emulator does not take it for WeCom’s built-in browser.');
+    const on = await get(`${help}&ua=wxwork`, { 'user-agent': USER_AGENTS.desktopChrome });
+    const cookie = on.headers.get('set-cookie')!.split(';')[0]!;
+    expect(cookie).toBe('wwemu_ua=wxwork');
+    expect(await on.text()).toContain('The emulator takes it for WeCom’s built-in browser.');
+    // With the switch on, the emulator's authorization treats the desktop browser as WeCom: the member picker.
+    expect(await (await get(authorize, { 'user-agent': USER_AGENTS.desktopChrome, cookie })).text()).toContain('这台“手机”上登录的企业微信账号是？');
+  });
+
   it('asks once which member is on the “phone”, then redirects at once with a code', async () => {
     expect(WECOM_IPHONE_UA).toBe(USER_AGENTS.wecom);
     const picker = await get(authorize, { 'user-agent': WECOM_IPHONE_UA });
