@@ -27,6 +27,15 @@ import {
   type WeChatIdentification,
 } from './login/methods/wechat.js';
 import { type BindingCredentials, createWeChatBindingAuthenticator } from './login/methods/wechat-binding.js';
+import {
+  createPendingWeComMembers,
+  createWeComAuthenticator,
+  createWeComStates,
+  type PendingWeComMembers,
+  type WeComCallback,
+  type WeComStates,
+} from './login/methods/wecom.js';
+import { createWeComBindingAuthenticator, type WeComBindingCredentials } from './login/methods/wecom-binding.js';
 import type { Authenticator } from './login/outcome.js';
 import { createSignIn, type SignIn } from './login/sign-in.js';
 import { createLoginThrottle } from './login/throttle.js';
@@ -52,6 +61,7 @@ import { createWeChatBinding, type WeChatBinding } from './users/binding.js';
 import { createIdentityStore, type IdentityStore } from './users/identities.js';
 import { SqlUserStore, type UserStore } from './users/store.js';
 import { createWeChatClient, type WeChatCallObservation, type WeChatClient } from './wechat/client.js';
+import { createWeComClient, type WeComClient } from './wecom/client.js';
 
 /** Password hashes one client may run at once on a node: half of libuv's default pool of 4, the rest for others. */
 const PASSWORD_HASHES_PER_IP = 2;
@@ -63,6 +73,16 @@ export interface WeChatSignIn {
   pendingIdentities: PendingIdentities;
   authenticator: Authenticator<'wechat', WeChatCallback>;
   binding: Authenticator<'wechat-binding', BindingCredentials>;
+}
+
+/** WeCom sign-in, present when a WeCom app (real, or an emulator's) is configured. */
+export interface WeComSignIn {
+  client: WeComClient;
+  states: WeComStates;
+  pendingMembers: PendingWeComMembers;
+  authenticator: Authenticator<'wecom', WeComCallback>;
+  /** A member whose userid is no account's login proves the phone of theirs. */
+  binding: Authenticator<'wecom-binding', WeComBindingCredentials>;
 }
 
 /** Every part of wecas, wired explicitly: the composition root. Routes get narrow slices of it (see http/). */
@@ -102,6 +122,8 @@ export interface Wecas {
   smsCode: Authenticator<'sms', SmsCodeCredentials>;
   /** Absent when no WeChat app is configured. */
   wechat: WeChatSignIn | undefined;
+  /** Absent when no WeCom app is configured. */
+  wecom: WeComSignIn | undefined;
   account: Account;
   /** What an administrator does to accounts, and the CSV sync of accounts (`wecas user …`; later the admin API). */
   admin: { users: UserAdmin; import: UserImport };
@@ -114,6 +136,8 @@ export interface WecasOverrides {
   wechatClient?: WeChatClient;
   /** The 服务号's client (sign-in inside WeChat's browser), in place of one built from the config. */
   wechatOfficialAccountClient?: WeChatClient;
+  /** The WeCom client, in place of one built from the config. */
+  wecomClient?: WeComClient;
   smsSender?: SmsSender;
   /** PEM certificates the proxy callback trusts besides Node's store (tests' self-signed CA; deployments use NODE_EXTRA_CA_CERTS). */
   proxyCallbackCa?: string[];
@@ -194,6 +218,30 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     : undefined;
   const wechat = config.wechat ? wireWeChat(overrides.wechatClient ?? createWeChatClient(config.wechat, fetch, observeWeChat)) : undefined;
 
+  const wecom = config.wecom ? wireWeCom(config.wecom) : undefined;
+
+  function wireWeCom(settings: NonNullable<Config['wecom']>): WeComSignIn {
+    // The token lives in the shared store: one gettoken for the whole deployment, renewed by one node at a time.
+    const client = overrides.wecomClient ?? createWeComClient(settings, { kv, clock, observe: observeWeChat });
+    const states = createWeComStates(kv);
+    const pendingMembers = createPendingWeComMembers(kv);
+    return {
+      client,
+      states,
+      pendingMembers,
+      authenticator: createWeComAuthenticator({
+        client,
+        states,
+        identities,
+        users,
+        accounts,
+        userIdAttribute: settings.userIdAttribute,
+        pendingMembers,
+      }),
+      binding: createWeComBindingAuthenticator({ codes, accounts, identities, pendingMembers, audit }),
+    };
+  }
+
   function wireWeChat(client: WeChatClient): WeChatSignIn {
     const identification = createWeChatIdentification({ kv, client, officialAccount });
     const pendingIdentities = createPendingIdentities(kv);
@@ -242,6 +290,7 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     password: createPasswordAuthenticator({ accounts, throttle, gate }),
     smsCode: createSmsCodeAuthenticator({ codes, accounts, users, createsUsers: config.sms.loginCreatesUsers }),
     wechat,
+    wecom,
     account: createAccount({ users, accounts, identities, sessions, binding, audit, wechat: wechat?.identification }),
     admin: {
       users: createUserAdmin({ db, clock, accounts, sessions, audit, via: 'cli' }),

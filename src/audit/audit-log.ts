@@ -38,6 +38,9 @@ export type AuditEvent = (
     }
   | { type: 'wechat.unbound'; userId: string; appId?: string; via?: AdminVia }
   | { type: 'wechat.error'; kind: string; endpoint: string; errcode: number | null }
+  | { type: 'wecom.error'; kind: string; endpoint: string; errcode: number | null }
+  | { type: 'wecom.bound'; userId: string; corpId: string; userid: string; phone: MaskedPhone }
+  | { type: 'wecom.bound'; userId: string; corpId: string; userid: string; phone: MaskedPhone }
   | { type: 'phone.bound'; userId: string; phone: MaskedPhone }
   | { type: 'sms.sent'; phone: MaskedPhone; purpose: string; provider: string }
   | { type: 'sms.failed'; phone: MaskedPhone; purpose: string; provider: string; kind: string; providerCode: string | null }

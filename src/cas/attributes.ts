@@ -7,6 +7,7 @@ const CREDENTIAL_TYPES: Record<AuthMethod, string> = {
   password: 'UsernamePasswordCredential',
   sms: 'SmsCodeCredential',
   wechat: 'WeChatCredential',
+  wecom: 'WeComCredential',
 };
 
 /** Attributes every validation with attributes carries (docs/cas-protocol.md §1.5.1). */

@@ -25,6 +25,8 @@ import { registerSmsLoginRoutes } from './routes/sms-login.js';
 import { registerValidationRoutes } from './routes/validation.js';
 import { registerWeChatCallbackRoute, registerWeChatStartRoute } from './routes/wechat.js';
 import { registerWeChatBindingRoutes } from './routes/wechat-binding.js';
+import { registerWeComCallbackRoute, registerWeComStartRoute } from './routes/wecom.js';
+import { registerWeComBindingRoutes } from './routes/wecom-binding.js';
 import { createSignInResponses } from './sign-in-response.js';
 
 /** A development-only surface the development composition root mounts (the WeChat emulator, the SMS outbox). */
@@ -127,7 +129,7 @@ async function registerCasRoutes(
   wecas: Wecas,
   shared: { pages: Pages; cookies: ReturnType<typeof createCookies> },
 ): Promise<void> {
-  const { config, signIn, formTokens, wechat } = wecas;
+  const { config, signIn, formTokens, wechat, wecom } = wecas;
   const { pages, cookies } = shared;
   const prefix = config.server.casPrefix;
   const casBaseUrl = config.server.casBaseUrl;
@@ -136,6 +138,7 @@ async function registerCasRoutes(
     cookies,
     formTokens,
     wechat: wechat?.identification,
+    wecom: !!wecas.wecom,
     prefix,
     casBaseUrl,
     warnInsecure: !config.server.secureCookies && config.mode !== 'test',
@@ -151,8 +154,13 @@ async function registerCasRoutes(
     registerLoginRoutes(login, { signIn, password: wecas.password, formTokens, cookies, pages, loginPage, responses });
     registerSmsLoginRoutes(login, { signIn, smsCode: wecas.smsCode, codes, formTokens, cookies, pages, loginPage, responses, smsCountries });
     if (wechat) registerWeChatStartRoute(login, { signIn, wechat, cookies, pages, responses, prefix, casBaseUrl });
+    if (wecom) registerWeComStartRoute(login, { signIn, wecom, cookies, pages, responses, prefix, casBaseUrl });
   });
   registerContinueRoute(app, { continuations: wecas.continuations, responses, cookies, pages });
+  if (wecom) {
+    registerWeComCallbackRoute(app, { signIn, wecom, cookies, pages, responses, prefix, casBaseUrl });
+    registerWeComBindingRoutes(app, { signIn, wecom, codes, formTokens, cookies, pages, responses, prefix, smsCountries });
+  }
   registerSendChallengeRoutes(app, { challenges: wecas.sms.challenges });
   if (wechat) {
     registerWeChatCallbackRoute(app, { signIn, wechat, cookies, pages, responses, prefix, casBaseUrl });

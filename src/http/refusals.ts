@@ -52,6 +52,25 @@ const REFUSALS = {
     disabled: { message: 'wechat.disabled.body', status: 403 },
     directory_unavailable: DIRECTORY_UNAVAILABLE,
   },
+  wecom: {
+    state_missing: { message: 'wecom.bad_state.missing', status: 400 },
+    state_unknown_or_expired: { message: 'wecom.bad_state.unknown_or_expired', status: 400 },
+    state_other_browser: { message: 'wecom.bad_state.other_browser', status: 400 },
+    declined: { message: 'wecom.declined.body', status: 200 },
+    code_invalid: { message: 'wecom.error.code', status: 400 },
+    ip_not_trusted: { message: 'wecom.error.ip', status: 502 },
+    not_visible: { message: 'wecom.not_visible.body', status: 403 },
+    not_member: { message: 'wecom.not_member.body', status: 403 },
+    wecom_error: { message: 'wecom.error.unavailable', status: 502 },
+    disabled: { message: 'wecom.disabled.body', status: 403 },
+    directory_unavailable: DIRECTORY_UNAVAILABLE,
+  },
+  'wecom-binding': {
+    ...CODE_REFUSALS,
+    no_account: { message: 'wecom.bind.no_account', status: 404 },
+    disabled: { message: 'wecom.disabled.body', status: 403 },
+    directory_unavailable: DIRECTORY_UNAVAILABLE,
+  },
   'wechat-binding': {
     ...CODE_REFUSALS,
     phone_user_disabled: { message: 'bind.error.phone_user_disabled', status: 409 },
@@ -79,6 +98,17 @@ const WECHAT_ERRORS: Partial<Record<string, MessageKey>> = {
   system_error: 'wechat.error.busy',
 };
 
+/** WeCom's failure kinds (wecom/errors.ts) that have a message of their own; anything else is "could not be reached". */
+const WECOM_ERRORS: Partial<Record<string, MessageKey>> = {
+  misconfigured: 'wecom.error.config',
+  domain_not_trusted: 'wecom.error.config',
+  member_not_found: 'wecom.error.config',
+  token_invalid: 'wecom.error.config',
+  token_expired: 'wecom.error.config',
+  rate_limited: 'wecom.error.busy',
+  system_error: 'wecom.error.busy',
+};
+
 export function refusalStatus(refusal: Refusal): number {
   return (REFUSALS[refusal.step] as Record<string, RefusalView>)[refusal.reason]!.status;
 }
@@ -89,8 +119,14 @@ export function refusalStatus(refusal: Refusal): number {
  */
 export function refusalText(t: Translate, refusal: Refusal, countries = ''): string {
   const view = (REFUSALS[refusal.step] as Record<string, RefusalView>)[refusal.reason]!;
-  const kind = refusal.wechatError?.kind;
-  const message = kind !== undefined && Object.hasOwn(WECHAT_ERRORS, kind) ? (WECHAT_ERRORS[kind] ?? view.message) : view.message;
+  const wechatKind = refusal.wechatError?.kind;
+  const wecomKind = refusal.reason === 'wecom_error' ? refusal.wecomError?.kind : undefined;
+  const message =
+    wechatKind !== undefined && Object.hasOwn(WECHAT_ERRORS, wechatKind)
+      ? (WECHAT_ERRORS[wechatKind] ?? view.message)
+      : wecomKind !== undefined && Object.hasOwn(WECOM_ERRORS, wecomKind)
+        ? (WECOM_ERRORS[wecomKind] ?? view.message)
+        : view.message;
   return t(message, {
     minutes: Math.max(1, Math.ceil((refusal.retryAfterSeconds ?? 60) / 60)),
     attempts: refusal.attemptsLeft ?? 0,

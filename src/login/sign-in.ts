@@ -12,7 +12,14 @@ import type { AttemptContext, Authenticator, AuthOutcome, Refusal, SignInStep } 
 import { type LoginTransaction, type OpenedTransaction, openLoginTransaction } from './transaction.js';
 
 /** The method a TGT records for each sign-in step: binding completes a WeChat sign-in. */
-const METHOD_OF_STEP: Record<SignInStep, AuthMethod> = { password: 'password', sms: 'sms', wechat: 'wechat', 'wechat-binding': 'wechat' };
+const METHOD_OF_STEP: Record<SignInStep, AuthMethod> = {
+  password: 'password',
+  sms: 'sms',
+  wechat: 'wechat',
+  'wechat-binding': 'wechat',
+  wecom: 'wecom',
+  'wecom-binding': 'wecom',
+};
 
 /**
  * Refusals of a form typed wrong before any account was looked at (an empty field, a mistyped or stale code):
@@ -64,6 +71,10 @@ export function createSignIn(deps: {
   async function recordRefusal<S extends SignInStep>(refusal: Refusal<S>, client: ClientInfo): Promise<void> {
     if (refusal.wechatError) {
       await audit.record({ type: 'wechat.error', ...refusal.wechatError, client });
+      return;
+    }
+    if (refusal.wecomError) {
+      await audit.record({ type: 'wecom.error', ...refusal.wecomError, client });
       return;
     }
     if (UNAUDITED.has(refusal.reason)) return;

@@ -34,6 +34,9 @@ function countAuditEvent(event: AuditEvent, metrics: Metrics): void {
       // A code WeChat refused (a reload, a used or forged code) is counted with the malformed ones, apart from WeChat failing.
       metrics.signIn('wechat', isCodeRefusal(event.kind) ? 'code_refused' : 'wechat_error');
       break;
+    case 'wecom.error':
+      metrics.signIn('wecom', 'wecom_error');
+      break;
     case 'ticket.validated':
       metrics.ticketValidated(event.kind, 'success');
       break;

@@ -3,7 +3,7 @@ export type LogoutType = 'back-channel' | 'front-channel' | 'none';
 /** How the CAS user name is cased before a service sees it (Apereo's canonicalizationMode). */
 export type UsernameCase = 'none' | 'upper' | 'lower';
 /** The ways a person can sign in, as a service may restrict them (the methods a TGT records). */
-export const SIGN_IN_METHODS = ['password', 'sms', 'wechat'] as const;
+export const SIGN_IN_METHODS = ['password', 'sms', 'wechat', 'wecom'] as const;
 export type SignInMethod = (typeof SIGN_IN_METHODS)[number];
 
 /** An application allowed to use this CAS server (Apereo: a registered service). */

@@ -2,7 +2,7 @@
  * CAS tickets as plain records named after the protocol. Every ticket has an absolute expiry
  * (`expiresAt`, ms); the registry treats an expired ticket as absent.
  */
-export type AuthMethod = 'password' | 'sms' | 'wechat';
+export type AuthMethod = 'password' | 'sms' | 'wechat' | 'wecom';
 
 export interface TicketGrantingTicket {
   kind: 'TGT';

@@ -47,6 +47,7 @@ export const messages = {
   'login.method.password': { en: 'your password', 'zh-CN': '密码' },
   'login.method.sms': { en: 'an SMS code', 'zh-CN': '短信验证码' },
   'login.method.wechat': { en: 'WeChat', 'zh-CN': '微信扫码' },
+  'login.method.wecom': { en: 'WeCom', 'zh-CN': '企业微信' },
   'login.insecure': {
     en: 'This connection is not HTTPS: single sign-on works here for development only.',
     'zh-CN': '当前连接不是 HTTPS：单点登录仅供开发调试。',
@@ -114,6 +115,88 @@ export const messages = {
 
   'wechat.open_page': { en: 'Open the WeChat QR page instead', 'zh-CN': '在新页面打开微信二维码' },
   'wechat.qr_title': { en: 'WeChat sign-in QR code', 'zh-CN': '微信登录二维码' },
+  'login.wecom.heading': { en: 'WeCom', 'zh-CN': '企业微信' },
+  'wecom.button': { en: 'Sign in with WeCom', 'zh-CN': '企业微信登录' },
+  'wecom.in_app.hint': {
+    en: 'You are inside WeCom: sign in as the member WeCom knows you as, without a password.',
+    'zh-CN': '您正在企业微信中，可直接以当前企业微信成员身份登录，无需密码。',
+  },
+  'wecom.scan.hint': {
+    en: 'Scan a QR code with the WeCom app on your phone.',
+    'zh-CN': '使用手机企业微信扫码登录。',
+  },
+  'wecom.bad_state.title': { en: 'This WeCom sign-in cannot be used', 'zh-CN': '本次企业微信登录无效' },
+  'wecom.bad_state.missing': {
+    en: 'The link from WeCom is incomplete. Start the WeCom sign-in again.',
+    'zh-CN': '来自企业微信的链接不完整，请重新发起企业微信登录。',
+  },
+  'wecom.bad_state.unknown_or_expired': {
+    en: 'This WeCom sign-in has expired or was already used (for example by going back or reloading). Start again; nobody was signed in.',
+    'zh-CN': '本次企业微信登录已过期或已使用（例如返回或刷新了页面）。请重新开始，本次未登录任何账号。',
+  },
+  'wecom.bad_state.other_browser': {
+    en: 'This WeCom sign-in was started in another browser. Start it again here; nobody was signed in.',
+    'zh-CN': '本次企业微信登录是在其他浏览器中发起的。请在此浏览器重新开始，本次未登录任何账号。',
+  },
+  'wecom.disabled.body': {
+    en: 'The account your WeCom ID belongs to is disabled. Contact your administrator.',
+    'zh-CN': '与您的企业微信账号对应的账号已停用，请联系管理员。',
+  },
+  'wecom.retry': { en: 'Try WeCom again', 'zh-CN': '重新企业微信登录' },
+  'wecom.error.title': { en: 'WeCom sign-in failed', 'zh-CN': '企业微信登录失败' },
+  'wecom.declined.title': { en: 'WeCom sign-in cancelled', 'zh-CN': '已取消企业微信登录' },
+  'wecom.declined.body': {
+    en: 'The sign-in was cancelled in WeCom. You can try again, or sign in another way.',
+    'zh-CN': '已在企业微信中取消登录。您可以重试，或使用其他方式登录。',
+  },
+  'wecom.error.code': {
+    en: 'This WeCom sign-in link has expired or was already used. Start the WeCom sign-in again.',
+    'zh-CN': '本次企业微信登录已过期或已使用，请重新发起企业微信登录。',
+  },
+  'wecom.error.ip': {
+    en: 'WeCom refused this sign-in service: its server address is not on the app’s trusted IP list (企业可信IP). Sign in another way, and tell your IT administrator.',
+    'zh-CN': '企业微信拒绝了本登录服务：服务器地址不在应用的“企业可信IP”中。请使用其他方式登录，并告知 IT 管理员。',
+  },
+  'wecom.error.config': {
+    en: 'WeCom sign-in is not set up correctly on this service. Sign in another way, and tell your IT administrator.',
+    'zh-CN': '本服务的企业微信登录配置有误。请使用其他方式登录，并告知 IT 管理员。',
+  },
+  'wecom.error.busy': {
+    en: 'WeCom is busy right now. Wait a minute and try again.',
+    'zh-CN': '企业微信服务繁忙，请稍等一分钟后重试。',
+  },
+  'wecom.error.unavailable': {
+    en: 'WeCom could not be reached. Try again in a moment, or sign in with your password or phone number.',
+    'zh-CN': '暂时无法连接企业微信。请稍后重试，或使用密码、手机号登录。',
+  },
+  'wecom.not_visible.title': { en: 'You cannot use this app in WeCom', 'zh-CN': '您无权使用该企业微信应用' },
+  'wecom.not_visible.body': {
+    en: 'Your WeCom account is not in this app’s visible range (可见范围), so WeCom does not let it sign you in. Ask your WeCom administrator to add you to the app, or sign in with your password or phone number.',
+    'zh-CN':
+      '您的企业微信账号不在该应用的可见范围内，企业微信不允许用它为您登录。请联系企业微信管理员将您加入应用的可见范围，或使用密码、手机号登录。',
+  },
+  'wecom.not_member.title': { en: 'Not a member of this organisation', 'zh-CN': '不是本企业成员' },
+  'wecom.not_member.body': {
+    en: 'The WeCom account you used is not a member of this organisation. Sign in with the WeCom account of your organisation, or with your password or phone number.',
+    'zh-CN': '您使用的企业微信账号不是本企业的成员。请使用本企业的企业微信账号，或使用密码、手机号登录。',
+  },
+  'wecom.bind.title': { en: 'Link your WeCom account', 'zh-CN': '关联企业微信账号' },
+  'wecom.bind.intro': {
+    en: 'No account here has your WeCom user ID {userid} as its login. Confirm the mobile number of your account with an SMS code, once: your WeCom account is then linked to it, and WeCom signs you in directly next time.',
+    'zh-CN':
+      '本服务中没有以您的企业微信账号 {userid} 为登录名的账号。请用短信验证码确认您账号的手机号（仅需一次）：之后企业微信账号即与该账号关联，下次可直接登录。',
+  },
+  'wecom.bind.submit': { en: 'Verify and link', 'zh-CN': '验证并关联' },
+  'wecom.bind.no_account': {
+    en: 'No account here has this mobile number. Use the number your account has, sign in with your password, or ask your administrator.',
+    'zh-CN': '本服务中没有使用该手机号的账号。请使用您账号登记的手机号，或使用密码登录，或联系管理员。',
+  },
+  'wecom.bind.expired.title': { en: 'This WeCom sign-in has expired', 'zh-CN': '本次企业微信登录已过期' },
+  'wecom.bind.expired.body': {
+    en: 'Linking must be finished within 10 minutes of signing in with WeCom, in the same browser. Start the WeCom sign-in again.',
+    'zh-CN': '关联须在企业微信登录后 10 分钟内、在同一浏览器中完成。请重新发起企业微信登录。',
+  },
+  'dev.banner.wecom': { en: 'WeCom is emulated.', 'zh-CN': '企业微信为模拟器。' },
   'wechat.retry': { en: 'Try WeChat again', 'zh-CN': '重新微信扫码' },
   'wechat.other_methods': { en: 'Sign in another way', 'zh-CN': '使用其他方式登录' },
   'wechat.bad_state.title': { en: 'This WeChat sign-in cannot be used', 'zh-CN': '本次微信登录无效' },
