@@ -229,7 +229,7 @@ describe('wecas service …', () => {
 
   it.each([
     [['update', '1'], /nothing to change/],
-    [['update', '1', '--methods', 'password,fingerprint'], /--methods takes password, sms, wechat or any \(got "fingerprint"\)/],
+    [['update', '1', '--methods', 'password,fingerprint'], /--methods takes password, sms, wechat, wecom or any \(got "fingerprint"\)/],
     [['update', '1', '--rename', 'cn'], /--rename takes <attribute>=<value> \(got "cn"\)/],
     [['update', '1', '--require', 'memberOf=x', '--no-requirements'], /one of --require and --no-requirements/],
     [['update', '1', '--require-any', '--require-all'], /one of --require-any and --require-all/],

@@ -242,11 +242,15 @@ describe('WeCom sign-in on two nodes', () => {
     expect(nobody.body).toContain('No account here has this mobile number');
     // The account's own number: verified, linked, signed in, on to the application.
     const sent = await browser.post(1, '/cas/login/wecom/bind/send', { phone: '137 0013 7000', execution: execution(nobody.body) });
-    const linked = await browser.post(0, '/cas/login/wecom/bind', {
+    const posted = await browser.post(0, '/cas/login/wecom/bind', {
       phone: '13700137000',
       code: sms.lastCodeFor('+8613700137000')!,
       execution: execution(sent.body),
     });
+    // A form's POST goes on through wecas's continuation (on either node), whose redirect carries the ticket.
+    expect(posted.statusCode).toBe(303);
+    expect(posted.headers.location).toMatch(/^\/cas\/login\/continue\?id=/);
+    const linked = await browser.get(1, posted.headers.location as string);
     expect(linked.statusCode).toBe(302);
     const ticket = new URL(linked.headers.location as string).searchParams.get('ticket')!;
     const answer = await validate(1, ticket);
