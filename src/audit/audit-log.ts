@@ -39,6 +39,13 @@ export type AuditEvent = (
   | { type: 'wechat.unbound'; userId: string; appId?: string; via?: AdminVia }
   | { type: 'wechat.error'; kind: string; endpoint: string; errcode: number | null }
   | { type: 'phone.bound'; userId: string; phone: MaskedPhone }
+  // The account's life (login/recovery.ts): a password reset by SMS code, an activation, a phone change and its appeal.
+  | { type: 'password.reset'; userId: string; sessions: number }
+  | { type: 'password.upgraded'; userId: string; from: string }
+  | { type: 'account.activated'; userId: string; by: 'phone' | 'id_suffix' }
+  | { type: 'phone.changed'; userId: string; from: MaskedPhone | null; to: MaskedPhone; by: 'code' | 'password' | 'appeal' }
+  | { type: 'phone.appeal'; userId: string; appealId: string; to: MaskedPhone }
+  | { type: 'phone.appeal_decided'; userId: string; appealId: string; decision: 'approved' | 'rejected'; via: AdminVia }
   | { type: 'sms.sent'; phone: MaskedPhone; purpose: string; provider: string }
   | { type: 'sms.failed'; phone: MaskedPhone; purpose: string; provider: string; kind: string; providerCode: string | null }
   | { type: 'directory.error'; directory: string; kind: string }

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import type { DirectoryAccount } from '../directories/directory.js';
+import type { User } from './types.js';
 
 /** What a new password must be (PASSWORD_* settings). */
 export interface PasswordPolicySettings {
@@ -81,4 +83,13 @@ function containsOwnName(lower: string, owner: PasswordOwner): boolean {
   const digits = owner.phone?.replace(/\D/g, '');
   const national = digits && digits.length > 8 ? digits.slice(-Math.min(11, digits.length - 2)) : undefined;
   return national !== undefined && lower.includes(national);
+}
+
+/**
+ * Whether an account signs in with a password: a wecas account that has one, or any directory account (LDAP and an
+ * existing table keep their passwords; wecas cannot tell an empty one from outside). Such an account is not handed
+ * over on the strength of an SMS code to a number it never signed in with.
+ */
+export function hasPassword(account: Pick<DirectoryAccount, 'directory'>, user: Pick<User, 'hasPassword'>): boolean {
+  return account.directory !== 'local' || user.hasPassword;
 }
