@@ -72,7 +72,7 @@ export function createRecovery(
     const trimmed = login.trim();
     if (!trimmed) return undefined;
     const account = await accounts.findByLogin(trimmed);
-    if (!account || account.directory !== 'local' || account.disabled) return undefined;
+    if (account?.directory !== 'local' || account.disabled) return undefined;
     const user = await users.findById(account.id);
     return user && user.status === 'active' ? user : undefined;
   }
@@ -251,7 +251,7 @@ export function createRecovery(
       client: ClientInfo,
     ): Promise<{ ok: true; phone: string } | RecoveryRefusal> {
       const user = await users.findById(userId);
-      if (!user || user.status !== 'active') return { ok: false, reason: 'disabled' };
+      if (user?.status !== 'active') return { ok: false, reason: 'disabled' };
       const old = await currentPhone(user);
       if (input.by === 'code') {
         if (!old) return { ok: false, reason: 'no_old_phone' };
@@ -289,7 +289,7 @@ export function createRecovery(
       client: ClientInfo,
     ): Promise<{ ok: true; appealId: string } | RecoveryRefusal> {
       const user = await users.findById(userId);
-      if (!user || user.status !== 'active') return { ok: false, reason: 'disabled' };
+      if (user?.status !== 'active') return { ok: false, reason: 'disabled' };
       const verified = await verify(input.newPhone, input.newCode, 'phone', `new:${userId}`);
       if (!verified.ok) return verified;
       const old = await currentPhone(user);
@@ -308,7 +308,7 @@ export function createRecovery(
       by: string,
     ): Promise<'approved' | 'rejected' | 'not_pending' | 'phone_taken'> {
       const appeal = await deps.appeals.find(appealId);
-      if (!appeal || appeal.status !== 'pending') return 'not_pending';
+      if (appeal?.status !== 'pending') return 'not_pending';
       if (decision === 'approved') {
         const user = await users.findById(appeal.userId);
         if (!user) return 'not_pending';
