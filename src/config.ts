@@ -268,7 +268,7 @@ const environmentSchema = z.object({
   /** At most one notice of each kind to one number in this many seconds. */
   SMS_NOTICE_INTERVAL_SECONDS: positive.default(600),
   /** Whether an SMS code alone signs in to an account that has a password: code, proven, password. */
-  SMS_LOGIN_PASSWORD_ACCOUNTS: z.enum(['code', 'proven', 'password']).default('code'),
+  SMS_LOGIN_PASSWORD_ACCOUNTS: z.enum(['code', 'proven', 'password']).default('proven'),
 
   PASSWORD_MIN_LENGTH: positive.max(64).default(8),
   PASSWORD_MIN_CLASSES: z.coerce.number().int().min(1).max(4).default(2),

@@ -29,7 +29,7 @@ export function createSmsCodeAuthenticator(deps: {
    */
   passwordAccounts?: 'code' | 'proven' | 'password';
 }): Authenticator<'sms', SmsCodeCredentials> {
-  const rule = deps.passwordAccounts ?? 'code';
+  const rule = deps.passwordAccounts ?? 'proven';
   return {
     step: 'sms',
     async authenticate({ phone, code }) {
