@@ -180,6 +180,26 @@ describe('password reset by SMS code', () => {
     expect((await new EnBrowser(t.app).signIn(S, 'bob', 'Old-pass-2024')).statusCode).toBe(302);
   });
 
+  it('the send limits hold here as on the login page: too soon, a repeated send without its proof of work, the hourly cap per address', async () => {
+    await setup({ SMS_RESEND_SECONDS: '60', SMS_MAX_PER_IP_PER_HOUR: '2' });
+    await bob();
+    const b = new EnBrowser(t.app);
+    await postFrom(b, forgot, '/cas/login/forgot/send', { login: 'bob', phone: BOB_PHONE });
+    const tooSoon = await postFrom(b, forgot, '/cas/login/forgot/send', { login: 'bob', phone: BOB_PHONE });
+    expect(tooSoon.statusCode).toBe(400); // a repeated send from this browser needs its proof of work first
+    expect(text(tooSoon.body)).toMatch(/JavaScript|proof|check/i);
+    const other = new EnBrowser(t.app); // another browser: its first send, but the number's resend lock holds
+    const locked = await postFrom(other, forgot, '/cas/login/forgot/send', { login: 'bob', phone: BOB_PHONE });
+    expect(locked.statusCode).toBe(429);
+    expect(text(locked.body)).toContain('A code was just sent. Wait');
+    await t.ctx.users.create({ username: 'dave', phone: '+8613900000001', password: 'Dave-pass-2024' });
+    await t.ctx.users.create({ username: 'erin', phone: '+8613900000002', password: 'Erin-pass-2024' });
+    expect((await postFrom(other, forgot, '/cas/login/forgot/send', { login: 'dave', phone: '+8613900000001' })).statusCode).toBe(200);
+    const capped = await postFrom(other, forgot, '/cas/login/forgot/send', { login: 'erin', phone: '+8613900000002' });
+    expect(capped.statusCode).toBe(429);
+    expect(sms.sent.map((m) => m.phone)).toEqual([BOB_PHONE, '+8613900000001']);
+  });
+
   it('never answers 500 for odd input', async () => {
     await setup();
     const b = new EnBrowser(t.app);
