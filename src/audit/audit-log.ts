@@ -41,7 +41,6 @@ export type AuditEvent = (
   | { type: 'phone.bound'; userId: string; phone: MaskedPhone }
   // The account's life (login/recovery.ts): a password reset by SMS code, an activation, a phone change and its appeal.
   | { type: 'password.reset'; userId: string; sessions: number }
-  | { type: 'password.upgraded'; userId: string; from: string }
   | { type: 'account.activated'; userId: string; by: 'phone' | 'id_suffix' }
   | { type: 'phone.changed'; userId: string; from: MaskedPhone | null; to: MaskedPhone; by: 'code' | 'password' | 'appeal' }
   | { type: 'phone.appeal'; userId: string; appealId: string; to: MaskedPhone }
