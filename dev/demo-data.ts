@@ -22,12 +22,16 @@ export async function ensureDemoData(wecas: Pick<Wecas, 'users' | 'services'>): 
 async function ensureDemoUser(users: UserStore): Promise<boolean> {
   if (await users.findByUsername(DEMO_USER.username)) return false;
   try {
-    await users.create({
+    const taken = await users.findByPhone(DEMO_USER.phone);
+    const demo = await users.create({
       ...DEMO_USER,
       // A database made by an older start may hold the number already (a WeChat person bound it): leave it there.
-      ...((await users.findByPhone(DEMO_USER.phone)) ? { phone: undefined } : {}),
+      ...(taken ? { phone: undefined } : {}),
       attributes: { mail: ['demo@example.org'], memberOf: ['staff', 'demo'] },
     });
+    // The demo's number counts as proved, so the demo user tries SMS sign-in and WeChat binding by it without the
+    // password (a real account's imported number must sign in once first: SMS_LOGIN_PASSWORD_ACCOUNTS).
+    if (!taken) await users.markPhoneProved(demo.id, DEMO_USER.phone);
     return true;
   } catch (err) {
     // The username or the phone was taken meanwhile: by another node's demo user, if one is there now.

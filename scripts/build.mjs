@@ -31,7 +31,7 @@ rmSync(dist, { recursive: true, force: true });
 execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json'), '--outDir', dist], {
   stdio: 'inherit',
 });
-for (const assets of ['http/pages/views', 'http/pages/static']) {
+for (const assets of ['http/pages/views', 'http/pages/static', 'users/data']) {
   cpSync(path.join(root, 'src', assets), path.join(dist, assets), { recursive: true });
 }
 console.log(`built ${path.relative(process.cwd(), dist) || '.'}`);

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
+import type { SmsTemplates } from './sms/sender.js';
+import type { PasswordPolicySettings } from './users/password-policy.js';
 import { isCountryCode } from './users/phone.js';
 
 const bool = z
@@ -250,7 +252,51 @@ const environmentSchema = z.object({
     .refine((list) => list.length > 0 && list.every(isCountryCode), 'SMS_COUNTRIES must be ISO country codes, comma-separated (e.g. CN or CN,HK,MO)'),
   /** PBKDF2-SHA-256 iterations the proof of work asks of a browser for a repeated send (at most; 3/4 of it on average). */
   SMS_CHALLENGE_WORK: positive.default(2_000_000),
+  // Templates of their own for the account's life: codes (one variable, the code) and notices (time and IP).
+  ALIYUN_SMS_TEMPLATE_CODE_RESET: z.string().optional(),
+  ALIYUN_SMS_TEMPLATE_CODE_ACTIVATE: z.string().optional(),
+  ALIYUN_SMS_TEMPLATE_CODE_PHONE: z.string().optional(),
+  ALIYUN_SMS_TEMPLATE_NOTICE_SIGN_IN: z.string().optional(),
+  ALIYUN_SMS_TEMPLATE_NOTICE_PASSWORD: z.string().optional(),
+  ALIYUN_SMS_TEMPLATE_NOTICE_PHONE: z.string().optional(),
+  TENCENT_SMS_TEMPLATE_ID_RESET: z.string().optional(),
+  TENCENT_SMS_TEMPLATE_ID_ACTIVATE: z.string().optional(),
+  TENCENT_SMS_TEMPLATE_ID_PHONE: z.string().optional(),
+  TENCENT_SMS_TEMPLATE_ID_NOTICE_SIGN_IN: z.string().optional(),
+  TENCENT_SMS_TEMPLATE_ID_NOTICE_PASSWORD: z.string().optional(),
+  TENCENT_SMS_TEMPLATE_ID_NOTICE_PHONE: z.string().optional(),
+  /** Which notices go to the account's phone: new_browser, password, phone (comma-separated); none by default. */
+  SMS_NOTICES: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (list) => list.every((n) => (NOTICE_NAMES as readonly string[]).includes(n)),
+      'SMS_NOTICES lists new_browser, password and phone, comma-separated',
+    ),
+  /** At most one notice of each kind to one number in this many seconds. */
+  SMS_NOTICE_INTERVAL_SECONDS: positive.default(600),
+  /** Whether an SMS code alone signs in to an account that has a password: code, proven, password. */
+  SMS_LOGIN_PASSWORD_ACCOUNTS: z.enum(['code', 'proven', 'password']).default('proven'),
+
+  PASSWORD_MIN_LENGTH: positive.max(64).default(8),
+  PASSWORD_MIN_CLASSES: z.coerce.number().int().min(1).max(4).default(2),
+  PASSWORD_REFUSE_OWN_NAME: bool.default(true),
+  PASSWORD_REFUSE_COMMON: bool.default(true),
+  /** The directory's own password page, linked where wecas cannot set a directory account's password. */
+  DIRECTORY_PASSWORD_URL: z.string().url().optional(),
+  /** The attribute that holds an ID number (身份证号): activation may then be proved by its last 6 characters. */
+  ACTIVATION_ID_ATTRIBUTE: z.string().min(1).optional(),
 });
+
+/** The notices SMS_NOTICES may list. */
+const NOTICE_NAMES = ['new_browser', 'password', 'phone'] as const;
+export type NoticeName = (typeof NOTICE_NAMES)[number];
 
 type Environment = z.output<typeof environmentSchema>;
 export type Mode = Environment['NODE_ENV'];
@@ -289,7 +335,15 @@ export interface WeChatSettings {
 
 export type SmsProviderSettings =
   | { kind: 'console' }
-  | { kind: 'aliyun'; accessKeyId: string; accessKeySecret: string; signName: string; templateCode: string; endpoint: string }
+  | {
+      kind: 'aliyun';
+      accessKeyId: string;
+      accessKeySecret: string;
+      signName: string;
+      templateCode: string;
+      templates: SmsTemplates;
+      endpoint: string;
+    }
   | {
       kind: 'tencent';
       secretId: string;
@@ -297,6 +351,7 @@ export type SmsProviderSettings =
       sdkAppId: string;
       signName: string;
       templateId: string;
+      templates: SmsTemplates;
       region: string;
       endpoint: string;
     };
@@ -427,6 +482,21 @@ export interface Config {
     countries: string[];
     /** PBKDF2 iterations a repeated send's proof of work costs at most. */
     challengeWork: number;
+    /** The notices sent to an account's phone, and at most one of each kind per number per interval. */
+    notices: { enabled: NoticeName[]; intervalSeconds: number };
+    /**
+     * Whether an SMS code alone signs in to an account that has a password: `code` (yes), `proven` (only with the
+     * number that has signed in to it before), `password` (never: the password is asked as well).
+     */
+    loginPasswordAccounts: 'code' | 'proven' | 'password';
+  };
+  /** What a new password must be (activation, reset, `wecas user passwd` keeps its own rule: not empty). */
+  passwordPolicy: PasswordPolicySettings;
+  recovery: {
+    /** The directory's own password page, for accounts wecas cannot set the password of (LDAP, an existing table). */
+    directoryPasswordUrl: string | undefined;
+    /** The attribute holding an ID number: activation may be proved by its last 6 characters. */
+    idAttribute: string | undefined;
   };
   observability: {
     /** Serve /metrics on the main port (`metricsPort` undefined) or on the admin port. */
@@ -543,7 +613,16 @@ function toConfig(env: Environment): Config {
       dailyBudget: env.SMS_DAILY_BUDGET,
       countries: [...new Set(env.SMS_COUNTRIES)],
       challengeWork: env.SMS_CHALLENGE_WORK,
+      notices: { enabled: [...new Set(env.SMS_NOTICES)] as NoticeName[], intervalSeconds: env.SMS_NOTICE_INTERVAL_SECONDS },
+      loginPasswordAccounts: env.SMS_LOGIN_PASSWORD_ACCOUNTS,
     },
+    passwordPolicy: {
+      minLength: env.PASSWORD_MIN_LENGTH,
+      minClasses: env.PASSWORD_MIN_CLASSES,
+      refuseOwnName: env.PASSWORD_REFUSE_OWN_NAME,
+      refuseCommon: env.PASSWORD_REFUSE_COMMON,
+    },
+    recovery: { directoryPasswordUrl: env.DIRECTORY_PASSWORD_URL, idAttribute: env.ACTIVATION_ID_ATTRIBUTE },
     observability: {
       metricsEnabled: env.METRICS_ENABLED || env.METRICS_PORT !== undefined,
       metricsPort: env.METRICS_PORT,
@@ -630,6 +709,14 @@ function smsProvider(env: Environment): SmsProviderSettings {
         accessKeySecret: key('ALIYUN_ACCESS_KEY_SECRET'),
         signName: key('ALIYUN_SMS_SIGN_NAME'),
         templateCode: key('ALIYUN_SMS_TEMPLATE_CODE'),
+        templates: templates({
+          reset: env.ALIYUN_SMS_TEMPLATE_CODE_RESET,
+          activate: env.ALIYUN_SMS_TEMPLATE_CODE_ACTIVATE,
+          phone: env.ALIYUN_SMS_TEMPLATE_CODE_PHONE,
+          notice_sign_in: env.ALIYUN_SMS_TEMPLATE_NOTICE_SIGN_IN,
+          notice_password: env.ALIYUN_SMS_TEMPLATE_NOTICE_PASSWORD,
+          notice_phone: env.ALIYUN_SMS_TEMPLATE_NOTICE_PHONE,
+        }),
         endpoint: env.ALIYUN_SMS_ENDPOINT,
       };
     case 'tencent':
@@ -640,11 +727,31 @@ function smsProvider(env: Environment): SmsProviderSettings {
         sdkAppId: key('TENCENT_SMS_SDK_APP_ID'),
         signName: key('TENCENT_SMS_SIGN_NAME'),
         templateId: key('TENCENT_SMS_TEMPLATE_ID'),
+        templates: templates({
+          reset: env.TENCENT_SMS_TEMPLATE_ID_RESET,
+          activate: env.TENCENT_SMS_TEMPLATE_ID_ACTIVATE,
+          phone: env.TENCENT_SMS_TEMPLATE_ID_PHONE,
+          notice_sign_in: env.TENCENT_SMS_TEMPLATE_ID_NOTICE_SIGN_IN,
+          notice_password: env.TENCENT_SMS_TEMPLATE_ID_NOTICE_PASSWORD,
+          notice_phone: env.TENCENT_SMS_TEMPLATE_ID_NOTICE_PHONE,
+        }),
         region: env.TENCENT_SMS_REGION,
         endpoint: env.TENCENT_SMS_ENDPOINT,
       };
   }
 }
+
+/** The templates set, without the unset ones. */
+function templates(all: Record<keyof SmsTemplates, string | undefined>): SmsTemplates {
+  return Object.fromEntries(Object.entries(all).filter(([, v]) => v)) as SmsTemplates;
+}
+
+/** The notice each SMS_NOTICES name sends, and the variables naming its template. */
+const NOTICE_TEMPLATES: Record<NoticeName, { aliyun: keyof Environment; tencent: keyof Environment }> = {
+  new_browser: { aliyun: 'ALIYUN_SMS_TEMPLATE_NOTICE_SIGN_IN', tencent: 'TENCENT_SMS_TEMPLATE_ID_NOTICE_SIGN_IN' },
+  password: { aliyun: 'ALIYUN_SMS_TEMPLATE_NOTICE_PASSWORD', tencent: 'TENCENT_SMS_TEMPLATE_ID_NOTICE_PASSWORD' },
+  phone: { aliyun: 'ALIYUN_SMS_TEMPLATE_NOTICE_PHONE', tencent: 'TENCENT_SMS_TEMPLATE_ID_NOTICE_PHONE' },
+};
 
 /** What a person must fix before wecas can start with these variables, named by variable. */
 function problems(env: Environment): Array<{ variable: string; message: string }> {
@@ -671,6 +778,12 @@ function problems(env: Environment): Array<{ variable: string; message: string }
   found.push(...sqlDirectoryProblems(env));
   const missing = SMS_PROVIDER_KEYS[env.SMS_PROVIDER].filter((key) => !env[key]);
   if (missing.length > 0) found.push({ variable: missing[0]!, message: `SMS_PROVIDER=${env.SMS_PROVIDER} needs ${missing.join(', ')}` });
+  const provider = env.SMS_PROVIDER;
+  if (provider !== 'console')
+    for (const notice of new Set(env.SMS_NOTICES) as Set<NoticeName>) {
+      const variable = NOTICE_TEMPLATES[notice]?.[provider];
+      if (variable && !env[variable]) found.push({ variable, message: `SMS_NOTICES=${notice} with SMS_PROVIDER=${provider} needs ${variable}` });
+    }
   found.push(...ldapProblems(env));
   if (env.NODE_ENV === 'development' && env.PUBLIC_URL && !env.HOST && !isLocal(env.PUBLIC_URL))
     found.push({

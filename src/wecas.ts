@@ -37,6 +37,7 @@ import {
 } from './login/methods/wecom.js';
 import { createWeComBindingAuthenticator, type WeComBindingCredentials } from './login/methods/wecom-binding.js';
 import type { Authenticator } from './login/outcome.js';
+import { createRecovery, type Recovery } from './login/recovery.js';
 import { createSignIn, type SignIn } from './login/sign-in.js';
 import { createLoginThrottle } from './login/throttle.js';
 import { createReadiness, type Readiness } from './observability/health.js';
@@ -45,6 +46,7 @@ import { observeAuditLog, observeTicketRegistry, observeVerificationCodes } from
 import { type ServiceRegistry, SqlServiceRegistry } from './services/registry.js';
 import { createSmsSender } from './sms/create-sender.js';
 import { createDailyBudget } from './sms/daily-budget.js';
+import { createNotices, type Notices } from './sms/notices.js';
 import { createRepeatSendGate } from './sms/repeat-sends.js';
 import { createSendChallenges, type SendChallenges } from './sms/send-challenges.js';
 import type { SmsSender } from './sms/sender.js';
@@ -57,8 +59,10 @@ import { createTicketFactory, type TicketFactory } from './tickets/factory.js';
 import type { TicketRegistry } from './tickets/registry.js';
 import { createSsoSessions, type SsoSessions } from './tickets/sessions.js';
 import { createTicketStorage } from './tickets/storage.js';
+import { createPhoneAppeals, type PhoneAppeals } from './users/appeals.js';
 import { createWeChatBinding, type WeChatBinding } from './users/binding.js';
 import { createIdentityStore, type IdentityStore } from './users/identities.js';
+import { createPasswordPolicy, type PasswordPolicy } from './users/password-policy.js';
 import { SqlUserStore, type UserStore } from './users/store.js';
 import { createWeChatClient, type WeChatCallObservation, type WeChatClient } from './wechat/client.js';
 import { createWeComClient, type WeComClient } from './wecom/client.js';
@@ -125,6 +129,12 @@ export interface Wecas {
   /** Absent when no WeCom app is configured. */
   wecom: WeComSignIn | undefined;
   account: Account;
+  /** Activation, password reset by SMS code, phone change and its appeals (login/recovery.ts). */
+  recovery: Recovery;
+  passwordPolicy: PasswordPolicy;
+  phoneAppeals: PhoneAppeals;
+  /** The SMS notices to an account's phone (SMS_NOTICES). */
+  notices: Notices;
   /** What an administrator does to accounts, and the CSV sync of accounts (`wecas user …`; later the admin API). */
   admin: { users: UserAdmin; import: UserImport };
   close(): Promise<void>;
@@ -209,6 +219,18 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     }),
     metrics,
   );
+  const notices = createNotices({
+    kv,
+    sender: smsSender,
+    audit,
+    clock,
+    enabled: sms.notices.enabled,
+    intervalSeconds: sms.notices.intervalSeconds,
+    budget,
+    logger,
+  });
+  const passwordPolicy = createPasswordPolicy(config.passwordPolicy);
+  const phoneAppeals = createPhoneAppeals(db, clock);
   const { failuresPerUser, failuresPerIp, windowSeconds } = config.passwordThrottle;
   const throttle = createLoginThrottle({ kv, maxFailuresPerUser: failuresPerUser, maxFailuresPerIp: failuresPerIp, windowSeconds });
   const gate = createHashGate({ perIp: PASSWORD_HASHES_PER_IP });
@@ -250,7 +272,18 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
       identification,
       pendingIdentities,
       authenticator: createWeChatAuthenticator({ identification, pendingIdentities, identities, users, accounts }),
-      binding: createWeChatBindingAuthenticator({ codes, binding, accounts, users, identities, pendingIdentities, audit, throttle, gate }),
+      binding: createWeChatBindingAuthenticator({
+        codes,
+        binding,
+        accounts,
+        users,
+        identities,
+        pendingIdentities,
+        audit,
+        throttle,
+        gate,
+        passwordAccounts: sms.loginPasswordAccounts,
+      }),
     };
   }
 
@@ -283,15 +316,45 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
       onUndelivered: (pgtUrl, reason) => logger.info({ pgtUrl, reason }, 'proxy-granting ticket not delivered'),
     }),
     sms: { sender: smsSender, codes, challenges },
-    signIn: createSignIn({ services, sessions, audit, clock, onServiceRefused: (reason) => metrics.serviceRefused(reason) }),
+    signIn: createSignIn({
+      services,
+      sessions,
+      audit,
+      clock,
+      onServiceRefused: (reason) => metrics.serviceRefused(reason),
+      onSignedIn: ({ user, account, browserId, client }) =>
+        notices.signedIn({ userId: user.id, phone: user.phone ?? account.phone, browserId, ip: client.ip }),
+    }),
     formTokens: createFormTokens({ kv, clock, secret: config.sms.codeSecret, ttlSeconds: config.tickets.loginFormSeconds }),
     continuations: createContinuations({ kv, ticketSeconds: config.tickets.serviceTicketSeconds }),
     accounts,
     password: createPasswordAuthenticator({ accounts, throttle, gate }),
-    smsCode: createSmsCodeAuthenticator({ codes, accounts, users, createsUsers: config.sms.loginCreatesUsers }),
+    smsCode: createSmsCodeAuthenticator({
+      codes,
+      accounts,
+      users,
+      createsUsers: config.sms.loginCreatesUsers,
+      passwordAccounts: sms.loginPasswordAccounts,
+    }),
     wechat,
     wecom,
     account: createAccount({ users, accounts, identities, sessions, binding, audit, wechat: wechat?.identification }),
+    recovery: createRecovery({
+      accounts,
+      users,
+      codes,
+      sessions,
+      audit,
+      policy: passwordPolicy,
+      notices,
+      appeals: phoneAppeals,
+      idAttribute: config.recovery.idAttribute,
+      throttle,
+      gate,
+    }),
+    passwordPolicy,
+    phoneAppeals,
+    notices,
     admin: {
       users: createUserAdmin({ db, clock, accounts, sessions, audit, via: 'cli' }),
       import: createUserImport({ db, clock, accounts, sessions, audit, via: 'cli' }),

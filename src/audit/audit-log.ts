@@ -42,6 +42,12 @@ export type AuditEvent = (
   | { type: 'wecom.bound'; userId: string; corpId: string; userid: string; phone: MaskedPhone }
   | { type: 'wecom.bound'; userId: string; corpId: string; userid: string; phone: MaskedPhone }
   | { type: 'phone.bound'; userId: string; phone: MaskedPhone }
+  // The account's life (login/recovery.ts): a password reset by SMS code, an activation, a phone change and its appeal.
+  | { type: 'password.reset'; userId: string; sessions: number }
+  | { type: 'account.activated'; userId: string; by: 'phone' | 'id_suffix' }
+  | { type: 'phone.changed'; userId: string; from: MaskedPhone | null; to: MaskedPhone; by: 'code' | 'password' | 'appeal' }
+  | { type: 'phone.appeal'; userId: string; appealId: string; to: MaskedPhone }
+  | { type: 'phone.appeal_decided'; userId: string; appealId: string; decision: 'approved' | 'rejected'; via: AdminVia }
   | { type: 'sms.sent'; phone: MaskedPhone; purpose: string; provider: string }
   | { type: 'sms.failed'; phone: MaskedPhone; purpose: string; provider: string; kind: string; providerCode: string | null }
   | { type: 'directory.error'; directory: string; kind: string }

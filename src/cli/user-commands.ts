@@ -3,7 +3,9 @@ import { type FieldChange, ImportRefused, type ImportResult, type UserImport } f
 import { AdminRefusal, PhoneTaken, type UserAdmin } from '../admin/users.js';
 import type { Clock } from '../clock.js';
 import { DirectoryUnavailable } from '../directories/directory.js';
+import type { Recovery } from '../login/recovery.js';
 import type { Db } from '../store/db.js';
+import type { PhoneAppeals } from '../users/appeals.js';
 import { InvalidUserError, UserConflictError } from '../users/errors.js';
 import { SqlUserStore, type UserStore } from '../users/store.js';
 import type { User } from '../users/types.js';
@@ -22,6 +24,8 @@ export interface UserCommandContext extends Printer {
    * them, and says that the server's re-check does (within DIRECTORY_RECHECK_SECONDS).
    */
   sessionsShared: boolean;
+  /** Phone-change appeals (login/recovery.ts): listed and decided by `wecas user appeals` and `wecas user appeal`. */
+  appeals?: { list: PhoneAppeals['list']; decide: Recovery['decideAppeal'] };
 }
 
 /** The context `wecas user …` runs in, from the whole of wecas: sessions end in the shared ticket store, with single logout. */
@@ -33,6 +37,7 @@ export function userCommandContext(wecas: Wecas, print: (line: string) => void):
     userImport: wecas.admin.import,
     wechatAppId: wecas.config.wechat?.appId,
     sessionsShared: wecas.redis !== undefined || wecas.config.storage.ticketRegistry === 'sql',
+    appeals: { list: (status) => wecas.phoneAppeals.list(status), decide: (id, decision, by) => wecas.recovery.decideAppeal(id, decision, by) },
     print,
   };
 }
@@ -49,6 +54,8 @@ const USAGE = [
   '  wecas user unlink-wechat <account> [--openid <openid>] [--app <appid>]',
   '  wecas user merge <from account> <into account>',
   '  wecas user delete <account>',
+  '  wecas user appeals [--all]',
+  '  wecas user appeal <appeal id> approve|reject',
   '<account> is a login name (wecas or a directory), a phone number, or a wecas user id.',
 ];
 
@@ -81,6 +88,10 @@ export async function runUserCommand(args: string[], ctx: UserCommandContext): P
           return merge(rest, ctx);
         case 'delete':
           return deleteUser(rest, ctx);
+        case 'appeals':
+          return listAppeals(rest, ctx);
+        case 'appeal':
+          return decideAppeal(rest, ctx);
         default:
           throw new UsageError(command === undefined ? 'missing user command' : `unknown user command "${command}"`);
       }
@@ -271,6 +282,47 @@ async function deleteUser(args: string[], ctx: UserCommandContext): Promise<numb
     ctx.print(
       `The account stays in the ${target.user.directory} directory: it gets a new wecas record if it signs in again (disable it to keep it out).`,
     );
+  return EXIT.ok;
+}
+
+/** The phone-change appeals waiting for a decision (all of them with --all), oldest first. */
+async function listAppeals(args: string[], ctx: UserCommandContext): Promise<number> {
+  const { values, positionals } = parseOptions(args, { all: { type: 'boolean' } });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  if (!ctx.appeals) throw new UsageError('appeals are not available here');
+  const appeals = await ctx.appeals.list(values.all ? undefined : 'pending');
+  if (appeals.length === 0) {
+    ctx.print(values.all ? 'No appeals.' : 'No appeals waiting.');
+    return EXIT.ok;
+  }
+  const users = new SqlUserStore(ctx.db, ctx.clock);
+  const rows: string[][] = [];
+  for (const a of appeals) {
+    const user = await users.findById(a.userId);
+    const name = user ? (user.username ?? user.phone ?? user.id) : `${a.userId} (deleted)`;
+    rows.push([a.id, name, a.oldPhone ?? '-', a.newPhone, a.status, new Date(a.createdAt).toISOString().slice(0, 16).replace('T', ' '), a.reason]);
+  }
+  printTable(ctx, [['ID', 'ACCOUNT', 'OLD PHONE', 'NEW PHONE', 'STATUS', 'ASKED (UTC)', 'REASON'], ...rows]);
+  return EXIT.ok;
+}
+
+/** Approves (the new number becomes the account's) or rejects an appeal. */
+async function decideAppeal(args: string[], ctx: UserCommandContext): Promise<number> {
+  const [id, decision, ...extra] = args;
+  if (!id || (decision !== 'approve' && decision !== 'reject') || extra.length > 0) throw new UsageError('give an appeal id and approve or reject');
+  if (!ctx.appeals) throw new UsageError('appeals are not available here');
+  const result = await ctx.appeals.decide(id, decision === 'approve' ? 'approved' : 'rejected', 'cli');
+  if (result === 'not_pending') {
+    ctx.print(`error: no appeal ${id} is waiting for a decision`);
+    return EXIT.failed;
+  }
+  if (result === 'phone_taken') {
+    ctx.print(`error: the appeal's number belongs to another account now; reject it, or free the number first`);
+    return EXIT.failed;
+  }
+  ctx.print(
+    result === 'approved' ? `Approved appeal ${id}: the account's number is changed.` : `Rejected appeal ${id}: the account keeps its number.`,
+  );
   return EXIT.ok;
 }
 

@@ -17,9 +17,11 @@ import { createPages, type Pages, STATIC_DIR } from './pages/pages.js';
 import { limitRequests } from './rate-limits.js';
 import { decorateRequests } from './request-context.js';
 import { registerAccountRoutes } from './routes/account.js';
+import { registerAccountPhoneRoutes } from './routes/account-phone.js';
 import { registerContinueRoute } from './routes/continue.js';
 import { registerLoginRoutes } from './routes/login.js';
 import { registerLogoutRoutes } from './routes/logout.js';
+import { registerRecoveryRoutes } from './routes/recovery.js';
 import { registerSendChallengeRoutes } from './routes/send-challenges.js';
 import { registerSmsLoginRoutes } from './routes/sms-login.js';
 import { registerValidationRoutes } from './routes/validation.js';
@@ -155,6 +157,19 @@ async function registerCasRoutes(
     registerSmsLoginRoutes(login, { signIn, smsCode: wecas.smsCode, codes, formTokens, cookies, pages, loginPage, responses, smsCountries });
     if (wechat) registerWeChatStartRoute(login, { signIn, wechat, cookies, pages, responses, prefix, casBaseUrl });
     if (wecom) registerWeComStartRoute(login, { signIn, wecom, cookies, pages, responses, prefix, casBaseUrl });
+    registerRecoveryRoutes(login, {
+      recovery: wecas.recovery,
+      formTokens,
+      cookies,
+      pages,
+      responses,
+      prefix,
+      smsCountries,
+      policy: config.passwordPolicy,
+      readOnlyDirectories: config.directories.order.filter((d) => d !== 'local').map((d) => (d === 'sql' ? (config.directories.sql?.name ?? d) : d)),
+      directoryPasswordUrl: config.recovery.directoryPasswordUrl,
+      idSuffix: config.recovery.idAttribute !== undefined,
+    });
   });
   registerContinueRoute(app, { continuations: wecas.continuations, responses, cookies, pages });
   if (wecom) {
@@ -168,6 +183,7 @@ async function registerCasRoutes(
   }
   registerLogoutRoutes(app, { signIn, services: wecas.services, cookies, pages, prefix, followService: config.cas.logoutFollowsService });
   registerAccountRoutes(app, { account: wecas.account, wechatClient: wechat?.client, cookies, pages, prefix, casBaseUrl });
+  registerAccountPhoneRoutes(app, { recovery: wecas.recovery, formTokens, cookies, pages, prefix, smsCountries });
   await app.register(async (scope) =>
     registerValidationRoutes(scope, {
       validator: createTicketValidator({

@@ -1,6 +1,8 @@
 import type { CodeRefusal, Refusal, RefusalReasons, SignInStep } from '../login/outcome.js';
+import type { RecoveryReason, RecoveryRefusal } from '../login/recovery.js';
 import type { SmsFailureKind } from '../sms/sender.js';
 import type { SendResult } from '../sms/verification-codes.js';
+import type { PasswordRefusal } from '../users/password-policy.js';
 import type { Translate } from './pages/i18n.js';
 import type { MessageKey } from './pages/messages.js';
 
@@ -38,6 +40,7 @@ const REFUSALS = {
     ...CODE_REFUSALS,
     no_account: { message: 'sms.login.no_account', status: 404 },
     disabled: { message: 'sms.login.disabled', status: 403 },
+    password_required: { message: 'sms.login.password_required', status: 403 },
     directory_unavailable: DIRECTORY_UNAVAILABLE,
   },
   wechat: {
@@ -81,6 +84,7 @@ const REFUSALS = {
     invalid_credentials: { message: 'login.error.invalid_credentials', status: 401 },
     throttled: { message: 'login.error.throttled', status: 429 },
     disabled: { message: 'login.error.disabled', status: 401 },
+    password_required: { message: 'bind.error.password_required', status: 403 },
   },
 } as const satisfies { [S in SignInStep]: Record<RefusalReasons[S], RefusalView> };
 
@@ -190,4 +194,46 @@ export function sendRefusalStatus(result: SendRefusal): number {
 /** A refused "send me a code" in the person's language; `countries` names where codes go (pages/countries.ts). */
 export function sendRefusalText(t: Translate, result: SendRefusal, countries: string): string {
   return t(sendRefusalView(result).message, { seconds: 'retryAfterSeconds' in result ? result.retryAfterSeconds : 0, countries });
+}
+
+/** Recovery, activation and phone changes (login/recovery.ts): each reason's message and status. */
+const RECOVERY_REFUSALS: Record<Exclude<RecoveryReason, 'weak_password'>, RefusalView> = {
+  ...CODE_REFUSALS,
+  no_match: { message: 'recovery.error.no_match', status: 400 },
+  passwords_differ: { message: 'recovery.error.passwords_differ', status: 400 },
+  disabled: { message: 'recovery.error.disabled', status: 403 },
+  phone_taken: { message: 'recovery.error.phone_taken', status: 409 },
+  same_phone: { message: 'recovery.error.same_phone', status: 400 },
+  no_old_phone: { message: 'recovery.error.no_old_phone', status: 400 },
+  missing_fields: { message: 'recovery.error.missing_fields', status: 400 },
+  invalid_credentials: { message: 'recovery.error.wrong_password', status: 401 },
+  throttled: { message: 'login.error.throttled', status: 429 },
+};
+
+const POLICY_REFUSALS: Record<PasswordRefusal['reason'], MessageKey> = {
+  too_short: 'recovery.error.too_short',
+  too_long: 'recovery.error.too_long',
+  too_few_classes: 'recovery.error.too_few_classes',
+  contains_name: 'recovery.error.contains_name',
+  common: 'recovery.error.common',
+};
+
+export function recoveryRefusalStatus(refusal: RecoveryRefusal): number {
+  return refusal.reason === 'weak_password' ? 400 : RECOVERY_REFUSALS[refusal.reason].status;
+}
+
+/** A recovery refusal in the person's language, with the policy's figures for a weak password. */
+export function recoveryRefusalText(t: Translate, refusal: RecoveryRefusal): string {
+  if (refusal.reason === 'weak_password') {
+    const p = refusal.policy;
+    return t(POLICY_REFUSALS[p.reason], {
+      min: 'minLength' in p ? p.minLength : 0,
+      max: 'maxLength' in p ? p.maxLength : 0,
+      classes: 'minClasses' in p ? p.minClasses : 0,
+    });
+  }
+  return t(RECOVERY_REFUSALS[refusal.reason].message, {
+    attempts: 'attemptsLeft' in refusal ? (refusal.attemptsLeft ?? 0) : 0,
+    minutes: Math.max(1, Math.ceil(('retryAfterSeconds' in refusal ? (refusal.retryAfterSeconds ?? 60) : 60) / 60)),
+  });
 }

@@ -119,7 +119,15 @@ export function createSignInResponses(deps: {
   async function complete(request: FastifyRequest, reply: FastifyReply, input: SignedIn & { transaction: LoginTransaction }) {
     const { user, account, method, transaction } = input;
     const current = await request.ssoSession();
-    const { tgt, ticket, refused } = await deps.signIn.establishSession({ user, account, method, transaction, current, client: request.client });
+    const { tgt, ticket, refused } = await deps.signIn.establishSession({
+      user,
+      account,
+      method,
+      transaction,
+      current,
+      client: request.client,
+      browserId: cookies.browserId(request),
+    });
     cookies.setSession(reply, tgt.id);
     if (refused) return serviceRefused(request, reply, refused, tgt, transaction);
     const service = input.transaction.service;

@@ -11,7 +11,7 @@ export type CodeRefusal = 'invalid_phone' | 'missing_code' | 'no_code' | 'wrong_
 /** Every reason a sign-in method may refuse, by method. The HTTP wing maps each one to a message (http/refusals.ts). */
 export interface RefusalReasons {
   password: 'missing_fields' | 'invalid_credentials' | 'disabled' | 'throttled' | 'directory_unavailable';
-  sms: CodeRefusal | 'no_account' | 'disabled' | 'directory_unavailable';
+  sms: CodeRefusal | 'no_account' | 'disabled' | 'directory_unavailable' | 'password_required';
   wechat:
     | 'state_missing'
     | 'state_unknown_or_expired'
@@ -45,7 +45,8 @@ export interface RefusalReasons {
     | 'missing_fields'
     | 'invalid_credentials'
     | 'throttled'
-    | 'disabled';
+    | 'disabled'
+    | 'password_required';
 }
 
 /** The name of a sign-in step: the methods a TGT records, and the binding step that completes a WeChat sign-in. */

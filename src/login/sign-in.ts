@@ -65,6 +65,8 @@ export function createSignIn(deps: {
   clock: Clock;
   /** Told of every refused service: counted, not stored (anyone can ask for any URL). */
   onServiceRefused: (reason: 'unregistered' | 'disabled' | 'invalid') => void;
+  /** Told of every established session (the new-browser notice); its failure never undoes the sign-in. */
+  onSignedIn?: (signedIn: { user: User; account: DirectoryAccount; browserId: string | undefined; client: ClientInfo }) => Promise<unknown>;
 }) {
   const { sessions, audit } = deps;
 
@@ -152,6 +154,8 @@ export function createSignIn(deps: {
       transaction: LoginTransaction;
       current: TicketGrantingTicket | undefined;
       client: ClientInfo;
+      /** The browser's cookie id, when it has one: a sign-in from a browser new to the account may be told to its phone. */
+      browserId?: string | undefined;
     }): Promise<EstablishedSession> {
       const { user, method, transaction, current, client } = input;
       // The person as they are now, kept with the session: validations answer from it, with no directory round trip.
@@ -175,6 +179,7 @@ export function createSignIn(deps: {
       }
       const service = transaction.service;
       await audit.record({ type: 'login.success', userId: user.id, method, ...(service ? { service: service.registered.name } : {}), client });
+      await deps.onSignedIn?.({ user, account: input.account, browserId: input.browserId, client }).catch(() => undefined);
       // The person proved who they are, so the session stands (other applications may admit them); this one may not.
       const refused = await serviceRefusal(tgt, transaction, client);
       if (refused) return { tgt, ticket: undefined, refused };

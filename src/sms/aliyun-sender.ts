@@ -3,7 +3,15 @@ import { $OpenApiUtil } from '@alicloud/openapi-core';
 import { cjsDefault } from './cjs-default.js';
 import { withDeadline } from './deadline.js';
 import { splitEndpoint } from './endpoint.js';
-import { DEFAULT_SEND_TIMEOUT_MS, type SmsFailureKind, type SmsMessage, SmsSendError, type SmsSender } from './sender.js';
+import {
+  DEFAULT_SEND_TIMEOUT_MS,
+  type SmsFailureKind,
+  type SmsMessage,
+  type SmsNotice,
+  SmsSendError,
+  type SmsSender,
+  type SmsTemplates,
+} from './sender.js';
 
 export interface AliyunSmsOptions {
   accessKeyId: string;
@@ -12,6 +20,11 @@ export interface AliyunSmsOptions {
   signName: string;
   /** An approved verification-code template (`SMS_…`) with one variable, `${code}`. */
   templateCode: string;
+  /**
+   * Templates of their own: a code purpose's (`reset`, `activate`, `phone`: one variable, `${code}`) in place of
+   * `templateCode`, and each notice's (`${time}` and `${ip}`); a notice without a template is not sent.
+   */
+  templates?: SmsTemplates;
   /** `host[:port]` (HTTPS), or `http://host:port` for a local fake. Default dysmsapi.aliyuncs.com. */
   endpoint?: string;
   timeoutMs?: number;
@@ -74,13 +87,24 @@ export class AliyunSmsSender implements SmsSender {
     );
   }
 
-  async send({ phone, code }: SmsMessage): Promise<void> {
+  async send({ phone, code, purpose }: SmsMessage): Promise<void> {
+    const own = purpose === 'bind' || purpose === 'login' ? undefined : this.options.templates?.[purpose];
+    await this.sendTemplate(phone, own ?? this.options.templateCode, { code });
+  }
+
+  async notify({ phone, purpose, time, ip }: SmsNotice): Promise<void> {
+    const template = this.options.templates?.[purpose];
+    if (!template) throw new SmsSendError({ kind: 'sign_or_template_unapproved', provider: PROVIDER, detail: `no template for ${purpose}` });
+    await this.sendTemplate(phone, template, { time, ip });
+  }
+
+  private async sendTemplate(phone: string, templateCode: string, params: Record<string, string>): Promise<void> {
     const request = new SendSmsRequest({
       // Country code and number without `+`: the international form, which mainland numbers accept too (86…).
       phoneNumbers: phone.replace(/^\+/, ''),
       signName: this.options.signName,
-      templateCode: this.options.templateCode,
-      templateParam: JSON.stringify({ code }),
+      templateCode,
+      templateParam: JSON.stringify(params),
     });
     let body: Awaited<ReturnType<typeof this.client.sendSms>>['body'];
     try {

@@ -1,8 +1,11 @@
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
-import type { SmsMessage, SmsSender } from './sender.js';
+import type { SmsMessage, SmsNotice, SmsSender } from './sender.js';
 
-export interface OutboxMessage extends SmsMessage {
+export interface OutboxMessage extends Omit<SmsMessage, 'purpose'> {
+  purpose: SmsMessage['purpose'] | SmsNotice['purpose'];
+  /** A notice's time and place (its code is empty). */
+  notice?: { time: string; ip: string };
   /** When it was "sent", ms since the epoch. */
   at: number;
 }
@@ -39,6 +42,22 @@ export class ConsoleSmsSender implements SmsSender {
     this.logger.info(
       { phone: message.phone, purpose: message.purpose, code: message.code },
       'development SMS outbox: code not sent, shown at /__outbox',
+    );
+  }
+
+  async notify(notice: SmsNotice): Promise<void> {
+    const entry: OutboxMessage = {
+      phone: notice.phone,
+      purpose: notice.purpose,
+      code: '',
+      notice: { time: notice.time, ip: notice.ip },
+      at: this.clock.now(),
+    };
+    this.messages.unshift(entry);
+    this.messages.length = Math.min(this.messages.length, this.capacity);
+    this.logger.info(
+      { phone: notice.phone, purpose: notice.purpose, time: notice.time, ip: notice.ip },
+      'development SMS outbox: notice not sent, shown at /__outbox',
     );
   }
 

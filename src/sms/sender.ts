@@ -1,5 +1,26 @@
-/** What a code is for: binding a phone to a WeChat identity, or signing in with a phone. */
-export type SmsPurpose = 'bind' | 'login';
+/**
+ * What a code is for: binding a phone to a WeChat identity, signing in with a phone, resetting a password,
+ * activating an imported or directory account, or proving a number (new or old) when the phone changes.
+ */
+export type SmsPurpose = 'bind' | 'login' | 'reset' | 'activate' | 'phone';
+
+/** The code purposes that may have a template of their own (the others use the verification-code template). */
+export const OWN_TEMPLATE_PURPOSES = ['reset', 'activate', 'phone'] as const;
+
+/** What a notice tells the account's phone: a sign-in from a new browser, a password changed, the phone changed. */
+export type NoticePurpose = 'notice_sign_in' | 'notice_password' | 'notice_phone';
+
+export const NOTICE_PURPOSES: readonly NoticePurpose[] = ['notice_sign_in', 'notice_password', 'notice_phone'];
+
+/** A notice to the account's phone; its template has two variables, the time and the place (the client's IP). */
+export interface SmsNotice {
+  /** E.164. */
+  phone: string;
+  purpose: NoticePurpose;
+  /** As the template shows it, Beijing time: `2026-11-30 18:39`. */
+  time: string;
+  ip: string;
+}
 
 export interface SmsMessage {
   /** E.164, e.g. `+8613812345678`. */
@@ -16,7 +37,12 @@ export interface SmsSender {
   /** `console`, `aliyun`, `tencent`…: for logs and audit events. */
   readonly provider: string;
   send(message: SmsMessage): Promise<void>;
+  /** Sends a notice with its purpose's template. A sender without it sends no notices. */
+  notify?(notice: SmsNotice): Promise<void>;
 }
+
+/** The template of each purpose that has one of its own: code purposes fall back to the verification-code template. */
+export type SmsTemplates = Partial<Record<(typeof OWN_TEMPLATE_PURPOSES)[number] | NoticePurpose, string>>;
 
 /** The few failure kinds the pages tell apart; every provider code maps to one of them. */
 export type SmsFailureKind =

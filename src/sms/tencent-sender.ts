@@ -5,7 +5,15 @@ import * as tencentcloud from 'tencentcloud-sdk-nodejs-sms';
 import { cjsDefault } from './cjs-default.js';
 import { withDeadline } from './deadline.js';
 import { splitEndpoint } from './endpoint.js';
-import { DEFAULT_SEND_TIMEOUT_MS, type SmsFailureKind, type SmsMessage, SmsSendError, type SmsSender } from './sender.js';
+import {
+  DEFAULT_SEND_TIMEOUT_MS,
+  type SmsFailureKind,
+  type SmsMessage,
+  type SmsNotice,
+  SmsSendError,
+  type SmsSender,
+  type SmsTemplates,
+} from './sender.js';
 
 export interface TencentSmsOptions {
   secretId: string;
@@ -16,6 +24,11 @@ export interface TencentSmsOptions {
   signName: string;
   /** An approved verification-code template with one parameter, the code. */
   templateId: string;
+  /**
+   * Templates of their own: a code purpose's (`reset`, `activate`, `phone`: one parameter, the code) in place of
+   * `templateId`, and each notice's (two parameters: {1} the time, {2} the IP); a notice without one is not sent.
+   */
+  templates?: SmsTemplates;
   /** Default ap-guangzhou. */
   region?: string;
   /**
@@ -92,7 +105,18 @@ export class TencentSmsSender implements SmsSender {
     });
   }
 
-  async send({ phone, code }: SmsMessage): Promise<void> {
+  async send({ phone, code, purpose }: SmsMessage): Promise<void> {
+    const own = purpose === 'bind' || purpose === 'login' ? undefined : this.options.templates?.[purpose];
+    await this.sendTemplate(phone, own ?? this.options.templateId, [code]);
+  }
+
+  async notify({ phone, purpose, time, ip }: SmsNotice): Promise<void> {
+    const template = this.options.templates?.[purpose];
+    if (!template) throw new SmsSendError({ kind: 'sign_or_template_unapproved', provider: PROVIDER, detail: `no template for ${purpose}` });
+    await this.sendTemplate(phone, template, [time, ip]);
+  }
+
+  private async sendTemplate(phone: string, templateId: string, params: string[]): Promise<void> {
     let response: Awaited<ReturnType<typeof this.client.SendSms>>;
     try {
       response = await withDeadline(
@@ -102,8 +126,8 @@ export class TencentSmsSender implements SmsSender {
           PhoneNumberSet: [phone],
           SmsSdkAppId: this.options.sdkAppId,
           SignName: this.options.signName,
-          TemplateId: this.options.templateId,
-          TemplateParamSet: [code],
+          TemplateId: templateId,
+          TemplateParamSet: params,
         }),
       );
     } catch (err) {

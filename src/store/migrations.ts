@@ -202,6 +202,35 @@ const migrations: Record<string, Migration> = {
         await db.schema.alterTable('services').dropColumn(column).execute();
     },
   },
+  // The account's life (issue 15): the number last proved by a code in a sign-in to the account (a number an import
+  // or a directory put there, never proved, does not alone hand over an account with a password: a carrier may have
+  // re-issued it), and the phone-change appeals of people who lost their old number, for an administrator to decide.
+  '0007_account_life': {
+    // biome-ignore lint/suspicious/noExplicitAny: a migration sees the schema of its day, not today's types
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('users').addColumn('proved_phone', 'text').execute();
+      await db.schema
+        .createTable('phone_appeals')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('old_phone', 'text')
+        .addColumn('new_phone', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('status', 'text', (c) => c.notNull().defaultTo('pending'))
+        .addColumn('ip', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('decided_at', 'bigint')
+        .addColumn('decided_by', 'text')
+        .execute();
+      await db.schema.createIndex('phone_appeals_status').on('phone_appeals').columns(['status', 'created_at']).execute();
+      await db.schema.createIndex('phone_appeals_user').on('phone_appeals').column('user_id').execute();
+    },
+    // biome-ignore lint/suspicious/noExplicitAny: a migration sees the schema of its day, not today's types
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('phone_appeals').ifExists().execute();
+      await db.schema.alterTable('users').dropColumn('proved_phone').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

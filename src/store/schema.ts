@@ -17,8 +17,23 @@ export interface UsersTable {
   /** `local` for wecas's own accounts; otherwise the directory the account lives in, and its id there. */
   directory: string;
   directory_id: string | null;
+  /** The number last proved by a code in a sign-in to this account (SMS sign-in, WeChat binding, reset, activation, change). */
+  proved_phone: string | null;
   created_at: Millis;
   updated_at: Millis;
+}
+
+export interface PhoneAppealsTable {
+  id: string;
+  user_id: string;
+  old_phone: string | null;
+  new_phone: string;
+  reason: string;
+  status: 'pending' | 'approved' | 'rejected';
+  ip: string | null;
+  created_at: Millis;
+  decided_at: Millis | null;
+  decided_by: string | null;
 }
 
 export interface IdentitiesTable {
@@ -106,4 +121,5 @@ export interface Database {
   sso_grants: SsoGrantsTable;
   kv: KvTable;
   readiness_heartbeat: ReadinessHeartbeatTable;
+  phone_appeals: PhoneAppealsTable;
 }

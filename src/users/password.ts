@@ -41,6 +41,17 @@ export async function verifyPassword(hash: string, password: string): Promise<bo
   return timingSafeEqual(key, parsed.key);
 }
 
+/**
+ * Whether a stored hash is not the current one: another format (an import's bcrypt, PBKDF2 …) or scrypt with weaker
+ * parameters than today's. The account's next successful sign-in stores the password again with the current hash.
+ */
+export function needsRehash(hash: string): boolean {
+  const match = /^scrypt\$N=(\d+),r=(\d+),p=(\d+)\$/.exec(hash);
+  if (!match) return true;
+  const [, n, r, p] = match.map(Number) as [number, number, number, number];
+  return n < DEFAULT_PARAMS.N || r < DEFAULT_PARAMS.r || p < DEFAULT_PARAMS.p;
+}
+
 let dummyHash: Promise<string> | undefined;
 
 /**

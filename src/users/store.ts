@@ -27,6 +27,10 @@ export interface UserStore {
   setStatus(id: string, status: UserStatus): Promise<boolean>;
   /** False when there is no such user. */
   setPassword(id: string, password: string): Promise<boolean>;
+  /** Stores a hash as it is (the upgrade of a legacy hash to the current one, an import of hashes). False when there is no such user. */
+  setPasswordHash(id: string, hash: string): Promise<boolean>;
+  /** Records that `phone` was just proved by a code in a sign-in to this account. False when there is no such user. */
+  markPhoneProved(id: string, phone: string): Promise<boolean>;
   /** The updated user, or null when there is no such user. */
   update(id: string, patch: UserPatch): Promise<User | null>;
   /** False when there was no such user. Its WeChat links go with it; its audit events stay. */
@@ -63,6 +67,7 @@ export class SqlUserStore implements UserStore {
       status: 'active',
       directory: input.directory?.name ?? 'local',
       directory_id: input.directory?.id ?? null,
+      proved_phone: null,
       created_at: now,
       updated_at: now,
     };
@@ -101,6 +106,14 @@ export class SqlUserStore implements UserStore {
 
   async setPassword(id: string, password: string): Promise<boolean> {
     return this.set(id, { password_hash: await hashPassword(checkPassword(password)) });
+  }
+
+  async setPasswordHash(id: string, hash: string): Promise<boolean> {
+    return this.set(id, { password_hash: hash });
+  }
+
+  async markPhoneProved(id: string, phone: string): Promise<boolean> {
+    return this.set(id, { proved_phone: checkPhone(phone) });
   }
 
   async update(id: string, patch: UserPatch): Promise<User | null> {
@@ -152,6 +165,7 @@ function toUser(row: UserRow): User {
     directory: row.directory,
     directoryId: row.directory_id,
     hasPassword: row.password_hash !== null,
+    provedPhone: row.proved_phone,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

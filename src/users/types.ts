@@ -14,6 +14,11 @@ export interface User {
   directory: string;
   directoryId: string | null;
   hasPassword: boolean;
+  /**
+   * The number last proved by a code in a sign-in to this account. A bound number that is not this one was put there
+   * by an import, an administrator or a directory and never used: it alone does not hand over an account with a password.
+   */
+  provedPhone: string | null;
   createdAt: number;
   updatedAt: number;
 }

@@ -241,6 +241,8 @@ authenticatorContract<'wechat-binding', BindingCredentials>('WeChat binding', as
   const wechat = s.wecas.wechat!;
   const emulator = s.emulator!;
   const owner = await s.wecas.users.create({ username: 'fang', password: 'pw-fang-1', phone: '+8613900139001' });
+  // Her number has signed in to her account before: linking WeChat by it alone is allowed (a never-proved one is not).
+  await s.wecas.users.markPhoneProved(owner.id, '+8613900139001');
   await s.wecas.users.create({ username: 'gone', phone: '+8613900139002' }).then((u) => s.wecas.users.setStatus(u.id, 'disabled'));
   /** A new WeChat person waiting, in the contract's browser, to link a phone. */
   async function pendingPerson() {

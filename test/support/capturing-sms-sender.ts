@@ -1,4 +1,4 @@
-import type { SmsMessage, SmsSendError, SmsSender } from '../../src/sms/sender.js';
+import type { SmsMessage, SmsNotice, SmsSendError, SmsSender } from '../../src/sms/sender.js';
 
 /**
  * A sender for tests: records every message it accepted, and fails the sends it was told to fail.
@@ -7,12 +7,20 @@ import type { SmsMessage, SmsSendError, SmsSender } from '../../src/sms/sender.j
 export class CapturingSmsSender implements SmsSender {
   readonly provider = 'capturing';
   readonly sent: SmsMessage[] = [];
+  /** Every notice it accepted (sign-in from a new browser, password or phone changed). */
+  readonly notices: SmsNotice[] = [];
   private readonly failures: SmsSendError[] = [];
 
   async send(message: SmsMessage): Promise<void> {
     const failure = this.failures.shift();
     if (failure) throw failure;
     this.sent.push({ ...message });
+  }
+
+  async notify(notice: SmsNotice): Promise<void> {
+    const failure = this.failures.shift();
+    if (failure) throw failure;
+    this.notices.push({ ...notice });
   }
 
   /** The next send (after any failures already queued) throws this error and records nothing. */

@@ -62,6 +62,7 @@ describe.each(backends)('SqlUserStore on $name', (backend) => {
       attributes: { mail: ['alice@example.cn'], memberOf: ['staff', 'library'] },
       status: 'active',
       hasPassword: true,
+      provedPhone: null,
       directory: 'local',
       directoryId: null,
       createdAt: clock.now(),

@@ -102,6 +102,8 @@ export function createLoginPage(deps: {
         methods: tabs.map((id) => ({ id, label: `login.tab.${id}`, href: withTab(id) })),
         activeMethod: tab,
         formAction: `${prefix}/login${query}`,
+        forgotUrl: `${prefix}/login/forgot${query}`,
+        activateUrl: `${prefix}/login/activate${query}`,
         execution,
         sms: {
           ...view.sms,

@@ -28,6 +28,8 @@ export interface AccountRouteDeps {
 const NOTICES = new Map<string, MessageKey>([
   ['linked', 'account.wechat.bound'],
   ['unlinked', 'account.wechat.unbound'],
+  ['phone_changed', 'account.phone.changed'],
+  ['appeal', 'phone.appeal.recorded'],
 ]);
 const ERRORS = new Map<string, MessageKey>([
   ['bad_form', 'account.bad_form'],

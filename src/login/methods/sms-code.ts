@@ -1,6 +1,7 @@
 import type { Accounts } from '../../directories/accounts.js';
 import { localAccountOf } from '../../directories/local.js';
 import type { VerificationCodes } from '../../sms/verification-codes.js';
+import { hasPassword } from '../../users/password-policy.js';
 import type { UserStore } from '../../users/store.js';
 import { type Authenticator, refused } from '../outcome.js';
 import { checkTypedCode } from './codes.js';
@@ -21,7 +22,14 @@ export function createSmsCodeAuthenticator(deps: {
   accounts: Accounts;
   users: UserStore;
   createsUsers: boolean;
+  /**
+   * Whether the code alone signs in to an account that has a password (SMS_LOGIN_PASSWORD_ACCOUNTS): `code` yes;
+   * `proven` only with the number that has signed in to it before; `password` never. A carrier re-issues numbers
+   * (二次放号): with `code`, the new holder of an account's old number signs in as that account.
+   */
+  passwordAccounts?: 'code' | 'proven' | 'password';
 }): Authenticator<'sms', SmsCodeCredentials> {
+  const rule = deps.passwordAccounts ?? 'proven';
   return {
     step: 'sms',
     async authenticate({ phone, code }) {
@@ -32,7 +40,10 @@ export function createSmsCodeAuthenticator(deps: {
       if (!account) return refused('sms', 'no_account');
       const user = await deps.accounts.recordOf(account);
       if (account.disabled || user.status !== 'active') return refused('sms', 'disabled', { userId: user.id });
-      return { kind: 'authenticated', user, account, method: 'sms' };
+      if (rule !== 'code' && hasPassword(account, user) && (rule === 'password' || user.provedPhone !== verified.phone))
+        return refused('sms', 'password_required', { userId: user.id });
+      if (user.provedPhone !== verified.phone) await deps.users.markPhoneProved(user.id, verified.phone);
+      return { kind: 'authenticated', user: { ...user, provedPhone: verified.phone }, account, method: 'sms' };
     },
   };
 }

@@ -5,6 +5,7 @@ import { maskPhone } from '../../sms/mask.js';
 import type { VerificationCodes } from '../../sms/verification-codes.js';
 import type { BindOutcome, LinkOutcome, WeChatBinding } from '../../users/binding.js';
 import type { IdentityStore } from '../../users/identities.js';
+import { hasPassword } from '../../users/password-policy.js';
 import type { UserStore } from '../../users/store.js';
 import type { User } from '../../users/types.js';
 import { type AttemptContext, type Authenticator, type AuthOutcome, type ClientInfo, refused } from '../outcome.js';
@@ -34,6 +35,8 @@ export function createWeChatBindingAuthenticator(
     identities: IdentityStore;
     pendingIdentities: PendingIdentities;
     audit: AuditLog;
+    /** SMS_LOGIN_PASSWORD_ACCOUNTS: `password` asks the password of every account that has one, proved number or not. */
+    passwordAccounts?: 'code' | 'proven' | 'password';
   } & PasswordCheckDeps,
 ): Authenticator<'wechat-binding', BindingCredentials> {
   /**
@@ -74,6 +77,16 @@ export function createWeChatBindingAuthenticator(
 
     const found = await deps.accounts.findByPhone(verified.phone);
     if (found?.disabled) return refused('wechat-binding', 'phone_user_disabled', { request: pending.request });
+    // A number re-issued by the carrier (二次放号) must not hand over an account with a password: where the number was
+    // put on the account (an import, an administrator, the directory) and never used to sign in to it, or where
+    // SMS_LOGIN_PASSWORD_ACCOUNTS=password, linking by phone needs the account's password (the form beside this one).
+    if (found) {
+      const record =
+        found.directory === 'local' ? await deps.users.findById(found.id) : await deps.users.findByDirectoryId(found.directory, found.id);
+      const proved = record?.provedPhone === verified.phone && deps.passwordAccounts !== 'password';
+      if (hasPassword(found, { hasPassword: record?.hasPassword ?? false }) && !proved)
+        return refused('wechat-binding', 'password_required', { ...(record ? { userId: record.id } : {}), request: pending.request });
+    }
     // A directory account is linked as it is; wecas's own accounts (and a number nobody has, which makes one) bind in
     // one transaction that re-reads the number's owner.
     const bound =
@@ -86,6 +99,7 @@ export function createWeChatBindingAuthenticator(
           );
     if (!bound.ok) return refused('wechat-binding', bound.reason, { request: pending.request });
     if (bound.userCreated) await deps.audit.record({ type: 'phone.bound', userId: bound.user.id, phone: maskPhone(verified.phone), client });
+    if (bound.user.provedPhone !== verified.phone) await deps.users.markPhoneProved(bound.user.id, verified.phone);
     return signIn(credentials, bound, client);
   }
 

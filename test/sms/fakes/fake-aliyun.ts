@@ -9,6 +9,8 @@ export interface FakeAliyunOptions {
   /** The approved sign and template; anything else is refused as Aliyun does. */
   signName: string;
   templateCode: string;
+  /** Further approved templates and the variables each has: code templates (`code`) and notices (`time`, `ip`). */
+  templates?: Record<string, string[]>;
   /** The fake's idea of now, for the ±15 min freshness check. */
   now?: () => number;
 }
@@ -122,8 +124,18 @@ export class FakeAliyunSms extends FakeSmsProvider {
     if (!phones || !signName || !templateCode)
       return this.gatewayError(res, 'MissingParameter', 'PhoneNumbers, SignName and TemplateCode are mandatory.');
     if (signName !== this.options.signName) return this.business(res, 'isv.SMS_SIGNATURE_ILLEGAL', '该账号下找不到对应签名');
-    if (templateCode !== this.options.templateCode) return this.business(res, 'isv.SMS_TEMPLATE_ILLEGAL', '该账号下找不到对应模板');
+    const other = templateCode === this.options.templateCode ? undefined : this.options.templates?.[templateCode];
+    if (templateCode !== this.options.templateCode && !other) return this.business(res, 'isv.SMS_TEMPLATE_ILLEGAL', '该账号下找不到对应模板');
     const params = parseTemplateParam(templateParam);
+    if (other) {
+      // Another approved template: every variable it has must be given (Aliyun refuses a message with one missing).
+      if (!params) return this.business(res, 'isv.INVALID_JSON_PARAM', 'JSON参数不合法，只接受字符串值');
+      if (!other.every((v) => typeof params[v] === 'string')) return this.business(res, 'isv.TEMPLATE_MISSING_PARAMETERS', '模板缺少变量');
+      const numbers = phones.split(',');
+      if (!numbers.every(isAliyunNumber)) return this.business(res, 'isv.MOBILE_NUMBER_ILLEGAL', '非法手机号');
+      for (const n of numbers) this.delivered.push({ phone: toE164(n), code: params.code ?? '', template: templateCode, params: { ...params } });
+      return sendJson(res, 200, { Code: 'OK', Message: 'OK', BizId: `${Date.now()}^0`, RequestId: randomUUID().toUpperCase() });
+    }
     if (!params) return this.business(res, 'isv.INVALID_JSON_PARAM', 'JSON参数不合法，只接受字符串值');
     if (!params.code) return this.business(res, 'isv.TEMPLATE_MISSING_PARAMETERS', '模板缺少变量');
     const numbers = phones.split(',');

@@ -5,6 +5,9 @@ import type { AddressInfo } from 'node:net';
 export interface FakeDelivery {
   phone: string;
   code: string;
+  /** The template it was sent with, and its parameters, when it was not the verification-code template. */
+  template?: string;
+  params?: Record<string, string> | string[];
 }
 
 /** What the next SendSms gets instead of the normal checks-then-success, queued per test. */

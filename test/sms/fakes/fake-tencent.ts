@@ -11,6 +11,8 @@ export interface FakeTencentOptions {
   sdkAppId: string;
   signName: string;
   templateId: string;
+  /** Further approved templates and how many parameters each has: a code template 1 (the code), a notice 2 (time, IP). */
+  templates?: Record<string, number>;
   /** The service the credential scope must name: `sms`, as with the real endpoint sms.tencentcloudapi.com. */
   service?: string;
   /** The fake's idea of now, for the 300 s skew check. */
@@ -89,8 +91,16 @@ export class FakeTencentSms extends FakeSmsProvider {
         return { code: 'InvalidParameterValue.IncorrectPhoneNumber', message: 'incorrect phone number' };
       if (request.SignName !== this.options.signName)
         return { code: 'FailedOperation.SignatureIncorrectOrUnapproved', message: 'signature incorrect or unapproved' };
-      if (request.TemplateId !== this.options.templateId)
+      const other =
+        typeof request.TemplateId === 'string' && request.TemplateId !== this.options.templateId
+          ? this.options.templates?.[request.TemplateId]
+          : undefined;
+      if (request.TemplateId !== this.options.templateId && other === undefined)
         return { code: 'FailedOperation.TemplateIncorrectOrUnapproved', message: 'template incorrect or unapproved' };
+      if (other !== undefined && other !== 1)
+        return params.length === other && params.every((p) => typeof p === 'string')
+          ? { code: 'Ok', message: 'send success' }
+          : { code: 'FailedOperation.TemplateParamSetNotMatchApprovedTemplate', message: 'template parameters do not match the approved template' };
       if (params.length !== 1 || typeof params[0] !== 'string' || !/^\d{0,6}$/.test(params[0]))
         return { code: 'InvalidParameterValue.TemplateParameterFormatError', message: 'verification code template parameters must be 0-6 digits' };
       return { code: 'Ok', message: 'send success' };
@@ -98,7 +108,12 @@ export class FakeTencentSms extends FakeSmsProvider {
     const set = phones.map((phone: unknown) => {
       const status = statusFor(phone);
       const ok = status.code === 'Ok';
-      if (ok) this.delivered.push({ phone: String(phone), code: String(params[0]) });
+      if (ok)
+        this.delivered.push({
+          phone: String(phone),
+          code: request.TemplateId === this.options.templateId || this.options.templates?.[String(request.TemplateId)] === 1 ? String(params[0]) : '',
+          ...(request.TemplateId !== this.options.templateId ? { template: String(request.TemplateId), params: params.map(String) } : {}),
+        });
       return {
         SerialNo: ok ? `5000:${Date.now()}${Math.floor(Math.random() * 1e9)}` : '',
         PhoneNumber: phone,

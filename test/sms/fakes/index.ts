@@ -23,11 +23,14 @@ export const TENCENT = {
 };
 
 /** A started Aliyun fake and a factory for senders pointed at it. */
-export async function startAliyun(): Promise<{ fake: FakeAliyunSms; sender(overrides?: Partial<AliyunSmsOptions>): AliyunSmsSender }> {
+export async function startAliyun(
+  templates?: Record<string, string[]>,
+): Promise<{ fake: FakeAliyunSms; sender(overrides?: Partial<AliyunSmsOptions>): AliyunSmsSender }> {
   const fake = await new FakeAliyunSms({
     accessKeys: { [ALIYUN.accessKeyId]: ALIYUN.accessKeySecret },
     signName: ALIYUN.signName,
     templateCode: ALIYUN.templateCode,
+    ...(templates ? { templates } : {}),
   }).start();
   return {
     fake,
@@ -36,12 +39,15 @@ export async function startAliyun(): Promise<{ fake: FakeAliyunSms; sender(overr
 }
 
 /** A started Tencent fake and a factory for senders pointed at it. */
-export async function startTencent(): Promise<{ fake: FakeTencentSms; sender(overrides?: Partial<TencentSmsOptions>): TencentSmsSender }> {
+export async function startTencent(
+  templates?: Record<string, number>,
+): Promise<{ fake: FakeTencentSms; sender(overrides?: Partial<TencentSmsOptions>): TencentSmsSender }> {
   const fake = await new FakeTencentSms({
     secrets: { [TENCENT.secretId]: TENCENT.secretKey },
     sdkAppId: TENCENT.sdkAppId,
     signName: TENCENT.signName,
     templateId: TENCENT.templateId,
+    ...(templates ? { templates } : {}),
   }).start();
   const agent = loopbackAgent();
   return {
