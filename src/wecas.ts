@@ -28,8 +28,11 @@ import {
 } from './login/methods/wechat.js';
 import { type BindingCredentials, createWeChatBindingAuthenticator } from './login/methods/wechat-binding.js';
 import type { Authenticator } from './login/outcome.js';
+import { createSecondFactorStep, type SecondFactorStep } from './login/second-factor.js';
 import { createSignIn, type SignIn } from './login/sign-in.js';
 import { createLoginThrottle } from './login/throttle.js';
+import { createSecondFactorAttempts } from './mfa/attempts.js';
+import { createSecondFactors, type SecondFactors } from './mfa/second-factors.js';
 import { createReadiness, type Readiness } from './observability/health.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { observeAuditLog, observeTicketRegistry, observeVerificationCodes } from './observability/observers.js';
@@ -103,6 +106,9 @@ export interface Wecas {
   /** Absent when no WeChat app is configured. */
   wechat: WeChatSignIn | undefined;
   account: Account;
+  /** An account's second factors (TOTP app, recovery codes), and the second step of a sign-in that asks for one. */
+  secondFactors: SecondFactors;
+  secondFactorStep: SecondFactorStep;
   /** What an administrator does to accounts, and the CSV sync of accounts (`wecas user …`; later the admin API). */
   admin: { users: UserAdmin; import: UserImport };
   close(): Promise<void>;
@@ -188,6 +194,15 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
   const { failuresPerUser, failuresPerIp, windowSeconds } = config.passwordThrottle;
   const throttle = createLoginThrottle({ kv, maxFailuresPerUser: failuresPerUser, maxFailuresPerIp: failuresPerIp, windowSeconds });
   const gate = createHashGate({ perIp: PASSWORD_HASHES_PER_IP });
+  const secondFactors = createSecondFactors({
+    db,
+    kv,
+    clock,
+    audit,
+    attempts: createSecondFactorAttempts({ kv, maxFailures: config.secondFactor.failuresPerUser, windowSeconds: config.secondFactor.windowSeconds }),
+    secret: sms.codeSecret,
+    issuer: config.secondFactor.issuer,
+  });
   const observeWeChat = (call: WeChatCallObservation) => metrics.wechatCall(call);
   const officialAccount = config.wechatOfficialAccount
     ? (overrides.wechatOfficialAccountClient ?? createWeChatClient(config.wechatOfficialAccount, fetch, observeWeChat))
@@ -242,6 +257,8 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     password: createPasswordAuthenticator({ accounts, throttle, gate }),
     smsCode: createSmsCodeAuthenticator({ codes, accounts, users, createsUsers: config.sms.loginCreatesUsers }),
     wechat,
+    secondFactors,
+    secondFactorStep: createSecondFactorStep({ kv, factors: secondFactors, codes, audit, clock, ttlSeconds: config.tickets.loginFormSeconds }),
     account: createAccount({ users, accounts, identities, sessions, binding, audit, wechat: wechat?.identification }),
     admin: {
       users: createUserAdmin({ db, clock, accounts, sessions, audit, via: 'cli' }),

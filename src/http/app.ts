@@ -20,6 +20,7 @@ import { registerAccountRoutes } from './routes/account.js';
 import { registerContinueRoute } from './routes/continue.js';
 import { registerLoginRoutes } from './routes/login.js';
 import { registerLogoutRoutes } from './routes/logout.js';
+import { registerSecondFactorRoutes } from './routes/second-factor.js';
 import { registerSendChallengeRoutes } from './routes/send-challenges.js';
 import { registerSmsLoginRoutes } from './routes/sms-login.js';
 import { registerValidationRoutes } from './routes/validation.js';
@@ -141,7 +142,14 @@ async function registerCasRoutes(
     warnInsecure: !config.server.secureCookies && config.mode !== 'test',
     smsCountries: config.sms.countries,
   });
-  const responses = createSignInResponses({ signIn, continuations: wecas.continuations, pages, cookies, prefix });
+  const responses = createSignInResponses({
+    signIn,
+    continuations: wecas.continuations,
+    secondFactor: wecas.secondFactorStep,
+    pages,
+    cookies,
+    prefix,
+  });
   const codes = wecas.sms.codes;
   const smsCountries = config.sms.countries;
 
@@ -152,6 +160,7 @@ async function registerCasRoutes(
     registerSmsLoginRoutes(login, { signIn, smsCode: wecas.smsCode, codes, formTokens, cookies, pages, loginPage, responses, smsCountries });
     if (wechat) registerWeChatStartRoute(login, { signIn, wechat, cookies, pages, responses, prefix, casBaseUrl });
   });
+  registerSecondFactorRoutes(app, { step: wecas.secondFactorStep, responses, cookies, pages, prefix, smsCountries });
   registerContinueRoute(app, { continuations: wecas.continuations, responses, cookies, pages });
   registerSendChallengeRoutes(app, { challenges: wecas.sms.challenges });
   if (wechat) {

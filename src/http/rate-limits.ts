@@ -7,10 +7,10 @@ import type { Metrics, RateLimit } from '../observability/metrics.js';
 
 /** The kinds of endpoint with a request limit of their own, and how each path is told apart. */
 const GROUPS = [
-  { group: 'sms', metric: 'requests_sms', path: /\/login\/(sms|wechat\/bind)\/send$/ },
+  { group: 'sms', metric: 'requests_sms', path: /\/login\/(sms|wechat\/bind|second-factor\/sms)\/send$/ },
   { group: 'validation', metric: 'requests_validation', path: /\/(validate|serviceValidate|proxyValidate|samlValidate|proxy)$/ },
   { group: 'callback', metric: 'requests_callback', path: /\/wechat\/callback$/ },
-  { group: 'login', metric: 'requests_login', path: /\/login(\/[a-z/]*)?$/ },
+  { group: 'login', metric: 'requests_login', path: /\/login(\/[a-z/-]*)?$/ },
 ] as const satisfies ReadonlyArray<{ group: string; metric: RateLimit; path: RegExp }>;
 
 type Group = (typeof GROUPS)[number]['group'];

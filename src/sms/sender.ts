@@ -1,5 +1,5 @@
-/** What a code is for: binding a phone to a WeChat identity, or signing in with a phone. */
-export type SmsPurpose = 'bind' | 'login';
+/** What a code is for: binding a phone to a WeChat identity, signing in with a phone, or a second factor after another method. */
+export type SmsPurpose = 'bind' | 'login' | 'second-factor';
 
 export interface SmsMessage {
   /** E.164, e.g. `+8613812345678`. */
