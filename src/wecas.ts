@@ -29,6 +29,7 @@ import {
 import { type BindingCredentials, createWeChatBindingAuthenticator } from './login/methods/wechat-binding.js';
 import type { Authenticator } from './login/outcome.js';
 import { createSecondFactorStep, type SecondFactorStep } from './login/second-factor.js';
+import { createSecondFactorSettings, type SecondFactorSettings } from './login/second-factor-settings.js';
 import { createSignIn, type SignIn } from './login/sign-in.js';
 import { createLoginThrottle } from './login/throttle.js';
 import { createSecondFactorAttempts } from './mfa/attempts.js';
@@ -109,6 +110,8 @@ export interface Wecas {
   /** An account's second factors (TOTP app, recovery codes), and the second step of a sign-in that asks for one. */
   secondFactors: SecondFactors;
   secondFactorStep: SecondFactorStep;
+  /** The account page's side of it: set up and turn off an authenticator app. */
+  secondFactorSettings: SecondFactorSettings;
   /** What an administrator does to accounts, and the CSV sync of accounts (`wecas user …`; later the admin API). */
   admin: { users: UserAdmin; import: UserImport };
   close(): Promise<void>;
@@ -194,6 +197,7 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
   const { failuresPerUser, failuresPerIp, windowSeconds } = config.passwordThrottle;
   const throttle = createLoginThrottle({ kv, maxFailuresPerUser: failuresPerUser, maxFailuresPerIp: failuresPerIp, windowSeconds });
   const gate = createHashGate({ perIp: PASSWORD_HASHES_PER_IP });
+  const password = createPasswordAuthenticator({ accounts, throttle, gate });
   const secondFactors = createSecondFactors({
     db,
     kv,
@@ -254,7 +258,8 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     formTokens: createFormTokens({ kv, clock, secret: config.sms.codeSecret, ttlSeconds: config.tickets.loginFormSeconds }),
     continuations: createContinuations({ kv, ticketSeconds: config.tickets.serviceTicketSeconds }),
     accounts,
-    password: createPasswordAuthenticator({ accounts, throttle, gate }),
+    password,
+    secondFactorSettings: createSecondFactorSettings({ factors: secondFactors, users, accounts, password }),
     smsCode: createSmsCodeAuthenticator({ codes, accounts, users, createsUsers: config.sms.loginCreatesUsers }),
     wechat,
     secondFactors,

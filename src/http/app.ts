@@ -17,6 +17,7 @@ import { createPages, type Pages, STATIC_DIR } from './pages/pages.js';
 import { limitRequests } from './rate-limits.js';
 import { decorateRequests } from './request-context.js';
 import { registerAccountRoutes } from './routes/account.js';
+import { registerAccountSecondFactorRoutes } from './routes/account-second-factor.js';
 import { registerContinueRoute } from './routes/continue.js';
 import { registerLoginRoutes } from './routes/login.js';
 import { registerLogoutRoutes } from './routes/logout.js';
@@ -168,7 +169,16 @@ async function registerCasRoutes(
     registerWeChatBindingRoutes(app, { signIn, wechat, codes, formTokens, cookies, pages, responses, prefix, smsCountries });
   }
   registerLogoutRoutes(app, { signIn, services: wecas.services, cookies, pages, prefix, followService: config.cas.logoutFollowsService });
-  registerAccountRoutes(app, { account: wecas.account, wechatClient: wechat?.client, cookies, pages, prefix, casBaseUrl });
+  registerAccountRoutes(app, {
+    account: wecas.account,
+    wechatClient: wechat?.client,
+    cookies,
+    pages,
+    prefix,
+    casBaseUrl,
+    secondFactorStatus: (userId) => wecas.secondFactorSettings.status(userId),
+  });
+  registerAccountSecondFactorRoutes(app, { settings: wecas.secondFactorSettings, cookies, pages, prefix });
   await app.register(async (scope) =>
     registerValidationRoutes(scope, {
       validator: createTicketValidator({
