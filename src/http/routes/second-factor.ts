@@ -5,6 +5,7 @@ import type { PendingSecondFactor, SecondFactorStep } from '../../login/second-f
 import { maskPhone } from '../../sms/mask.js';
 import type { SendResult } from '../../sms/verification-codes.js';
 import type { Cookies } from '../cookies.js';
+import { challengeWidget } from '../pages/challenge-widget.js';
 import { countryList } from '../pages/countries.js';
 import type { Pages } from '../pages/pages.js';
 import { field, form, param, query } from '../params.js';
@@ -89,6 +90,8 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: SecondFac
     const t = pages.translate(request);
     const user = pending.signedIn.user.displayName ?? pending.signedIn.account.login ?? pending.signedIn.user.username ?? '';
     const action = (path: string) => `${prefix}${SECOND_FACTOR_PATH}${path}?id=${id}`;
+    // Once a code may have gone out, another send needs the proof of work the SMS-code sign-in asks for.
+    const widget = view.codeSent ? challengeWidget(prefix, pages.localeOf(request)) : undefined;
     noStore(reply);
     return pages.send(
       request,
@@ -103,6 +106,9 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: SecondFac
         verifyAction: action(''),
         sendAction: action('/sms/send'),
         cancel: `${prefix}/login${loginQuery(pending.request)}`,
+        challenge: widget?.challenge,
+        scripts: widget?.scripts,
+        stylesheets: widget?.stylesheets,
         ...view,
       },
       view.status ?? 200,
