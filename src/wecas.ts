@@ -263,7 +263,15 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     smsCode: createSmsCodeAuthenticator({ codes, accounts, users, createsUsers: config.sms.loginCreatesUsers }),
     wechat,
     secondFactors,
-    secondFactorStep: createSecondFactorStep({ kv, factors: secondFactors, codes, audit, clock, ttlSeconds: config.tickets.loginFormSeconds }),
+    secondFactorStep: createSecondFactorStep({
+      kv,
+      factors: secondFactors,
+      codes,
+      audit,
+      clock,
+      users,
+      ttlSeconds: config.tickets.loginFormSeconds,
+    }),
     account: createAccount({ users, accounts, identities, sessions, binding, audit, wechat: wechat?.identification }),
     admin: {
       users: createUserAdmin({ db, clock, accounts, sessions, audit, via: 'cli' }),

@@ -8,6 +8,7 @@ import { requiresSecondFactor } from '../services/access.js';
 import type { SendResult, VerificationCodes } from '../sms/verification-codes.js';
 import { randomToken } from '../tickets/ids.js';
 import type { SecondFactorMethod, SecondFactorRecord } from '../tickets/types.js';
+import type { UserStore } from '../users/store.js';
 import type { SignedIn } from './outcome.js';
 import type { LoginTransaction } from './transaction.js';
 
@@ -55,6 +56,8 @@ export function createSecondFactorStep(deps: {
   audit: AuditLog;
   clock: Clock;
   ttlSeconds: number;
+  /** The account read again before the session is made: one disabled while the page was open gets none. */
+  users: Pick<UserStore, 'findById'>;
 }) {
   const { kv, factors } = deps;
   const key = (id: string) => `mfa:pending:${id}`;
@@ -127,6 +130,8 @@ export function createSecondFactorStep(deps: {
         return { ok: false, ...refusal };
       }
       if (!(await kv.take(key(id)))) return { ok: false, reason: 'gone' };
+      const current = await deps.users.findById(userId);
+      if (current?.status !== 'active') return { ok: false, reason: 'gone' };
       await deps.audit.record({ type: 'mfa.success', userId, factor, ...(pending.service ? { service: pending.service } : {}), client });
       return { ok: true, pending, mfa: { method: factor, time: deps.clock.now() } };
     },

@@ -142,6 +142,19 @@ describe('an authenticator app (TOTP) set up from the account page', () => {
     expect(done.headers.location).toMatch(/ticket=ST-/);
   });
 
+  it('an account disabled while its second-factor page was open gets no session, even with the right code', async () => {
+    const b = new Browser(t.app);
+    await b.signIn(undefined);
+    const { secret } = await enrol(b);
+    const other = new Browser(t.app);
+    const url = secondFactorUrl((await firstFactor(other, S)).headers.location);
+    const alice = (await t.ctx.users.findByUsername('alice'))!;
+    await t.ctx.users.setStatus(alice.id, 'disabled');
+    const res = await other.post(url, { factor: 'totp', code: totpCode(secret, t.clock.now()) });
+    expect(res.statusCode).toBe(400);
+    expect(other.jar.header()).not.toContain('TGC');
+  });
+
   it('is turned off with the password (a wrong one refused), and sign-in no longer asks', async () => {
     const b = new Browser(t.app);
     await b.signIn(undefined);
