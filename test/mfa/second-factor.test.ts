@@ -134,6 +134,9 @@ describe('an authenticator app (TOTP) set up from the account page', () => {
     const throttled = await browser.post(url, { factor: 'totp', code: totpCode(secret, t.clock.now()) });
     expect(throttled.statusCode).toBe(429);
     expect(throttled.body).toContain('15');
+    const metrics = await t.ctx.metrics.registry.metrics();
+    expect(metrics).toContain('wecas_sign_ins_total{method="mfa-totp",result="wrong_code"} 5');
+    expect(metrics).toContain('wecas_rate_limit_refusals_total{limit="second_factor"} 1');
     // Recovery codes count against the same limit.
     expect((await browser.post(url, { factor: 'recovery-code', code: 'aaaaa-aaaaa' })).statusCode).toBe(429);
     t.clock.advance(15 * 60_000 + 1000);
