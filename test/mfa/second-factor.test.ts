@@ -260,6 +260,27 @@ describe('a service that requires a second factor', () => {
     expect(res.statusCode).toBe(403);
   });
 
+  it("an SMS code allows its own five tries, whatever the account's limit: the sixth is refused and a new code is needed", async () => {
+    await t.close();
+    sms = new CapturingSmsSender();
+    t = await createCasTestApp({ SECOND_FACTOR_FAILURES_PER_USER: '50', SMS_RESEND_SECONDS: '1' }, { smsSender: sms });
+    await t.ctx.services.update({ ...t.s, mfaPolicy: 'required' });
+    const alice = (await t.ctx.users.findByUsername('alice'))!;
+    await t.ctx.users.update(alice.id, { phone: PHONE });
+    const b = new Browser(t.app);
+    const url = secondFactorUrl((await firstFactor(b, S)).headers.location);
+    await b.post(url.replace('?', '/sms/send?'), {});
+    const code = sms.lastCodeFor(PHONE)!;
+    const wrong = code === '000000' ? '111111' : '000000';
+    for (let left = 4; left >= 1; left--) {
+      const res = await b.post(url, { factor: 'sms', code: wrong });
+      expect(res.statusCode).toBe(401);
+      expect(res.body).toContain(String(left));
+    }
+    expect((await b.post(url, { factor: 'sms', code: wrong })).statusCode).toBe(429);
+    expect((await b.post(url, { factor: 'sms', code })).statusCode).toBe(429);
+  });
+
   it('validation refuses a ticket of a session without a second factor (the service changed after the ticket)', async () => {
     await t.ctx.services.update({ ...t.s, mfaPolicy: 'optional' });
     const b = new Browser(t.app);
