@@ -100,6 +100,9 @@ const environmentSchema = z.object({
   LOGIN_FAILURES_PER_USER: positive.default(5),
   LOGIN_FAILURES_PER_IP: positive.default(20),
   LOGIN_FAILURE_WINDOW_SECONDS: positive.default(15 * 60),
+  SECOND_FACTOR_FAILURES_PER_USER: positive.default(5),
+  SECOND_FACTOR_FAILURE_WINDOW_SECONDS: positive.default(15 * 60),
+  SECOND_FACTOR_ISSUER: z.string().trim().min(1).max(64).optional(),
 
   RATE_LIMIT_LOGIN_PER_MINUTE: positive.default(60),
   RATE_LIMIT_SMS_PER_MINUTE: positive.default(10),
@@ -445,6 +448,8 @@ export interface Config {
     allowHttpLoopbackProxyCallback: boolean;
   };
   passwordThrottle: { failuresPerUser: number; failuresPerIp: number; windowSeconds: number };
+  /** Wrong second-factor codes per account per window; the name authenticator apps show (the otpauth issuer). */
+  secondFactor: { failuresPerUser: number; windowSeconds: number; issuer: string };
   /** Requests per client address (IPv6: its /64) per minute, by kind of endpoint; shared by every node through Redis. */
   requestLimits: { loginPerMinute: number; smsPerMinute: number; validationPerMinute: number; callbackPerMinute: number };
   /** The directories accounts are looked up in, in order (first match wins), and each one's settings. */
@@ -547,6 +552,11 @@ function toConfig(env: Environment): Config {
       failuresPerUser: env.LOGIN_FAILURES_PER_USER,
       failuresPerIp: env.LOGIN_FAILURES_PER_IP,
       windowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS,
+    },
+    secondFactor: {
+      failuresPerUser: env.SECOND_FACTOR_FAILURES_PER_USER,
+      windowSeconds: env.SECOND_FACTOR_FAILURE_WINDOW_SECONDS,
+      issuer: env.SECOND_FACTOR_ISSUER ?? new URL(publicUrl).hostname,
     },
     directories: {
       order: env.DIRECTORIES,

@@ -38,8 +38,12 @@ import {
 import { createWeComBindingAuthenticator, type WeComBindingCredentials } from './login/methods/wecom-binding.js';
 import type { Authenticator } from './login/outcome.js';
 import { createRecovery, type Recovery } from './login/recovery.js';
+import { createSecondFactorStep, type SecondFactorStep } from './login/second-factor.js';
+import { createSecondFactorSettings, type SecondFactorSettings } from './login/second-factor-settings.js';
 import { createSignIn, type SignIn } from './login/sign-in.js';
 import { createLoginThrottle } from './login/throttle.js';
+import { createSecondFactorAttempts } from './mfa/attempts.js';
+import { createSecondFactors, type SecondFactors } from './mfa/second-factors.js';
 import { createReadiness, type Readiness } from './observability/health.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { observeAuditLog, observeTicketRegistry, observeVerificationCodes } from './observability/observers.js';
@@ -135,6 +139,11 @@ export interface Wecas {
   phoneAppeals: PhoneAppeals;
   /** The SMS notices to an account's phone (SMS_NOTICES). */
   notices: Notices;
+  /** An account's second factors (TOTP app, recovery codes), and the second step of a sign-in that asks for one. */
+  secondFactors: SecondFactors;
+  secondFactorStep: SecondFactorStep;
+  /** The account page's side of it: set up and turn off an authenticator app. */
+  secondFactorSettings: SecondFactorSettings;
   /** What an administrator does to accounts, and the CSV sync of accounts (`wecas user …`; later the admin API). */
   admin: { users: UserAdmin; import: UserImport };
   close(): Promise<void>;
@@ -234,6 +243,16 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
   const { failuresPerUser, failuresPerIp, windowSeconds } = config.passwordThrottle;
   const throttle = createLoginThrottle({ kv, maxFailuresPerUser: failuresPerUser, maxFailuresPerIp: failuresPerIp, windowSeconds });
   const gate = createHashGate({ perIp: PASSWORD_HASHES_PER_IP });
+  const password = createPasswordAuthenticator({ accounts, throttle, gate });
+  const secondFactors = createSecondFactors({
+    db,
+    kv,
+    clock,
+    audit,
+    attempts: createSecondFactorAttempts({ kv, maxFailures: config.secondFactor.failuresPerUser, windowSeconds: config.secondFactor.windowSeconds }),
+    secret: sms.codeSecret,
+    issuer: config.secondFactor.issuer,
+  });
   const observeWeChat = (call: WeChatCallObservation) => metrics.wechatCall(call);
   const officialAccount = config.wechatOfficialAccount
     ? (overrides.wechatOfficialAccountClient ?? createWeChatClient(config.wechatOfficialAccount, fetch, observeWeChat))
@@ -328,7 +347,8 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     formTokens: createFormTokens({ kv, clock, secret: config.sms.codeSecret, ttlSeconds: config.tickets.loginFormSeconds }),
     continuations: createContinuations({ kv, ticketSeconds: config.tickets.serviceTicketSeconds }),
     accounts,
-    password: createPasswordAuthenticator({ accounts, throttle, gate }),
+    password,
+    secondFactorSettings: createSecondFactorSettings({ factors: secondFactors, users, accounts, password }),
     smsCode: createSmsCodeAuthenticator({
       codes,
       accounts,
@@ -338,6 +358,16 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     }),
     wechat,
     wecom,
+    secondFactors,
+    secondFactorStep: createSecondFactorStep({
+      kv,
+      factors: secondFactors,
+      codes,
+      audit,
+      clock,
+      users,
+      ttlSeconds: config.tickets.loginFormSeconds,
+    }),
     account: createAccount({ users, accounts, identities, sessions, binding, audit, wechat: wechat?.identification }),
     recovery: createRecovery({
       accounts,

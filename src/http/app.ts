@@ -18,10 +18,12 @@ import { limitRequests } from './rate-limits.js';
 import { decorateRequests } from './request-context.js';
 import { registerAccountRoutes } from './routes/account.js';
 import { registerAccountPhoneRoutes } from './routes/account-phone.js';
+import { registerAccountSecondFactorRoutes } from './routes/account-second-factor.js';
 import { registerContinueRoute } from './routes/continue.js';
 import { registerLoginRoutes } from './routes/login.js';
 import { registerLogoutRoutes } from './routes/logout.js';
 import { registerRecoveryRoutes } from './routes/recovery.js';
+import { registerSecondFactorRoutes } from './routes/second-factor.js';
 import { registerSendChallengeRoutes } from './routes/send-challenges.js';
 import { registerSmsLoginRoutes } from './routes/sms-login.js';
 import { registerValidationRoutes } from './routes/validation.js';
@@ -146,7 +148,14 @@ async function registerCasRoutes(
     warnInsecure: !config.server.secureCookies && config.mode !== 'test',
     smsCountries: config.sms.countries,
   });
-  const responses = createSignInResponses({ signIn, continuations: wecas.continuations, pages, cookies, prefix });
+  const responses = createSignInResponses({
+    signIn,
+    continuations: wecas.continuations,
+    secondFactor: wecas.secondFactorStep,
+    pages,
+    cookies,
+    prefix,
+  });
   const codes = wecas.sms.codes;
   const smsCountries = config.sms.countries;
 
@@ -171,6 +180,7 @@ async function registerCasRoutes(
       idSuffix: config.recovery.idAttribute !== undefined,
     });
   });
+  registerSecondFactorRoutes(app, { step: wecas.secondFactorStep, responses, cookies, pages, prefix, smsCountries });
   registerContinueRoute(app, { continuations: wecas.continuations, responses, cookies, pages });
   if (wecom) {
     registerWeComCallbackRoute(app, { signIn, wecom, cookies, pages, responses, prefix, casBaseUrl });
@@ -182,7 +192,16 @@ async function registerCasRoutes(
     registerWeChatBindingRoutes(app, { signIn, wechat, codes, formTokens, cookies, pages, responses, prefix, smsCountries });
   }
   registerLogoutRoutes(app, { signIn, services: wecas.services, cookies, pages, prefix, followService: config.cas.logoutFollowsService });
-  registerAccountRoutes(app, { account: wecas.account, wechatClient: wechat?.client, cookies, pages, prefix, casBaseUrl });
+  registerAccountRoutes(app, {
+    account: wecas.account,
+    wechatClient: wechat?.client,
+    cookies,
+    pages,
+    prefix,
+    casBaseUrl,
+    secondFactorStatus: (userId) => wecas.secondFactorSettings.status(userId),
+  });
+  registerAccountSecondFactorRoutes(app, { settings: wecas.secondFactorSettings, cookies, pages, prefix });
   registerAccountPhoneRoutes(app, { recovery: wecas.recovery, formTokens, cookies, pages, prefix, smsCountries });
   await app.register(async (scope) =>
     registerValidationRoutes(scope, {

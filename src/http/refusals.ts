@@ -1,5 +1,6 @@
 import type { CodeRefusal, Refusal, RefusalReasons, SignInStep } from '../login/outcome.js';
 import type { RecoveryReason, RecoveryRefusal } from '../login/recovery.js';
+import type { SecondFactorRefusal } from '../login/second-factor.js';
 import type { SmsFailureKind } from '../sms/sender.js';
 import type { SendResult } from '../sms/verification-codes.js';
 import type { PasswordRefusal } from '../users/password-policy.js';
@@ -236,4 +237,24 @@ export function recoveryRefusalText(t: Translate, refusal: RecoveryRefusal): str
     attempts: 'attemptsLeft' in refusal ? (refusal.attemptsLeft ?? 0) : 0,
     minutes: Math.max(1, Math.ceil(('retryAfterSeconds' in refusal ? (refusal.retryAfterSeconds ?? 60) : 60) / 60)),
   });
+}
+
+/** A refused second factor: 401 for a wrong code (the page asks again), 429 over the limit, 400 for a sign-in that is gone. */
+export function secondFactorRefusal(t: Translate, refusal: SecondFactorRefusal): { text: string; status: number } {
+  const minutes = 'retryAfterSeconds' in refusal ? Math.max(1, Math.ceil(refusal.retryAfterSeconds / 60)) : 1;
+  switch (refusal.reason) {
+    case 'gone':
+      return { text: t('mfa.error.gone'), status: 400 };
+    case 'throttled':
+      return { text: t('mfa.error.throttled', { minutes }), status: 429 };
+    case 'missing_code':
+      return { text: t('mfa.error.missing_code'), status: 400 };
+    case 'wrong_code':
+    case 'not_offered':
+      return { text: t('mfa.error.wrong_code'), status: 401 };
+    case 'sms':
+      if (refusal.code === 'wrong_code') return { text: t('mfa.error.wrong_code_left', { count: refusal.attemptsLeft ?? 0 }), status: 401 };
+      if (refusal.code === 'too_many_attempts') return { text: t('mfa.error.sms_used_up'), status: 429 };
+      return { text: t('mfa.error.sms_used_up'), status: 400 };
+  }
 }

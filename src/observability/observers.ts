@@ -37,6 +37,14 @@ function countAuditEvent(event: AuditEvent, metrics: Metrics): void {
     case 'wecom.error':
       metrics.signIn('wecom', 'wecom_error');
       break;
+    // The second step of a sign-in, counted as a method of its own (`mfa-totp`, `mfa-sms`, `mfa-recovery-code`).
+    case 'mfa.success':
+      metrics.signIn(`mfa-${event.factor}`, 'success');
+      break;
+    case 'mfa.failure':
+      if (event.reason === 'throttled') metrics.rateLimited('second_factor');
+      metrics.signIn(`mfa-${event.factor}`, event.reason);
+      break;
     case 'ticket.validated':
       metrics.ticketValidated(event.kind, 'success');
       break;
