@@ -42,6 +42,7 @@ interface Snapshot {
  * Services in the `services` table. Finding a service happens on every login and validation, so the sorted,
  * compiled list is kept in memory; it is read again after this registry's own writes and once it is older than
  * `reloadIntervalMs` (default 5 s), which is how a `wecas service add` run in another process reaches the server.
+ * While the table cannot be read, the last copy is used.
  */
 export class SqlServiceRegistry implements ServiceRegistry {
   private readonly reloadIntervalMs: number;
@@ -131,7 +132,10 @@ export class SqlServiceRegistry implements ServiceRegistry {
       });
       this.loading = loading;
     }
-    return this.loading;
+    if (!snapshot) return this.loading;
+    // A registry that cannot be read again answers from what it read last: a database blip must not stop single
+    // sign-on and validation (this registry's own writes drop the copy, so it is never older than the last write).
+    return this.loading.catch(() => snapshot);
   }
 
   private async load(): Promise<Snapshot> {

@@ -179,6 +179,20 @@ export function describeServiceRegistryContract(backend: string, openTestDatabas
       expect(await registry.find('https://app.example.org/')).toBeUndefined();
     });
 
+    it('answers from its last read while the table cannot be read, and reads again once it can', async () => {
+      await registry.add(app);
+      expect(await registry.find('https://app.example.org/')).toBeDefined();
+      const other = new SqlServiceRegistry(testDb.openAnother(), clock);
+      await other.add({ ...app, name: 'Other', pattern: 'https://other.example.org/' });
+      // The database goes away (here: the table does), and the copy grows old.
+      await db.schema.alterTable('services').renameTo('services_away').execute();
+      clock.advance(5000);
+      expect((await registry.find('https://app.example.org/'))?.name).toBe('App');
+      expect(await registry.find('https://other.example.org/')).toBeUndefined();
+      await db.schema.alterTable('services_away').renameTo('services').execute();
+      expect((await registry.find('https://other.example.org/'))?.name).toBe('Other');
+    });
+
     it('sees what another registry instance (another process) wrote once the interval has passed', async () => {
       const other = new SqlServiceRegistry(testDb.openAnother(), clock);
       expect(await registry.find('https://app.example.org/')).toBeUndefined();
