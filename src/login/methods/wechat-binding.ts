@@ -45,7 +45,7 @@ export function createWeChatBindingAuthenticator(
    * that user.
    */
   async function boundMeanwhileTo(user: User | undefined, pending: PendingIdentity): Promise<boolean> {
-    if (!user || user.status !== 'active') return false;
+    if (user?.status !== 'active') return false;
     const identity = await deps.identities.findWeChat(pending.subject);
     return identity?.userId === user.id;
   }
