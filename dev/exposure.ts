@@ -4,12 +4,13 @@ import type { Config } from '../src/config.js';
  * The start banner's warning when a development server listens beyond this machine (HOST set, e.g. so a real phone
  * on the LAN can reach the emulator): whoever reaches it can read every SMS code and every pending QR.
  */
-export function networkExposureWarning(config: Config, surfaces: { outbox: boolean; emulator: boolean }): string | undefined {
+export function networkExposureWarning(config: Config, surfaces: { outbox: boolean; emulator: boolean; wecom?: boolean }): string | undefined {
   const { host, hostExplicit } = config.server;
   if (config.mode !== 'development' || !hostExplicit || isLoopback(host)) return undefined;
   const open = [
     surfaces.outbox && 'the SMS outbox (/__outbox: every code sent)',
     surfaces.emulator && "the WeChat emulator's control API (/__wechat/__control: every QR)",
+    surfaces.wecom && "the WeCom emulator's control API (/__wecom/__control/wecom: every login)",
   ].filter(Boolean);
   return [
     '',

@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import { registerAssets } from './assets.js';
 import { registerAvatarRoutes } from './avatars.js';
 import { registerControl } from './control.js';
+import { registerDesktopClient } from './desktop-client.js';
 import { createEmulator, type Emulator } from './emulator.js';
 import { registerOaPages } from './oa-pages.js';
 import type { EmulatorOptions, EmulatorSettings } from './options.js';
@@ -53,6 +54,7 @@ export const emulatorPlugin: FastifyPluginAsync<EmulatorPluginOptions> = async (
   registerQrPages(app, emulator, basePath);
   registerWxLogin(app, emulator);
   registerPhone(app, emulator, basePath);
+  registerDesktopClient(app, emulator, basePath);
   registerOaPages(app, emulator, basePath);
   registerSnsApi(app, emulator);
   registerAvatarRoutes(app, emulator);

@@ -36,6 +36,7 @@ const faultRequestSchema = z.object({
   fault: faultSchema,
 });
 const appPatchSchema = z.object({ legacyDenyRedirect: z.boolean() }).strict();
+const desktopClientSchema = z.object({ persona: z.string().nullable() }).strict();
 const snapshotSchema = z.object({ on: z.boolean(), persona: z.string().optional() }).strict();
 const oaAuthorizeSchema = z.object({
   appid: z.string().optional(),
@@ -78,7 +79,12 @@ export function registerControl(app: FastifyInstance, emulator: Emulator, basePa
         createdAt: s.createdAt,
         expiresAt: s.expiresAt,
         phoneUrl: emulator.phoneUrl(s.uuid),
+        via: s.via,
       });
+      const describeDesktopClient = (): object => {
+        const p = emulator.desktopPersona();
+        return p ? { persona: p.id, nickname: p.nickname, headimgurl: emulator.headimgurl(p.avatarKey) } : { persona: null };
+      };
       /** `latest` names the newest QR, handy from a shell. */
       const uuidOf = (raw: string): string => (raw === 'latest' ? (emulator.qr.list()[0]?.uuid ?? raw) : raw);
       const body = (request: { body: unknown }): unknown => request.body ?? {};
@@ -92,6 +98,7 @@ export function registerControl(app: FastifyInstance, emulator: Emulator, basePa
         faults: emulator.faults.pending(),
         longPollsWaiting: emulator.qr.waitingPolls,
         snapshot: emulator.snapshotState(),
+        desktopClient: describeDesktopClient(),
         calls: emulator.callCounts(),
       }));
 
@@ -144,6 +151,14 @@ export function registerControl(app: FastifyInstance, emulator: Emulator, basePa
         const silent = checked.scope === 'snsapi_base' || emulator.isSnapshot(persona);
         const outcome = silent || b.decision === 'allow' ? emulator.authorizeOa(checked, persona) : emulator.denyOa(checked);
         return { persona, scope: checked.scope, consentShown: !silent, ...outcome };
+      });
+
+      // ── Desktop quick login: "this PC has a desktop WeChat signed in as persona X" (null: none) ──
+      control.get('/desktop-client', async () => describeDesktopClient());
+
+      control.post('/desktop-client', async (request) => {
+        emulator.setDesktopClient(desktopClientSchema.parse(body(request)).persona);
+        return describeDesktopClient();
       });
 
       control.post('/reset', async () => {

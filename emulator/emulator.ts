@@ -30,6 +30,13 @@ export interface OaOutcome {
   redirectUrl: string;
 }
 
+/** Quick login asked for while no desktop WeChat is signed in on "this PC". */
+export class NoDesktopClientError extends Error {
+  constructor() {
+    super('no desktop WeChat is signed in');
+  }
+}
+
 export class UnknownPersonaError extends Error {
   constructor(readonly personaId: string) {
     super(`unknown persona: ${personaId}`);
@@ -58,6 +65,11 @@ export class Emulator {
   settings: EmulatorSettings;
   /** Snapshot-page mode (朋友圈快照页): for everyone, or for these personas. */
   readonly snapshot = { all: false, personas: new Set<string>() };
+  /**
+   * The persona signed in to "this PC's" desktop WeChat (Windows 3.9.11+ / Mac 4.0.0+), which the QR page offers
+   * for quick login (快速登录); null: no desktop client. One switch for every browser: the emulator has no local client.
+   */
+  desktopClient: string | null = null;
   /** Requests per route path (relative to the mount point), control and asset routes excepted. */
   readonly calls = new Map<string, number>();
   readonly #appConfigs: readonly EmulatorAppConfig[];
@@ -172,11 +184,34 @@ export class Emulator {
   }
 
   /** Allow on the phone, by the persona that scanned: mints the code the page will carry to redirect_uri. */
-  allowScanned(uuid: string): { session: QrSession; code: string; redirectUrl: string } {
+  allowScanned(uuid: string, via: 'phone' | 'desktop' = 'phone'): { session: QrSession; code: string; redirectUrl: string } {
     const scanned = this.qr.scanned(uuid);
     const code = this.oauth.issueCode(scanned.appId, scanned.personaId);
-    const session = this.qr.confirm(uuid, code);
+    const session = this.qr.confirm(uuid, code, via);
     return { session, code, redirectUrl: this.redirectAfterConfirm(session) };
+  }
+
+  /** Says a desktop WeChat is signed in on this PC as that persona (null: none). */
+  setDesktopClient(personaId: string | null): Persona | null {
+    if (personaId !== null) this.persona(personaId);
+    this.desktopClient = personaId;
+    return personaId === null ? null : this.persona(personaId);
+  }
+
+  /** The desktop client's account, if one is signed in (and its persona still exists). */
+  desktopPersona(): Persona | null {
+    return this.desktopClient === null ? null : (this.personas.get(this.desktopClient) ?? null);
+  }
+
+  /**
+   * 快速登录 confirmed on the PC: the desktop client's account scans and allows in one step, and the QR page's
+   * long-poll reports 405 with the code, exactly as after a scan and Allow on the phone.
+   */
+  confirmOnDesktop(uuid: string): { session: QrSession; code: string; redirectUrl: string } {
+    const persona = this.desktopPersona();
+    if (!persona) throw new NoDesktopClientError();
+    this.#scanIfNeeded(uuid, persona.id);
+    return this.allowScanned(uuid, 'desktop');
   }
 
   /** Deny on the phone, by the persona that scanned. */
@@ -254,6 +289,7 @@ export class Emulator {
     this.settings = { ...this.#initialSettings };
     this.snapshot.all = false;
     this.snapshot.personas.clear();
+    this.desktopClient = null;
     this.calls.clear();
     this.#loadApps();
   }

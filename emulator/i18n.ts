@@ -64,6 +64,13 @@ const zh = {
   qrUsed: '该二维码已被使用。',
   notScanned: '请先扫描二维码。',
   otherLanguage: 'English',
+  // Desktop quick login (快速登录) on the QR page.
+  quickLogin: '快速登录',
+  quickHint: '电脑上的微信已登录此帐号，可直接登录',
+  quickUseOther: '使用其他帐号',
+  quickBack: '使用电脑微信快速登录',
+  quickConfirming: '正在登录…',
+  quickFailed: '电脑上的微信未能确认登录，请扫码登录。',
   // Official Account web authorization (connect/oauth2/authorize), inside WeChat.
   openInWeChat: '请在微信客户端打开链接',
   openInWeChatHint: '（模拟器）这个浏览器的 User-Agent 里没有 MicroMessenger，所以不算微信内置浏览器。',
@@ -104,6 +111,13 @@ const zh = {
   turnSnapshotOn: '开启快照页模式',
   turnSnapshotOff: '关闭快照页模式',
   backToLink: '回到刚才的链接',
+  desktopClientTitle: '这台电脑上的桌面微信（快速登录）',
+  desktopClientIntro:
+    '微信 Windows 3.9.11 / Mac 4.0.0 起，网页上的微信登录二维码会先提供已登录的桌面微信“快速登录”。模拟器没有真的桌面客户端：在这里选择“这台电脑上登录的微信帐号”，之后打开的二维码页面（完整页面和嵌入的 iframe）就会显示它的快速登录。',
+  desktopClientNone: '未登录（二维码页面只显示二维码）',
+  desktopClientAs: '桌面微信登录的帐号',
+  desktopClientOn: '登录桌面微信',
+  desktopClientOff: '退出桌面微信',
 };
 
 type Messages = { readonly [K in keyof typeof zh]: (typeof zh)[K] extends string ? string : (typeof zh)[K] };
@@ -156,6 +170,12 @@ const en: Messages = {
   qrUsed: 'This QR code has already been used.',
   notScanned: 'Scan the QR code first.',
   otherLanguage: '中文',
+  quickLogin: 'Log in',
+  quickHint: 'WeChat for desktop on this computer is signed in with this account',
+  quickUseOther: 'Use another account',
+  quickBack: 'Log in with WeChat for desktop',
+  quickConfirming: 'Logging in…',
+  quickFailed: 'WeChat for desktop could not confirm this login. Scan the QR code instead.',
   openInWeChat: 'Open this link in the WeChat app',
   openInWeChatHint: '(Emulator) This browser’s User-Agent has no MicroMessenger, so it is not WeChat’s built-in browser.',
   howToPretend: 'How to try “inside WeChat” from a desktop browser',
@@ -195,6 +215,13 @@ const en: Messages = {
   turnSnapshotOn: 'Turn snapshot mode on',
   turnSnapshotOff: 'Turn snapshot mode off',
   backToLink: 'Back to the link',
+  desktopClientTitle: 'WeChat for desktop on this computer (quick login)',
+  desktopClientIntro:
+    'Since WeChat for Windows 3.9.11 and Mac 4.0.0, WeChat’s login QR on a web page first offers a signed-in WeChat for desktop (“quick login”). The emulator has no real desktop client: choose here who is signed in to WeChat on “this computer”, and QR pages opened from now on (full page and embedded iframe) offer that account’s quick login.',
+  desktopClientNone: 'Not signed in (QR pages show only the QR code)',
+  desktopClientAs: 'Account signed in to WeChat for desktop',
+  desktopClientOn: 'Sign in to WeChat for desktop',
+  desktopClientOff: 'Sign out of WeChat for desktop',
 };
 
 export function messages(lang: Lang): Messages {

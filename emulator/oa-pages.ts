@@ -219,6 +219,7 @@ export function registerOaPages(app: FastifyInstance, emulator: Emulator, basePa
           snapshot: emulator.testControl && personaId !== undefined ? emulator.isSnapshot(personaId) : null,
           wechatUa: WECHAT_IPHONE_UA,
           next,
+          desktopClient: emulator.testControl ? { persona: emulator.desktopPersona(), personas: emulator.personas.list() } : null,
         },
       ),
     );
@@ -229,6 +230,19 @@ export function registerOaPages(app: FastifyInstance, emulator: Emulator, basePa
       const personaId = phoneUser(request);
       if (personaId !== undefined) emulator.setSnapshot(bodyParam(request, 'on') === '1', personaId);
       return reply.redirect(safeNext(bodyParam(request, 'back'), basePath) ?? `${basePath}/__emulator/inside-wechat`, 303);
+    });
+
+    // Desktop quick login's switch: `persona` empty signs the desktop client out.
+    app.post('/__emulator/inside-wechat/desktop-client', async (request, reply) => {
+      const personaId = bodyParam(request, 'persona');
+      const back = safeNext(bodyParam(request, 'back'), basePath) ?? `${basePath}/__emulator/inside-wechat`;
+      try {
+        emulator.setDesktopClient(personaId ? personaId : null);
+      } catch (error) {
+        if (error instanceof UnknownPersonaError) return reply.code(400).type('text/plain; charset=utf-8').send(error.message);
+        throw error;
+      }
+      return reply.redirect(back, 303);
     });
   }
 }

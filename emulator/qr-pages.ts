@@ -1,6 +1,7 @@
 // PC side of the QR login: the qrconnect page (full and embedded), the QR image and the status long-poll.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import QRCode from 'qrcode';
+import { DESKTOP_CHECK_PATH, DESKTOP_CONFIRM_PATH } from './desktop-client.js';
 import { type Emulator, type RegisteredApp, withQuery } from './emulator.js';
 import { pageLang } from './i18n.js';
 import { queryParam } from './params.js';
@@ -116,6 +117,10 @@ function renderPage(
     ...(href ? { customStylesheet: href } : {}),
     phoneUrl,
     sameTabPhoneUrl: withQuery(phoneUrl, 'same_tab=1'),
+    // wxLogin's fast_login=0 turns quick login off (docs/wechat-open-platform.md §4).
+    ...(q('fast_login') === '0'
+      ? {}
+      : { quickLogin: { checkUrl: `${basePath}${DESKTOP_CHECK_PATH}`, confirmUrl: `${basePath}${DESKTOP_CONFIRM_PATH}` } }),
   });
 }
 

@@ -22,6 +22,8 @@ export interface QrSession {
   /** Who scanned last. */
   personaId: string | null;
   code: string | null;
+  /** How it was confirmed: a scan and Allow on the phone, or quick login with the desktop client. */
+  via: 'phone' | 'desktop' | null;
 }
 
 export type NewQrSession = Pick<QrSession, 'appId' | 'redirectUri' | 'state' | 'selfRedirect' | 'lang'>;
@@ -68,6 +70,7 @@ export class QrSessions {
       status: 'waiting',
       personaId: null,
       code: null,
+      via: null,
     };
     this.#sessions.set(session.uuid, session);
     return session;
@@ -103,10 +106,11 @@ export class QrSessions {
     return session as QrSession & { personaId: string };
   }
 
-  confirm(uuid: string, code: string): QrSession {
+  confirm(uuid: string, code: string, via: 'phone' | 'desktop' = 'phone'): QrSession {
     const session = this.#require(uuid, ['scanned']);
     session.status = 'confirmed';
     session.code = code;
+    session.via = via;
     this.#wake();
     return session;
   }

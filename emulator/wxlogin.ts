@@ -4,6 +4,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Emulator } from './emulator.js';
 
 /**
+ * The frame may reach the local network (`allow="local-network-access"`), so quick login (快速登录) can find a desktop
+ * WeChat under Chrome 142+: WeChat documents that a frame a site builds *itself* must carry it, which we read as
+ * wxLogin.js setting it (unverified; docs/wechat-open-platform.md §4).
+ *
  * Behaves like the published script: `redirect_uri` is concatenated as given (the caller encodes
  * it), an omitted `self_redirect` is sent as `default`, and — like WeChat's — no `sandbox` is set
  * on the iframe. (Some browsers have blocked a cross-origin iframe from navigating the top window
@@ -31,6 +35,7 @@ export function wxLoginScript(qrconnectUrl: string): string {
     iframe.scrolling = "no";
     iframe.width = "300px";
     iframe.height = "400px";
+    iframe.allow = "local-network-access";
     var container = document.getElementById(a.id);
     container.innerHTML = "";
     container.appendChild(iframe);

@@ -100,6 +100,9 @@ const environmentSchema = z.object({
   LOGIN_FAILURES_PER_USER: positive.default(5),
   LOGIN_FAILURES_PER_IP: positive.default(20),
   LOGIN_FAILURE_WINDOW_SECONDS: positive.default(15 * 60),
+  SECOND_FACTOR_FAILURES_PER_USER: positive.default(5),
+  SECOND_FACTOR_FAILURE_WINDOW_SECONDS: positive.default(15 * 60),
+  SECOND_FACTOR_ISSUER: z.string().trim().min(1).max(64).optional(),
 
   RATE_LIMIT_LOGIN_PER_MINUTE: positive.default(60),
   RATE_LIMIT_SMS_PER_MINUTE: positive.default(10),
@@ -205,6 +208,20 @@ const environmentSchema = z.object({
     .regex(/^[A-Za-z0-9]{1,64}$/, 'WECHAT_OA_VERIFY_CONTENT is the text inside the file WeChat gives')
     .optional(),
 
+  /** A WeCom (企业微信) self-built app (自建应用): sign-in by its web login on computers and silently inside WeCom. */
+  WECOM_CORP_ID: z.string().optional(),
+  WECOM_AGENT_ID: z
+    .string()
+    .regex(/^[0-9]{1,12}$/, "WECOM_AGENT_ID is the app's AgentId, digits only (e.g. 1000002)")
+    .optional(),
+  WECOM_AGENT_SECRET: z.string().optional(),
+  WECOM_API_BASE_URL: z.string().url().default('https://qyapi.weixin.qq.com'),
+  WECOM_LOGIN_BASE_URL: z.string().url().default('https://login.work.weixin.qq.com'),
+  WECOM_OPEN_BASE_URL: z.string().url().default('https://open.weixin.qq.com'),
+  WECOM_TIMEOUT_MS: positive.default(5000),
+  /** What a WeCom userid is in the directories: the account's login (工号), or nothing (every member links once by phone). */
+  WECOM_USERID_ATTRIBUTE: z.enum(['login', 'none']).default('login'),
+
   SMS_PROVIDER: z.enum(['console', 'aliyun', 'tencent']).default('console'),
   SMS_LOGIN_CREATES_USERS: bool.default(false),
   SMS_CODE_SECRET: z.string().min(32, 'SMS_CODE_SECRET must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
@@ -296,6 +313,19 @@ const SMS_PROVIDER_KEYS = {
 
 /** What an LDAP directory cannot work without. */
 const LDAP_REQUIRED_KEYS = ['LDAP_URL', 'LDAP_BASE_DN', 'LDAP_BIND_DN', 'LDAP_BIND_PASSWORD'] as const;
+
+/** A WeCom self-built app; the base URLs point elsewhere only for the emulator. */
+export interface WeComSettings {
+  corpId: string;
+  agentId: string;
+  agentSecret: string;
+  apiBaseUrl: string;
+  loginBaseUrl: string;
+  openBaseUrl: string;
+  timeoutMs: number;
+  /** `login`: the userid is an account's login (工号) in the directories; `none`: every member links once by phone. */
+  userIdAttribute: 'login' | 'none';
+}
 
 /** WeChat Open Platform website app; the base URLs point elsewhere only for the emulator and unusual networks. */
 export interface WeChatSettings {
@@ -418,6 +448,8 @@ export interface Config {
     allowHttpLoopbackProxyCallback: boolean;
   };
   passwordThrottle: { failuresPerUser: number; failuresPerIp: number; windowSeconds: number };
+  /** Wrong second-factor codes per account per window; the name authenticator apps show (the otpauth issuer). */
+  secondFactor: { failuresPerUser: number; windowSeconds: number; issuer: string };
   /** Requests per client address (IPv6: its /64) per minute, by kind of endpoint; shared by every node through Redis. */
   requestLimits: { loginPerMinute: number; smsPerMinute: number; validationPerMinute: number; callbackPerMinute: number };
   /** The directories accounts are looked up in, in order (first match wins), and each one's settings. */
@@ -434,6 +466,8 @@ export interface Config {
   wechat: WeChatSettings | undefined;
   /** The 服务号 whose web authorization signs people in inside WeChat's browser; absent: no WeChat there. */
   wechatOfficialAccount: (WeChatSettings & { verifyFile: { name: string; content: string } | undefined }) | undefined;
+  /** Absent when no WeCom app is configured: WeCom sign-in is then not offered. */
+  wecom: WeComSettings | undefined;
   sms: {
     provider: SmsProviderSettings;
     /** HMAC key of stored codes; random per process when not set outside production. */
@@ -519,6 +553,11 @@ function toConfig(env: Environment): Config {
       failuresPerIp: env.LOGIN_FAILURES_PER_IP,
       windowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS,
     },
+    secondFactor: {
+      failuresPerUser: env.SECOND_FACTOR_FAILURES_PER_USER,
+      windowSeconds: env.SECOND_FACTOR_FAILURE_WINDOW_SECONDS,
+      issuer: env.SECOND_FACTOR_ISSUER ?? new URL(publicUrl).hostname,
+    },
     directories: {
       order: env.DIRECTORIES,
       recheckSeconds: env.DIRECTORY_RECHECK_SECONDS,
@@ -553,6 +592,19 @@ function toConfig(env: Environment): Config {
               env.WECHAT_OA_VERIFY_FILE && env.WECHAT_OA_VERIFY_CONTENT
                 ? { name: env.WECHAT_OA_VERIFY_FILE, content: env.WECHAT_OA_VERIFY_CONTENT }
                 : undefined,
+          }
+        : undefined,
+    wecom:
+      env.WECOM_CORP_ID && env.WECOM_AGENT_ID && env.WECOM_AGENT_SECRET
+        ? {
+            corpId: env.WECOM_CORP_ID,
+            agentId: env.WECOM_AGENT_ID,
+            agentSecret: env.WECOM_AGENT_SECRET,
+            apiBaseUrl: env.WECOM_API_BASE_URL,
+            loginBaseUrl: env.WECOM_LOGIN_BASE_URL,
+            openBaseUrl: env.WECOM_OPEN_BASE_URL,
+            timeoutMs: env.WECOM_TIMEOUT_MS,
+            userIdAttribute: env.WECOM_USERID_ATTRIBUTE,
           }
         : undefined,
     sms: {
@@ -727,6 +779,12 @@ function problems(env: Environment): Array<{ variable: string; message: string }
     });
   if (!!env.WECHAT_OA_VERIFY_FILE !== !!env.WECHAT_OA_VERIFY_CONTENT)
     found.push({ variable: 'WECHAT_OA_VERIFY_CONTENT', message: 'set both WECHAT_OA_VERIFY_FILE and WECHAT_OA_VERIFY_CONTENT, or neither' });
+  const wecomSet = [env.WECOM_CORP_ID, env.WECOM_AGENT_ID, env.WECOM_AGENT_SECRET].filter(Boolean).length;
+  if (wecomSet !== 0 && wecomSet !== 3)
+    found.push({
+      variable: !env.WECOM_CORP_ID ? 'WECOM_CORP_ID' : !env.WECOM_AGENT_ID ? 'WECOM_AGENT_ID' : 'WECOM_AGENT_SECRET',
+      message: 'set all of WECOM_CORP_ID, WECOM_AGENT_ID and WECOM_AGENT_SECRET, or none',
+    });
   found.push(...sqlDirectoryProblems(env));
   const missing = SMS_PROVIDER_KEYS[env.SMS_PROVIDER].filter((key) => !env[key]);
   if (missing.length > 0) found.push({ variable: missing[0]!, message: `SMS_PROVIDER=${env.SMS_PROVIDER} needs ${missing.join(', ')}` });

@@ -27,10 +27,23 @@ import {
   type WeChatIdentification,
 } from './login/methods/wechat.js';
 import { type BindingCredentials, createWeChatBindingAuthenticator } from './login/methods/wechat-binding.js';
+import {
+  createPendingWeComMembers,
+  createWeComAuthenticator,
+  createWeComStates,
+  type PendingWeComMembers,
+  type WeComCallback,
+  type WeComStates,
+} from './login/methods/wecom.js';
+import { createWeComBindingAuthenticator, type WeComBindingCredentials } from './login/methods/wecom-binding.js';
 import type { Authenticator } from './login/outcome.js';
 import { createRecovery, type Recovery } from './login/recovery.js';
+import { createSecondFactorStep, type SecondFactorStep } from './login/second-factor.js';
+import { createSecondFactorSettings, type SecondFactorSettings } from './login/second-factor-settings.js';
 import { createSignIn, type SignIn } from './login/sign-in.js';
 import { createLoginThrottle } from './login/throttle.js';
+import { createSecondFactorAttempts } from './mfa/attempts.js';
+import { createSecondFactors, type SecondFactors } from './mfa/second-factors.js';
 import { createReadiness, type Readiness } from './observability/health.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { observeAuditLog, observeTicketRegistry, observeVerificationCodes } from './observability/observers.js';
@@ -56,6 +69,7 @@ import { createIdentityStore, type IdentityStore } from './users/identities.js';
 import { createPasswordPolicy, type PasswordPolicy } from './users/password-policy.js';
 import { SqlUserStore, type UserStore } from './users/store.js';
 import { createWeChatClient, type WeChatCallObservation, type WeChatClient } from './wechat/client.js';
+import { createWeComClient, type WeComClient } from './wecom/client.js';
 
 /** Password hashes one client may run at once on a node: half of libuv's default pool of 4, the rest for others. */
 const PASSWORD_HASHES_PER_IP = 2;
@@ -67,6 +81,16 @@ export interface WeChatSignIn {
   pendingIdentities: PendingIdentities;
   authenticator: Authenticator<'wechat', WeChatCallback>;
   binding: Authenticator<'wechat-binding', BindingCredentials>;
+}
+
+/** WeCom sign-in, present when a WeCom app (real, or an emulator's) is configured. */
+export interface WeComSignIn {
+  client: WeComClient;
+  states: WeComStates;
+  pendingMembers: PendingWeComMembers;
+  authenticator: Authenticator<'wecom', WeComCallback>;
+  /** A member whose userid is no account's login proves the phone of theirs. */
+  binding: Authenticator<'wecom-binding', WeComBindingCredentials>;
 }
 
 /** Every part of wecas, wired explicitly: the composition root. Routes get narrow slices of it (see http/). */
@@ -106,6 +130,8 @@ export interface Wecas {
   smsCode: Authenticator<'sms', SmsCodeCredentials>;
   /** Absent when no WeChat app is configured. */
   wechat: WeChatSignIn | undefined;
+  /** Absent when no WeCom app is configured. */
+  wecom: WeComSignIn | undefined;
   account: Account;
   /** Activation, password reset by SMS code, phone change and its appeals (login/recovery.ts). */
   recovery: Recovery;
@@ -113,6 +139,11 @@ export interface Wecas {
   phoneAppeals: PhoneAppeals;
   /** The SMS notices to an account's phone (SMS_NOTICES). */
   notices: Notices;
+  /** An account's second factors (TOTP app, recovery codes), and the second step of a sign-in that asks for one. */
+  secondFactors: SecondFactors;
+  secondFactorStep: SecondFactorStep;
+  /** The account page's side of it: set up and turn off an authenticator app. */
+  secondFactorSettings: SecondFactorSettings;
   /** What an administrator does to accounts, and the CSV sync of accounts (`wecas user …`; later the admin API). */
   admin: { users: UserAdmin; import: UserImport };
   close(): Promise<void>;
@@ -124,6 +155,8 @@ export interface WecasOverrides {
   wechatClient?: WeChatClient;
   /** The 服务号's client (sign-in inside WeChat's browser), in place of one built from the config. */
   wechatOfficialAccountClient?: WeChatClient;
+  /** The WeCom client, in place of one built from the config. */
+  wecomClient?: WeComClient;
   smsSender?: SmsSender;
   /** PEM certificates the proxy callback trusts besides Node's store (tests' self-signed CA; deployments use NODE_EXTRA_CA_CERTS). */
   proxyCallbackCa?: string[];
@@ -210,11 +243,45 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
   const { failuresPerUser, failuresPerIp, windowSeconds } = config.passwordThrottle;
   const throttle = createLoginThrottle({ kv, maxFailuresPerUser: failuresPerUser, maxFailuresPerIp: failuresPerIp, windowSeconds });
   const gate = createHashGate({ perIp: PASSWORD_HASHES_PER_IP });
+  const password = createPasswordAuthenticator({ accounts, throttle, gate });
+  const secondFactors = createSecondFactors({
+    db,
+    kv,
+    clock,
+    audit,
+    attempts: createSecondFactorAttempts({ kv, maxFailures: config.secondFactor.failuresPerUser, windowSeconds: config.secondFactor.windowSeconds }),
+    secret: sms.codeSecret,
+    issuer: config.secondFactor.issuer,
+  });
   const observeWeChat = (call: WeChatCallObservation) => metrics.wechatCall(call);
   const officialAccount = config.wechatOfficialAccount
     ? (overrides.wechatOfficialAccountClient ?? createWeChatClient(config.wechatOfficialAccount, fetch, observeWeChat))
     : undefined;
   const wechat = config.wechat ? wireWeChat(overrides.wechatClient ?? createWeChatClient(config.wechat, fetch, observeWeChat)) : undefined;
+
+  const wecom = config.wecom ? wireWeCom(config.wecom) : undefined;
+
+  function wireWeCom(settings: NonNullable<Config['wecom']>): WeComSignIn {
+    // The token lives in the shared store: one gettoken for the whole deployment, renewed by one node at a time.
+    const client = overrides.wecomClient ?? createWeComClient(settings, { kv, clock, observe: observeWeChat });
+    const states = createWeComStates(kv);
+    const pendingMembers = createPendingWeComMembers(kv);
+    return {
+      client,
+      states,
+      pendingMembers,
+      authenticator: createWeComAuthenticator({
+        client,
+        states,
+        identities,
+        users,
+        accounts,
+        userIdAttribute: settings.userIdAttribute,
+        pendingMembers,
+      }),
+      binding: createWeComBindingAuthenticator({ codes, accounts, identities, pendingMembers, audit }),
+    };
+  }
 
   function wireWeChat(client: WeChatClient): WeChatSignIn {
     const identification = createWeChatIdentification({ kv, client, officialAccount });
@@ -280,7 +347,8 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     formTokens: createFormTokens({ kv, clock, secret: config.sms.codeSecret, ttlSeconds: config.tickets.loginFormSeconds }),
     continuations: createContinuations({ kv, ticketSeconds: config.tickets.serviceTicketSeconds }),
     accounts,
-    password: createPasswordAuthenticator({ accounts, throttle, gate }),
+    password,
+    secondFactorSettings: createSecondFactorSettings({ factors: secondFactors, users, accounts, password }),
     smsCode: createSmsCodeAuthenticator({
       codes,
       accounts,
@@ -289,6 +357,17 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
       passwordAccounts: sms.loginPasswordAccounts,
     }),
     wechat,
+    wecom,
+    secondFactors,
+    secondFactorStep: createSecondFactorStep({
+      kv,
+      factors: secondFactors,
+      codes,
+      audit,
+      clock,
+      users,
+      ttlSeconds: config.tickets.loginFormSeconds,
+    }),
     account: createAccount({ users, accounts, identities, sessions, binding, audit, wechat: wechat?.identification }),
     recovery: createRecovery({
       accounts,

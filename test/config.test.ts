@@ -46,3 +46,29 @@ describe('where wecas listens', () => {
     expect(networkExposureWarning(loadConfig({ ...PRODUCTION, HOST: '0.0.0.0' }), surfaces)).toBeUndefined();
   });
 });
+
+describe('WeCom settings', () => {
+  it('offer WeCom only with corp id, agent id and secret, at WeCom’s own addresses, the userid being a login', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).wecom).toBeUndefined();
+    const config = loadConfig({ NODE_ENV: 'test', WECOM_CORP_ID: 'ww0123456789abcdef', WECOM_AGENT_ID: '1000002', WECOM_AGENT_SECRET: 's' });
+    expect(config.wecom).toEqual({
+      corpId: 'ww0123456789abcdef',
+      agentId: '1000002',
+      agentSecret: 's',
+      apiBaseUrl: 'https://qyapi.weixin.qq.com',
+      loginBaseUrl: 'https://login.work.weixin.qq.com',
+      openBaseUrl: 'https://open.weixin.qq.com',
+      timeoutMs: 5000,
+      userIdAttribute: 'login',
+    });
+  });
+
+  it('refuse a part of them, naming what is missing, and an agent id that is not digits', () => {
+    expect(() => loadConfig({ NODE_ENV: 'test', WECOM_CORP_ID: 'ww0123456789abcdef', WECOM_AGENT_SECRET: 's' })).toThrow(
+      /WECOM_AGENT_ID: set all of WECOM_CORP_ID, WECOM_AGENT_ID and WECOM_AGENT_SECRET, or none/,
+    );
+    expect(() => loadConfig({ NODE_ENV: 'test', WECOM_CORP_ID: 'ww0', WECOM_AGENT_ID: 'app', WECOM_AGENT_SECRET: 's' })).toThrow(
+      /WECOM_AGENT_ID: WECOM_AGENT_ID is the app's AgentId, digits only/,
+    );
+  });
+});

@@ -131,6 +131,8 @@ export interface InsideWeChatView {
   wechatUa: string;
   /** Where the person came from (an authorization link), if anywhere. */
   next: string | undefined;
+  /** Desktop quick login: who is signed in to "this PC's" desktop WeChat, and who could be. Null when test control is off. */
+  desktopClient: { persona: Persona | null; personas: Persona[] } | null;
 }
 
 /** The emulator's development page: which user agent counts as WeChat, and how to pretend it. */
@@ -166,7 +168,28 @@ ${
     : ''
 }
 </div>
+${v.desktopClient ? desktopClientCard(ctx, v.desktopClient, keep('')) : ''}
 ${v.next ? html`<p><a class="btn btn-primary" id="emu-back-to-link" href="${v.next}">${m.backToLink}</a></p>` : ''}
 <p class="lang-switch"><a href="${switchHref}" hreflang="${messages(other).htmlLang}" lang="${messages(other).htmlLang}">${m.otherLanguage}</a></p>`,
   );
+}
+
+/** The switch that stands in for "a desktop WeChat is running on this PC, signed in as …" (quick login, 快速登录). */
+function desktopClientCard(ctx: OaPageContext, desktop: { persona: Persona | null; personas: Persona[] }, back: string): SafeHtml {
+  const m = messages(ctx.lang);
+  const action = `${ctx.basePath}/__emulator/inside-wechat/desktop-client`;
+  return html`<div class="card" id="emu-desktop-client"><p class="persona-meta">${m.desktopClientTitle}</p>
+<p>${m.desktopClientIntro}</p>
+${
+  desktop.persona
+    ? html`<div class="persona">${avatar(ctx, desktop.persona)}<span class="persona-name" id="emu-desktop-user">${desktop.persona.nickname}</span></div>
+<form method="post" action="${action}"><input type="hidden" name="persona" value=""><input type="hidden" name="back" value="${back}">
+<button class="btn btn-default" type="submit" id="emu-desktop-off">${m.desktopClientOff}</button></form>`
+    : html`<p id="emu-desktop-user">${m.desktopClientNone}</p>`
+}
+<form method="post" action="${action}"><input type="hidden" name="back" value="${back}">
+<label class="field">${m.desktopClientAs}<select name="persona" id="emu-desktop-persona">${desktop.personas.map(
+    (p) => html`<option value="${p.id}"${desktop.persona?.id === p.id ? html` selected` : ''}>${p.nickname}</option>`,
+  )}</select></label>
+<button class="btn btn-primary" type="submit" id="emu-desktop-on">${m.desktopClientOn}</button></form></div>`;
 }

@@ -26,6 +26,11 @@ export interface QrPageView {
   phoneUrl: string;
   /** The same page in this tab, for when no new tab may be opened (a sandboxed iframe without allow-popups). */
   sameTabPhoneUrl: string;
+  /**
+   * Quick login (快速登录): where the page's script asks whether a desktop WeChat is signed in on this PC, and where
+   * it confirms with it. Absent with wxLogin's `fast_login=0`.
+   */
+  quickLogin?: { checkUrl: string; confirmUrl: string };
 }
 
 export function renderQrPage(v: QrPageView): string {
@@ -34,10 +39,13 @@ export function renderQrPage(v: QrPageView): string {
   const body = html`<div class="main impowerBox" id="wx_emulator_login"
   data-uuid="${v.uuid}" data-poll-url="${v.basePath}/connect/l/qrconnect"
   data-redirect-uri="${v.redirectUri}" data-state="${v.state}"
-  data-navigate="${v.navigate}" data-legacy-deny="${v.legacyDenyRedirect ? '1' : '0'}">
+  data-navigate="${v.navigate}" data-legacy-deny="${v.legacyDenyRedirect ? '1' : '0'}"${
+    v.quickLogin ? html` data-quick-check-url="${v.quickLogin.checkUrl}" data-quick-confirm-url="${v.quickLogin.confirmUrl}"` : ''
+  }>
   <div class="loginPanel normalPanel">
     <div class="title">${m.loginTitle}</div>
-    <div class="waiting panelContent">
+    ${v.quickLogin ? quickLoginPanel(v) : ''}
+    <div class="waiting panelContent" id="wx_qrcode_panel">
       <div class="wrp_code"><img class="qrcode lightBorder" src="${v.basePath}/connect/qrcode/${v.uuid}" alt="${m.qrAlt}" width="200" height="200"></div>
       <div class="info">
         <div class="status status_browser js_status" id="wx_default_tip">
@@ -56,6 +64,7 @@ export function renderQrPage(v: QrPageView): string {
       </div>
       <p class="emu-phone-link"><a class="emu-phone-button" href="${v.phoneUrl}" target="_blank" rel="noopener"
         data-same-tab-href="${v.sameTabPhoneUrl}" title="${m.openPhoneTitle}">${m.openPhone}</a></p>
+      ${v.quickLogin ? html`<p class="emu-quick-back" id="wx_quick_back" hidden><a href="#" class="js_quick_show">${m.quickBack}</a></p>` : ''}
     </div>
   </div>
 </div>`;
@@ -69,6 +78,24 @@ export function renderQrPage(v: QrPageView): string {
     compactBanner: v.embedded,
     ...(v.customStylesheet && !v.stylelite ? { extraStylesheet: v.customStylesheet } : {}),
   });
+}
+
+/**
+ * The quick-login panel, hidden until the page's script has found a signed-in desktop client: its avatar and
+ * nickname, 快速登录 / Log in, and 使用其他帐号 / Use another account (back to the QR).
+ */
+function quickLoginPanel(v: QrPageView) {
+  const m = messages(v.lang);
+  return html`<div class="quickPanel panelContent emu-quick-login" id="wx_quick_login" hidden>
+      <div class="emu-quick-account">
+        <img class="avatar emu-quick-avatar" id="wx_quick_avatar" alt="" hidden><span class="avatar avatar-empty" id="wx_quick_avatar_empty" hidden></span>
+        <p class="emu-quick-nickname" id="wx_quick_nickname"></p>
+      </div>
+      <p class="emu-quick-hint">${m.quickHint}</p>
+      <p class="emu-quick-status" id="wx_quick_status" role="status" hidden></p>
+      <p><button type="button" class="emu-quick-button" id="wx_quick_login_button" data-confirming="${m.quickConfirming}" data-failed="${m.quickFailed}">${m.quickLogin}</button></p>
+      <p class="emu-quick-switch"><a href="#" id="wx_quick_use_qr" class="js_quick_use_qr">${m.quickUseOther}</a></p>
+    </div>`;
 }
 
 export type QrconnectError = 'appid' | 'redirect_uri' | 'scope';

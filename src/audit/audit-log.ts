@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Db } from '../store/db.js';
 import { randomToken } from '../tickets/ids.js';
-import type { AuthMethod } from '../tickets/types.js';
+import type { AuthMethod, SecondFactorMethod } from '../tickets/types.js';
 
 /** Who made the request an event records: never more than the address and the browser's own description. */
 export interface ClientInfo {
@@ -38,6 +38,9 @@ export type AuditEvent = (
     }
   | { type: 'wechat.unbound'; userId: string; appId?: string; via?: AdminVia }
   | { type: 'wechat.error'; kind: string; endpoint: string; errcode: number | null }
+  | { type: 'wecom.error'; kind: string; endpoint: string; errcode: number | null }
+  | { type: 'wecom.bound'; userId: string; corpId: string; userid: string; phone: MaskedPhone }
+  | { type: 'wecom.bound'; userId: string; corpId: string; userid: string; phone: MaskedPhone }
   | { type: 'phone.bound'; userId: string; phone: MaskedPhone }
   // The account's life (login/recovery.ts): a password reset by SMS code, an activation, a phone change and its appeal.
   | { type: 'password.reset'; userId: string; sessions: number }
@@ -69,6 +72,12 @@ export type AuditEvent = (
       sessions: number;
     }
   | { type: 'user.deleted'; userId: string; via: AdminVia; name: string; directory?: string; wechat: number; sessions: number }
+  // The second factor: an authenticator added or removed (and how the removal was proved), a second-factor check
+  // passed at sign-in or refused (its reason: wrong_code, throttled …).
+  | { type: 'mfa.enabled'; userId: string; factor: 'totp' }
+  | { type: 'mfa.disabled'; userId: string; factor: 'totp'; by: 'code' | 'password' }
+  | { type: 'mfa.success'; userId: string; factor: SecondFactorMethod; service?: string }
+  | { type: 'mfa.failure'; userId: string; factor: SecondFactorMethod; reason: string }
   | { type: 'slo.sent'; userId: string; service: string; status: number; attempt: number; ticket: string }
   | { type: 'slo.failed'; userId: string; service: string; error: string; attempts: number }
 ) & { client?: ClientInfo };

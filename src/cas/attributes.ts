@@ -1,5 +1,5 @@
 import type { RegisteredService } from '../services/types.js';
-import type { AuthMethod, ProxyTicket, ServiceTicket, TicketGrantingTicket } from '../tickets/types.js';
+import type { AuthMethod, ProxyTicket, SecondFactorMethod, ServiceTicket, TicketGrantingTicket } from '../tickets/types.js';
 import type { Attributes } from './responses.js';
 
 /** Apereo's credential type names, so clients that branch on them keep working; ours for the methods it lacks. */
@@ -7,17 +7,39 @@ const CREDENTIAL_TYPES: Record<AuthMethod, string> = {
   password: 'UsernamePasswordCredential',
   sms: 'SmsCodeCredential',
   wechat: 'WeChatCredential',
+  wecom: 'WeComCredential',
 };
 
-/** Attributes every validation with attributes carries (docs/cas-protocol.md §1.5.1). */
+/** The second factors' credential types: Apereo's Google Authenticator and simple (SMS token) providers', and ours. */
+const SECOND_FACTOR_CREDENTIAL_TYPES: Record<SecondFactorMethod, string> = {
+  totp: 'GoogleAuthenticatorTokenCredential',
+  sms: 'CasSimpleMultifactorTokenCredential',
+  'recovery-code': 'RecoveryCodeCredential',
+};
+
+/** Apereo's authentication context class of each second factor's provider (`mfa-gauth`, `mfa-simple`). */
+const SECOND_FACTOR_CONTEXTS: Record<SecondFactorMethod, string> = {
+  totp: 'mfa-gauth',
+  sms: 'mfa-simple',
+  'recovery-code': 'mfa-gauth',
+};
+
+/**
+ * Attributes every validation with attributes carries (docs/cas-protocol.md §1.5.1). As Apereo does, each factor the
+ * session passed is one value of `authenticationMethod` and `successfulAuthenticationHandlers` (the first factor,
+ * then the second), and of `credentialType`; a session that passed a second factor also has `authnContextClass`.
+ */
 export function protocolAttributes(tgt: TicketGrantingTicket, ticket: ServiceTicket | ProxyTicket): Attributes {
+  const methods: string[] = [tgt.method, ...(tgt.mfa ? [tgt.mfa.method] : [])];
   return {
     authenticationDate: [new Date(tgt.authTime).toISOString()],
     // wecas has no remember-me: every session is a browser session, so this is always false.
     longTermAuthenticationRequestTokenUsed: [false],
     isFromNewLogin: [ticket.kind === 'ST' ? ticket.fromNewLogin : false],
-    credentialType: [CREDENTIAL_TYPES[tgt.method]],
-    authenticationMethod: [tgt.method],
+    credentialType: [CREDENTIAL_TYPES[tgt.method], ...(tgt.mfa ? [SECOND_FACTOR_CREDENTIAL_TYPES[tgt.mfa.method]] : [])],
+    authenticationMethod: methods,
+    successfulAuthenticationHandlers: methods,
+    ...(tgt.mfa ? { authnContextClass: [SECOND_FACTOR_CONTEXTS[tgt.mfa.method]] } : {}),
   };
 }
 

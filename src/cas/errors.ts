@@ -40,6 +40,8 @@ export const casErrors = {
     new CasError('UNAUTHORIZED_SERVICE', `The user is not allowed to use service '${service}': they lack the attributes it requires`),
   methodNotAccepted: (service: string, method: string) =>
     new CasError('UNAUTHORIZED_SERVICE', `Service '${service}' does not accept sessions signed in by ${method}`),
+  secondFactorRequired: (service: string) =>
+    new CasError('UNAUTHORIZED_SERVICE', `Service '${service}' requires a second factor, and this session did not pass one`),
   internal: () => new CasError('INTERNAL_ERROR', 'The CAS server could not complete the request; try again shortly'),
   tooManyRequests: () => new CasError('INTERNAL_ERROR', 'Too many requests from this address; try again in a minute'),
 } as const;

@@ -1,4 +1,4 @@
-import { acceptsMethod, personAllowed } from '../services/access.js';
+import { acceptsMethod, personAllowed, requiresSecondFactor } from '../services/access.js';
 import { checkService } from '../services/check.js';
 import { allowsProxyCallback } from '../services/matching.js';
 import type { ServiceRegistry } from '../services/registry.js';
@@ -111,6 +111,7 @@ export function createProxying(deps: ProxyingDeps) {
       if (!target.ok) throw proxyErrors.unauthorizedTarget(targetService);
       // The target's policies, as at sign-in (a session of an older version, with no attributes kept, is checked at validation).
       if (!acceptsMethod(target.service, tgt.method)) throw casErrors.methodNotAccepted(targetService, tgt.method);
+      if (requiresSecondFactor(target.service) && !tgt.mfa) throw casErrors.secondFactorRequired(targetService);
       if (tgt.attributes && !personAllowed(target.service, tgt.attributes)) throw casErrors.personNotAllowed(targetService);
 
       const pt = factory.proxyTicket(tgt, pgt, { url: targetService, id: target.service.id });

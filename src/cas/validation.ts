@@ -2,7 +2,7 @@ import type { AuditLog, ClientInfo } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { localAccountOf } from '../directories/local.js';
 import { principalOf } from '../directories/principal.js';
-import { acceptsMethod, personAllowed } from '../services/access.js';
+import { acceptsMethod, personAllowed, requiresSecondFactor } from '../services/access.js';
 import type { ServiceRegistry } from '../services/registry.js';
 import { sameService } from '../services/url.js';
 import { isWellFormedTicketId } from '../tickets/ids.js';
@@ -84,6 +84,7 @@ export async function validateTicket(deps: ValidationDeps, req: ValidationReques
   // The service's policies, again: it may have changed since the ticket was issued, and a proxy ticket's target
   // service was never asked at sign-in.
   if (!acceptsMethod(registered, tgt.method)) throw casErrors.methodNotAccepted(service, tgt.method);
+  if (requiresSecondFactor(registered) && !tgt.mfa) throw casErrors.secondFactorRequired(service);
   if (!personAllowed(registered, principal.attributes)) throw casErrors.personNotAllowed(service);
 
   const released = releasedAttributes(principal.attributes, registered);

@@ -45,6 +45,8 @@ const USAGE = [
   '  --require-any | --require-all  one required attribute is enough, or every one must match (the default)',
   '  --require-ignore-case | --require-match-case',
   '  --methods password,sms,wechat | --methods any   the sign-in methods the service accepts',
+  '  --mfa required|optional        tickets only from sessions that passed a second factor (TOTP app or SMS code),',
+  '                                 or a second factor only for accounts that ask for one (the default)',
 ];
 
 /** `wecas service …`: returns the process exit code. Everything it says goes through `ctx.print`. */
@@ -111,6 +113,7 @@ const COMMON_OPTIONS = {
   'require-ignore-case': { type: 'boolean' },
   'require-match-case': { type: 'boolean' },
   methods: { type: 'string' },
+  mfa: { type: 'string' },
 } as const;
 
 type CommonValues = ReturnType<typeof parseOptions<typeof COMMON_OPTIONS>>['values'];
@@ -130,6 +133,8 @@ function fieldsOf(values: CommonValues): Partial<NewService> {
     throw new UsageError('choose one of --require-ignore-case and --require-match-case');
   if (values['no-renames'] && values.rename) throw new UsageError('choose one of --rename and --no-renames');
   if (values['no-requirements'] && values.require) throw new UsageError('choose one of --require and --no-requirements');
+  const mfa = values.mfa;
+  if (mfa !== undefined && mfa !== 'required' && mfa !== 'optional') throw new UsageError(`--mfa must be required or optional (got "${mfa}")`);
   const usernameAttribute = values['username-attribute']?.trim();
   return {
     ...(values.name !== undefined && { name: values.name }),
@@ -149,6 +154,7 @@ function fieldsOf(values: CommonValues): Partial<NewService> {
     ...(values['require-ignore-case'] && { requiredAttributesCaseInsensitive: true }),
     ...(values['require-match-case'] && { requiredAttributesCaseInsensitive: false }),
     ...(values.methods !== undefined && { signInMethods: methodsOf(values.methods) }),
+    ...(mfa !== undefined && { mfaPolicy: mfa }),
   };
 }
 
@@ -213,6 +219,7 @@ async function showService(args: string[], registry: ServiceRegistry, ctx: Servi
         : `people with ${s.requireAllAttributes ? 'all' : 'any'} of: ${required.join('; ')}${s.requiredAttributesCaseInsensitive ? ' (ignoring case)' : ''}`,
     ],
     ['sign-in methods', s.signInMethods.join(', ') || 'any'],
+    ['second factor', s.mfaPolicy === 'required' ? 'required (TOTP app or SMS code)' : 'optional (only for accounts that ask for one)'],
     ['logout', `${s.logoutType}${s.logoutUrl ? ` to ${s.logoutUrl}` : ''}`],
     ['proxy callbacks', s.proxyPattern ?? 'none (may not proxy)'],
   ];
@@ -347,6 +354,7 @@ function describe(s: RegisteredService): string {
   const required = Object.keys(s.requiredAttributes);
   if (required.length > 0) parts.push(`requires ${s.requireAllAttributes ? 'all' : 'any'} of: ${required.join(', ')}`);
   if (s.signInMethods.length > 0) parts.push(`methods: ${s.signInMethods.join(', ')}`);
+  if (s.mfaPolicy === 'required') parts.push('second factor required');
   if (!s.enabled) parts.push('DISABLED');
   return `${s.matchType} ${s.pattern} (${parts.join('; ')})`;
 }

@@ -18,15 +18,19 @@ import { limitRequests } from './rate-limits.js';
 import { decorateRequests } from './request-context.js';
 import { registerAccountRoutes } from './routes/account.js';
 import { registerAccountPhoneRoutes } from './routes/account-phone.js';
+import { registerAccountSecondFactorRoutes } from './routes/account-second-factor.js';
 import { registerContinueRoute } from './routes/continue.js';
 import { registerLoginRoutes } from './routes/login.js';
 import { registerLogoutRoutes } from './routes/logout.js';
 import { registerRecoveryRoutes } from './routes/recovery.js';
+import { registerSecondFactorRoutes } from './routes/second-factor.js';
 import { registerSendChallengeRoutes } from './routes/send-challenges.js';
 import { registerSmsLoginRoutes } from './routes/sms-login.js';
 import { registerValidationRoutes } from './routes/validation.js';
 import { registerWeChatCallbackRoute, registerWeChatStartRoute } from './routes/wechat.js';
 import { registerWeChatBindingRoutes } from './routes/wechat-binding.js';
+import { registerWeComCallbackRoute, registerWeComStartRoute } from './routes/wecom.js';
+import { registerWeComBindingRoutes } from './routes/wecom-binding.js';
 import { createSignInResponses } from './sign-in-response.js';
 
 /** A development-only surface the development composition root mounts (the WeChat emulator, the SMS outbox). */
@@ -129,7 +133,7 @@ async function registerCasRoutes(
   wecas: Wecas,
   shared: { pages: Pages; cookies: ReturnType<typeof createCookies> },
 ): Promise<void> {
-  const { config, signIn, formTokens, wechat } = wecas;
+  const { config, signIn, formTokens, wechat, wecom } = wecas;
   const { pages, cookies } = shared;
   const prefix = config.server.casPrefix;
   const casBaseUrl = config.server.casBaseUrl;
@@ -138,12 +142,20 @@ async function registerCasRoutes(
     cookies,
     formTokens,
     wechat: wechat?.identification,
+    wecom: !!wecas.wecom,
     prefix,
     casBaseUrl,
     warnInsecure: !config.server.secureCookies && config.mode !== 'test',
     smsCountries: config.sms.countries,
   });
-  const responses = createSignInResponses({ signIn, continuations: wecas.continuations, pages, cookies, prefix });
+  const responses = createSignInResponses({
+    signIn,
+    continuations: wecas.continuations,
+    secondFactor: wecas.secondFactorStep,
+    pages,
+    cookies,
+    prefix,
+  });
   const codes = wecas.sms.codes;
   const smsCountries = config.sms.countries;
 
@@ -153,6 +165,7 @@ async function registerCasRoutes(
     registerLoginRoutes(login, { signIn, password: wecas.password, formTokens, cookies, pages, loginPage, responses });
     registerSmsLoginRoutes(login, { signIn, smsCode: wecas.smsCode, codes, formTokens, cookies, pages, loginPage, responses, smsCountries });
     if (wechat) registerWeChatStartRoute(login, { signIn, wechat, cookies, pages, responses, prefix, casBaseUrl });
+    if (wecom) registerWeComStartRoute(login, { signIn, wecom, cookies, pages, responses, prefix, casBaseUrl });
     registerRecoveryRoutes(login, {
       recovery: wecas.recovery,
       formTokens,
@@ -167,14 +180,28 @@ async function registerCasRoutes(
       idSuffix: config.recovery.idAttribute !== undefined,
     });
   });
+  registerSecondFactorRoutes(app, { step: wecas.secondFactorStep, responses, cookies, pages, prefix, smsCountries });
   registerContinueRoute(app, { continuations: wecas.continuations, responses, cookies, pages });
+  if (wecom) {
+    registerWeComCallbackRoute(app, { signIn, wecom, cookies, pages, responses, prefix, casBaseUrl });
+    registerWeComBindingRoutes(app, { signIn, wecom, codes, formTokens, cookies, pages, responses, prefix, smsCountries });
+  }
   registerSendChallengeRoutes(app, { challenges: wecas.sms.challenges });
   if (wechat) {
     registerWeChatCallbackRoute(app, { signIn, wechat, cookies, pages, responses, prefix, casBaseUrl });
     registerWeChatBindingRoutes(app, { signIn, wechat, codes, formTokens, cookies, pages, responses, prefix, smsCountries });
   }
   registerLogoutRoutes(app, { signIn, services: wecas.services, cookies, pages, prefix, followService: config.cas.logoutFollowsService });
-  registerAccountRoutes(app, { account: wecas.account, wechatClient: wechat?.client, cookies, pages, prefix, casBaseUrl });
+  registerAccountRoutes(app, {
+    account: wecas.account,
+    wechatClient: wechat?.client,
+    cookies,
+    pages,
+    prefix,
+    casBaseUrl,
+    secondFactorStatus: (userId) => wecas.secondFactorSettings.status(userId),
+  });
+  registerAccountSecondFactorRoutes(app, { settings: wecas.secondFactorSettings, cookies, pages, prefix });
   registerAccountPhoneRoutes(app, { recovery: wecas.recovery, formTokens, cookies, pages, prefix, smsCountries });
   await app.register(async (scope) =>
     registerValidationRoutes(scope, {

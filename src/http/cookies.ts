@@ -10,6 +10,8 @@ export const COOKIE_NAMES = {
   browser: 'wecas_browser',
   /** The id of this browser's WeChat identity waiting for its binding step (the identity stays server-side). */
   pendingWeChat: 'wecas_wxp',
+  /** The id of this browser's WeCom member waiting to link an account (the member stays server-side). */
+  pendingWeCom: 'wecas_wwp',
   /** The language a person chose with the switch link. */
   locale: 'wecas_lang',
 } as const;
@@ -48,6 +50,10 @@ export function createCookies({ path, secure }: { path: string; secure: boolean 
     pendingWeChatId: (request: FastifyRequest): string | undefined => request.cookies[COOKIE_NAMES.pendingWeChat],
     setPendingWeChat: (reply: FastifyReply, pendingId: string) => reply.setCookie(COOKIE_NAMES.pendingWeChat, pendingId, flags),
     clearPendingWeChat: (reply: FastifyReply) => reply.clearCookie(COOKIE_NAMES.pendingWeChat, flags),
+
+    pendingWeComId: (request: FastifyRequest): string | undefined => request.cookies[COOKIE_NAMES.pendingWeCom],
+    setPendingWeCom: (reply: FastifyReply, pendingId: string) => reply.setCookie(COOKIE_NAMES.pendingWeCom, pendingId, flags),
+    clearPendingWeCom: (reply: FastifyReply) => reply.clearCookie(COOKIE_NAMES.pendingWeCom, flags),
 
     localeChoice: (request: FastifyRequest): string | undefined => request.cookies[COOKIE_NAMES.locale],
     /** Remembered for a year on every path: pages outside the CAS prefix (the outbox, errors) speak it too. */

@@ -7,10 +7,14 @@ import type { Metrics, RateLimit } from '../observability/metrics.js';
 
 /** The kinds of endpoint with a request limit of their own, and how each path is told apart. */
 const GROUPS = [
-  { group: 'sms', metric: 'requests_sms', path: /\/(login\/(sms|wechat\/bind|forgot|activate)|account\/phone)\/send$/ },
+  {
+    group: 'sms',
+    metric: 'requests_sms',
+    path: /\/(login\/(sms|wechat\/bind|wecom\/bind|second-factor\/sms|forgot|activate)|account\/phone)\/send$/,
+  },
   { group: 'validation', metric: 'requests_validation', path: /\/(validate|serviceValidate|proxyValidate|samlValidate|proxy)$/ },
-  { group: 'callback', metric: 'requests_callback', path: /\/wechat\/callback$/ },
-  { group: 'login', metric: 'requests_login', path: /\/(login|account\/phone)(\/[a-z/]*)?$/ },
+  { group: 'callback', metric: 'requests_callback', path: /\/(wechat|wecom)\/callback$/ },
+  { group: 'login', metric: 'requests_login', path: /\/(login|account\/phone)(\/[a-z/-]*)?$/ },
 ] as const satisfies ReadonlyArray<{ group: string; metric: RateLimit; path: RegExp }>;
 
 type Group = (typeof GROUPS)[number]['group'];

@@ -1,5 +1,6 @@
 import type { CodeRefusal, Refusal, RefusalReasons, SignInStep } from '../login/outcome.js';
 import type { RecoveryReason, RecoveryRefusal } from '../login/recovery.js';
+import type { SecondFactorRefusal } from '../login/second-factor.js';
 import type { SmsFailureKind } from '../sms/sender.js';
 import type { SendResult } from '../sms/verification-codes.js';
 import type { PasswordRefusal } from '../users/password-policy.js';
@@ -55,6 +56,25 @@ const REFUSALS = {
     disabled: { message: 'wechat.disabled.body', status: 403 },
     directory_unavailable: DIRECTORY_UNAVAILABLE,
   },
+  wecom: {
+    state_missing: { message: 'wecom.bad_state.missing', status: 400 },
+    state_unknown_or_expired: { message: 'wecom.bad_state.unknown_or_expired', status: 400 },
+    state_other_browser: { message: 'wecom.bad_state.other_browser', status: 400 },
+    declined: { message: 'wecom.declined.body', status: 200 },
+    code_invalid: { message: 'wecom.error.code', status: 400 },
+    ip_not_trusted: { message: 'wecom.error.ip', status: 502 },
+    not_visible: { message: 'wecom.not_visible.body', status: 403 },
+    not_member: { message: 'wecom.not_member.body', status: 403 },
+    wecom_error: { message: 'wecom.error.unavailable', status: 502 },
+    disabled: { message: 'wecom.disabled.body', status: 403 },
+    directory_unavailable: DIRECTORY_UNAVAILABLE,
+  },
+  'wecom-binding': {
+    ...CODE_REFUSALS,
+    no_account: { message: 'wecom.bind.no_account', status: 404 },
+    disabled: { message: 'wecom.disabled.body', status: 403 },
+    directory_unavailable: DIRECTORY_UNAVAILABLE,
+  },
   'wechat-binding': {
     ...CODE_REFUSALS,
     phone_user_disabled: { message: 'bind.error.phone_user_disabled', status: 409 },
@@ -83,6 +103,17 @@ const WECHAT_ERRORS: Partial<Record<string, MessageKey>> = {
   system_error: 'wechat.error.busy',
 };
 
+/** WeCom's failure kinds (wecom/errors.ts) that have a message of their own; anything else is "could not be reached". */
+const WECOM_ERRORS: Partial<Record<string, MessageKey>> = {
+  misconfigured: 'wecom.error.config',
+  domain_not_trusted: 'wecom.error.config',
+  member_not_found: 'wecom.error.config',
+  token_invalid: 'wecom.error.config',
+  token_expired: 'wecom.error.config',
+  rate_limited: 'wecom.error.busy',
+  system_error: 'wecom.error.busy',
+};
+
 export function refusalStatus(refusal: Refusal): number {
   return (REFUSALS[refusal.step] as Record<string, RefusalView>)[refusal.reason]!.status;
 }
@@ -93,8 +124,14 @@ export function refusalStatus(refusal: Refusal): number {
  */
 export function refusalText(t: Translate, refusal: Refusal, countries = ''): string {
   const view = (REFUSALS[refusal.step] as Record<string, RefusalView>)[refusal.reason]!;
-  const kind = refusal.wechatError?.kind;
-  const message = kind !== undefined && Object.hasOwn(WECHAT_ERRORS, kind) ? (WECHAT_ERRORS[kind] ?? view.message) : view.message;
+  const wechatKind = refusal.wechatError?.kind;
+  const wecomKind = refusal.reason === 'wecom_error' ? refusal.wecomError?.kind : undefined;
+  const message =
+    wechatKind !== undefined && Object.hasOwn(WECHAT_ERRORS, wechatKind)
+      ? (WECHAT_ERRORS[wechatKind] ?? view.message)
+      : wecomKind !== undefined && Object.hasOwn(WECOM_ERRORS, wecomKind)
+        ? (WECOM_ERRORS[wecomKind] ?? view.message)
+        : view.message;
   return t(message, {
     minutes: Math.max(1, Math.ceil((refusal.retryAfterSeconds ?? 60) / 60)),
     attempts: refusal.attemptsLeft ?? 0,
@@ -200,4 +237,24 @@ export function recoveryRefusalText(t: Translate, refusal: RecoveryRefusal): str
     attempts: 'attemptsLeft' in refusal ? (refusal.attemptsLeft ?? 0) : 0,
     minutes: Math.max(1, Math.ceil(('retryAfterSeconds' in refusal ? (refusal.retryAfterSeconds ?? 60) : 60) / 60)),
   });
+}
+
+/** A refused second factor: 401 for a wrong code (the page asks again), 429 over the limit, 400 for a sign-in that is gone. */
+export function secondFactorRefusal(t: Translate, refusal: SecondFactorRefusal): { text: string; status: number } {
+  const minutes = 'retryAfterSeconds' in refusal ? Math.max(1, Math.ceil(refusal.retryAfterSeconds / 60)) : 1;
+  switch (refusal.reason) {
+    case 'gone':
+      return { text: t('mfa.error.gone'), status: 400 };
+    case 'throttled':
+      return { text: t('mfa.error.throttled', { minutes }), status: 429 };
+    case 'missing_code':
+      return { text: t('mfa.error.missing_code'), status: 400 };
+    case 'wrong_code':
+    case 'not_offered':
+      return { text: t('mfa.error.wrong_code'), status: 401 };
+    case 'sms':
+      if (refusal.code === 'wrong_code') return { text: t('mfa.error.wrong_code_left', { count: refusal.attemptsLeft ?? 0 }), status: 401 };
+      if (refusal.code === 'too_many_attempts') return { text: t('mfa.error.sms_used_up'), status: 429 };
+      return { text: t('mfa.error.sms_used_up'), status: 400 };
+  }
 }

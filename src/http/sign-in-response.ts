@@ -2,9 +2,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type LoginRequest, loginQuery } from '../cas/login-request.js';
 import type { Continuations } from '../login/continuations.js';
 import type { SignedIn } from '../login/outcome.js';
+import type { SecondFactorStep } from '../login/second-factor.js';
 import type { ServiceRefusal, SignIn } from '../login/sign-in.js';
 import type { LoginTransaction } from '../login/transaction.js';
-import type { TicketGrantingTicket } from '../tickets/types.js';
+import type { SecondFactorRecord, TicketGrantingTicket } from '../tickets/types.js';
 import type { Cookies } from './cookies.js';
 import type { Pages } from './pages/pages.js';
 import { noStore, redirectWithTicket } from './respond.js';
@@ -13,11 +14,14 @@ export type SignInResponses = ReturnType<typeof createSignInResponses>;
 
 /** Where a sign-in form's POST sends the browser: wecas's own URL that takes it on to the service (routes/continue.ts). */
 export const CONTINUE_PATH = '/login/continue';
+/** The second step of a sign-in that asks for one (routes/second-factor.ts). */
+export const SECOND_FACTOR_PATH = '/login/second-factor';
 
 /** The HTTP end of every sign-in: the TGC, then the ticket on its way to the service, or the signed-in page. */
 export function createSignInResponses(deps: {
   signIn: Pick<SignIn, 'establishSession' | 'open'>;
   continuations: Pick<Continuations, 'hold'>;
+  secondFactor: Pick<SecondFactorStep, 'decide' | 'hold'>;
   pages: Pages;
   cookies: Cookies;
   prefix: string;
@@ -98,8 +102,32 @@ export function createSignInResponses(deps: {
   }
 
   /**
+   * A service that requires a second factor, and a person who has none to give (no authenticator app, no phone, or
+   * only the phone they just signed in with): 403, and the account page, where they can set one up.
+   */
+  function secondFactorUnavailablePage(request: FastifyRequest, reply: FastifyReply, transaction: LoginTransaction) {
+    const t = pages.translate(request);
+    const service = transaction.service?.registered.name ?? '';
+    return pages.send(
+      request,
+      reply,
+      'message',
+      {
+        title: t('mfa.unavailable.title'),
+        paragraphs: [t('mfa.unavailable.body', { service })],
+        links: [
+          { href: `${prefix}/account`, label: t('mfa.unavailable.setup'), primary: true },
+          { href: `${prefix}/login${loginQuery({ ...transaction.request, renew: true })}`, label: t('error.not_allowed.switch'), primary: false },
+        ],
+      },
+      403,
+    );
+  }
+
+  /**
    * The service refused the browser's session: a person it does not admit reads why (403); a session signed in by a
-   * method it does not accept goes back to /login, which asks for one it does.
+   * method it does not accept goes back to /login, which asks for one it does; so does a session that passed no second
+   * factor, right after a sign-in that could not ask for one (the person has none): they read how to set one up.
    */
   function serviceRefused(
     request: FastifyRequest,
@@ -109,6 +137,7 @@ export function createSignInResponses(deps: {
     transaction: LoginTransaction,
   ) {
     if (refused === 'not_allowed') return notAllowedPage(request, reply, tgt, transaction);
+    if (refused === 'second_factor_required') return secondFactorUnavailablePage(request, reply, transaction);
     return reply.redirect(`${prefix}/login${loginQuery(transaction.request)}`, 302);
   }
 
@@ -116,13 +145,32 @@ export function createSignInResponses(deps: {
    * A person authenticated by any method: the SSO session established, then on to the service, straight from a GET
    * (WeChat's callback), through a continuation from a form's POST.
    */
-  async function complete(request: FastifyRequest, reply: FastifyReply, input: SignedIn & { transaction: LoginTransaction }) {
-    const { user, account, method, transaction } = input;
+  async function complete(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    input: SignedIn & { transaction: LoginTransaction; mfa?: SecondFactorRecord },
+  ) {
+    const { user, account, method, transaction, mfa } = input;
+    if (!mfa) {
+      // The service (or the account's own authenticator app) asks for a second factor: the session waits for it.
+      const decision = await deps.secondFactor.decide({ user, account, method }, transaction);
+      if (decision.kind === 'ask') {
+        const id = await deps.secondFactor.hold(cookies.ensureBrowserId(request, reply), {
+          signedIn: { user, account, method },
+          request: transaction.request,
+          factors: decision.factors,
+          phone: decision.phone,
+          service: transaction.service?.registered.name ?? null,
+        });
+        return noStore(reply).redirect(`${prefix}${SECOND_FACTOR_PATH}?id=${id}`, request.method === 'POST' ? 303 : 302);
+      }
+    }
     const current = await request.ssoSession();
     const { tgt, ticket, refused } = await deps.signIn.establishSession({
       user,
       account,
       method,
+      mfa,
       transaction,
       current,
       client: request.client,
@@ -148,9 +196,9 @@ export function createSignInResponses(deps: {
      * The end of a sign-in that left wecas on the way (to WeChat and back): its login request is opened again, since
      * the service may have been disabled meanwhile, and /login explains a refusal itself.
      */
-    async resume(request: FastifyRequest, reply: FastifyReply, login: LoginRequest, input: SignedIn) {
+    async resume(request: FastifyRequest, reply: FastifyReply, login: LoginRequest, input: SignedIn & { mfa?: SecondFactorRecord }) {
       const opened = await deps.signIn.open(login);
-      if (!opened.ok) return reply.redirect(`${prefix}/login${loginQuery(login)}`, 302);
+      if (!opened.ok) return reply.redirect(`${prefix}/login${loginQuery(login)}`, request.method === 'POST' ? 303 : 302);
       return complete(request, reply, { ...input, transaction: opened.transaction });
     },
   };

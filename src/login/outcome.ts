@@ -3,6 +3,7 @@ import type { DirectoryAccount } from '../directories/directory.js';
 import type { AuthMethod } from '../tickets/types.js';
 import type { User } from '../users/types.js';
 import type { PendingIdentity } from './methods/wechat.js';
+import type { PendingWeComMember } from './methods/wecom.js';
 
 /** Why a verification code was not accepted (shared by every method that asks for one). */
 export type CodeRefusal = 'invalid_phone' | 'missing_code' | 'no_code' | 'wrong_code' | 'too_many_attempts' | 'expired';
@@ -21,6 +22,20 @@ export interface RefusalReasons {
     | 'snapshot_user'
     | 'disabled'
     | 'directory_unavailable';
+  wecom:
+    | 'state_missing'
+    | 'state_unknown_or_expired'
+    | 'state_other_browser'
+    | 'declined'
+    | 'code_invalid'
+    | 'ip_not_trusted'
+    | 'not_visible'
+    | 'not_member'
+    | 'wecom_error'
+    | 'disabled'
+    | 'directory_unavailable';
+  /** A WeCom member whose userid is no account's login proves, by an SMS code, the phone of their account. */
+  'wecom-binding': CodeRefusal | 'no_account' | 'disabled' | 'directory_unavailable';
   'wechat-binding':
     | CodeRefusal
     | 'phone_user_disabled'
@@ -55,6 +70,8 @@ export type Refusal<S extends SignInStep = SignInStep> = {
     retryHelps?: boolean;
     /** The WeChat failure, for the audit trail and the message. */
     wechatError?: { kind: string; endpoint: string; errcode: number | null };
+    /** The WeCom failure, for the audit trail and the message. */
+    wecomError?: { kind: string; endpoint: string; errcode: number | null };
     /** The directory that could not answer, for the audit trail. */
     directoryError?: { directory: string; kind: string };
   };
@@ -69,7 +86,9 @@ export type AuthOutcome<S extends SignInStep = SignInStep> =
   | Refusal<S>
   | ('wechat' extends S ? { kind: 'needs_binding'; pendingId: string; pending: PendingIdentity } : never)
   // Inside WeChat, a silent authorization found nobody: the person is asked to share their profile, then identified again.
-  | ('wechat' extends S ? { kind: 'needs_profile'; request: LoginRequest } : never);
+  | ('wechat' extends S ? { kind: 'needs_profile'; request: LoginRequest } : never)
+  // A WeCom member whose userid matched no account: held, waiting for the binding step (a phone's SMS code).
+  | ('wecom' extends S ? { kind: 'needs_binding'; pendingId: string; member: PendingWeComMember } : never);
 
 export interface ClientInfo {
   ip: string | null;

@@ -3,16 +3,23 @@ import type { LoginRequest } from '../cas/login-request.js';
 import type { Clock } from '../clock.js';
 import { type DirectoryAccount, DirectoryUnavailable } from '../directories/directory.js';
 import { principalOf } from '../directories/principal.js';
-import { acceptsMethod, personAllowed } from '../services/access.js';
+import { acceptsMethod, personAllowed, requiresSecondFactor } from '../services/access.js';
 import type { ServiceRegistry } from '../services/registry.js';
 import type { SsoSessions } from '../tickets/sessions.js';
-import type { AuthMethod, ServiceTicket, TicketGrantingTicket } from '../tickets/types.js';
+import type { AuthMethod, SecondFactorRecord, ServiceTicket, TicketGrantingTicket } from '../tickets/types.js';
 import type { User } from '../users/types.js';
 import type { AttemptContext, Authenticator, AuthOutcome, Refusal, SignInStep } from './outcome.js';
 import { type LoginTransaction, type OpenedTransaction, openLoginTransaction } from './transaction.js';
 
 /** The method a TGT records for each sign-in step: binding completes a WeChat sign-in. */
-const METHOD_OF_STEP: Record<SignInStep, AuthMethod> = { password: 'password', sms: 'sms', wechat: 'wechat', 'wechat-binding': 'wechat' };
+const METHOD_OF_STEP: Record<SignInStep, AuthMethod> = {
+  password: 'password',
+  sms: 'sms',
+  wechat: 'wechat',
+  'wechat-binding': 'wechat',
+  wecom: 'wecom',
+  'wecom-binding': 'wecom',
+};
 
 /**
  * Refusals of a form typed wrong before any account was looked at (an empty field, a mistyped or stale code):
@@ -31,9 +38,10 @@ const UNAUDITED: ReadonlySet<string> = new Set([
 
 /**
  * Why the transaction's service gets no ticket from a session: it does not accept the method the session was signed
- * in by (sign in again with one it does), or does not admit this person (its required attributes).
+ * in by (sign in again with one it does), requires a second factor the session did not pass (sign in again, with
+ * it), or does not admit this person (its required attributes).
  */
-export type ServiceRefusal = 'method_not_accepted' | 'not_allowed';
+export type ServiceRefusal = 'method_not_accepted' | 'second_factor_required' | 'not_allowed';
 
 export interface EstablishedSession {
   tgt: TicketGrantingTicket;
@@ -68,6 +76,10 @@ export function createSignIn(deps: {
       await audit.record({ type: 'wechat.error', ...refusal.wechatError, client });
       return;
     }
+    if (refusal.wecomError) {
+      await audit.record({ type: 'wecom.error', ...refusal.wecomError, client });
+      return;
+    }
     if (UNAUDITED.has(refusal.reason)) return;
     await audit.record({
       type: 'login.failure',
@@ -84,6 +96,7 @@ export function createSignIn(deps: {
     const service = transaction.service;
     if (!service) return undefined;
     if (!acceptsMethod(service.registered, tgt.method)) return 'method_not_accepted';
+    if (requiresSecondFactor(service.registered) && !tgt.mfa) return 'second_factor_required';
     // A session of a version that kept no attributes has none to show: the person signs in again to be admitted.
     if (personAllowed(service.registered, tgt.attributes ?? {})) return undefined;
     await audit.record({ type: 'access.denied', userId: tgt.userId, serviceId: service.registered.id, service: service.registered.name, client });
@@ -140,13 +153,15 @@ export function createSignIn(deps: {
       user: User;
       account: DirectoryAccount;
       method: AuthMethod;
+      /** The second factor passed after the method, when one was asked (login/second-factor.ts). */
+      mfa?: SecondFactorRecord | undefined;
       transaction: LoginTransaction;
       current: TicketGrantingTicket | undefined;
       client: ClientInfo;
       /** The browser's cookie id, when it has one: a sign-in from a browser new to the account may be told to its phone. */
       browserId?: string | undefined;
     }): Promise<EstablishedSession> {
-      const { user, method, transaction, current, client } = input;
+      const { user, method, mfa, transaction, current, client } = input;
       // The person as they are now, kept with the session: validations answer from it, with no directory round trip.
       const principal = principalOf(user, input.account);
       const auth = {
@@ -154,6 +169,7 @@ export function createSignIn(deps: {
         principal: principal.id,
         attributes: principal.attributes,
         method,
+        ...(mfa ? { mfa } : {}),
         authTime: deps.clock.now(),
         clientIp: client.ip ?? undefined,
         userAgent: client.userAgent ?? undefined,

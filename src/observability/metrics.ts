@@ -21,6 +21,8 @@ export type RateLimit =
   /** The service's daily SMS budget, spent. */
   | 'sms_daily_budget'
   | 'sms_attempts'
+  /** Wrong second-factor codes per account (mfa/attempts.ts). */
+  | 'second_factor'
   /** Request rate limits per address (http/rate-limits.ts). */
   | 'requests_login'
   | 'requests_sms'

@@ -34,6 +34,17 @@ function countAuditEvent(event: AuditEvent, metrics: Metrics): void {
       // A code WeChat refused (a reload, a used or forged code) is counted with the malformed ones, apart from WeChat failing.
       metrics.signIn('wechat', isCodeRefusal(event.kind) ? 'code_refused' : 'wechat_error');
       break;
+    case 'wecom.error':
+      metrics.signIn('wecom', 'wecom_error');
+      break;
+    // The second step of a sign-in, counted as a method of its own (`mfa-totp`, `mfa-sms`, `mfa-recovery-code`).
+    case 'mfa.success':
+      metrics.signIn(`mfa-${event.factor}`, 'success');
+      break;
+    case 'mfa.failure':
+      if (event.reason === 'throttled') metrics.rateLimited('second_factor');
+      metrics.signIn(`mfa-${event.factor}`, event.reason);
+      break;
     case 'ticket.validated':
       metrics.ticketValidated(event.kind, 'success');
       break;

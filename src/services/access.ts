@@ -25,6 +25,11 @@ export function acceptsMethod(service: RegisteredService, method: SignInMethod):
   return service.signInMethods.length === 0 || service.signInMethods.includes(method);
 }
 
+/** Whether the service gets tickets only from sessions that passed a second factor. */
+export function requiresSecondFactor(service: RegisteredService): boolean {
+  return service.mfaPolicy === 'required';
+}
+
 // Patterns are checked on every sign-in and validation of the service: compiled once (the registry holds few).
 const cache = new Map<string, RegExp>();
 

@@ -98,6 +98,7 @@ export function parseApereoService(text: string, source: string): RegisteredServ
       requireAllAttributes: access?.requireAllAttributes ?? true,
       requiredAttributesCaseInsensitive: access?.caseInsensitive ?? false,
       signInMethods: [],
+      mfaPolicy: d.multifactorPolicy ?? 'optional',
       logoutType: logoutTypes[d.logoutType ?? 'BACK_CHANNEL'],
       logoutUrl: d.logoutUrl ?? null,
       proxyPattern: d.proxyPolicy ?? null,
@@ -311,6 +312,35 @@ const authenticationPolicy = z.object({
     .optional(),
 });
 
+/**
+ * Apereo's per-service multifactor policy. Its TOTP provider (`mfa-gauth`) and its simple token provider
+ * (`mfa-simple`, a code by SMS) are what wecas's second factor is, so either makes the service require it. Other
+ * providers (Duo, WebAuthn, YubiKey, RADIUS …), triggers on the person's attributes, bypasses and an open failure
+ * mode would each let someone in whom Apereo would have stopped, or stop someone it let in: refused.
+ */
+const WECAS_MFA_PROVIDERS = ['mfa-gauth', 'mfa-simple'];
+const multifactorPolicy = z
+  .object({
+    '@class': classOneOf(['DefaultRegisteredServiceMultifactorPolicy']).optional(),
+    multifactorAuthenticationProviders: javaList
+      .refine(
+        (providers) => providers.every((p) => WECAS_MFA_PROVIDERS.includes(p)),
+        'wecas offers only a TOTP app (mfa-gauth) or an SMS code (mfa-simple) as the second factor',
+      )
+      .optional(),
+    failureMode: z
+      .enum(['CLOSED', 'NONE', 'UNDEFINED'], { error: 'wecas never lets a sign-in through without its second factor (failureMode CLOSED)' })
+      .optional(),
+    bypassEnabled: z.literal(false, { error: 'wecas cannot bypass the second factor for some people' }).optional(),
+    forceExecution: z.boolean().optional(),
+    principalAttributeNameTrigger: z.literal('', { error: 'wecas cannot ask for a second factor depending on attributes' }).nullish(),
+    principalAttributeValueToMatch: z.literal('', { error: 'wecas cannot ask for a second factor depending on attributes' }).nullish(),
+    bypassPrincipalAttributeName: z.literal('', { error: 'wecas cannot bypass the second factor for some people' }).nullish(),
+    bypassPrincipalAttributeValue: z.literal('', { error: 'wecas cannot bypass the second factor for some people' }).nullish(),
+    bypassIfMissingPrincipalAttribute: z.literal(false, { error: 'wecas cannot bypass the second factor for some people' }).optional(),
+  })
+  .transform((p): 'optional' | 'required' => ((p.multifactorAuthenticationProviders ?? []).length > 0 ? 'required' : 'optional'));
+
 const apereoServiceSchema = z.object({
   '@class': classOneOf(['CasRegisteredService', 'RegexRegisteredService']),
   serviceId: z.string(),
@@ -324,6 +354,7 @@ const apereoServiceSchema = z.object({
   usernameAttributeProvider: usernameAttributeProvider.optional(),
   accessStrategy: accessStrategy.optional(),
   authenticationPolicy: authenticationPolicy.optional(),
+  multifactorPolicy: multifactorPolicy.optional(),
   // The pgtUrl pattern, or null when the service may not proxy.
   proxyPolicy: z
     .object({

@@ -3,8 +3,11 @@ export type LogoutType = 'back-channel' | 'front-channel' | 'none';
 /** How the CAS user name is cased before a service sees it (Apereo's canonicalizationMode). */
 export type UsernameCase = 'none' | 'upper' | 'lower';
 /** The ways a person can sign in, as a service may restrict them (the methods a TGT records). */
-export const SIGN_IN_METHODS = ['password', 'sms', 'wechat'] as const;
+export const SIGN_IN_METHODS = ['password', 'sms', 'wechat', 'wecom'] as const;
 export type SignInMethod = (typeof SIGN_IN_METHODS)[number];
+/** Whether a service gets tickets only from sessions that passed a second factor (TOTP or SMS code) after the first. */
+export const MFA_POLICIES = ['optional', 'required'] as const;
+export type MfaPolicy = (typeof MFA_POLICIES)[number];
 
 /** An application allowed to use this CAS server (Apereo: a registered service). */
 export interface RegisteredService {
@@ -41,6 +44,11 @@ export interface RegisteredService {
   requiredAttributesCaseInsensitive: boolean;
   /** The sign-in methods this service accepts; empty: every method. */
   signInMethods: SignInMethod[];
+  /**
+   * `required`: tickets only from sessions that passed a second factor, asked after the first at every sign-in
+   * for it (and again with renew); `optional` (default): a second factor only where the account asks for one.
+   */
+  mfaPolicy: MfaPolicy;
   logoutType: LogoutType;
   /** Where single-logout messages go when the app's logout endpoint is not its service URL. */
   logoutUrl: string | null;
@@ -64,6 +72,7 @@ export const POLICY_DEFAULTS: Pick<
   | 'requireAllAttributes'
   | 'requiredAttributesCaseInsensitive'
   | 'signInMethods'
+  | 'mfaPolicy'
 > = {
   attributeRenames: {},
   usernameAttribute: null,
@@ -72,4 +81,5 @@ export const POLICY_DEFAULTS: Pick<
   requireAllAttributes: true,
   requiredAttributesCaseInsensitive: false,
   signInMethods: [],
+  mfaPolicy: 'optional',
 };

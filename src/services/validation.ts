@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { anchoredRegex, canonicalPattern } from './matching.js';
 import { backtrackingRisk } from './regex-safety.js';
-import { type NewService, type RegisteredService, SIGN_IN_METHODS } from './types.js';
+import { MFA_POLICIES, type NewService, type RegisteredService, SIGN_IN_METHODS } from './types.js';
 
 /** A service definition that cannot be registered; `field` names the offending property. */
 export class ServiceValidationError extends Error {
@@ -62,6 +62,7 @@ const serviceSchema = z
       .array(z.enum(SIGN_IN_METHODS))
       .default([])
       .transform((methods) => SIGN_IN_METHODS.filter((m) => methods.includes(m))),
+    mfaPolicy: z.enum(MFA_POLICIES).default('optional'),
     logoutType: z.enum(['back-channel', 'front-channel', 'none']).default('back-channel'),
     logoutUrl: httpUrl.nullable().default(null),
     proxyPattern: z

@@ -5,6 +5,7 @@ import { withDeadline } from './deadline.js';
 import { splitEndpoint } from './endpoint.js';
 import {
   DEFAULT_SEND_TIMEOUT_MS,
+  hasOwnTemplate,
   type SmsFailureKind,
   type SmsMessage,
   type SmsNotice,
@@ -88,7 +89,7 @@ export class AliyunSmsSender implements SmsSender {
   }
 
   async send({ phone, code, purpose }: SmsMessage): Promise<void> {
-    const own = purpose === 'bind' || purpose === 'login' ? undefined : this.options.templates?.[purpose];
+    const own = hasOwnTemplate(purpose) ? this.options.templates?.[purpose] : undefined;
     await this.sendTemplate(phone, own ?? this.options.templateCode, { code });
   }
 

@@ -1,11 +1,17 @@
 /**
- * What a code is for: binding a phone to a WeChat identity, signing in with a phone, resetting a password,
- * activating an imported or directory account, or proving a number (new or old) when the phone changes.
+ * What a code is for: binding a phone to a WeChat identity, signing in with a phone, a second factor after another
+ * method, resetting a password, activating an imported or directory account, or proving a number (new or old) when
+ * the phone changes.
  */
-export type SmsPurpose = 'bind' | 'login' | 'reset' | 'activate' | 'phone';
+export type SmsPurpose = 'bind' | 'login' | 'second-factor' | 'reset' | 'activate' | 'phone';
 
 /** The code purposes that may have a template of their own (the others use the verification-code template). */
 export const OWN_TEMPLATE_PURPOSES = ['reset', 'activate', 'phone'] as const;
+
+/** Whether a code of this purpose may have a template of its own. */
+export function hasOwnTemplate(purpose: SmsPurpose): purpose is (typeof OWN_TEMPLATE_PURPOSES)[number] {
+  return (OWN_TEMPLATE_PURPOSES as readonly string[]).includes(purpose);
+}
 
 /** What a notice tells the account's phone: a sign-in from a new browser, a password changed, the phone changed. */
 export type NoticePurpose = 'notice_sign_in' | 'notice_password' | 'notice_phone';

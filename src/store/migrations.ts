@@ -231,6 +231,37 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('users').dropColumn('proved_phone').execute();
     },
   },
+  // The second factor: an account's TOTP secret (sealed with a key derived from SMS_CODE_SECRET, so a database dump
+  // alone does not give codes away) and the last time step used (a code is accepted once), its one-time recovery
+  // codes (hashed), and per service whether a second factor is required.
+  '0008_second_factor': {
+    // biome-ignore lint/suspicious/noExplicitAny: a migration sees the schema of its day, not today's types
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('second_factors')
+        .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+        .addColumn('totp_secret', 'text', (c) => c.notNull())
+        .addColumn('totp_last_step', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('recovery_codes')
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('code_hash', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('recovery_codes_pk', ['user_id', 'code_hash'])
+        .execute();
+      await db.schema
+        .alterTable('services')
+        .addColumn('mfa_policy', 'text', (c) => c.notNull().defaultTo('optional'))
+        .execute();
+    },
+    // biome-ignore lint/suspicious/noExplicitAny: a migration sees the schema of its day, not today's types
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('services').dropColumn('mfa_policy').execute();
+      await db.schema.dropTable('recovery_codes').ifExists().execute();
+      await db.schema.dropTable('second_factors').ifExists().execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

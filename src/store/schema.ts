@@ -64,6 +64,7 @@ export interface ServicesTable {
   require_all_attributes: ColumnType<boolean | number, boolean | number | undefined, boolean | number>;
   required_attributes_case_insensitive: ColumnType<boolean | number, boolean | number | undefined, boolean | number>;
   sign_in_methods: Generated<JsonText>; // accepted methods; [] = every method
+  mfa_policy: Generated<'optional' | 'required'>; // added by 0008_second_factor
   logout_type: 'back-channel' | 'front-channel' | 'none';
   logout_url: string | null;
   proxy_pattern: string | null; // anchored regex a pgtUrl must match; null = may not proxy
@@ -112,6 +113,20 @@ export interface ReadinessHeartbeatTable {
   written_at: Millis;
 }
 
+/** An account's TOTP authenticator (0008_second_factor): at most one, confirmed by a first code before it is stored. */
+export interface SecondFactorsTable {
+  user_id: string;
+  totp_secret: string; // sealed (AES-256-GCM, key derived from SMS_CODE_SECRET), base64url
+  totp_last_step: number | null; // the last accepted time step
+  created_at: Millis;
+}
+
+/** One-time recovery codes, as HMACs: a used one is deleted. */
+export interface RecoveryCodesTable {
+  user_id: string;
+  code_hash: string;
+}
+
 export interface Database {
   users: UsersTable;
   identities: IdentitiesTable;
@@ -122,4 +137,6 @@ export interface Database {
   kv: KvTable;
   readiness_heartbeat: ReadinessHeartbeatTable;
   phone_appeals: PhoneAppealsTable;
+  second_factors: SecondFactorsTable;
+  recovery_codes: RecoveryCodesTable;
 }

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import { type ExpirationPolicy, tgtExpiry } from './expiration.js';
 import { newTicketId } from './ids.js';
-import type { AuthMethod, ProxyGrantingTicket, ProxyTicket, ServiceTicket, TicketGrantingTicket } from './types.js';
+import type { AuthMethod, ProxyGrantingTicket, ProxyTicket, SecondFactorRecord, ServiceTicket, TicketGrantingTicket } from './types.js';
 
 /** Who signed in, how and when: what a TGT remembers of a successful authentication. */
 export interface Authentication {
@@ -10,6 +10,7 @@ export interface Authentication {
   /** Every attribute a service may be released, as the account is at sign-in. */
   attributes?: Record<string, string[]>;
   method: AuthMethod;
+  mfa?: SecondFactorRecord | undefined;
   authTime: number;
   clientIp?: string | undefined;
   userAgent?: string | undefined;
@@ -40,6 +41,7 @@ export function createTicketFactory({ clock, policy }: { clock: Clock; policy: E
         principal: auth.principal,
         ...(auth.attributes ? { attributes: auth.attributes } : {}),
         method: auth.method,
+        ...(auth.mfa ? { mfa: auth.mfa } : {}),
         authTime: auth.authTime,
         createdAt: now,
         lastUsedAt: now,

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { TicketRegistry } from './registry.js';
+import { MAX_GRANTS_PER_SESSION, type TicketRegistry } from './registry.js';
 import { type SsoGrant, type Ticket, type TicketGrantingTicket, type TicketKind, type TicketOfKind, tgtIdOf } from './types.js';
 
 /**
@@ -9,7 +9,8 @@ import { type SsoGrant, type Ticket, type TicketGrantingTicket, type TicketKind,
 export class MemoryTicketRegistry implements TicketRegistry {
   private readonly tickets = new Map<string, Ticket>();
   private readonly children = new Map<string, Set<string>>(); // TGT id -> ids of tickets descending from it
-  private readonly grantsByTgt = new Map<string, SsoGrant[]>();
+  /** Per TGT, its grants by service; a Map keeps insertion order, so the first entry is the oldest grant. */
+  private readonly grantsByTgt = new Map<string, Map<string, SsoGrant>>();
   // Most people have one session: its id is kept as a plain string, a Set only from the second on (~150 B each saved).
   private readonly sessionsByUser = new Map<string, string | Set<string>>();
 
@@ -47,19 +48,21 @@ export class MemoryTicketRegistry implements TicketRegistry {
 
   async addGrant(grant: SsoGrant): Promise<void> {
     if (!this.tickets.has(grant.tgtId)) return;
-    const list = this.grantsByTgt.get(grant.tgtId) ?? [];
-    list.push(grant);
-    this.grantsByTgt.set(grant.tgtId, list);
+    const byService = this.grantsByTgt.get(grant.tgtId) ?? new Map<string, SsoGrant>();
+    byService.delete(grant.service); // re-inserted last: the newest
+    byService.set(grant.service, grant);
+    if (byService.size > MAX_GRANTS_PER_SESSION) byService.delete(byService.keys().next().value!);
+    this.grantsByTgt.set(grant.tgtId, byService);
   }
 
   async grants(tgtId: string): Promise<SsoGrant[]> {
-    return [...(this.grantsByTgt.get(tgtId) ?? [])];
+    return [...(this.grantsByTgt.get(tgtId)?.values() ?? [])];
   }
 
   async removeSession(tgtId: string): Promise<{ tgt: TicketGrantingTicket; grants: SsoGrant[] } | undefined> {
     const tgt = this.tickets.get(tgtId);
     if (tgt?.kind !== 'TGT') return undefined;
-    const grants = this.grantsByTgt.get(tgtId) ?? [];
+    const grants = [...(this.grantsByTgt.get(tgtId)?.values() ?? [])];
     for (const child of this.children.get(tgtId) ?? []) this.tickets.delete(child);
     this.children.delete(tgtId);
     this.grantsByTgt.delete(tgtId);

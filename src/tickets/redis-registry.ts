@@ -1,18 +1,24 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import { escapeGlob } from '../store/redis.js';
-import type { TicketRegistry } from './registry.js';
+import { MAX_GRANTS_PER_SESSION, type TicketRegistry } from './registry.js';
 import type { SsoGrant, Ticket, TicketGrantingTicket, TicketKind, TicketOfKind } from './types.js';
 
 /**
- * Append a grant only while its TGT exists, and let the list live exactly as long as the TGT.
- * A script runs atomically, so a grant cannot be added after a concurrent removeSession took the TGT.
- * PTTL is -2 for a missing key (-1, no expiry, never happens: every ticket key gets one).
+ * Append a grant only while its TGT exists, and let the list live exactly as long as the TGT. The list keeps one
+ * grant per service (an earlier one of the same service is removed) and at most ARGV[3] grants (the oldest, at
+ * the head, go). A script runs atomically, so a grant cannot be added after a concurrent removeSession took the
+ * TGT, nor two grants of one service interleave. PTTL is -2 for a missing key (-1, no expiry, never happens:
+ * every ticket key gets one).
  */
 const ADD_GRANT = `
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl <= 0 then return 0 end
+for _, held in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
+  if cjson.decode(held).service == ARGV[2] then redis.call('LREM', KEYS[2], 0, held) end
+end
 redis.call('RPUSH', KEYS[2], ARGV[1])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
 redis.call('PEXPIRE', KEYS[2], ttl)
 return 1`;
 
@@ -26,7 +32,7 @@ type EndedSession = { tgt: TicketGrantingTicket; grants: SsoGrant[] };
  * - `t:<kind>:<id>`: the ticket as JSON. The kind in the key makes get/consume/removeSession of the wrong kind
  *   miss instead of touching the ticket.
  * - `children:<tgtId>`: set of `<kind>:<id>` of tickets descending from a TGT (for the cascade).
- * - `grants:<tgtId>`: list of SsoGrant JSON (for single logout).
+ * - `grants:<tgtId>`: list of SsoGrant JSON (for single logout), one per service, oldest first.
  * - `sessions:<userId>`: set of the user's TGT ids.
  * Every key has a TTL: a ticket's is `expiresAt - clock.now()`, a set lives as long as its longest-lived member,
  * grants as long as their TGT. Redis deletes them itself, so `sweep` has nothing to do; reads still compare
@@ -95,7 +101,8 @@ export class RedisTicketRegistry implements TicketRegistry {
   }
 
   async addGrant(grant: SsoGrant): Promise<void> {
-    await this.redis.eval(ADD_GRANT, 2, this.ticketKey('TGT', grant.tgtId), this.grantsKey(grant.tgtId), JSON.stringify(grant));
+    const keys = [this.ticketKey('TGT', grant.tgtId), this.grantsKey(grant.tgtId)];
+    await this.redis.eval(ADD_GRANT, 2, ...keys, JSON.stringify(grant), grant.service, MAX_GRANTS_PER_SESSION);
   }
 
   async grants(tgtId: string): Promise<SsoGrant[]> {

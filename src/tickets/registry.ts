@@ -1,6 +1,13 @@
 import type { SsoGrant, Ticket, TicketGrantingTicket, TicketKind, TicketOfKind } from './types.js';
 
 /**
+ * The services one SSO session remembers for single logout. A session keeps one grant per service (its latest
+ * ticket), so a busy session's list does not grow with every ticket; past this many services the one granted
+ * longest ago is forgotten, and that application is not told of the logout (its own session ends on its own).
+ */
+export const MAX_GRANTS_PER_SESSION = 100;
+
+/**
  * Where tickets live. One contract (test/contract/ticket-registry.contract.ts) runs against every implementation.
  * Expired tickets are never returned. Consumption is atomic: of any number of concurrent `consume` calls for one
  * id, exactly one gets the ticket.
@@ -13,8 +20,12 @@ export interface TicketRegistry {
   update(ticket: Ticket): Promise<void>;
   /** Takes a single-use ticket (ST, PT) out of the registry. Returns it whether or not expired, so callers can say why. */
   consume(id: string): Promise<Ticket | undefined>;
-  /** Records that a TGT granted a ticket to a service (for single logout). */
+  /**
+   * Records that a TGT granted a ticket to a service (for single logout): it replaces that service's earlier grant
+   * and becomes the newest; past MAX_GRANTS_PER_SESSION services the oldest grant is dropped.
+   */
   addGrant(grant: SsoGrant): Promise<void>;
+  /** A session's grants, one per service, the least recently granted first. */
   grants(tgtId: string): Promise<SsoGrant[]>;
   /**
    * Ends an SSO session: deletes the TGT and every ticket that descends from it (ST, PT, PGT), and its grants.

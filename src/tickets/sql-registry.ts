@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Db } from '../store/db.js';
-import type { TicketRegistry } from './registry.js';
+import { MAX_GRANTS_PER_SESSION, type TicketRegistry } from './registry.js';
 import { type SsoGrant, type Ticket, type TicketGrantingTicket, type TicketKind, type TicketOfKind, tgtIdOf, userIdOf } from './types.js';
 
 /** Rows deleted per sweep statement: each batch is its own short transaction, so a sweep never holds a lock long. */
@@ -73,6 +73,8 @@ export class SqlTicketRegistry implements TicketRegistry {
         .where('kind', '=', 'TGT')
         .executeTakeFirst();
       if (touched.numUpdatedRows === 0n) return;
+      // One grant per service: the newest replaces the last (the TGT's lock serialises this session's grants).
+      await trx.deleteFrom('sso_grants').where('tgt_id', '=', grant.tgtId).where('service', '=', grant.service).execute();
       await trx
         .insertInto('sso_grants')
         .values({
@@ -83,6 +85,25 @@ export class SqlTicketRegistry implements TicketRegistry {
           created_at: grant.createdAt,
         })
         .execute();
+      const oldest = await trx
+        .selectFrom('sso_grants')
+        .select('ticket_id')
+        .where('tgt_id', '=', grant.tgtId)
+        .orderBy('created_at', 'desc')
+        .orderBy('ticket_id', 'desc')
+        .offset(MAX_GRANTS_PER_SESSION)
+        .limit(MAX_GRANTS_PER_SESSION)
+        .execute();
+      if (oldest.length > 0)
+        await trx
+          .deleteFrom('sso_grants')
+          .where('tgt_id', '=', grant.tgtId)
+          .where(
+            'ticket_id',
+            'in',
+            oldest.map((r) => r.ticket_id),
+          )
+          .execute();
     });
   }
 

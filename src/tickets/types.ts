@@ -2,7 +2,15 @@
  * CAS tickets as plain records named after the protocol. Every ticket has an absolute expiry
  * (`expiresAt`, ms); the registry treats an expired ticket as absent.
  */
-export type AuthMethod = 'password' | 'sms' | 'wechat';
+export type AuthMethod = 'password' | 'sms' | 'wechat' | 'wecom';
+/** What proved the second factor: a TOTP app's code, an SMS code to the account's phone, or a one-time recovery code. */
+export type SecondFactorMethod = 'totp' | 'sms' | 'recovery-code';
+
+/** A second factor passed after the first, and when. */
+export interface SecondFactorRecord {
+  method: SecondFactorMethod;
+  time: number;
+}
 
 export interface TicketGrantingTicket {
   kind: 'TGT';
@@ -12,6 +20,8 @@ export interface TicketGrantingTicket {
   /** What applications may be released about the person, as it was at sign-in (absent in sessions of older versions). */
   attributes?: Record<string, string[]>;
   method: AuthMethod;
+  /** The second factor this session passed, when it passed one (a service that requires it takes no other session). */
+  mfa?: SecondFactorRecord;
   authTime: number;
   createdAt: number;
   lastUsedAt: number;

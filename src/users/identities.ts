@@ -35,6 +35,16 @@ export interface WeChatSubject {
 }
 
 const PROVIDER = 'wechat';
+/** WeCom members are kept in the same table: `app_id` the corp id, `openid` the member's userid. */
+const WECOM = 'wecom';
+
+/** A WeCom member (a corp's userid) linked to a user. */
+export interface WeComIdentity {
+  id: string;
+  userId: string;
+  corpId: string;
+  userid: string;
+}
 
 export type IdentityStore = ReturnType<typeof createIdentityStore>;
 
@@ -97,6 +107,52 @@ export function createIdentityStore(db: Db, clock: Clock) {
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
       }
+    },
+
+    /** The user a WeCom member is linked to. */
+    async findWeCom(corpId: string, userid: string): Promise<WeComIdentity | undefined> {
+      const row = await db
+        .selectFrom('identities')
+        .select(['id', 'user_id'])
+        .where('provider', '=', WECOM)
+        .where('app_id', '=', corpId)
+        .where('openid', '=', userid)
+        .executeTakeFirst();
+      return row ? { id: row.id, userId: row.user_id, corpId, userid } : undefined;
+    },
+
+    /**
+     * Links a WeCom member to a user (the first sign-in found their account by 工号), or records a sign-in of a
+     * member linked before. Two first sign-ins at once: the unique index keeps one row, the other is not an error.
+     */
+    async linkWeCom(userId: string, member: { corpId: string; userid: string; name: string }): Promise<void> {
+      const now = clock.now();
+      try {
+        await db
+          .insertInto('identities')
+          .values({
+            id: randomUUID(),
+            user_id: userId,
+            provider: WECOM,
+            app_id: member.corpId,
+            openid: member.userid,
+            unionid: null,
+            profile: JSON.stringify({ name: member.name }),
+            created_at: now,
+            last_login_at: now,
+          })
+          .execute();
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+      }
+    },
+
+    async recordWeComSignIn(id: string, name: string): Promise<void> {
+      await db
+        .updateTable('identities')
+        .set({ profile: JSON.stringify({ name }), last_login_at: clock.now() })
+        .where('id', '=', id)
+        .execute();
     },
 
     async unbind(userId: string, identityId: string): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newTicketId } from '../../src/tickets/ids.js';
-import type { TicketRegistry } from '../../src/tickets/registry.js';
+import { MAX_GRANTS_PER_SESSION, type TicketRegistry } from '../../src/tickets/registry.js';
 import type { ProxyGrantingTicket, ProxyTicket, ServiceTicket, SsoGrant, TicketGrantingTicket } from '../../src/tickets/types.js';
 import type { ManualClock } from '../support/clock.js';
 
@@ -211,6 +211,41 @@ export function describeTicketRegistryContract(name: string, factory: () => Prom
       const missing = st(tgt());
       await registry.addGrant(grant(missing));
       expect(await registry.grants(missing.tgtId)).toEqual([]);
+    });
+
+    it('keeps one grant per service, the latest ticket, which becomes the newest grant', async () => {
+      const g = tgt();
+      await registry.add(g);
+      const early = grant(st(g));
+      clock.advance(SECOND);
+      const other = grant(st(g, { service: 'https://other.example.org/', serviceId: 7 }));
+      clock.advance(SECOND);
+      const again = grant(st(g));
+      for (const granted of [early, other, again]) await registry.addGrant(granted);
+      expect(await registry.grants(g.id)).toEqual([other, again]);
+      expect((await registry.removeSession(g.id))?.grants).toEqual([other, again]);
+    });
+
+    it(`remembers at most ${MAX_GRANTS_PER_SESSION} services per session, forgetting the one granted longest ago`, async () => {
+      const g = tgt();
+      await registry.add(g);
+      const granted: SsoGrant[] = [];
+      for (let i = 0; i < MAX_GRANTS_PER_SESSION; i++) {
+        clock.advance(SECOND);
+        granted.push(grant(st(g, { service: `https://app${i}.example.org/`, serviceId: i })));
+        await registry.addGrant(granted.at(-1)!);
+      }
+      // The first service is granted again: it is then the newest, so one more service makes the second one go.
+      clock.advance(SECOND);
+      const first = grant(st(g, { service: granted[0]!.service, serviceId: 0 }));
+      await registry.addGrant(first);
+      clock.advance(SECOND);
+      const newest = grant(st(g, { service: 'https://one-more.example.org/', serviceId: 999 }));
+      await registry.addGrant(newest);
+      const kept = await registry.grants(g.id);
+      expect(kept).toHaveLength(MAX_GRANTS_PER_SESSION);
+      expect(kept.map((k) => k.service)).not.toContain(granted[1]!.service);
+      expect(kept.slice(-2)).toEqual([first, newest]);
     });
 
     it('removes a session with every ticket descending from it and returns its grants', async () => {

@@ -45,7 +45,7 @@ describe('npm start', () => {
       const login = await fetch(`${base}/cas/login`, { headers: { 'accept-language': 'en' } });
       expect(login.status).toBe(200);
       const page = await login.text();
-      expect(page).toContain('Development mode, not for production. WeChat is emulated. SMS codes go to the outbox (/__outbox).');
+      expect(page).toContain('Development mode, not for production. WeChat is emulated. WeCom is emulated. SMS codes go to the outbox (/__outbox).');
       // The QR frame makes its WeChat state when it loads, then shows the emulator's QR.
       const frameSrc = /<iframe class="wechat-qr"[^>]*src="([^"]+)"/.exec(page)?.[1];
       expect(frameSrc).toBe('/cas/login/wechat/frame');

@@ -93,7 +93,8 @@ describe('the page of a person an application does not admit', () => {
   it('by single sign-on: signed in at an open application, refused at the staff one, and it is the same page', async () => {
     const { page, statuses } = await atLogin('zh-CN', open);
     await signIn(page);
-    expect(page.url()).toMatch(new RegExp(`^${open}\\?ticket=ST-`));
+    // The continuation page moves on by itself: wait for the service's URL rather than read it at once.
+    await page.waitForURL(new RegExp(`^${open}\\?ticket=ST-`));
     await page.setViewportSize(PHONE_VIEWPORT);
     await page.goto(`${wecas.casUrl}/login?service=${encodeURIComponent(STAFF_ONLY)}`);
     expect(statuses.at(-1)).toBe(403);

@@ -111,8 +111,12 @@ describe('inside WeChat', { timeout: 90_000 }, () => {
     const again = await insideWeChat(persona.id);
     const second = await loginPageFromApp(again);
     const addresses = addressesOf(second);
+    server.emulator.calls.clear();
     await second.locator('#wechat-in-app').click();
     await reachesTheApp(second);
+    // One code, traded once; a silent token is never used to read the profile (WeChat would answer 48001).
+    expect(server.emulator.callCounts()).toMatchObject({ 'GET /sns/oauth2/access_token': 1 });
+    expect(server.emulator.callCounts()['GET /sns/userinfo']).toBeUndefined();
     expect(await second.locator('#user').innerText()).toBe(userId);
     expect(addresses.filter((a) => a.includes('scope=snsapi_userinfo') || a.includes('/login/wechat/bind'))).toEqual([]);
     expect(addresses.some((a) => a.includes('scope=snsapi_base'))).toBe(true);

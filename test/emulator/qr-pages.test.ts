@@ -234,7 +234,7 @@ describe('wxLogin.js', () => {
       `${BASE_URL}/connect/qrconnect?appid=${APP.appId}&scope=snsapi_login&redirect_uri=${encodeURIComponent(CALLBACK)}&state=s&login_type=jssdk&self_redirect=true&styletype=&sizetype=&bgcolor=&rst=&lang=en&stylelite=1`,
     );
     expect(iframes[1]?.src).toContain('&self_redirect=default&');
-    expect(iframes[0]).toMatchObject({ width: '300px', height: '400px', frameBorder: '0', scrolling: 'no' });
+    expect(iframes[0]).toMatchObject({ width: '300px', height: '400px', frameBorder: '0', scrolling: 'no', allow: 'local-network-access' });
     expect(container.innerHTML).toBe('');
   });
 });

@@ -56,3 +56,18 @@ it('the README Official Account curl sequence: outside WeChat, silent code, no u
   const realOpenid = /"openid":"([^"]+)"/.exec(lines[2] ?? '')?.[1];
   expect(lines[6]).not.toContain(String(realOpenid));
 });
+
+it('the README quick-login curl sequence: the switch, the probe, 快速登录, 405 with a code that is the persona’s and works once, off', async () => {
+  const readme = readFileSync(new URL('../../emulator/README.md', import.meta.url), 'utf8');
+  const script = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? '').find((block) => block.includes('desktop-client/confirm'));
+  if (!script) throw new Error('no quick-login curl sequence in the README');
+  const { stdout } = await promisify(execFile)('bash', ['-euc', script.replaceAll('127.0.0.1:9090', `127.0.0.1:${port}`)]);
+  const lines = stdout.trim().split('\n');
+  expect(lines[0]).toMatch(/^\{"persona":"lina","nickname":"李娜","headimgurl":"http:\/\/127\.0\.0\.1:\d+\/mmopen\/vi_32\/[^"]+\/132"\}$/);
+  expect(lines[1]).toMatch(/^\{"signedIn":true,"nickname":"李娜","avatar":"\/mmopen\/vi_32\/[^"]+\/96"\}$/);
+  expect(lines[2]).toBe('{"ok":true}');
+  expect(lines[3]).toMatch(/^window\.wx_errcode=405;window\.wx_code='[0-9A-Za-z]{32}';$/);
+  expect(lines[4]).toMatch(/"scope":"snsapi_login","unionid":"o[\w-]{27}"\}$/);
+  expect(lines[5]).toMatch(/^\{"errcode":40163,"errmsg":"code been used, rid: /);
+  expect(lines[6]).toBe('{"persona":null}');
+});

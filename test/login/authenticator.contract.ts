@@ -52,7 +52,7 @@ export function authenticatorContract<S extends SignInStep, Input>(name: string,
         if (outcome.kind !== 'authenticated') return;
         expect(outcome.user.id).toBe(userId);
         expect(outcome.user.status).toBe('active');
-        expect(['password', 'sms', 'wechat']).toContain(outcome.method);
+        expect(['password', 'sms', 'wechat', 'wecom']).toContain(outcome.method);
         // The account as its directory holds it: what the session keeps and applications are told.
         expect(outcome.account.disabled).toBe(false);
         expect(outcome.account.directory === 'local' ? outcome.account.id : outcome.user.directoryId).toBe(

@@ -1,9 +1,13 @@
 // The authenticator contract (authenticator.contract.ts) against every sign-in method wecas has: password,
 // SMS code, WeChat (the callback, against the emulator over HTTP) and the binding step that completes a new
 // WeChat person's sign-in.
+
+import { EMULATED_WECOM } from '../../dev/emulated-wecom.js';
 import { buildEmulatorApp, createEmulator, type Emulator } from '../../emulator/app.js';
 import { type WeChatCallback, withProfile } from '../../src/login/methods/wechat.js';
 import type { BindingCredentials } from '../../src/login/methods/wechat-binding.js';
+import type { WeComCallback } from '../../src/login/methods/wecom.js';
+import type { WeComBindingCredentials } from '../../src/login/methods/wecom-binding.js';
 import type { Wecas } from '../../src/wecas.js';
 import { createWecas } from '../../src/wecas.js';
 import { CapturingSmsSender } from '../support/capturing-sms-sender.js';
@@ -11,6 +15,7 @@ import { ManualClock } from '../support/clock.js';
 import { testConfig } from '../support/config.js';
 import { solve } from '../support/proof-of-work.js';
 import { freePort } from '../support/server.js';
+import { startWeComEmulator } from '../wecom/emulated.js';
 import { authenticatorContract } from './authenticator.contract.js';
 
 const APP = { appId: 'wx00c0a1b2c3d4e5f6', appSecret: 'contract-secret' };
@@ -143,6 +148,91 @@ authenticatorContract<'wechat', WeChatCallback>('WeChat', async () => {
     singleUse: true,
     records: records(s.wecas),
     close: s.close,
+  };
+});
+
+authenticatorContract<'wecom', WeComCallback>('WeCom', async () => {
+  const wecom = await startWeComEmulator('localhost');
+  const wecas = await createWecas(
+    testConfig({
+      TICKET_REGISTRY: 'memory',
+      WECOM_CORP_ID: EMULATED_WECOM.corpId,
+      WECOM_AGENT_ID: EMULATED_WECOM.agentId,
+      WECOM_AGENT_SECRET: EMULATED_WECOM.agentSecret,
+      WECOM_API_BASE_URL: wecom.url,
+      WECOM_LOGIN_BASE_URL: wecom.url,
+      WECOM_OPEN_BASE_URL: wecom.url,
+    }),
+    { clock: new ManualClock(Date.now()) },
+  );
+  const demo = await wecas.users.create({ username: 'demo', password: 'pw-demo-2024' });
+  await wecas.users.create({ username: 'wangfang', password: 'pw-wangfang-2024' }).then((u) => wecas.users.setStatus(u.id, 'disabled'));
+  const agent = wecom.emulator.agent(EMULATED_WECOM.corpId, EMULATED_WECOM.agentId)!;
+  /** WeCom's redirect after `userid` confirmed a sign-in started in the contract's browser. */
+  async function callbackOf(userid: string): Promise<WeComCallback> {
+    const request = { service: undefined, ticketParam: 'ticket', renew: false, gateway: false, method: 'GET' } as const;
+    const state = await wecas.wecom!.states.begin(ATTEMPT.browserId, request, 'web');
+    return { state, code: wecom.emulator.issueCode(agent, { userid }, 'http://localhost:8080/cas/login/wecom/callback') };
+  }
+  return {
+    authenticator: wecas.wecom!.authenticator,
+    attempt: ATTEMPT,
+    goodInput: async () => ({ input: await callbackOf('demo'), userId: demo.id }),
+    // A state this server never made: refused before the code is traded.
+    wrongInput: async () => ({ ...(await callbackOf('demo')), state: 'F'.repeat(32) }),
+    disabledInput: () => callbackOf('wangfang'),
+    singleUse: true,
+    records: records(wecas),
+    async close() {
+      await wecas.close();
+      await wecom.close();
+    },
+  };
+});
+
+authenticatorContract<'wecom-binding', WeComBindingCredentials>('WeCom binding', async () => {
+  const wecom = await startWeComEmulator('localhost');
+  const clock = new ManualClock(Date.now());
+  const sms = new CapturingSmsSender();
+  const wecas = await createWecas(
+    testConfig({
+      TICKET_REGISTRY: 'memory',
+      SMS_MAX_PER_IP_PER_HOUR: '1000',
+      WECOM_CORP_ID: EMULATED_WECOM.corpId,
+      WECOM_AGENT_ID: EMULATED_WECOM.agentId,
+      WECOM_AGENT_SECRET: EMULATED_WECOM.agentSecret,
+      WECOM_API_BASE_URL: wecom.url,
+      WECOM_LOGIN_BASE_URL: wecom.url,
+      WECOM_OPEN_BASE_URL: wecom.url,
+    }),
+    { clock, smsSender: sms },
+  );
+  const s: Setup = { wecas, sms, clock, close: async () => {} };
+  const staff = await wecas.users.create({ username: 'staff', phone: '+8613833330001' });
+  await wecas.users.create({ username: 'gone', phone: '+8613833330002' }).then((u) => wecas.users.setStatus(u.id, 'disabled'));
+  const agent = wecom.emulator.agent(EMULATED_WECOM.corpId, EMULATED_WECOM.agentId)!;
+  /** A member whose userid is nobody's login, pending after their WeCom sign-in, and a code sent to `phone` for them. */
+  async function pendingWith(phone: string, right = true): Promise<WeComBindingCredentials> {
+    const request = { service: undefined, ticketParam: 'ticket', renew: false, gateway: false, method: 'GET' } as const;
+    const state = await wecas.wecom!.states.begin(ATTEMPT.browserId, request, 'web');
+    const code = wecom.emulator.issueCode(agent, { userid: 'zhangwei' }, 'http://localhost:8080/cas/login/wecom/callback');
+    const outcome = await wecas.wecom!.authenticator.authenticate({ state, code }, ATTEMPT);
+    if (outcome.kind !== 'needs_binding') throw new Error(`zhangwei is not pending: ${outcome.kind}`);
+    const sent = await codeFor(s, phone, 'bind', outcome.pendingId);
+    return { pendingId: outcome.pendingId, pending: outcome.member, phone, code: right ? sent : sent === '000000' ? '000001' : '000000' };
+  }
+  return {
+    authenticator: wecas.wecom!.binding,
+    attempt: ATTEMPT,
+    goodInput: async () => ({ input: await pendingWith('+8613833330001'), userId: staff.id }),
+    wrongInput: () => pendingWith('+8613833330001', false),
+    disabledInput: () => pendingWith('+8613833330002'),
+    singleUse: true,
+    records: records(wecas),
+    async close() {
+      await wecas.close();
+      await wecom.close();
+    },
   };
 });
 

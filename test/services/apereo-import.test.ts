@@ -160,7 +160,41 @@ describe('parseApereoService: release, username and access policies', () => {
     });
   });
 
+  it('reads a multifactor policy with the TOTP (mfa-gauth) or SMS token (mfa-simple) provider as "second factor required"', () => {
+    const policy = (providers: string) =>
+      `, "multifactorPolicy": { "@class": "org.apereo.cas.services.DefaultRegisteredServiceMultifactorPolicy", "multifactorAuthenticationProviders": ["java.util.LinkedHashSet", [${providers}]], "failureMode": "CLOSED", "bypassEnabled": false, "forceExecution": true }`;
+    expect(parseApereoService(minimal(policy('"mfa-gauth"')), 'p.json').mfaPolicy).toBe('required');
+    expect(parseApereoService(minimal(policy('"mfa-simple", "mfa-gauth"')), 'p.json').mfaPolicy).toBe('required');
+    expect(parseApereoService(minimal(policy('')), 'p.json').mfaPolicy).toBe('optional');
+    expect(parseApereoService(minimal(''), 'p.json').mfaPolicy).toBe('optional');
+  });
+
   it.each([
+    [
+      'a second factor wecas does not offer (Duo)',
+      ', "multifactorPolicy": { "@class": "org.apereo.cas.services.DefaultRegisteredServiceMultifactorPolicy", "multifactorAuthenticationProviders": ["java.util.LinkedHashSet", ["mfa-duo"]] }',
+      /^p\.json: multifactorPolicy\.multifactorAuthenticationProviders: wecas offers only a TOTP app \(mfa-gauth\) or an SMS code \(mfa-simple\)/,
+    ],
+    [
+      'a second factor triggered by an attribute',
+      ', "multifactorPolicy": { "multifactorAuthenticationProviders": ["java.util.LinkedHashSet", ["mfa-gauth"]], "principalAttributeNameTrigger": "memberOf" }',
+      /^p\.json: multifactorPolicy\.principalAttributeNameTrigger: wecas cannot ask for a second factor depending on attributes/,
+    ],
+    [
+      'a second factor that may be bypassed',
+      ', "multifactorPolicy": { "multifactorAuthenticationProviders": ["java.util.LinkedHashSet", ["mfa-gauth"]], "bypassEnabled": true }',
+      /^p\.json: multifactorPolicy\.bypassEnabled: wecas cannot bypass the second factor/,
+    ],
+    [
+      'a second factor that fails open',
+      ', "multifactorPolicy": { "multifactorAuthenticationProviders": ["java.util.LinkedHashSet", ["mfa-gauth"]], "failureMode": "OPEN" }',
+      /^p\.json: multifactorPolicy\.failureMode: wecas never lets a sign-in through without its second factor/,
+    ],
+    [
+      'a scripted multifactor policy',
+      ', "multifactorPolicy": { "@class": "org.apereo.cas.services.GroovyRegisteredServiceMultifactorPolicy", "groovyScript": "file:/etc/cas/mfa.groovy" }',
+      /^p\.json: multifactorPolicy\.@class: unsupported @class/,
+    ],
     [
       'an inline Groovy script as a released name',
       ', "attributeReleasePolicy": { "@class": "org.apereo.cas.services.ReturnMappedAttributeReleasePolicy", "allowedAttributes": { "@class": "java.util.TreeMap", "cn": "groovy { return attributes[\'cn\'][0] }" } }',

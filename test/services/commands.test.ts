@@ -170,12 +170,14 @@ describe('wecas service …', () => {
         '--require-ignore-case',
         '--methods',
         'wechat,password',
+        '--mfa',
+        'required',
       ),
     ).toBe(0);
     expect(printed).toEqual([
       'Added service 1 "Portal": prefix https://portal.example.edu/ (order 0; attributes: mail; logout: back-channel; no proxying; ' +
         'user: username; user name in upper case; renamed: displayName as cn, fullName; stableId as uid; ' +
-        'requires any of: memberOf, directory; methods: password, wechat)',
+        'requires any of: memberOf, directory; methods: password, wechat; second factor required)',
     ]);
     expect(await stored()).toEqual([
       expect.objectContaining({
@@ -186,6 +188,7 @@ describe('wecas service …', () => {
         requireAllAttributes: false,
         requiredAttributesCaseInsensitive: true,
         signInMethods: ['password', 'wechat'],
+        mfaPolicy: 'required',
       }),
     ]);
 
@@ -202,12 +205,26 @@ describe('wecas service …', () => {
       'renamed          displayName as cn, fullName; stableId as uid',
       'who may use it   people with any of: memberOf ~ /^staff$/ or /^faculty$/; directory ~ /ldap/ (ignoring case)',
       'sign-in methods  password, wechat',
+      'second factor    required (TOTP app or SMS code)',
       'logout           back-channel',
       'proxy callbacks  none (may not proxy)',
     ]);
 
     expect(
-      await run('update', '1', '--username-attribute', '', '--no-renames', '--require', 'memberOf=staff', '--require-all', '--methods', 'any'),
+      await run(
+        'update',
+        '1',
+        '--username-attribute',
+        '',
+        '--no-renames',
+        '--require',
+        'memberOf=staff',
+        '--require-all',
+        '--methods',
+        'any',
+        '--mfa',
+        'optional',
+      ),
     ).toBe(0);
     expect(printed).toEqual([
       'Updated service 1 "Portal": prefix https://portal.example.edu/ (order 0; attributes: mail; logout: back-channel; no proxying; user name in upper case; requires all of: memberOf)',
@@ -223,17 +240,19 @@ describe('wecas service …', () => {
         requireAllAttributes: true,
         requiredAttributesCaseInsensitive: true,
         signInMethods: [],
+        mfaPolicy: 'optional',
       }),
     ]);
   });
 
   it.each([
     [['update', '1'], /nothing to change/],
-    [['update', '1', '--methods', 'password,fingerprint'], /--methods takes password, sms, wechat or any \(got "fingerprint"\)/],
+    [['update', '1', '--methods', 'password,fingerprint'], /--methods takes password, sms, wechat, wecom or any \(got "fingerprint"\)/],
     [['update', '1', '--rename', 'cn'], /--rename takes <attribute>=<value> \(got "cn"\)/],
     [['update', '1', '--require', 'memberOf=x', '--no-requirements'], /one of --require and --no-requirements/],
     [['update', '1', '--require-any', '--require-all'], /one of --require-any and --require-all/],
     [['update', '1', '--username-case', 'title'], /--username-case must be none, upper or lower/],
+    [['update', '1', '--mfa', 'sometimes'], /--mfa must be required or optional \(got "sometimes"\)/],
   ])('refuses the policy options %j with exit code 2, changing nothing', async (args, message) => {
     await run('add', 'https://app.example.org/', '--name', 'App');
     expect(await run(...args)).toBe(2);

@@ -49,6 +49,7 @@ export function describeServiceRegistryContract(backend: string, openTestDatabas
         requireAllAttributes: false,
         requiredAttributesCaseInsensitive: true,
         signInMethods: ['wechat', 'password'],
+        mfaPolicy: 'required',
         logoutType: 'front-channel',
         logoutUrl: 'https://pay.example.org/logout',
         proxyPattern: '^https://pay\\.example\\.org/pgt$',
@@ -72,6 +73,7 @@ export function describeServiceRegistryContract(backend: string, openTestDatabas
         requiredAttributesCaseInsensitive: true,
         // In one order whatever order they were given in.
         signInMethods: ['password', 'wechat'],
+        mfaPolicy: 'required',
         logoutType: 'front-channel',
         logoutUrl: 'https://pay.example.org/logout',
         proxyPattern: '^https://pay\\.example\\.org/pgt$',
@@ -96,6 +98,7 @@ export function describeServiceRegistryContract(backend: string, openTestDatabas
         requireAllAttributes: true,
         requiredAttributesCaseInsensitive: false,
         signInMethods: [],
+        mfaPolicy: 'optional',
         logoutType: 'back-channel',
         logoutUrl: null,
         proxyPattern: null,
@@ -130,6 +133,7 @@ export function describeServiceRegistryContract(backend: string, openTestDatabas
       ['a required value that can take exponential time', { requiredAttributes: { memberOf: ['^(a+)+$'] } }, 'requiredAttributes.memberOf.0'],
       ['a required attribute with no values', { requiredAttributes: { memberOf: [] } }, 'requiredAttributes.memberOf'],
       ['an unknown sign-in method', { signInMethods: ['password', 'fingerprint'] }, 'signInMethods.1'],
+      ['an unknown second-factor policy', { mfaPolicy: 'sometimes' }, 'mfaPolicy'],
     ] as const)('refuses %s with a ServiceValidationError naming the field', async (_what, change, field) => {
       const error = await registry.add({ ...app, ...change } as NewService).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ServiceValidationError);

@@ -39,6 +39,8 @@ export function createLoginPage(deps: {
   cookies: Cookies;
   formTokens: FormTokens;
   wechat: WeChatIdentification | undefined;
+  /** Whether WeCom sign-in is configured. */
+  wecom: boolean;
   prefix: string;
   casBaseUrl: string;
   /** Say on the page that plain http is for development only. */
@@ -57,6 +59,8 @@ export function createLoginPage(deps: {
   function wechatPanel(request: FastifyRequest, transaction: LoginTransaction) {
     if (!deps.wechat) return undefined;
     const query = loginQuery(transaction.request);
+    // Inside WeCom a QR cannot be scanned from its own screen either: WeCom's own sign-in stands in for it.
+    if (deps.wecom && insideWeCom(request.headers['user-agent'])) return undefined;
     if (insideWeChat(request.headers['user-agent'])) {
       return deps.wechat.officialAccount ? { inApp: true as const, buttonUrl: `${prefix}/login/wechat/oa${query}` } : undefined;
     }
@@ -75,8 +79,13 @@ export function createLoginPage(deps: {
     const execution = deps.formTokens.issue(cookies.ensureBrowserId(request, reply));
     const wechat = accepted.includes('wechat') ? wechatPanel(request, transaction) : undefined;
     const qr = wechat && !('inApp' in wechat) ? wechat : undefined;
+    // WeCom: inside its app a prominent button (silent authorization); elsewhere a button to its web login (QR).
+    const wecom =
+      deps.wecom && accepted.includes('wecom')
+        ? { url: `${prefix}/login/wecom${query}`, inApp: insideWeCom(request.headers['user-agent']) }
+        : undefined;
     const serviceName = transaction.service?.registered.name ?? '';
-    const noMethod = tabs.length === 0 && !wechat ? t('login.no_method', { service: serviceName }) : undefined;
+    const noMethod = tabs.length === 0 && !wechat && !wecom ? t('login.no_method', { service: serviceName }) : undefined;
     // A filled-in number means a code may have gone out already: another send there needs the proof-of-work widget.
     const widget = tab === 'sms' && view.sms?.phone ? challengeWidget(prefix, pages.localeOf(request)) : undefined;
     return pages.send(
@@ -107,6 +116,7 @@ export function createLoginPage(deps: {
         scripts: widget?.scripts,
         stylesheets: widget?.stylesheets,
         wechat,
+        wecom,
         wide: !!qr,
         frameOrigins: qr ? [qr.origin] : [],
       },
@@ -146,6 +156,11 @@ export function createLoginPage(deps: {
       );
     },
   };
+}
+
+/** WeCom's built-in browser says `wxwork/…` (and `MicroMessenger/…` too). */
+export function insideWeCom(userAgent: string | undefined): boolean {
+  return !!userAgent && /wxwork/i.test(userAgent);
 }
 
 /** WeChat's own browser says `MicroMessenger`; WeCom's says it too, and `wxwork` besides. */

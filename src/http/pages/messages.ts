@@ -47,6 +47,82 @@ export const messages = {
   'login.method.password': { en: 'your password', 'zh-CN': '密码' },
   'login.method.sms': { en: 'an SMS code', 'zh-CN': '短信验证码' },
   'login.method.wechat': { en: 'WeChat', 'zh-CN': '微信扫码' },
+  'login.method.wecom': { en: 'WeCom', 'zh-CN': '企业微信' },
+  'login.second_factor_required': {
+    en: '{service} requires two-step verification: sign in, then confirm with your authenticator app or an SMS code.',
+    'zh-CN': '{service} 要求两步验证：请登录，然后使用身份验证器应用或短信验证码确认。',
+  },
+
+  // The second step of a sign-in (routes/second-factor.ts) and its setup on the account page.
+  'mfa.title': { en: 'Two-step verification', 'zh-CN': '两步验证' },
+  'mfa.intro': { en: 'You are signing in as {user}. Confirm it is you.', 'zh-CN': '您正在以 {user} 身份登录，请确认是您本人。' },
+  'mfa.totp.label': { en: 'Code from your authenticator app', 'zh-CN': '身份验证器应用中的验证码' },
+  'mfa.totp.submit': { en: 'Verify', 'zh-CN': '验证' },
+  'mfa.sms.heading': { en: 'Or an SMS code to {phone}', 'zh-CN': '或发送短信验证码至 {phone}' },
+  'mfa.sms.send': { en: 'Send code', 'zh-CN': '发送验证码' },
+  'mfa.sms.resend': { en: 'Send another code', 'zh-CN': '重新发送' },
+  'mfa.sms.sent': { en: 'A code was sent to {phone}.', 'zh-CN': '验证码已发送至 {phone}。' },
+  'mfa.sms.label': { en: 'SMS code', 'zh-CN': '短信验证码' },
+  'mfa.recovery.heading': { en: 'Lost your phone? Use a recovery code', 'zh-CN': '手机丢失？使用恢复码' },
+  'mfa.recovery.label': { en: 'Recovery code', 'zh-CN': '恢复码' },
+  'mfa.cancel': { en: 'Cancel and sign in again', 'zh-CN': '取消并重新登录' },
+  'mfa.error.wrong_code': { en: 'That code is not correct. Try again.', 'zh-CN': '验证码不正确，请重试。' },
+  'mfa.error.wrong_code_left': {
+    en: 'That code is not correct. {count} tries left for this code.',
+    'zh-CN': '验证码不正确，此验证码还可尝试 {count} 次。',
+  },
+  'mfa.error.missing_code': { en: 'Enter the code.', 'zh-CN': '请输入验证码。' },
+  'mfa.error.throttled': {
+    en: 'Too many wrong codes. Wait {minutes} minutes and try again.',
+    'zh-CN': '验证码错误次数过多，请 {minutes} 分钟后再试。',
+  },
+  'mfa.error.sms_used_up': { en: 'This SMS code can no longer be used. Send a new one.', 'zh-CN': '该短信验证码已失效，请重新发送。' },
+  'mfa.error.gone': {
+    en: 'This sign-in has expired or was already completed. Please sign in again.',
+    'zh-CN': '本次登录已过期或已完成，请重新登录。',
+  },
+  'mfa.unavailable.title': { en: 'Two-step verification required', 'zh-CN': '需要两步验证' },
+  'mfa.unavailable.body': {
+    en: '{service} requires two-step verification, and your account has no second factor yet. You are signed in: set up an authenticator app on your account page, then open the application again. No ticket was issued.',
+    'zh-CN': '{service} 要求两步验证，但您的账号尚未设置第二因素。您已登录：请在“我的账号”中设置身份验证器应用，然后重新打开该应用。未签发任何票据。',
+  },
+  'mfa.unavailable.setup': { en: 'Set up two-step verification', 'zh-CN': '设置两步验证' },
+  'account.mfa': { en: 'Two-step verification', 'zh-CN': '两步验证' },
+  'account.mfa.off': {
+    en: 'Off. With an authenticator app, every sign-in also asks for its code.',
+    'zh-CN': '未开启。开启身份验证器应用后，每次登录还需输入其中的验证码。',
+  },
+  'account.mfa.on': {
+    en: 'On since {date}: every sign-in asks for a code from your authenticator app. {count} recovery codes left.',
+    'zh-CN': '自 {date} 起已开启：每次登录都需输入身份验证器应用中的验证码。剩余恢复码 {count} 个。',
+  },
+  'account.mfa.setup': { en: 'Set up an authenticator app', 'zh-CN': '设置身份验证器应用' },
+  'account.mfa.disable': { en: 'Turn off', 'zh-CN': '关闭两步验证' },
+  'account.mfa.disable.hint': {
+    en: 'To turn it off, enter a current code from the app (or a recovery code), or your password.',
+    'zh-CN': '关闭前请输入身份验证器应用中的当前验证码（或一个恢复码），或您的密码。',
+  },
+  'account.mfa.disable.code': { en: 'Code or recovery code', 'zh-CN': '验证码或恢复码' },
+  'account.mfa.disabled': { en: 'Two-step verification is off.', 'zh-CN': '两步验证已关闭。' },
+  'account.mfa.wrong': { en: 'That code or password is not correct.', 'zh-CN': '验证码或密码不正确。' },
+  'account.mfa.throttled': { en: 'Too many wrong codes. Try again later.', 'zh-CN': '验证码错误次数过多，请稍后再试。' },
+  'mfa.setup.title': { en: 'Set up an authenticator app', 'zh-CN': '设置身份验证器应用' },
+  'mfa.setup.scan': {
+    en: 'Scan this QR code with an authenticator app (Google Authenticator, Microsoft Authenticator, 腾讯身份验证器 …).',
+    'zh-CN': '请用身份验证器应用（如腾讯身份验证器、Google Authenticator、Microsoft Authenticator）扫描此二维码。',
+  },
+  'mfa.setup.qr_alt': { en: 'QR code of the authenticator setup', 'zh-CN': '身份验证器设置二维码' },
+  'mfa.setup.secret': { en: 'Or type this key into the app:', 'zh-CN': '或在应用中手动输入此密钥：' },
+  'mfa.setup.uri': { en: 'Setup link', 'zh-CN': '设置链接' },
+  'mfa.setup.code': { en: 'Then enter the 6-digit code the app shows', 'zh-CN': '然后输入应用显示的 6 位验证码' },
+  'mfa.setup.confirm': { en: 'Turn on', 'zh-CN': '开启' },
+  'mfa.setup.expired': { en: 'The setup expired. Start again.', 'zh-CN': '设置已过期，请重新开始。' },
+  'mfa.codes.title': { en: 'Save your recovery codes', 'zh-CN': '请保存您的恢复码' },
+  'mfa.codes.body': {
+    en: 'Two-step verification is on. If you lose your phone, each of these codes signs you in once. They are shown only now: print them or keep them somewhere safe.',
+    'zh-CN': '两步验证已开启。如手机丢失，以下每个恢复码可代替验证码登录一次。恢复码仅显示这一次，请打印或妥善保存。',
+  },
+  'mfa.codes.done': { en: 'I have saved them', 'zh-CN': '我已保存' },
   'login.insecure': {
     en: 'This connection is not HTTPS: single sign-on works here for development only.',
     'zh-CN': '当前连接不是 HTTPS：单点登录仅供开发调试。',
@@ -114,6 +190,88 @@ export const messages = {
 
   'wechat.open_page': { en: 'Open the WeChat QR page instead', 'zh-CN': '在新页面打开微信二维码' },
   'wechat.qr_title': { en: 'WeChat sign-in QR code', 'zh-CN': '微信登录二维码' },
+  'login.wecom.heading': { en: 'WeCom', 'zh-CN': '企业微信' },
+  'wecom.button': { en: 'Sign in with WeCom', 'zh-CN': '企业微信登录' },
+  'wecom.in_app.hint': {
+    en: 'You are inside WeCom: sign in as the member WeCom knows you as, without a password.',
+    'zh-CN': '您正在企业微信中，可直接以当前企业微信成员身份登录，无需密码。',
+  },
+  'wecom.scan.hint': {
+    en: 'Scan a QR code with the WeCom app on your phone.',
+    'zh-CN': '使用手机企业微信扫码登录。',
+  },
+  'wecom.bad_state.title': { en: 'This WeCom sign-in cannot be used', 'zh-CN': '本次企业微信登录无效' },
+  'wecom.bad_state.missing': {
+    en: 'The link from WeCom is incomplete. Start the WeCom sign-in again.',
+    'zh-CN': '来自企业微信的链接不完整，请重新发起企业微信登录。',
+  },
+  'wecom.bad_state.unknown_or_expired': {
+    en: 'This WeCom sign-in has expired or was already used (for example by going back or reloading). Start again; nobody was signed in.',
+    'zh-CN': '本次企业微信登录已过期或已使用（例如返回或刷新了页面）。请重新开始，本次未登录任何账号。',
+  },
+  'wecom.bad_state.other_browser': {
+    en: 'This WeCom sign-in was started in another browser. Start it again here; nobody was signed in.',
+    'zh-CN': '本次企业微信登录是在其他浏览器中发起的。请在此浏览器重新开始，本次未登录任何账号。',
+  },
+  'wecom.disabled.body': {
+    en: 'The account your WeCom ID belongs to is disabled. Contact your administrator.',
+    'zh-CN': '与您的企业微信账号对应的账号已停用，请联系管理员。',
+  },
+  'wecom.retry': { en: 'Try WeCom again', 'zh-CN': '重新企业微信登录' },
+  'wecom.error.title': { en: 'WeCom sign-in failed', 'zh-CN': '企业微信登录失败' },
+  'wecom.declined.title': { en: 'WeCom sign-in cancelled', 'zh-CN': '已取消企业微信登录' },
+  'wecom.declined.body': {
+    en: 'The sign-in was cancelled in WeCom. You can try again, or sign in another way.',
+    'zh-CN': '已在企业微信中取消登录。您可以重试，或使用其他方式登录。',
+  },
+  'wecom.error.code': {
+    en: 'This WeCom sign-in link has expired or was already used. Start the WeCom sign-in again.',
+    'zh-CN': '本次企业微信登录已过期或已使用，请重新发起企业微信登录。',
+  },
+  'wecom.error.ip': {
+    en: 'WeCom refused this sign-in service: its server address is not on the app’s trusted IP list (企业可信IP). Sign in another way, and tell your IT administrator.',
+    'zh-CN': '企业微信拒绝了本登录服务：服务器地址不在应用的“企业可信IP”中。请使用其他方式登录，并告知 IT 管理员。',
+  },
+  'wecom.error.config': {
+    en: 'WeCom sign-in is not set up correctly on this service. Sign in another way, and tell your IT administrator.',
+    'zh-CN': '本服务的企业微信登录配置有误。请使用其他方式登录，并告知 IT 管理员。',
+  },
+  'wecom.error.busy': {
+    en: 'WeCom is busy right now. Wait a minute and try again.',
+    'zh-CN': '企业微信服务繁忙，请稍等一分钟后重试。',
+  },
+  'wecom.error.unavailable': {
+    en: 'WeCom could not be reached. Try again in a moment, or sign in with your password or phone number.',
+    'zh-CN': '暂时无法连接企业微信。请稍后重试，或使用密码、手机号登录。',
+  },
+  'wecom.not_visible.title': { en: 'You cannot use this app in WeCom', 'zh-CN': '您无权使用该企业微信应用' },
+  'wecom.not_visible.body': {
+    en: 'Your WeCom account is not in this app’s visible range (可见范围), so WeCom does not let it sign you in. Ask your WeCom administrator to add you to the app, or sign in with your password or phone number.',
+    'zh-CN':
+      '您的企业微信账号不在该应用的可见范围内，企业微信不允许用它为您登录。请联系企业微信管理员将您加入应用的可见范围，或使用密码、手机号登录。',
+  },
+  'wecom.not_member.title': { en: 'Not a member of this organisation', 'zh-CN': '不是本企业成员' },
+  'wecom.not_member.body': {
+    en: 'The WeCom account you used is not a member of this organisation. Sign in with the WeCom account of your organisation, or with your password or phone number.',
+    'zh-CN': '您使用的企业微信账号不是本企业的成员。请使用本企业的企业微信账号，或使用密码、手机号登录。',
+  },
+  'wecom.bind.title': { en: 'Link your WeCom account', 'zh-CN': '关联企业微信账号' },
+  'wecom.bind.intro': {
+    en: 'No account here has your WeCom user ID {userid} as its login. Confirm the mobile number of your account with an SMS code, once: your WeCom account is then linked to it, and WeCom signs you in directly next time.',
+    'zh-CN':
+      '本服务中没有以您的企业微信账号 {userid} 为登录名的账号。请用短信验证码确认您账号的手机号（仅需一次）：之后企业微信账号即与该账号关联，下次可直接登录。',
+  },
+  'wecom.bind.submit': { en: 'Verify and link', 'zh-CN': '验证并关联' },
+  'wecom.bind.no_account': {
+    en: 'No account here has this mobile number. Use the number your account has, sign in with your password, or ask your administrator.',
+    'zh-CN': '本服务中没有使用该手机号的账号。请使用您账号登记的手机号，或使用密码登录，或联系管理员。',
+  },
+  'wecom.bind.expired.title': { en: 'This WeCom sign-in has expired', 'zh-CN': '本次企业微信登录已过期' },
+  'wecom.bind.expired.body': {
+    en: 'Linking must be finished within 10 minutes of signing in with WeCom, in the same browser. Start the WeCom sign-in again.',
+    'zh-CN': '关联须在企业微信登录后 10 分钟内、在同一浏览器中完成。请重新发起企业微信登录。',
+  },
+  'dev.banner.wecom': { en: 'WeCom is emulated.', 'zh-CN': '企业微信为模拟器。' },
   'wechat.retry': { en: 'Try WeChat again', 'zh-CN': '重新微信扫码' },
   'wechat.other_methods': { en: 'Sign in another way', 'zh-CN': '使用其他方式登录' },
   'wechat.bad_state.title': { en: 'This WeChat sign-in cannot be used', 'zh-CN': '本次微信登录无效' },

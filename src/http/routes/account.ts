@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Account } from '../../login/account.js';
+import type { SecondFactorStatus } from '../../mfa/second-factors.js';
 import type { TicketGrantingTicket } from '../../tickets/types.js';
 import type { WeChatClient } from '../../wechat/client.js';
 import type { Cookies } from '../cookies.js';
@@ -19,6 +20,8 @@ export interface AccountRouteDeps {
   pages: Pages;
   prefix: string;
   casBaseUrl: string;
+  /** The account's second factor, shown in its own section (routes/account-second-factor.ts has its forms). */
+  secondFactorStatus: (userId: string) => Promise<SecondFactorStatus>;
 }
 
 /**
@@ -30,6 +33,7 @@ const NOTICES = new Map<string, MessageKey>([
   ['unlinked', 'account.wechat.unbound'],
   ['phone_changed', 'account.phone.changed'],
   ['appeal', 'phone.appeal.recorded'],
+  ['mfa_disabled', 'account.mfa.disabled'],
 ]);
 const ERRORS = new Map<string, MessageKey>([
   ['bad_form', 'account.bad_form'],
@@ -37,6 +41,9 @@ const ERRORS = new Map<string, MessageKey>([
   ['user_has_other_wechat', 'account.wechat.user_has_other_wechat'],
   ['wechat_already_bound', 'account.wechat.wechat_already_bound'],
   ['not_linked', 'account.wechat.not_linked'],
+  ['mfa_wrong', 'account.mfa.wrong'],
+  ['mfa_throttled', 'account.mfa.throttled'],
+  ['mfa_expired', 'mfa.setup.expired'],
 ]);
 
 const pageQuery = query({ done: param, error: param });
@@ -102,6 +109,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AccountRouteDe
       prefix,
       csrf: formToken(tgt.id),
       canBindWeChat: account.canLinkWeChat && view.identities.length === 0,
+      mfa: await deps.secondFactorStatus(tgt.userId),
       notice: notice ? t(notice) : undefined,
       error: error ? t(error) : undefined,
       imgOrigins: avatars.map((u) => new URL(u).origin),
@@ -117,6 +125,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AccountRouteDe
   }
 }
 
-function formToken(tgtId: string): string {
+/** The token the account page's forms carry (routes/account-second-factor.ts checks it too). */
+export function formToken(tgtId: string): string {
   return createHash('sha256').update(`account-form:${tgtId}`).digest('base64url');
 }

@@ -43,8 +43,11 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginRouteDeps):
       // gateway: the application asked not to be kept at the sign-in service; it gets its answer, "no ticket".
       if (login.gateway) return redirectNoStore(reply, service.url);
       if (sso.refused === 'not_allowed') return responses.notAllowedPage(request, reply, tgt, transaction);
-      // Signed in by a method this service does not take: sign in again, with one it does.
       const t = deps.pages.translate(request);
+      // A session that passed no second factor: sign in again, and the second factor is asked after the first.
+      if (sso.refused === 'second_factor_required')
+        return loginPage.show(request, reply, transaction, { tab, notice: t('login.second_factor_required', { service: service.registered.name }) });
+      // Signed in by a method this service does not take: sign in again, with one it does.
       const notice = t('login.method_required', { service: service.registered.name, methods: methodsText(t, acceptedMethods(transaction)) });
       return loginPage.show(request, reply, transaction, { tab, notice });
     }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { LoginRequest } from '../../cas/login-request.js';
 import type { Accounts } from '../../directories/accounts.js';
 import type { KeyValueStore } from '../../kv/store.js';
@@ -8,6 +7,7 @@ import type { UserStore } from '../../users/store.js';
 import type { OfficialAccountScope, WeChatClient, WeChatLang } from '../../wechat/client.js';
 import { isCodeRefusal, WeChatError } from '../../wechat/errors.js';
 import { type AttemptContext, type Authenticator, refused } from '../outcome.js';
+import { createBrowserStates, hashBrowser } from './browser-states.js';
 
 /** WeChat's `state` and a pending identity live 10 minutes, as WeChat's own code does. */
 export const WECHAT_STATE_TTL_SECONDS = 600;
@@ -32,7 +32,6 @@ export type WeChatIntent = { purpose: 'login'; request: LoginRequest } | { purpo
 export type WeChatChannel = { app: 'website' } | { app: 'official-account'; scope: OfficialAccountScope };
 
 interface StateRecord {
-  browser: string; // sha256 of the browser cookie: the state only works in the browser that started it
   intent: WeChatIntent;
   channel?: WeChatChannel; // absent in states made before Official Accounts: the website app
 }
@@ -93,16 +92,14 @@ export function createWeChatIdentification({
   /** The 服务号's client, when one is configured (sign-in inside WeChat's browser). */
   officialAccount?: WeChatClient | undefined;
 }) {
+  const states = createBrowserStates<StateRecord>(kv, 'wx-state:', WECHAT_STATE_TTL_SECONDS);
   const clientOf = (channel: WeChatChannel | undefined) => (channel?.app === 'official-account' ? officialAccount : client);
   return {
     client,
     officialAccount,
 
     async begin(browserId: string, intent: WeChatIntent, channel: WeChatChannel = { app: 'website' }): Promise<string> {
-      const state = randomToken(32);
-      const record: StateRecord = { browser: sha256(browserId), intent, channel };
-      await kv.put(`wx-state:${state}`, record, WECHAT_STATE_TTL_SECONDS);
-      return state;
+      return states.begin(browserId, { intent, channel });
     },
 
     async identify<P extends WeChatIntent['purpose']>(
@@ -110,15 +107,9 @@ export function createWeChatIdentification({
       callback: WeChatCallback,
       browserId: string | undefined,
     ): Promise<Identification<P>> {
-      if (!callback.state || !/^[A-Za-z0-9]{16,64}$/.test(callback.state)) return { ok: false, reason: 'state_missing' };
-      const key = `wx-state:${callback.state}`;
-      const seen = await kv.get<StateRecord>(key);
-      if (!seen || seen.intent.purpose !== purpose) return { ok: false, reason: 'state_unknown_or_expired' };
-      // Checked before it is used up: a state leaked to another browser cannot be burned there.
-      if (!browserId || seen.browser !== sha256(browserId)) return { ok: false, reason: 'state_other_browser' };
-      // Then taken: a replayed callback (or the same one on two nodes at once) finds nothing the second time.
-      const record = await kv.take<StateRecord>(key);
-      if (!record) return { ok: false, reason: 'state_unknown_or_expired' };
+      const claimed = await states.claim(callback.state, browserId, (record) => record.intent.purpose === purpose);
+      if (!claimed.ok) return { ok: false, reason: claimed.reason };
+      const record = claimed.value;
       const intent = record.intent as Extract<WeChatIntent, { purpose: P }>;
       // No code: the person refused on their phone (WeChat's older behaviour redirects with state only).
       if (!callback.code) return { ok: false, reason: 'declined', intent };
@@ -161,7 +152,7 @@ export function createPendingIdentities(kv: KeyValueStore) {
   return {
     async hold(person: WeChatPerson, browserId: string, request: LoginRequest): Promise<{ pendingId: string; pending: PendingIdentity }> {
       const pendingId = randomToken(32);
-      const pending: PendingIdentity = { ...person, browser: sha256(browserId), request };
+      const pending: PendingIdentity = { ...person, browser: hashBrowser(browserId), request };
       await kv.put(`wx-pending:${pendingId}`, pending, PENDING_IDENTITY_TTL_SECONDS);
       return { pendingId, pending };
     },
@@ -170,7 +161,7 @@ export function createPendingIdentities(kv: KeyValueStore) {
     async find(pendingId: string | undefined, browserId: string | undefined): Promise<PendingIdentity | undefined> {
       if (!pendingId || !/^[A-Za-z0-9]{16,64}$/.test(pendingId) || !browserId) return undefined;
       const pending = await kv.get<PendingIdentity>(`wx-pending:${pendingId}`);
-      return pending && pending.browser === sha256(browserId) ? pending : undefined;
+      return pending && pending.browser === hashBrowser(browserId) ? pending : undefined;
     },
 
     /** Ends a pending identity once it is bound (single use). */
@@ -237,8 +228,4 @@ export function createWeChatAuthenticator(deps: {
       return { kind: 'authenticated', user: refreshed ?? user, account, method: 'wechat', request: intent.request };
     },
   };
-}
-
-function sha256(s: string): string {
-  return createHash('sha256').update(s).digest('base64url');
 }

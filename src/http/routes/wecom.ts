@@ -1,0 +1,95 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { loginQuery } from '../../cas/login-request.js';
+import type { Refusal } from '../../login/outcome.js';
+import type { SignIn } from '../../login/sign-in.js';
+import type { WeComSignIn } from '../../wecas.js';
+import type { Cookies } from '../cookies.js';
+import { loginQuerySchema, transactionOf } from '../login-transaction.js';
+import { insideWeCom } from '../pages/login-page.js';
+import type { MessageKey } from '../pages/messages.js';
+import type { Pages } from '../pages/pages.js';
+import { refusalStatus, refusalText } from '../refusals.js';
+import { redirectNoStore } from '../respond.js';
+import type { SignInResponses } from '../sign-in-response.js';
+import { callbackQuery } from './wechat.js';
+
+export interface WeComRouteDeps {
+  signIn: Pick<SignIn, 'attempt' | 'open'>;
+  wecom: Pick<WeComSignIn, 'client' | 'states' | 'authenticator'>;
+  cookies: Cookies;
+  pages: Pages;
+  responses: SignInResponses;
+  prefix: string;
+  casBaseUrl: string;
+}
+
+/**
+ * The way to WeCom, in the login scope (the service is checked): inside the WeCom app the silent authorization
+ * (no page: the app knows its member), anywhere else WeCom's web login, a QR the member scans with the app. The
+ * one-time `state` is made only now.
+ */
+export function registerWeComStartRoute(app: FastifyInstance, deps: WeComRouteDeps): void {
+  const redirectUri = `${deps.casBaseUrl}/login/wecom/callback`;
+  app.withTypeProvider<ZodTypeProvider>().get('/login/wecom', { schema: { querystring: loginQuerySchema } }, async (request, reply) => {
+    const browserId = deps.cookies.ensureBrowserId(request, reply);
+    const inApp = insideWeCom(request.headers['user-agent']);
+    const state = await deps.wecom.states.begin(browserId, transactionOf(request).request, inApp ? 'app' : 'web');
+    const lang = deps.pages.localeOf(request) === 'en' ? 'en' : 'zh';
+    return redirectNoStore(
+      reply,
+      inApp ? deps.wecom.client.inAppAuthorizeUrl({ redirectUri, state }) : deps.wecom.client.webLoginUrl({ redirectUri, state, lang }),
+    );
+  });
+}
+
+/** WeCom's redirect back: the member signed in, or told what went wrong and what to do. */
+export function registerWeComCallbackRoute(app: FastifyInstance, deps: WeComRouteDeps): void {
+  const { pages, prefix } = deps;
+  app.withTypeProvider<ZodTypeProvider>().get('/login/wecom/callback', { schema: { querystring: callbackQuery } }, async (request, reply) => {
+    const outcome = await deps.signIn.attempt(
+      deps.wecom.authenticator,
+      { state: request.query.state, code: request.query.code },
+      { client: request.client, browserId: deps.cookies.browserId(request) },
+    );
+    if (outcome.kind === 'refused') return problemPage(request, reply, outcome);
+    if (outcome.kind === 'needs_binding') {
+      deps.cookies.setPendingWeCom(reply, outcome.pendingId);
+      return reply.redirect(`${prefix}/login/wecom/bind`, 302);
+    }
+    return deps.responses.resume(request, reply, outcome.request!, outcome);
+  });
+
+  function problemPage(request: FastifyRequest, reply: FastifyReply, refusal: Refusal<'wecom'>) {
+    const t = pages.translate(request);
+    if (refusal.wecomError) request.log.warn(refusal.wecomError, 'WeCom sign-in failed');
+    const query = refusal.request ? loginQuery(refusal.request) : '';
+    const retryHelps = refusal.retryHelps !== false;
+    const otherMethods = { href: `${prefix}/login${query}`, label: t('wechat.other_methods'), primary: !retryHelps };
+    return pages.send(
+      request,
+      reply,
+      'message',
+      {
+        title: t(PROBLEM_TITLES[refusal.reason]),
+        paragraphs: [refusalText(t, refusal)],
+        links: retryHelps ? [{ href: `${prefix}/login/wecom${query}`, label: t('wecom.retry'), primary: true }, otherMethods] : [otherMethods],
+      },
+      refusalStatus(refusal),
+    );
+  }
+}
+
+const PROBLEM_TITLES: Record<Refusal<'wecom'>['reason'], MessageKey> = {
+  state_missing: 'wecom.bad_state.title',
+  state_unknown_or_expired: 'wecom.bad_state.title',
+  state_other_browser: 'wecom.bad_state.title',
+  declined: 'wecom.declined.title',
+  code_invalid: 'wecom.error.title',
+  ip_not_trusted: 'wecom.error.title',
+  not_visible: 'wecom.not_visible.title',
+  not_member: 'wecom.not_member.title',
+  wecom_error: 'wecom.error.title',
+  disabled: 'wecom.error.title',
+  directory_unavailable: 'error.internal.title',
+};

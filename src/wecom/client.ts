@@ -1,0 +1,188 @@
+import type { Clock } from '../clock.js';
+import type { KeyValueStore } from '../kv/store.js';
+import { WeComError } from './errors.js';
+import { createSharedAccessToken } from './token.js';
+
+/** Where and as whom to talk to WeCom; base URLs point at the emulator in development and tests. */
+export interface WeComClientConfig {
+  corpId: string;
+  agentId: string;
+  agentSecret: string;
+  /** `https://qyapi.weixin.qq.com` */
+  apiBaseUrl: string;
+  /** `https://login.work.weixin.qq.com` (the web login on computers) */
+  loginBaseUrl: string;
+  /** `https://open.weixin.qq.com` (authorization inside the WeCom app) */
+  openBaseUrl: string;
+  timeoutMs: number;
+}
+
+/** Who a WeCom code stands for: a member of the corp (whether or not in the app's visible range), or an outsider. */
+export type WeComIdentity = { member: true; userid: string } | { member: false; openid: string };
+
+/** What `user/get` tells of a member; mobile and mail only where the app may read them (older apps, or granted). */
+export interface WeComMember {
+  userid: string;
+  name: string;
+  department: number[];
+  mobile?: string;
+  email?: string;
+}
+
+export interface WeComCallObservation {
+  endpoint: string;
+  errcode: string;
+  seconds: number;
+}
+
+export interface WeComClient {
+  readonly corpId: string;
+  readonly agentId: string;
+  /** WeCom's web login (a QR the member scans with the WeCom app), full page. */
+  webLoginUrl(input: { redirectUri: string; state: string; lang?: 'zh' | 'en' }): string;
+  /** Silent authorization inside the WeCom app (`snsapi_base`): no page, the app knows who is signed in. */
+  inAppAuthorizeUrl(input: { redirectUri: string; state: string }): string;
+  /** `auth/getuserinfo`: the code (single use, 5 minutes) → who it stands for. Never retried with the same code, but after a refused token. */
+  identify(code: string): Promise<WeComIdentity>;
+  /** `user/get`: the member as the app may see them; 60011 when outside the app's visible range. */
+  member(userid: string): Promise<WeComMember>;
+}
+
+type Fetch = typeof fetch;
+
+/**
+ * WeCom's server API for a self-built app (自建应用). The access token comes from the shared store (one for the
+ * whole deployment, see token.ts); a call WeCom answers with 42001 or 40014 gets one new token and one more try
+ * (WeCom checks the token before the code, so the code is still unused). Secrets and tokens never go into errors.
+ */
+export function createWeComClient(
+  config: WeComClientConfig,
+  deps: { kv: KeyValueStore; clock: Clock; fetch?: Fetch; observe?: (call: WeComCallObservation) => void },
+): WeComClient {
+  const api = config.apiBaseUrl.replace(/\/+$/, '');
+  const login = config.loginBaseUrl.replace(/\/+$/, '');
+  const open = config.openBaseUrl.replace(/\/+$/, '');
+  const fetchImpl = deps.fetch ?? fetch;
+
+  async function call(endpoint: string, params: Record<string, string>): Promise<Record<string, unknown>> {
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    try {
+      const body = await request(endpoint, params);
+      deps.observe?.({ endpoint, errcode: '0', seconds: seconds() });
+      return body;
+    } catch (err) {
+      const errcode = err instanceof WeComError ? String(err.errcode ?? err.kind) : 'unavailable';
+      deps.observe?.({ endpoint, errcode, seconds: seconds() });
+      throw err;
+    }
+  }
+
+  async function request(endpoint: string, params: Record<string, string>): Promise<Record<string, unknown>> {
+    const url = `${api}/${endpoint}?${new URLSearchParams(params)}`;
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetchImpl(url, { signal: AbortSignal.timeout(config.timeoutMs), redirect: 'error' });
+      text = await res.text();
+    } catch (err) {
+      const reason = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError') ? 'timed out' : 'could not be reached';
+      throw new WeComError('unavailable', endpoint, `${endpoint} ${reason}`);
+    }
+    if (res.status >= 500) throw new WeComError('unavailable', endpoint, `${endpoint} answered HTTP ${res.status}`);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new WeComError('malformed', endpoint, `${endpoint} answered HTTP ${res.status} with a body that is not JSON`);
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw new WeComError('malformed', endpoint, `${endpoint} answered with JSON that is not an object`);
+    const record = body as Record<string, unknown>;
+    if (typeof record.errcode === 'number' && record.errcode !== 0)
+      throw WeComError.fromErrcode(endpoint, record.errcode, typeof record.errmsg === 'string' ? record.errmsg : '');
+    if (res.status !== 200) throw new WeComError('unavailable', endpoint, `${endpoint} answered HTTP ${res.status}`);
+    return record;
+  }
+
+  const token = createSharedAccessToken({
+    kv: deps.kv,
+    clock: deps.clock,
+    key: `wecom-token:${config.corpId}:${config.agentId}`,
+    async fetchToken() {
+      const endpoint = 'cgi-bin/gettoken';
+      const body = await call(endpoint, { corpid: config.corpId, corpsecret: config.agentSecret });
+      const accessToken = str(body.access_token);
+      if (!accessToken) throw new WeComError('malformed', endpoint, `${endpoint} answered without access_token`);
+      return { token: accessToken, expiresInSeconds: typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 7200 };
+    },
+  });
+
+  /** A call with the shared token; refused token (42001, 40014): one new token, one more try. */
+  async function withToken(endpoint: string, params: Record<string, string>): Promise<Record<string, unknown>> {
+    const current = await token.get();
+    try {
+      return await call(endpoint, { access_token: current, ...params });
+    } catch (err) {
+      if (!(err instanceof WeComError) || !err.tokenRefused) throw err;
+      return call(endpoint, { access_token: await token.replace(current), ...params });
+    }
+  }
+
+  return {
+    corpId: config.corpId,
+    agentId: config.agentId,
+    webLoginUrl(input) {
+      const q = new URLSearchParams({
+        login_type: 'CorpApp',
+        appid: config.corpId,
+        agentid: config.agentId,
+        redirect_uri: input.redirectUri,
+        state: input.state,
+        ...(input.lang === 'en' ? { lang: 'en' } : {}),
+      });
+      return `${login}/wwlogin/sso/login?${q}`;
+    },
+    inAppAuthorizeUrl(input) {
+      // WeCom's documented order, agentid last, and the fragment.
+      const q = new URLSearchParams({
+        appid: config.corpId,
+        redirect_uri: input.redirectUri,
+        response_type: 'code',
+        scope: 'snsapi_base',
+        state: input.state,
+        agentid: config.agentId,
+      });
+      return `${open}/connect/oauth2/authorize?${q}#wechat_redirect`;
+    },
+    async identify(code) {
+      const endpoint = 'cgi-bin/auth/getuserinfo';
+      const body = await withToken(endpoint, { code });
+      // Older answers spell it UserId / OpenId.
+      const userid = str(body.userid) ?? str(body.UserId);
+      if (userid) return { member: true, userid };
+      const openid = str(body.openid) ?? str(body.OpenId);
+      if (openid) return { member: false, openid };
+      throw new WeComError('malformed', endpoint, `${endpoint} answered without userid or openid`);
+    },
+    async member(userid) {
+      const endpoint = 'cgi-bin/user/get';
+      const body = await withToken(endpoint, { userid });
+      const got = str(body.userid);
+      if (!got) throw new WeComError('malformed', endpoint, `${endpoint} answered without userid`);
+      const mobile = str(body.mobile);
+      const email = str(body.email) ?? str(body.biz_mail);
+      return {
+        userid: got,
+        name: str(body.name) ?? got,
+        department: Array.isArray(body.department) ? body.department.filter((d): d is number => typeof d === 'number') : [],
+        ...(mobile ? { mobile } : {}),
+        ...(email ? { email } : {}),
+      };
+    },
+  };
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v.length > 0 ? v : undefined;
+}

@@ -1,0 +1,163 @@
+/**
+ * WeCom (企业微信) sign-in end to end in Chromium, against the WeCom emulator: from a computer, the login page's
+ * "Sign in with WeCom" → WeCom's web login QR → confirmed on an emulated phone → the demo app, signed in as the
+ * account whose 工号 is the member's userid; inside the WeCom app (its real user agent), the button and the silent
+ * authorization with no page between; a member outside the app's visible range gets a page saying so. Screenshots
+ * in zh-CN and en go to test-artifacts/.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EMULATED_WECOM } from '../../dev/emulated-wecom.js';
+import { artifactPath, DESKTOP_VIEWPORT, launchBrowser, PHONE_VIEWPORT } from '../support/browser.js';
+import { USER_AGENTS } from '../support/user-agents.js';
+import { startWeComTestServer, type WeComTestServer } from '../wecom/harness.js';
+
+let server: WeComTestServer;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startWeComTestServer(), launchBrowser()]);
+});
+
+afterAll(async () => {
+  await Promise.allSettled(contexts.map((c) => c.close()));
+  await browser?.close();
+  await server?.close();
+});
+
+async function newContext(options: { locale: string; userAgent?: string; phone?: boolean }): Promise<BrowserContext> {
+  const context = await browser.newContext({
+    locale: options.locale,
+    viewport: options.phone ? PHONE_VIEWPORT : DESKTOP_VIEWPORT,
+    ...(options.userAgent ? { userAgent: options.userAgent } : {}),
+  });
+  contexts.push(context);
+  return context;
+}
+
+async function screenshot(page: Page, name: string) {
+  await page.screenshot({ path: artifactPath(name), fullPage: true });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow, `${name} scrolls sideways`).toBeLessThanOrEqual(0);
+}
+
+/** The demo app, signed out; its sign-in link leads to wecas's login page. */
+async function loginPageFromApp(context: BrowserContext): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(server.service);
+  await page.locator('#sign-in').click();
+  await page.waitForURL(`${server.casUrl}/login?**`);
+  return page;
+}
+
+/** Plays the phone: opens what the QR encodes, picks the member, confirms. */
+async function confirmOnPhone(phoneUrl: string, userid: string, lang: 'zh' | 'en') {
+  const phone = await (await newContext({ locale: lang === 'en' ? 'en' : 'zh-CN', userAgent: USER_AGENTS.wecom, phone: true })).newPage();
+  await phone.goto(phoneUrl);
+  await phone.locator(`input[value="member:${userid}"]`).check();
+  await screenshot(phone, `wecom-phone-confirm-${lang}.png`);
+  await phone.locator('#wecom-confirm-button').click();
+  await phone.locator('#wecom-phone-confirmed').waitFor();
+}
+
+describe('WeCom sign-in in Chromium', () => {
+  for (const [locale, lang, button] of [
+    ['zh-CN', 'zh', '企业微信登录'],
+    ['en', 'en', 'Sign in with WeCom'],
+  ] as const) {
+    it(`a scan from a computer lands in the app as the account whose 工号 is the userid (${locale})`, async () => {
+      const context = await newContext({ locale });
+      const page = await loginPageFromApp(context);
+      const start = page.locator('#wecom-sign-in');
+      expect(await start.innerText()).toBe(button);
+      // On a computer the WeChat QR stays; WeCom is a button beside the forms.
+      expect(await page.locator('iframe.wechat-qr').count()).toBe(1);
+      await screenshot(page, `wecom-login-page-desktop-${locale}.png`);
+      await start.click();
+      await page.waitForURL(/\/__wecom\/wwlogin\/sso\/qr\?/);
+      await screenshot(page, `wecom-web-login-qr-${lang}.png`);
+      const phoneUrl = String(await page.locator('#wecom-open-phone').getAttribute('href'));
+      await confirmOnPhone(phoneUrl, 'demo', lang);
+      // The QR page looks again every second and follows WeCom's redirect to wecas, then to the app.
+      await page.waitForURL(server.service, { timeout: 10_000 });
+      expect(await page.locator('#user').innerText()).toBe('demo');
+      expect(server.wecom.calls.get('GET /cgi-bin/gettoken')).toBe(1);
+    });
+  }
+
+  for (const [locale, heading] of [
+    ['zh-CN', '企业微信'],
+    ['en', 'WeCom'],
+  ] as const) {
+    it(`inside WeCom: the button, then silent sign-in with no page between (${locale})`, async () => {
+      const context = await newContext({ locale, userAgent: USER_AGENTS.wecom, phone: true });
+      // The WeCom app knows who is signed in; the emulator keeps it in a cookie, set here as the picker would.
+      await context.addCookies([{ name: 'wwemu_member', value: 'member%3Ademo', url: `${new URL(server.casUrl).origin}/__wecom/` }]);
+      const page = await loginPageFromApp(context);
+      expect(await page.locator('#wecom-heading').innerText()).toBe(heading);
+      // A QR cannot be scanned from the screen it is on: none is shown inside WeCom.
+      expect(await page.locator('iframe.wechat-qr').count()).toBe(0);
+      await screenshot(page, `wecom-in-app-login-page-${locale}.png`);
+      const pages: string[] = [];
+      page.on('framenavigated', (frame) => {
+        if (frame === page.mainFrame()) pages.push(new URL(frame.url()).pathname);
+      });
+      await page.locator('#wecom-sign-in').click();
+      // The browser keeps the authorization URL's `#wechat_redirect` through the redirects (a fragment survives a
+      // redirect that names none): the app's page, whatever the fragment.
+      await page.waitForURL((url) => `${url.origin}${url.pathname}` === server.service);
+      expect(await page.locator('#user').innerText()).toBe('demo');
+      // Only the app itself was drawn: wecas and WeCom answered with redirects.
+      expect(pages).toEqual([new URL(server.service).pathname]);
+    });
+  }
+
+  for (const [locale, title] of [
+    ['zh-CN', '您无权使用该企业微信应用'],
+    ['en', 'You cannot use this app in WeCom'],
+  ] as const) {
+    it(`a member outside the app's visible range gets a page saying so and what to do (${locale})`, async () => {
+      const context = await newContext({ locale, userAgent: USER_AGENTS.wecom, phone: true });
+      await context.addCookies([{ name: 'wwemu_member', value: 'member%3Alisi', url: `${new URL(server.casUrl).origin}/__wecom/` }]);
+      const page = await loginPageFromApp(context);
+      await page.locator('#wecom-sign-in').click();
+      await page.waitForURL(/\/login\/wecom\/callback\?/);
+      expect(await page.locator('h1').innerText()).toBe(title);
+      expect(await page.locator('main').innerText()).toContain(locale === 'en' ? 'visible range' : '可见范围');
+      await screenshot(page, `wecom-not-visible-${locale}.png`);
+      // The way out: the other sign-in methods, on the same login request.
+      await page.getByRole('link', { name: locale === 'en' ? 'Sign in another way' : '使用其他方式登录' }).click();
+      await page.waitForURL(`${server.casUrl}/login?**`);
+      expect(await page.locator('#password-form').count()).toBe(1);
+    });
+  }
+
+  for (const [locale, lang, title, member, login, digits] of [
+    ['zh-CN', 'zh', '关联企业微信账号', { userid: 'zhangwei', name: '张伟' }, 'zw2024', '13700137000'],
+    ['en', 'en', 'Link your WeCom account', { userid: 'chenjing', name: '陈静' }, 'cj2024', '13700137001'],
+  ] as const) {
+    it(`a member whose userid is nobody's login binds the phone of their account, then lands in the app (${locale})`, async () => {
+      // Each language its own member: once linked, a member signs in directly.
+      if (!server.wecom.corp(EMULATED_WECOM.corpId)!.members.has(member.userid))
+        server.wecom.addMember(EMULATED_WECOM.corpId, { ...member, department: [2] });
+      await server.ctx.users.create({ username: login, password: `pw-${login}`, phone: `+86${digits}` });
+      const context = await newContext({ locale });
+      const page = await loginPageFromApp(context);
+      await page.locator('#wecom-sign-in').click();
+      await page.waitForURL(/\/__wecom\/wwlogin\/sso\/qr\?/);
+      await confirmOnPhone(String(await page.locator('#wecom-open-phone').getAttribute('href')), member.userid, lang);
+      await page.waitForURL(`${server.casUrl}/login/wecom/bind`, { timeout: 10_000 });
+      expect(await page.locator('h1').innerText()).toBe(title);
+      expect(await page.locator('#wecom-member').innerText()).toBe(`${member.name} (${member.userid})`);
+      await screenshot(page, `wecom-bind-${locale}.png`);
+      await page.fill('#phone', digits);
+      await page.locator('#send-code').click();
+      await page.locator('#bind-notice').waitFor();
+      await page.fill('#code', server.sms.lastCodeFor(`+86${digits}`)!);
+      await page.locator('#bind-submit').click();
+      await page.waitForURL(server.service);
+      expect(await page.locator('#user').innerText()).toBe(login);
+    });
+  }
+});
