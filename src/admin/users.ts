@@ -335,6 +335,8 @@ export function createUserAdmin(deps: {
         // Deleted before `into` takes its phone and login name: both are unique.
         await store.delete(a.id);
         await store.update(b.id, patch);
+        // A number proved by a sign-in to `from` (its WeChat binding) stays proved on `into`: the same person's number.
+        if (patch.phone && a.provedPhone === patch.phone) await store.markPhoneProved(b.id, patch.phone);
       });
       const ended = await sessions.endAll(a.id);
       await audit.record({

@@ -400,6 +400,17 @@ describe('notices to the account’s phone', () => {
       again: 'New-pass-2025',
     });
     expect(sms.notices.map((n) => n.purpose)).toContain('notice_password');
+
+    // A phone change tells the old number.
+    const NEW = '+8613900000099';
+    await postFrom(r, '/cas/account/phone', '/cas/account/phone/send', { which: 'new', phone: NEW });
+    const changed = await postFrom(r, '/cas/account/phone', '/cas/account/phone', {
+      phone: NEW,
+      code: sms.lastCodeFor(NEW)!,
+      password: 'New-pass-2025',
+    });
+    expect(changed.statusCode).toBe(303);
+    expect(sms.notices.at(-1)).toMatchObject({ purpose: 'notice_phone', phone: BOB_PHONE });
   });
 
   it('without SMS_NOTICES nothing is sent', async () => {

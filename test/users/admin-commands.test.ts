@@ -9,7 +9,7 @@ import { type Cli, cliBackends, openCli } from './cli-harness.js';
 
 const PROFILE: WeChatProfileSnapshot = { nickname: '神秘博士', headimgurl: '', sex: 0, province: '', city: '', country: 'CN' };
 const APP = 'wx-main-app';
-const USAGE_LINES = Array.from({ length: 11 }, () => expect.any(String));
+const USAGE_LINES = Array.from({ length: 13 }, () => expect.any(String));
 
 describe.each(await cliBackends())('wecas user administration on $name', (backend) => {
   let cli: Cli;
