@@ -14,7 +14,7 @@ import type { UserStore } from '../users/store.js';
 import type { SignedIn } from './outcome.js';
 import type { LoginTransaction } from './transaction.js';
 
-/** How long the second-factor page waits after the first factor: as long as a login form lives. */
+/** The id a pending second step is named by in its URL: 32 random letters and digits. It lives as long as a login form. */
 const ID = /^[A-Za-z0-9]{32}$/;
 
 /** The first factor passed, the second not yet: what the second-factor page continues from. */
