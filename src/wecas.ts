@@ -366,6 +366,7 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
       audit,
       clock,
       users,
+      accounts,
       ttlSeconds: config.tickets.loginFormSeconds,
     }),
     account: createAccount({ users, accounts, identities, sessions, binding, audit, wechat: wechat?.identification }),

@@ -162,7 +162,17 @@ async function registerCasRoutes(
   // Every route that reads a CAS login request from its query: the transaction is opened (the service checked) before the handler.
   await app.register(async (login) => {
     openLoginTransactions(login, { signIn, loginPage });
-    registerLoginRoutes(login, { signIn, password: wecas.password, formTokens, cookies, pages, loginPage, responses });
+    registerLoginRoutes(login, {
+      signIn,
+      password: wecas.password,
+      formTokens,
+      cookies,
+      pages,
+      loginPage,
+      responses,
+      secondFactor: wecas.secondFactorStep,
+      prefix,
+    });
     registerSmsLoginRoutes(login, { signIn, smsCode: wecas.smsCode, codes, formTokens, cookies, pages, loginPage, responses, smsCountries });
     if (wechat) registerWeChatStartRoute(login, { signIn, wechat, cookies, pages, responses, prefix, casBaseUrl });
     if (wecom) registerWeComStartRoute(login, { signIn, wecom, cookies, pages, responses, prefix, casBaseUrl });

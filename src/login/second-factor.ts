@@ -2,17 +2,19 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AuditLog, ClientInfo } from '../audit/audit-log.js';
 import type { LoginRequest } from '../cas/login-request.js';
 import type { Clock } from '../clock.js';
+import type { Accounts } from '../directories/accounts.js';
+import { DirectoryUnavailable } from '../directories/directory.js';
 import type { KeyValueStore } from '../kv/store.js';
 import type { SecondFactors } from '../mfa/second-factors.js';
 import { requiresSecondFactor } from '../services/access.js';
 import type { SendResult, VerificationCodes } from '../sms/verification-codes.js';
 import { randomToken } from '../tickets/ids.js';
-import type { SecondFactorMethod, SecondFactorRecord } from '../tickets/types.js';
+import type { SecondFactorMethod, SecondFactorRecord, TicketGrantingTicket } from '../tickets/types.js';
 import type { UserStore } from '../users/store.js';
 import type { SignedIn } from './outcome.js';
 import type { LoginTransaction } from './transaction.js';
 
-/** How long the second-factor page waits after the first factor: as long as a login form lives. */
+/** The id a pending second step is named by in its URL: 32 random letters and digits. It lives as long as a login form. */
 const ID = /^[A-Za-z0-9]{32}$/;
 
 /** The first factor passed, the second not yet: what the second-factor page continues from. */
@@ -58,6 +60,8 @@ export function createSecondFactorStep(deps: {
   ttlSeconds: number;
   /** The account read again before the session is made: one disabled while the page was open gets none. */
   users: Pick<UserStore, 'findById'>;
+  /** The account as its directory has it now, for a step-up from a live session. */
+  accounts: Pick<Accounts, 'accountOf'>;
 }) {
   const { kv, factors } = deps;
   const key = (id: string) => `mfa:pending:${id}`;
@@ -84,6 +88,34 @@ export function createSecondFactorStep(deps: {
       if (phone && method !== 'sms') offered.push('sms');
       if (totp) offered.push('recovery-code');
       return offered.length > 0 ? { kind: 'ask', factors: offered, phone: offered.includes('sms') ? phone : null } : { kind: 'unavailable' };
+    },
+
+    /**
+     * Step-up: a live session that passed no second factor, at a service that requires one. The session already proved
+     * the first factor, so only the second is asked (as Apereo does); the person as the session's method signed them
+     * in, read again. Undefined when no second factor can be asked (the login page then asks for both).
+     */
+    async stepUp(session: TicketGrantingTicket, transaction: LoginTransaction): Promise<PendingSecondFactor | undefined> {
+      const user = await deps.users.findById(session.userId);
+      if (user?.status !== 'active') return undefined;
+      let account: Awaited<ReturnType<Accounts['accountOf']>>;
+      try {
+        account = await deps.accounts.accountOf(user);
+      } catch (err) {
+        if (err instanceof DirectoryUnavailable) return undefined;
+        throw err;
+      }
+      if (!account || account.disabled) return undefined;
+      const signedIn: SignedIn = { user, account, method: session.method };
+      const decision = await this.decide(signedIn, transaction);
+      if (decision.kind !== 'ask') return undefined;
+      return {
+        signedIn,
+        request: transaction.request,
+        factors: decision.factors,
+        phone: decision.phone,
+        service: transaction.service?.registered.name ?? null,
+      };
     },
 
     /** Holds the person for the second-factor page; returns the id its URL carries. */

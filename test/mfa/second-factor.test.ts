@@ -195,13 +195,11 @@ describe('a service that requires a second factor', () => {
     const alice = (await t.ctx.users.findByUsername('alice'))!;
     await t.ctx.users.update(alice.id, { phone: PHONE });
     const b = new Browser(t.app);
-    // Signed in at S2 (optional): single sign-on to S asks to sign in again.
+    // Signed in at S2 (optional): single sign-on to S asks for the second factor only (step-up).
     await b.signIn(S2);
     const sso = await b.get(`/cas/login?service=${enc(S)}`);
-    expect(sso.statusCode).toBe(200);
-    expect(sso.body).toContain('要求两步验证');
-    const posted = await firstFactor(b, S);
-    const url = secondFactorUrl(posted.headers.location);
+    expect(sso.statusCode).toBe(302);
+    const url = secondFactorUrl(sso.headers.location);
     const page = await b.get(url);
     expect(page.body).not.toContain('id="mfa-totp-form"');
     expect(page.body).toContain('id="mfa-sms-send-form"');
@@ -214,6 +212,8 @@ describe('a service that requires a second factor', () => {
     const done = await b.submit(url, { factor: 'sms', code });
     const r = await validate(S, ticketFrom(done.headers.location));
     expect(r.success).toBe(true);
+    // The session's grants went on with it: S2 is still told at logout.
+    expect(await t.ctx.sessions.sessionsOf(alice.id)).toHaveLength(1);
     expect(r.attributes.authenticationMethod).toEqual(['password', 'sms']);
     expect(r.attributes.credentialType).toEqual(['UsernamePasswordCredential', 'CasSimpleMultifactorTokenCredential']);
     expect(r.attributes.authnContextClass).toEqual(['mfa-simple']);
@@ -227,7 +227,8 @@ describe('a service that requires a second factor', () => {
     const b = new Browser(t.app);
     await b.signIn(undefined);
     const { secret } = await enrol(b);
-    const url = secondFactorUrl((await firstFactor(b, S)).headers.location);
+    // The session (signed in before the app was set up) steps up with the app's code alone.
+    const url = secondFactorUrl((await b.get(`/cas/login?service=${enc(S)}`)).headers.location);
     expect((await b.submit(url, { factor: 'totp', code: totpCode(secret, t.clock.now()) })).headers.location).toMatch(/ticket=ST-/);
     t.clock.advance(30_000);
     const renew = await b.get(`/cas/login?service=${enc(S)}&renew=true`);
@@ -246,6 +247,10 @@ describe('a service that requires a second factor', () => {
     expect(res.statusCode).toBe(403);
     expect(res.body).toContain('设置两步验证');
     expect((await b.get(`/cas/login?service=${enc(S2)}`)).headers.location).toMatch(/ticket=ST-/);
+    // Single sign-on to S has no second factor to ask: the login page says what S requires.
+    const sso = await b.get(`/cas/login?service=${enc(S)}`);
+    expect(sso.statusCode).toBe(200);
+    expect(sso.body).toContain('要求两步验证');
   });
 
   it('after an SMS-code sign-in, an SMS code is not offered as the second factor', async () => {

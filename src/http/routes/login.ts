@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { FormTokens } from '../../login/form-tokens.js';
 import type { PasswordCredentials } from '../../login/methods/password.js';
 import type { Authenticator } from '../../login/outcome.js';
+import type { SecondFactorStep } from '../../login/second-factor.js';
 import type { SignIn } from '../../login/sign-in.js';
 import { acceptedMethods, methodAccepted } from '../../login/transaction.js';
 import type { Cookies } from '../cookies.js';
@@ -12,7 +13,7 @@ import type { Pages } from '../pages/pages.js';
 import { field, form } from '../params.js';
 import { refusalStatus, refusalText } from '../refusals.js';
 import { redirectNoStore } from '../respond.js';
-import type { SignInResponses } from '../sign-in-response.js';
+import { SECOND_FACTOR_PATH, type SignInResponses } from '../sign-in-response.js';
 
 export interface LoginRouteDeps {
   signIn: Pick<SignIn, 'attempt' | 'ticketFromSession'>;
@@ -22,6 +23,8 @@ export interface LoginRouteDeps {
   pages: Pages;
   loginPage: LoginPage;
   responses: SignInResponses;
+  secondFactor: Pick<SecondFactorStep, 'stepUp' | 'hold'>;
+  prefix: string;
 }
 
 const passwordForm = form({ username: field, password: field, execution: field });
@@ -44,9 +47,15 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginRouteDeps):
       if (login.gateway) return redirectNoStore(reply, service.url);
       if (sso.refused === 'not_allowed') return responses.notAllowedPage(request, reply, tgt, transaction);
       const t = deps.pages.translate(request);
-      // A session that passed no second factor: sign in again, and the second factor is asked after the first.
-      if (sso.refused === 'second_factor_required')
+      // A session that passed no second factor: only the second is asked (step-up); with none to ask, both again.
+      if (sso.refused === 'second_factor_required') {
+        const pending = await deps.secondFactor.stepUp(tgt, transaction);
+        if (pending) {
+          const id = await deps.secondFactor.hold(deps.cookies.ensureBrowserId(request, reply), pending);
+          return redirectNoStore(reply, `${deps.prefix}${SECOND_FACTOR_PATH}?id=${id}`);
+        }
         return loginPage.show(request, reply, transaction, { tab, notice: t('login.second_factor_required', { service: service.registered.name }) });
+      }
       // Signed in by a method this service does not take: sign in again, with one it does.
       const notice = t('login.method_required', { service: service.registered.name, methods: methodsText(t, acceptedMethods(transaction)) });
       return loginPage.show(request, reply, transaction, { tab, notice });
