@@ -208,6 +208,22 @@ export function createUserAdmin(deps: {
     },
 
     /**
+     * Removes an account's authenticator app and recovery codes, for a person who lost both (their next sign-in
+     * asks no second factor until they set one up again, unless a service requires one: then an SMS code).
+     */
+    async resetSecondFactor(ref: string): Promise<{ target: Target; recoveryCodes: number }> {
+      const t = await find(ref);
+      const removed = await db.transaction().execute(async (trx) => {
+        const codes = await trx.deleteFrom('recovery_codes').where('user_id', '=', t.user.id).executeTakeFirst();
+        const factor = await trx.deleteFrom('second_factors').where('user_id', '=', t.user.id).executeTakeFirst();
+        return { factor: factor.numDeletedRows > 0n, recoveryCodes: Number(codes.numDeletedRows) };
+      });
+      if (!removed.factor) throw new AdminRefusal(`${t.name} has no authenticator app set up`);
+      await audit.record({ type: 'mfa.disabled', userId: t.user.id, factor: 'totp', by: 'admin', via });
+      return { target: t, recoveryCodes: removed.recoveryCodes };
+    },
+
+    /**
      * A new login name for one of wecas's own accounts (a directory's logins are the directory's). Live sessions keep
      * the name they signed in with until they end; the next sign-in gives applications the new one.
      */

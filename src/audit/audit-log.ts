@@ -75,7 +75,7 @@ export type AuditEvent = (
   // The second factor: an authenticator added or removed (and how the removal was proved), a second-factor check
   // passed at sign-in or refused (its reason: wrong_code, throttled …).
   | { type: 'mfa.enabled'; userId: string; factor: 'totp' }
-  | { type: 'mfa.disabled'; userId: string; factor: 'totp'; by: 'code' | 'password' }
+  | { type: 'mfa.disabled'; userId: string; factor: 'totp'; by: 'code' | 'password' | 'admin'; via?: AdminVia }
   | { type: 'mfa.success'; userId: string; factor: SecondFactorMethod; service?: string }
   | { type: 'mfa.failure'; userId: string; factor: SecondFactorMethod; reason: string }
   | { type: 'slo.sent'; userId: string; service: string; status: number; attempt: number; ticket: string }

@@ -54,6 +54,7 @@ const USAGE = [
   '  wecas user unlink-wechat <account> [--openid <openid>] [--app <appid>]',
   '  wecas user merge <from account> <into account>',
   '  wecas user delete <account>',
+  '  wecas user reset-second-factor <account>',
   '  wecas user appeals [--all]',
   '  wecas user appeal <appeal id> approve|reject',
   '<account> is a login name (wecas or a directory), a phone number, or a wecas user id.',
@@ -88,6 +89,8 @@ export async function runUserCommand(args: string[], ctx: UserCommandContext): P
           return merge(rest, ctx);
         case 'delete':
           return deleteUser(rest, ctx);
+        case 'reset-second-factor':
+          return resetSecondFactor(rest, ctx);
         case 'appeals':
           return listAppeals(rest, ctx);
         case 'appeal':
@@ -268,6 +271,15 @@ async function merge(args: string[], ctx: UserCommandContext): Promise<number> {
       `${merged.from.name} stays in the ${merged.from.user.directory} directory: it gets a new wecas record if it signs in again (disable it to keep it out).`,
     );
   sessionsNote(ctx);
+  return EXIT.ok;
+}
+
+async function resetSecondFactor(args: string[], ctx: UserCommandContext): Promise<number> {
+  const { target, recoveryCodes } = await ctx.admin.resetSecondFactor(oneAccount(args));
+  ctx.print(
+    `Removed the authenticator app of ${target.name} and its ${recoveryCodes} unused recovery code${recoveryCodes === 1 ? '' : 's'}: ` +
+      'it can set up a new one on its account page.',
+  );
   return EXIT.ok;
 }
 

@@ -9,7 +9,7 @@ import { type Cli, cliBackends, openCli } from './cli-harness.js';
 
 const PROFILE: WeChatProfileSnapshot = { nickname: '神秘博士', headimgurl: '', sex: 0, province: '', city: '', country: 'CN' };
 const APP = 'wx-main-app';
-const USAGE_LINES = Array.from({ length: 13 }, () => expect.any(String));
+const USAGE_LINES = Array.from({ length: 14 }, () => expect.any(String));
 
 describe.each(await cliBackends())('wecas user administration on $name', (backend) => {
   let cli: Cli;
@@ -221,6 +221,26 @@ describe.each(await cliBackends())('wecas user administration on $name', (backen
     const [deleted] = await queryAuditEvents(cli.wecas.db, { userId: alice.id, type: 'user.deleted', limit: 1 });
     expect(deleted?.detail).toEqual({ via: 'cli', name: 'alice', wechat: 1, sessions: 1 });
     expect(await run('delete', 'alice')).toEqual({ code: 1, lines: ['error: no user "alice"'] });
+  });
+
+  it('removes the authenticator app and recovery codes of a person who lost both, and says when there is none', async () => {
+    const alice = await cli.wecas.users.create({ username: 'alice', password: 'pw-alice-admin-1' });
+    await cli.wecas.db
+      .insertInto('second_factors')
+      .values({ user_id: alice.id, totp_secret: 'sealed', totp_last_step: null, created_at: cli.clock.now() })
+      .execute();
+    await cli.wecas.db
+      .insertInto('recovery_codes')
+      .values(['a', 'b', 'c'].map((code) => ({ user_id: alice.id, code_hash: code })))
+      .execute();
+    expect(await run('reset-second-factor', 'alice')).toEqual({
+      code: 0,
+      lines: ['Removed the authenticator app of alice and its 3 unused recovery codes: it can set up a new one on its account page.'],
+    });
+    expect(await cli.wecas.db.selectFrom('second_factors').select('user_id').where('user_id', '=', alice.id).execute()).toEqual([]);
+    expect(await cli.wecas.db.selectFrom('recovery_codes').select('user_id').where('user_id', '=', alice.id).execute()).toEqual([]);
+    expect(await auditTypes(alice.id)).toContain('mfa.disabled');
+    expect(await run('reset-second-factor', 'alice')).toEqual({ code: 1, lines: ['error: alice has no authenticator app set up'] });
   });
 
   it('records every administrator action in the audit log', async () => {

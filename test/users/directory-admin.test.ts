@@ -50,7 +50,7 @@ const fakeWeChat: WeChatClient = {
     privilege: [],
   }),
 };
-const USAGE_LINES = Array.from({ length: 13 }, () => expect.any(String));
+const USAGE_LINES = Array.from({ length: 14 }, () => expect.any(String));
 
 let people: SqliteFile;
 
