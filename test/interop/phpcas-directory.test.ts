@@ -66,7 +66,7 @@ afterAll(async () => {
 });
 
 // Distinct people per test, so no test depends on another's links or sessions.
-const [student, firstScanner, phoneBinder, disabledLater, duringOutage] = OPENLDAP_ACCOUNTS.filter((a) => !a.disabled && a.phone);
+const [student, firstScanner, phoneBinder, disabledLater, duringOutage, unprovedHolder] = OPENLDAP_ACCOUNTS.filter((a) => !a.disabled && a.phone);
 const disabledAccount = OPENLDAP_ACCOUNTS.find((a) => a.disabled)!;
 
 const agentFor = () => new HttpAgent({ caFile: wecas.caCertFile });
@@ -164,21 +164,37 @@ describe('phpCAS and accounts in LDAP', () => {
     expect(jsonOf(await onToThePage(again, second)).user).toBe(firstScanner!.login);
   });
 
-  it('a first WeChat scan is linked by the phone LDAP holds, proved by an SMS code', async () => {
-    const persona = await newPersona('手机绑定');
-    const agent = agentFor();
-    expect((await scanWeChat(agent, persona)).location).toBe(`${wecas.casUrl}/login/wechat/bind`);
-    const sent = await agent.postForm(`${wecas.casUrl}/login/wechat/bind/send`, {
-      phone: phoneBinder!.phone!,
-      execution: (await bindPage(agent)).execution,
-    });
-    expect(sent.status, sent.body.slice(0, 1000)).toBe(200);
-    const bound = await agent.postForm(`${wecas.casUrl}/login/wechat/bind`, {
-      phone: phoneBinder!.phone!,
-      code: latestCode(phoneBinder!.phone!),
-      execution: (await bindPage(agent)).execution,
-    });
-    expect(jsonOf(await onToThePage(agent, bound)).user).toBe(phoneBinder!.login);
+  it('a first WeChat scan is linked by the phone LDAP holds: by its SMS code once that number has signed in to the account, else with the password too', async () => {
+    /** A new WeChat person on the bind page, asking a code for `phone` and entering it: the bind POST's answer. */
+    async function bindByPhone(nickname: string, phone: string) {
+      const agent = agentFor();
+      expect((await scanWeChat(agent, await newPersona(nickname))).location).toBe(`${wecas.casUrl}/login/wechat/bind`);
+      const sent = await agent.postForm(`${wecas.casUrl}/login/wechat/bind/send`, { phone, execution: (await bindPage(agent)).execution });
+      expect(sent.status, sent.body.slice(0, 1000)).toBe(200);
+      const answer = await agent.postForm(`${wecas.casUrl}/login/wechat/bind`, {
+        phone,
+        code: latestCode(phone),
+        execution: (await bindPage(agent)).execution,
+      });
+      return { agent, answer };
+    }
+
+    // A number LDAP holds but nobody ever signed in with may have been re-issued (二次放号): the password is asked too.
+    const unproved = await bindByPhone('手机未验证', unprovedHolder!.phone!);
+    expect(unproved.answer.status).toBe(403);
+    expect(unproved.answer.body).toContain('link with its login name and password instead');
+
+    // The same number once it has signed in to the account (here: as an SMS-code sign-in would have recorded it).
+    await signInThroughCas(agentFor(), pageUrl, wecas.casUrl, { username: phoneBinder!.login, password: phoneBinder!.password });
+    const record = (await wecas.ctx.db
+      .selectFrom('users')
+      .select('id')
+      .where('directory', '=', 'ldap')
+      .orderBy('created_at', 'desc')
+      .executeTakeFirst())!;
+    await wecas.ctx.users.markPhoneProved(record.id, phoneBinder!.phone!);
+    const proved = await bindByPhone('手机绑定', phoneBinder!.phone!);
+    expect(jsonOf(await onToThePage(proved.agent, proved.answer)).user).toBe(phoneBinder!.login);
   });
 
   it('a disabled LDAP account is refused; an account disabled after sign-in loses its sessions, phpCAS included', async () => {
