@@ -31,6 +31,8 @@ const ALIYUN = {
 };
 const WECHAT_APP = { appId: 'wx5e1ec7ed0a11c0de', appSecret: 'production-test-emulator-secret-0123' };
 const ALICE_PHONE = '+8613800138000';
+/** A person with a phone and no password: an SMS code alone signs them in (a password account's number must have signed in before). */
+const SMS_PERSON = { username: 'wangfang', phone: '+8613700137000' };
 
 // phpCAS is what proves a real CAS client signs in. Locally a machine without it skips that one test, saying why;
 // under CI=true (where `npm test`'s pretest installs php-cli and php-cas) its absence fails this file.
@@ -141,6 +143,7 @@ beforeAll(async () => {
       ...Object.entries(TEST_USER.attributes).flatMap(([key, values]) => values.flatMap((v) => ['--attr', `${key}=${v}`])),
     ]),
   );
+  cliOutput.push(await wecasCli(['user', 'add', SMS_PERSON.username, '--phone', SMS_PERSON.phone]));
   const escapedApp = appOrigin.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   cliOutput.push(
     await wecasCli([
@@ -208,7 +211,8 @@ describe('wecas installed for production (compiled, dependencies only) and run a
 
   it('the installed CLI registered the user and the service in the SQLite file', async () => {
     expect(cliOutput[0]).toContain(`Added user ${TEST_USER.username}`);
-    expect(cliOutput[1]).toMatch(/phpCAS pages/);
+    expect(cliOutput[1]).toContain(`Added user ${SMS_PERSON.username}`);
+    expect(cliOutput[2]).toMatch(/phpCAS pages/);
     const services = await wecasCli(['service', 'list']);
     expect(services).toContain('phpCAS pages');
     const users = await wecasCli(['user', 'list']);
@@ -265,12 +269,12 @@ describe('wecas installed for production (compiled, dependencies only) and run a
     const page = await agent.get(`${casUrl}/login?service=${encodeURIComponent(service)}&tab=sms`);
     expect(page.status, page.body).toBe(200);
     const send = formOf(page, 'sms-send-form');
-    const sent = await agent.postForm(send.action, { ...send.fields, phone: ALICE_PHONE });
+    const sent = await agent.postForm(send.action, { ...send.fields, phone: SMS_PERSON.phone });
     expect(sent.status, sent.body.slice(0, 2000)).toBe(200);
     expect(sent.body).toContain('id="login-notice"');
 
     expect(fake!.refused).toEqual([]); // no signature, key, nonce or freshness refusal
-    expect(fake!.delivered).toEqual([{ phone: ALICE_PHONE, code: expect.stringMatching(/^\d{6}$/) }]);
+    expect(fake!.delivered).toEqual([{ phone: SMS_PERSON.phone, code: expect.stringMatching(/^\d{6}$/) }]);
     const verify = formOf(sent, 'sms-verify-form');
     const verified = await agent.postForm(verify.action, { ...verify.fields, code: fake!.delivered[0]!.code });
     expect(verified.status, verified.body.slice(0, 2000)).toBe(303);

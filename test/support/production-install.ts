@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** devDependencies that must never reach a production install (what development and tests run on). */
-export const DEV_ONLY_PACKAGES = ['tsx', 'vitest', 'typescript', 'qrcode', 'fast-xml-parser'] as const;
+export const DEV_ONLY_PACKAGES = ['tsx', 'vitest', 'typescript', 'fast-xml-parser'] as const;
 
 export interface ProductionInstall {
   /** The install's root: run `node bin/wecas.js …` with this as the working directory. */
