@@ -37,6 +37,7 @@ export type AuditEvent = (
       directory?: string;
     }
   | { type: 'wechat.unbound'; userId: string; appId?: string; via?: AdminVia }
+  | { type: 'wecom.unbound'; userId: string; corpId: string; userid: string }
   | { type: 'wechat.error'; kind: string; endpoint: string; errcode: number | null }
   | { type: 'wecom.error'; kind: string; endpoint: string; errcode: number | null }
   | { type: 'wecom.bound'; userId: string; corpId: string; userid: string; phone: MaskedPhone }

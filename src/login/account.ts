@@ -4,7 +4,7 @@ import { DirectoryUnavailable } from '../directories/directory.js';
 import type { SsoSessions } from '../tickets/sessions.js';
 import type { TicketGrantingTicket } from '../tickets/types.js';
 import type { WeChatBinding } from '../users/binding.js';
-import type { IdentityStore, WeChatIdentity } from '../users/identities.js';
+import type { IdentityStore, WeChatIdentity, WeComLink } from '../users/identities.js';
 import type { UserStore } from '../users/store.js';
 import type { User } from '../users/types.js';
 import { type WeChatCallback, type WeChatIdentification, withProfile } from './methods/wechat.js';
@@ -20,6 +20,8 @@ export interface AccountView {
     | { directory: string; status: 'found' | 'unavailable' | 'gone'; login: string | null; displayName: string | null; phone: string | null }
     | undefined;
   identities: WeChatIdentity[];
+  /** The WeCom members linked to the account. */
+  wecom: WeComLink[];
   sessions: Array<TicketGrantingTicket & { current: boolean }>;
 }
 
@@ -65,6 +67,7 @@ export function createAccount(deps: {
         user,
         directoryAccount: await directoryAccountOf(user),
         identities: await identities.listForUser(user.id),
+        wecom: await identities.listWeComForUser(user.id),
         sessions: live.map((s) => ({ ...s, current: s.id === session.id })),
       };
     },
@@ -76,6 +79,17 @@ export function createAccount(deps: {
       if (!user.phone && !user.hasPassword && user.directory === 'local') return 'cannot_unbind';
       if (!(await identities.unbind(user.id, identityId))) return 'not_found';
       await audit.record({ type: 'wechat.unbound', userId: user.id, client });
+      return 'unlinked';
+    },
+
+    /** A WeCom link goes as a WeChat one does, leaving a way back in. */
+    async unlinkWeCom(userId: string, identityId: string, client: ClientInfo): Promise<'unlinked' | 'cannot_unbind' | 'not_found'> {
+      const user = await users.findById(userId);
+      if (!user) return 'not_found';
+      if (!user.phone && !user.hasPassword && user.directory === 'local') return 'cannot_unbind';
+      const link = await identities.unbindWeCom(user.id, identityId);
+      if (!link) return 'not_found';
+      await audit.record({ type: 'wecom.unbound', userId: user.id, corpId: link.corpId, userid: link.userid, client });
       return 'unlinked';
     },
 

@@ -27,6 +27,15 @@ export interface WeChatIdentity {
   lastLoginAt: number | null;
 }
 
+/** A WeCom member linked to a user, as the account page shows it. */
+export interface WeComLink {
+  id: string;
+  corpId: string;
+  userid: string;
+  name: string;
+  createdAt: number;
+}
+
 /** The key WeChat gives us for a person, as the callback learns it. */
 export interface WeChatSubject {
   appId: string;
@@ -49,6 +58,24 @@ export interface WeComIdentity {
 export type IdentityStore = ReturnType<typeof createIdentityStore>;
 
 export function createIdentityStore(db: Db, clock: Clock) {
+  /** The WeCom members linked to a user, oldest link first. */
+  async function weComLinks(userId: string): Promise<WeComLink[]> {
+    const rows = await db
+      .selectFrom('identities')
+      .select(['id', 'app_id', 'openid', 'profile', 'created_at'])
+      .where('user_id', '=', userId)
+      .where('provider', '=', WECOM)
+      .orderBy('created_at')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      corpId: r.app_id,
+      userid: r.openid,
+      name: (JSON.parse(r.profile) as { name?: string }).name ?? '',
+      createdAt: r.created_at,
+    }));
+  }
+
   return {
     /**
      * The identity WeChat's subject belongs to: by unionid first (the same person across every app of one open
@@ -145,6 +172,17 @@ export function createIdentityStore(db: Db, clock: Clock) {
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
       }
+    },
+
+    /** The WeCom members linked to a user, oldest link first. */
+    listWeComForUser: weComLinks,
+
+    /** Removes one of the user's WeCom links; the next WeCom sign-in finds the account by 工号 again, or asks to bind. */
+    async unbindWeCom(userId: string, identityId: string): Promise<WeComLink | undefined> {
+      const link = (await weComLinks(userId)).find((l) => l.id === identityId);
+      if (!link) return undefined;
+      await db.deleteFrom('identities').where('id', '=', identityId).where('user_id', '=', userId).where('provider', '=', WECOM).execute();
+      return link;
     },
 
     async recordWeComSignIn(id: string, name: string): Promise<void> {

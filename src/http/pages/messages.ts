@@ -449,6 +449,12 @@ export const messages = {
   'account.wechat.unnamed': { en: 'WeChat account', 'zh-CN': '微信账号' },
   'account.wechat.app': { en: 'app {app}', 'zh-CN': '应用 {app}' },
   'account.wechat': { en: 'WeChat', 'zh-CN': '微信' },
+  'account.wecom': { en: 'WeCom', 'zh-CN': '企业微信' },
+  'account.wecom.member': { en: 'member {userid} of {corp}', 'zh-CN': '{corp} 的成员 {userid}' },
+  'account.wecom.unbound': {
+    en: 'WeCom unlinked. The next WeCom sign-in finds your account by your staff number again, or asks you to link it.',
+    'zh-CN': '已解绑企业微信。下次用企业微信登录时，将再次按工号查找您的账号，或请您重新绑定。',
+  },
   'account.wechat.none': { en: 'No WeChat account is linked.', 'zh-CN': '尚未绑定微信。' },
   'account.wechat.bound_at': { en: 'linked {date}', 'zh-CN': '绑定于 {date}' },
   'account.wechat.bind': { en: 'Link WeChat (scan a QR code)', 'zh-CN': '绑定微信（扫码）' },

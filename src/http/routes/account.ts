@@ -31,6 +31,7 @@ export interface AccountRouteDeps {
 const NOTICES = new Map<string, MessageKey>([
   ['linked', 'account.wechat.bound'],
   ['unlinked', 'account.wechat.unbound'],
+  ['wecom_unlinked', 'account.wecom.unbound'],
   ['phone_changed', 'account.phone.changed'],
   ['appeal', 'phone.appeal.recorded'],
   ['mfa_disabled', 'account.mfa.disabled'],
@@ -71,6 +72,14 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AccountRouteDe
     const result = await account.unlinkWeChat(tgt.userId, request.body.identity, request.client);
     if (result === 'cannot_unbind') return reply.redirect(`${prefix}/account?error=cannot_unbind`, 303);
     return reply.redirect(`${prefix}/account?done=unlinked`, 303);
+  });
+
+  routes.post('/account/wecom/unbind', { schema: { body: unlinkForm } }, async (request, reply) => {
+    const tgt = await sessionWithValidForm(request, request.body.csrf);
+    if (!tgt) return reply.redirect(`${prefix}/account?error=bad_form`, 303);
+    const result = await account.unlinkWeCom(tgt.userId, request.body.identity, request.client);
+    if (result === 'cannot_unbind') return reply.redirect(`${prefix}/account?error=cannot_unbind`, 303);
+    return reply.redirect(`${prefix}/account?done=wecom_unlinked`, 303);
   });
 
   routes.get('/account/wechat/bind', async (request, reply) => {
