@@ -229,6 +229,8 @@ describe('WeCom sign-in on two nodes', () => {
     const page = await browser.get(1, '/cas/login/wecom/bind');
     expect(page.body).toContain('Link your WeCom account');
     expect(page.body).toContain('张伟 (zhangwei)');
+    // Its forms end on wecas's continuation, so the page allows form-action to wecas alone, as every sign-in page.
+    expect(String(page.headers['content-security-policy'])).toContain("form-action 'self';");
     const execution = (body: string) => /name="execution" value="([^"]+)"/.exec(body)![1]!;
     // A number nobody has: refused, nothing linked.
     const sentToNobody = await browser.post(0, '/cas/login/wecom/bind/send', { phone: '13500135000', execution: execution(page.body) });

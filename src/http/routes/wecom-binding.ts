@@ -122,8 +122,6 @@ export function registerWeComBindingRoutes(app: FastifyInstance, deps: WeComBind
         title: t('wecom.bind.title'),
         name: pending.name,
         userid: pending.userid,
-        // The verify form ends in a redirect to the service: CSP form-action must allow its origin.
-        formActionOrigin: serviceOrigin(pending),
         sendAction: `${base}/send`,
         verifyAction: base,
         otherMethods: `${prefix}/login${loginQuery(pending.request)}`,
@@ -155,14 +153,5 @@ export function registerWeComBindingRoutes(app: FastifyInstance, deps: WeComBind
       },
       410,
     );
-  }
-}
-
-function serviceOrigin(pending: PendingWeComMember): string | undefined {
-  if (!pending.request.service) return undefined;
-  try {
-    return new URL(pending.request.service).origin;
-  } catch {
-    return undefined;
   }
 }
