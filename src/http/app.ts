@@ -142,7 +142,7 @@ async function registerCasRoutes(
     cookies,
     formTokens,
     wechat: wechat?.identification,
-    wecom: !!wecas.wecom,
+    wecom: wecas.wecom ? { loginOrigin: wecas.wecom.client.loginOrigin } : undefined,
     prefix,
     casBaseUrl,
     warnInsecure: !config.server.secureCookies && config.mode !== 'test',

@@ -35,11 +35,34 @@ export interface WeComCallObservation {
   seconds: number;
 }
 
+/** What a web login is for: the person, the way back, the one-time state and the page's language. */
+export interface WeComWebLoginInput {
+  redirectUri: string;
+  state: string;
+  lang?: 'zh' | 'en';
+}
+
+/**
+ * The release of `@wecom/jssdk` whose login panel the embedded frame reproduces: its `createWWLoginPanel` adds it
+ * to the frame's URL as `version`, and WeCom's page may draw the panel by it.
+ */
+export const WECOM_PANEL_SDK_VERSION = '2.4.4';
+
+/** The panel's size as `@wecom/jssdk` names it; `small` is a 320×380 frame. */
+export const WECOM_PANEL_SIZE = { name: 'small', width: 320, height: 380 } as const;
+
 export interface WeComClient {
   readonly corpId: string;
   readonly agentId: string;
+  /** The origin of WeCom's web login: the login page's CSP lets a frame load it. */
+  readonly loginOrigin: string;
   /** WeCom's web login (a QR the member scans with the WeCom app), full page. */
-  webLoginUrl(input: { redirectUri: string; state: string; lang?: 'zh' | 'en' }): string;
+  webLoginUrl(input: WeComWebLoginInput): string;
+  /**
+   * The same web login drawn as WeCom's embeddable login panel, the URL `ww.createWWLoginPanel` gives its frame:
+   * `redirect_type=top`, so on success WeCom's frame sends the whole window to `redirect_uri?code&state`.
+   */
+  panelUrl(input: WeComWebLoginInput): string;
   /** Silent authorization inside the WeCom app (`snsapi_base`): no page, the app knows who is signed in. */
   inAppAuthorizeUrl(input: { redirectUri: string; state: string }): string;
   /** `auth/getuserinfo`: the code (single use, 5 minutes) → who it stands for. Never retried with the same code, but after a refused token. */
@@ -129,17 +152,31 @@ export function createWeComClient(
     }
   }
 
+  function webLoginParams(input: WeComWebLoginInput): Record<string, string> {
+    return {
+      login_type: 'CorpApp',
+      appid: config.corpId,
+      agentid: config.agentId,
+      redirect_uri: input.redirectUri,
+      state: input.state,
+      ...(input.lang === 'en' ? { lang: 'en' } : {}),
+    };
+  }
+
   return {
     corpId: config.corpId,
     agentId: config.agentId,
+    loginOrigin: new URL(login).origin,
     webLoginUrl(input) {
+      return `${login}/wwlogin/sso/login?${new URLSearchParams(webLoginParams(input))}`;
+    },
+    panelUrl(input) {
+      // The SDK's order: the caller's params, then its version.
       const q = new URLSearchParams({
-        login_type: 'CorpApp',
-        appid: config.corpId,
-        agentid: config.agentId,
-        redirect_uri: input.redirectUri,
-        state: input.state,
-        ...(input.lang === 'en' ? { lang: 'en' } : {}),
+        ...webLoginParams(input),
+        redirect_type: 'top',
+        panel_size: WECOM_PANEL_SIZE.name,
+        version: WECOM_PANEL_SDK_VERSION,
       });
       return `${login}/wwlogin/sso/login?${q}`;
     },

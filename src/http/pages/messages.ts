@@ -196,6 +196,8 @@ export const messages = {
     en: 'You are inside WeCom: sign in as the member WeCom knows you as, without a password.',
     'zh-CN': '您正在企业微信中，可直接以当前企业微信成员身份登录，无需密码。',
   },
+  'wecom.qr_title': { en: 'WeCom sign-in QR code', 'zh-CN': '企业微信登录二维码' },
+  'wecom.open_page': { en: 'QR not showing? Open WeCom’s sign-in page', 'zh-CN': '二维码未显示？打开企业微信登录页面' },
   'wecom.scan.hint': {
     en: 'Scan a QR code with the WeCom app on your phone.',
     'zh-CN': '使用手机企业微信扫码登录。',

@@ -27,19 +27,25 @@ export interface WeComRouteDeps {
 /**
  * The way to WeCom, in the login scope (the service is checked): inside the WeCom app the silent authorization
  * (no page: the app knows its member), anywhere else WeCom's web login, a QR the member scans with the app. The
- * one-time `state` is made only now.
+ * login page embeds that QR as WeCom's login panel (`/login/wecom/panel`, its frame); `/login/wecom` is the full
+ * page, the way when the panel cannot show. Each makes the one-time `state` only now, when a browser asks for it.
  */
 export function registerWeComStartRoute(app: FastifyInstance, deps: WeComRouteDeps): void {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
   const redirectUri = `${deps.casBaseUrl}/login/wecom/callback`;
-  app.withTypeProvider<ZodTypeProvider>().get('/login/wecom', { schema: { querystring: loginQuerySchema } }, async (request, reply) => {
+  const lang = (request: FastifyRequest) => (deps.pages.localeOf(request) === 'en' ? 'en' : 'zh');
+  async function state(request: FastifyRequest, reply: FastifyReply, where: 'app' | 'web') {
     const browserId = deps.cookies.ensureBrowserId(request, reply);
-    const inApp = insideWeCom(request.headers['user-agent']);
-    const state = await deps.wecom.states.begin(browserId, transactionOf(request).request, inApp ? 'app' : 'web');
-    const lang = deps.pages.localeOf(request) === 'en' ? 'en' : 'zh';
-    return redirectNoStore(
-      reply,
-      inApp ? deps.wecom.client.inAppAuthorizeUrl({ redirectUri, state }) : deps.wecom.client.webLoginUrl({ redirectUri, state, lang }),
-    );
+    return deps.wecom.states.begin(browserId, transactionOf(request).request, where);
+  }
+
+  routes.get('/login/wecom', { schema: { querystring: loginQuerySchema } }, async (request, reply) => {
+    if (insideWeCom(request.headers['user-agent']))
+      return redirectNoStore(reply, deps.wecom.client.inAppAuthorizeUrl({ redirectUri, state: await state(request, reply, 'app') }));
+    return redirectNoStore(reply, deps.wecom.client.webLoginUrl({ redirectUri, state: await state(request, reply, 'web'), lang: lang(request) }));
+  });
+  routes.get('/login/wecom/panel', { schema: { querystring: loginQuerySchema } }, async (request, reply) => {
+    return redirectNoStore(reply, deps.wecom.client.panelUrl({ redirectUri, state: await state(request, reply, 'web'), lang: lang(request) }));
   });
 }
 
