@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { KeyValueStore } from '../kv/store.js';
+import { type ApiCallObservation, createJsonApi } from '../weixin/json-api.js';
 import { WeComError } from './errors.js';
 import { createSharedAccessToken } from './token.js';
 
@@ -29,11 +30,7 @@ export interface WeComMember {
   email?: string;
 }
 
-export interface WeComCallObservation {
-  endpoint: string;
-  errcode: string;
-  seconds: number;
-}
+export type WeComCallObservation = ApiCallObservation;
 
 /** What a web login is for: the person, the way back, the one-time state and the page's language. */
 export interface WeComWebLoginInput {
@@ -82,51 +79,17 @@ export function createWeComClient(
   config: WeComClientConfig,
   deps: { kv: KeyValueStore; clock: Clock; fetch?: Fetch; observe?: (call: WeComCallObservation) => void },
 ): WeComClient {
-  const api = config.apiBaseUrl.replace(/\/+$/, '');
   const login = config.loginBaseUrl.replace(/\/+$/, '');
   const open = config.openBaseUrl.replace(/\/+$/, '');
-  const fetchImpl = deps.fetch ?? fetch;
 
-  async function call(endpoint: string, params: Record<string, string>): Promise<Record<string, unknown>> {
-    const started = performance.now();
-    const seconds = () => (performance.now() - started) / 1000;
-    try {
-      const body = await request(endpoint, params);
-      deps.observe?.({ endpoint, errcode: '0', seconds: seconds() });
-      return body;
-    } catch (err) {
-      const errcode = err instanceof WeComError ? String(err.errcode ?? err.kind) : 'unavailable';
-      deps.observe?.({ endpoint, errcode, seconds: seconds() });
-      throw err;
-    }
-  }
-
-  async function request(endpoint: string, params: Record<string, string>): Promise<Record<string, unknown>> {
-    const url = `${api}/${endpoint}?${new URLSearchParams(params)}`;
-    let res: Response;
-    let text: string;
-    try {
-      res = await fetchImpl(url, { signal: AbortSignal.timeout(config.timeoutMs), redirect: 'error' });
-      text = await res.text();
-    } catch (err) {
-      const reason = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError') ? 'timed out' : 'could not be reached';
-      throw new WeComError('unavailable', endpoint, `${endpoint} ${reason}`);
-    }
-    if (res.status >= 500) throw new WeComError('unavailable', endpoint, `${endpoint} answered HTTP ${res.status}`);
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new WeComError('malformed', endpoint, `${endpoint} answered HTTP ${res.status} with a body that is not JSON`);
-    }
-    if (typeof body !== 'object' || body === null || Array.isArray(body))
-      throw new WeComError('malformed', endpoint, `${endpoint} answered with JSON that is not an object`);
-    const record = body as Record<string, unknown>;
-    if (typeof record.errcode === 'number' && record.errcode !== 0)
-      throw WeComError.fromErrcode(endpoint, record.errcode, typeof record.errmsg === 'string' ? record.errmsg : '');
-    if (res.status !== 200) throw new WeComError('unavailable', endpoint, `${endpoint} answered HTTP ${res.status}`);
-    return record;
-  }
+  const call = createJsonApi({
+    baseUrl: config.apiBaseUrl,
+    timeoutMs: config.timeoutMs,
+    fetch: deps.fetch ?? fetch,
+    failure: (kind, endpoint, message) => new WeComError(kind, endpoint, message),
+    refusal: (endpoint, errcode, errmsg) => WeComError.fromErrcode(endpoint, errcode, errmsg),
+    observe: deps.observe,
+  });
 
   const token = createSharedAccessToken({
     kv: deps.kv,
