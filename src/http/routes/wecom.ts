@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { loginQuery } from '../../cas/login-request.js';
 import type { Refusal } from '../../login/outcome.js';
 import type { SignIn } from '../../login/sign-in.js';
 import type { WeComSignIn } from '../../wecas.js';
@@ -9,9 +8,9 @@ import { loginQuerySchema, transactionOf } from '../login-transaction.js';
 import { insideWeCom } from '../pages/login-page.js';
 import type { MessageKey } from '../pages/messages.js';
 import type { Pages } from '../pages/pages.js';
-import { refusalStatus, refusalText } from '../refusals.js';
 import { redirectNoStore } from '../respond.js';
 import type { SignInResponses } from '../sign-in-response.js';
+import { sendSignInProblem } from './sign-in-problem.js';
 import { callbackQuery } from './wechat.js';
 
 export interface WeComRouteDeps {
@@ -51,7 +50,7 @@ export function registerWeComStartRoute(app: FastifyInstance, deps: WeComRouteDe
 
 /** WeCom's redirect back: the member signed in, or told what went wrong and what to do. */
 export function registerWeComCallbackRoute(app: FastifyInstance, deps: WeComRouteDeps): void {
-  const { pages, prefix } = deps;
+  const { prefix } = deps;
   app.withTypeProvider<ZodTypeProvider>().get('/login/wecom/callback', { schema: { querystring: callbackQuery } }, async (request, reply) => {
     const outcome = await deps.signIn.attempt(
       deps.wecom.authenticator,
@@ -67,22 +66,9 @@ export function registerWeComCallbackRoute(app: FastifyInstance, deps: WeComRout
   });
 
   function problemPage(request: FastifyRequest, reply: FastifyReply, refusal: Refusal<'wecom'>) {
-    const t = pages.translate(request);
     if (refusal.wecomError) request.log.warn(refusal.wecomError, 'WeCom sign-in failed');
-    const query = refusal.request ? loginQuery(refusal.request) : '';
-    const retryHelps = refusal.retryHelps !== false;
-    const otherMethods = { href: `${prefix}/login${query}`, label: t('wechat.other_methods'), primary: !retryHelps };
-    return pages.send(
-      request,
-      reply,
-      'message',
-      {
-        title: t(PROBLEM_TITLES[refusal.reason]),
-        paragraphs: [refusalText(t, refusal)],
-        links: retryHelps ? [{ href: `${prefix}/login/wecom${query}`, label: t('wecom.retry'), primary: true }, otherMethods] : [otherMethods],
-      },
-      refusalStatus(refusal),
-    );
+    const problem = { title: PROBLEM_TITLES[refusal.reason], retryPath: '/login/wecom', retryLabel: 'wecom.retry' } as const;
+    return sendSignInProblem(deps, request, reply, refusal, problem);
   }
 }
 
