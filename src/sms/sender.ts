@@ -1,9 +1,10 @@
 /**
  * What a code is for: binding a phone to a WeChat identity, signing in with a phone, a second factor after another
  * method, resetting a password, activating an imported or directory account, or proving a number (new or old) when
- * the phone changes.
+ * the phone changes, or confirming the deletion of a password-less account.
  */
-export type SmsPurpose = 'bind' | 'login' | 'second-factor' | 'reset' | 'activate' | 'phone';
+export const SMS_PURPOSES = ['bind', 'login', 'second-factor', 'reset', 'activate', 'phone', 'delete'] as const;
+export type SmsPurpose = (typeof SMS_PURPOSES)[number];
 
 /** The code purposes that may have a template of their own (the others use the verification-code template). */
 export const OWN_TEMPLATE_PURPOSES = ['reset', 'activate', 'phone'] as const;

@@ -78,13 +78,17 @@ export function createSsoSessions(deps: { registry: TicketRegistry; factory: Tic
       return removed ? notify(removed) : undefined;
     },
 
-    /** Ends every session of a user ("sign out everywhere", a disabled account); returns how many there were. */
-    async endAll(userId: string): Promise<number> {
+    /**
+     * Ends every session of a user ("sign out everywhere", a disabled account); returns how many there were.
+     * `toldAs` names the user to the listener by another id (a deleted account's pseudonym): single logout's audit
+     * events, written later in the background, then never carry the deleted id.
+     */
+    async endAll(userId: string, options: { toldAs?: string } = {}): Promise<number> {
       let ended = 0;
       for (const session of await registry.sessionsOf(userId)) {
         const removed = await registry.removeSession(session.id);
         if (!removed) continue; // ended meanwhile, by someone who told its services
-        await notify(removed);
+        await notify(options.toldAs ? { ...removed, tgt: { ...removed.tgt, userId: options.toldAs } } : removed);
         ended++;
       }
       return ended;
