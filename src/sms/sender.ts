@@ -7,7 +7,7 @@ export const SMS_PURPOSES = ['bind', 'login', 'second-factor', 'reset', 'activat
 export type SmsPurpose = (typeof SMS_PURPOSES)[number];
 
 /** The code purposes that may have a template of their own (the others use the verification-code template). */
-export const OWN_TEMPLATE_PURPOSES = ['reset', 'activate', 'phone'] as const;
+export const OWN_TEMPLATE_PURPOSES = ['reset', 'activate', 'phone', 'delete'] as const;
 
 /** Whether a code of this purpose may have a template of its own. */
 export function hasOwnTemplate(purpose: SmsPurpose): purpose is (typeof OWN_TEMPLATE_PURPOSES)[number] {
