@@ -12,6 +12,8 @@ export interface DeletedAccount {
   wechat: number;
   wecom: number;
   sessions: number;
+  /** Front-channel logout requests of the ended sessions, for the page that answers the deletion to load. */
+  frontChannelUrls: string[];
 }
 
 export type AccountDeletion = ReturnType<typeof createAccountDeletion>;
@@ -26,7 +28,7 @@ export type AccountDeletion = ReturnType<typeof createAccountDeletion>;
 export function createAccountDeletion(deps: {
   db: Db;
   clock: Clock;
-  sessions: Pick<SsoSessions, 'endAll'>;
+  sessions: Pick<SsoSessions, 'endEvery'>;
   audit: AuditLog;
   /** What other stores hold of the account until it expires; each forgets its part. */
   forget?: ReadonlyArray<(user: User) => Promise<void>>;
@@ -56,7 +58,7 @@ export function createAccountDeletion(deps: {
         return { wechat: links.filter((l) => l.provider === 'wechat').length, wecom: links.filter((l) => l.provider === 'wecom').length };
       });
       if (!removed) return undefined;
-      const ended = await sessions.endAll(user.id, { toldAs: pseudonym });
+      const { ended, frontChannelUrls } = await sessions.endEvery(user.id, { toldAs: pseudonym });
       // An event written between the commit and the end of the sessions (a validation in flight) follows the others.
       await pseudonymiseAuditEvents(db, person, pseudonym);
       for (const forget of deps.forget ?? []) await forget(user);
@@ -69,7 +71,7 @@ export function createAccountDeletion(deps: {
         sessions: ended,
         ...(how.client ? { client: how.client } : {}),
       });
-      return { pseudonym, ...removed, sessions: ended };
+      return { pseudonym, ...removed, sessions: ended, frontChannelUrls };
     },
   };
 }

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runAuditCommand } from '../../src/cli/audit-commands.js';
 import { createPeopleFile, hashes, PEOPLE_QUERIES, type SqliteFile } from '../directories/sql-fixtures.js';
 import { CapturingSmsSender } from '../support/capturing-sms-sender.js';
-import { ALICE, Browser, type CasTestApp, createCasTestApp, executionOf, S } from '../support/cas-app.js';
+import { ALICE, Browser, type CasTestApp, createCasTestApp, executionOf, S, S2 } from '../support/cas-app.js';
 import { solve } from '../support/proof-of-work.js';
 
 const enc = encodeURIComponent;
@@ -136,6 +136,19 @@ describe('deleting an account wecas owns, confirmed by the password', () => {
       new RegExp(`user\\.deleted\\s+${pseudonym}\\s+127\\.0\\.0\\.1\\s+\\{"via":"account","wechat":1,"wecom":0,"sessions":2\\}$`),
     );
     expect(printed.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('tells a front-channel service from the page that answers, as the logout page does', async () => {
+    await setup();
+    await t.ctx.services.update({ ...t.s2, logoutType: 'front-channel' });
+    const other = new EnBrowser(t.app);
+    expect((await other.signIn(S2)).statusCode).toBe(302);
+    const b = new EnBrowser(t.app);
+    await b.signIn(S);
+    const done = await postFromDeletePage(b, '/cas/account/delete', { password: ALICE.password });
+    expect(done.statusCode).toBe(200);
+    expect(done.body).toMatch(/<img src="https:\/\/other\.example\.org\/\?SAMLRequest=[^"]+"/);
+    expect(String(done.headers['content-security-policy'])).toContain('https://other.example.org');
   });
 
   it('refuses a form whose token was not issued to this browser', async () => {

@@ -68,10 +68,14 @@ export function registerAccountDeleteRoutes(app: FastifyInstance, deps: AccountD
       return page(request, reply, tgt, { codeSent: !!code, error: recoveryRefusalText(t, result) }, recoveryRefusalStatus(result));
     }
     cookies.clearSession(reply);
+    // Services with front-channel logout are told by this page, as the logout page tells them.
+    const frontChannel = result.frontChannelUrls;
     return pages.send(request, reply, 'message', {
       title: t('account.delete.done.title'),
       paragraphs: [t('account.delete.done.body')],
       links: [{ href: `${prefix}/login`, label: t('loggedout.again'), primary: true }],
+      frontChannel,
+      imgOrigins: frontChannel.map((u) => new URL(u).origin),
     });
   });
 
