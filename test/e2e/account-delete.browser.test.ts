@@ -136,4 +136,46 @@ describe('deleting an account from the account page', { timeout: 120_000 }, () =
     const untilDeleted = JSON.stringify([...rows.slice(0, rows.indexOf(deleted) + 1), ...rows.filter((r) => r.type.startsWith('slo.'))]);
     for (const personal of [chen.id, '13700137000', '137****7000', CHEN.username, '陈静', 'Chen Jing']) expect(untilDeleted).not.toContain(personal);
   });
+
+  it('a WeChat-made account without a password confirms by a code to its number (the repeated send paid by the page’s proof of work)', async () => {
+    const context = await newContext('zh-CN');
+    // 李娜 scans for the first time and binds a new number: a new account, without a password.
+    const page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    await page.goto(server.service);
+    await page.locator('#sign-in').click();
+    await page.waitForURL(`${server.casUrl}/login?**`);
+    await page.locator('#wechat-page-link').click();
+    await page.waitForURL(/\/__wechat\/connect\/qrconnect\?/);
+    await page.locator('img.qrcode').waitFor();
+    server.emulator.confirm(String(await page.locator('#wx_emulator_login').getAttribute('data-uuid')), 'lina');
+    await page.waitForURL(`${server.casUrl}/login/wechat/bind`);
+    await page.fill('#phone', '13700137001');
+    await page.locator('#send-code').click();
+    await page.locator('#bind-notice').waitFor();
+    await page.fill('#code', server.sms.lastCodeFor('+8613700137001')!);
+    await page.locator('#bind-submit').click();
+    await page.waitForURL(server.service);
+    const user = (await server.ctx.users.findByPhone('+8613700137001'))!;
+    expect(user.hasPassword).toBe(false);
+
+    await page.goto(`${server.casUrl}/account/delete`);
+    expect(await page.locator('#delete-password').count()).toBe(0);
+    expect(await page.locator('altcha-widget#delete-challenge').count()).toBe(1);
+    await screenshot(page, 'account-delete-code-zh-CN-desktop.png');
+    // The bind's code went to this number from this browser a moment ago: the resend wait, then a proof of work.
+    server.clock.advance(61_000);
+    await page.locator('#delete-send').click();
+    await page.locator('#delete-code').waitFor();
+    expect(await page.locator('#delete-notice').innerText()).toContain('+86137****7001');
+    expect(server.sms.sent.at(-1)).toMatchObject({ phone: '+8613700137001', purpose: 'delete' });
+    await screenshot(page, 'account-delete-code-sent-zh-CN-desktop.png');
+    await screenshot(page, 'account-delete-code-sent-zh-CN-phone.png', PHONE_VIEWPORT);
+    await page.setViewportSize(DESKTOP_VIEWPORT);
+    await page.fill('#delete-code', server.sms.lastCodeFor('+8613700137001')!);
+    await page.click('#delete-submit');
+    await page.locator('h1', { hasText: '账号已注销' }).waitFor();
+    expect(await server.ctx.users.findById(user.id)).toBeNull();
+    expect(await server.ctx.identities.listForUser(user.id)).toEqual([]);
+  });
 });
