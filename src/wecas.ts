@@ -12,6 +12,7 @@ import { type Accounts, createAccounts } from './directories/accounts.js';
 import { createDirectories } from './directories/directories.js';
 import type { KeyValueStore } from './kv/store.js';
 import { type Account, createAccount } from './login/account.js';
+import { createSelfDeletion, type SelfDeletion } from './login/account-deletion.js';
 import { type Continuations, createContinuations } from './login/continuations.js';
 import { createDirectoryRecheck, type DirectoryRecheck } from './login/directory-recheck.js';
 import { createFormTokens, type FormTokens } from './login/form-tokens.js';
@@ -65,6 +66,7 @@ import { createSsoSessions, type SsoSessions } from './tickets/sessions.js';
 import { createTicketStorage } from './tickets/storage.js';
 import { createPhoneAppeals, type PhoneAppeals } from './users/appeals.js';
 import { createWeChatBinding, type WeChatBinding } from './users/binding.js';
+import { createAccountDeletion } from './users/deletion.js';
 import { createIdentityStore, type IdentityStore } from './users/identities.js';
 import { createPasswordPolicy, type PasswordPolicy } from './users/password-policy.js';
 import { SqlUserStore, type UserStore } from './users/store.js';
@@ -144,6 +146,8 @@ export interface Wecas {
   secondFactorStep: SecondFactorStep;
   /** The account page's side of it: set up and turn off an authenticator app. */
   secondFactorSettings: SecondFactorSettings;
+  /** The account page's "delete my account": checks the confirmation, then deletes through users/deletion.ts. */
+  selfDeletion: SelfDeletion;
   /** What an administrator does to accounts, and the CSV sync of accounts (`wecas user …`; later the admin API). */
   admin: { users: UserAdmin; import: UserImport };
   close(): Promise<void>;
@@ -253,6 +257,13 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     secret: sms.codeSecret,
     issuer: config.secondFactor.issuer,
   });
+  const deletion = createAccountDeletion({
+    db,
+    clock,
+    sessions,
+    audit,
+    forget: [async (user) => (user.phone ? codes.discard(user.phone) : undefined), (user) => secondFactors.forget(user.id)],
+  });
   const observeWeChat = (call: WeChatCallObservation) => metrics.wechatCall(call);
   const officialAccount = config.wechatOfficialAccount
     ? (overrides.wechatOfficialAccountClient ?? createWeChatClient(config.wechatOfficialAccount, fetch, observeWeChat))
@@ -349,6 +360,7 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     accounts,
     password,
     secondFactorSettings: createSecondFactorSettings({ factors: secondFactors, users, accounts, password }),
+    selfDeletion: createSelfDeletion({ users, deletion, codes, password }),
     smsCode: createSmsCodeAuthenticator({
       codes,
       accounts,
@@ -387,7 +399,7 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     phoneAppeals,
     notices,
     admin: {
-      users: createUserAdmin({ db, clock, accounts, sessions, audit, via: 'cli' }),
+      users: createUserAdmin({ db, clock, accounts, sessions, audit, deletion, via: 'cli' }),
       import: createUserImport({ db, clock, accounts, sessions, audit, via: 'cli' }),
     },
     async close() {

@@ -72,7 +72,9 @@ export type AuditEvent = (
       username?: string;
       sessions: number;
     }
-  | { type: 'user.deleted'; userId: string; via: AdminVia; name: string; directory?: string; wechat: number; sessions: number }
+  // An account deleted by its person (`via: 'account'`) or an administrator: `userId` is the pseudonym its earlier
+  // events now carry (audit/pseudonyms.ts), never the deleted id; no name, no number.
+  | { type: 'user.deleted'; userId: string; via: 'account' | AdminVia; directory?: string; wechat: number; wecom: number; sessions: number }
   // The second factor: an authenticator added or removed (and how the removal was proved), a second-factor check
   // passed at sign-in or refused (its reason: wrong_code, throttled …).
   | { type: 'mfa.enabled'; userId: string; factor: 'totp' }

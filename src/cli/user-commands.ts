@@ -285,11 +285,12 @@ async function resetSecondFactor(args: string[], ctx: UserCommandContext): Promi
 
 async function deleteUser(args: string[], ctx: UserCommandContext): Promise<number> {
   const ref = oneAccount(args);
-  const { target, wechat, sessions: ended } = await ctx.admin.delete(ref);
+  const { target, wechat, sessions: ended, pseudonym } = await ctx.admin.delete(ref);
   const links = wechat > 0 ? ` and its ${wechat} WeChat link${wechat === 1 ? '' : 's'}` : '';
   ctx.print(
     `Deleted ${target.name}${links}; ended ${sessions(ended)}${ended > 0 ? '; their applications were told' : ''}. Its audit events are kept.`,
   );
+  ctx.print(`They now carry the pseudonym ${pseudonym}, without its name, number or login name (wecas audit --user ${pseudonym}).`);
   if (target.user.directory !== 'local')
     ctx.print(
       `The account stays in the ${target.user.directory} directory: it gets a new wecas record if it signs in again (disable it to keep it out).`,

@@ -17,6 +17,7 @@ import { createPages, type Pages, STATIC_DIR } from './pages/pages.js';
 import { limitRequests } from './rate-limits.js';
 import { decorateRequests } from './request-context.js';
 import { registerAccountRoutes } from './routes/account.js';
+import { registerAccountDeleteRoutes } from './routes/account-delete.js';
 import { registerAccountPhoneRoutes } from './routes/account-phone.js';
 import { registerAccountSecondFactorRoutes } from './routes/account-second-factor.js';
 import { registerContinueRoute } from './routes/continue.js';
@@ -213,6 +214,8 @@ async function registerCasRoutes(
   });
   registerAccountSecondFactorRoutes(app, { settings: wecas.secondFactorSettings, cookies, pages, prefix });
   registerAccountPhoneRoutes(app, { recovery: wecas.recovery, formTokens, cookies, pages, prefix, smsCountries });
+  const retentionDays = config.observability.auditRetentionDays;
+  registerAccountDeleteRoutes(app, { deletion: wecas.selfDeletion, formTokens, cookies, pages, prefix, retentionDays });
   await app.register(async (scope) =>
     registerValidationRoutes(scope, {
       validator: createTicketValidator({
