@@ -12,7 +12,15 @@ import { type Child, forkNode, freePort } from './children.js';
 import { interleaved, type Measured, type Subject } from './measure.js';
 import { postgresReachable, SERVICE, startWecasNode, type WecasNode } from './nodes.js';
 import { matches, parseOptions, REGISTRIES, type Registry } from './options.js';
-import { bareFastifyIdle, prepareProduction, productionNodeIdle, type Resident } from './production-memory.js';
+import {
+  bareFastifyIdle,
+  breakdownLines,
+  importBreakdown,
+  PRODUCTION_IMPORTS,
+  prepareProduction,
+  productionNodeIdle,
+  type Resident,
+} from './production-memory.js';
 import { figureRow, mb, type Row, renderTable, type ThroughputTarget, throughputRow } from './table.js';
 
 const options = parseOptions(process.argv.slice(2));
@@ -22,6 +30,8 @@ const rounds = { rounds: options.rounds, seconds: options.duration, warmupSecond
 const wanted = (scenario: string) => matches(scenario, options.only);
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'wecas-bench-'));
 const rows: Row[] = [];
+/** Lines printed under the table (the production node's memory by module). */
+const after: string[] = [];
 const nodes = new Map<Registry, WecasNode>();
 const stoppable: Array<{ stop(): Promise<void> }> = [];
 let files = 0;
@@ -196,6 +206,10 @@ async function idleProduction() {
       ratio: `×${(wecas / bare).toFixed(2)}`,
       notes: `after 40 s idle (${mb(started)} 2 s after start); HTTPS, SQLite, SMS aliyun; median of ${options.rounds}`,
     });
+    log('  where the memory goes: modules imported one by one');
+    const steps = await importBreakdown(setup, 'aliyun', [...PRODUCTION_IMPORTS, './dist/sms/aliyun-sender.js'], ['--max-semi-space-size=1']);
+    const [start] = (await importBreakdown(setup, 'aliyun', [])).filter((s) => s.step === 'start');
+    after.push(...breakdownLines(steps, start));
   } finally {
     await setup.remove();
   }
@@ -233,6 +247,7 @@ async function main() {
       '',
       renderTable(rows),
       '',
+      ...after,
     ].join('\n'),
   );
 }
