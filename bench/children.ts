@@ -30,7 +30,8 @@ export async function forkNode(script: string, env: Record<string, string>, exec
     cwd: ROOT,
     env: { ...process.env, ...env },
     execArgv: [...TSX, ...execArgv],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // The child's output goes to stderr with the bench's progress: stdout is the table's.
+    stdio: ['ignore', 2, 2, 'ipc'],
   });
   children.add(child);
   let nextId = 0;

@@ -100,7 +100,21 @@ async function runOnce(subject: Subject, seconds: number, expectedRps: number, o
       `  ${subject.name.padEnd(22)} ${Math.round(report.okPerSecond).toString().padStart(6)}/s  p50 ${report.p50Ms.toFixed(2)} ms  p99 ${report.p99Ms.toFixed(2)} ms` +
         `  CPU ${Math.round((sample.cpuSeconds * 1e6) / report.ok)} µs/req${report.failed ? `  ${report.failed} failed` : ''}${report.ranOut ? '  (ran out of tickets)' : ''}`,
     );
+    await settled(subject);
     if (!report.ranOut || !retry || attempt === 2) return sample;
     rps *= 2;
+  }
+}
+
+/**
+ * Waits (up to 5 s) until the server has worked off the requests wrk left in flight, so that they neither slow the
+ * next subject's run nor meet a node being stopped.
+ */
+async function settled(subject: Subject): Promise<void> {
+  for (let i = 0, before = subject.cpuSeconds(); i < 25; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const now = subject.cpuSeconds();
+    if (now - before < 0.02) return;
+    before = now;
   }
 }

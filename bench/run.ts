@@ -71,7 +71,7 @@ function validationSubject(node: WecasNode, name: string): Subject {
     helperCpuSeconds: node.redis?.cpuSeconds,
     async prepare(seconds, expectedRps) {
       const file = path.join(dataDir, `tickets-${++files}.txt`);
-      await node.child.call('issueServiceTickets', { n: Math.ceil(expectedRps * seconds * 1.5) + 500, file });
+      await node.child.call('issueServiceTickets', { n: Math.ceil(expectedRps * seconds * 2) + 500, file });
       return load('validate', `${node.url}/`, seconds, file);
     },
   };
