@@ -1,4 +1,4 @@
-import fastifySwagger from '@fastify/swagger';
+import fastifySwagger, { type SwaggerTransform } from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
@@ -11,6 +11,15 @@ import { authenticateAdmins } from './auth.js';
 import { ApiProblem, answerProblem } from './errors.js';
 import { registerHealthRoutes } from './health.js';
 import { registerServiceRoutes } from './services.js';
+
+/** The zod schemas as JSON schema, and the role each route needs said in its description (where clients read it). */
+const withRole: SwaggerTransform = (input) => {
+  const out = jsonSchemaTransform(input);
+  const role = input.route.config?.adminRole;
+  if (role === undefined) return out;
+  const needs = role === 'admin' ? 'Needs the admin role.' : 'Needs the helpdesk role (or admin).';
+  return { ...out, schema: { ...out.schema, description: needs } };
+};
 
 /** Where the admin API lives: outside the CAS prefix, versioned so a later, different API can sit beside it. */
 export const ADMIN_API_PREFIX = '/admin/api/v1';
@@ -46,7 +55,7 @@ export async function registerAdminApi(app: FastifyInstance, wecas: Wecas): Prom
           },
           security: [{ bearer: [] }],
         },
-        transform: jsonSchemaTransform,
+        transform: withRole,
       });
       authenticateAdmins(api, { tokens: wecas.admin.tokens, roles: wecas.admin.roles, users: wecas.users, as: wecas.admin.as });
       registerServiceRoutes(api);
