@@ -1,7 +1,10 @@
 import type { Redis } from 'ioredis';
 import { type Logger, pino } from 'pino';
-import { createUserImport, type UserImport } from './admin/import.js';
-import { createUserAdmin, type UserAdmin } from './admin/users.js';
+import { type AdminActor, CLI_ACTOR } from './admin/actor.js';
+import { type Administration, administrationFor } from './admin/administration.js';
+import { type AdminRoles, createAdminRoles } from './admin/roles.js';
+import { type ApiTokens, createApiTokens } from './admin/tokens.js';
+import { createUsage, type Usage } from './admin/usage.js';
 import { type AuditLog, createSqlAuditLog } from './audit/audit-log.js';
 import { createProxying, type Proxying } from './cas/proxy.js';
 import { createProxyCallbackClient } from './cas/proxy-callback.js';
@@ -148,8 +151,14 @@ export interface Wecas {
   secondFactorSettings: SecondFactorSettings;
   /** The account page's "delete my account": checks the confirmation, then deletes through users/deletion.ts. */
   selfDeletion: SelfDeletion;
-  /** What an administrator does to accounts, and the CSV sync of accounts (`wecas user …`; later the admin API). */
-  admin: { users: UserAdmin; import: UserImport };
+  /** Health and usage figures for administrators (the admin API's /health). */
+  usage: Usage;
+  /**
+   * What an administrator does, as the CLI (`users`, `import`, `access` …: `wecas user …`, `wecas admin …`), or as
+   * another administrator (`as`: an admin API request, named in the audit log); who may administer (`roles`,
+   * `tokens`).
+   */
+  admin: Administration & { as(actor: AdminActor): Administration; roles: AdminRoles; tokens: ApiTokens };
   close(): Promise<void>;
 }
 
@@ -272,6 +281,32 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
 
   const wecom = config.wecom ? wireWeCom(config.wecom) : undefined;
 
+  // The local directory is the database, which readiness already checks.
+  const readiness = createReadiness({ db, dialect, clock, redis, config, directories: accounts.directories.filter((d) => d.name !== 'local') });
+  const recovery = createRecovery({
+    accounts,
+    users,
+    codes,
+    sessions,
+    audit,
+    policy: passwordPolicy,
+    notices,
+    appeals: phoneAppeals,
+    idAttribute: config.recovery.idAttribute,
+    throttle,
+    gate,
+  });
+
+  function wireAdministration(): Wecas['admin'] {
+    const roles = createAdminRoles({ db, clock, groups: config.admin.roleGroups, accounts });
+    const tokens = createApiTokens({ db, clock });
+    const deps = {
+      ...{ db, clock, accounts, users, services, tickets, sessions, audit, roles, tokens, phoneAppeals, deletion },
+      decideAppeal: recovery.decideAppeal,
+    };
+    return { ...administrationFor(deps, CLI_ACTOR), as: (actor) => administrationFor(deps, actor), roles, tokens };
+  }
+
   function wireWeCom(settings: NonNullable<Config['wecom']>): WeComSignIn {
     // The token lives in the shared store: one gettoken for the whole deployment, renewed by one node at a time.
     const client = overrides.wecomClient ?? createWeComClient(settings, { kv, clock, observe: observeWeChat });
@@ -335,7 +370,7 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     metrics,
     directoryRecheck: createDirectoryRecheck({ sessions, users, accounts, audit, kv, intervalSeconds: config.directories.recheckSeconds }),
     // The local directory is the database, which readiness already checks.
-    readiness: createReadiness({ db, dialect, clock, redis, config, directories: accounts.directories.filter((d) => d.name !== 'local') }),
+    readiness,
     singleLogout,
     proxying: createProxying({
       registry: tickets,
@@ -382,26 +417,12 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
       ttlSeconds: config.tickets.loginFormSeconds,
     }),
     account: createAccount({ users, accounts, identities, sessions, binding, audit, wechat: wechat?.identification }),
-    recovery: createRecovery({
-      accounts,
-      users,
-      codes,
-      sessions,
-      audit,
-      policy: passwordPolicy,
-      notices,
-      appeals: phoneAppeals,
-      idAttribute: config.recovery.idAttribute,
-      throttle,
-      gate,
-    }),
+    recovery,
     passwordPolicy,
     phoneAppeals,
     notices,
-    admin: {
-      users: createUserAdmin({ db, clock, accounts, sessions, audit, deletion, via: 'cli' }),
-      import: createUserImport({ db, clock, accounts, sessions, audit, via: 'cli' }),
-    },
+    admin: wireAdministration(),
+    usage: createUsage({ db, clock, readiness, budget, tickets, wecomConfigured: wecom !== undefined }),
     async close() {
       await tickets.close();
       await accounts.close();
