@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { type Logger, pino } from 'pino';
 import { createUserImport, type UserImport } from './admin/import.js';
 import { createUserAdmin, type UserAdmin } from './admin/users.js';
-import { type AuditLog, createSqlAuditLog } from './audit/audit-log.js';
+import { createAuditLog, type QueuedAuditLog } from './audit/audit-log.js';
 import { createProxying, type Proxying } from './cas/proxy.js';
 import { createProxyCallbackClient } from './cas/proxy-callback.js';
 import { createSingleLogout, type SingleLogout } from './cas/single-logout.js';
@@ -113,7 +113,8 @@ export interface Wecas {
   directoryRecheck: DirectoryRecheck;
   identities: IdentityStore;
   binding: WeChatBinding;
-  audit: AuditLog;
+  /** Security-relevant events written as they happen, high-volume ones in background batches (audit/audit-log.ts). */
+  audit: QueuedAuditLog;
   /** Counters and histograms for /metrics; always recorded, served only when enabled. */
   metrics: Metrics;
   readiness: Readiness;
@@ -203,7 +204,7 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
   const services = new SqlServiceRegistry(db, clock);
   const identities = createIdentityStore(db, clock);
   const binding = createWeChatBinding(db, clock);
-  const audit = observeAuditLog(createSqlAuditLog(db, clock, logger), metrics);
+  const audit = observeAuditLog(createAuditLog(db, clock, logger, { onDropped: (type) => metrics.auditDropped(type) }), metrics);
   const singleLogout = createSingleLogout({ services, audit, now: () => clock.now(), logger });
   const ticketFactory = createTicketFactory({ clock, policy: expirationPolicyFrom(config.tickets) });
   const sessions = createSsoSessions({ registry: tickets, factory: ticketFactory, clock, onEnded: (ended) => singleLogout.notify(ended) });
@@ -391,6 +392,8 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
       import: createUserImport({ db, clock, accounts, sessions, audit, via: 'cli' }),
     },
     async close() {
+      // The queued audit events go before the database does.
+      await audit.close();
       await tickets.close();
       await accounts.close();
       await kv.close();

@@ -11,7 +11,7 @@ import type { Metrics, RateLimit } from './metrics.js';
  */
 
 /** Counts what the audit events say happened, then records them. */
-export function observeAuditLog(audit: AuditLog, metrics: Metrics): AuditLog {
+export function observeAuditLog<A extends AuditLog>(audit: A, metrics: Metrics): A & AuditLog {
   return {
     ...audit,
     record(event) {
