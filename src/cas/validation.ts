@@ -61,8 +61,10 @@ export async function validateTicket(deps: ValidationDeps, req: ValidationReques
     req.endpoint === 'p3/proxyValidate' ||
     req.endpoint === 'samlValidate' ||
     (deps.v2Attributes && req.endpoint !== 'validate');
-  const ticket = await deps.registry.consume(ticketId);
-  if (!ticket || (ticket.kind !== 'ST' && ticket.kind !== 'PT')) throw casErrors.unknownTicket(ticketId);
+  // The ticket and its session in one step (one Redis round trip): the ticket is gone whatever happens next.
+  const consumed = await deps.registry.consumeWithSession(ticketId);
+  if (!consumed) throw casErrors.unknownTicket(ticketId);
+  const { ticket, tgt } = consumed;
   if (ticket.kind === 'PT' && !acceptsProxyTickets) throw casErrors.notAServiceTicket(ticketId);
   if (ticket.expiresAt <= deps.clock.now()) throw casErrors.expiredTicket(ticketId);
   if (!sameService(ticket.service, service)) throw casErrors.serviceMismatch(ticketId, ticket.service, service);
@@ -72,7 +74,6 @@ export async function validateTicket(deps: ValidationDeps, req: ValidationReques
   if (!registered?.enabled) throw casErrors.unauthorizedService(service);
 
   // A ticket dies with its SSO session, and a disabled user gets no more successful validations.
-  const tgt = await deps.registry.get(ticket.tgtId, 'TGT');
   if (!tgt) throw casErrors.unknownTicket(ticketId);
   // wecas's own record only (one indexed read, no directory): `wecas user disable` also ends the sessions, this
   // covers a registry another process cannot reach (memory).
