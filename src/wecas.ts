@@ -5,7 +5,7 @@ import { type Administration, administrationFor } from './admin/administration.j
 import { type AdminRoles, createAdminRoles } from './admin/roles.js';
 import { type ApiTokens, createApiTokens } from './admin/tokens.js';
 import { createUsage, type Usage } from './admin/usage.js';
-import { type AuditLog, createSqlAuditLog } from './audit/audit-log.js';
+import { createAuditLog, type QueuedAuditLog } from './audit/audit-log.js';
 import { createProxying, type Proxying } from './cas/proxy.js';
 import { createProxyCallbackClient } from './cas/proxy-callback.js';
 import { createSingleLogout, type SingleLogout } from './cas/single-logout.js';
@@ -118,7 +118,8 @@ export interface Wecas {
   directoryRecheck: DirectoryRecheck;
   identities: IdentityStore;
   binding: WeChatBinding;
-  audit: AuditLog;
+  /** Security-relevant events written as they happen, high-volume ones in background batches (audit/audit-log.ts). */
+  audit: QueuedAuditLog;
   /** Counters and histograms for /metrics; always recorded, served only when enabled. */
   metrics: Metrics;
   readiness: Readiness;
@@ -216,7 +217,7 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
   const services = new SqlServiceRegistry(db, clock);
   const identities = createIdentityStore(db, clock);
   const binding = createWeChatBinding(db, clock);
-  const audit = observeAuditLog(createSqlAuditLog(db, clock, logger), metrics);
+  const audit = observeAuditLog(createAuditLog(db, clock, logger, { onDropped: (type) => metrics.auditDropped(type) }), metrics);
   const singleLogout = createSingleLogout({ services, audit, now: () => clock.now(), logger });
   const ticketFactory = createTicketFactory({ clock, policy: expirationPolicyFrom(config.tickets) });
   const sessions = createSsoSessions({ registry: tickets, factory: ticketFactory, clock, onEnded: (ended) => singleLogout.notify(ended) });
@@ -424,6 +425,8 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     admin: wireAdministration(),
     usage: createUsage({ db, clock, readiness, budget, tickets, wecomConfigured: wecom !== undefined }),
     async close() {
+      // The queued audit events go before the database does.
+      await audit.close();
       await tickets.close();
       await accounts.close();
       await kv.close();

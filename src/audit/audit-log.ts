@@ -104,6 +104,8 @@ export type AuditType = AuditEvent['type'];
 
 export interface AuditLog {
   record(event: AuditEvent): Promise<void>;
+  /** Resolves once every event recorded so far is written (background events included): tests, shutdown. */
+  flush?(): Promise<void>;
 }
 
 /** Rows per INSERT: 7 parameters each stays far below SQLite's and PostgreSQL's parameter limits. */
@@ -111,59 +113,162 @@ const MAX_ROWS_PER_INSERT = 500;
 
 type AuditRow = { id: string; at: number; type: string; user_id: string | null; ip: string | null; user_agent: string | null; detail: string };
 
+/** The row an event is stored as; undefined (and logged) when its detail cannot be serialised. */
+function rowOf(e: AuditEvent, clock: Clock, logger?: Pick<Logger, 'error'>): AuditRow | undefined {
+  try {
+    const { type, userId, client, ...detail } = e as AuditEvent & { userId?: string };
+    return {
+      id: timeOrderedId(clock.now()),
+      at: clock.now(),
+      type,
+      user_id: userId ?? null,
+      ip: client?.ip ?? null,
+      user_agent: client?.userAgent ? client.userAgent.slice(0, 300) : null,
+      detail: JSON.stringify(detail),
+    };
+  } catch (err) {
+    logger?.error({ err, type: e.type }, 'could not write audit event');
+    return undefined;
+  }
+}
+
+/** Multi-row INSERTs; a failed one is logged (with its event types), never thrown. */
+async function writeRows(db: Db, rows: AuditRow[], logger?: Pick<Logger, 'error'>): Promise<void> {
+  for (let start = 0; start < rows.length; start += MAX_ROWS_PER_INSERT) {
+    const part = rows.slice(start, start + MAX_ROWS_PER_INSERT);
+    try {
+      await db.insertInto('audit_events').values(part).execute();
+    } catch (err) {
+      logger?.error({ err, events: part.length, types: [...new Set(part.map((r) => r.type))] }, 'could not write audit events');
+    }
+  }
+}
+
 /**
  * Audit events in the database (table audit_events), one row each. Recording never fails the request it
  * describes: a write error is logged instead.
  *
  * Group commit: the events recorded while the event loop works through one batch of I/O are written by one
  * multi-row INSERT when that batch is done (setImmediate), and each `record` resolves once its row is written,
- * so a caller that awaits it still knows its event is stored. Under load this turns one write transaction per
- * validation into one per loop turn (the profile behind it is in docs/benchmarks.md); alone, an event waits for
- * nothing but the end of the current turn.
+ * so a caller that awaits it still knows its event is stored. Alone, an event waits for nothing but the end of
+ * the current turn.
  */
 export function createSqlAuditLog(db: Db, clock: Clock, logger?: Pick<Logger, 'error'>): AuditLog {
   let queue: Array<{ row: AuditRow; done: () => void }> = [];
+  let writing: Promise<void> = Promise.resolve();
 
   async function flush(): Promise<void> {
     const batch = queue;
     queue = [];
-    for (let start = 0; start < batch.length; start += MAX_ROWS_PER_INSERT) {
-      const part = batch.slice(start, start + MAX_ROWS_PER_INSERT);
-      try {
-        await db
-          .insertInto('audit_events')
-          .values(part.map((p) => p.row))
-          .execute();
-      } catch (err) {
-        logger?.error({ err, events: part.length, types: [...new Set(part.map((p) => p.row.type))] }, 'could not write audit events');
-      }
-      for (const p of part) p.done();
-    }
+    await writeRows(
+      db,
+      batch.map((p) => p.row),
+      logger,
+    );
+    for (const p of batch) p.done();
   }
 
   return {
     record(e) {
-      let row: AuditRow;
-      try {
-        const { type, userId, client, ...detail } = e as AuditEvent & { userId?: string };
-        row = {
-          id: timeOrderedId(clock.now()),
-          at: clock.now(),
-          type,
-          user_id: userId ?? null,
-          ip: client?.ip ?? null,
-          user_agent: client?.userAgent ? client.userAgent.slice(0, 300) : null,
-          detail: JSON.stringify(detail),
-        };
-      } catch (err) {
-        logger?.error({ err, type: e.type }, 'could not write audit event');
-        return Promise.resolve();
-      }
+      const row = rowOf(e, clock, logger);
+      if (!row) return Promise.resolve();
       return new Promise<void>((done) => {
-        if (queue.length === 0) setImmediate(() => void flush());
+        if (queue.length === 0) {
+          const turn = new Promise<void>((scheduled) => setImmediate(() => void flush().then(scheduled)));
+          writing = writing.then(() => turn);
+        }
         queue.push({ row, done });
       });
     },
+    flush: () => writing,
+  };
+}
+
+/**
+ * The events written in the background (see createAuditLog): one or more per protocol request, so many that a
+ * write each on the request's path would cost more than the request. Everything else (sign-ins and their
+ * failures, bindings and unbindings, password, phone and second-factor changes, administrators' actions,
+ * deletions, sessions ended, SMS sends) keeps the synchronous guarantee.
+ */
+export const BACKGROUND_EVENTS: ReadonlySet<AuditType> = new Set<AuditType>(['ticket.validated', 'ticket.proxied', 'slo.sent', 'slo.failed']);
+
+export interface AuditLogOptions {
+  /** Events waiting for the background writer at most; past it they are dropped and counted. */
+  capacity?: number;
+  /** The longest a background event waits before its batch is written (ms). */
+  flushIntervalMs?: number;
+  /** Told of each background event dropped because the queue was full (a metric counts them). */
+  onDropped?: (type: AuditType) => void;
+}
+
+/** The audit log wecas runs with: it must be closed (which writes what is queued) before the database is. */
+export interface QueuedAuditLog extends AuditLog {
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const AUDIT_QUEUE_CAPACITY = 10_000;
+export const AUDIT_FLUSH_INTERVAL_MS = 100;
+
+/**
+ * Two classes of events (docs/architecture.md, "Audit"). Security-relevant ones are written as
+ * createSqlAuditLog writes them: `record` resolves once the row is stored. BACKGROUND_EVENTS leave the request's
+ * path: `record` only queues the row, and a writer stores the queue in batches, at most `flushIntervalMs` after
+ * an event arrived, and at close. A crash loses at most the last interval's background events. When the queue is
+ * full an event is dropped, counted (onDropped) and logged, never waited for.
+ */
+export function createAuditLog(db: Db, clock: Clock, logger?: Pick<Logger, 'error' | 'warn'>, options: AuditLogOptions = {}): QueuedAuditLog {
+  const capacity = options.capacity ?? AUDIT_QUEUE_CAPACITY;
+  const intervalMs = options.flushIntervalMs ?? AUDIT_FLUSH_INTERVAL_MS;
+  const direct = createSqlAuditLog(db, clock, logger);
+  let queue: AuditRow[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let writing: Promise<void> = Promise.resolve();
+  let droppedSinceLogged = 0;
+
+  function writeQueue(): Promise<void> {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    const batch = queue;
+    queue = [];
+    if (droppedSinceLogged > 0) {
+      logger?.warn({ dropped: droppedSinceLogged, capacity }, 'audit queue was full: background events dropped');
+      droppedSinceLogged = 0;
+    }
+    // One batch at a time, in order: rows of a later batch never land before an earlier one's.
+    writing = writing.then(() => (batch.length > 0 ? writeRows(db, batch, logger) : undefined));
+    return writing;
+  }
+
+  function enqueue(e: AuditEvent): void {
+    if (queue.length >= capacity) {
+      options.onDropped?.(e.type);
+      // One line when dropping starts, one with the count at the next write: a full queue must not flood the log.
+      if (droppedSinceLogged++ === 0) logger?.warn({ type: e.type, capacity }, 'audit queue full: dropping background events');
+      return;
+    }
+    const row = rowOf(e, clock, logger);
+    if (!row) return;
+    queue.push(row);
+    if (!timer) {
+      timer = setTimeout(() => void writeQueue(), intervalMs);
+      // Shutdown writes the queue (close); a pending batch alone must not keep a process alive.
+      timer.unref();
+    }
+  }
+
+  async function flush(): Promise<void> {
+    await Promise.all([writeQueue(), direct.flush?.()]);
+  }
+
+  return {
+    record(e) {
+      if (!BACKGROUND_EVENTS.has(e.type)) return direct.record(e);
+      enqueue(e);
+      return Promise.resolve();
+    },
+    flush,
+    close: flush,
   };
 }
 

@@ -39,7 +39,7 @@ export interface SingleLogout {
    * page makes from the browser.
    */
   notify(session: EndedSession): Promise<{ frontChannelUrls: string[] }>;
-  /** Resolves when background deliveries started so far have finished (tests, graceful shutdown). */
+  /** Resolves when deliveries started so far have finished and their audit events are written (tests, shutdown). */
   settled(): Promise<void>;
 }
 
@@ -103,6 +103,8 @@ export function createSingleLogout(deps: {
     },
     async settled() {
       await Promise.all([...pending]);
+      // slo.sent and slo.failed are background audit events: settled means they are written too.
+      await deps.audit.flush?.();
     },
   };
 }

@@ -61,8 +61,10 @@ export async function validateTicket(deps: ValidationDeps, req: ValidationReques
     req.endpoint === 'p3/proxyValidate' ||
     req.endpoint === 'samlValidate' ||
     (deps.v2Attributes && req.endpoint !== 'validate');
-  const ticket = await deps.registry.consume(ticketId);
-  if (!ticket || (ticket.kind !== 'ST' && ticket.kind !== 'PT')) throw casErrors.unknownTicket(ticketId);
+  // The ticket and its session in one step (one Redis round trip): the ticket is gone whatever happens next.
+  const consumed = await deps.registry.consumeWithSession(ticketId);
+  if (!consumed) throw casErrors.unknownTicket(ticketId);
+  const { ticket, tgt } = consumed;
   if (ticket.kind === 'PT' && !acceptsProxyTickets) throw casErrors.notAServiceTicket(ticketId);
   if (ticket.expiresAt <= deps.clock.now()) throw casErrors.expiredTicket(ticketId);
   if (!sameService(ticket.service, service)) throw casErrors.serviceMismatch(ticketId, ticket.service, service);
@@ -71,15 +73,12 @@ export async function validateTicket(deps: ValidationDeps, req: ValidationReques
   const registered = await deps.services.get(ticket.serviceId);
   if (!registered?.enabled) throw casErrors.unauthorizedService(service);
 
-  // A ticket dies with its SSO session, and a disabled user gets no more successful validations.
-  const tgt = await deps.registry.get(ticket.tgtId, 'TGT');
+  // A ticket dies with its SSO session. The session carries the authentication (user, attributes, method, time),
+  // so no user row is read: a disabled or deleted account is one whose sessions were ended (docs/architecture.md,
+  // "Validation and accounts").
   if (!tgt) throw casErrors.unknownTicket(ticketId);
-  // wecas's own record only (one indexed read, no directory): `wecas user disable` also ends the sessions, this
-  // covers a registry another process cannot reach (memory).
-  const user = await deps.users.findById(tgt.userId);
-  if (user?.status !== 'active') throw casErrors.unknownTicket(ticketId);
-  // The person as they were at sign-in, kept with the session; a session from before directories has none.
-  const principal = tgt.attributes ? { id: tgt.principal, attributes: tgt.attributes } : principalOf(user, localAccountOf(user));
+  const principal = tgt.attributes ? { id: tgt.principal, attributes: tgt.attributes } : await legacyPrincipal(deps.users, tgt.userId);
+  if (!principal) throw casErrors.unknownTicket(ticketId);
 
   // The service's policies, again: it may have changed since the ticket was issued, and a proxy ticket's target
   // service was never asked at sign-in.
@@ -98,11 +97,20 @@ export async function validateTicket(deps: ValidationDeps, req: ValidationReques
   }
   return {
     result,
-    userId: user.id,
+    userId: tgt.userId,
     serviceId: registered.id,
     ticketKind: ticket.kind,
     authentication: { time: tgt.authTime, method: tgt.method },
   };
+}
+
+/**
+ * A session from a version that kept no attributes with it (before directories): the person is read from wecas's
+ * own record, as then, and only while that account is active. None outlives TGT_HARD_TTL_SECONDS after an upgrade.
+ */
+async function legacyPrincipal(users: UserStore, userId: string) {
+  const user = await users.findById(userId);
+  return user?.status === 'active' ? principalOf(user, localAccountOf(user)) : undefined;
 }
 
 export type TicketValidator = ReturnType<typeof createTicketValidator>;

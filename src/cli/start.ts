@@ -30,9 +30,14 @@ export async function startServer(config: Config, options: { devSurfaces?: DevSu
   sweeper.unref();
   const rechecker = setInterval(() => void recheckDirectories(wecas, logger), config.directories.recheckSeconds * 1000);
   rechecker.unref();
+  // `kill -USR2 <pid>`: re-check now. With the memory registry, the sessions of an account disabled or deleted by a
+  // `wecas user …` command (another process) end here at once instead of at the next round (docs/architecture.md).
+  const recheckNow = () => void recheckDirectories(wecas, logger, { now: true });
+  process.on('SIGUSR2', recheckNow);
   const close = async () => {
     clearInterval(sweeper);
     clearInterval(rechecker);
+    process.off('SIGUSR2', recheckNow);
     await admin?.close();
     await app?.close();
     await wecas.singleLogout.settled();
@@ -63,9 +68,9 @@ async function sweep(wecas: Wecas, logger: Logger): Promise<void> {
 }
 
 /** Disabled or removed accounts lose their sessions (login/directory-recheck.ts); one node a round does the reading. */
-async function recheckDirectories(wecas: Wecas, logger: Logger): Promise<void> {
+async function recheckDirectories(wecas: Wecas, logger: Logger, options: { now?: boolean } = {}): Promise<void> {
   try {
-    const report = await wecas.directoryRecheck.run();
+    const report = await wecas.directoryRecheck.run(options);
     if (report && (report.ended > 0 || report.unanswered > 0)) logger.info(report, 'directory re-check');
   } catch (err) {
     logger.warn({ err }, 'directory re-check failed');

@@ -71,7 +71,6 @@ export async function buildApp(wecas: Wecas, options: BuildAppOptions = {}): Pro
   const banner: MessageKey[] = config.mode === 'development' ? ['dev.banner.mode', ...devSurfaces.map((s) => s.banner)] : [];
   const pages = createPages({ staticBase: `${prefix}/static`, secureCookies: server.secureCookies, cookies, banner });
 
-  observeValidationLatency(app, wecas.metrics, prefix);
   registerHealthRoutes(app, wecas.readiness);
   // WeChat checks a 服务号's web-authorization domain by fetching this file at the host's root, outside the CAS prefix.
   const verifyFile = config.wechatOfficialAccount?.verifyFile;
@@ -79,10 +78,7 @@ export async function buildApp(wecas: Wecas, options: BuildAppOptions = {}): Pro
   // With a metrics port the metrics live on the admin port only (cli/start.ts), never on the public one.
   if (config.observability.metricsEnabled && config.observability.metricsPort === undefined) registerMetricsRoute(app, wecas.metrics);
 
-  await app.register(fastifyCookie);
   await app.register(fastifyFormbody);
-  // Helmet's other headers everywhere; each page sets its own CSP (see pages/pages.ts).
-  await app.register(fastifyHelmet, { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false, hsts: server.secureCookies });
   decorateRequests(app, { sessions: wecas.sessions, cookies });
   await limitRequests(app, {
     limits: config.requestLimits,
@@ -109,22 +105,38 @@ export async function buildApp(wecas: Wecas, options: BuildAppOptions = {}): Pro
     return pages.send(request, reply, 'message', { title, paragraphs: [body], links: [{ href: `${prefix}/login`, label: t('error.back') }] }, status);
   });
 
-  await app.register(fastifyStatic, { root: STATIC_DIR, prefix: `${prefix}/static/`, maxAge: 3600_000, index: false });
-  app.get('/favicon.ico', (_request, reply) => reply.redirect(`${prefix}/static/favicon.svg`, 301));
-  await app.register(async (scope) => registerCasRoutes(scope, wecas, { pages, cookies }), { prefix });
-  await registerAdminApi(app, wecas);
-  if (prefix) app.get('/', (_request, reply) => reply.redirect(`${prefix}/login`, 302));
-  for (const surface of devSurfaces) await surface.register(app, pages);
+  // The CAS protocol endpoints: machine-to-machine, on every application's hot path. Their scope has none of what
+  // only pages need (cookie parsing, helmet's page headers, page languages): their responses carry their own
+  // content type and no-store (routes/validation.ts).
+  await app.register(
+    async (protocol) => {
+      observeValidationLatency(protocol, wecas.metrics, prefix);
+      registerProtocolRoutes(protocol, wecas);
+    },
+    { prefix },
+  );
 
-  app.setNotFoundHandler((request, reply) => {
-    const t = pages.translate(request);
-    return pages.send(
-      request,
-      reply,
-      'message',
-      { title: t('error.not_found.title'), paragraphs: [t('error.not_found.body')], links: [{ href: `${prefix}/login`, label: t('error.back') }] },
-      404,
-    );
+  // Everything a browser sees: cookies, helmet's headers (each page sets its own CSP, see pages/pages.ts).
+  await app.register(async (site) => {
+    await site.register(fastifyCookie);
+    await site.register(fastifyHelmet, { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false, hsts: server.secureCookies });
+    await site.register(fastifyStatic, { root: STATIC_DIR, prefix: `${prefix}/static/`, maxAge: 3600_000, index: false });
+    site.get('/favicon.ico', (_request, reply) => reply.redirect(`${prefix}/static/favicon.svg`, 301));
+    await site.register(async (scope) => registerCasRoutes(scope, wecas, { pages, cookies }), { prefix });
+    await registerAdminApi(site, wecas);
+    if (prefix) site.get('/', (_request, reply) => reply.redirect(`${prefix}/login`, 302));
+    for (const surface of devSurfaces) await surface.register(site, pages);
+
+    site.setNotFoundHandler((request, reply) => {
+      const t = pages.translate(request);
+      return pages.send(
+        request,
+        reply,
+        'message',
+        { title: t('error.not_found.title'), paragraphs: [t('error.not_found.body')], links: [{ href: `${prefix}/login`, label: t('error.back') }] },
+        404,
+      );
+    });
   });
 
   return app;
@@ -218,23 +230,26 @@ async function registerCasRoutes(
   registerAccountPhoneRoutes(app, { recovery: wecas.recovery, formTokens, cookies, pages, prefix, smsCountries });
   const retentionDays = config.observability.auditRetentionDays;
   registerAccountDeleteRoutes(app, { deletion: wecas.selfDeletion, formTokens, cookies, pages, prefix, retentionDays });
-  await app.register(async (scope) =>
-    registerValidationRoutes(scope, {
-      validator: createTicketValidator({
-        registry: wecas.tickets,
-        services: wecas.services,
-        users: wecas.users,
-        clock: wecas.clock,
-        v2Attributes: config.cas.v2Attributes,
-        grantProxyGrantingTicket: wecas.proxying.grantProxyGrantingTicket,
-        audit: wecas.audit,
-        onRefused: ({ kind, code }) => wecas.metrics.ticketValidated(kind, code),
-        onUnexpected: (err) => app.log.error({ err }, 'CAS request failed unexpectedly'),
-      }),
-      proxying: wecas.proxying,
-      audit: wecas.audit,
+}
+
+/** The ticket validators and /proxy, with what they use only. */
+function registerProtocolRoutes(app: FastifyInstance, wecas: Wecas): void {
+  const { config } = wecas;
+  registerValidationRoutes(app, {
+    validator: createTicketValidator({
+      registry: wecas.tickets,
+      services: wecas.services,
+      users: wecas.users,
       clock: wecas.clock,
-      issuer: new URL(config.server.publicUrl).hostname,
+      v2Attributes: config.cas.v2Attributes,
+      grantProxyGrantingTicket: wecas.proxying.grantProxyGrantingTicket,
+      audit: wecas.audit,
+      onRefused: ({ kind, code }) => wecas.metrics.ticketValidated(kind, code),
+      onUnexpected: (err) => app.log.error({ err }, 'CAS request failed unexpectedly'),
     }),
-  );
+    proxying: wecas.proxying,
+    audit: wecas.audit,
+    clock: wecas.clock,
+    issuer: new URL(config.server.publicUrl).hostname,
+  });
 }

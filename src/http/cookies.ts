@@ -55,7 +55,8 @@ export function createCookies({ path, secure }: { path: string; secure: boolean 
     setPendingWeCom: (reply: FastifyReply, pendingId: string) => reply.setCookie(COOKIE_NAMES.pendingWeCom, pendingId, flags),
     clearPendingWeCom: (reply: FastifyReply) => reply.clearCookie(COOKIE_NAMES.pendingWeCom, flags),
 
-    localeChoice: (request: FastifyRequest): string | undefined => request.cookies[COOKIE_NAMES.locale],
+    // Absent outside the pages' scope (the protocol endpoints parse no cookies): an error page there speaks Accept-Language.
+    localeChoice: (request: FastifyRequest): string | undefined => request.cookies?.[COOKIE_NAMES.locale],
     /** Remembered for a year on every path: pages outside the CAS prefix (the outbox, errors) speak it too. */
     setLocale: (reply: FastifyReply, locale: string) =>
       reply.setCookie(COOKIE_NAMES.locale, locale, { path: '/', sameSite: 'lax', secure, maxAge: 365 * 24 * 3600 }),

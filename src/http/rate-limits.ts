@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { ipBucket } from '../kv/ip-bucket.js';
 import type { Metrics, RateLimit } from '../observability/metrics.js';
+import { localRateLimit } from './local-rate-limit.js';
 
 /** The kinds of endpoint with a request limit of their own, and how each path is told apart. */
 const GROUPS = [
@@ -38,7 +39,7 @@ export class TooManyRequests extends Error {
 /**
  * Request limits per client address on the endpoints anyone can call anonymously: the login pages, SMS sends, the
  * validators and WeChat's callbacks (@fastify/rate-limit, its counters in Redis when Redis is configured, so the
- * limits hold across nodes). Each route gets its group's limit as it is added, from its path: one table, here.
+ * limits hold across nodes; the validators' limit is counted per node, see local-rate-limit.ts). Each route gets its group's limit as it is added, from its path: one table, here.
  * Call before any route is registered.
  */
 export async function limitRequests(
@@ -60,14 +61,22 @@ export async function limitRequests(
   const hooks = new Map(
     GROUPS.map(({ group, metric }) => [
       group,
-      app.rateLimit({
-        max: perMinute[group],
-        timeWindow: 60_000,
-        // Each group counts on its own; an IPv6 client counts by its /64, like every other per-address limit here.
-        keyGenerator: (request: FastifyRequest) => `${group}:${ipBucket(request.ip)}`,
-        onExceeded: () => deps.metrics.rateLimited(metric),
-        errorResponseBuilder: () => new TooManyRequests(group),
-      }),
+      group === 'validation'
+        ? // Counted in this node's memory: a validation makes no round trip to Redis for its limit (local-rate-limit.ts).
+          localRateLimit({
+            max: perMinute[group],
+            windowMs: 60_000,
+            onExceeded: () => deps.metrics.rateLimited(metric),
+            error: () => new TooManyRequests(group),
+          })
+        : app.rateLimit({
+            max: perMinute[group],
+            timeWindow: 60_000,
+            // Each group counts on its own; an IPv6 client counts by its /64, like every other per-address limit here.
+            keyGenerator: (request: FastifyRequest) => `${group}:${ipBucket(request.ip)}`,
+            onExceeded: () => deps.metrics.rateLimited(metric),
+            errorResponseBuilder: () => new TooManyRequests(group),
+          }),
     ]),
   );
   app.addHook('onRoute', (route: RouteOptions) => {

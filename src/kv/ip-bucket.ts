@@ -6,6 +6,9 @@ import { isIPv6 } from 'node:net';
  * IPv4-mapped IPv6 (`::ffff:1.2.3.4`, as dual-stack sockets report IPv4 clients) counts as the IPv4 address.
  */
 export function ipBucket(ip: string): string {
+  // An IPv4 address (no colon) is its own bucket: the common case, answered before any regex (the validators' limit
+  // runs this on every request).
+  if (!ip.includes(':')) return ip;
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
   if (mapped?.[1]) return mapped[1];
   const address = ip.split('%')[0] ?? ip; // drop a zone id (fe80::1%eth0)

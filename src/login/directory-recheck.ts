@@ -46,10 +46,14 @@ export function createDirectoryRecheck(deps: {
   }
 
   return {
-    /** One round, unless another node holds this round's lease; undefined then. */
-    async run(): Promise<RecheckReport | undefined> {
+    /**
+     * One round, unless another node holds this round's lease; undefined then. `now`: a round asked for (SIGUSR2,
+     * after an account was disabled by a process that cannot reach this node's memory registry) runs regardless.
+     */
+    async run(options: { now?: boolean } = {}): Promise<RecheckReport | undefined> {
       // The lease lasts a little less than a round, so the next round can start on any node.
-      if (!(await deps.kv.putIfAbsent('directory-recheck', 1, Math.max(1, deps.intervalSeconds - 1)))) return undefined;
+      const leased = await deps.kv.putIfAbsent('directory-recheck', 1, Math.max(1, deps.intervalSeconds - 1));
+      if (!leased && !options.now) return undefined;
       const report: RecheckReport = { checked: 0, ended: 0, unanswered: 0 };
       for (const userId of await deps.sessions.usersWithSessions()) {
         const result = await recheck(userId);

@@ -45,6 +45,8 @@ export interface Metrics {
   rateLimited(limit: RateLimit): void;
   /** A login request for a service that may not use this server (unregistered, disabled, not a URL). */
   serviceRefused(reason: string): void;
+  /** A background audit event dropped because the audit queue was full (audit/audit-log.ts). */
+  auditDropped(type: string): void;
   /** Makes the SMS budget gauges read today's count (the shared store's) at scrape time, beside the budget. */
   watchSmsBudget(used: () => Promise<number>, budget: number): void;
   /** Makes the live-TGT gauge read this count at scrape time (at most once per `minIntervalMs`). */
@@ -115,6 +117,12 @@ export function createMetrics(): Metrics {
     labelNames: ['reason'],
     registers,
   });
+  const auditDropped = new Counter({
+    name: 'wecas_audit_events_dropped_total',
+    help: 'Background audit events (validations, proxy tickets, single logouts) dropped because the audit queue was full',
+    labelNames: ['type'],
+    registers,
+  });
 
   let smsUsed: (() => Promise<number>) | undefined;
   new Gauge({
@@ -160,6 +168,7 @@ export function createMetrics(): Metrics {
     smsSend: (provider, result) => smsSends.inc({ provider, result }),
     rateLimited: (limit) => refusals.inc({ limit }),
     serviceRefused: (reason) => serviceRefusals.inc({ reason }),
+    auditDropped: (type) => auditDropped.inc({ type }),
     watchSmsBudget(used, budget) {
       smsUsed = used;
       smsBudget.set(budget);

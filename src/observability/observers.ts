@@ -11,7 +11,7 @@ import type { Metrics, RateLimit } from './metrics.js';
  */
 
 /** Counts what the audit events say happened, then records them. */
-export function observeAuditLog(audit: AuditLog, metrics: Metrics): AuditLog {
+export function observeAuditLog<A extends AuditLog>(audit: A, metrics: Metrics): A & AuditLog {
   return {
     ...audit,
     record(event) {
@@ -67,6 +67,11 @@ export function observeTicketRegistry(registry: TicketRegistry, metrics: Metrics
     get: (id, kind) => registry.get(id, kind),
     update: (ticket) => registry.update(ticket),
     consume: (id) => registry.consume(id),
+    consumeWithSession: (id) => registry.consumeWithSession(id),
+    async addServiceTicket(ticket, grant) {
+      await registry.addServiceTicket(ticket, grant);
+      metrics.ticketIssued(ticket.kind);
+    },
     addGrant: (grant) => registry.addGrant(grant),
     grants: (tgtId) => registry.grants(tgtId),
     removeSession: (tgtId) => registry.removeSession(tgtId),

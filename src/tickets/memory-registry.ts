@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
-import { MAX_GRANTS_PER_SESSION, type TicketRegistry } from './registry.js';
-import { type SsoGrant, type Ticket, type TicketGrantingTicket, type TicketKind, type TicketOfKind, tgtIdOf } from './types.js';
+import { type ConsumedTicket, MAX_GRANTS_PER_SESSION, type TicketRegistry } from './registry.js';
+import { type ServiceTicket, type SsoGrant, type Ticket, type TicketGrantingTicket, type TicketKind, type TicketOfKind, tgtIdOf } from './types.js';
 
 /**
  * Tickets in this process's memory: fast, lost at restart, not shared between nodes.
@@ -44,6 +44,20 @@ export class MemoryTicketRegistry implements TicketRegistry {
     this.tickets.delete(id);
     this.children.get(t.tgtId)?.delete(id);
     return t;
+  }
+
+  async consumeWithSession(id: string): Promise<ConsumedTicket | undefined> {
+    const t = this.tickets.get(id);
+    if (!t || (t.kind !== 'ST' && t.kind !== 'PT')) return undefined;
+    this.tickets.delete(id);
+    this.children.get(t.tgtId)?.delete(id);
+    const tgt = this.tickets.get(t.tgtId);
+    return { ticket: t, tgt: tgt?.kind === 'TGT' && tgt.expiresAt > this.clock.now() ? tgt : undefined };
+  }
+
+  async addServiceTicket(ticket: ServiceTicket, grant: SsoGrant): Promise<void> {
+    await this.add(ticket);
+    await this.addGrant(grant);
   }
 
   async addGrant(grant: SsoGrant): Promise<void> {

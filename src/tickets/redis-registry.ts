@@ -1,8 +1,8 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import { escapeGlob } from '../store/redis.js';
-import { MAX_GRANTS_PER_SESSION, type TicketRegistry } from './registry.js';
-import type { SsoGrant, Ticket, TicketGrantingTicket, TicketKind, TicketOfKind } from './types.js';
+import { type ConsumedTicket, MAX_GRANTS_PER_SESSION, type TicketRegistry } from './registry.js';
+import type { ServiceTicket, SsoGrant, Ticket, TicketGrantingTicket, TicketKind, TicketOfKind } from './types.js';
 
 /**
  * Append a grant only while its TGT exists, and let the list live exactly as long as the TGT. The list keeps one
@@ -22,6 +22,58 @@ redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
 redis.call('PEXPIRE', KEYS[2], ttl)
 return 1`;
 
+/**
+ * consumeWithSession in one round trip: GETDEL of the ST key, else the PT key (atomic: of concurrent callers on
+ * any node exactly one receives the ticket), the ticket's entry in its TGT's children set removed, and the TGT
+ * read. KEYS: the ST and PT keys; ARGV[1]: the key prefix. The children and TGT keys are derived from the ticket
+ * inside the script (a single Redis, not a cluster: every other multi-key step here assumes one too).
+ * Returns nil, or {ticket JSON, TGT JSON or nil}.
+ */
+const CONSUME_WITH_SESSION = `
+local kind = 'ST'
+local json = redis.call('GETDEL', KEYS[1])
+if not json then
+  kind = 'PT'
+  json = redis.call('GETDEL', KEYS[2])
+end
+if not json then return nil end
+local ticket = cjson.decode(json)
+redis.call('SREM', ARGV[1] .. 'children:' .. ticket.tgtId, kind .. ':' .. ticket.id)
+return {json, redis.call('GET', ARGV[1] .. 't:TGT:' .. ticket.tgtId)}`;
+
+/**
+ * addServiceTicket in one round trip: the ST stored with its TTL and listed among its TGT's children (as add
+ * does), then its grant recorded as ADD_GRANT records one. KEYS: ST key, children key, TGT key, grants key; ARGV:
+ * ST JSON, ST TTL (ms), children member, grant JSON, service, MAX_GRANTS_PER_SESSION.
+ */
+const ADD_SERVICE_TICKET = `
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[2], 'NX')
+redis.call('PEXPIRE', KEYS[2], ARGV[2], 'GT')
+local ttl = redis.call('PTTL', KEYS[3])
+if ttl <= 0 then return 0 end
+for _, held in ipairs(redis.call('LRANGE', KEYS[4], 0, -1)) do
+  if cjson.decode(held).service == ARGV[5] then redis.call('LREM', KEYS[4], 0, held) end
+end
+redis.call('RPUSH', KEYS[4], ARGV[4])
+redis.call('LTRIM', KEYS[4], -tonumber(ARGV[6]), -1)
+redis.call('PEXPIRE', KEYS[4], ttl)
+return 1`;
+
+/** The scripts, defined once per client (ioredis runs them by EVALSHA, loading them on a NOSCRIPT reply). */
+interface TicketScripts {
+  wecasConsumeWithSession(st: string, pt: string, prefix: string): Promise<[string, string | null] | null>;
+  wecasAddServiceTicket(...args: Array<string | number>): Promise<number>;
+}
+
+function withScripts(redis: Redis): Redis & TicketScripts {
+  const scripted = redis as Redis & Partial<TicketScripts>;
+  if (!scripted.wecasConsumeWithSession) redis.defineCommand('wecasConsumeWithSession', { numberOfKeys: 2, lua: CONSUME_WITH_SESSION });
+  if (!scripted.wecasAddServiceTicket) redis.defineCommand('wecasAddServiceTicket', { numberOfKeys: 4, lua: ADD_SERVICE_TICKET });
+  return redis as Redis & TicketScripts;
+}
+
 /** SCAN batch size for count(). */
 const SCAN_COUNT = 1000;
 
@@ -40,11 +92,15 @@ type EndedSession = { tgt: TicketGrantingTicket; grants: SsoGrant[] };
  * The client is shared: closing the registry does not close it.
  */
 export class RedisTicketRegistry implements TicketRegistry {
+  private readonly scripts: TicketScripts;
+
   constructor(
     private readonly redis: Redis,
     private readonly clock: Clock,
     private readonly prefix = 'wecas:',
-  ) {}
+  ) {
+    this.scripts = withScripts(redis);
+  }
 
   private ticketKey(kind: TicketKind, id: string): string {
     return `${this.prefix}t:${kind}:${id}`;
@@ -98,6 +154,29 @@ export class RedisTicketRegistry implements TicketRegistry {
     const ticket = JSON.parse(json) as Ticket & { kind: 'ST' | 'PT' };
     await this.redis.srem(this.childrenKey(ticket.tgtId), `${ticket.kind}:${ticket.id}`);
     return ticket;
+  }
+
+  async consumeWithSession(id: string): Promise<ConsumedTicket | undefined> {
+    const found = await this.scripts.wecasConsumeWithSession(this.ticketKey('ST', id), this.ticketKey('PT', id), this.prefix);
+    if (!found) return undefined;
+    const [json, tgtJson] = found;
+    const tgt = tgtJson ? (JSON.parse(tgtJson) as TicketGrantingTicket) : undefined;
+    return { ticket: JSON.parse(json) as ConsumedTicket['ticket'], tgt: tgt && this.isLive(tgt) ? tgt : undefined };
+  }
+
+  async addServiceTicket(ticket: ServiceTicket, grant: SsoGrant): Promise<void> {
+    await this.scripts.wecasAddServiceTicket(
+      this.ticketKey('ST', ticket.id),
+      this.childrenKey(ticket.tgtId),
+      this.ticketKey('TGT', grant.tgtId),
+      this.grantsKey(grant.tgtId),
+      JSON.stringify(ticket),
+      this.ttlOf(ticket),
+      `ST:${ticket.id}`,
+      JSON.stringify(grant),
+      grant.service,
+      MAX_GRANTS_PER_SESSION,
+    );
   }
 
   async addGrant(grant: SsoGrant): Promise<void> {

@@ -1,4 +1,4 @@
-import type { SsoGrant, Ticket, TicketGrantingTicket, TicketKind, TicketOfKind } from './types.js';
+import type { ProxyTicket, ServiceTicket, SsoGrant, Ticket, TicketGrantingTicket, TicketKind, TicketOfKind } from './types.js';
 
 /**
  * The services one SSO session remembers for single logout. A session keeps one grant per service (its latest
@@ -6,6 +6,12 @@ import type { SsoGrant, Ticket, TicketGrantingTicket, TicketKind, TicketOfKind }
  * longest ago is forgotten, and that application is not told of the logout (its own session ends on its own).
  */
 export const MAX_GRANTS_PER_SESSION = 100;
+
+/** A consumed single-use ticket with the session it came from (undefined when that session is gone). */
+export interface ConsumedTicket {
+  ticket: ServiceTicket | ProxyTicket;
+  tgt: TicketGrantingTicket | undefined;
+}
 
 /**
  * Where tickets live. One contract (test/contract/ticket-registry.contract.ts) runs against every implementation.
@@ -20,6 +26,17 @@ export interface TicketRegistry {
   update(ticket: Ticket): Promise<void>;
   /** Takes a single-use ticket (ST, PT) out of the registry. Returns it whether or not expired, so callers can say why. */
   consume(id: string): Promise<Ticket | undefined>;
+  /**
+   * `consume` and the ticket's session in one step (one Redis round trip, one SQL statement): what validation needs.
+   * The ticket is taken as `consume` takes it (exactly one of concurrent callers gets it); `tgt` is its live TGT,
+   * absent when the session ended or expired.
+   */
+  consumeWithSession(id: string): Promise<ConsumedTicket | undefined>;
+  /**
+   * Stores a service ticket and records its grant on its TGT (as `add` then `addGrant`), in one step: one Redis
+   * round trip, one SQL transaction. The grant is recorded only while the TGT exists.
+   */
+  addServiceTicket(ticket: ServiceTicket, grant: SsoGrant): Promise<void>;
   /**
    * Records that a TGT granted a ticket to a service (for single logout): it replaces that service's earlier grant
    * and becomes the newest; past MAX_GRANTS_PER_SESSION services the oldest grant is dropped.

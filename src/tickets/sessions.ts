@@ -77,8 +77,8 @@ export function createSsoSessions(deps: { registry: TicketRegistry; factory: Tic
 
     async grantServiceTicket(tgt: TicketGrantingTicket, service: TicketService, fromNewLogin: boolean): Promise<ServiceTicket> {
       const st = factory.serviceTicket(tgt, service, fromNewLogin);
-      await registry.add(st);
-      await registry.addGrant({ tgtId: tgt.id, ticketId: st.id, service: service.url, serviceId: service.id, createdAt: st.createdAt });
+      // One step: one Redis round trip, one SQL transaction.
+      await registry.addServiceTicket(st, { tgtId: tgt.id, ticketId: st.id, service: service.url, serviceId: service.id, createdAt: st.createdAt });
       return st;
     },
 

@@ -1,7 +1,18 @@
+import type { Transaction } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { Db } from '../store/db.js';
-import { MAX_GRANTS_PER_SESSION, type TicketRegistry } from './registry.js';
-import { type SsoGrant, type Ticket, type TicketGrantingTicket, type TicketKind, type TicketOfKind, tgtIdOf, userIdOf } from './types.js';
+import type { Database } from '../store/schema.js';
+import { type ConsumedTicket, MAX_GRANTS_PER_SESSION, type TicketRegistry } from './registry.js';
+import {
+  type ServiceTicket,
+  type SsoGrant,
+  type Ticket,
+  type TicketGrantingTicket,
+  type TicketKind,
+  type TicketOfKind,
+  tgtIdOf,
+  userIdOf,
+} from './types.js';
 
 /** Rows deleted per sweep statement: each batch is its own short transaction, so a sweep never holds a lock long. */
 const SWEEP_BATCH = 500;
@@ -22,17 +33,7 @@ export class SqlTicketRegistry implements TicketRegistry {
   ) {}
 
   async add(ticket: Ticket): Promise<void> {
-    await this.db
-      .insertInto('tickets')
-      .values({
-        id: ticket.id,
-        kind: ticket.kind,
-        tgt_id: tgtIdOf(ticket),
-        user_id: userIdOf(ticket),
-        expires_at: ticket.expiresAt,
-        data: JSON.stringify(ticket),
-      })
-      .execute();
+    await this.db.insertInto('tickets').values(rowOf(ticket)).execute();
   }
 
   async get<K extends TicketKind>(id: string, kind: K): Promise<TicketOfKind<K> | undefined> {
@@ -62,49 +63,42 @@ export class SqlTicketRegistry implements TicketRegistry {
     return row ? (JSON.parse(row.data) as Ticket) : undefined;
   }
 
-  async addGrant(grant: SsoGrant): Promise<void> {
+  async consumeWithSession(id: string): Promise<ConsumedTicket | undefined> {
+    // One statement: the DELETE … RETURNING of consume (exactly one caller gets the row), its TGT read by a
+    // subquery in the RETURNING clause.
+    const now = this.clock.now();
+    const row = await this.db
+      .deleteFrom('tickets')
+      .where('id', '=', id)
+      .where('kind', 'in', ['ST', 'PT'])
+      .returning((eb) => [
+        'data',
+        eb
+          .selectFrom('tickets as session')
+          .select('session.data')
+          .whereRef('session.id', '=', 'tickets.tgt_id')
+          .where('session.kind', '=', 'TGT')
+          .where('session.expires_at', '>', now)
+          .as('tgt_data'),
+      ])
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      ticket: JSON.parse(row.data) as ConsumedTicket['ticket'],
+      tgt: row.tgt_data ? (JSON.parse(row.tgt_data) as TicketGrantingTicket) : undefined,
+    };
+  }
+
+  async addServiceTicket(ticket: ServiceTicket, grant: SsoGrant): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      // The no-op UPDATE locks the TGT row (SQLite: the database) until commit, so a concurrent removeSession
-      // either runs first (no row: no grant) or waits and then deletes this grant with the others.
-      const touched = await trx
-        .updateTable('tickets')
-        .set((eb) => ({ expires_at: eb.ref('expires_at') }))
-        .where('id', '=', grant.tgtId)
-        .where('kind', '=', 'TGT')
-        .executeTakeFirst();
-      if (touched.numUpdatedRows === 0n) return;
-      // One grant per service: the newest replaces the last (the TGT's lock serialises this session's grants).
-      await trx.deleteFrom('sso_grants').where('tgt_id', '=', grant.tgtId).where('service', '=', grant.service).execute();
-      await trx
-        .insertInto('sso_grants')
-        .values({
-          tgt_id: grant.tgtId,
-          ticket_id: grant.ticketId,
-          service: grant.service,
-          service_id: grant.serviceId,
-          created_at: grant.createdAt,
-        })
-        .execute();
-      const oldest = await trx
-        .selectFrom('sso_grants')
-        .select('ticket_id')
-        .where('tgt_id', '=', grant.tgtId)
-        .orderBy('created_at', 'desc')
-        .orderBy('ticket_id', 'desc')
-        .offset(MAX_GRANTS_PER_SESSION)
-        .limit(MAX_GRANTS_PER_SESSION)
-        .execute();
-      if (oldest.length > 0)
-        await trx
-          .deleteFrom('sso_grants')
-          .where('tgt_id', '=', grant.tgtId)
-          .where(
-            'ticket_id',
-            'in',
-            oldest.map((r) => r.ticket_id),
-          )
-          .execute();
+      // The grant first: its no-op UPDATE takes the TGT's lock (SQLite: the write lock) before anything is read.
+      await recordGrant(trx, grant);
+      await trx.insertInto('tickets').values(rowOf(ticket)).execute();
     });
+  }
+
+  async addGrant(grant: SsoGrant): Promise<void> {
+    await this.db.transaction().execute((trx) => recordGrant(trx, grant));
   }
 
   async grants(tgtId: string): Promise<SsoGrant[]> {
@@ -190,6 +184,61 @@ export class SqlTicketRegistry implements TicketRegistry {
   }
 
   async close(): Promise<void> {}
+}
+
+function rowOf(ticket: Ticket) {
+  return {
+    id: ticket.id,
+    kind: ticket.kind,
+    tgt_id: tgtIdOf(ticket),
+    user_id: userIdOf(ticket),
+    expires_at: ticket.expiresAt,
+    data: JSON.stringify(ticket),
+  };
+}
+
+/** Records a grant while its TGT exists: one per service, at most MAX_GRANTS_PER_SESSION (see TicketRegistry.addGrant). */
+async function recordGrant(trx: Transaction<Database>, grant: SsoGrant): Promise<void> {
+  // The no-op UPDATE locks the TGT row (SQLite: the database) until commit, so a concurrent removeSession
+  // either runs first (no row: no grant) or waits and then deletes this grant with the others.
+  const touched = await trx
+    .updateTable('tickets')
+    .set((eb) => ({ expires_at: eb.ref('expires_at') }))
+    .where('id', '=', grant.tgtId)
+    .where('kind', '=', 'TGT')
+    .executeTakeFirst();
+  if (touched.numUpdatedRows === 0n) return;
+  // One grant per service: the newest replaces the last (the TGT's lock serialises this session's grants).
+  await trx.deleteFrom('sso_grants').where('tgt_id', '=', grant.tgtId).where('service', '=', grant.service).execute();
+  await trx
+    .insertInto('sso_grants')
+    .values({
+      tgt_id: grant.tgtId,
+      ticket_id: grant.ticketId,
+      service: grant.service,
+      service_id: grant.serviceId,
+      created_at: grant.createdAt,
+    })
+    .execute();
+  const oldest = await trx
+    .selectFrom('sso_grants')
+    .select('ticket_id')
+    .where('tgt_id', '=', grant.tgtId)
+    .orderBy('created_at', 'desc')
+    .orderBy('ticket_id', 'desc')
+    .offset(MAX_GRANTS_PER_SESSION)
+    .limit(MAX_GRANTS_PER_SESSION)
+    .execute();
+  if (oldest.length > 0)
+    await trx
+      .deleteFrom('sso_grants')
+      .where('tgt_id', '=', grant.tgtId)
+      .where(
+        'ticket_id',
+        'in',
+        oldest.map((r) => r.ticket_id),
+      )
+      .execute();
 }
 
 function toGrant(row: { tgt_id: string; ticket_id: string; service: string; service_id: number | null; created_at: number }): SsoGrant {

@@ -138,10 +138,24 @@ describe('every bad request gets the right code, with HTTP 200', () => {
     expect(parseCasXml((await casGet(`serviceValidate?service=${enc(S)}&ticket=${st}`)).body).failureCode).toBe('UNAUTHORIZED_SERVICE');
   });
 
+  // Validation reads no user row: disabling or deleting an account ends its sessions, and their tickets with them.
   it('a user disabled after the ticket was issued: INVALID_TICKET', async () => {
+    const st = await ticketFor(S);
+    await t.ctx.admin.users.setStatus('alice', 'disabled');
+    expect(parseCasXml((await casGet(`serviceValidate?service=${enc(S)}&ticket=${st}`)).body).failureCode).toBe('INVALID_TICKET');
+  });
+
+  it('a user deleted after the ticket was issued: INVALID_TICKET', async () => {
+    const st = await ticketFor(S);
+    await t.ctx.admin.users.delete('alice');
+    expect(parseCasXml((await casGet(`serviceValidate?service=${enc(S)}&ticket=${st}`)).body).failureCode).toBe('INVALID_TICKET');
+  });
+
+  it('a user disabled in the database behind the server (another process, memory registry): INVALID_TICKET after the re-check', async () => {
     const st = await ticketFor(S);
     const alice = (await t.ctx.users.findByUsername('alice'))!;
     await t.ctx.users.setStatus(alice.id, 'disabled');
+    expect(await t.ctx.directoryRecheck.run({ now: true })).toMatchObject({ ended: 1 });
     expect(parseCasXml((await casGet(`serviceValidate?service=${enc(S)}&ticket=${st}`)).body).failureCode).toBe('INVALID_TICKET');
   });
 
@@ -151,6 +165,7 @@ describe('every bad request gets the right code, with HTTP 200', () => {
       throw new Error('registry unreachable');
     };
     t.ctx.tickets.consume = broken;
+    t.ctx.tickets.consumeWithSession = broken;
     t.ctx.tickets.get = broken;
     expect(parseCasXml((await casGet(`serviceValidate?service=${enc(S)}&ticket=${st}`)).body).failureCode).toBe('INTERNAL_ERROR');
     const json = JSON.parse((await casGet(`p3/serviceValidate?service=${enc(S)}&ticket=${st}&format=JSON`)).body);

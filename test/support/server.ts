@@ -43,6 +43,8 @@ export interface WecasServer {
   requests: string[];
   /** The details of the audit events of one type, oldest first (e.g. `slo.sent`: service, status, ticket). */
   auditDetails(type: string): Promise<Array<Record<string, unknown>>>;
+  /** Writes the queued background audit events (validations, single logouts) now: read rows after it, never sleep. */
+  flushAudit(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -95,7 +97,9 @@ async function startOnce(port: number, options: StartWecasOptions): Promise<Weca
       caCertFile: tls?.certFile,
       ctx,
       requests,
+      flushAudit: () => ctx.audit.flush(),
       async auditDetails(type) {
+        await ctx.audit.flush();
         const rows = await ctx.db.selectFrom('audit_events').select('detail').where('type', '=', type).orderBy('at').execute();
         return rows.map((r) => JSON.parse(r.detail) as Record<string, unknown>);
       },

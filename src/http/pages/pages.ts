@@ -112,7 +112,8 @@ export function createPages(settings: PageSettings) {
       const locale = localeOf(request);
       const other: Locale = locale === 'en' ? 'zh-CN' : 'en';
       // Remember an explicit switch for the pages that follow.
-      if (parseLocale(explicitLocale(request))) settings.cookies.setLocale(reply, locale);
+      // (Only where cookies are: the protocol endpoints' error pages have none.)
+      if (parseLocale(explicitLocale(request)) && 'setCookie' in reply) settings.cookies.setLocale(reply, locale);
       const html = eta.render(view, {
         ...data,
         locale,

@@ -58,7 +58,7 @@ export function registerValidationRoutes(app: FastifyInstance, deps: ValidationR
   app.setErrorHandler((error, request, reply) => {
     if (!(error instanceof TooManyRequests)) throw error;
     const failure = casErrors.tooManyRequests();
-    noStore(reply).code(429);
+    noStore(reply).code(429).header('x-content-type-options', 'nosniff');
     if (request.url.includes('/samlValidate')) {
       return reply
         .type(CONTENT_TYPES.soap)
@@ -166,6 +166,8 @@ function logFailure(request: FastifyRequest, endpoint: ValidationEndpoint, outco
 }
 
 // Protocol failures are HTTP 200 with a failure document: the Java client loses the body of a 4xx/5xx (docs/cas-protocol.md §0.2).
+// The protocol scope has none of helmet's page headers: a response with a ticket or a person's attributes is never
+// stored, and never read by a browser as anything but its declared type.
 function protocolReply(reply: FastifyReply): FastifyReply {
-  return noStore(reply).code(200);
+  return noStore(reply).code(200).header('x-content-type-options', 'nosniff');
 }

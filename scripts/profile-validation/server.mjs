@@ -1,0 +1,63 @@
+// The compiled wecas (dist/, `npm run build`) with the memory registry and TICKETS pre-issued service tickets, written
+// one a line to $OUT/tickets.txt for wrk (validate.lua). SIGUSR1 starts the measurement (CPU time, and with
+// PROFILE=1 a CPU profile through the inspector, so start-up and the ticket stock are left out); SIGTERM ends it:
+// it prints the validations that succeeded and the CPU time, and writes $OUT/validation.cpuprofile.
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import path from 'node:path';
+
+const dist = process.env.DIST ?? path.resolve('dist');
+const out = process.env.OUT ?? '.';
+const { loadConfig } = await import(`${dist}/config.js`);
+const { buildApp } = await import(`${dist}/http/app.js`);
+const { createWecas } = await import(`${dist}/wecas.js`);
+const config = loadConfig({
+  NODE_ENV: 'test',
+  DATABASE_URL: `sqlite:${out}/wecas.db`,
+  TICKET_REGISTRY: 'memory',
+  PUBLIC_URL: 'https://cas.example.org',
+  PORT: '18555',
+  LOG_LEVEL: 'warn',
+  RATE_LIMIT_VALIDATION_PER_MINUTE: '100000000',
+  ST_TTL_SECONDS: '600',
+});
+const ctx = await createWecas(config);
+const app = await buildApp(ctx);
+await app.listen({ port: 18555, host: '127.0.0.1' });
+const APP = 'https://app.example.org/cb';
+const service = await ctx.services.add({ name: 'Bench', pattern: APP, matchType: 'prefix', attributes: ['mail', 'displayName'] });
+const sessions = [];
+for (let i = 0; i < 100; i++) {
+  const user = await ctx.users.create({ username: `bench-${i}` });
+  const attributes = { mail: [`bench-${i}@example.org`], displayName: [`Bench ${i}`] };
+  sessions.push(await ctx.sessions.start({ userId: user.id, principal: `bench-${i}`, attributes, method: 'password', authTime: Date.now() }));
+}
+const ids = [];
+for (let i = 0; i < Number(process.env.TICKETS ?? 200000); i++) {
+  ids.push((await ctx.sessions.grantServiceTicket(sessions[i % 100], { url: APP, id: service.id }, false)).id);
+}
+writeFileSync(`${out}/tickets.txt`, `${ids.join('\n')}\n`);
+
+const session = new Session();
+const profiling = process.env.PROFILE === '1';
+let base;
+process.on('SIGUSR1', async () => {
+  if (profiling) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
+  base = process.cpuUsage();
+});
+process.on('SIGTERM', async () => {
+  const used = process.cpuUsage(base);
+  if (profiling) writeFileSync(`${out}/validation.cpuprofile`, JSON.stringify((await session.post('Profiler.stop')).profile));
+  const metrics = await ctx.metrics.registry.metrics();
+  const succeeded = Number(/wecas_tickets_validated_total\{type="ST",result="success"\} (\d+)/.exec(metrics)?.[1] ?? 0);
+  const cpuMs = (used.user + used.system) / 1000;
+  console.log(JSON.stringify({ succeeded, cpuMs, cpuMicrosPerValidation: Math.round((cpuMs * 1000) / succeeded) }));
+  await app.close();
+  await ctx.close();
+  process.exit(0);
+});
+console.log('ready');

@@ -1,0 +1,214 @@
+// The two operations on the hot paths, each one step on every registry: a validation takes the ticket with its
+// session (consumeWithSession), an SSO issuance stores the ticket with its grant (addServiceTicket). With Redis,
+// each is one round trip, counted here with MONITOR on a second connection.
+import type { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { newTicketId } from '../../src/tickets/ids.js';
+import type { TicketRegistry } from '../../src/tickets/registry.js';
+import type { ProxyTicket, ServiceTicket, SsoGrant, TicketGrantingTicket } from '../../src/tickets/types.js';
+import { type OpenedStorage, storageBackends } from '../contract/storage-backends.js';
+import { Browser, type CasTestApp, createCasTestApp, S, ticketFrom } from '../support/cas-app.js';
+import type { ManualClock } from '../support/clock.js';
+import { REDIS_URL, redisAvailable, requireServer, withRedisPrefix } from '../support/redis.js';
+
+const HOUR = 3_600_000;
+
+for (const backend of await storageBackends()) {
+  describe.skipIf(!backend.available)(`one-step ticket operations: ${backend.name}`, () => {
+    let opened: OpenedStorage;
+    let registry: TicketRegistry;
+    let clock: ManualClock;
+    beforeEach(async () => {
+      opened = await backend.open();
+      registry = opened.storage.tickets;
+      clock = opened.clock;
+    });
+    afterEach(async () => opened.cleanup());
+
+    const tgt = (): TicketGrantingTicket => ({
+      kind: 'TGT',
+      id: newTicketId('TGT'),
+      userId: 'u-alice',
+      principal: 'alice',
+      attributes: { mail: ['alice@example.org'] },
+      method: 'password',
+      authTime: clock.now(),
+      createdAt: clock.now(),
+      lastUsedAt: clock.now(),
+      expiresAt: clock.now() + 8 * HOUR,
+    });
+    const st = (session: TicketGrantingTicket, service = 'https://app.example.org/'): ServiceTicket => ({
+      kind: 'ST',
+      id: newTicketId('ST'),
+      tgtId: session.id,
+      service,
+      serviceId: 1,
+      fromNewLogin: true,
+      createdAt: clock.now(),
+      expiresAt: clock.now() + 10_000,
+    });
+    const grantOf = (ticket: ServiceTicket): SsoGrant => ({
+      tgtId: ticket.tgtId,
+      ticketId: ticket.id,
+      service: ticket.service,
+      serviceId: ticket.serviceId,
+      createdAt: ticket.createdAt,
+    });
+
+    it('addServiceTicket stores the ticket and its grant; consumeWithSession hands it out once, with its session', async () => {
+      const session = tgt();
+      await registry.add(session);
+      const ticket = st(session);
+      await registry.addServiceTicket(ticket, grantOf(ticket));
+      expect(await registry.get(ticket.id, 'ST')).toEqual(ticket);
+      expect(await registry.grants(session.id)).toEqual([grantOf(ticket)]);
+      expect(await registry.consumeWithSession(ticket.id)).toEqual({ ticket, tgt: session });
+      expect(await registry.consumeWithSession(ticket.id)).toBeUndefined();
+      expect(await registry.get(session.id, 'TGT')).toEqual(session); // the session stays
+    });
+
+    it('addServiceTicket keeps one grant per service, the latest ticket', async () => {
+      const session = tgt();
+      await registry.add(session);
+      const first = st(session);
+      await registry.addServiceTicket(first, grantOf(first));
+      clock.advance(1000);
+      const other = st(session, 'https://other.example.org/');
+      await registry.addServiceTicket(other, grantOf(other));
+      clock.advance(1000);
+      const again = st(session);
+      await registry.addServiceTicket(again, grantOf(again));
+      expect(await registry.grants(session.id)).toEqual([grantOf(other), grantOf(again)]);
+    });
+
+    it('records no grant for a session that ended, and the ticket ends with its session', async () => {
+      const session = tgt();
+      await registry.add(session);
+      const before = st(session);
+      await registry.addServiceTicket(before, grantOf(before));
+      await registry.removeSession(session.id);
+      expect(await registry.consumeWithSession(before.id)).toBeUndefined();
+      const late = st(session);
+      await registry.addServiceTicket(late, grantOf(late));
+      expect(await registry.grants(session.id)).toEqual([]);
+      // Taken once, and without a session to show for it: validation refuses it.
+      expect(await registry.consumeWithSession(late.id)).toEqual({ ticket: late, tgt: undefined });
+      expect(await registry.consumeWithSession(late.id)).toBeUndefined();
+    });
+
+    it('gives no session once it expired', async () => {
+      const session = { ...tgt(), expiresAt: clock.now() + 60_000 };
+      await registry.add(session);
+      const ticket = { ...st(session), expiresAt: clock.now() + 120_000 };
+      await registry.addServiceTicket(ticket, grantOf(ticket));
+      clock.advance(61_000);
+      expect(await registry.consumeWithSession(ticket.id)).toEqual({ ticket, tgt: undefined });
+    });
+
+    it('hands out proxy tickets, and never a TGT or PGT', async () => {
+      const session = tgt();
+      await registry.add(session);
+      const pgt = {
+        kind: 'PGT' as const,
+        id: newTicketId('PGT'),
+        tgtId: session.id,
+        service: S,
+        proxies: [],
+        createdAt: clock.now(),
+        expiresAt: session.expiresAt,
+      };
+      await registry.add(pgt);
+      const pt: ProxyTicket = {
+        kind: 'PT',
+        id: newTicketId('PT'),
+        tgtId: session.id,
+        pgtId: pgt.id,
+        service: 'https://backend.example.org/',
+        serviceId: 2,
+        proxies: ['https://app.example.org/pgt'],
+        createdAt: clock.now(),
+        expiresAt: clock.now() + 10_000,
+      };
+      await registry.add(pt);
+      expect(await registry.consumeWithSession(session.id)).toBeUndefined();
+      expect(await registry.consumeWithSession(pgt.id)).toBeUndefined();
+      expect(await registry.get(pgt.id, 'PGT')).toEqual(pgt);
+      expect(await registry.consumeWithSession(pt.id)).toEqual({ ticket: pt, tgt: session });
+    });
+
+    it('gives a service ticket to exactly one of 100 concurrent validations, on every node', async () => {
+      const session = tgt();
+      await registry.add(session);
+      const ticket = st(session);
+      await registry.addServiceTicket(ticket, grantOf(ticket));
+      const nodes = [registry, ...opened.others.map((o) => o.tickets)];
+      const results = await Promise.all(Array.from({ length: 100 }, (_, i) => nodes[i % nodes.length]!.consumeWithSession(ticket.id)));
+      expect(results.filter((r) => r !== undefined)).toEqual([{ ticket, tgt: session }]);
+    });
+  });
+}
+
+/**
+ * The commands one client sends, as a MONITOR on another connection sees them (scripts' own calls left out), each
+ * as its name and first key with the prefix cut (`get t:TGT`, `evalsha t:ST`: ids left out).
+ */
+async function commandsOf(client: Redis, monitorFrom: Redis, prefix: string, run: () => Promise<unknown>): Promise<string[]> {
+  const port = (client as unknown as { stream: { localPort: number } }).stream.localPort;
+  const monitor = await monitorFrom.monitor();
+  const seen: string[] = [];
+  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    if (!source.endsWith(`:${port}`)) return;
+    const name = String(args[0]).toLowerCase();
+    const key = (name === 'evalsha' || name === 'eval' ? args[3] : args[1]) ?? '';
+    seen.push(`${name} ${key.replace(prefix, '').split(/[:-]/).slice(0, 2).join(':')}`.trim());
+  });
+  try {
+    await run();
+    // MONITOR lines arrive after the replies: a PING from the same client marks the end of what to count.
+    await client.ping();
+    await expect.poll(() => seen.at(-1), { interval: 5, timeout: 2000 }).toBe('ping');
+    return seen.slice(0, -1);
+  } finally {
+    monitor.disconnect();
+  }
+}
+
+describe.skipIf(!requireServer('Redis', await redisAvailable()))('Redis round trips', () => {
+  let t: CasTestApp | undefined;
+  let cleanup: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await t?.close();
+    await cleanup?.();
+    t = undefined;
+  });
+
+  it('one command per SSO ticket issuance and one per validation, through the real app', async () => {
+    const r = await withRedisPrefix();
+    cleanup = r.cleanup;
+    t = await createCasTestApp({ REDIS_URL, REDIS_PREFIX: r.prefix });
+    const client = t.ctx.redis!;
+    const browser = new Browser(t.app);
+    // A first sign-in and validation load the scripts (EVALSHA, then EVAL on NOSCRIPT) and the session.
+    await t.app.inject({
+      url: `/cas/serviceValidate?service=${encodeURIComponent(S)}&ticket=${ticketFrom((await browser.signIn(S)).headers.location)}`,
+    });
+    await browser.get(`/cas/login?service=${encodeURIComponent(S)}`);
+
+    let location: string | undefined;
+    // The login page's request limit, the cookie's session read, then one script for the ticket and its grant.
+    const issuance = await commandsOf(client, r.redis, r.prefix, async () => {
+      location = (await browser.get(`/cas/login?service=${encodeURIComponent(S)}`)).headers.location;
+    });
+    expect(issuance).toEqual([expect.stringMatching(/^evalsha ratelimit:/), 'get t:TGT', 'evalsha t:ST']);
+    const ticket = ticketFrom(location);
+    let body = '';
+    const validation = await commandsOf(client, r.redis, r.prefix, async () => {
+      body = (await t!.app.inject({ url: `/cas/serviceValidate?service=${encodeURIComponent(S)}&ticket=${ticket}` })).body;
+    });
+    expect(body).toContain('<cas:user>alice</cas:user>');
+    expect(validation).toEqual(['evalsha t:ST']);
+    // And still single use.
+    const replay = await t.app.inject({ url: `/cas/serviceValidate?service=${encodeURIComponent(S)}&ticket=${ticket}` });
+    expect(replay.body).toContain('INVALID_TICKET');
+  });
+});
