@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { type Logger, pino } from 'pino';
+import { type AdminRoleLookup, noAdminRoles } from './admin/console-roles.js';
 import { createUserImport, type UserImport } from './admin/import.js';
 import { createUserAdmin, type UserAdmin } from './admin/users.js';
 import { type AuditLog, createSqlAuditLog } from './audit/audit-log.js';
@@ -47,9 +48,10 @@ import { createSecondFactors, type SecondFactors } from './mfa/second-factors.js
 import { createReadiness, type Readiness } from './observability/health.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { observeAuditLog, observeTicketRegistry, observeVerificationCodes } from './observability/observers.js';
+import { consoleService, withBuiltInServices } from './services/built-in.js';
 import { type ServiceRegistry, SqlServiceRegistry } from './services/registry.js';
 import { createSmsSender } from './sms/create-sender.js';
-import { createDailyBudget } from './sms/daily-budget.js';
+import { createDailyBudget, type DailyBudget } from './sms/daily-budget.js';
 import { createNotices, type Notices } from './sms/notices.js';
 import { createRepeatSendGate } from './sms/repeat-sends.js';
 import { createSendChallenges, type SendChallenges } from './sms/send-challenges.js';
@@ -121,7 +123,7 @@ export interface Wecas {
   /** CAS proxy authentication: PGTs delivered to pgtUrls, PTs from PGTs. */
   proxying: Proxying;
   /** The sender, the codes with their limits, and the proof-of-work challenges repeated sends need. */
-  sms: { sender: SmsSender; codes: VerificationCodes; challenges: SendChallenges };
+  sms: { sender: SmsSender; codes: VerificationCodes; challenges: SendChallenges; budget: DailyBudget };
   signIn: SignIn;
   formTokens: FormTokens;
   /** The way on to the service after a sign-in form: a wecas URL the POST redirects to (login/continuations.ts). */
@@ -146,6 +148,8 @@ export interface Wecas {
   secondFactorSettings: SecondFactorSettings;
   /** What an administrator does to accounts, and the CSV sync of accounts (`wecas user …`; later the admin API). */
   admin: { users: UserAdmin; import: UserImport };
+  /** The web console's side (http/admin/): who has a role, and the account actions it takes (audited `via: 'console'`). */
+  console: { roles: AdminRoleLookup; users: UserAdmin };
   close(): Promise<void>;
 }
 
@@ -160,6 +164,8 @@ export interface WecasOverrides {
   smsSender?: SmsSender;
   /** PEM certificates the proxy callback trusts besides Node's store (tests' self-signed CA; deployments use NODE_EXTRA_CA_CERTS). */
   proxyCallbackCa?: string[];
+  /** Where the console reads administrators' roles, in place of the role store. */
+  adminRoles?: AdminRoleLookup;
 }
 
 /** Opens the stores and wires every part. Tests build one with a ManualClock and in-memory SQLite. */
@@ -200,7 +206,9 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
 
   const users = new SqlUserStore(db, clock);
   const accounts = createAccounts({ directories: await createDirectories(config.directories, { users, logger }), users });
-  const services = new SqlServiceRegistry(db, clock);
+  // The admin console signs in as a service of its own, built in (services/built-in.ts says why).
+  const consoleCallback = `${config.server.publicUrl}/admin/callback`;
+  const services = withBuiltInServices(new SqlServiceRegistry(db, clock), [consoleService(consoleCallback, config.adminConsole.secondFactor)]);
   const identities = createIdentityStore(db, clock);
   const binding = createWeChatBinding(db, clock);
   const audit = observeAuditLog(createSqlAuditLog(db, clock, logger), metrics);
@@ -334,7 +342,7 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
       allowHttpLoopbackCallback: config.cas.allowHttpLoopbackProxyCallback,
       onUndelivered: (pgtUrl, reason) => logger.info({ pgtUrl, reason }, 'proxy-granting ticket not delivered'),
     }),
-    sms: { sender: smsSender, codes, challenges },
+    sms: { sender: smsSender, codes, challenges, budget },
     signIn: createSignIn({
       services,
       sessions,
@@ -389,6 +397,10 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     admin: {
       users: createUserAdmin({ db, clock, accounts, sessions, audit, via: 'cli' }),
       import: createUserImport({ db, clock, accounts, sessions, audit, via: 'cli' }),
+    },
+    console: {
+      roles: overrides.adminRoles ?? noAdminRoles,
+      users: createUserAdmin({ db, clock, accounts, sessions, audit, via: 'console' }),
     },
     async close() {
       await tickets.close();

@@ -1,0 +1,121 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createTicketValidator } from '../../cas/validation.js';
+import type { Wecas } from '../../wecas.js';
+import type { Pages } from '../pages/pages.js';
+import { CONSOLE_PATH, createConsoleSessions, sameText } from './console-session.js';
+import { type ConsoleKit, createConsoleKit } from './kit.js';
+import { registerAccountPages } from './routes/accounts.js';
+import { registerAppealPages } from './routes/appeals.js';
+import { registerAuditPages } from './routes/audit.js';
+import { registerDashboard } from './routes/dashboard.js';
+import { registerServicePages } from './routes/services.js';
+import { registerSignInRoutes, registerSignOutRoute } from './routes/sign-in.js';
+
+/**
+ * The web console at /admin: server-rendered pages over the same domain functions the CLI and the API use. Sign-in
+ * goes through wecas itself (routes/sign-in.ts); every other page sits behind the guard below, which finds the
+ * console session, reads the role again, and refuses a POST without the session's form token.
+ */
+export async function registerConsole(app: FastifyInstance, wecas: Wecas, pages: Pages): Promise<void> {
+  const { config } = wecas;
+  const publicOrigin = new URL(config.server.publicUrl).origin;
+  const sessions = createConsoleSessions({
+    kv: wecas.kv,
+    clock: wecas.clock,
+    seconds: config.adminConsole.sessionSeconds,
+    secure: config.server.secureCookies,
+  });
+  const kit = createConsoleKit({ pages, audit: wecas.audit, base: CONSOLE_PATH });
+  app.decorateRequest('consoleAdmin', null);
+
+  await app.register(
+    async (scope) => {
+      registerSignInRoutes(scope, {
+        sessions,
+        pages,
+        roles: wecas.console.roles,
+        users: wecas.users,
+        audit: wecas.audit,
+        callbackUrl: `${config.server.publicUrl}${CONSOLE_PATH}/callback`,
+        casLoginUrl: `${config.server.casBaseUrl}/login`,
+        accountUrl: `${config.server.casPrefix}/account`,
+        validator: createTicketValidator({
+          registry: wecas.tickets,
+          services: wecas.services,
+          users: wecas.users,
+          clock: wecas.clock,
+          v2Attributes: false,
+          // The console never proxies: its service has no proxy pattern, and it asks for no PGT.
+          grantProxyGrantingTicket: async () => {
+            throw new Error('the console asks for no proxy-granting ticket');
+          },
+          audit: wecas.audit,
+          onRefused: ({ kind, code }) => wecas.metrics.ticketValidated(kind, code),
+          onUnexpected: (err) => app.log.error({ err }, 'console sign-in: ticket validation failed unexpectedly'),
+        }),
+      });
+      await scope.register(async (guarded) => {
+        guarded.addHook('preHandler', (request, reply) => guard(request, reply));
+        registerSignOutRoute(guarded, { sessions, pages });
+        registerPages(guarded, wecas, kit);
+      });
+    },
+    { prefix: CONSOLE_PATH },
+  );
+
+  async function guard(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    const session = await sessions.find(request);
+    if (!session) return reply.redirect(`${CONSOLE_PATH}/login`, 303);
+    const user = await wecas.users.findById(session.userId);
+    const role = user?.status === 'active' ? await wecas.console.roles.roleOf(session.userId) : null;
+    if (!user || !role) {
+      await sessions.end(request, reply);
+      return reply.redirect(`${CONSOLE_PATH}/login`, 303);
+    }
+    request.consoleAdmin = { ...session, role, name: user.username ?? user.displayName ?? user.phone ?? user.id };
+    if (request.method !== 'POST') return;
+    // CORS stays closed (no Access-Control-* header is ever sent); a POST from another origin is refused outright.
+    const origin = request.headers.origin;
+    const token = (request.body as { csrf?: unknown } | undefined)?.csrf;
+    if ((origin && origin !== publicOrigin) || typeof token !== 'string' || !sameText(token, session.csrf)) {
+      await wecas.audit.record({
+        type: 'admin.refused',
+        userId: session.userId,
+        via: 'console',
+        reason: 'bad_form',
+        path: request.url,
+        client: request.client,
+      });
+      return kit.refuse(request, reply, 403, 'admin.csrf.title', 'admin.csrf.body');
+    }
+  }
+}
+
+function registerPages(app: FastifyInstance, wecas: Wecas, kit: ConsoleKit): void {
+  registerDashboard(app, {
+    kit,
+    readiness: wecas.readiness,
+    smsBudget: wecas.sms.budget,
+    liveSessions: () => wecas.tickets.count('TGT'),
+    db: wecas.db,
+    clock: wecas.clock,
+    wecom: !!wecas.wecom,
+  });
+  registerAccountPages(app, {
+    kit,
+    db: wecas.db,
+    users: wecas.users,
+    identities: wecas.identities,
+    sessions: wecas.sessions,
+    userAdmin: wecas.console.users,
+    audit: wecas.audit,
+  });
+  registerServicePages(app, { kit, services: wecas.services });
+  registerAppealPages(app, {
+    kit,
+    appeals: wecas.phoneAppeals,
+    users: wecas.users,
+    decide: (id, decision, by) => wecas.recovery.decideAppeal(id, decision, by),
+  });
+  registerAuditPages(app, { kit, db: wecas.db, users: wecas.users });
+}

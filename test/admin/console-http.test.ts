@@ -1,0 +1,145 @@
+/**
+ * The console over HTTP (inject): sign-in through wecas with renew, the role check, the form token on every POST,
+ * closed CORS, the CSP, and each page rendering in both languages. The browser tests (console-*.browser.test.ts)
+ * walk the same pages in Chromium.
+ */
+
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AdminRole } from '../../src/admin/console-roles.js';
+import { buildApp } from '../../src/http/app.js';
+import { createWecas, type Wecas } from '../../src/wecas.js';
+import { Browser } from '../support/cas-app.js';
+import { ManualClock } from '../support/clock.js';
+import { testConfig } from '../support/config.js';
+
+const roles = new Map<string, AdminRole>();
+let ctx: Wecas;
+let app: FastifyInstance;
+const PASSWORD = 'pw-console-test-1';
+
+beforeAll(async () => {
+  const config = testConfig({ TICKET_REGISTRY: 'memory', ADMIN_CONSOLE_SECOND_FACTOR: 'optional', PUBLIC_URL: 'http://localhost' });
+  ctx = await createWecas(config, { clock: new ManualClock(Date.now()), adminRoles: { roleOf: async (id) => roles.get(id) ?? null } });
+  app = await buildApp(ctx, { logger: false });
+  for (const [username, role] of [
+    ['root', 'admin'],
+    ['desk', 'helpdesk'],
+    ['nobody', null],
+  ] as const) {
+    const user = await ctx.users.create({ username, password: PASSWORD, displayName: `${username} 用户` });
+    if (role) roles.set(user.id, role);
+  }
+  await ctx.users.create({ username: 'carol', password: PASSWORD, phone: '+8613800001111', displayName: 'Carol 陈' });
+});
+
+afterAll(async () => {
+  await app?.close();
+  await ctx?.close();
+});
+
+/** Signs in to the console: /admin/login → wecas's login with renew → the callback with the ticket. */
+async function consoleSignIn(username: string, lang = 'en') {
+  const browser = new Browser(app);
+  const start = await browser.get(`/admin/login?lang=${lang}`);
+  expect(start.statusCode).toBe(302);
+  const login = new URL(start.headers.location!, 'http://localhost');
+  expect(login.pathname).toBe('/cas/login');
+  expect(login.searchParams.get('renew')).toBe('true');
+  const service = login.searchParams.get('service')!;
+  expect(service).toMatch(/^http:\/\/localhost\/admin\/callback\?n=/);
+  const signedIn = await browser.signIn(service, username, PASSWORD, `&renew=true&lang=${lang}`);
+  const callback = await browser.get(new URL(signedIn.headers.location!).pathname + new URL(signedIn.headers.location!).search);
+  return { browser, callback };
+}
+
+function csrfOf(html: string): string {
+  const m = /name="csrf" value="([^"]+)"/.exec(html);
+  if (!m) throw new Error('no csrf field');
+  return m[1]!;
+}
+
+describe('console sign-in', () => {
+  it('an admin signs in through wecas and gets a short, strict console cookie', async () => {
+    const { browser, callback } = await consoleSignIn('root');
+    expect(callback.statusCode).toBe(200);
+    const cookie = [callback.headers['set-cookie']].flat().find((c) => c?.startsWith('wecas_admin='))!;
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie).toMatch(/Path=\/admin/);
+    const dashboard = await browser.get('/admin/?lang=en');
+    expect(dashboard.statusCode).toBe(200);
+    expect(dashboard.body).toContain('Live sessions');
+    expect(dashboard.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(dashboard.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('an account without a role is refused with a page that says so', async () => {
+    const { callback } = await consoleSignIn('nobody');
+    expect(callback.statusCode).toBe(403);
+    expect(callback.body).toContain('no administrator or helpdesk role');
+  });
+
+  it('a page without a console session goes to sign-in', async () => {
+    const res = await app.inject({ url: '/admin/accounts' });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/admin/login');
+  });
+});
+
+describe('console pages', () => {
+  it.each(['en', 'zh-CN'])('%s: every page renders', async (lang) => {
+    const { browser } = await consoleSignIn('root', lang);
+    for (const path of [
+      '/admin/',
+      '/admin/accounts',
+      '/admin/accounts?q=carol',
+      '/admin/services',
+      '/admin/services/new',
+      '/admin/services/0',
+      '/admin/services/test?url=http%3A%2F%2Flocalhost%2Fadmin%2Fcallback',
+      '/admin/appeals',
+      '/admin/audit',
+      '/admin/audit?type=login.success',
+    ]) {
+      const res = await browser.get(`${path}${path.includes('?') ? '&' : '?'}lang=${lang}`);
+      expect(res.statusCode, path).toBe(200);
+    }
+    const csv = await browser.get('/admin/audit.csv');
+    expect(csv.headers['content-type']).toContain('text/csv');
+    expect(csv.body).toContain('admin.signed_in');
+  });
+
+  it('a POST without the form token, or from another origin, is refused (403)', async () => {
+    const { browser } = await consoleSignIn('root');
+    const carol = (await ctx.users.findByUsername('carol'))!;
+    const page = await browser.get(`/admin/accounts/${carol.id}`);
+    const csrf = csrfOf(page.body);
+    const without = await browser.post(`/admin/accounts/${carol.id}/status`, { status: 'disabled' });
+    expect(without.statusCode).toBe(403);
+    const foreign = await browser.post(`/admin/accounts/${carol.id}/status`, { status: 'disabled', csrf }, { origin: 'https://evil.example' });
+    expect(foreign.statusCode).toBe(403);
+    expect((await ctx.users.findById(carol.id))!.status).toBe('active');
+    const ok = await browser.post(`/admin/accounts/${carol.id}/status`, { status: 'disabled', csrf });
+    expect(ok.statusCode).toBe(303);
+    expect((await ctx.users.findById(carol.id))!.status).toBe('disabled');
+    await browser.post(`/admin/accounts/${carol.id}/status`, { status: 'active', csrf });
+  });
+
+  it('a helpdesk operator is refused on services (403), and cannot disable accounts', async () => {
+    const { browser } = await consoleSignIn('desk');
+    const res = await browser.get('/admin/services?lang=en');
+    expect(res.statusCode).toBe(403);
+    expect(res.body).toContain('Administrators only');
+    const accounts = await browser.get('/admin/accounts');
+    expect(accounts.body).not.toContain('nav-services');
+  });
+
+  it('the built-in console service cannot be deleted', async () => {
+    const { browser } = await consoleSignIn('root');
+    const page = await browser.get('/admin/services');
+    const res = await browser.post('/admin/services/0/delete', { csrf: csrfOf(page.body) });
+    expect(res.statusCode).toBe(409);
+    expect(await ctx.services.get(0)).toBeDefined();
+  });
+});
