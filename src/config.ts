@@ -298,7 +298,36 @@ const environmentSchema = z.object({
   DIRECTORY_PASSWORD_URL: z.string().url().optional(),
   /** The attribute that holds an ID number (身份证号): activation may then be proved by its last 6 characters. */
   ACTIVATION_ID_ATTRIBUTE: z.string().min(1).optional(),
+  /**
+   * Directory groups that confer an administrator's role (admin API): `group=role` pairs separated by `;` (group
+   * names may hold commas and `=`, as LDAP DNs do; the role is after the last `=`): `wecas-admins=admin;it-helpdesk=helpdesk`.
+   */
+  ADMIN_ROLE_GROUPS: z
+    .string()
+    .optional()
+    .transform((v, ctx): AdminRoleGroup[] => {
+      const entries = (v ?? '')
+        .split(';')
+        .map((e) => e.trim())
+        .filter((e) => e !== '');
+      return entries.flatMap((entry) => {
+        const eq = entry.lastIndexOf('=');
+        const group = entry.slice(0, eq).trim();
+        const role = entry.slice(eq + 1).trim();
+        if (eq <= 0 || !group || (role !== 'admin' && role !== 'helpdesk')) {
+          ctx.addIssue({ code: 'custom', message: `"${entry}" is not group=admin or group=helpdesk` });
+          return [];
+        }
+        return [{ group, role }];
+      });
+    }),
 });
+
+/** A directory group whose members hold an administrator's role. */
+export interface AdminRoleGroup {
+  group: string;
+  role: 'admin' | 'helpdesk';
+}
 
 /** The notices SMS_NOTICES may list. */
 const NOTICE_NAMES = ['new_browser', 'password', 'phone'] as const;
@@ -516,6 +545,8 @@ export interface Config {
     auditRetentionDays: number;
   };
   /** Create the demo user and service at a development start. */
+  /** The admin API: the directory groups that confer a role (besides the roles `wecas admin grant` stores). */
+  admin: { roleGroups: AdminRoleGroup[] };
   demoData: boolean;
 }
 
@@ -645,6 +676,7 @@ function toConfig(env: Environment): Config {
       metricsHost: env.METRICS_HOST,
       auditRetentionDays: env.AUDIT_RETENTION_DAYS,
     },
+    admin: { roleGroups: env.ADMIN_ROLE_GROUPS },
     demoData: env.DEMO_DATA ?? env.NODE_ENV === 'development',
   };
 }

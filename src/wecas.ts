@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
 import { type Logger, pino } from 'pino';
-import { type AdminRoleLookup, noAdminRoles } from './admin/console-roles.js';
-import { createUserImport, type UserImport } from './admin/import.js';
-import { createUserAdmin, type UserAdmin } from './admin/users.js';
+import { type AdminActor, CLI_ACTOR } from './admin/actor.js';
+import { type Administration, administrationFor } from './admin/administration.js';
+import { type AdminRoles, createAdminRoles } from './admin/roles.js';
+import { type ApiTokens, createApiTokens } from './admin/tokens.js';
 import { type AuditLog, createSqlAuditLog } from './audit/audit-log.js';
 import { createProxying, type Proxying } from './cas/proxy.js';
 import { createProxyCallbackClient } from './cas/proxy-callback.js';
@@ -146,10 +147,12 @@ export interface Wecas {
   secondFactorStep: SecondFactorStep;
   /** The account page's side of it: set up and turn off an authenticator app. */
   secondFactorSettings: SecondFactorSettings;
-  /** What an administrator does to accounts, and the CSV sync of accounts (`wecas user …`; later the admin API). */
-  admin: { users: UserAdmin; import: UserImport };
-  /** The web console's side (http/admin/): who has a role, and the account actions it takes (audited `via: 'console'`). */
-  console: { roles: AdminRoleLookup; users: UserAdmin };
+  /**
+   * What an administrator does, as the CLI (`users`, `import`, `access` …: `wecas user …`, `wecas admin …`), or as
+   * another administrator (`as`: an admin API request, named in the audit log); who may administer (`roles`,
+   * `tokens`).
+   */
+  admin: Administration & { as(actor: AdminActor): Administration; roles: AdminRoles; tokens: ApiTokens };
   close(): Promise<void>;
 }
 
@@ -164,8 +167,6 @@ export interface WecasOverrides {
   smsSender?: SmsSender;
   /** PEM certificates the proxy callback trusts besides Node's store (tests' self-signed CA; deployments use NODE_EXTRA_CA_CERTS). */
   proxyCallbackCa?: string[];
-  /** Where the console reads administrators' roles, in place of the role store. */
-  adminRoles?: AdminRoleLookup;
 }
 
 /** Opens the stores and wires every part. Tests build one with a ManualClock and in-memory SQLite. */
@@ -268,6 +269,13 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
   const wechat = config.wechat ? wireWeChat(overrides.wechatClient ?? createWeChatClient(config.wechat, fetch, observeWeChat)) : undefined;
 
   const wecom = config.wecom ? wireWeCom(config.wecom) : undefined;
+
+  function wireAdministration(): Wecas['admin'] {
+    const roles = createAdminRoles({ db, clock, groups: config.admin.roleGroups, accounts });
+    const tokens = createApiTokens({ db, clock });
+    const deps = { db, clock, accounts, sessions, audit, roles, tokens };
+    return { ...administrationFor(deps, CLI_ACTOR), as: (actor) => administrationFor(deps, actor), roles, tokens };
+  }
 
   function wireWeCom(settings: NonNullable<Config['wecom']>): WeComSignIn {
     // The token lives in the shared store: one gettoken for the whole deployment, renewed by one node at a time.
@@ -394,14 +402,7 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     passwordPolicy,
     phoneAppeals,
     notices,
-    admin: {
-      users: createUserAdmin({ db, clock, accounts, sessions, audit, via: 'cli' }),
-      import: createUserImport({ db, clock, accounts, sessions, audit, via: 'cli' }),
-    },
-    console: {
-      roles: overrides.adminRoles ?? noAdminRoles,
-      users: createUserAdmin({ db, clock, accounts, sessions, audit, via: 'console' }),
-    },
+    admin: wireAdministration(),
     async close() {
       await tickets.close();
       await accounts.close();

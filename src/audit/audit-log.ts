@@ -37,7 +37,7 @@ export type AuditEvent = (
       directory?: string;
     }
   | { type: 'wechat.unbound'; userId: string; appId?: string; via?: AdminVia }
-  | { type: 'wecom.unbound'; userId: string; corpId: string; userid: string }
+  | { type: 'wecom.unbound'; userId: string; corpId: string; userid: string; via?: AdminVia }
   | { type: 'wechat.error'; kind: string; endpoint: string; errcode: number | null }
   | { type: 'wecom.error'; kind: string; endpoint: string; errcode: number | null }
   | { type: 'wecom.bound'; userId: string; corpId: string; userid: string; phone: MaskedPhone }
@@ -73,6 +73,17 @@ export type AuditEvent = (
       sessions: number;
     }
   | { type: 'user.deleted'; userId: string; via: AdminVia; name: string; directory?: string; wechat: number; sessions: number }
+  // An administrator cleared the password: the account sets a new one by activation (an SMS code to its phone).
+  | { type: 'user.password_cleared'; userId: string; via: AdminVia; sessions: number }
+  | { type: 'user.sessions_ended'; userId: string; via: AdminVia; sessions: number }
+  // Who may administer (`wecas admin …`, the admin API), and their personal API tokens (never the secret).
+  | { type: 'admin.granted'; userId: string; via: AdminVia; role: string; before?: string }
+  | { type: 'admin.revoked'; userId: string; via: AdminVia; role: string }
+  | { type: 'admin.token_created'; userId: string; via: AdminVia; tokenId: string; role: string; name: string; expiresAt: number }
+  | { type: 'admin.token_revoked'; userId: string; via: AdminVia; tokenId: string }
+  // The service registry changed (`wecas service …`, the admin API).
+  | { type: 'service.added' | 'service.updated' | 'service.removed'; serviceId: number; name: string; via: AdminVia; changed?: string[] }
+  | { type: 'audit.exported'; via: AdminVia; rows: number }
   // The second factor: an authenticator added or removed (and how the removal was proved), a second-factor check
   // passed at sign-in or refused (its reason: wrong_code, throttled …).
   // An administrator's act in the console or the API: `userId` is the administrator, `target` the account acted on
@@ -96,7 +107,11 @@ export type AuditEvent = (
   | { type: 'mfa.failure'; userId: string; factor: SecondFactorMethod; reason: string }
   | { type: 'slo.sent'; userId: string; service: string; status: number; attempt: number; ticket: string }
   | { type: 'slo.failed'; userId: string; service: string; error: string; attempts: number }
-) & { client?: ClientInfo };
+) & {
+  client?: ClientInfo;
+  /** The administrator's account id, when an administrator did it through the admin API (`via: 'api'`). */
+  admin?: string;
+};
 
 export type AuditType = AuditEvent['type'];
 

@@ -3,6 +3,7 @@ import { type Config, loadConfig } from '../config.js';
 import { openDatabase } from '../store/db.js';
 import { migrateToLatest } from '../store/migrations.js';
 import { createWecas } from '../wecas.js';
+import { runAdminCommand } from './admin-commands.js';
 import { showControlCharacters } from './args.js';
 import { runAuditCommand } from './audit-commands.js';
 import { exitWith } from './exit.js';
@@ -15,6 +16,7 @@ const USAGE = `usage: wecas <command>
   migrate                        apply database migrations and exit
   user add|list|import|disable|enable|passwd|rename|link-wechat|unlink-wechat|merge|delete|reset-second-factor|appeals|appeal …
   service add|update|show|list|remove|enable|disable|import …
+  admin grant|revoke|list|token create|list|revoke …
   audit [--user <username|id>] [--type <type>] [--since <ISO|1h|7d>] [--limit N] [--json]`;
 
 // Every line a command prints may carry data (names, attributes, audit details): its control characters are shown as escapes.
@@ -45,6 +47,14 @@ async function main(argv: string[]): Promise<number | undefined> {
         return await runUserCommand(rest, userCommandContext(wecas, print));
       } finally {
         await wecas.singleLogout.settled();
+        await wecas.close();
+      }
+    }
+    case 'admin': {
+      const wecas = await createWecas(config);
+      try {
+        return await runAdminCommand(rest, { access: wecas.admin.access, now: () => wecas.clock.now(), print });
+      } finally {
         await wecas.close();
       }
     }

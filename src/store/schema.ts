@@ -127,6 +127,27 @@ export interface RecoveryCodesTable {
   code_hash: string;
 }
 
+/** An administrator's role granted to an account (0010_admin). */
+export interface AdminRolesTable {
+  user_id: string;
+  role: 'admin' | 'helpdesk';
+  granted_at: Millis;
+  granted_by: string | null; // who granted it: `cli`, or the granting admin's user id
+}
+
+/** A personal API token (0010_admin): only the SHA-256 of its secret is kept. */
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  role: 'admin' | 'helpdesk';
+  name: string;
+  token_hash: string;
+  created_at: Millis;
+  expires_at: Millis;
+  revoked_at: Millis | null;
+  last_used_at: Millis | null;
+}
+
 export interface Database {
   users: UsersTable;
   identities: IdentitiesTable;
@@ -139,4 +160,6 @@ export interface Database {
   phone_appeals: PhoneAppealsTable;
   second_factors: SecondFactorsTable;
   recovery_codes: RecoveryCodesTable;
+  admin_roles: AdminRolesTable;
+  api_tokens: ApiTokensTable;
 }

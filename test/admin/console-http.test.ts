@@ -6,21 +6,19 @@
 
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AdminRole } from '../../src/admin/console-roles.js';
 import { buildApp } from '../../src/http/app.js';
 import { createWecas, type Wecas } from '../../src/wecas.js';
 import { Browser } from '../support/cas-app.js';
 import { ManualClock } from '../support/clock.js';
 import { testConfig } from '../support/config.js';
 
-const roles = new Map<string, AdminRole>();
 let ctx: Wecas;
 let app: FastifyInstance;
 const PASSWORD = 'pw-console-test-1';
 
 beforeAll(async () => {
   const config = testConfig({ TICKET_REGISTRY: 'memory', ADMIN_CONSOLE_SECOND_FACTOR: 'optional', PUBLIC_URL: 'http://localhost' });
-  ctx = await createWecas(config, { clock: new ManualClock(Date.now()), adminRoles: { roleOf: async (id) => roles.get(id) ?? null } });
+  ctx = await createWecas(config, { clock: new ManualClock(Date.now()) });
   app = await buildApp(ctx, { logger: false });
   for (const [username, role] of [
     ['root', 'admin'],
@@ -28,7 +26,7 @@ beforeAll(async () => {
     ['nobody', null],
   ] as const) {
     const user = await ctx.users.create({ username, password: PASSWORD, displayName: `${username} 用户` });
-    if (role) roles.set(user.id, role);
+    if (role) await ctx.admin.roles.grant(user.id, role, 'test');
   }
   await ctx.users.create({ username: 'carol', password: PASSWORD, phone: '+8613800001111', displayName: 'Carol 陈' });
 });

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { roleLookup } from '../../admin/console-roles.js';
 import { createTicketValidator } from '../../cas/validation.js';
 import type { Wecas } from '../../wecas.js';
 import type { Pages } from '../pages/pages.js';
@@ -26,6 +27,7 @@ export async function registerConsole(app: FastifyInstance, wecas: Wecas, pages:
     secure: config.server.secureCookies,
   });
   const kit = createConsoleKit({ pages, audit: wecas.audit, base: CONSOLE_PATH });
+  const roles = roleLookup(wecas.admin.roles, wecas.users);
   app.decorateRequest('consoleAdmin', null);
 
   await app.register(
@@ -33,7 +35,7 @@ export async function registerConsole(app: FastifyInstance, wecas: Wecas, pages:
       registerSignInRoutes(scope, {
         sessions,
         pages,
-        roles: wecas.console.roles,
+        roles,
         users: wecas.users,
         audit: wecas.audit,
         callbackUrl: `${config.server.publicUrl}${CONSOLE_PATH}/callback`,
@@ -67,7 +69,7 @@ export async function registerConsole(app: FastifyInstance, wecas: Wecas, pages:
     const session = await sessions.find(request);
     if (!session) return reply.redirect(`${CONSOLE_PATH}/login`, 303);
     const user = await wecas.users.findById(session.userId);
-    const role = user?.status === 'active' ? await wecas.console.roles.roleOf(session.userId) : null;
+    const role = user?.status === 'active' ? await roles.roleOf(session.userId) : null;
     if (!user || !role) {
       await sessions.end(request, reply);
       return reply.redirect(`${CONSOLE_PATH}/login`, 303);
@@ -107,7 +109,9 @@ function registerPages(app: FastifyInstance, wecas: Wecas, kit: ConsoleKit): voi
     users: wecas.users,
     identities: wecas.identities,
     sessions: wecas.sessions,
-    userAdmin: wecas.console.users,
+    // The same account functions as `wecas user …` and the API, acting as this administrator: every event they
+    // record names them (admin/actor.ts).
+    userAdmin: (request) => wecas.admin.as({ via: 'console', adminId: kit.admin(request).userId, client: request.client }).users,
     audit: wecas.audit,
   });
   registerServicePages(app, { kit, services: wecas.services });

@@ -20,7 +20,7 @@ export interface AccountPageDeps {
   identities: Pick<IdentityStore, 'listForUser' | 'listWeComForUser' | 'unbindWeCom'>;
   sessions: Pick<SsoSessions, 'sessionsOf' | 'end' | 'endAll'>;
   /** The account actions, audited `via: 'console'` (the same functions `wecas user …` runs). */
-  userAdmin: Pick<UserAdmin, 'setStatus' | 'unlinkWeChat'>;
+  userAdmin: (request: FastifyRequest) => Pick<UserAdmin, 'setStatus' | 'unlinkWeChat'>;
   audit: AuditLog;
 }
 
@@ -74,7 +74,7 @@ export function registerAccountPages(app: FastifyInstance, deps: AccountPageDeps
       if (!(await kit.onlyAdmins(request, reply))) return reply;
       const { id } = request.params;
       return act(request, reply, id, async () => {
-        const result = await deps.userAdmin.setStatus(id, request.body.status);
+        const result = await deps.userAdmin(request).setStatus(id, request.body.status);
         await kit.audited(request, request.body.status === 'disabled' ? 'user.disabled' : 'user.enabled', { target: id, sessions: result.sessions });
         return request.body.status;
       });
@@ -89,7 +89,7 @@ export function registerAccountPages(app: FastifyInstance, deps: AccountPageDeps
       return act(request, reply, id, async () => {
         const link = (await deps.identities.listForUser(id)).find((l) => l.id === request.body.identity);
         if (!link) throw new AdminRefusal('that WeChat link is gone already');
-        await deps.userAdmin.unlinkWeChat(id, { appId: link.appId, openid: link.openid });
+        await deps.userAdmin(request).unlinkWeChat(id, { appId: link.appId, openid: link.openid });
         await kit.audited(request, 'wechat.unbound', { target: id });
         return 'wechat';
       });
@@ -104,7 +104,15 @@ export function registerAccountPages(app: FastifyInstance, deps: AccountPageDeps
       return act(request, reply, id, async () => {
         const removed = await deps.identities.unbindWeCom(id, request.body.identity);
         if (!removed) throw new AdminRefusal('that WeCom link is gone already');
-        await deps.audit.record({ type: 'wecom.unbound', userId: id, corpId: removed.corpId, userid: removed.userid });
+        await deps.audit.record({
+          type: 'wecom.unbound',
+          userId: id,
+          corpId: removed.corpId,
+          userid: removed.userid,
+          via: 'console',
+          admin: kit.admin(request).userId,
+          client: request.client,
+        });
         await kit.audited(request, 'wecom.unbound', { target: id });
         return 'wecom';
       });
