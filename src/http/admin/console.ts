@@ -76,10 +76,8 @@ export async function registerConsole(app: FastifyInstance, wecas: Wecas, pages:
     }
     request.consoleAdmin = { ...session, role, name: user.username ?? user.displayName ?? user.phone ?? user.id };
     if (request.method !== 'POST') return;
-    // CORS stays closed (no Access-Control-* header is ever sent); a POST from another origin is refused outright.
-    const origin = request.headers.origin;
     const token = (request.body as { csrf?: unknown } | undefined)?.csrf;
-    if ((origin && origin !== publicOrigin) || typeof token !== 'string' || !sameText(token, session.csrf)) {
+    if (fromElsewhere(request, publicOrigin) || typeof token !== 'string' || !sameText(token, session.csrf)) {
       await wecas.audit.record({
         type: 'admin.refused',
         userId: session.userId,
@@ -91,6 +89,18 @@ export async function registerConsole(app: FastifyInstance, wecas: Wecas, pages:
       return kit.refuse(request, reply, 403, 'admin.csrf.title', 'admin.csrf.body');
     }
   }
+}
+
+/**
+ * CORS stays closed (no Access-Control-* header is ever sent), and a POST another site's page made is refused before
+ * its token is even read: by Fetch Metadata where the browser sends it, else by its Origin. Our pages send no
+ * referrer, so their own form posts carry `Origin: null`: the form token is what tells those apart.
+ */
+function fromElsewhere(request: FastifyRequest, publicOrigin: string): boolean {
+  const site = request.headers['sec-fetch-site'];
+  if (site === 'cross-site' || site === 'same-site') return true;
+  const origin = request.headers.origin;
+  return origin !== undefined && origin !== 'null' && origin !== publicOrigin;
 }
 
 function registerPages(app: FastifyInstance, wecas: Wecas, kit: ConsoleKit): void {

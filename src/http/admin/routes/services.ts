@@ -39,6 +39,11 @@ type ServiceForm = z.infer<typeof serviceForm>;
 
 /** Services: the admin's alone. List, register, edit, delete, and the "which service matches this URL" tester. */
 export function registerServicePages(app: FastifyInstance, deps: { kit: ConsoleKit; services: ServiceRegistry }): void {
+  // A scope of its own: the hook below must cover these routes only.
+  void app.register(async (scope) => registerServiceRoutes(scope, deps));
+}
+
+function registerServiceRoutes(app: FastifyInstance, deps: { kit: ConsoleKit; services: ServiceRegistry }): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const { kit, services } = deps;
   const t = (request: FastifyRequest) => kit.translate(request);
