@@ -182,6 +182,21 @@ describe("an administrator's day", { timeout: 180_000 }, () => {
     await page.click('#nav-appeals');
     await page.waitForSelector('#no-appeals');
     await screenshots(page, 'appeals');
+
+    // A personal API token: its secret shown once, then only its name in the list.
+    await page.click('#nav-tokens');
+    await page.fill('#token-name', '人事同步 HR sync');
+    await page.fill('#token-days', '30');
+    await page.click('#token-create');
+    await page.waitForSelector('#token-secret');
+    const secret = (await page.textContent('#token-secret'))!;
+    expect((await server.ctx.admin.tokens.verify(secret)).ok).toBe(true);
+    await page.setViewportSize(PHONE_VIEWPORT);
+    await page.screenshot({ path: artifactPath('console-token-created-zh-CN-phone.png'), fullPage: true });
+    await page.setViewportSize(DESKTOP_VIEWPORT);
+    await page.click('#nav-tokens');
+    expect(await page.content()).not.toContain(secret);
+    await screenshots(page, 'tokens');
   });
 
   it('a POST without the form token is refused (403), and changes nothing', async () => {

@@ -133,6 +133,27 @@ describe('console pages', () => {
     expect(accounts.body).not.toContain('nav-services');
   });
 
+  it('a personal token is shown once, listed, refused by the API store once revoked; a helpdesk operator cannot make an admin token', async () => {
+    const { browser } = await consoleSignIn('root');
+    const page = await browser.get('/admin/tokens?lang=en');
+    const csrf = csrfOf(page.body);
+    const made = await browser.post('/admin/tokens', { csrf, name: 'HR sync', role: 'admin', days: '30' });
+    expect(made.statusCode).toBe(201);
+    const secret = /id="token-secret">([^<]+)</.exec(made.body)![1]!;
+    expect((await ctx.admin.tokens.verify(secret)).ok).toBe(true);
+    const list = await browser.get('/admin/tokens');
+    expect(list.body).not.toContain(secret);
+    const id = /action="\/admin\/tokens\/([^/]+)\/revoke"/.exec(list.body)![1]!;
+    expect((await browser.post(`/admin/tokens/${id}/revoke`, { csrf })).statusCode).toBe(303);
+    expect(await ctx.admin.tokens.verify(secret)).toEqual({ ok: false, reason: 'revoked_token' });
+
+    const desk = await consoleSignIn('desk');
+    const deskPage = await desk.browser.get('/admin/tokens?lang=en');
+    const refused = await desk.browser.post('/admin/tokens', { csrf: csrfOf(deskPage.body), name: 'mine', role: 'admin', days: '30' });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toContain('does not hold the admin role');
+  });
+
   it('the built-in console service cannot be deleted', async () => {
     const { browser } = await consoleSignIn('root');
     const page = await browser.get('/admin/services');

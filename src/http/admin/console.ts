@@ -11,6 +11,7 @@ import { registerAuditPages } from './routes/audit.js';
 import { registerDashboard } from './routes/dashboard.js';
 import { registerServicePages } from './routes/services.js';
 import { registerSignInRoutes, registerSignOutRoute } from './routes/sign-in.js';
+import { registerTokenPages } from './routes/tokens.js';
 
 /**
  * The web console at /admin: server-rendered pages over the same domain functions the CLI and the API use. Sign-in
@@ -132,4 +133,8 @@ function registerPages(app: FastifyInstance, wecas: Wecas, kit: ConsoleKit): voi
     decide: (id, decision, by) => wecas.recovery.decideAppeal(id, decision, by),
   });
   registerAuditPages(app, { kit, db: wecas.db, users: wecas.users });
+  registerTokenPages(app, {
+    kit,
+    access: (request) => wecas.admin.as({ via: 'console', adminId: kit.admin(request).userId, client: request.client }).access,
+  });
 }

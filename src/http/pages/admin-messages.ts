@@ -198,4 +198,25 @@ export const adminMessages = {
   'admin.audit.detail': { en: 'Detail', 'zh-CN': '详情' },
   'admin.audit.none': { en: 'No event matches.', 'zh-CN': '没有匹配的记录。' },
   'admin.audit.unknown_account': { en: 'No account has that login name or id.', 'zh-CN': '没有该登录名或标识的账号。' },
+
+  'admin.tokens.title': { en: 'Personal API tokens', 'zh-CN': '个人 API 令牌' },
+  'admin.tokens.name': { en: 'Name', 'zh-CN': '名称' },
+  'admin.tokens.name_hint': { en: 'What uses it, e.g. HR sync', 'zh-CN': '用途，如“人事同步”' },
+  'admin.tokens.role': { en: 'Role', 'zh-CN': '角色' },
+  'admin.tokens.days': { en: 'Valid for (days)', 'zh-CN': '有效期（天）' },
+  'admin.tokens.create': { en: 'Create token', 'zh-CN': '创建令牌' },
+  'admin.tokens.expires': { en: 'Expires', 'zh-CN': '到期时间' },
+  'admin.tokens.last_used': { en: 'Last used', 'zh-CN': '最近使用' },
+  'admin.tokens.revoke': { en: 'Revoke', 'zh-CN': '吊销' },
+  'admin.tokens.is_revoked': { en: 'revoked', 'zh-CN': '已吊销' },
+  'admin.tokens.none': { en: 'No token yet.', 'zh-CN': '还没有令牌。' },
+  'admin.tokens.revoked': { en: 'The token is revoked: the API refuses it from now on.', 'zh-CN': '令牌已吊销，API 将不再接受它。' },
+  'admin.tokens.shown_once': {
+    en: 'Token “{name}” is made. Copy it now: it is shown this once, and wecas keeps only its hash.',
+    'zh-CN': '令牌“{name}”已创建。请立即复制：它只显示这一次，wecas 只保存其哈希值。',
+  },
+  'admin.tokens.not_yours': {
+    en: 'This token is another administrator’s: only an administrator may revoke it.',
+    'zh-CN': '这是其他人的令牌，只有管理员可以吊销。',
+  },
 } as const satisfies Record<string, { en: string; 'zh-CN': string }>;
