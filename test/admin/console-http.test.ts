@@ -154,6 +154,63 @@ describe('console pages', () => {
     expect(refused.body).toContain('does not hold the admin role');
   });
 
+  it("a phone appeal is approved from the appeals page: the new number is the account's, and the decision is audited", async () => {
+    const carol = (await ctx.users.findByUsername('carol'))!;
+    const appeal = await ctx.phoneAppeals.create({
+      userId: carol.id,
+      oldPhone: carol.phone,
+      newPhone: '+8613800002222',
+      reason: '旧号码已停机',
+      ip: null,
+    });
+    const { browser } = await consoleSignIn('desk');
+    const page = await browser.get('/admin/appeals?lang=en');
+    expect(page.body).toContain('旧号码已停机');
+    expect(page.body).toContain('+86138****1111');
+    const decided = await browser.post(`/admin/appeals/${appeal.id}`, { csrf: csrfOf(page.body), decision: 'approved' });
+    expect(decided.headers.location).toBe('/admin/appeals?result=approved');
+    expect((await ctx.users.findById(carol.id))!.phone).toBe('+8613800002222');
+    const again = await browser.post(`/admin/appeals/${appeal.id}`, { csrf: csrfOf(page.body), decision: 'rejected' });
+    expect(again.headers.location).toBe('/admin/appeals?result=not_pending');
+  });
+
+  it('the audit log filters by account, type and address, pages by keyset, and exports what it shows as CSV', async () => {
+    const carol = (await ctx.users.findByUsername('carol'))!;
+    for (let i = 0; i < 130; i++)
+      await ctx.audit.record({
+        type: 'login.failure',
+        userId: carol.id,
+        method: 'password',
+        reason: `wrong-${i}`,
+        client: { ip: '203.0.113.9', userAgent: null },
+      });
+    await ctx.audit.record({
+      type: 'login.failure',
+      userId: carol.id,
+      method: 'password',
+      reason: 'elsewhere',
+      client: { ip: '198.51.100.1', userAgent: null },
+    });
+    const { browser } = await consoleSignIn('root');
+    const first = await browser.get('/admin/audit?account=carol&type=login.failure&ip=203.0.113.9&lang=en');
+    const rows = (html: string) => (html.match(/class="event-type">login.failure</g) ?? []).length;
+    expect(rows(first.body)).toBe(100);
+    expect(first.body).not.toContain('reason=elsewhere');
+    const next = /href="([^"]+)" id="next-page"/.exec(first.body)![1]!.replace(/&amp;/g, '&');
+    const second = await browser.get(next);
+    expect(rows(second.body)).toBe(30);
+    expect(second.body).not.toContain('id="next-page"');
+    // Every event exactly once across the two pages (events of one millisecond are ordered by id).
+    const reasons = [...`${first.body}${second.body}`.matchAll(/reason=(wrong-\d+)/g)].map((m) => m[1]);
+    expect(new Set(reasons).size).toBe(130);
+    expect(reasons).toHaveLength(130);
+    const csv = await browser.get('/admin/audit.csv?account=carol&type=login.failure&ip=198.51.100.1');
+    expect(csv.body.trim().split('\r\n')).toHaveLength(2);
+    expect(csv.body).toContain('elsewhere');
+    const unknown = await browser.get('/admin/audit?account=nobody-at-all&lang=en');
+    expect(unknown.body).toContain('No account has that login name or id.');
+  });
+
   it('the built-in console service cannot be deleted', async () => {
     const { browser } = await consoleSignIn('root');
     const page = await browser.get('/admin/services');
