@@ -211,6 +211,27 @@ describe('console pages', () => {
     expect(unknown.body).toContain('No account has that login name or id.');
   });
 
+  it('finds an account by openid, unionid or WeCom userid, and unlinks its WeCom member', async () => {
+    const carol = (await ctx.users.findByUsername('carol'))!;
+    await ctx.admin.users.linkWeChat('carol', { appId: 'wx-test-app', openid: 'o-carol-openid', unionid: 'u-carol-unionid' });
+    await ctx.identities.linkWeCom(carol.id, { corpId: 'ww-corp', userid: 'chen.carol', name: '陈卡罗' });
+    const { browser } = await consoleSignIn('desk');
+    for (const q of ['o-carol-openid', 'u-carol-unionid', 'chen.carol', '13800002222', '+8613800002222', 'Carol']) {
+      const found = await browser.get(`/admin/accounts?q=${encodeURIComponent(q)}`);
+      expect(found.body, q).toContain(`/admin/accounts/${carol.id}`);
+      expect(found.body, q).not.toContain('>root<');
+    }
+    const page = await browser.get(`/admin/accounts/${carol.id}?lang=en`);
+    expect(page.body).toContain('陈卡罗');
+    const link = (await ctx.identities.listWeComForUser(carol.id))[0]!;
+    const res = await browser.post(`/admin/accounts/${carol.id}/wecom/unlink`, { csrf: csrfOf(page.body), identity: link.id });
+    expect(res.headers.location).toBe(`/admin/accounts/${carol.id}?done=wecom`);
+    expect(await ctx.identities.listWeComForUser(carol.id)).toHaveLength(0);
+    const events = await ctx.db.selectFrom('audit_events').select(['detail']).where('type', '=', 'wecom.unbound').execute();
+    const desk = (await ctx.users.findByUsername('desk'))!;
+    expect(JSON.parse(events.at(-1)!.detail)).toMatchObject({ via: 'console', admin: desk.id, userid: 'chen.carol' });
+  });
+
   it('the built-in console service cannot be deleted', async () => {
     const { browser } = await consoleSignIn('root');
     const page = await browser.get('/admin/services');

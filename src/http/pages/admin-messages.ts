@@ -64,6 +64,7 @@ export const adminMessages = {
   'admin.status.disabled': { en: 'disabled', 'zh-CN': '已停用' },
   'admin.check.ok': { en: 'OK', 'zh-CN': '正常' },
   'admin.check.down': { en: 'not available', 'zh-CN': '不可用' },
+  'admin.check.off': { en: 'not configured', 'zh-CN': '未配置' },
   'admin.method.password': { en: 'Password', 'zh-CN': '密码' },
   'admin.method.sms': { en: 'SMS code', 'zh-CN': '短信验证码' },
   'admin.method.wechat': { en: 'WeChat', 'zh-CN': '微信' },

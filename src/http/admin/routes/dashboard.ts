@@ -39,8 +39,9 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
       const bars = days.map((day) => ({ label: day, value: perDay.get(day)?.get(method) ?? 0 }));
       return { method, total: bars.reduce((n, b) => n + b.value, 0), svg: barChart(bars, { label: t('admin.dashboard.chart', { method }) }) };
     });
-    const checks = Object.entries(report.checks).map(([name, c]) => ({ name, ok: c.ok, error: c.error, facts: facts(c) }));
-    if (!('wecom' in report.checks)) checks.push({ name: 'wecom', ok: deps.wecom, error: deps.wecom ? undefined : 'not_configured', facts: '' });
+    const checks = Object.entries(report.checks).map(([name, c]) => ({ name, state: c.ok ? 'ok' : 'down', error: c.error, facts: facts(c) }));
+    // Readiness has no probe of WeCom (its token is fetched when first needed): shown as configured or not.
+    if (!('wecom' in report.checks)) checks.push({ name: 'wecom', state: deps.wecom ? 'ok' : 'off', error: undefined, facts: '' });
     return kit.render(request, reply, 'admin-dashboard', {
       title: t('admin.dashboard.title'),
       status: report.status,
