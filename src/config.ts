@@ -482,7 +482,7 @@ export interface Config {
   passwordThrottle: { failuresPerUser: number; failuresPerIp: number; windowSeconds: number };
   /** Wrong second-factor codes per account per window; the name authenticator apps show (the otpauth issuer). */
   secondFactor: { failuresPerUser: number; windowSeconds: number; issuer: string };
-  /** The web console at /admin (http/admin/): its built-in service's second-factor policy, its session's life. */
+  /** The web console at /admin (http/console/): its built-in service's second-factor policy, its session's life. */
   adminConsole: { secondFactor: 'required' | 'optional'; sessionSeconds: number };
   /** Requests per client address (IPv6: its /64) per minute, by kind of endpoint; shared by every node through Redis. */
   requestLimits: { loginPerMinute: number; smsPerMinute: number; validationPerMinute: number; callbackPerMinute: number };

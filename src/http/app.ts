@@ -7,7 +7,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOpt
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { createTicketValidator } from '../cas/validation.js';
 import type { Wecas } from '../wecas.js';
-import { registerConsole } from './admin/console.js';
+import { registerConsole } from './console/console.js';
 import { createCookies } from './cookies.js';
 import { requestSerializer } from './log.js';
 import { openLoginTransactions } from './login-transaction.js';

@@ -1,4 +1,4 @@
-/** The admin console's texts (http/admin/), in both languages; merged into the one catalogue (messages.ts). */
+/** The admin console's texts (http/console/), in both languages; merged into the one catalogue (messages.ts). */
 export const adminMessages = {
   'admin.nav.label': { en: 'Console', 'zh-CN': '管理控制台' },
   'admin.nav.dashboard': { en: 'Dashboard', 'zh-CN': '概览' },
