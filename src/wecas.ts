@@ -4,6 +4,7 @@ import { type AdminActor, CLI_ACTOR } from './admin/actor.js';
 import { type Administration, administrationFor } from './admin/administration.js';
 import { type AdminRoles, createAdminRoles } from './admin/roles.js';
 import { type ApiTokens, createApiTokens } from './admin/tokens.js';
+import { createUsage, type Usage } from './admin/usage.js';
 import { type AuditLog, createSqlAuditLog } from './audit/audit-log.js';
 import { createProxying, type Proxying } from './cas/proxy.js';
 import { createProxyCallbackClient } from './cas/proxy-callback.js';
@@ -147,6 +148,8 @@ export interface Wecas {
   secondFactorStep: SecondFactorStep;
   /** The account page's side of it: set up and turn off an authenticator app. */
   secondFactorSettings: SecondFactorSettings;
+  /** Health and usage figures for administrators (the admin API's /health). */
+  usage: Usage;
   /**
    * What an administrator does, as the CLI (`users`, `import`, `access` …: `wecas user …`, `wecas admin …`), or as
    * another administrator (`as`: an admin API request, named in the audit log); who may administer (`roles`,
@@ -270,10 +273,26 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
 
   const wecom = config.wecom ? wireWeCom(config.wecom) : undefined;
 
+  // The local directory is the database, which readiness already checks.
+  const readiness = createReadiness({ db, dialect, clock, redis, config, directories: accounts.directories.filter((d) => d.name !== 'local') });
+  const recovery = createRecovery({
+    accounts,
+    users,
+    codes,
+    sessions,
+    audit,
+    policy: passwordPolicy,
+    notices,
+    appeals: phoneAppeals,
+    idAttribute: config.recovery.idAttribute,
+    throttle,
+    gate,
+  });
+
   function wireAdministration(): Wecas['admin'] {
     const roles = createAdminRoles({ db, clock, groups: config.admin.roleGroups, accounts });
     const tokens = createApiTokens({ db, clock });
-    const deps = { db, clock, accounts, sessions, audit, roles, tokens };
+    const deps = { db, clock, accounts, users, services, tickets, sessions, audit, roles, tokens, phoneAppeals, decideAppeal: recovery.decideAppeal };
     return { ...administrationFor(deps, CLI_ACTOR), as: (actor) => administrationFor(deps, actor), roles, tokens };
   }
 
@@ -340,7 +359,7 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     metrics,
     directoryRecheck: createDirectoryRecheck({ sessions, users, accounts, audit, kv, intervalSeconds: config.directories.recheckSeconds }),
     // The local directory is the database, which readiness already checks.
-    readiness: createReadiness({ db, dialect, clock, redis, config, directories: accounts.directories.filter((d) => d.name !== 'local') }),
+    readiness,
     singleLogout,
     proxying: createProxying({
       registry: tickets,
@@ -386,23 +405,12 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
       ttlSeconds: config.tickets.loginFormSeconds,
     }),
     account: createAccount({ users, accounts, identities, sessions, binding, audit, wechat: wechat?.identification }),
-    recovery: createRecovery({
-      accounts,
-      users,
-      codes,
-      sessions,
-      audit,
-      policy: passwordPolicy,
-      notices,
-      appeals: phoneAppeals,
-      idAttribute: config.recovery.idAttribute,
-      throttle,
-      gate,
-    }),
+    recovery,
     passwordPolicy,
     phoneAppeals,
     notices,
     admin: wireAdministration(),
+    usage: createUsage({ db, clock, readiness, budget, tickets, wecomConfigured: wecom !== undefined }),
     async close() {
       await tickets.close();
       await accounts.close();

@@ -75,3 +75,16 @@ export function parseCsv(text: string): CsvRecord[] {
   if (touched || cell !== '' || cells.length > 0) endRecord();
   return records;
 }
+
+/**
+ * One CSV record (RFC 4180) with its CRLF. A cell a spreadsheet would run as a formula (starting with = + - @, a
+ * tab or a carriage return) gets a leading apostrophe: audit details hold what visitors typed.
+ */
+export function csvLine(cells: readonly string[]): string {
+  return `${cells.map(csvCell).join(',')}\r\n`;
+}
+
+function csvCell(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}

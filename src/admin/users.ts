@@ -17,6 +17,11 @@ export class AdminRefusal extends Error {
   override name = 'AdminRefusal';
 }
 
+/** What an administrator named does not exist: no such account, service, appeal or link. */
+export class AdminNotFound extends AdminRefusal {
+  override name = 'AdminNotFound';
+}
+
 /** A new account's phone belongs to another account already: which one, so the message can say how to repair it. */
 export class PhoneTaken extends AdminRefusal {
   override name = 'PhoneTaken';
@@ -125,7 +130,7 @@ export function createUserAdmin(deps: {
       if (inDirectory && !user) throw new AdminRefusal(`${nameOf(null, inDirectory)} has never signed in: wecas holds nothing of it`);
       if (user) return target(user, inDirectory.directory === 'local' ? undefined : inDirectory);
     }
-    throw new AdminRefusal(`no user "${ref}"`);
+    throw new AdminNotFound(`no user "${ref}"`);
   }
 
   function ownAccount(t: Target, what: string): void {

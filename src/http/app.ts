@@ -7,6 +7,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOpt
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { createTicketValidator } from '../cas/validation.js';
 import type { Wecas } from '../wecas.js';
+import { registerAdminApi } from './admin/plugin.js';
 import { registerConsole } from './console/console.js';
 import { createCookies } from './cookies.js';
 import { requestSerializer } from './log.js';
@@ -111,6 +112,7 @@ export async function buildApp(wecas: Wecas, options: BuildAppOptions = {}): Pro
   await app.register(fastifyStatic, { root: STATIC_DIR, prefix: `${prefix}/static/`, maxAge: 3600_000, index: false });
   app.get('/favicon.ico', (_request, reply) => reply.redirect(`${prefix}/static/favicon.svg`, 301));
   await app.register(async (scope) => registerCasRoutes(scope, wecas, { pages, cookies }), { prefix });
+  await registerAdminApi(app, wecas);
   if (prefix) app.get('/', (_request, reply) => reply.redirect(`${prefix}/login`, 302));
   await registerConsole(app, wecas, pages);
   for (const surface of devSurfaces) await surface.register(app, pages);

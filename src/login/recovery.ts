@@ -1,4 +1,4 @@
-import type { AuditLog } from '../audit/audit-log.js';
+import type { AdminVia, AuditLog } from '../audit/audit-log.js';
 import type { Accounts } from '../directories/accounts.js';
 import type { DirectoryAccount } from '../directories/directory.js';
 import { maskPhone } from '../sms/mask.js';
@@ -306,6 +306,8 @@ export function createRecovery(
       appealId: string,
       decision: 'approved' | 'rejected',
       by: string,
+      /** Who decides: the CLI by default; an admin API request passes its own audit log, which names the admin. */
+      as: { via: AdminVia; audit: AuditLog } = { via: 'cli', audit },
     ): Promise<'approved' | 'rejected' | 'not_pending' | 'phone_taken'> {
       const appeal = await deps.appeals.find(appealId);
       if (appeal?.status !== 'pending') return 'not_pending';
@@ -316,9 +318,9 @@ export function createRecovery(
         if (taken) return 'phone_taken';
       }
       if (!(await deps.appeals.decide(appealId, decision, by))) return 'not_pending';
-      await audit.record({ type: 'phone.appeal_decided', userId: appeal.userId, appealId, decision, via: 'cli' });
+      await as.audit.record({ type: 'phone.appeal_decided', userId: appeal.userId, appealId, decision, via: as.via });
       if (decision === 'approved')
-        await audit.record({
+        await as.audit.record({
           type: 'phone.changed',
           userId: appeal.userId,
           from: appeal.oldPhone ? maskPhone(appeal.oldPhone) : null,

@@ -153,7 +153,7 @@ export class SqlUserStore implements UserStore {
   }
 }
 
-function toUser(row: UserRow): User {
+export function toUser(row: UserRow): User {
   return {
     id: row.id,
     username: row.username,
