@@ -114,18 +114,18 @@ function registerPages(app: FastifyInstance, wecas: Wecas, kit: ConsoleKit): voi
     clock: wecas.clock,
     wecom: !!wecas.wecom,
   });
+  // The same domain functions as `wecas user …` and the API, acting as this administrator: every event they record
+  // names them (admin/actor.ts).
+  const as = (request: FastifyRequest) => wecas.admin.as({ via: 'console', adminId: kit.admin(request).userId, client: request.client });
   registerAccountPages(app, {
     kit,
     db: wecas.db,
     users: wecas.users,
     identities: wecas.identities,
-    sessions: wecas.sessions,
-    // The same account functions as `wecas user …` and the API, acting as this administrator: every event they
-    // record names them (admin/actor.ts).
-    userAdmin: (request) => wecas.admin.as({ via: 'console', adminId: kit.admin(request).userId, client: request.client }).users,
-    audit: wecas.audit,
+    sessions: (userId) => wecas.admin.accounts.sessions(userId),
+    accountAdmin: (request) => as(request).accounts,
   });
-  registerServicePages(app, { kit, services: wecas.services });
+  registerServicePages(app, { kit, services: wecas.services, serviceAdmin: (request) => as(request).services });
   registerAppealPages(app, {
     kit,
     appeals: wecas.phoneAppeals,
@@ -135,6 +135,6 @@ function registerPages(app: FastifyInstance, wecas: Wecas, kit: ConsoleKit): voi
   registerAuditPages(app, { kit, db: wecas.db, users: wecas.users });
   registerTokenPages(app, {
     kit,
-    access: (request) => wecas.admin.as({ via: 'console', adminId: kit.admin(request).userId, client: request.client }).access,
+    access: (request) => as(request).access,
   });
 }

@@ -158,12 +158,12 @@ export const adminMessages = {
   'admin.services.test.url': { en: 'Service URL', 'zh-CN': '服务地址' },
   'admin.services.test.submit': { en: 'Test', 'zh-CN': '测试' },
   'admin.services.test.form': { en: 'Matched in the form:', 'zh-CN': '用于匹配的规范形式：' },
-  'admin.services.test.allowed': { en: 'Service “{name}” matches: sign-in gives it a ticket.', 'zh-CN': '匹配应用“{name}”：登录后将获得票据。' },
-  'admin.services.test.disabled': {
+  'admin.services.test.matched': { en: 'Service “{name}” matches: sign-in gives it a ticket.', 'zh-CN': '匹配应用“{name}”：登录后将获得票据。' },
+  'admin.services.test.matched_disabled': {
     en: 'Service “{name}” matches, but it is disabled: sign-in is refused.',
     'zh-CN': '匹配应用“{name}”，但该应用已停用：登录将被拒绝。',
   },
-  'admin.services.test.unregistered': { en: 'No service matches: sign-in is refused.', 'zh-CN': '没有匹配的应用：登录将被拒绝。' },
+  'admin.services.test.no_service': { en: 'No service matches: sign-in is refused.', 'zh-CN': '没有匹配的应用：登录将被拒绝。' },
   'admin.services.test.not_a_service_url': {
     en: 'This is no service URL (only absolute http(s) URLs without user info are).',
     'zh-CN': '这不是有效的服务地址（须为不含用户信息的完整 http(s) 地址）。',

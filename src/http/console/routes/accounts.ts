@@ -1,12 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { searchAccounts } from '../../../admin/account-search.js';
-import { AdminRefusal, type UserAdmin } from '../../../admin/users.js';
-import type { AuditLog } from '../../../audit/audit-log.js';
+import type { AccountAdmin, SessionView } from '../../../admin/accounts.js';
+import { AdminRefusal } from '../../../admin/users.js';
 import type { Db } from '../../../store/db.js';
-import type { SsoSessions } from '../../../tickets/sessions.js';
 import type { IdentityStore } from '../../../users/identities.js';
 import type { UserStore } from '../../../users/store.js';
 import type { MessageKey } from '../../pages/messages.js';
@@ -17,11 +15,14 @@ export interface AccountPageDeps {
   kit: ConsoleKit;
   db: Db;
   users: Pick<UserStore, 'findById'>;
-  identities: Pick<IdentityStore, 'listForUser' | 'listWeComForUser' | 'unbindWeCom'>;
-  sessions: Pick<SsoSessions, 'sessionsOf' | 'end' | 'endAll'>;
-  /** The account actions, audited `via: 'console'` (the same functions `wecas user …` runs). */
-  userAdmin: (request: FastifyRequest) => Pick<UserAdmin, 'setStatus' | 'unlinkWeChat'>;
-  audit: AuditLog;
+  identities: Pick<IdentityStore, 'listForUser' | 'listWeComForUser'>;
+  /** The account's live sessions, as an administrator sees them (a handle, never the ticket id). */
+  sessions: (userId: string) => Promise<SessionView[]>;
+  /**
+   * The account actions as this administrator (the functions `wecas user …` and the API run): each records its own
+   * audit event naming the administrator, `via: 'console'`.
+   */
+  accountAdmin: (request: FastifyRequest) => Pick<AccountAdmin, 'setStatus' | 'unlinkWeChat' | 'unlinkWeCom' | 'endSessions'>;
 }
 
 const PAGE_SIZE = 50;
@@ -35,14 +36,6 @@ const DONE = new Map<string, MessageKey>([
   ['wecom', 'admin.account.done.wecom'],
   ['sessions', 'admin.account.done.sessions'],
 ]);
-
-/**
- * A session is named on the page by a digest of its id, never the id: the TGT id is the session's cookie, and an
- * administrator's page must not hand out the means to use someone's session.
- */
-export function sessionRef(tgtId: string): string {
-  return createHash('sha256').update(`console-session:${tgtId}`).digest('base64url').slice(0, 22);
-}
 
 /** Accounts: search, one account with its links and sessions, and what an administrator does to it. */
 export function registerAccountPages(app: FastifyInstance, deps: AccountPageDeps): void {
@@ -74,7 +67,7 @@ export function registerAccountPages(app: FastifyInstance, deps: AccountPageDeps
       if (!(await kit.onlyAdmins(request, reply))) return reply;
       const { id } = request.params;
       return act(request, reply, id, async () => {
-        const result = await deps.userAdmin(request).setStatus(id, request.body.status);
+        const result = await deps.accountAdmin(request).setStatus(id, request.body.status);
         await kit.audited(request, request.body.status === 'disabled' ? 'user.disabled' : 'user.enabled', { target: id, sessions: result.sessions });
         return request.body.status;
       });
@@ -87,9 +80,7 @@ export function registerAccountPages(app: FastifyInstance, deps: AccountPageDeps
     async (request, reply) => {
       const { id } = request.params;
       return act(request, reply, id, async () => {
-        const link = (await deps.identities.listForUser(id)).find((l) => l.id === request.body.identity);
-        if (!link) throw new AdminRefusal('that WeChat link is gone already');
-        await deps.userAdmin(request).unlinkWeChat(id, { appId: link.appId, openid: link.openid });
+        await deps.accountAdmin(request).unlinkWeChat(id, request.body.identity);
         await kit.audited(request, 'wechat.unbound', { target: id });
         return 'wechat';
       });
@@ -102,17 +93,7 @@ export function registerAccountPages(app: FastifyInstance, deps: AccountPageDeps
     async (request, reply) => {
       const { id } = request.params;
       return act(request, reply, id, async () => {
-        const removed = await deps.identities.unbindWeCom(id, request.body.identity);
-        if (!removed) throw new AdminRefusal('that WeCom link is gone already');
-        await deps.audit.record({
-          type: 'wecom.unbound',
-          userId: id,
-          corpId: removed.corpId,
-          userid: removed.userid,
-          via: 'console',
-          admin: kit.admin(request).userId,
-          client: request.client,
-        });
+        await deps.accountAdmin(request).unlinkWeCom(id, request.body.identity);
         await kit.audited(request, 'wecom.unbound', { target: id });
         return 'wecom';
       });
@@ -123,13 +104,8 @@ export function registerAccountPages(app: FastifyInstance, deps: AccountPageDeps
   routes.post('/accounts/:id/sessions/end', { schema: { params: idParams, body: form({ csrf: field, session: field }) } }, async (request, reply) => {
     const { id } = request.params;
     return act(request, reply, id, async () => {
-      let ended = 0;
-      if (request.body.session === 'all') ended = await deps.sessions.endAll(id);
-      else {
-        const tgt = (await deps.sessions.sessionsOf(id)).find((s) => sessionRef(s.id) === request.body.session);
-        if (!tgt) throw new AdminRefusal('that session has ended already');
-        ended = (await deps.sessions.end(tgt.id)) ? 1 : 0;
-      }
+      const handle = request.body.session === 'all' ? undefined : request.body.session;
+      const { ended } = await deps.accountAdmin(request).endSessions(id, handle);
       await kit.audited(request, 'session.ended', { target: id, sessions: ended });
       return 'sessions';
     });
@@ -155,11 +131,7 @@ export function registerAccountPages(app: FastifyInstance, deps: AccountPageDeps
   ) {
     const user = await deps.users.findById(id);
     if (!user) return kit.refuse(request, reply, 404, 'admin.account.missing.title', 'admin.account.missing.body');
-    const [wechat, wecom, sessions] = await Promise.all([
-      deps.identities.listForUser(id),
-      deps.identities.listWeComForUser(id),
-      deps.sessions.sessionsOf(id),
-    ]);
+    const [wechat, wecom, sessions] = await Promise.all([deps.identities.listForUser(id), deps.identities.listWeComForUser(id), deps.sessions(id)]);
     const t = kit.translate(request);
     return kit.render(
       request,
@@ -170,7 +142,7 @@ export function registerAccountPages(app: FastifyInstance, deps: AccountPageDeps
         user,
         wechat,
         wecom,
-        sessions: sessions.sort((a, b) => b.createdAt - a.createdAt).map((s) => ({ ...s, ref: sessionRef(s.id) })),
+        sessions: sessions.sort((a, b) => b.createdAt - a.createdAt),
         notice: extra.notice ? t(extra.notice) : undefined,
         refusal: extra.refusal,
         section: 'accounts',

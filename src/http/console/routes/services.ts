@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { ServiceAdmin } from '../../../admin/services.js';
+import { AdminNotFound } from '../../../admin/users.js';
 import { isBuiltIn } from '../../../services/built-in.js';
-import { explainMatch } from '../../../services/explain.js';
 import { type ServiceRegistry, ServiceValidationError } from '../../../services/registry.js';
 import { type NewService, POLICY_DEFAULTS, type RegisteredService, SIGN_IN_METHODS, type SignInMethod } from '../../../services/types.js';
 import { field, form, param, query } from '../../params.js';
@@ -37,13 +38,21 @@ const serviceForm = form({
 });
 type ServiceForm = z.infer<typeof serviceForm>;
 
+export interface ServicePageDeps {
+  kit: ConsoleKit;
+  /** Reads (the list, one service). */
+  services: Pick<ServiceRegistry, 'list' | 'get'>;
+  /** Changes and the match tester, as this administrator (admin/services.ts: each change audited naming them). */
+  serviceAdmin: (request: FastifyRequest) => Pick<ServiceAdmin, 'add' | 'update' | 'remove' | 'match'>;
+}
+
 /** Services: the admin's alone. List, register, edit, delete, and the "which service matches this URL" tester. */
-export function registerServicePages(app: FastifyInstance, deps: { kit: ConsoleKit; services: ServiceRegistry }): void {
+export function registerServicePages(app: FastifyInstance, deps: ServicePageDeps): void {
   // A scope of its own: the hook below must cover these routes only.
   void app.register(async (scope) => registerServiceRoutes(scope, deps));
 }
 
-function registerServiceRoutes(app: FastifyInstance, deps: { kit: ConsoleKit; services: ServiceRegistry }): void {
+function registerServiceRoutes(app: FastifyInstance, deps: ServicePageDeps): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const { kit, services } = deps;
   const t = (request: FastifyRequest) => kit.translate(request);
@@ -70,11 +79,11 @@ function registerServiceRoutes(app: FastifyInstance, deps: { kit: ConsoleKit; se
 
   routes.get('/services/test', { schema: { querystring: query({ url: param }) } }, async (request, reply) => {
     const url = request.query.url?.slice(0, 2048);
-    const explanation = url ? explainMatch(await services.list(), url) : undefined;
+    const report = url ? await deps.serviceAdmin(request).match(url) : undefined;
     return kit.render(request, reply, 'admin-service-test', {
       title: t(request)('admin.services.test.title'),
       url: url ?? '',
-      explanation,
+      report,
       section: 'services',
     });
   });
@@ -90,7 +99,7 @@ function registerServiceRoutes(app: FastifyInstance, deps: { kit: ConsoleKit; se
   routes.post('/services/new', { schema: { body: serviceForm } }, async (request, reply) => {
     const input = fromForm(request.body);
     try {
-      const added = await services.add(input);
+      const added = await deps.serviceAdmin(request).add(input);
       await kit.audited(request, 'service.added', { serviceId: added.id });
       return reply.redirect(`${kit.base}/services?done=saved`, 303);
     } catch (err) {
@@ -102,10 +111,12 @@ function registerServiceRoutes(app: FastifyInstance, deps: { kit: ConsoleKit; se
   routes.post('/services/:id', { schema: { params: idParams, body: serviceForm } }, async (request, reply) => {
     const input = { ...fromForm(request.body), id: request.params.id };
     try {
-      if (!(await services.update(input))) return kit.refuse(request, reply, 404, 'admin.services.missing.title', 'admin.services.missing.body');
+      const { id, ...patch } = input;
+      await deps.serviceAdmin(request).update(id, patch);
       await kit.audited(request, 'service.updated', { serviceId: input.id });
       return reply.redirect(`${kit.base}/services?done=saved`, 303);
     } catch (err) {
+      if (err instanceof AdminNotFound) return kit.refuse(request, reply, 404, 'admin.services.missing.title', 'admin.services.missing.body');
       if (!(err instanceof ServiceValidationError)) throw err;
       return editPage(request, reply, await services.get(input.id), input, err.message);
     }
@@ -114,8 +125,9 @@ function registerServiceRoutes(app: FastifyInstance, deps: { kit: ConsoleKit; se
   routes.post('/services/:id/delete', { schema: { params: idParams, body: form({ csrf: field }) } }, async (request, reply) => {
     const { id } = request.params;
     try {
-      if (!(await services.remove(id))) return kit.refuse(request, reply, 404, 'admin.services.missing.title', 'admin.services.missing.body');
+      await deps.serviceAdmin(request).remove(id);
     } catch (err) {
+      if (err instanceof AdminNotFound) return kit.refuse(request, reply, 404, 'admin.services.missing.title', 'admin.services.missing.body');
       if (!(err instanceof ServiceValidationError)) throw err;
       return kit.refuse(request, reply, 409, 'admin.services.builtin.title', 'admin.services.builtin.body');
     }
