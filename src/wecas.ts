@@ -53,7 +53,7 @@ import { observeAuditLog, observeTicketRegistry, observeVerificationCodes } from
 import { consoleService, withBuiltInServices } from './services/built-in.js';
 import { type ServiceRegistry, SqlServiceRegistry } from './services/registry.js';
 import { createSmsSender } from './sms/create-sender.js';
-import { createDailyBudget, type DailyBudget } from './sms/daily-budget.js';
+import { createDailyBudget } from './sms/daily-budget.js';
 import { createNotices, type Notices } from './sms/notices.js';
 import { createRepeatSendGate } from './sms/repeat-sends.js';
 import { createSendChallenges, type SendChallenges } from './sms/send-challenges.js';
@@ -125,7 +125,7 @@ export interface Wecas {
   /** CAS proxy authentication: PGTs delivered to pgtUrls, PTs from PGTs. */
   proxying: Proxying;
   /** The sender, the codes with their limits, and the proof-of-work challenges repeated sends need. */
-  sms: { sender: SmsSender; codes: VerificationCodes; challenges: SendChallenges; budget: DailyBudget };
+  sms: { sender: SmsSender; codes: VerificationCodes; challenges: SendChallenges };
   signIn: SignIn;
   formTokens: FormTokens;
   /** The way on to the service after a sign-in form: a wecas URL the POST redirects to (login/continuations.ts). */
@@ -369,7 +369,7 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
       allowHttpLoopbackCallback: config.cas.allowHttpLoopbackProxyCallback,
       onUndelivered: (pgtUrl, reason) => logger.info({ pgtUrl, reason }, 'proxy-granting ticket not delivered'),
     }),
-    sms: { sender: smsSender, codes, challenges, budget },
+    sms: { sender: smsSender, codes, challenges },
     signIn: createSignIn({
       services,
       sessions,

@@ -105,15 +105,7 @@ function fromElsewhere(request: FastifyRequest, publicOrigin: string): boolean {
 }
 
 function registerPages(app: FastifyInstance, wecas: Wecas, kit: ConsoleKit): void {
-  registerDashboard(app, {
-    kit,
-    readiness: wecas.readiness,
-    smsBudget: wecas.sms.budget,
-    liveSessions: () => wecas.tickets.count('TGT'),
-    db: wecas.db,
-    clock: wecas.clock,
-    wecom: !!wecas.wecom,
-  });
+  registerDashboard(app, { kit, usage: wecas.usage, wecom: !!wecas.wecom });
   // The same domain functions as `wecas user …` and the API, acting as this administrator: every event they record
   // names them (admin/actor.ts).
   const as = (request: FastifyRequest) => wecas.admin.as({ via: 'console', adminId: kit.admin(request).userId, client: request.client });

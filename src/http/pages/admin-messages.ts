@@ -54,7 +54,7 @@ export const adminMessages = {
   'admin.dashboard.sms_today': { en: 'SMS today / budget', 'zh-CN': '今日短信 / 预算' },
   'admin.dashboard.sms': { en: '{used} of {size} SMS sent today', 'zh-CN': '今日已发送 {used} 条短信，预算 {size} 条' },
   'admin.dashboard.health': { en: 'Health', 'zh-CN': '健康状况' },
-  'admin.dashboard.sign_ins': { en: 'Sign-ins per method per day, {from} to {to}', 'zh-CN': '各登录方式每日登录次数（{from} 至 {to}）' },
+  'admin.dashboard.sign_ins': { en: 'Sign-ins per method per day (UTC), {from} to {to}', 'zh-CN': '各登录方式每日登录次数（UTC，{from} 至 {to}）' },
   'admin.dashboard.no_sign_ins': { en: 'No sign-ins in these days.', 'zh-CN': '这段时间没有登录记录。' },
   'admin.dashboard.chart': { en: 'Sign-ins by {method} per day', 'zh-CN': '{method} 每日登录次数' },
   'admin.status.ready': { en: 'Ready', 'zh-CN': '正常' },

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { type AuditCursor, type AuditFilter, type ListedAuditEvent, pageAuditEvents } from '../../../audit/queries.js';
+import { AUDIT_CSV_HEADER, type AuditEntry, type AuditFilter, auditCsvRow, BadCursor, readAuditPage } from '../../../admin/audit.js';
+import { csvLine } from '../../../admin/csv.js';
 import type { Db } from '../../../store/db.js';
 import type { UserStore } from '../../../users/store.js';
 import { param, query } from '../../params.js';
@@ -22,11 +23,9 @@ export function registerAuditPages(
   routes.get('/audit', { schema: { querystring: filterQuery } }, async (request, reply) => {
     const f = await filterOf(request.query);
     const t = kit.translate(request);
-    const page = f.unknownAccount
-      ? { events: [] }
-      : await pageAuditEvents(deps.db, f.filter, { cursor: parseCursor(request.query.cursor), limit: PAGE_SIZE });
+    const page = f.unknownAccount ? { events: [], next: null } : await readPage({ ...f.filter, before: request.query.cursor, limit: PAGE_SIZE });
     const params = new URLSearchParams(Object.entries(f.values).filter(([, v]) => v) as Array<[string, string]>);
-    const nextUrl = page.next ? `${kit.base}/audit?${new URLSearchParams([...params, ['cursor', `${page.next.at}.${page.next.id}`]])}` : undefined;
+    const nextUrl = page.next ? `${kit.base}/audit?${new URLSearchParams([...params, ['cursor', page.next]])}` : undefined;
     return kit.render(request, reply, 'admin-audit', {
       title: t('admin.audit.title'),
       values: f.values,
@@ -40,26 +39,24 @@ export function registerAuditPages(
 
   routes.get('/audit.csv', { schema: { querystring: filterQuery } }, async (request, reply) => {
     const f = await filterOf(request.query);
-    const { events } = f.unknownAccount ? { events: [] } : await pageAuditEvents(deps.db, f.filter, { limit: CSV_LIMIT });
+    const { events } = f.unknownAccount ? { events: [] } : await readAuditPage(deps.db, { ...f.filter, limit: CSV_LIMIT });
     await kit.audited(request, 'audit.exported');
-    const lines = [
-      ['time', 'type', 'account', 'user_id', 'ip', 'user_agent', 'detail'],
-      ...events.map((e) => [
-        new Date(e.at).toISOString(),
-        e.type,
-        e.username ?? '',
-        e.userId ?? '',
-        e.ip ?? '',
-        e.userAgent ?? '',
-        JSON.stringify(e.detail),
-      ]),
-    ];
     return reply
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', 'attachment; filename="wecas-audit.csv"')
       .header('cache-control', 'no-store')
-      .send(`\uFEFF${lines.map((l) => l.map(csvCell).join(',')).join('\r\n')}\r\n`);
+      .send(`\uFEFF${csvLine(AUDIT_CSV_HEADER)}${events.map((e) => csvLine(auditCsvRow(e))).join('')}`);
   });
+
+  /** A page; a cursor that is none of ours reads as the first page (the link was edited by hand). */
+  async function readPage(filter: AuditFilter) {
+    try {
+      return await readAuditPage(deps.db, filter);
+    } catch (err) {
+      if (!(err instanceof BadCursor)) throw err;
+      return readAuditPage(deps.db, { ...filter, before: undefined });
+    }
+  }
 
   /** The filter as typed (kept in the form) and as queried; an account named by login name or id. */
   async function filterOf(q: {
@@ -76,7 +73,7 @@ export function registerAuditPages(
       since: q.since ?? '',
       until: q.until ?? '',
     };
-    const filter: AuditFilter = {
+    const filter: Omit<AuditFilter, 'limit'> = {
       type: values.type || undefined,
       ip: values.ip || undefined,
       since: dayStart(values.since),
@@ -101,19 +98,8 @@ function dayStart(value: string, days = 0): number | undefined {
   return Number.isNaN(ms) ? undefined : ms + days * 86_400_000;
 }
 
-function parseCursor(value: string | undefined): AuditCursor | undefined {
-  const m = /^(\d{1,15})\.([A-Za-z0-9-]{1,80})$/.exec(value ?? '');
-  return m ? { at: Number(m[1]), id: m[2]! } : undefined;
-}
-
-function detailText(e: ListedAuditEvent): string {
+function detailText(e: AuditEntry): string {
   return Object.entries(e.detail)
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(' ');
-}
-
-/** A spreadsheet must not run a cell as a formula (=, +, -, @): such cells get a leading apostrophe. */
-function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
