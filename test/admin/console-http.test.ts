@@ -124,6 +124,23 @@ describe('console pages', () => {
     await browser.post(`/admin/accounts/${carol.id}/status`, { status: 'active', csrf });
   });
 
+  it('an admin resets a password (cleared for activation by SMS code), audited naming the admin', async () => {
+    const { browser } = await consoleSignIn('root');
+    const carol = (await ctx.users.findByUsername('carol'))!;
+    const page = await browser.get(`/admin/accounts/${carol.id}?lang=en`);
+    expect(page.body).toContain('id="reset-password"');
+    const res = await browser.post(`/admin/accounts/${carol.id}/password/reset`, { csrf: csrfOf(page.body) });
+    expect(res.headers.location).toBe(`/admin/accounts/${carol.id}?done=password`);
+    expect((await ctx.users.findById(carol.id))!.hasPassword).toBe(false);
+    const root = (await ctx.users.findByUsername('root'))!;
+    const row = await ctx.db.selectFrom('audit_events').select('detail').where('type', '=', 'user.password_cleared').executeTakeFirstOrThrow();
+    expect(JSON.parse(row.detail)).toMatchObject({ via: 'console', admin: root.id });
+    const after = await browser.get(`/admin/accounts/${carol.id}?done=password&lang=en`);
+    expect(after.body).toContain('The password is cleared');
+    expect(after.body).not.toContain('id="reset-password"');
+    await ctx.users.setPassword(carol.id, PASSWORD);
+  });
+
   it('a helpdesk operator is refused on services (403), and cannot disable accounts', async () => {
     const { browser } = await consoleSignIn('desk');
     const res = await browser.get('/admin/services?lang=en');

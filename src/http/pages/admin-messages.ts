@@ -101,6 +101,11 @@ export const adminMessages = {
     en: 'The account is disabled; its sessions ended, and the applications were told.',
     'zh-CN': '账号已停用，其会话已结束，并已通知各应用。',
   },
+  'admin.account.reset_password': { en: 'Reset password', 'zh-CN': '重置密码' },
+  'admin.account.done.password': {
+    en: 'The password is cleared and the sessions ended: the person sets a new one with a code sent to their phone (activation).',
+    'zh-CN': '密码已清除，会话已结束：本人可通过发送到手机的验证码设置新密码（激活账号）。',
+  },
   'admin.account.done.enabled': { en: 'The account is enabled.', 'zh-CN': '账号已启用。' },
   'admin.account.done.wechat': {
     en: 'The WeChat link is removed: the next scan with that WeChat asks to bind an account.',

@@ -22,7 +22,7 @@ export interface AccountPageDeps {
    * The account actions as this administrator (the functions `wecas user …` and the API run): each records its own
    * audit event naming the administrator, `via: 'console'`.
    */
-  accountAdmin: (request: FastifyRequest) => Pick<AccountAdmin, 'setStatus' | 'unlinkWeChat' | 'unlinkWeCom' | 'endSessions'>;
+  accountAdmin: (request: FastifyRequest) => Pick<AccountAdmin, 'setStatus' | 'resetPassword' | 'unlinkWeChat' | 'unlinkWeCom' | 'endSessions'>;
 }
 
 const PAGE_SIZE = 50;
@@ -35,6 +35,7 @@ const DONE = new Map<string, MessageKey>([
   ['wechat', 'admin.account.done.wechat'],
   ['wecom', 'admin.account.done.wecom'],
   ['sessions', 'admin.account.done.sessions'],
+  ['password', 'admin.account.done.password'],
 ]);
 
 /** Accounts: search, one account with its links and sessions, and what an administrator does to it. */
@@ -73,6 +74,17 @@ export function registerAccountPages(app: FastifyInstance, deps: AccountPageDeps
       });
     },
   );
+
+  // The password is cleared and the sessions end: the person sets a new one by activation (a code to their phone).
+  routes.post('/accounts/:id/password/reset', { schema: { params: idParams, body: form({ csrf: field }) } }, async (request, reply) => {
+    if (!(await kit.onlyAdmins(request, reply))) return reply;
+    const { id } = request.params;
+    return act(request, reply, id, async () => {
+      const result = await deps.accountAdmin(request).resetPassword(id);
+      await kit.audited(request, 'user.password_cleared', { target: id, sessions: result.sessions });
+      return 'password';
+    });
+  });
 
   routes.post(
     '/accounts/:id/wechat/unlink',
