@@ -1,4 +1,4 @@
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,7 @@ const TSX = ['--import', 'tsx'];
 export interface Child {
   pid: number;
   port: number;
-  /** Runs a command in the child over IPC (wecas nodes only). */
+  /** Runs a command in the child over IPC. */
   call<T = unknown>(command: string, args?: Record<string, unknown>): Promise<T>;
   /** CPU seconds (user + system) the process has used so far, from /proc. */
   cpuSeconds(): number;
@@ -30,7 +30,8 @@ export async function forkNode(script: string, env: Record<string, string>, exec
     cwd: ROOT,
     env: { ...process.env, ...env },
     execArgv: [...TSX, ...execArgv],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // The child's output goes to stderr with the bench's progress: stdout is the table's.
+    stdio: ['ignore', 2, 2, 'ipc'],
   });
   children.add(child);
   let nextId = 0;
@@ -61,28 +62,6 @@ export async function forkNode(script: string, env: Record<string, string>, exec
         pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
         child.send({ id, command, args });
       }),
-    cpuSeconds: () => cpuSecondsOf(child.pid!),
-    stop: () => stopChild(child),
-  };
-}
-
-/** Starts a program that prints `readyLine` when it listens (the standalone emulator). */
-export async function spawnServer(args: string[], env: Record<string, string>, port: number, readyLine: RegExp): Promise<Child> {
-  const child = spawn(process.execPath, [...TSX, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (s: string) => {
-      out += s;
-      if (readyLine.test(out)) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited (${code}): ${out}`)));
-  });
-  return {
-    pid: child.pid!,
-    port,
-    call: () => Promise.reject(new Error('no IPC')),
     cpuSeconds: () => cpuSecondsOf(child.pid!),
     stop: () => stopChild(child),
   };

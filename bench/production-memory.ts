@@ -217,3 +217,46 @@ export async function importBreakdown(
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Where an idle production node's memory goes, as printed under the bench's table (from importBreakdown). */
+export function breakdownLines(steps: ImportStep[], started: ImportStep | undefined): string[] {
+  const mb1 = (bytes: number) => `${bytes >= 0 ? '+' : ''}${(bytes / 2 ** 20).toFixed(1)}`;
+  const lines = [
+    "Where an idle production node's memory goes (bench/import-memory.mjs run in the install with the node's environment, SMS aliyun;",
+    `each figure after a full GC; imports with ${'--max-semi-space-size=1'} so that the young generation's growth does not blur the steps):`,
+  ];
+  for (const s of steps) {
+    const label =
+      s.step === './dist/cli/start.js'
+        ? 'wecas (dist/, its own code)'
+        : s.step === './dist/sms/aliyun-sender.js'
+          ? 'Aliyun SMS SDK (loaded at start when configured)'
+          : s.step === 'start'
+            ? 'server started (migrations, routes, TLS, SQLite)'
+            : s.step;
+    if (!s.added)
+      lines.push(
+        `  ${label.padEnd(50)} RSS ${(s.rss / 2 ** 20).toFixed(1)} MB (private ${(s.anon / 2 ** 20).toFixed(1)}, file-backed ${(s.file / 2 ** 20).toFixed(1)}), live heap ${(s.heapUsed / 2 ** 20).toFixed(1)} MB`,
+      );
+    else
+      lines.push(
+        `  + ${label.padEnd(48)} RSS ${mb1(s.added.rss).padStart(5)} MB (private ${mb1(s.added.anon)}, file-backed ${mb1(s.added.file)}), live heap ${mb1(s.added.heapUsed)} MB`,
+      );
+  }
+  const last = steps.at(-1);
+  if (last)
+    lines.push(
+      `  = ${'total (this process)'.padEnd(48)} RSS ${(last.rss / 2 ** 20).toFixed(1)} MB, live heap ${(last.heapUsed / 2 ** 20).toFixed(1)} MB`,
+    );
+  if (started?.spaces) {
+    const space = (name: string) => started.spaces![name] ?? { committed: 0, used: 0 };
+    const committed = Object.values(started.spaces).reduce((sum, s) => sum + s.committed, 0);
+    const fmt = (name: string) =>
+      `${name.replace('_space', '')} ${(space(name).used / 2 ** 20).toFixed(1)} of ${(space(name).committed / 2 ** 20).toFixed(1)}`;
+    lines.push(
+      `Started with default flags, after a full GC: RSS ${(started.rss / 2 ** 20).toFixed(1)} MB (private ${(started.anon / 2 ** 20).toFixed(1)}, file-backed ${(started.file / 2 ** 20).toFixed(1)}); ` +
+        `V8 heap ${(committed / 2 ** 20).toFixed(1)} MB committed for ${(started.heapUsed / 2 ** 20).toFixed(1)} MB live (MB used of committed: ${['new_space', 'old_space', 'code_space', 'large_object_space'].map(fmt).join(', ')}).`,
+    );
+  }
+  return lines;
+}

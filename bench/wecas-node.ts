@@ -1,16 +1,15 @@
 // One wecas node for the benchmarks: the server `wecas start` runs (createContext + buildApp, LOG_LEVEL from the
 // environment), in its own process, plus an IPC channel through which the benchmark prepares state that is not
-// being measured: users, a service, sessions, pre-issued service tickets, a WeChat binding; and reads its memory.
+// being measured: users, a service, sessions, pre-issued service tickets; and reads its memory.
 import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
+import { writeFile } from 'node:fs/promises';
+import { sql } from 'kysely';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config.js';
 import { buildApp } from '../src/http/app.js';
 import { SqlTicketRegistry } from '../src/tickets/sql-registry.js';
 import type { TicketGrantingTicket } from '../src/tickets/types.js';
-import { insertWeChatIdentity } from '../src/users/identities.js';
-import { verifyPassword } from '../src/users/password.js';
 import { createWecas } from '../src/wecas.js';
 
 export const BENCH_SERVICE = 'https://app.example.org/cb';
@@ -56,23 +55,41 @@ const commands: Record<string, (args: Record<string, number | string>) => Promis
     return { userIds };
   },
 
-  /** SSO sessions of the seeded users; returns their ids (TGC values). */
-  async startSessions({ n }) {
+  /** SSO sessions of the seeded users; writes their ids (TGC values) to `file`, one per line, for wrk. */
+  async startSessions({ n, file }) {
     const fresh: TicketGrantingTicket[] = [];
     await inParallel(Number(n), 50, async (i) => fresh.push(await startSession(userIds[i % userIds.length]!, i)));
     sessions.push(...fresh);
-    return fresh.map((t) => t.id);
+    if (file) await writeFile(String(file), `${fresh.map((t) => t.id).join('\n')}\n`);
+    return fresh.length;
   },
 
-  /** Service tickets for the benchmark's service, granted by the sessions round-robin (each will be validated once). */
-  async issueServiceTickets({ n }) {
+  /**
+   * Service tickets for the benchmark's service, granted by the sessions round-robin, written to `file` one per
+   * line (wrk validates each once).
+   */
+  async issueServiceTickets({ n, file }) {
     if (sessions.length === 0) await commands.startSessions!({ n: 100 });
     const ids: string[] = new Array(Number(n));
     await inParallel(Number(n), 100, async (i) => {
       const st = await ctx.sessions.grantServiceTicket(sessions[i % sessions.length]!, { url: BENCH_SERVICE, id: serviceId }, false);
       ids[i] = st.id;
     });
-    return ids;
+    await writeFile(String(file), `${ids.join('\n')}\n`);
+    return ids.length;
+  },
+
+  /** One live session of a new user id, as fillSessions starts them: the model the bench copies into its Redis. */
+  async startFillerSession() {
+    const tgt = await ctx.sessions.start({
+      userId: randomUUID(),
+      principal: 'filler-model',
+      method: 'wechat',
+      authTime: Date.now(),
+      clientIp: '10.1.2.3',
+      userAgent: USER_AGENT,
+    });
+    return { tgtId: tgt.id, userId: tgt.userId };
   },
 
   /** Adds live TGTs (each of its own user id) until the registry holds `total`; SQL in transactions of 10 000. */
@@ -88,19 +105,21 @@ const commands: Record<string, (args: Record<string, number | string>) => Promis
       userAgent: USER_AGENT,
     });
     if (config.storage.ticketRegistry === 'sql' && !config.storage.redis) {
-      for (let start = 0; start < missing; start += 10_000) {
-        await ctx.db.transaction().execute(async (trx) => {
+      // PostgreSQL pays a round trip per insert: four transactions at once (SQLite runs them one after another).
+      await inParallel(Math.ceil(missing / 10_000), 4, (chunk) =>
+        ctx.db.transaction().execute(async (trx) => {
           const registry = new SqlTicketRegistry(trx, ctx.clock);
+          const start = chunk * 10_000;
           for (let i = start; i < Math.min(missing, start + 10_000); i++) await registry.add(ctx.ticketFactory.grantingTicket(tgt(have + i)));
-        });
-      }
+        }),
+      );
     } else {
       await inParallel(missing, 200, (i) => ctx.sessions.start(tgt(have + i)));
     }
     return ctx.tickets.count('TGT');
   },
 
-  /** Resident memory after a full GC (the process runs with --expose-gc), and the database files' size. */
+  /** Resident memory after a full GC (the process runs with --expose-gc), and the database's size (files, or PostgreSQL's). */
   async memory() {
     (globalThis as { gc?: () => void }).gc?.();
     const file = config.storage.databaseUrl.slice('sqlite:'.length);
@@ -111,35 +130,11 @@ const commands: Record<string, (args: Record<string, number | string>) => Promis
         return 0;
       }
     };
-    return { ...process.memoryUsage(), dbBytes: size(file) + size(`${file}-wal`) };
-  },
-
-  /** Binds a WeChat identity (the emulator's person) to seeded user 0. */
-  async bindWeChat({ appId, openid, unionid }) {
-    await insertWeChatIdentity(ctx.db, ctx.clock, {
-      userId: userIds[0]!,
-      subject: { appId: String(appId), openid: String(openid), unionid: String(unionid) },
-      profile: { nickname: 'bench', headimgurl: '', sex: 0, province: '', city: '', country: '' },
-    });
-    return true;
-  },
-
-  /** scrypt alone, as a sign-in runs it (same parameters, same thread pool), `parallel` at a time for `seconds`. */
-  async scrypt({ seconds, parallel }) {
-    const user = await ctx.users.findForSignIn('bench-0');
-    const hash = user!.passwordHash!;
-    const until = performance.now() + Number(seconds) * 1000;
-    let done = 0;
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: Number(parallel) }, async () => {
-        while (performance.now() < until) {
-          await verifyPassword(hash, BENCH_PASSWORD);
-          done++;
-        }
-      }),
-    );
-    return { perSecond: done / ((performance.now() - started) / 1000) };
+    const postgres = config.storage.databaseUrl.startsWith('postgres');
+    const dbBytes = postgres
+      ? Number((await sql<{ bytes: string }>`select pg_database_size(current_database()) as bytes`.execute(ctx.db)).rows[0]!.bytes)
+      : size(file) + size(`${file}-wal`);
+    return { ...process.memoryUsage(), dbBytes };
   },
 };
 

@@ -101,7 +101,7 @@ export function demoInstructions(casBaseUrl: string, demoAppUrl: string | undefi
       : `  Try it in a browser: ${login} (port ${DEMO_APP_PORT} was taken, so no demo application runs there)`,
     '    · with the password above;',
     '    · with WeChat: press "Scan with the emulated phone" under the QR, pick a person, allow;',
-    '    · with WeCom: press "Sign in with WeCom", then "Scan with the emulated WeCom app", pick 演示用户 (userid demo);',
+    '    · with WeCom: press "Scan with the emulated WeCom app" in the WeCom panel, pick 演示用户 (userid demo), log in;',
     `      a new WeChat person links a phone number with ${codesAt};`,
     `      desktop quick login (快速登录): sign "this PC's" desktop WeChat in at ${origin}/__wechat/__emulator/inside-wechat;`,
     smsOutbox

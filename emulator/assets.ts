@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 const ASSETS: Record<string, { file: string; type: string }> = {
   'emulator.css': { file: 'emulator.css', type: 'text/css; charset=utf-8' },
   'qrconnect.js': { file: 'qrconnect.js', type: 'application/javascript; charset=utf-8' },
+  'wwpanel.js': { file: 'wwpanel.js', type: 'application/javascript; charset=utf-8' },
 };
 
 export function registerAssets(app: FastifyInstance): void {

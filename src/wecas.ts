@@ -15,6 +15,7 @@ import { type Accounts, createAccounts } from './directories/accounts.js';
 import { createDirectories } from './directories/directories.js';
 import type { KeyValueStore } from './kv/store.js';
 import { type Account, createAccount } from './login/account.js';
+import { createSelfDeletion, type SelfDeletion } from './login/account-deletion.js';
 import { type Continuations, createContinuations } from './login/continuations.js';
 import { createDirectoryRecheck, type DirectoryRecheck } from './login/directory-recheck.js';
 import { createFormTokens, type FormTokens } from './login/form-tokens.js';
@@ -69,6 +70,7 @@ import { createSsoSessions, type SsoSessions } from './tickets/sessions.js';
 import { createTicketStorage } from './tickets/storage.js';
 import { createPhoneAppeals, type PhoneAppeals } from './users/appeals.js';
 import { createWeChatBinding, type WeChatBinding } from './users/binding.js';
+import { createAccountDeletion } from './users/deletion.js';
 import { createIdentityStore, type IdentityStore } from './users/identities.js';
 import { createPasswordPolicy, type PasswordPolicy } from './users/password-policy.js';
 import { SqlUserStore, type UserStore } from './users/store.js';
@@ -148,6 +150,8 @@ export interface Wecas {
   secondFactorStep: SecondFactorStep;
   /** The account page's side of it: set up and turn off an authenticator app. */
   secondFactorSettings: SecondFactorSettings;
+  /** The account page's "delete my account": checks the confirmation, then deletes through users/deletion.ts. */
+  selfDeletion: SelfDeletion;
   /** Health and usage figures for administrators (the admin API's /health). */
   usage: Usage;
   /**
@@ -265,6 +269,13 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     secret: sms.codeSecret,
     issuer: config.secondFactor.issuer,
   });
+  const deletion = createAccountDeletion({
+    db,
+    clock,
+    sessions,
+    audit,
+    forget: [async (user) => (user.phone ? codes.discard(user.phone) : undefined), (user) => secondFactors.forget(user.id)],
+  });
   const observeWeChat = (call: WeChatCallObservation) => metrics.wechatCall(call);
   const officialAccount = config.wechatOfficialAccount
     ? (overrides.wechatOfficialAccountClient ?? createWeChatClient(config.wechatOfficialAccount, fetch, observeWeChat))
@@ -292,7 +303,10 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
   function wireAdministration(): Wecas['admin'] {
     const roles = createAdminRoles({ db, clock, groups: config.admin.roleGroups, accounts });
     const tokens = createApiTokens({ db, clock });
-    const deps = { db, clock, accounts, users, services, tickets, sessions, audit, roles, tokens, phoneAppeals, decideAppeal: recovery.decideAppeal };
+    const deps = {
+      ...{ db, clock, accounts, users, services, tickets, sessions, audit, roles, tokens, phoneAppeals, deletion },
+      decideAppeal: recovery.decideAppeal,
+    };
     return { ...administrationFor(deps, CLI_ACTOR), as: (actor) => administrationFor(deps, actor), roles, tokens };
   }
 
@@ -384,6 +398,7 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     accounts,
     password,
     secondFactorSettings: createSecondFactorSettings({ factors: secondFactors, users, accounts, password }),
+    selfDeletion: createSelfDeletion({ users, deletion, codes, password }),
     smsCode: createSmsCodeAuthenticator({
       codes,
       accounts,

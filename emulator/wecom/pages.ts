@@ -46,6 +46,9 @@ const TEXT = {
     changeMember: '更换成员',
     pick: '以此身份继续',
     department: '部门',
+    callbackNotEmulated: '模拟器不模拟 redirect_type=callback（登录组件通过 postMessage 把 code 交给网页脚本）；请使用 top 或 self。',
+    continueTop: '登录成功，正在跳转…',
+    continueLink: '继续',
   },
   en: {
     htmlLang: 'en',
@@ -87,13 +90,20 @@ const TEXT = {
     changeMember: 'Change member',
     pick: 'Continue as this member',
     department: 'Department',
+    callbackNotEmulated:
+      'The emulator does not emulate redirect_type=callback (the panel hands the code to the page’s script by postMessage); use top or self.',
+    continueTop: 'Logged in: going on…',
+    continueLink: 'Continue',
   },
 } as const;
 
 export type WeComText = (typeof TEXT)['zh'];
 export const text = (lang: Lang): WeComText => TEXT[lang] as WeComText;
 
-function frame(lang: Lang, basePath: string, title: string, body: SafeHtml, extraHead?: SafeHtml): string {
+/** The panel's page script (the emulator's own file, as WeCom's panel has its own). */
+const panelScript = (basePath: string) => html`<script src="${basePath}/__emulator/assets/wwpanel.js" defer></script>`;
+
+function frame(lang: Lang, basePath: string, title: string, body: SafeHtml, extraHead?: SafeHtml, panel = false): string {
   const m = text(lang);
   return `<!doctype html>${html`<html lang="${m.htmlLang}">
 <head>
@@ -104,7 +114,7 @@ ${extraHead ?? ''}
 <title>${title} · Emulator</title>
 <link rel="stylesheet" href="${basePath}/__emulator/assets/emulator.css">
 </head>
-<body class="emu-wecom">
+<body class="emu-wecom${panel ? ' emu-wecom-panel' : ''}">
 <div class="emu-banner" role="note">${m.banner}</div>
 <main class="phone">${body}</main>
 </body>
@@ -112,29 +122,54 @@ ${extraHead ?? ''}
 `}`;
 }
 
-/** The computer's page: the "QR" (a link to the phone page) and the emulator's button; looks again every second. */
-export function renderQrPage(lang: Lang, basePath: string, corp: Corp, agentName: string, refreshUrl: string, phoneUrl: string): string {
+/**
+ * The computer's page, full page or the embeddable panel: the QR (it encodes the phone page), the same address as
+ * text and the emulator's phone button; looks again every second. The panel's script sends the top window on.
+ */
+export function renderQrPage(
+  lang: Lang,
+  basePath: string,
+  corp: Corp,
+  agentName: string,
+  v: { refreshUrl: string; qrImageUrl: string; phoneUrl: string; panel: boolean },
+): string {
   const m = text(lang);
   return frame(
     lang,
     basePath,
     m.loginTitle,
     html`<div class="card result" id="wecom-qr"><h1>${m.loginTitle}</h1>
-<p>${corp.name} · ${agentName}</p>
+<p class="wecom-app">${corp.name} · ${agentName}</p>
+<img class="wecom-qr-image" id="wecom-qr-image" src="${v.qrImageUrl}" alt="${m.scanHint}" width="160" height="160">
 <p class="persona-meta">${m.scanHint}</p>
-<p><code id="wecom-qr-payload">${phoneUrl}</code></p>
-<p><a class="emu-phone-button" id="wecom-open-phone" href="${phoneUrl}" target="_blank" rel="noopener">${m.openPhone}</a></p></div>`,
-    html`<meta http-equiv="refresh" content="1;url=${refreshUrl}">`,
+<p class="wecom-qr-payload"><code id="wecom-qr-payload">${v.phoneUrl}</code></p>
+<p><a class="emu-phone-button" id="wecom-open-phone" href="${v.phoneUrl}" data-same-tab-href="${`${v.phoneUrl}&tab=same`}" target="_blank" rel="noopener">${m.openPhone}</a></p></div>`,
+    html`<meta http-equiv="refresh" content="1;url=${v.refreshUrl}">${v.panel ? panelScript(basePath) : ''}`,
+    v.panel,
   );
 }
 
-export function renderResult(lang: Lang, basePath: string, id: string, message: string): string {
+/** The panel after the phone confirmed (`redirect_type=top`): its script sends the whole window to redirect_uri. */
+export function renderTopRedirect(lang: Lang, basePath: string, redirect: string): string {
   const m = text(lang);
-  return frame(lang, basePath, m.loginTitle, html`<div class="card result" id="${id}"><h1>${message}</h1></div>`);
+  return frame(
+    lang,
+    basePath,
+    m.loginTitle,
+    html`<div class="card result" id="wecom-panel-confirmed"><h1>${m.continueTop}</h1>
+<p><a id="wecom-panel-continue" href="${redirect}" target="_top">${m.continueLink}</a></p></div>`,
+    panelScript(basePath),
+    true,
+  );
+}
+
+export function renderResult(lang: Lang, basePath: string, id: string, message: string, panel = false): string {
+  const m = text(lang);
+  return frame(lang, basePath, m.loginTitle, html`<div class="card result" id="${id}"><h1>${message}</h1></div>`, undefined, panel);
 }
 
 /** The phone: who confirms the login on the computer. */
-export function renderConfirmPage(lang: Lang, basePath: string, key: string, corp: Corp, agentName: string): string {
+export function renderConfirmPage(lang: Lang, basePath: string, key: string, corp: Corp, agentName: string, sameTab = false): string {
   const m = text(lang);
   const members = [...corp.members.values()];
   return frame(
@@ -145,6 +180,7 @@ export function renderConfirmPage(lang: Lang, basePath: string, key: string, cor
 <form method="post" action="${basePath}/wwlogin/sso/confirm" class="card" id="wecom-confirm">
 <input type="hidden" name="key" value="${key}">
 <input type="hidden" name="lang" value="${lang}">
+${sameTab ? html`<input type="hidden" name="tab" value="same">` : ''}
 <h2>${m.whoConfirms}</h2>
 ${members.map(
   (member, i) =>

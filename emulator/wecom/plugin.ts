@@ -3,16 +3,27 @@
 // qyapi.weixin.qq.com (gettoken, auth/getuserinfo, user/get), with a control API under /__control/wecom.
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import QRCode from 'qrcode';
 import { z } from 'zod';
 import { registerAssets } from '../assets.js';
 import type { Lang } from '../i18n.js';
 import { readCookies } from '../oa-pages.js';
 import { bodyParam, queryParam } from '../params.js';
-import { renderConfirmPage, renderError, renderInsideWeCom, renderMemberPicker, renderQrPage, renderResult, text } from './pages.js';
+import {
+  renderConfirmPage,
+  renderError,
+  renderInsideWeCom,
+  renderMemberPicker,
+  renderQrPage,
+  renderResult,
+  renderTopRedirect,
+  text,
+} from './pages.js';
 import {
   type Agent,
   hostTrusted,
   OUTSIDER_OPENID,
+  type PanelRedirectType,
   type Subject,
   type WeComApi,
   WeComControlError,
@@ -80,7 +91,11 @@ export const wecomEmulatorPlugin: FastifyPluginAsync<WeComPluginOptions> = async
   if (emulator.testControl) registerControl(app, emulator);
 };
 
-/** WeCom's web login: `wwlogin/sso/login` → the QR page, confirmed on the phone page, then `redirect_uri?code&state`. */
+/**
+ * WeCom's web login: `wwlogin/sso/login` → the QR page, confirmed on the phone page, then `redirect_uri?code&state`.
+ * With `@wecom/jssdk`'s panel parameters (`redirect_type`, `version`) the same login is drawn as the embeddable
+ * panel, and on confirmation it sends the top window (or with `redirect_type=self` its own frame) to redirect_uri.
+ */
 function registerWebLogin(app: FastifyInstance, emulator: WeComEmulator, basePath: string): void {
   app.get('/wwlogin/sso/login', async (request, reply) => {
     const q = (name: string) => queryParam(request, name);
@@ -88,13 +103,21 @@ function registerWebLogin(app: FastifyInstance, emulator: WeComEmulator, basePat
     const m = text(lang);
     const agent = emulator.agent(q('appid'), q('agentid'));
     const redirectUri = q('redirect_uri');
-    if (q('login_type') !== 'CorpApp' || !agent || !redirectUri)
+    const panel = panelOf(q('redirect_type'), q('version'));
+    if (q('login_type') !== 'CorpApp' || !agent || !redirectUri || panel === 'unsupported')
       return reply
         .code(200)
         .type(HTML)
-        .send(renderError(lang, basePath, 'wecom-error-params', m.errorParams));
+        .send(renderError(lang, basePath, 'wecom-error-params', m.errorParams, panel === 'unsupported' ? m.callbackNotEmulated : undefined));
     if (!trustedRedirect(redirectUri, agent)) return reply.type(HTML).send(renderError(lang, basePath, 'wecom-error-redirect', m.errorRedirect));
-    const login = emulator.startWebLogin({ corpid: agent.corpid, agentid: agent.agentid, redirectUri, state: q('state') ?? '', lang });
+    const login = emulator.startWebLogin({
+      corpid: agent.corpid,
+      agentid: agent.agentid,
+      redirectUri,
+      state: q('state') ?? '',
+      lang,
+      ...(panel ? { panel } : {}),
+    });
     return reply.redirect(`${basePath}/wwlogin/sso/qr?key=${login.key}`, 302);
   });
 
@@ -109,18 +132,36 @@ function registerWebLogin(app: FastifyInstance, emulator: WeComEmulator, basePat
     reply.header('cache-control', 'no-store');
     switch (emulator.loginStatus(login)) {
       case 'confirmed':
+        // The panel's frame cannot redirect its parent: its page does (WeCom's by script, the emulator's too).
+        if (login.panel?.redirectType === 'top') return reply.type(HTML).send(renderTopRedirect(login.lang, basePath, emulator.redirectAfter(login)));
         return reply.redirect(emulator.redirectAfter(login), 302);
       case 'cancelled':
-        return reply.type(HTML).send(renderResult(login.lang, basePath, 'wecom-cancelled', m.cancelled));
+        return reply.type(HTML).send(renderResult(login.lang, basePath, 'wecom-cancelled', m.cancelled, !!login.panel));
       case 'expired':
-        return reply.type(HTML).send(renderResult(login.lang, basePath, 'wecom-expired', m.expired));
+        return reply.type(HTML).send(renderResult(login.lang, basePath, 'wecom-expired', m.expired, !!login.panel));
       case 'waiting': {
         const corp = emulator.corp(login.corpid)!;
         const agent = corp.agents.get(login.agentid)!;
         const phoneUrl = `${emulator.publicBaseUrl}/wwlogin/sso/confirm?key=${login.key}&lang=${login.lang}`;
-        return reply.type(HTML).send(renderQrPage(login.lang, basePath, corp, agent.name, `${basePath}/wwlogin/sso/qr?key=${login.key}`, phoneUrl));
+        return reply.type(HTML).send(
+          renderQrPage(login.lang, basePath, corp, agent.name, {
+            refreshUrl: `${basePath}/wwlogin/sso/qr?key=${login.key}`,
+            qrImageUrl: `${basePath}/wwlogin/sso/qrcode?key=${login.key}`,
+            phoneUrl,
+            panel: !!login.panel,
+          }),
+        );
       }
     }
+  });
+
+  // The QR itself: what the phone scans is the phone page's address.
+  app.get('/wwlogin/sso/qrcode', async (request, reply) => {
+    const login = emulator.webLogin(queryParam(request, 'key'));
+    if (!login) return reply.code(404).send();
+    const phoneUrl = `${emulator.publicBaseUrl}/wwlogin/sso/confirm?key=${login.key}&lang=${login.lang}`;
+    const png = await QRCode.toBuffer(phoneUrl, { type: 'png', margin: 1, width: 240 });
+    return reply.type('image/png').header('cache-control', 'no-store').send(png);
   });
 
   app.get('/wwlogin/sso/confirm', async (request, reply) => {
@@ -129,7 +170,8 @@ function registerWebLogin(app: FastifyInstance, emulator: WeComEmulator, basePat
     if (!login || emulator.loginStatus(login) !== 'waiting')
       return reply.type(HTML).send(renderResult(lang, basePath, 'wecom-not-waiting', text(lang).notWaiting));
     const corp = emulator.corp(login.corpid)!;
-    return reply.type(HTML).send(renderConfirmPage(lang, basePath, login.key, corp, corp.agents.get(login.agentid)!.name));
+    const sameTab = queryParam(request, 'tab') === 'same';
+    return reply.type(HTML).send(renderConfirmPage(lang, basePath, login.key, corp, corp.agents.get(login.agentid)!.name, sameTab));
   });
 
   app.post('/wwlogin/sso/confirm', async (request, reply) => {
@@ -147,13 +189,25 @@ function registerWebLogin(app: FastifyInstance, emulator: WeComEmulator, basePat
           .code(400)
           .type(HTML)
           .send(renderError(lang, basePath, 'wecom-error-params', m.errorParams));
-      emulator.confirmWebLogin(key, subject);
+      const login = emulator.confirmWebLogin(key, subject);
+      // The phone page took this tab (the panel's frame may open none): it carries the code on itself.
+      if (bodyParam(request, 'tab') === 'same') return reply.redirect(emulator.redirectAfter(login), 302);
       return reply.type(HTML).send(renderResult(lang, basePath, 'wecom-phone-confirmed', m.confirmed));
     } catch (err) {
       if (err instanceof WeComControlError) return reply.type(HTML).send(renderResult(lang, basePath, 'wecom-not-waiting', m.notWaiting));
       throw err;
     }
   });
+}
+
+/**
+ * The panel's parameters: `@wecom/jssdk` always adds `version`, and passes `redirect_type` when the site sets it
+ * (`top` when it does not). `callback` (the code handed to the site's script over postMessage) is not emulated.
+ */
+function panelOf(redirectType: string | undefined, version: string | undefined): { redirectType: PanelRedirectType } | 'unsupported' | undefined {
+  if (redirectType === undefined) return version === undefined ? undefined : { redirectType: 'top' };
+  if (redirectType === 'top' || redirectType === 'self') return { redirectType };
+  return 'unsupported';
 }
 
 function trustedRedirect(redirectUri: string, agent: Agent): boolean {

@@ -83,6 +83,8 @@ interface Code {
 
 export type LoginStatus = 'waiting' | 'confirmed' | 'cancelled' | 'expired';
 
+export type PanelRedirectType = 'top' | 'self';
+
 /** A web login (`wwlogin/sso/login`): the QR on the computer, confirmed or cancelled on the phone. */
 export interface WebLogin {
   key: string;
@@ -91,6 +93,11 @@ export interface WebLogin {
   redirectUri: string;
   state: string;
   lang: 'zh' | 'en';
+  /**
+   * Drawn as the embeddable login panel (`ww.createWWLoginPanel`'s frame), and how it ends: `top` sends the whole
+   * window to redirect_uri (the SDK's default), `self` only the frame. Absent: the full page.
+   */
+  panel?: { redirectType: PanelRedirectType };
   createdAt: number;
   expiresAt: number;
   status: Exclude<LoginStatus, 'expired'>;

@@ -235,7 +235,14 @@ async function searchAccounts(db: Db, q: AccountQuery): Promise<{ accounts: Acco
     .limit(q.limit + 1);
   if (q.after !== undefined) query = query.where('id', '>', q.after);
   if (q.status !== undefined) query = query.where('status', '=', q.status);
-  if (q.login) query = query.where(sql<boolean>`username like ${`${likeLiteral(q.login.trim().toLowerCase())}%`} escape '\\'`);
+  if (q.login) {
+    // The range lets the username index find the candidates; LIKE keeps the match exact whatever the collation.
+    const start = q.login.trim().toLowerCase();
+    query = query
+      .where('username', '>=', start)
+      .where('username', '<', `${start}\u{10FFFF}`)
+      .where(sql<boolean>`username like ${`${likeLiteral(start)}%`} escape '\\'`);
+  }
   if (q.name) query = query.where(sql<boolean>`lower(display_name) like ${`%${likeLiteral(q.name.trim().toLowerCase())}%`} escape '\\'`);
   if (q.phone) {
     const whole = normalisePhone(q.phone);

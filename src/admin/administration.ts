@@ -6,6 +6,7 @@ import type { Db } from '../store/db.js';
 import type { TicketRegistry } from '../tickets/registry.js';
 import type { SsoSessions } from '../tickets/sessions.js';
 import type { PhoneAppeals } from '../users/appeals.js';
+import type { AccountDeletion } from '../users/deletion.js';
 import type { UserStore } from '../users/store.js';
 import { createAccessAdmin } from './access.js';
 import { createAccountAdmin } from './accounts.js';
@@ -30,6 +31,7 @@ export interface AdministrationDeps {
   tokens: ApiTokens;
   phoneAppeals: PhoneAppeals;
   decideAppeal: DecideAppeal;
+  deletion: AccountDeletion;
 }
 
 export type Administration = ReturnType<typeof administrationFor>;
@@ -42,7 +44,7 @@ export function administrationFor(deps: AdministrationDeps, actor: AdminActor) {
   const audit = auditAs(deps.audit, actor);
   const { db, clock, accounts, sessions, tickets, roles } = deps;
   const { via } = actor;
-  const users = createUserAdmin({ db, clock, accounts, sessions, audit, via });
+  const users = createUserAdmin({ db, clock, accounts, sessions, audit, deletion: deps.deletion, via });
   return {
     actor,
     /** The audit log, naming this administrator in every event. */

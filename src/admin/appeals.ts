@@ -46,9 +46,9 @@ export function createAppealAdmin(deps: {
       const result = await deps.decide(id, decision, deps.by, { via: deps.via, audit: deps.audit });
       if (result === 'not_pending') {
         if (!(await appeals.find(id))) throw new AdminNotFound(`no appeal ${id}`);
-        throw new AdminRefusal(`appeal ${id} was decided already`);
+        throw new AdminRefusal(`no appeal ${id} is waiting for a decision`);
       }
-      if (result === 'phone_taken') throw new AdminRefusal(`the appeal's number belongs to another account now: reject it, or free the number first`);
+      if (result === 'phone_taken') throw new AdminRefusal(`the appeal's number belongs to another account now; reject it, or free the number first`);
       const decided = await appeals.find(id);
       if (!decided) throw new AdminNotFound(`no appeal ${id}`);
       return view(decided);

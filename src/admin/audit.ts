@@ -49,7 +49,8 @@ export async function readAuditPage(db: Db, filter: AuditFilter): Promise<{ even
   if (filter.ip !== undefined) query = query.where('a.ip', '=', filter.ip);
   if (filter.before !== undefined) {
     const { at, id } = parseCursor(filter.before);
-    query = query.where((eb) => eb.or([eb('a.at', '<', at), eb.and([eb('a.at', '=', at), eb('a.id', '<', id)])]));
+    // `at <= cursor` first, so the at index bounds the scan; the OR only sorts out the cursor's own millisecond.
+    query = query.where('a.at', '<=', at).where((eb) => eb.or([eb('a.at', '<', at), eb('a.id', '<', id)]));
   }
   const rows = await query.execute();
   const events = rows.slice(0, filter.limit).map((r) => ({

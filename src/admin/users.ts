@@ -6,6 +6,7 @@ import { maskPhone } from '../sms/mask.js';
 import type { Db } from '../store/db.js';
 import type { SsoSessions } from '../tickets/sessions.js';
 import { bindWeChatToUser } from '../users/binding.js';
+import type { AccountDeletion, DeletedAccount } from '../users/deletion.js';
 import { UserConflictError } from '../users/errors.js';
 import { createIdentityStore, type WeChatIdentity, type WeChatProfileSnapshot } from '../users/identities.js';
 import { normalisePhone } from '../users/phone.js';
@@ -78,6 +79,7 @@ export function createUserAdmin(deps: {
   accounts: Pick<Accounts, 'findByLogin' | 'findByPhone' | 'recordOf' | 'accountOf' | 'directory' | 'directories'>;
   sessions: Pick<SsoSessions, 'endAll'>;
   audit: AuditLog;
+  deletion: AccountDeletion;
   via: AdminVia;
 }) {
   const { db, clock, accounts, sessions, audit, via } = deps;
@@ -376,25 +378,16 @@ export function createUserAdmin(deps: {
     },
 
     /**
-     * Deletes the account's wecas record with its WeChat links and phone binding, and ends its sessions with single
-     * logout. The audit log keeps its events. A directory account stays in its directory: it would get a new record
-     * at its next sign-in (disable it to keep it out).
+     * Deletes the account's wecas record as its person can from the account page (users/deletion.ts): its links,
+     * second factor, appeals and personal data, its sessions with single logout; its audit events stay, under a
+     * pseudonym. A directory account stays in its directory: it would get a new record at its next sign-in (disable
+     * it to keep it out).
      */
-    async delete(ref: string): Promise<{ target: Target; wechat: number; sessions: number }> {
+    async delete(ref: string): Promise<{ target: Target } & DeletedAccount> {
       const t = await find(ref);
-      const links = await identities.listForUser(t.user.id);
-      await users.delete(t.user.id);
-      const ended = await sessions.endAll(t.user.id);
-      await audit.record({
-        type: 'user.deleted',
-        userId: t.user.id,
-        via,
-        name: t.name,
-        ...directoryOf(t.user),
-        wechat: links.length,
-        sessions: ended,
-      });
-      return { target: t, wechat: links.length, sessions: ended };
+      const deleted = await deps.deletion.delete(t.user, { via, logins: t.account?.login ? [t.account.login] : [] });
+      if (!deleted) throw new AdminRefusal(`no user "${ref}"`);
+      return { target: t, ...deleted };
     },
 
     /** The account's WeChat links, for listing. */

@@ -72,7 +72,9 @@ export type AuditEvent = (
       username?: string;
       sessions: number;
     }
-  | { type: 'user.deleted'; userId: string; via: AdminVia; name: string; directory?: string; wechat: number; sessions: number }
+  // An account deleted by its person (`via: 'account'`) or an administrator: `userId` is the pseudonym its earlier
+  // events now carry (audit/pseudonyms.ts), never the deleted id; no name, no number.
+  | { type: 'user.deleted'; userId: string; via: 'account' | AdminVia; directory?: string; wechat: number; wecom: number; sessions: number }
   // An administrator cleared the password: the account sets a new one by activation (an SMS code to its phone).
   | { type: 'user.password_cleared'; userId: string; via: AdminVia; sessions: number }
   | { type: 'user.sessions_ended'; userId: string; via: AdminVia; sessions: number }

@@ -55,7 +55,7 @@ export function parseSince(text: string, now: number): number {
   return at;
 }
 
-/** A username names its user; anything else is taken as a user id (events of deleted users keep theirs). */
+/** A username names its user; anything else is taken as a user id (a deleted account's events carry its pseudonym, deleted-…). */
 async function userIdOf(db: Db, user: string): Promise<string> {
   const username = normaliseUsername(user);
   const row = username === null ? undefined : await db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();

@@ -1,3 +1,6 @@
+import { createServiceAdmin, type ServiceAdmin } from '../admin/services.js';
+import { AdminNotFound } from '../admin/users.js';
+import { createSqlAuditLog } from '../audit/audit-log.js';
 import { type Clock, systemClock } from '../clock.js';
 import { ApereoImportError, importApereoServices } from '../services/apereo-import.js';
 import { type ServiceRegistry, SqlServiceRegistry } from '../services/registry.js';
@@ -52,14 +55,21 @@ const USAGE = [
 /** `wecas service …`: returns the process exit code. Everything it says goes through `ctx.print`. */
 export async function runServiceCommand(args: string[], ctx: ServiceCommandContext): Promise<number> {
   const [command, ...rest] = args;
-  const registry = new SqlServiceRegistry(ctx.db, ctx.clock ?? systemClock);
+  const clock = ctx.clock ?? systemClock;
+  const registry = new SqlServiceRegistry(ctx.db, clock);
+  // The same domain functions as the admin API's, so both audit every change the same way.
+  const services = createServiceAdmin({ registry, audit: createSqlAuditLog(ctx.db, clock), via: 'cli' });
   return runCommand(
     USAGE,
     ctx,
     async () => {
       try {
-        return await serviceCommand(command, rest, registry, ctx);
+        return await serviceCommand(command, rest, { registry, services }, ctx);
       } catch (err) {
+        if (err instanceof AdminNotFound) {
+          ctx.print(`error: ${err.message} (see: wecas service list)`);
+          return EXIT.failed;
+        }
         if (!(err instanceof ApereoImportError)) throw err;
         ctx.print(`error: nothing imported; ${err.problems.length === 1 ? 'a definition is' : 'definitions are'} not valid:`);
         for (const problem of err.problems) ctx.print(`  ${problem}`);
@@ -70,21 +80,32 @@ export async function runServiceCommand(args: string[], ctx: ServiceCommandConte
   );
 }
 
-async function serviceCommand(command: string | undefined, rest: string[], registry: ServiceRegistry, ctx: ServiceCommandContext): Promise<number> {
+interface Registries {
+  /** What the Apereo import writes through (it reports added and updated itself). */
+  registry: ServiceRegistry;
+  services: ServiceAdmin;
+}
+
+async function serviceCommand(
+  command: string | undefined,
+  rest: string[],
+  { registry, services }: Registries,
+  ctx: ServiceCommandContext,
+): Promise<number> {
   switch (command) {
     case 'add':
-      return addService(rest, registry, ctx);
+      return addService(rest, services, ctx);
     case 'update':
-      return updateService(rest, registry, ctx);
+      return updateService(rest, services, ctx);
     case 'show':
-      return showService(rest, registry, ctx);
+      return showService(rest, services, ctx);
     case 'list':
-      return listServices(rest, registry, ctx);
+      return listServices(rest, services, ctx);
     case 'remove':
-      return removeService(rest, registry, ctx);
+      return removeService(rest, services, ctx);
     case 'enable':
     case 'disable':
-      return setEnabled(command === 'enable', rest, registry, ctx);
+      return setEnabled(command === 'enable', rest, services, ctx);
     case 'import':
       return importServices(rest, registry, ctx);
     case 'help':
@@ -158,7 +179,7 @@ function fieldsOf(values: CommonValues): Partial<NewService> {
   };
 }
 
-async function addService(args: string[], registry: ServiceRegistry, ctx: ServiceCommandContext): Promise<number> {
+async function addService(args: string[], registry: ServiceAdmin, ctx: ServiceCommandContext): Promise<number> {
   const { values, positionals } = parseOptions(withNegativeOrder(args), {
     ...COMMON_OPTIONS,
     regex: { type: 'boolean' },
@@ -182,24 +203,18 @@ async function addService(args: string[], registry: ServiceRegistry, ctx: Servic
   return EXIT.ok;
 }
 
-async function updateService(args: string[], registry: ServiceRegistry, ctx: ServiceCommandContext): Promise<number> {
+async function updateService(args: string[], services: ServiceAdmin, ctx: ServiceCommandContext): Promise<number> {
   const { values, positionals } = parseOptions(withNegativeOrder(args), COMMON_OPTIONS);
   const id = wholeNumber(onePositional(positionals, 'id'), 'the service id');
   const fields = fieldsOf(values);
   if (Object.keys(fields).length === 0) throw new UsageError('nothing to change: give at least one option');
-  const service = await registry.get(id);
-  if (!service) return noSuchService(id, ctx);
-  const changed = { ...service, ...fields };
-  if (!(await registry.update(changed))) return noSuchService(id, ctx);
-  const stored = (await registry.get(id)) ?? changed;
+  const { service: stored } = await services.update(id, fields);
   ctx.print(`Updated service ${id} "${stored.name}": ${describe(stored)}`);
   return EXIT.ok;
 }
 
-async function showService(args: string[], registry: ServiceRegistry, ctx: ServiceCommandContext): Promise<number> {
-  const id = serviceId(args);
-  const s = await registry.get(id);
-  if (!s) return noSuchService(id, ctx);
+async function showService(args: string[], services: ServiceAdmin, ctx: ServiceCommandContext): Promise<number> {
+  const s = await services.get(serviceId(args));
   const renames = Object.entries(s.attributeRenames).map(([source, names]) => `${source} as ${names.join(', ')}`);
   const required = Object.entries(s.requiredAttributes).map(([name, patterns]) => `${name} ~ ${patterns.map((p) => `/${p}/`).join(' or ')}`);
   const rows: Array<[string, string]> = [
@@ -227,7 +242,7 @@ async function showService(args: string[], registry: ServiceRegistry, ctx: Servi
   return EXIT.ok;
 }
 
-async function listServices(args: string[], registry: ServiceRegistry, ctx: ServiceCommandContext): Promise<number> {
+async function listServices(args: string[], registry: ServiceAdmin, ctx: ServiceCommandContext): Promise<number> {
   const { positionals } = parseOptions(args, {});
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const services = await registry.list();
@@ -249,20 +264,18 @@ async function listServices(args: string[], registry: ServiceRegistry, ctx: Serv
   return EXIT.ok;
 }
 
-async function removeService(args: string[], registry: ServiceRegistry, ctx: ServiceCommandContext): Promise<number> {
+async function removeService(args: string[], services: ServiceAdmin, ctx: ServiceCommandContext): Promise<number> {
   const id = serviceId(args);
-  const service = await registry.get(id);
-  if (!service || !(await registry.remove(id))) return noSuchService(id, ctx);
+  const service = await services.remove(id);
   ctx.print(`Removed service ${id} "${service.name}".`);
   return EXIT.ok;
 }
 
-async function setEnabled(enabled: boolean, args: string[], registry: ServiceRegistry, ctx: ServiceCommandContext): Promise<number> {
+async function setEnabled(enabled: boolean, args: string[], services: ServiceAdmin, ctx: ServiceCommandContext): Promise<number> {
   const id = serviceId(args);
-  const service = await registry.get(id);
-  if (!service || !(await registry.update({ ...service, enabled }))) return noSuchService(id, ctx);
+  const { service, changed } = await services.setEnabled(id, enabled);
   const what = enabled ? 'enabled' : 'disabled';
-  ctx.print(service.enabled === enabled ? `Service ${id} "${service.name}" was already ${what}.` : `Service ${id} "${service.name}" ${what}.`);
+  ctx.print(changed.length === 0 ? `Service ${id} "${service.name}" was already ${what}.` : `Service ${id} "${service.name}" ${what}.`);
   return EXIT.ok;
 }
 
@@ -333,11 +346,6 @@ function isUsernameCase(value: string): value is UsernameCase {
 
 function isLogoutType(value: string): value is LogoutType {
   return value === 'back-channel' || value === 'front-channel' || value === 'none';
-}
-
-function noSuchService(id: number, ctx: ServiceCommandContext): number {
-  ctx.print(`error: there is no service with id ${id} (see: wecas service list)`);
-  return EXIT.failed;
 }
 
 function describe(s: RegisteredService): string {

@@ -1,11 +1,10 @@
 import { readFile } from 'node:fs/promises';
+import type { AppealAdmin } from '../admin/appeals.js';
 import { type FieldChange, ImportRefused, type ImportResult, type UserImport } from '../admin/import.js';
 import { AdminRefusal, PhoneTaken, type UserAdmin } from '../admin/users.js';
 import type { Clock } from '../clock.js';
 import { DirectoryUnavailable } from '../directories/directory.js';
-import type { Recovery } from '../login/recovery.js';
 import type { Db } from '../store/db.js';
-import type { PhoneAppeals } from '../users/appeals.js';
 import { InvalidUserError, UserConflictError } from '../users/errors.js';
 import { SqlUserStore, type UserStore } from '../users/store.js';
 import type { User } from '../users/types.js';
@@ -24,8 +23,8 @@ export interface UserCommandContext extends Printer {
    * them, and says that the server's re-check does (within DIRECTORY_RECHECK_SECONDS).
    */
   sessionsShared: boolean;
-  /** Phone-change appeals (login/recovery.ts): listed and decided by `wecas user appeals` and `wecas user appeal`. */
-  appeals?: { list: PhoneAppeals['list']; decide: Recovery['decideAppeal'] };
+  /** Phone-change appeals, listed and decided by `wecas user appeals` and `wecas user appeal` (as the admin API does). */
+  appeals?: AppealAdmin;
 }
 
 /** The context `wecas user …` runs in, from the whole of wecas: sessions end in the shared ticket store, with single logout. */
@@ -37,7 +36,7 @@ export function userCommandContext(wecas: Wecas, print: (line: string) => void):
     userImport: wecas.admin.import,
     wechatAppId: wecas.config.wechat?.appId,
     sessionsShared: wecas.redis !== undefined || wecas.config.storage.ticketRegistry === 'sql',
-    appeals: { list: (status) => wecas.phoneAppeals.list(status), decide: (id, decision, by) => wecas.recovery.decideAppeal(id, decision, by) },
+    appeals: wecas.admin.appeals,
     print,
   };
 }
@@ -285,11 +284,12 @@ async function resetSecondFactor(args: string[], ctx: UserCommandContext): Promi
 
 async function deleteUser(args: string[], ctx: UserCommandContext): Promise<number> {
   const ref = oneAccount(args);
-  const { target, wechat, sessions: ended } = await ctx.admin.delete(ref);
+  const { target, wechat, sessions: ended, pseudonym } = await ctx.admin.delete(ref);
   const links = wechat > 0 ? ` and its ${wechat} WeChat link${wechat === 1 ? '' : 's'}` : '';
   ctx.print(
     `Deleted ${target.name}${links}; ended ${sessions(ended)}${ended > 0 ? '; their applications were told' : ''}. Its audit events are kept.`,
   );
+  ctx.print(`They now carry the pseudonym ${pseudonym}, without its name, number or login name (wecas audit --user ${pseudonym}).`);
   if (target.user.directory !== 'local')
     ctx.print(
       `The account stays in the ${target.user.directory} directory: it gets a new wecas record if it signs in again (disable it to keep it out).`,
@@ -307,13 +307,15 @@ async function listAppeals(args: string[], ctx: UserCommandContext): Promise<num
     ctx.print(values.all ? 'No appeals.' : 'No appeals waiting.');
     return EXIT.ok;
   }
-  const users = new SqlUserStore(ctx.db, ctx.clock);
-  const rows: string[][] = [];
-  for (const a of appeals) {
-    const user = await users.findById(a.userId);
-    const name = user ? (user.username ?? user.phone ?? user.id) : `${a.userId} (deleted)`;
-    rows.push([a.id, name, a.oldPhone ?? '-', a.newPhone, a.status, new Date(a.createdAt).toISOString().slice(0, 16).replace('T', ' '), a.reason]);
-  }
+  const rows = appeals.map((a) => [
+    a.id,
+    a.account ?? `${a.userId} (deleted)`,
+    a.oldPhone ?? '-',
+    a.newPhone,
+    a.status,
+    new Date(a.createdAt).toISOString().slice(0, 16).replace('T', ' '),
+    a.reason,
+  ]);
   printTable(ctx, [['ID', 'ACCOUNT', 'OLD PHONE', 'NEW PHONE', 'STATUS', 'ASKED (UTC)', 'REASON'], ...rows]);
   return EXIT.ok;
 }
@@ -323,17 +325,9 @@ async function decideAppeal(args: string[], ctx: UserCommandContext): Promise<nu
   const [id, decision, ...extra] = args;
   if (!id || (decision !== 'approve' && decision !== 'reject') || extra.length > 0) throw new UsageError('give an appeal id and approve or reject');
   if (!ctx.appeals) throw new UsageError('appeals are not available here');
-  const result = await ctx.appeals.decide(id, decision === 'approve' ? 'approved' : 'rejected', 'cli');
-  if (result === 'not_pending') {
-    ctx.print(`error: no appeal ${id} is waiting for a decision`);
-    return EXIT.failed;
-  }
-  if (result === 'phone_taken') {
-    ctx.print(`error: the appeal's number belongs to another account now; reject it, or free the number first`);
-    return EXIT.failed;
-  }
+  const result = await ctx.appeals.decide(id, decision === 'approve' ? 'approved' : 'rejected');
   ctx.print(
-    result === 'approved' ? `Approved appeal ${id}: the account's number is changed.` : `Rejected appeal ${id}: the account keeps its number.`,
+    result.status === 'approved' ? `Approved appeal ${id}: the account's number is changed.` : `Rejected appeal ${id}: the account keeps its number.`,
   );
   return EXIT.ok;
 }

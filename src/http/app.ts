@@ -19,6 +19,7 @@ import { createPages, type Pages, STATIC_DIR } from './pages/pages.js';
 import { limitRequests } from './rate-limits.js';
 import { decorateRequests } from './request-context.js';
 import { registerAccountRoutes } from './routes/account.js';
+import { registerAccountDeleteRoutes } from './routes/account-delete.js';
 import { registerAccountPhoneRoutes } from './routes/account-phone.js';
 import { registerAccountSecondFactorRoutes } from './routes/account-second-factor.js';
 import { registerContinueRoute } from './routes/continue.js';
@@ -146,7 +147,7 @@ async function registerCasRoutes(
     cookies,
     formTokens,
     wechat: wechat?.identification,
-    wecom: !!wecas.wecom,
+    wecom: wecas.wecom ? { loginOrigin: wecas.wecom.client.loginOrigin } : undefined,
     prefix,
     casBaseUrl,
     warnInsecure: !config.server.secureCookies && config.mode !== 'test',
@@ -217,6 +218,8 @@ async function registerCasRoutes(
   });
   registerAccountSecondFactorRoutes(app, { settings: wecas.secondFactorSettings, cookies, pages, prefix });
   registerAccountPhoneRoutes(app, { recovery: wecas.recovery, formTokens, cookies, pages, prefix, smsCountries });
+  const retentionDays = config.observability.auditRetentionDays;
+  registerAccountDeleteRoutes(app, { deletion: wecas.selfDeletion, formTokens, cookies, pages, prefix, retentionDays });
   await app.register(async (scope) =>
     registerValidationRoutes(scope, {
       validator: createTicketValidator({

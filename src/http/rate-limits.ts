@@ -20,6 +20,11 @@ const GROUPS = [
 type Group = (typeof GROUPS)[number]['group'];
 
 const CONTINUATION = /\/login\/continue$/;
+/**
+ * Development surfaces mount under `/__…` (the WeChat and WeCom emulators, the SMS outbox). They stand in for other
+ * parties' servers, which wecas does not limit: WeCom's `/wwlogin/sso/login` is not a wecas login page.
+ */
+const DEVELOPMENT_SURFACE = /^\/__/;
 
 /** The error a limited request ends in: a 429, rendered by the scope's error handler (a page, or the protocol's form). */
 export class TooManyRequests extends Error {
@@ -68,7 +73,7 @@ export async function limitRequests(
   app.addHook('onRoute', (route: RouteOptions) => {
     // A sign-in's continuation is the last step of a POST already counted: refusing it would lose a sign-in that
     // succeeded. Its ids are random, single use and bound to a browser: nothing to try in bulk.
-    if (CONTINUATION.test(route.url)) return;
+    if (CONTINUATION.test(route.url) || DEVELOPMENT_SURFACE.test(route.url)) return;
     const group = GROUPS.find((g) => g.path.test(route.url))?.group;
     if (!group) return;
     const existing = route.onRequest ? [route.onRequest].flat() : [];

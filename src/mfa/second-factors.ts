@@ -72,6 +72,12 @@ export function createSecondFactors(deps: {
   }
 
   return {
+    /** Forgets what the key-value store holds of a deleted account: an unfinished set-up, the count of wrong codes. */
+    async forget(userId: string): Promise<void> {
+      await kv.delete(enrolmentKey(userId));
+      await attempts.succeeded(userId);
+    },
+
     async status(userId: string): Promise<SecondFactorStatus> {
       const row = await db.selectFrom('second_factors').select('created_at').where('user_id', '=', userId).executeTakeFirst();
       const left = await db

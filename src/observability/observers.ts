@@ -102,5 +102,6 @@ export function observeVerificationCodes(codes: VerificationCodes, metrics: Metr
       if (!result.ok && result.reason === 'too_many_attempts') metrics.rateLimited('sms_attempts');
       return result;
     },
+    discard: (phone) => codes.discard(phone),
   };
 }

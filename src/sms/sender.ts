@@ -1,12 +1,13 @@
 /**
  * What a code is for: binding a phone to a WeChat identity, signing in with a phone, a second factor after another
  * method, resetting a password, activating an imported or directory account, or proving a number (new or old) when
- * the phone changes.
+ * the phone changes, or confirming the deletion of a password-less account.
  */
-export type SmsPurpose = 'bind' | 'login' | 'second-factor' | 'reset' | 'activate' | 'phone';
+export const SMS_PURPOSES = ['bind', 'login', 'second-factor', 'reset', 'activate', 'phone', 'delete'] as const;
+export type SmsPurpose = (typeof SMS_PURPOSES)[number];
 
 /** The code purposes that may have a template of their own (the others use the verification-code template). */
-export const OWN_TEMPLATE_PURPOSES = ['reset', 'activate', 'phone'] as const;
+export const OWN_TEMPLATE_PURPOSES = ['reset', 'activate', 'phone', 'delete'] as const;
 
 /** Whether a code of this purpose may have a template of its own. */
 export function hasOwnTemplate(purpose: SmsPurpose): purpose is (typeof OWN_TEMPLATE_PURPOSES)[number] {

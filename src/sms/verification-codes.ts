@@ -8,7 +8,7 @@ import { DEFAULT_COUNTRIES, normalisePhone } from '../users/phone.js';
 import type { DailyBudget } from './daily-budget.js';
 import { maskPhone } from './mask.js';
 import type { RepeatSendGate } from './repeat-sends.js';
-import { type SmsFailureKind, type SmsPurpose, SmsSendError, type SmsSender } from './sender.js';
+import { SMS_PURPOSES, type SmsFailureKind, type SmsPurpose, SmsSendError, type SmsSender } from './sender.js';
 
 export interface VerificationCodeLimits {
   /** How long a code can be used. */
@@ -72,6 +72,8 @@ export interface VerificationCodes {
   send(request: SendRequest): Promise<SendResult>;
   /** Checks a code; the right one, from its holder, succeeds once and is used up. */
   verify(request: { phone: string; purpose: SmsPurpose; code: string; holder?: string }): Promise<VerifyResult>;
+  /** Forgets the codes waiting for this number (E.164), of every purpose: a deleted account's. The limits stay. */
+  discard(phone: string): Promise<void>;
 }
 
 export interface VerificationCodesOptions {
@@ -226,6 +228,10 @@ export function createVerificationCodes(options: VerificationCodesOptions): Veri
       await storeCode(request, phone, code);
       await audit.record({ type: 'sms.sent', ...sent });
       return { ok: true, phone };
+    },
+
+    async discard(phone) {
+      for (const purpose of SMS_PURPOSES) await kv.delete(codeKey(purpose, phone));
     },
 
     async verify({ phone: input, purpose, code, holder }) {

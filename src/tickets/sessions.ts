@@ -29,6 +29,20 @@ export function createSsoSessions(deps: { registry: TicketRegistry; factory: Tic
     return { tgt: ended.tgt, frontChannelUrls: (await onEnded(ended)).frontChannelUrls };
   }
 
+  /** Every session of a user ended and told; how many, and the front-channel URLs a page may still load. */
+  async function endEvery(userId: string, options: { toldAs?: string } = {}): Promise<{ ended: number; frontChannelUrls: string[] }> {
+    let ended = 0;
+    const frontChannelUrls: string[] = [];
+    for (const session of await registry.sessionsOf(userId)) {
+      const removed = await registry.removeSession(session.id);
+      if (!removed) continue; // ended meanwhile, by someone who told its services
+      const told = await notify(options.toldAs ? { ...removed, tgt: { ...removed.tgt, userId: options.toldAs } } : removed);
+      frontChannelUrls.push(...told.frontChannelUrls);
+      ended++;
+    }
+    return { ended, frontChannelUrls };
+  }
+
   return {
     async start(auth: Authentication): Promise<TicketGrantingTicket> {
       const tgt = factory.grantingTicket(auth);
@@ -79,16 +93,14 @@ export function createSsoSessions(deps: { registry: TicketRegistry; factory: Tic
     },
 
     /** Ends every session of a user ("sign out everywhere", a disabled account); returns how many there were. */
-    async endAll(userId: string): Promise<number> {
-      let ended = 0;
-      for (const session of await registry.sessionsOf(userId)) {
-        const removed = await registry.removeSession(session.id);
-        if (!removed) continue; // ended meanwhile, by someone who told its services
-        await notify(removed);
-        ended++;
-      }
-      return ended;
-    },
+    endAll: async (userId: string): Promise<number> => (await endEvery(userId)).ended,
+
+    /**
+     * Ends every session of a user, and says which front-channel URLs the page may load (a deleted account's).
+     * `toldAs` names the user to the listener by another id (a deleted account's pseudonym): single logout's audit
+     * events, written later in the background, then never carry the deleted id.
+     */
+    endEvery,
 
     /** Deletes expired tickets; expired sessions are told to their services like any other end. Returns how many. */
     async sweep(): Promise<number> {

@@ -1,3 +1,4 @@
+import { type ApiCallObservation, createJsonApi } from '../weixin/json-api.js';
 import { WeChatError } from './errors.js';
 
 /** Where and as whom to talk to WeChat; base URLs point at the emulator in development and tests. */
@@ -61,11 +62,7 @@ export interface WeChatClient {
 type Fetch = typeof fetch;
 
 /** One finished API call, for metrics: `errcode` is `0` on success, WeChat's errcode, or the failure kind (`unavailable`, `malformed`). */
-export interface WeChatCallObservation {
-  endpoint: string;
-  errcode: string;
-  seconds: number;
-}
+export type WeChatCallObservation = ApiCallObservation;
 
 /**
  * The WeChat Open Platform website-login client (snsapi_login). Every call has a timeout. Retries: a code
@@ -79,49 +76,15 @@ export function createWeChatClient(
   observe?: (call: WeChatCallObservation) => void,
 ): WeChatClient {
   const open = config.openBaseUrl.replace(/\/+$/, '');
-  const api = config.apiBaseUrl.replace(/\/+$/, '');
 
-  async function call(endpoint: string, params: Record<string, string>): Promise<Record<string, unknown>> {
-    if (!observe) return request(endpoint, params);
-    const started = performance.now();
-    try {
-      const body = await request(endpoint, params);
-      observe({ endpoint, errcode: '0', seconds: (performance.now() - started) / 1000 });
-      return body;
-    } catch (err) {
-      const errcode = err instanceof WeChatError ? String(err.errcode ?? err.kind) : 'unavailable';
-      observe({ endpoint, errcode, seconds: (performance.now() - started) / 1000 });
-      throw err;
-    }
-  }
-
-  async function request(endpoint: string, params: Record<string, string>): Promise<Record<string, unknown>> {
-    const url = `${api}/${endpoint}?${new URLSearchParams(params)}`;
-    let res: Response;
-    let text: string;
-    try {
-      res = await fetchImpl(url, { signal: AbortSignal.timeout(config.timeoutMs), redirect: 'error' });
-      text = await res.text();
-    } catch (err) {
-      const reason = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError') ? 'timed out' : 'could not be reached';
-      throw new WeChatError('unavailable', endpoint, `${endpoint} ${reason}`);
-    }
-    if (res.status >= 500) throw new WeChatError('unavailable', endpoint, `${endpoint} answered HTTP ${res.status}`);
-    // WeChat answers business errors with HTTP 200 and a text/plain content type: read the body whatever it says.
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new WeChatError('malformed', endpoint, `${endpoint} answered HTTP ${res.status} with a body that is not JSON`);
-    }
-    if (typeof body !== 'object' || body === null || Array.isArray(body))
-      throw new WeChatError('malformed', endpoint, `${endpoint} answered with JSON that is not an object`);
-    const record = body as Record<string, unknown>;
-    if (typeof record.errcode === 'number' && record.errcode !== 0)
-      throw WeChatError.fromErrcode(endpoint, record.errcode, typeof record.errmsg === 'string' ? record.errmsg : '');
-    if (res.status !== 200) throw new WeChatError('unavailable', endpoint, `${endpoint} answered HTTP ${res.status}`);
-    return record;
-  }
+  const call = createJsonApi({
+    baseUrl: config.apiBaseUrl,
+    timeoutMs: config.timeoutMs,
+    fetch: fetchImpl,
+    failure: (kind, endpoint, message) => new WeChatError(kind, endpoint, message),
+    refusal: (endpoint, errcode, errmsg) => WeChatError.fromErrcode(endpoint, errcode, errmsg),
+    observe,
+  });
 
   async function callWithOneRetry(endpoint: string, params: Record<string, string>) {
     try {

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { KeyValueStore } from '../kv/store.js';
+import { type ApiCallObservation, createJsonApi } from '../weixin/json-api.js';
 import { WeComError } from './errors.js';
 import { createSharedAccessToken } from './token.js';
 
@@ -29,17 +30,36 @@ export interface WeComMember {
   email?: string;
 }
 
-export interface WeComCallObservation {
-  endpoint: string;
-  errcode: string;
-  seconds: number;
+export type WeComCallObservation = ApiCallObservation;
+
+/** What a web login is for: the person, the way back, the one-time state and the page's language. */
+export interface WeComWebLoginInput {
+  redirectUri: string;
+  state: string;
+  lang?: 'zh' | 'en';
 }
+
+/**
+ * The release of `@wecom/jssdk` whose login panel the embedded frame reproduces: its `createWWLoginPanel` adds it
+ * to the frame's URL as `version`, and WeCom's page may draw the panel by it.
+ */
+export const WECOM_PANEL_SDK_VERSION = '2.4.4';
+
+/** The panel's size as `@wecom/jssdk` names it; `small` is a 320×380 frame. */
+export const WECOM_PANEL_SIZE = { name: 'small', width: 320, height: 380 } as const;
 
 export interface WeComClient {
   readonly corpId: string;
   readonly agentId: string;
+  /** The origin of WeCom's web login: the login page's CSP lets a frame load it. */
+  readonly loginOrigin: string;
   /** WeCom's web login (a QR the member scans with the WeCom app), full page. */
-  webLoginUrl(input: { redirectUri: string; state: string; lang?: 'zh' | 'en' }): string;
+  webLoginUrl(input: WeComWebLoginInput): string;
+  /**
+   * The same web login drawn as WeCom's embeddable login panel, the URL `ww.createWWLoginPanel` gives its frame:
+   * `redirect_type=top`, so on success WeCom's frame sends the whole window to `redirect_uri?code&state`.
+   */
+  panelUrl(input: WeComWebLoginInput): string;
   /** Silent authorization inside the WeCom app (`snsapi_base`): no page, the app knows who is signed in. */
   inAppAuthorizeUrl(input: { redirectUri: string; state: string }): string;
   /** `auth/getuserinfo`: the code (single use, 5 minutes) → who it stands for. Never retried with the same code, but after a refused token. */
@@ -59,51 +79,17 @@ export function createWeComClient(
   config: WeComClientConfig,
   deps: { kv: KeyValueStore; clock: Clock; fetch?: Fetch; observe?: (call: WeComCallObservation) => void },
 ): WeComClient {
-  const api = config.apiBaseUrl.replace(/\/+$/, '');
   const login = config.loginBaseUrl.replace(/\/+$/, '');
   const open = config.openBaseUrl.replace(/\/+$/, '');
-  const fetchImpl = deps.fetch ?? fetch;
 
-  async function call(endpoint: string, params: Record<string, string>): Promise<Record<string, unknown>> {
-    const started = performance.now();
-    const seconds = () => (performance.now() - started) / 1000;
-    try {
-      const body = await request(endpoint, params);
-      deps.observe?.({ endpoint, errcode: '0', seconds: seconds() });
-      return body;
-    } catch (err) {
-      const errcode = err instanceof WeComError ? String(err.errcode ?? err.kind) : 'unavailable';
-      deps.observe?.({ endpoint, errcode, seconds: seconds() });
-      throw err;
-    }
-  }
-
-  async function request(endpoint: string, params: Record<string, string>): Promise<Record<string, unknown>> {
-    const url = `${api}/${endpoint}?${new URLSearchParams(params)}`;
-    let res: Response;
-    let text: string;
-    try {
-      res = await fetchImpl(url, { signal: AbortSignal.timeout(config.timeoutMs), redirect: 'error' });
-      text = await res.text();
-    } catch (err) {
-      const reason = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError') ? 'timed out' : 'could not be reached';
-      throw new WeComError('unavailable', endpoint, `${endpoint} ${reason}`);
-    }
-    if (res.status >= 500) throw new WeComError('unavailable', endpoint, `${endpoint} answered HTTP ${res.status}`);
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new WeComError('malformed', endpoint, `${endpoint} answered HTTP ${res.status} with a body that is not JSON`);
-    }
-    if (typeof body !== 'object' || body === null || Array.isArray(body))
-      throw new WeComError('malformed', endpoint, `${endpoint} answered with JSON that is not an object`);
-    const record = body as Record<string, unknown>;
-    if (typeof record.errcode === 'number' && record.errcode !== 0)
-      throw WeComError.fromErrcode(endpoint, record.errcode, typeof record.errmsg === 'string' ? record.errmsg : '');
-    if (res.status !== 200) throw new WeComError('unavailable', endpoint, `${endpoint} answered HTTP ${res.status}`);
-    return record;
-  }
+  const call = createJsonApi({
+    baseUrl: config.apiBaseUrl,
+    timeoutMs: config.timeoutMs,
+    fetch: deps.fetch ?? fetch,
+    failure: (kind, endpoint, message) => new WeComError(kind, endpoint, message),
+    refusal: (endpoint, errcode, errmsg) => WeComError.fromErrcode(endpoint, errcode, errmsg),
+    observe: deps.observe,
+  });
 
   const token = createSharedAccessToken({
     kv: deps.kv,
@@ -129,17 +115,31 @@ export function createWeComClient(
     }
   }
 
+  function webLoginParams(input: WeComWebLoginInput): Record<string, string> {
+    return {
+      login_type: 'CorpApp',
+      appid: config.corpId,
+      agentid: config.agentId,
+      redirect_uri: input.redirectUri,
+      state: input.state,
+      ...(input.lang === 'en' ? { lang: 'en' } : {}),
+    };
+  }
+
   return {
     corpId: config.corpId,
     agentId: config.agentId,
+    loginOrigin: new URL(login).origin,
     webLoginUrl(input) {
+      return `${login}/wwlogin/sso/login?${new URLSearchParams(webLoginParams(input))}`;
+    },
+    panelUrl(input) {
+      // The SDK's order: the caller's params, then its version.
       const q = new URLSearchParams({
-        login_type: 'CorpApp',
-        appid: config.corpId,
-        agentid: config.agentId,
-        redirect_uri: input.redirectUri,
-        state: input.state,
-        ...(input.lang === 'en' ? { lang: 'en' } : {}),
+        ...webLoginParams(input),
+        redirect_type: 'top',
+        panel_size: WECOM_PANEL_SIZE.name,
+        version: WECOM_PANEL_SDK_VERSION,
       });
       return `${login}/wwlogin/sso/login?${q}`;
     },

@@ -53,7 +53,22 @@ function offenders(imports: Import[], forbidden: (target: string) => boolean): s
   return imports.filter((i) => forbidden(i.target)).map((i) => `${i.file} → ${i.specifier}`);
 }
 
-const DOMAIN = ['cas', 'tickets', 'users', 'directories', 'services', 'sms', 'wechat', 'kv', 'store', 'audit', 'observability', 'mfa'];
+const DOMAIN = [
+  'cas',
+  'tickets',
+  'users',
+  'directories',
+  'services',
+  'sms',
+  'wechat',
+  'wecom',
+  'weixin',
+  'kv',
+  'store',
+  'audit',
+  'observability',
+  'mfa',
+];
 const isHttpPackage = (target: string) => target === 'fastify' || target.startsWith('@fastify/') || target === 'fastify-type-provider-zod';
 const isIn = (folder: string) => (target: string) =>
   target === `src/${folder}` || target.startsWith(`src/${folder}/`) || target === `src/${folder}.js`;

@@ -88,6 +88,9 @@ describe('the account page of a directory account', () => {
       expect(await page.getAttribute('html', 'lang')).toBe('en');
       expect(await page.locator('#profile').innerText()).toMatch(/Account from\s+hr\s+Login name\s+zhangsan/);
       expect(await page.locator('.identity .wechat-nickname').allInnerTexts()).toEqual(['WeChat account', '张三 Zhang San']);
+      // Deleting is the directory's business: no delete link, and whom to ask.
+      expect(await page.locator('#delete-account-link').count()).toBe(0);
+      expect(await page.locator('#delete-managed').innerText()).toContain('managed by your organisation’s directory (hr)');
       await screenshot(page, 'account-directory-en-phone.png', PHONE_VIEWPORT);
       await screenshot(page, 'account-directory-en-desktop.png');
 

@@ -1,7 +1,7 @@
 /**
  * The account's life in Chromium (issue 15), from a CAS-protected demo app: "forgot password" and "activate your
- * account" from the login page, changing the phone from the account page (the old number proved by its code, or
- * lost: an appeal), and the limits a person meets on these pages (the proof of work of a repeated send, too many
+ * account" from the login page (each in both languages), changing the phone from the account page (the old number
+ * proved by its code or, lost, by the current password; or an appeal), and the limits a person meets on these pages (the proof of work of a repeated send, too many
  * wrong codes, a weak password; a resend too soon and the hourly cap are in test/account/recovery.test.ts). Codes come from the development outbox. Screenshots in both
  * languages, on a desktop and a phone, go to test-artifacts/.
  */
@@ -25,6 +25,9 @@ beforeAll(async () => {
   await wecas.ctx.users.create({ username: '20250001', phone: '+8613811113333', displayName: '张三' });
   await wecas.ctx.users.create({ username: 'lin', password: 'Lin-pass-2024', phone: '+8613811114444', displayName: 'Lin' });
   await wecas.ctx.users.create({ username: 'zhao', password: 'Zhao-pass-2024', phone: '+8613811115555', displayName: 'Zhao' });
+  await wecas.ctx.users.create({ username: 'qian', password: 'Qian-pass-2024', phone: '+8613811116666', displayName: 'Qian' });
+  await wecas.ctx.users.create({ username: 'sun', password: 'Sun-pass-2024', phone: '+8613811117777', displayName: '孙丽' });
+  await wecas.ctx.users.create({ username: '20250002', phone: '+8613811118888', displayName: 'Li Si' });
 });
 
 afterAll(async () => {
@@ -132,6 +135,44 @@ describe('forgot password and activation, from the login page', () => {
     await signIn(await newPage('zh-CN'), '20250001', 'Zhang-san-2025');
   });
 
+  it('resets a password in Chinese and activates an account in English: both flows, in both languages', async () => {
+    const reset = await newPage('zh-CN');
+    await loginPage(reset);
+    await reset.click('#forgot-link');
+    await reset.waitForURL(`${wecas.casUrl}/login/forgot?**`);
+    await shots(reset, 'reset-start-zh');
+    await reset.fill('#recovery-login', 'sun');
+    await reset.fill('#recovery-phone', '13811117777');
+    await reset.click('#recovery-send');
+    await reset.locator('#recovery-complete-form').waitFor();
+    expect(await reset.locator('#recovery-notice').innerText()).toContain('+86138****7777');
+    await shots(reset, 'reset-code-sent-zh');
+    await reset.fill('#recovery-code', await latestCode('+8613811117777'));
+    await reset.fill('#recovery-password', 'Osmanthus-2025');
+    await reset.fill('#recovery-again', 'Osmanthus-2025');
+    await reset.click('#recovery-submit');
+    await reset.waitForURL(`${app.url}/`);
+    expect(await reset.locator('#user').innerText()).toBe('sun');
+
+    const activate = await newPage('en');
+    await loginPage(activate);
+    await activate.click('#activate-link');
+    await activate.waitForURL(`${wecas.casUrl}/login/activate?**`);
+    await shots(activate, 'activate-start-en');
+    await activate.fill('#recovery-login', '20250002');
+    await activate.fill('#recovery-phone', '13811118888');
+    await activate.click('#recovery-send');
+    await activate.locator('#recovery-complete-form').waitFor();
+    expect(await activate.locator('#recovery-notice').innerText()).toContain('+86138****8888');
+    await shots(activate, 'activate-code-sent-en');
+    await activate.fill('#recovery-code', await latestCode('+8613811118888'));
+    await activate.fill('#recovery-password', 'Li-si-first-2025');
+    await activate.fill('#recovery-again', 'Li-si-first-2025');
+    await activate.click('#recovery-submit');
+    await activate.waitForURL(`${app.url}/`);
+    expect(await activate.locator('#user').innerText()).toBe('20250002');
+  });
+
   it('the limits: a weak password, a repeated send paid by proof of work, too many wrong codes', async () => {
     const page = await newPage('en');
     await loginPage(page);
@@ -196,6 +237,39 @@ describe('changing the phone number, from the account page', () => {
     expect(await page.locator('#account-notice').innerText()).toBe('手机号已更换。');
     expect(await page.locator('#account-phone').innerText()).toBe('+8613822220000');
     await shots(page, 'phone-changed-account-zh');
+  });
+
+  it('with the old number lost, proves the change by the current password (English); a wrong one is refused first', async () => {
+    const page = await newPage('en');
+    await signIn(page, 'qian', 'Qian-pass-2024');
+    await page.goto(`${wecas.casUrl}/account/phone`);
+    await page.fill('#phone-new', '13844440000');
+    await page.click('#phone-send-new');
+    await page.locator('#phone-change-form').waitFor();
+    const code = await latestCode('+8613844440000');
+    await page.fill('#phone-new-code', code);
+    await page.fill('#phone-password', 'not-my-password');
+    await submit(page, '#phone-submit');
+    await page.locator('#phone-error').waitFor();
+    expect(await page.locator('#phone-error').innerText()).toBe('The password is not correct.');
+    await shots(page, 'phone-change-wrong-password-en');
+    expect((await wecas.ctx.users.findByUsername('qian'))!.phone).toBe('+8613811116666');
+
+    // The wrong password did not spend the new number's code: it works with the right one.
+    await page.fill('#phone-new-code', code);
+    await page.fill('#phone-password', 'Qian-pass-2024');
+    await shots(page, 'phone-change-by-password-en');
+    await page.click('#phone-submit');
+    await page.waitForURL(`${wecas.casUrl}/account?done=phone_changed`);
+    expect(await page.locator('#account-notice').innerText()).toBe('Your phone number has been changed.');
+    expect(await page.locator('#account-phone').innerText()).toBe('+8613844440000');
+    const [changed] = await wecas.ctx.db
+      .selectFrom('audit_events')
+      .select('detail')
+      .where('type', '=', 'phone.changed')
+      .orderBy('at', 'desc')
+      .execute();
+    expect(JSON.parse(changed!.detail)).toMatchObject({ by: 'password', to: '+86138****0000' });
   });
 
   it('without the old number: the appeal is recorded for an administrator (English)', async () => {

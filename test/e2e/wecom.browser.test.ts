@@ -1,7 +1,7 @@
 /**
  * WeCom (企业微信) sign-in end to end in Chromium, against the WeCom emulator: from a computer, the login page's
- * "Sign in with WeCom" → WeCom's web login QR → confirmed on an emulated phone → the demo app, signed in as the
- * account whose 工号 is the member's userid; inside the WeCom app (its real user agent), the button and the silent
+ * embedded WeCom login panel → confirmed on an emulated phone → the demo app, signed in as the account whose 工号 is
+ * the member's userid; on a phone's width the link to WeCom's full page instead; inside the WeCom app (its real user agent), the button and the silent
  * authorization with no page between; a member outside the app's visible range gets a page saying so. Screenshots
  * in zh-CN and en go to test-artifacts/.
  */
@@ -61,28 +61,73 @@ async function confirmOnPhone(phoneUrl: string, userid: string, lang: 'zh' | 'en
   await phone.locator('#wecom-phone-confirmed').waitFor();
 }
 
+/** The login page's WeCom panel: WeCom's embeddable login panel in a frame, once its QR is drawn. */
+async function wecomPanel(page: Page) {
+  const frame = page.frameLocator('iframe.wecom-qr');
+  await frame.locator('#wecom-qr-image').waitFor();
+  return frame;
+}
+
 describe('WeCom sign-in in Chromium', () => {
+  for (const [locale, lang, link] of [
+    ['zh-CN', 'zh', '二维码未显示？打开企业微信登录页面'],
+    ['en', 'en', 'QR not showing? Open WeCom’s sign-in page'],
+  ] as const) {
+    it(`a scan of the login page's WeCom panel lands in the app as the account whose 工号 is the userid (${locale})`, async () => {
+      const context = await newContext({ locale });
+      const page = await loginPageFromApp(context);
+      // On a computer the WeChat QR stays, and WeCom's panel is embedded beside it, as WeCom's SDK embeds it.
+      expect(await page.locator('iframe.wechat-qr').count()).toBe(1);
+      const iframe = page.locator('iframe.wecom-qr');
+      expect(await iframe.getAttribute('allow')).toBe('local-network-access');
+      expect(await iframe.getAttribute('sandbox')).toBe('allow-scripts allow-same-origin allow-top-navigation');
+      const panel = await wecomPanel(page);
+      // The full page stays within reach, for when the panel does not show; the phone-width button is hidden here.
+      expect(await page.locator('#wecom-page-link').innerText()).toBe(link);
+      expect(await page.locator('#wecom-sign-in').isVisible()).toBe(false);
+      await screenshot(page, `wecom-panel-login-page-desktop-${locale}.png`);
+      const phoneUrl = String(await panel.locator('#wecom-open-phone').getAttribute('href'));
+      await confirmOnPhone(phoneUrl, 'demo', lang);
+      // The panel looks again every second; confirmed, WeCom's frame sends the whole window to wecas, then the app.
+      await page.waitForURL(server.service, { timeout: 10_000 });
+      expect(await page.locator('#user').innerText()).toBe('demo');
+      expect(server.wecom.calls.get('GET /cgi-bin/gettoken')).toBe(1);
+    });
+  }
+
+  it('without a second device: the panel’s phone button takes the tab, and the confirmation signs in there', async () => {
+    const context = await newContext({ locale: 'en' });
+    const page = await loginPageFromApp(context);
+    const panel = await wecomPanel(page);
+    // The frame's sandbox opens no new tab: the emulated phone takes the whole tab instead.
+    await panel.locator('#wecom-open-phone').click();
+    await page.waitForURL(/\/__wecom\/wwlogin\/sso\/confirm\?.*tab=same/);
+    await page.locator('input[value="member:demo"]').check();
+    await page.locator('#wecom-confirm-button').click();
+    await page.waitForURL(server.service, { timeout: 10_000 });
+    expect(await page.locator('#user').innerText()).toBe('demo');
+  });
+
   for (const [locale, lang, button] of [
     ['zh-CN', 'zh', '企业微信登录'],
     ['en', 'en', 'Sign in with WeCom'],
   ] as const) {
-    it(`a scan from a computer lands in the app as the account whose 工号 is the userid (${locale})`, async () => {
-      const context = await newContext({ locale });
+    it(`on a phone's width the panel gives way to the link to WeCom's page, which signs in too (${locale})`, async () => {
+      const context = await newContext({ locale, phone: true });
       const page = await loginPageFromApp(context);
       const start = page.locator('#wecom-sign-in');
       expect(await start.innerText()).toBe(button);
-      // On a computer the WeChat QR stays; WeCom is a button beside the forms.
-      expect(await page.locator('iframe.wechat-qr').count()).toBe(1);
-      await screenshot(page, `wecom-login-page-desktop-${locale}.png`);
+      expect(await start.isVisible()).toBe(true);
+      expect(await page.locator('iframe.wecom-qr').isVisible()).toBe(false);
+      await screenshot(page, `wecom-panel-login-page-phone-${locale}.png`);
       await start.click();
       await page.waitForURL(/\/__wecom\/wwlogin\/sso\/qr\?/);
       await screenshot(page, `wecom-web-login-qr-${lang}.png`);
       const phoneUrl = String(await page.locator('#wecom-open-phone').getAttribute('href'));
       await confirmOnPhone(phoneUrl, 'demo', lang);
-      // The QR page looks again every second and follows WeCom's redirect to wecas, then to the app.
+      // The full page looks again every second and follows WeCom's redirect to wecas, then to the app.
       await page.waitForURL(server.service, { timeout: 10_000 });
       expect(await page.locator('#user').innerText()).toBe('demo');
-      expect(server.wecom.calls.get('GET /cgi-bin/gettoken')).toBe(1);
     });
   }
 
@@ -144,7 +189,8 @@ describe('WeCom sign-in in Chromium', () => {
       await server.ctx.users.create({ username: login, password: `pw-${login}`, phone: `+86${digits}` });
       const context = await newContext({ locale });
       const page = await loginPageFromApp(context);
-      await page.locator('#wecom-sign-in').click();
+      // The full page, the way when the panel does not show.
+      await page.locator('#wecom-page-link').click();
       await page.waitForURL(/\/__wecom\/wwlogin\/sso\/qr\?/);
       await confirmOnPhone(String(await page.locator('#wecom-open-phone').getAttribute('href')), member.userid, lang);
       await page.waitForURL(`${server.casUrl}/login/wecom/bind`, { timeout: 10_000 });

@@ -103,6 +103,65 @@ describe('WeCom emulator: web login', () => {
   });
 });
 
+describe('WeCom emulator: the embeddable login panel', () => {
+  const panelUrl = (params: string) =>
+    `/wwlogin/sso/login?login_type=CorpApp&appid=${EMULATED_WECOM.corpId}&agentid=${EMULATED_WECOM.agentId}&redirect_uri=${encodeURIComponent(CALLBACK)}&state=S456&lang=en&${params}`;
+  const confirm = (key: string, extra: Record<string, string> = {}) =>
+    fetch(`${wecom.url}/wwlogin/sso/confirm`, {
+      method: 'POST',
+      redirect: 'manual',
+      body: new URLSearchParams({ key, who: 'member:demo', decision: 'confirm', ...extra }),
+    });
+
+  it('redirect_type=top: the compact QR with its script; confirmed, a page whose script sends the top window on', async () => {
+    const qrPath = (await get(panelUrl('redirect_type=top&panel_size=small&version=2.4.4'))).headers.get('location')!;
+    const qr = await (await get(qrPath)).text();
+    expect(qr).toContain('class="emu-wecom emu-wecom-panel"');
+    expect(qr).toContain('/__emulator/assets/wwpanel.js');
+    expect(qr).toContain('Scan the QR code with WeCom to log in');
+    const image = await get(/id="wecom-qr-image" src="([^"]+)"/.exec(qr)![1]!.replaceAll('&#38;', '&'));
+    expect(image.headers.get('content-type')).toBe('image/png');
+    const key = new URL(qrPath, wecom.url).searchParams.get('key')!;
+    expect(await (await confirm(key)).text()).toContain('id="wecom-phone-confirmed"');
+    const after = await get(qrPath);
+    // The frame is not redirected (wecas's page may not be framed): its page sends the top window.
+    expect(after.status).toBe(200);
+    const page = await after.text();
+    expect(page).toContain('/__emulator/assets/wwpanel.js');
+    const back = new URL(/id="wecom-panel-continue" href="([^"]+)" target="_top"/.exec(page)![1]!.replaceAll('&#38;', '&'));
+    expect(`${back.origin}${back.pathname}`).toBe(CALLBACK);
+    expect(back.searchParams.get('state')).toBe('S456');
+    const t = await token();
+    expect(await api(`/cgi-bin/auth/getuserinfo?access_token=${t}&code=${back.searchParams.get('code')}`)).toMatchObject({ userid: 'demo' });
+    expect((await get('/__emulator/assets/wwpanel.js')).headers.get('content-type')).toContain('javascript');
+  });
+
+  it('the SDK’s version alone means top; self redirects the frame; callback is refused as not emulated', async () => {
+    const top = (await get(panelUrl('version=2.4.4'))).headers.get('location')!;
+    await confirm(new URL(top, wecom.url).searchParams.get('key')!);
+    expect((await get(top)).status).toBe(200);
+    const self = (await get(panelUrl('redirect_type=self'))).headers.get('location')!;
+    await confirm(new URL(self, wecom.url).searchParams.get('key')!);
+    const selfAfter = await get(self);
+    expect(selfAfter.status).toBe(302);
+    expect(selfAfter.headers.get('location')).toMatch(/^http:\/\/localhost:8080\/cas\/login\/wecom\/callback\?code=/);
+    expect(await (await get(panelUrl('redirect_type=callback'))).text()).toContain('does not emulate redirect_type=callback');
+  });
+
+  it('the phone page in the panel’s own tab (no popup allowed) carries the code on itself after confirming', async () => {
+    const qrPath = (await get(panelUrl('redirect_type=top'))).headers.get('location')!;
+    const qr = await (await get(qrPath)).text();
+    const sameTab = /data-same-tab-href="([^"]+)"/.exec(qr)![1]!.replaceAll('&#38;', '&');
+    expect(new URL(sameTab).searchParams.get('tab')).toBe('same');
+    const phone = await (await fetch(sameTab)).text();
+    expect(phone).toContain('name="tab" value="same"');
+    const key = new URL(sameTab).searchParams.get('key')!;
+    const done = await confirm(key, { tab: 'same' });
+    expect(done.status).toBe(302);
+    expect(done.headers.get('location')).toMatch(/^http:\/\/localhost:8080\/cas\/login\/wecom\/callback\?code=[^&]+&state=S456/);
+  });
+});
+
 describe('WeCom emulator: inside the WeCom app', () => {
   const authorize = `/connect/oauth2/authorize?appid=${EMULATED_WECOM.corpId}&redirect_uri=${encodeURIComponent(CALLBACK)}&response_type=code&scope=snsapi_base&state=S9&agentid=${EMULATED_WECOM.agentId}`;
 

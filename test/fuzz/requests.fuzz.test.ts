@@ -401,6 +401,23 @@ const ROUTES = [
   '/cas/p3/proxyValidate',
   '/cas/proxy',
   '/cas/samlValidate',
+  '/cas/login/forgot/send',
+  '/cas/login/forgot',
+  '/cas/login/activate/send',
+  '/cas/login/activate',
+  '/cas/login/second-factor/sms/send',
+  '/cas/login/second-factor',
+  '/cas/login/sms/challenge',
+  '/cas/account/phone/send',
+  '/cas/account/phone/appeal',
+  '/cas/account/phone',
+  '/cas/account/second-factor/totp/begin',
+  '/cas/account/second-factor/totp/confirm',
+  '/cas/account/second-factor/totp/disable',
+  '/cas/account/second-factor/totp',
+  '/cas/account/delete/send',
+  '/cas/account/delete',
+  '/cas/account/wecom/unbind',
   '/cas/account/wechat/unbind',
   '/cas/account/wechat/bind',
   '/cas/account/wechat/callback',
@@ -691,7 +708,7 @@ function phoneValue(rng: Rng, t: Target): string {
 /** A /login page's one-time form token for this browser (its answer is checked like any other). */
 async function formToken(f: Fuzzer, t: Target, seq: number, jar: CookieJar, loginQuery: string): Promise<string | undefined> {
   const res = await f.send(t, seq, { method: 'GET', url: `${P}/login${loginQuery}`, jar });
-  return res ? /name="execution" value="(LT-[A-Za-z0-9]+)"/.exec(res.body)?.[1] : undefined;
+  return res ? /name="execution" value="(LT-[A-Za-z0-9_-]+)"/.exec(res.body)?.[1] : undefined;
 }
 
 function ticketOf(res: Sent | undefined): string | undefined {
@@ -1391,6 +1408,227 @@ const accountWeChatLink: Generator = async (f, t, seq, rng) => {
   if (rng.chance(0.5)) await account(f, t, seq, rng);
 };
 
+// ---------------------------------------------------------------------------------------------------------------
+// The account's life (issue 15): recovery and activation from the login page, and the account page's phone change,
+// appeal, second factor and deletion. Flows that change an account use one made for the request (its number derived
+// from the request's number), so the shared users keep their passwords and numbers for the other generators.
+
+/** A page's one-time form token (`execution`), or undefined when the page has none. */
+function executionIn(res: Sent | undefined): string | undefined {
+  return res ? /name="execution" value="(LT-[A-Za-z0-9_-]+)"/.exec(res.body)?.[1] : undefined;
+}
+
+/** A password-less account of this request alone, with a number of its own; a password now and then. */
+async function ephemeralUser(t: Target, seq: number, rng: Rng): Promise<{ user: User; login: string; phone: string; password?: string }> {
+  const login = `life${seq}`;
+  const phone = `+86137${String(seq % 1e8).padStart(8, '0')}`;
+  const password = rng.chance(0.25) ? `Pw-${alnum(rng, 10)}-9` : undefined;
+  const user = await t.ctx.users.create({ username: login, phone, displayName: `生命 ${seq}`, ...(password ? { password } : {}) });
+  return { user, login, phone, ...(password ? { password } : {}) };
+}
+
+/** A session for this user, as a sign-in would leave it. */
+async function sessionFor(t: Target, user: User): Promise<CookieJar> {
+  const tgt = await t.ctx.sessions.start({ userId: user.id, principal: user.username ?? user.id, method: 'password', authTime: t.ctx.clock.now() });
+  const jar = new CookieJar();
+  jar.cookies.set('TGC', tgt.id);
+  return jar;
+}
+
+/** "Forgot password" and "activate your account": the page, a code, then the new password, each step bent. */
+const recovery: Generator = async (f, t, seq, rng) => {
+  const mode = rng.pick(['forgot', 'activate']);
+  const w = await who(rng, t, 0.15);
+  const own = rng.chance(0.5) ? await ephemeralUser(t, seq, rng) : undefined;
+  const [login, , phone] = own ? [own.login, '', own.phone] : rng.pick(t.users);
+  const loginQuery = query(rng, [['service', rng.chance(0.7) ? likelyService(rng, t) : undefined]]);
+  const page = await f.send(t, seq, {
+    method: 'GET',
+    url: bend(rng, `${P}/login/${mode}`) + loginQuery,
+    jar: w.jar,
+    cookie: w.cookie,
+    headers: headers(rng),
+  });
+  const token = () => (rng.chance(0.85) ? (executionIn(page) ?? 'LT-none') : mutate(rng, 'LT-abc'));
+  const typed = rng.chance(0.8) ? phone : phoneValue(rng, t);
+  const loginTyped = rng.chance(0.8) ? login : rng.pick([mutate(rng, login), '', ' ', anyString(rng, 20), 'a'.repeat(300)]);
+  const idSuffix = rng.pick(['', '12345X', mutate(rng, '123456'), anyString(rng, 8)]);
+  const send = [
+    ['login', loginTyped],
+    ['phone', typed],
+    ['id_suffix', idSuffix],
+    ['execution', token()],
+  ] as Array<[string, string]>;
+  if (rng.chance(0.1)) send.push(['altcha', rng.pick(['', mutate(rng, 'eyJjaGFsbGVuZ2UiOnt9fQ=='), anyString(rng, 30)])]);
+  const sent = await f.send(t, seq, {
+    method: 'POST',
+    url: bend(rng, `${P}/login/${mode}/send`) + loginQuery,
+    jar: w.jar,
+    cookie: w.cookie,
+    ...mostlyForm(rng, send),
+    ip: rng.pick(IPS),
+  });
+  const e164 = normalisePhone(typed);
+  const real = e164.ok ? t.sms.lastCodeFor(e164.phone) : undefined;
+  const password = rng.pick([`Nw-${alnum(rng, 12)}-7`, 'short', '', 'qwerty123', `${login}-2025!`, anyString(rng, 20), 'x'.repeat(2000)]);
+  await f.send(t, seq, {
+    method: rng.chance(0.95) ? 'POST' : rng.pick(['PUT', 'DELETE']),
+    url: bend(rng, `${P}/login/${mode}`) + loginQuery,
+    jar: w.jar,
+    cookie: w.cookie,
+    ...mostlyForm(rng, [
+      ['login', loginTyped],
+      ['phone', typed],
+      ['id_suffix', idSuffix],
+      ['code', real && rng.chance(0.6) ? real : rng.pick(['', '000000', mutate(rng, '123456'), '１２３４５６'])],
+      ['password', password],
+      ['again', rng.chance(0.8) ? password : mutate(rng, password)],
+      ['execution', executionIn(sent) && rng.chance(0.85) ? executionIn(sent)! : token()],
+    ]),
+    ip: rng.pick(IPS),
+  });
+};
+
+/** The account page's phone change and appeal: codes to the new and the old number, then the change or the appeal. */
+const phoneChange: Generator = async (f, t, seq, rng) => {
+  const own = rng.chance(0.5) ? await ephemeralUser(t, seq, rng) : undefined;
+  const w = own ? { jar: await sessionFor(t, own.user), cookie: undefined } : await who(rng, t, 0.8);
+  const page = await f.send(t, seq, { method: 'GET', url: bend(rng, `${P}/account/phone`), ...w, headers: headers(rng) });
+  const token = () => (rng.chance(0.85) ? (executionIn(page) ?? 'LT-none') : mutate(rng, 'LT-abc'));
+  const newPhone = rng.chance(0.7) ? `+86136${String(seq % 1e8).padStart(8, '0')}` : phoneValue(rng, t);
+  const which = rng.pick(['new', 'new', 'old', '', mutate(rng, 'new')]);
+  const sent = await f.send(t, seq, {
+    method: 'POST',
+    url: bend(rng, `${P}/account/phone/send`),
+    ...w,
+    ...mostlyForm(rng, [
+      ['which', which],
+      ['phone', newPhone],
+      ['execution', token()],
+    ]),
+    ip: rng.pick(IPS),
+  });
+  const e164 = normalisePhone(newPhone);
+  const newCode = e164.ok ? t.sms.lastCodeFor(e164.phone) : undefined;
+  const oldCode = own ? t.sms.lastCodeFor(own.phone) : undefined;
+  const appeal = rng.chance(0.3);
+  await f.send(t, seq, {
+    method: 'POST',
+    url: bend(rng, appeal ? `${P}/account/phone/appeal` : `${P}/account/phone`),
+    ...w,
+    ...mostlyForm(rng, [
+      ['phone', newPhone],
+      ['code', newCode && rng.chance(0.7) ? newCode : mutate(rng, '123456')],
+      ['old_code', oldCode && rng.chance(0.5) ? oldCode : rng.pick(['', mutate(rng, '123456')])],
+      ['password', own?.password && rng.chance(0.5) ? own.password : rng.pick(['', 'wrong', anyString(rng, 30)])],
+      ['reason', rng.pick(['lost it', '', anyString(rng, 80), '<script>x</script>', '号码丢了'.repeat(200)])],
+      ['execution', executionIn(sent) && rng.chance(0.85) ? executionIn(sent)! : token()],
+    ]),
+    ip: rng.pick(IPS),
+  });
+};
+
+/** The account page's second factor: set-up, its page, a first code, turning it off; the login step with foreign ids. */
+const secondFactor: Generator = async (f, t, seq, rng) => {
+  const w = await who(rng, t, 0.8);
+  const account = await f.send(t, seq, { method: 'GET', url: `${P}/account`, ...w });
+  const csrf = account ? /name="csrf" value="([^"]+)"/.exec(account.body)?.[1] : undefined;
+  const token = csrf && rng.chance(0.8) ? csrf : rng.pick(['', mutate(rng, csrf ?? 'abc'), 'x'.repeat(43)]);
+  const step = rng.weighted<() => Promise<unknown>>([
+    [3, () => f.send(t, seq, { method: 'POST', url: bend(rng, `${P}/account/second-factor/totp/begin`), ...w, ...body(rng, [['csrf', token]]) })],
+    [2, () => f.send(t, seq, { method: rng.pick(['GET', 'GET', 'HEAD']), url: bend(rng, `${P}/account/second-factor/totp`), ...w })],
+    [
+      3,
+      () =>
+        f.send(t, seq, {
+          method: 'POST',
+          url: bend(rng, `${P}/account/second-factor/totp/confirm`),
+          ...w,
+          ...body(rng, [
+            ['csrf', token],
+            ['code', rng.pick(['000000', '123456', '', mutate(rng, '123456'), anyString(rng, 12)])],
+          ]),
+        }),
+    ],
+    [
+      2,
+      () =>
+        f.send(t, seq, {
+          method: 'POST',
+          url: bend(rng, `${P}/account/second-factor/totp/disable`),
+          ...w,
+          ...body(rng, [
+            ['csrf', token],
+            ['code', rng.pick(['', '000000', 'abcd-efgh', mutate(rng, 'abcd-efgh')])],
+            ['password', rng.pick(['', 'wrong', anyString(rng, 30)])],
+          ]),
+        }),
+    ],
+    [
+      2,
+      () => {
+        const id = rng.pick([undefined, '', mutate(rng, 'abcdefghijklmnopqrstuvwxyz012345'), anyString(rng, 40)]);
+        const path = rng.pick(['', '/sms/send']);
+        const method = path ? 'POST' : rng.pick(['GET', 'POST']);
+        return f.send(t, seq, {
+          method,
+          url: bend(rng, `${P}/login/second-factor${path}`) + query(rng, [['id', id]]),
+          ...w,
+          ...(method === 'POST'
+            ? body(rng, [
+                ['factor', rng.pick(['totp', 'sms', 'recovery', '', mutate(rng, 'totp')])],
+                ['code', mutate(rng, '123456')],
+                ['altcha', rng.pick(['', anyString(rng, 20)])],
+              ])
+            : {}),
+        });
+      },
+    ],
+  ]);
+  await step();
+};
+
+/** "Delete my account": a shared user with wrong confirmations, or an account of its own, deleted for real (password or code). */
+const accountDelete: Generator = async (f, t, seq, rng) => {
+  const own = rng.chance(0.4) ? await ephemeralUser(t, seq, rng) : undefined;
+  const w = own ? { jar: await sessionFor(t, own.user), cookie: undefined } : await who(rng, t, 0.8);
+  const page = await f.send(t, seq, {
+    method: rng.chance(0.95) ? 'GET' : 'HEAD',
+    url: bend(rng, `${P}/account/delete`),
+    ...w,
+    headers: headers(rng),
+  });
+  let execution = executionIn(page) ?? executionIn(await f.send(t, seq, { method: 'GET', url: `${P}/account/phone`, ...w }));
+  const token = () => (execution && rng.chance(0.85) ? execution : mutate(rng, 'LT-abc'));
+  if (!own?.password && rng.chance(0.7)) {
+    const sent = await f.send(t, seq, {
+      method: 'POST',
+      url: bend(rng, `${P}/account/delete/send`),
+      ...w,
+      ...mostlyForm(rng, [
+        ['execution', token()],
+        ['altcha', rng.pick(['', '', mutate(rng, 'eyJjaGFsbGVuZ2UiOnt9fQ=='), anyString(rng, 30)])],
+      ]),
+      ip: rng.pick(IPS),
+    });
+    execution = executionIn(sent) ?? execution;
+  }
+  const code = own ? t.sms.lastCodeFor(own.phone) : undefined;
+  await f.send(t, seq, {
+    method: rng.chance(0.95) ? 'POST' : rng.pick(['PUT', 'DELETE']),
+    url: bend(rng, `${P}/account/delete`),
+    ...w,
+    ...mostlyForm(rng, [
+      ['execution', token()],
+      ['password', own?.password && rng.chance(0.7) ? own.password : rng.pick(['', 'wrong', anyString(rng, 40), 'x'.repeat(3000)])],
+      ['code', code && rng.chance(0.7) ? code : rng.pick(['', '000000', mutate(rng, '123456')])],
+    ]),
+    ip: rng.pick(IPS),
+  });
+  // After a deletion the session is gone: the account page and the delete page must say so, not fail.
+  if (own && rng.chance(0.5)) await f.send(t, seq, { method: 'GET', url: `${P}/account${rng.pick(['', '/delete', '/phone'])}`, ...w });
+};
+
 const CAS_MIX: ReadonlyArray<readonly [number, Generator]> = [
   [14, loginGet],
   [6, loginPost],
@@ -1402,6 +1640,10 @@ const CAS_MIX: ReadonlyArray<readonly [number, Generator]> = [
   [8, samlValidate],
   [5, logout],
   [6, account],
+  [3, recovery],
+  [3, phoneChange],
+  [2, secondFactor],
+  [3, accountDelete],
   [1, wechatJunk],
   [2, health],
   [2, continuation],
@@ -1421,6 +1663,7 @@ const WECHAT_MIX: ReadonlyArray<readonly [number, Generator]> = [
   [3, ssoValidate],
   [2, logout],
   [2, account],
+  [1, accountDelete],
   [1, unknownPaths],
   [0.2, timePasses],
 ];

@@ -1,9 +1,11 @@
 // Request limits per client address: pages answer 429 with a page that says what to do, validators in the CAS
 // protocol's own form; other addresses are not affected; with Redis every node counts together.
 import { afterEach, describe, expect, it } from 'vitest';
+import { EMULATED_WECOM } from '../../dev/emulated-wecom.js';
 import { sample } from '../observability/prometheus-text.js';
 import { type CasTestApp, createCasTestApp, S } from '../support/cas-app.js';
 import { REDIS_URL, redisAvailable, requireServer } from '../support/redis.js';
+import { startWeComTestServer } from '../wecom/harness.js';
 
 const LOW = { RATE_LIMIT_LOGIN_PER_MINUTE: '3', RATE_LIMIT_VALIDATION_PER_MINUTE: '2', RATE_LIMIT_SMS_PER_MINUTE: '1', METRICS_ENABLED: 'true' };
 
@@ -74,6 +76,23 @@ describe('request limits per address', () => {
       });
     expect((await send()).statusCode).toBe(400); // no form token: refused by the page, but counted
     expect((await send()).statusCode).toBe(429);
+  });
+});
+
+describe('development surfaces', () => {
+  it('the emulators stand in for other servers: their pages are not counted as wecas login pages', async () => {
+    const server = await startWeComTestServer();
+    try {
+      const { origin } = new URL(server.casUrl);
+      const wecomLogin = `${origin}/__wecom/wwlogin/sso/login?login_type=CorpApp&appid=${EMULATED_WECOM.corpId}&agentid=${EMULATED_WECOM.agentId}&redirect_uri=${encodeURIComponent(`${server.casUrl}/login/wecom/callback`)}&state=S`;
+      // WeCom's /wwlogin/sso/login ends in /login, as wecas's login pages do: past the limit (60), still WeCom's answer.
+      const emulator = await Promise.all(Array.from({ length: 61 }, () => fetch(wecomLogin, { redirect: 'manual' })));
+      expect(new Set(emulator.map((r) => r.status))).toEqual(new Set([302]));
+      const wecas = await Promise.all(Array.from({ length: 61 }, () => fetch(`${server.casUrl}/login`)));
+      expect(wecas.filter((r) => r.status === 429)).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
   });
 });
 

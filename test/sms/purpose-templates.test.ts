@@ -17,15 +17,17 @@ const NOTICE = { phone: '+8613812345678', purpose: 'notice_sign_in', time: '2026
 
 describe('Aliyun templates per purpose', () => {
   it('sends each purpose with its template, signed as the fake checks', async () => {
-    const { fake, sender } = await startAliyun({ SMS_000002: ['code'], SMS_000010: ['time', 'ip'] });
+    const { fake, sender } = await startAliyun({ SMS_000002: ['code'], SMS_000004: ['code'], SMS_000010: ['time', 'ip'] });
     closers.push(() => fake.close());
-    const s = sender({ templates: { reset: 'SMS_000002', notice_sign_in: 'SMS_000010' } });
+    const s = sender({ templates: { reset: 'SMS_000002', delete: 'SMS_000004', notice_sign_in: 'SMS_000010' } });
     await s.send({ phone: '+8613812345678', code: '123456', purpose: 'reset' });
     await s.send({ phone: '+8613812345678', code: '654321', purpose: 'activate' });
+    await s.send({ phone: '+8613812345678', code: '111222', purpose: 'delete' });
     await s.notify(NOTICE);
     expect(fake.delivered).toEqual([
       { phone: '+8613812345678', code: '123456', template: 'SMS_000002', params: { code: '123456' } },
       { phone: '+8613812345678', code: '654321' },
+      { phone: '+8613812345678', code: '111222', template: 'SMS_000004', params: { code: '111222' } },
       { phone: '+8613812345678', code: '', template: 'SMS_000010', params: { time: NOTICE.time, ip: NOTICE.ip } },
     ]);
   });
@@ -45,15 +47,17 @@ describe('Aliyun templates per purpose', () => {
 
 describe('Tencent templates per purpose', () => {
   it('sends each purpose with its template, signed as the fake checks', async () => {
-    const { fake, sender } = await startTencent({ '2001': 1, '2010': 2 });
+    const { fake, sender } = await startTencent({ '2001': 1, '2004': 1, '2010': 2 });
     closers.push(() => fake.close());
-    const s = sender({ templates: { phone: '2001', notice_sign_in: '2010' } });
+    const s = sender({ templates: { phone: '2001', delete: '2004', notice_sign_in: '2010' } });
     await s.send({ phone: '+8613812345678', code: '123456', purpose: 'phone' });
     await s.send({ phone: '+8613812345678', code: '654321', purpose: 'login' });
+    await s.send({ phone: '+8613812345678', code: '111222', purpose: 'delete' });
     await s.notify(NOTICE);
     expect(fake.delivered).toEqual([
       { phone: '+8613812345678', code: '123456', template: '2001', params: ['123456'] },
       { phone: '+8613812345678', code: '654321' },
+      { phone: '+8613812345678', code: '111222', template: '2004', params: ['111222'] },
       { phone: '+8613812345678', code: '', template: '2010', params: [NOTICE.time, NOTICE.ip] },
     ]);
   });
@@ -76,8 +80,13 @@ describe('the settings', () => {
   };
 
   it('read each purpose’s template into the provider settings', () => {
-    const config = loadConfig({ ...aliyun, ALIYUN_SMS_TEMPLATE_CODE_RESET: 'SMS_2', ALIYUN_SMS_TEMPLATE_NOTICE_PHONE: 'SMS_9' });
-    expect(config.sms.provider).toMatchObject({ kind: 'aliyun', templates: { reset: 'SMS_2', notice_phone: 'SMS_9' } });
+    const config = loadConfig({
+      ...aliyun,
+      ALIYUN_SMS_TEMPLATE_CODE_RESET: 'SMS_2',
+      ALIYUN_SMS_TEMPLATE_CODE_DELETE: 'SMS_4',
+      ALIYUN_SMS_TEMPLATE_NOTICE_PHONE: 'SMS_9',
+    });
+    expect(config.sms.provider).toMatchObject({ kind: 'aliyun', templates: { reset: 'SMS_2', delete: 'SMS_4', notice_phone: 'SMS_9' } });
     const tencent = loadConfig({
       NODE_ENV: 'test',
       SMS_PROVIDER: 'tencent',
@@ -87,8 +96,9 @@ describe('the settings', () => {
       TENCENT_SMS_SIGN_NAME: TENCENT.signName,
       TENCENT_SMS_TEMPLATE_ID: TENCENT.templateId,
       TENCENT_SMS_TEMPLATE_ID_ACTIVATE: '3001',
+      TENCENT_SMS_TEMPLATE_ID_DELETE: '3004',
     });
-    expect(tencent.sms.provider).toMatchObject({ kind: 'tencent', templates: { activate: '3001' } });
+    expect(tencent.sms.provider).toMatchObject({ kind: 'tencent', templates: { activate: '3001', delete: '3004' } });
   });
 
   it('refuse a notice turned on without its template, naming the variable; and a notice name that is none', () => {

@@ -205,21 +205,33 @@ describe.each(await cliBackends())('wecas user administration on $name', (backen
     expect(await cli.wecas.users.findByPhone('+8613800000001')).toBeNull();
   });
 
-  it('deletes an account: its links go, its sessions end with single logout, its audit events stay', async () => {
-    const alice = await cli.wecas.users.create({ username: 'alice', password: 'pw-alice' });
+  it('deletes an account: its links go, its sessions end with single logout, its audit events stay under a pseudonym', async () => {
+    await run('add', 'alice', '--password', 'pw-alice');
+    const alice = (await cli.wecas.users.findByUsername('alice'))!;
     await run('link-wechat', 'alice', '--openid', 'o-alice');
     const ticket = await signedIn(alice);
-    expect(await run('delete', 'alice')).toEqual({
+    const result = await run('delete', 'alice');
+    expect(result).toEqual({
       code: 0,
-      lines: ['Deleted alice and its 1 WeChat link; ended 1 sign-in session; their applications were told. Its audit events are kept.'],
+      lines: [
+        'Deleted alice and its 1 WeChat link; ended 1 sign-in session; their applications were told. Its audit events are kept.',
+        expect.stringMatching(
+          /^They now carry the pseudonym deleted-\w{20}, without its name, number or login name \(wecas audit --user deleted-\w{20}\)\.$/,
+        ),
+      ],
     });
+    const pseudonym = /deleted-\w{20}/.exec(String(result.lines[1]))![0];
     expect(await cli.wecas.users.findById(alice.id)).toBeNull();
     expect(await cli.wecas.identities.findWeChat({ appId: APP, openid: 'o-alice' })).toBeUndefined();
     expect(await cli.wecas.sessions.sessionsOf(alice.id)).toEqual([]);
+    await cli.wecas.singleLogout.settled();
     expect(receiver.requests.map((r) => decodeURIComponent(r.body))).toEqual([expect.stringContaining(ticket)]);
-    expect((await auditTypes(alice.id)).sort()).toEqual(['slo.sent', 'user.deleted', 'wechat.bound']);
-    const [deleted] = await queryAuditEvents(cli.wecas.db, { userId: alice.id, type: 'user.deleted', limit: 1 });
-    expect(deleted?.detail).toEqual({ via: 'cli', name: 'alice', wechat: 1, sessions: 1 });
+    expect(await auditTypes(alice.id)).toEqual([]);
+    expect((await auditTypes(pseudonym)).sort()).toEqual(['slo.sent', 'user.added', 'user.deleted', 'wechat.bound']);
+    const [deleted] = await queryAuditEvents(cli.wecas.db, { userId: pseudonym, type: 'user.deleted', limit: 1 });
+    expect(deleted?.detail).toEqual({ via: 'cli', wechat: 1, wecom: 0, sessions: 1 });
+    const [added] = await queryAuditEvents(cli.wecas.db, { userId: pseudonym, type: 'user.added', limit: 1 });
+    expect(added?.detail).toEqual({ via: 'cli', password: true });
     expect(await run('delete', 'alice')).toEqual({ code: 1, lines: ['error: no user "alice"'] });
   });
 

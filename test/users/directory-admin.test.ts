@@ -291,6 +291,7 @@ describe('wecas user on the accounts of a sql directory', () => {
       code: 0,
       lines: [
         'Deleted zhangsan (hr) and its 1 WeChat link; ended 0 sign-in sessions. Its audit events are kept.',
+        expect.stringMatching(/^They now carry the pseudonym deleted-\w{20}/),
         'The account stays in the hr directory: it gets a new wecas record if it signs in again (disable it to keep it out).',
       ],
     });

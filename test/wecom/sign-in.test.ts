@@ -318,6 +318,45 @@ describe('WeCom sign-in on two nodes', () => {
     expect(res.body).toContain('您无权使用该企业微信应用');
     expect(res.body).toContain('不在该应用的可见范围内');
   });
+
+  it('from a computer: the login page embeds WeCom’s login panel, whose state is this browser’s and single use', async () => {
+    const browser = new Browser();
+    const page = await browser.get(0, `/cas/login?service=${encodeURIComponent(SERVICE)}`);
+    const panelPath = `/cas/login/wecom/panel?service=${encodeURIComponent(SERVICE)}`;
+    expect(page.body).toContain(`<iframe class="wecom-qr" title="WeCom sign-in QR code" src="${panelPath.replaceAll('&', '&amp;')}"`);
+    expect(page.body).toContain('allow="local-network-access" referrerpolicy="origin"');
+    expect(page.body).toContain('id="wecom-page-link"');
+    // The page's CSP lets a frame load WeCom's login origin, and nothing else besides ourselves.
+    expect(page.headers['content-security-policy']).toContain(`frame-src 'self' ${new URL(wecom.url).origin};`);
+    // Showing the page made no state: the frame's own request does, and moves on to WeCom's panel.
+    const res = await browser.get(1, panelPath);
+    expect(res.statusCode).toBe(302);
+    expect(res.headers['cache-control']).toContain('no-store');
+    const location = new URL(res.headers.location as string);
+    expect(`${location.origin}${location.pathname}`).toBe(`${wecom.url}/wwlogin/sso/login`);
+    expect(Object.fromEntries(location.searchParams)).toEqual({
+      login_type: 'CorpApp',
+      appid: EMULATED_WECOM.corpId,
+      agentid: EMULATED_WECOM.agentId,
+      redirect_uri: 'http://localhost:8080/cas/login/wecom/callback',
+      state: expect.stringMatching(/^[A-Za-z0-9]{32}$/),
+      lang: 'en',
+      redirect_type: 'top',
+      panel_size: 'small',
+      version: '2.4.4',
+    });
+    const state = location.searchParams.get('state')!;
+    const agent = wecom.emulator.agent(EMULATED_WECOM.corpId, EMULATED_WECOM.agentId)!;
+    const code = wecom.emulator.issueCode(agent, { userid: 'demo' }, location.searchParams.get('redirect_uri')!);
+    const other = await new Browser().get(0, `/cas/login/wecom/callback?code=${code}&state=${state}`);
+    expect(other.body).toContain('started in another browser');
+    const signedIn = await browser.get(0, `/cas/login/wecom/callback?code=${code}&state=${state}`);
+    const landed = new URL(signedIn.headers.location as string);
+    expect(`${landed.origin}${landed.pathname}`).toBe(SERVICE);
+    expect((await validate(0, landed.searchParams.get('ticket')!)).authenticationSuccess.user).toBe('demo');
+    const again = await browser.get(1, `/cas/login/wecom/callback?code=${code}&state=${state}`);
+    expect(again.body).toContain('This WeCom sign-in has expired or was already used');
+  });
 });
 
 describe.runIf(requireServer('Redis', await redisAvailable()))('WeCom sign-in on two nodes sharing Redis', () => {

@@ -39,8 +39,8 @@ export function createLoginPage(deps: {
   cookies: Cookies;
   formTokens: FormTokens;
   wechat: WeChatIdentification | undefined;
-  /** Whether WeCom sign-in is configured. */
-  wecom: boolean;
+  /** WeCom sign-in, when configured: where its web login (and so its login panel) is served from. */
+  wecom: { loginOrigin: string } | undefined;
   prefix: string;
   casBaseUrl: string;
   /** Say on the page that plain http is for development only. */
@@ -67,6 +67,17 @@ export function createLoginPage(deps: {
     return { iframeUrl: `${prefix}/login/wechat/frame${query}`, origin: deps.wechat.client.openOrigin, pageUrl: `${prefix}/login/wechat${query}` };
   }
 
+  /**
+   * WeCom: inside its app a prominent button (its silent authorization). Anywhere else WeCom's login panel, a frame
+   * that loads our own /login/wecom/panel (it makes the `state`, then moves on to WeCom's panel), with the full page
+   * as the way when the panel cannot show; on a phone's width the link alone (the CSS hides the frame there).
+   */
+  function wecomPanel(request: FastifyRequest, query: string) {
+    const url = `${prefix}/login/wecom${query}`;
+    if (insideWeCom(request.headers['user-agent'])) return { inApp: true as const, url };
+    return { inApp: false as const, url, panelUrl: `${prefix}/login/wecom/panel${query}`, origin: deps.wecom!.loginOrigin };
+  }
+
   async function show(request: FastifyRequest, reply: FastifyReply, transaction: LoginTransaction, view: LoginPageView = {}) {
     const t = pages.translate(request);
     // Only the methods the service accepts are offered (the routes refuse the others too).
@@ -79,11 +90,7 @@ export function createLoginPage(deps: {
     const execution = deps.formTokens.issue(cookies.ensureBrowserId(request, reply));
     const wechat = accepted.includes('wechat') ? wechatPanel(request, transaction) : undefined;
     const qr = wechat && !('inApp' in wechat) ? wechat : undefined;
-    // WeCom: inside its app a prominent button (silent authorization); elsewhere a button to its web login (QR).
-    const wecom =
-      deps.wecom && accepted.includes('wecom')
-        ? { url: `${prefix}/login/wecom${query}`, inApp: insideWeCom(request.headers['user-agent']) }
-        : undefined;
+    const wecom = deps.wecom && accepted.includes('wecom') ? wecomPanel(request, query) : undefined;
     const serviceName = transaction.service?.registered.name ?? '';
     const noMethod = tabs.length === 0 && !wechat && !wecom ? t('login.no_method', { service: serviceName }) : undefined;
     // A filled-in number means a code may have gone out already: another send there needs the proof-of-work widget.
@@ -117,8 +124,8 @@ export function createLoginPage(deps: {
         stylesheets: widget?.stylesheets,
         wechat,
         wecom,
-        wide: !!qr,
-        frameOrigins: qr ? [qr.origin] : [],
+        wide: !!qr || !!wecom?.panelUrl,
+        frameOrigins: [...(qr ? [qr.origin] : []), ...(wecom?.panelUrl ? [wecom.origin] : [])],
       },
       view.status ?? 200,
     );

@@ -199,6 +199,8 @@ export const messages = {
     en: 'You are inside WeCom: sign in as the member WeCom knows you as, without a password.',
     'zh-CN': '您正在企业微信中，可直接以当前企业微信成员身份登录，无需密码。',
   },
+  'wecom.qr_title': { en: 'WeCom sign-in QR code', 'zh-CN': '企业微信登录二维码' },
+  'wecom.open_page': { en: 'QR not showing? Open WeCom’s sign-in page', 'zh-CN': '二维码未显示？打开企业微信登录页面' },
   'wecom.scan.hint': {
     en: 'Scan a QR code with the WeCom app on your phone.',
     'zh-CN': '使用手机企业微信扫码登录。',
@@ -591,6 +593,50 @@ export const messages = {
   'phone.changed': { en: 'Your phone number is now {phone}.', 'zh-CN': '您的手机号已更换为 {phone}。' },
   'account.phone.changed': { en: 'Your phone number has been changed.', 'zh-CN': '手机号已更换。' },
   'account.bad_form': { en: 'This form has expired. Try again.', 'zh-CN': '表单已失效，请重试。' },
+  'account.delete': { en: 'Delete account', 'zh-CN': '注销账号' },
+  'account.delete.intro': {
+    en: 'Deleting your account signs you out everywhere and removes your profile, phone number and linked accounts. It cannot be undone.',
+    'zh-CN': '注销账号会让您在所有地方退出登录，并删除您的个人资料、手机号和已绑定的账号。注销后无法恢复。',
+  },
+  'account.delete.link': { en: 'Delete my account…', 'zh-CN': '注销我的账号…' },
+  'account.delete.directory': {
+    en: 'Your account is managed by your organisation’s directory ({directory}), so it cannot be deleted here. To close it, ask the administrators of that directory (usually your IT department).',
+    'zh-CN': '您的账号由所在单位的目录（{directory}）管理，无法在这里注销。如需注销，请联系该目录的管理员（通常是信息中心）。',
+  },
+  'account.delete.title': { en: 'Delete your account', 'zh-CN': '注销账号' },
+  'account.delete.goes': { en: 'What is removed:', 'zh-CN': '将被删除的内容：' },
+  'account.delete.goes.profile': {
+    en: 'your name, login name, password, phone number, e-mail and other details',
+    'zh-CN': '您的姓名、登录名、密码、手机号、邮箱等资料',
+  },
+  'account.delete.goes.links': { en: 'the WeChat and WeCom accounts linked to it', 'zh-CN': '已绑定的微信和企业微信' },
+  'account.delete.goes.mfa': { en: 'two-step verification: the authenticator app and recovery codes', 'zh-CN': '两步验证：身份验证器应用和恢复码' },
+  'account.delete.goes.sessions': {
+    en: 'every signed-in session: the applications you use through this sign-in are signed out',
+    'zh-CN': '所有登录会话：通过本系统登录的应用都会退出',
+  },
+  'account.delete.kept': {
+    en: 'What is kept: the security log keeps when and from which network address things happened to this account, for {days} days, under a random number that no longer leads to you. It serves to investigate misuse.',
+    'zh-CN': '将保留的内容：安全日志会以一个无法再关联到您的随机编号，保留此账号的操作时间和网络地址 {days} 天，用于调查滥用行为。',
+  },
+  'account.delete.final': {
+    en: 'This cannot be undone. Signing in with the same WeChat later makes a new, empty account.',
+    'zh-CN': '注销后无法恢复。之后再用同一微信登录，将创建一个新的空账号。',
+  },
+  'account.delete.confirm_password': { en: 'To confirm, enter your current password.', 'zh-CN': '请输入当前密码以确认。' },
+  'account.delete.confirm_code': { en: 'To confirm, we send a code to {phone}.', 'zh-CN': '为确认身份，我们将向 {phone} 发送验证码。' },
+  'account.delete.code': { en: 'Code sent to {phone}', 'zh-CN': '{phone} 收到的验证码' },
+  'account.delete.no_proof': {
+    en: 'This account has no password or phone number to confirm the deletion with. Ask your administrator to delete it.',
+    'zh-CN': '此账号没有密码或手机号可用于确认注销，请联系管理员为您注销。',
+  },
+  'account.delete.submit': { en: 'Delete my account for good', 'zh-CN': '永久注销我的账号' },
+  'account.delete.cancel': { en: 'Keep my account', 'zh-CN': '保留我的账号' },
+  'account.delete.done.title': { en: 'Your account has been deleted', 'zh-CN': '账号已注销' },
+  'account.delete.done.body': {
+    en: 'You are signed out everywhere. Your profile, phone number and linked accounts have been removed.',
+    'zh-CN': '您已在所有地方退出登录，您的个人资料、手机号和已绑定的账号均已删除。',
+  },
   'outbox.title': { en: 'SMS outbox (development)', 'zh-CN': '短信发件箱（开发用）' },
   'outbox.body': {
     en: 'No SMS leaves this machine in development: the codes wecas would have sent are listed here, newest first.',

@@ -4,17 +4,15 @@ import type { FormTokens } from '../../login/form-tokens.js';
 import type { PendingIdentity } from '../../login/methods/wechat.js';
 import type { BindingCredentials } from '../../login/methods/wechat-binding.js';
 import type { SignIn } from '../../login/sign-in.js';
-import { maskPhone } from '../../sms/mask.js';
 import type { VerificationCodes } from '../../sms/verification-codes.js';
 import { normalisePhone } from '../../users/phone.js';
 import type { WeChatSignIn } from '../../wecas.js';
 import type { Cookies } from '../cookies.js';
-import { challengeWidget } from '../pages/challenge-widget.js';
-import { countryList, examplePhone } from '../pages/countries.js';
 import type { Pages } from '../pages/pages.js';
 import { field, form } from '../params.js';
-import { codeStillUsable, earlierCodeUsable, refusalStatus, refusalText, sendRefusalStatus, sendRefusalText } from '../refusals.js';
+import { codeStillUsable, refusalStatus, refusalText } from '../refusals.js';
 import type { SignInResponses } from '../sign-in-response.js';
+import { type BindPageState, createBindPages } from './bind-pages.js';
 
 export interface WeChatBindingRouteDeps {
   signIn: Pick<SignIn, 'attempt'>;
@@ -29,15 +27,13 @@ export interface WeChatBindingRouteDeps {
   smsCountries: readonly string[];
 }
 
-interface BindPageView {
-  phone?: string;
+interface BindPageView extends BindPageState {
   username?: string;
   /** Which form the error or notice belongs to. */
   form?: 'phone' | 'account';
-  error?: string;
-  notice?: string;
-  codeSent?: boolean;
 }
+
+const EXPIRED = { title: 'bind.expired.title', body: 'bind.expired.body', retryPath: '/login/wechat', retryLabel: 'wechat.retry' } as const;
 
 /** `altcha`: the proof-of-work widget's solution, present on a repeated send from a page with JavaScript. */
 const sendForm = form({ phone: field, execution: field, altcha: field });
@@ -52,6 +48,8 @@ export function registerWeChatBindingRoutes(app: FastifyInstance, deps: WeChatBi
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const { pages, prefix, cookies } = deps;
   const base = `${prefix}/login/wechat/bind`;
+  const bindPages = createBindPages({ ...deps, base });
+  const { countriesFor } = bindPages;
 
   routes.get('/login/wechat/bind', async (request, reply) => {
     const pending = await pendingOf(request);
@@ -63,35 +61,8 @@ export function registerWeChatBindingRoutes(app: FastifyInstance, deps: WeChatBi
     const pendingId = cookies.pendingWeChatId(request);
     const pending = await pendingOf(request);
     if (!pending || !pendingId) return expired(request, reply);
-    const phone = request.body.phone.trim();
-    const t = pages.translate(request);
-    const browser = cookies.browserId(request);
-    if (!(await deps.formTokens.take(request.body.execution, browser)))
-      return bindPage(request, reply, pending, { form: 'phone', phone, error: t('login.error.expired_form') }, 400);
-    const proof = request.body.altcha || undefined;
-    // The code is this pending identity's: a form another site makes this browser post cannot use it for another.
-    const result = await deps.codes.send({
-      phone,
-      ip: request.ip,
-      purpose: 'bind',
-      holder: pendingId,
-      ...(browser ? { browser } : {}),
-      ...(proof ? { proof } : {}),
-    });
-    if (!result.ok)
-      return bindPage(
-        request,
-        reply,
-        pending,
-        { form: 'phone', phone, error: sendRefusalText(t, result, countriesFor(request)), codeSent: earlierCodeUsable(result) },
-        sendRefusalStatus(result),
-      );
-    return bindPage(request, reply, pending, {
-      form: 'phone',
-      phone: result.phone,
-      notice: t('bind.sent', { phone: maskPhone(result.phone) }),
-      codeSent: true,
-    });
+    const show = (state: BindPageState, status?: number) => bindPage(request, reply, pending, { form: 'phone', ...state }, status);
+    return bindPages.sendCode(request, pendingId, request.body, show);
   });
 
   routes.post('/login/wechat/bind', { schema: { body: bindForm } }, async (request, reply) => {
@@ -136,61 +107,25 @@ export function registerWeChatBindingRoutes(app: FastifyInstance, deps: WeChatBi
     return deps.responses.resume(request, reply, pending.request, outcome);
   }
 
-  function countriesFor(request: FastifyRequest): string {
-    return countryList(pages.localeOf(request), deps.smsCountries);
-  }
-
   async function pendingOf(request: FastifyRequest): Promise<PendingIdentity | undefined> {
     return deps.wechat.pendingIdentities.find(cookies.pendingWeChatId(request), cookies.browserId(request));
   }
 
   /** The bind page, its forms carrying a fresh one-time token bound to this browser (login/form-tokens.ts). */
-  async function bindPage(request: FastifyRequest, reply: FastifyReply, pending: PendingIdentity, view: BindPageView, status = 200) {
-    const t = pages.translate(request);
-    const execution = await deps.formTokens.issue(cookies.ensureBrowserId(request, reply));
+  function bindPage(request: FastifyRequest, reply: FastifyReply, pending: PendingIdentity, view: BindPageView, status = 200) {
     const avatar = pending.profile.headimgurl || undefined;
-    // A filled-in number means a code may have gone out already: another send there needs the proof-of-work widget.
-    const widget = view.phone ? challengeWidget(prefix, pages.localeOf(request)) : undefined;
-    return pages.send(
-      request,
-      reply,
-      'bind',
-      {
-        title: t('bind.title'),
-        nickname: pending.profile.nickname || 'WeChat',
-        avatarUrl: avatar,
-        imgOrigins: avatar ? [new URL(avatar).origin] : [],
-        sendAction: `${base}/send`,
-        verifyAction: base,
-        accountAction: `${base}/account`,
-        execution,
-        countries: countriesFor(request),
-        placeholder: examplePhone(deps.smsCountries),
-        challenge: widget?.challenge,
-        scripts: widget?.scripts,
-        stylesheets: widget?.stylesheets,
-        ...view,
-      },
-      status,
-    );
+    const data = {
+      title: pages.translate(request)('bind.title'),
+      nickname: pending.profile.nickname || 'WeChat',
+      avatarUrl: avatar,
+      imgOrigins: avatar ? [new URL(avatar).origin] : [],
+      accountAction: `${base}/account`,
+    };
+    return bindPages.render(request, reply, 'bind', data, view, status);
   }
 
   function expired(request: FastifyRequest, reply: FastifyReply) {
-    const t = pages.translate(request);
-    return pages.send(
-      request,
-      reply,
-      'message',
-      {
-        title: t('bind.expired.title'),
-        paragraphs: [t('bind.expired.body')],
-        links: [
-          { href: `${prefix}/login/wechat`, label: t('wechat.retry'), primary: true },
-          { href: `${prefix}/login`, label: t('wechat.other_methods') },
-        ],
-      },
-      410,
-    );
+    return bindPages.expired(request, reply, EXPIRED);
   }
 }
 

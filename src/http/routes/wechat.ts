@@ -12,9 +12,9 @@ import { insideWeChat } from '../pages/login-page.js';
 import type { MessageKey } from '../pages/messages.js';
 import type { Pages } from '../pages/pages.js';
 import { param, query } from '../params.js';
-import { refusalStatus, refusalText } from '../refusals.js';
 import { redirectNoStore } from '../respond.js';
 import type { SignInResponses } from '../sign-in-response.js';
+import { sendSignInProblem } from './sign-in-problem.js';
 
 export interface WeChatRouteDeps {
   signIn: Pick<SignIn, 'attempt' | 'open'>;
@@ -114,25 +114,9 @@ export function registerWeChatCallbackRoute(app: FastifyInstance, deps: WeChatRo
     deps.wechat.identification.officialAccount && insideWeChat(request.headers['user-agent']) ? '/login/wechat/oa' : '/login/wechat';
 
   function problemPage(request: FastifyRequest, reply: FastifyReply, refusal: Refusal<'wechat'>) {
-    const t = pages.translate(request);
     if (refusal.wechatError) request.log.warn(refusal.wechatError, 'WeChat sign-in failed');
-    const query = refusal.request ? loginQuery(refusal.request) : '';
-    // Our AppID or secret is wrong, or the account is disabled: scanning again cannot help, so only the other methods are offered.
-    const retryHelps = refusal.retryHelps !== false;
-    const otherMethods = { href: `${prefix}/login${query}`, label: t('wechat.other_methods'), primary: !retryHelps };
-    return pages.send(
-      request,
-      reply,
-      'message',
-      {
-        title: t(PROBLEM_TITLES[refusal.reason]),
-        paragraphs: [refusalText(t, refusal)],
-        links: retryHelps
-          ? [{ href: `${prefix}${retryPath(request)}${query}`, label: t('wechat.retry'), primary: true }, otherMethods]
-          : [otherMethods],
-      },
-      refusalStatus(refusal),
-    );
+    const problem = { title: PROBLEM_TITLES[refusal.reason], retryPath: retryPath(request), retryLabel: 'wechat.retry' } as const;
+    return sendSignInProblem(deps, request, reply, refusal, problem);
   }
 }
 

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { loginQuery } from '../../cas/login-request.js';
 import type { Refusal } from '../../login/outcome.js';
 import type { SignIn } from '../../login/sign-in.js';
 import type { WeComSignIn } from '../../wecas.js';
@@ -9,9 +8,9 @@ import { loginQuerySchema, transactionOf } from '../login-transaction.js';
 import { insideWeCom } from '../pages/login-page.js';
 import type { MessageKey } from '../pages/messages.js';
 import type { Pages } from '../pages/pages.js';
-import { refusalStatus, refusalText } from '../refusals.js';
 import { redirectNoStore } from '../respond.js';
 import type { SignInResponses } from '../sign-in-response.js';
+import { sendSignInProblem } from './sign-in-problem.js';
 import { callbackQuery } from './wechat.js';
 
 export interface WeComRouteDeps {
@@ -27,25 +26,31 @@ export interface WeComRouteDeps {
 /**
  * The way to WeCom, in the login scope (the service is checked): inside the WeCom app the silent authorization
  * (no page: the app knows its member), anywhere else WeCom's web login, a QR the member scans with the app. The
- * one-time `state` is made only now.
+ * login page embeds that QR as WeCom's login panel (`/login/wecom/panel`, its frame); `/login/wecom` is the full
+ * page, the way when the panel cannot show. Each makes the one-time `state` only now, when a browser asks for it.
  */
 export function registerWeComStartRoute(app: FastifyInstance, deps: WeComRouteDeps): void {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
   const redirectUri = `${deps.casBaseUrl}/login/wecom/callback`;
-  app.withTypeProvider<ZodTypeProvider>().get('/login/wecom', { schema: { querystring: loginQuerySchema } }, async (request, reply) => {
+  const lang = (request: FastifyRequest) => (deps.pages.localeOf(request) === 'en' ? 'en' : 'zh');
+  async function state(request: FastifyRequest, reply: FastifyReply, where: 'app' | 'web') {
     const browserId = deps.cookies.ensureBrowserId(request, reply);
-    const inApp = insideWeCom(request.headers['user-agent']);
-    const state = await deps.wecom.states.begin(browserId, transactionOf(request).request, inApp ? 'app' : 'web');
-    const lang = deps.pages.localeOf(request) === 'en' ? 'en' : 'zh';
-    return redirectNoStore(
-      reply,
-      inApp ? deps.wecom.client.inAppAuthorizeUrl({ redirectUri, state }) : deps.wecom.client.webLoginUrl({ redirectUri, state, lang }),
-    );
+    return deps.wecom.states.begin(browserId, transactionOf(request).request, where);
+  }
+
+  routes.get('/login/wecom', { schema: { querystring: loginQuerySchema } }, async (request, reply) => {
+    if (insideWeCom(request.headers['user-agent']))
+      return redirectNoStore(reply, deps.wecom.client.inAppAuthorizeUrl({ redirectUri, state: await state(request, reply, 'app') }));
+    return redirectNoStore(reply, deps.wecom.client.webLoginUrl({ redirectUri, state: await state(request, reply, 'web'), lang: lang(request) }));
+  });
+  routes.get('/login/wecom/panel', { schema: { querystring: loginQuerySchema } }, async (request, reply) => {
+    return redirectNoStore(reply, deps.wecom.client.panelUrl({ redirectUri, state: await state(request, reply, 'web'), lang: lang(request) }));
   });
 }
 
 /** WeCom's redirect back: the member signed in, or told what went wrong and what to do. */
 export function registerWeComCallbackRoute(app: FastifyInstance, deps: WeComRouteDeps): void {
-  const { pages, prefix } = deps;
+  const { prefix } = deps;
   app.withTypeProvider<ZodTypeProvider>().get('/login/wecom/callback', { schema: { querystring: callbackQuery } }, async (request, reply) => {
     const outcome = await deps.signIn.attempt(
       deps.wecom.authenticator,
@@ -61,22 +66,9 @@ export function registerWeComCallbackRoute(app: FastifyInstance, deps: WeComRout
   });
 
   function problemPage(request: FastifyRequest, reply: FastifyReply, refusal: Refusal<'wecom'>) {
-    const t = pages.translate(request);
     if (refusal.wecomError) request.log.warn(refusal.wecomError, 'WeCom sign-in failed');
-    const query = refusal.request ? loginQuery(refusal.request) : '';
-    const retryHelps = refusal.retryHelps !== false;
-    const otherMethods = { href: `${prefix}/login${query}`, label: t('wechat.other_methods'), primary: !retryHelps };
-    return pages.send(
-      request,
-      reply,
-      'message',
-      {
-        title: t(PROBLEM_TITLES[refusal.reason]),
-        paragraphs: [refusalText(t, refusal)],
-        links: retryHelps ? [{ href: `${prefix}/login/wecom${query}`, label: t('wecom.retry'), primary: true }, otherMethods] : [otherMethods],
-      },
-      refusalStatus(refusal),
-    );
+    const problem = { title: PROBLEM_TITLES[refusal.reason], retryPath: '/login/wecom', retryLabel: 'wecom.retry' } as const;
+    return sendSignInProblem(deps, request, reply, refusal, problem);
   }
 }
 
