@@ -122,7 +122,11 @@ function registerPages(app: FastifyInstance, wecas: Wecas, kit: ConsoleKit): voi
     kit,
     appeals: wecas.phoneAppeals,
     users: wecas.users,
-    decide: (id, decision, by) => wecas.recovery.decideAppeal(id, decision, by),
+    // Decided as this administrator: the decision's audit events name them, via the console.
+    decide: (request, id, decision) => {
+      const admin = as(request);
+      return wecas.recovery.decideAppeal(id, decision, kit.admin(request).userId, { via: 'console', audit: admin.audit });
+    },
   });
   registerAuditPages(app, { kit, db: wecas.db, users: wecas.users });
   registerTokenPages(app, {

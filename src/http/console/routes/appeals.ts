@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Recovery } from '../../../login/recovery.js';
@@ -19,7 +19,12 @@ const RESULTS = new Map<string, MessageKey>([
 /** Phone-change appeals of people who lost their number: approve (the new number becomes theirs) or reject. */
 export function registerAppealPages(
   app: FastifyInstance,
-  deps: { kit: ConsoleKit; appeals: Pick<PhoneAppeals, 'list'>; users: Pick<UserStore, 'findById'>; decide: Recovery['decideAppeal'] },
+  deps: {
+    kit: ConsoleKit;
+    appeals: Pick<PhoneAppeals, 'list'>;
+    users: Pick<UserStore, 'findById'>;
+    decide: (request: FastifyRequest, id: string, decision: 'approved' | 'rejected') => ReturnType<Recovery['decideAppeal']>;
+  },
 ): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const { kit } = deps;
@@ -48,8 +53,7 @@ export function registerAppealPages(
     '/appeals/:id',
     { schema: { params: z.object({ id: z.string().min(1).max(64) }), body: form({ csrf: field, decision: z.enum(['approved', 'rejected']) }) } },
     async (request, reply) => {
-      const who = kit.admin(request);
-      const result = await deps.decide(request.params.id, request.body.decision, `console:${who.name}`);
+      const result = await deps.decide(request, request.params.id, request.body.decision);
       if (result === 'approved' || result === 'rejected') await kit.audited(request, `appeal.${result}`, { appealId: request.params.id });
       return reply.redirect(`${kit.base}/appeals?result=${result}`, 303);
     },
