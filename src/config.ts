@@ -103,6 +103,9 @@ const environmentSchema = z.object({
   SECOND_FACTOR_FAILURES_PER_USER: positive.default(5),
   SECOND_FACTOR_FAILURE_WINDOW_SECONDS: positive.default(15 * 60),
   SECOND_FACTOR_ISSUER: z.string().trim().min(1).max(64).optional(),
+  /** The web console at /admin: whether its sign-in asks a second factor (TOTP, else an SMS code), and its session's life. */
+  ADMIN_CONSOLE_SECOND_FACTOR: z.enum(['required', 'optional']).default('required'),
+  ADMIN_CONSOLE_SESSION_SECONDS: positive.default(30 * 60),
 
   RATE_LIMIT_LOGIN_PER_MINUTE: positive.default(60),
   RATE_LIMIT_SMS_PER_MINUTE: positive.default(10),
@@ -481,6 +484,8 @@ export interface Config {
   passwordThrottle: { failuresPerUser: number; failuresPerIp: number; windowSeconds: number };
   /** Wrong second-factor codes per account per window; the name authenticator apps show (the otpauth issuer). */
   secondFactor: { failuresPerUser: number; windowSeconds: number; issuer: string };
+  /** The web console at /admin (http/console/): its built-in service's second-factor policy, its session's life. */
+  adminConsole: { secondFactor: 'required' | 'optional'; sessionSeconds: number };
   /** Requests per client address (IPv6: its /64) per minute, by kind of endpoint; shared by every node through Redis. */
   requestLimits: { loginPerMinute: number; smsPerMinute: number; validationPerMinute: number; callbackPerMinute: number };
   /** The directories accounts are looked up in, in order (first match wins), and each one's settings. */
@@ -591,6 +596,7 @@ function toConfig(env: Environment): Config {
       windowSeconds: env.SECOND_FACTOR_FAILURE_WINDOW_SECONDS,
       issuer: env.SECOND_FACTOR_ISSUER ?? new URL(publicUrl).hostname,
     },
+    adminConsole: { secondFactor: env.ADMIN_CONSOLE_SECOND_FACTOR, sessionSeconds: env.ADMIN_CONSOLE_SESSION_SECONDS },
     directories: {
       order: env.DIRECTORIES,
       recheckSeconds: env.DIRECTORY_RECHECK_SECONDS,

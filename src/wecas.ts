@@ -51,6 +51,7 @@ import { createSecondFactors, type SecondFactors } from './mfa/second-factors.js
 import { createReadiness, type Readiness } from './observability/health.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { observeAuditLog, observeTicketRegistry, observeVerificationCodes } from './observability/observers.js';
+import { consoleService, withBuiltInServices } from './services/built-in.js';
 import { type ServiceRegistry, SqlServiceRegistry } from './services/registry.js';
 import { createSmsSender } from './sms/create-sender.js';
 import { createDailyBudget } from './sms/daily-budget.js';
@@ -214,7 +215,9 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
 
   const users = new SqlUserStore(db, clock);
   const accounts = createAccounts({ directories: await createDirectories(config.directories, { users, logger }), users });
-  const services = new SqlServiceRegistry(db, clock);
+  // The admin console signs in as a service of its own, built in (services/built-in.ts says why).
+  const consoleCallback = `${config.server.publicUrl}/admin/callback`;
+  const services = withBuiltInServices(new SqlServiceRegistry(db, clock), [consoleService(consoleCallback, config.adminConsole.secondFactor)]);
   const identities = createIdentityStore(db, clock);
   const binding = createWeChatBinding(db, clock);
   const audit = observeAuditLog(createAuditLog(db, clock, logger, { onDropped: (type) => metrics.auditDropped(type) }), metrics);

@@ -13,7 +13,7 @@ export interface ClientInfo {
 type MaskedPhone = string;
 
 /** Where an administrator's action came from. */
-export type AdminVia = 'cli' | 'api';
+export type AdminVia = 'cli' | 'api' | 'console';
 
 /**
  * Every event wecas audits, typed by its `type`. What is not `type`, `userId` or `client` is stored as the
@@ -88,6 +88,21 @@ export type AuditEvent = (
   | { type: 'audit.exported'; via: AdminVia; rows: number }
   // The second factor: an authenticator added or removed (and how the removal was proved), a second-factor check
   // passed at sign-in or refused (its reason: wrong_code, throttled …).
+  // An administrator's act in the console or the API: `userId` is the administrator, `target` the account acted on
+  // (when it is one), `action` what was done (`user.disabled`, `service.updated`, `session.ended` …).
+  | {
+      type: 'admin.action';
+      userId: string;
+      via: AdminVia;
+      role: 'admin' | 'helpdesk';
+      action: string;
+      target?: string;
+      serviceId?: number;
+      appealId?: string;
+      sessions?: number;
+    }
+  | { type: 'admin.signed_in'; userId: string; via: AdminVia; role: 'admin' | 'helpdesk' }
+  | { type: 'admin.refused'; userId: string; via: AdminVia; reason: 'no_role' | 'role_too_low' | 'bad_form'; path?: string }
   | { type: 'mfa.enabled'; userId: string; factor: 'totp' }
   | { type: 'mfa.disabled'; userId: string; factor: 'totp'; by: 'code' | 'password' | 'admin'; via?: AdminVia }
   | { type: 'mfa.success'; userId: string; factor: SecondFactorMethod; service?: string }

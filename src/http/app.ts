@@ -8,6 +8,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import { createTicketValidator } from '../cas/validation.js';
 import type { Wecas } from '../wecas.js';
 import { registerAdminApi } from './admin/plugin.js';
+import { registerConsole } from './console/console.js';
 import { createCookies } from './cookies.js';
 import { requestSerializer } from './log.js';
 import { openLoginTransactions } from './login-transaction.js';
@@ -125,6 +126,7 @@ export async function buildApp(wecas: Wecas, options: BuildAppOptions = {}): Pro
     await site.register(async (scope) => registerCasRoutes(scope, wecas, { pages, cookies }), { prefix });
     await registerAdminApi(site, wecas);
     if (prefix) site.get('/', (_request, reply) => reply.redirect(`${prefix}/login`, 302));
+    await registerConsole(site, wecas, pages);
     for (const surface of devSurfaces) await surface.register(site, pages);
 
     site.setNotFoundHandler((request, reply) => {

@@ -43,7 +43,8 @@ describe('services over the admin API', () => {
     const patched = await api.call(admin.secret, 'PATCH', '/services/1', { enabled: false, attributes: ['mail', 'phone'], name: 'Library' });
     expect(patched.json()).toEqual({ service: { ...service, enabled: false, attributes: ['mail', 'phone'] }, changed: ['attributes', 'enabled'] });
     expect((await api.call(admin.secret, 'GET', '/services')).json()).toEqual({
-      services: [{ ...service, enabled: false, attributes: ['mail', 'phone'] }],
+      // The console's built-in service (services/built-in.ts) is listed first: it is in the registry, and matches.
+      services: [expect.objectContaining({ id: 0, name: 'wecas admin console' }), { ...service, enabled: false, attributes: ['mail', 'phone'] }],
     });
 
     expect((await api.call(admin.secret, 'DELETE', '/services/1')).statusCode).toBe(200);
@@ -99,9 +100,10 @@ describe('services over the admin API', () => {
       verdict: 'matched',
       service: { id: 2, name: 'Apps' },
       reason:
-        'the URL begins with the pattern at a path boundary of service 2 "Apps" (prefix, evaluation order 2); 1 service tried before it did not match',
+        'the URL begins with the pattern at a path boundary of service 2 "Apps" (prefix, evaluation order 2); 2 services tried before it did not match',
     });
     expect(hit.tried.map((t: { id: number; outcome: string }) => [t.id, t.outcome])).toEqual([
+      [0, 'no_match'],
       [1, 'no_match'],
       [2, 'matched'],
     ]);
@@ -112,7 +114,7 @@ describe('services over the admin API', () => {
       reason: expect.stringContaining('disabled, so sign-in refuses it'),
     });
     const none = (await api.call(admin.secret, 'POST', '/services/match', { url: 'https://elsewhere.example/' })).json();
-    expect(none).toMatchObject({ verdict: 'no_service', service: null, reason: 'none of the 3 registered services matches this URL' });
+    expect(none).toMatchObject({ verdict: 'no_service', service: null, reason: 'none of the 4 registered services matches this URL' }); // 3 and the built-in one
     const notUrl = (await api.call(admin.secret, 'POST', '/services/match', { url: 'javascript:alert(1)' })).json();
     expect(notUrl).toMatchObject({ verdict: 'not_a_service_url', matchedAs: null, tried: [] });
   });

@@ -1,5 +1,8 @@
+import { adminMessages } from './admin-messages.js';
+
 /** Every text a page shows, in both languages. Keys are grouped by page; `{name}` marks a value filled in. */
 export const messages = {
+  ...adminMessages,
   'app.name': { en: 'wecas sign-in', 'zh-CN': 'wecas 统一登录' },
   'lang.switch': { en: '中文', 'zh-CN': 'English' },
   'dev.banner.mode': { en: 'Development mode, not for production.', 'zh-CN': '开发模式，请勿用于生产环境。' },
