@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isBuiltIn } from '../../src/services/built-in.js';
 import type { RegisteredService } from '../../src/services/types.js';
 import { HttpAgent } from '../support/http-agent.js';
 import { TEST_USER, type WecasServer } from '../support/server.js';
@@ -22,8 +23,8 @@ let service: RegisteredService;
 beforeAll(async () => {
   setup = await startPhpCasPages(FIXTURES, 'phpCAS policies');
   ({ wecas, appOrigin } = setup);
-  const [registered] = await wecas.ctx.services.list();
-  service = registered!;
+  // The application's own registration, not the admin console built into every deployment.
+  service = (await wecas.ctx.services.list()).find((s) => !isBuiltIn(s))!;
 });
 
 afterAll(async () => {
