@@ -1,6 +1,7 @@
 import { maskPhone } from '../sms/mask.js';
 import type { Db } from '../store/db.js';
 import { randomToken } from '../tickets/ids.js';
+import { parseAuditDetail } from './queries.js';
 
 /**
  * A deleted account's name in the audit log: random, and written nowhere but on its events. An HMAC of the user id
@@ -76,7 +77,7 @@ export async function pseudonymiseAuditEvents(db: Db, person: DeletedPerson, pse
   const own = await db.selectFrom('audit_events').select(['id', 'detail']).where('user_id', '=', person.userId).execute();
   const masks = new Set(person.phones.map(maskPhone));
   for (const row of own)
-    for (const value of Object.values(parse(row.detail))) if (typeof value === 'string' && MASKED_PHONE.test(value)) masks.add(value);
+    for (const value of Object.values(parseAuditDetail(row.detail))) if (typeof value === 'string' && MASKED_PHONE.test(value)) masks.add(value);
   // One statement re-keys them all (an account may have thousands of validations); details one by one, where needed.
   await db.updateTable('audit_events').set({ user_id: pseudonym }).where('user_id', '=', person.userId).execute();
   await rewrite(db, own, pseudonym);
@@ -91,7 +92,7 @@ export async function pseudonymiseAuditEvents(db: Db, person: DeletedPerson, pse
       .where('at', '>=', person.since)
       .execute();
     const typed = failures.filter((r) => {
-      const name = parse(r.detail).username;
+      const name = parseAuditDetail(r.detail).username;
       return typeof name === 'string' && logins.has(name.trim().toLowerCase());
     });
     await rewrite(db, typed, pseudonym);
@@ -105,7 +106,7 @@ export async function pseudonymiseAuditEvents(db: Db, person: DeletedPerson, pse
       .where('at', '>=', person.since)
       .execute();
     for (const row of sms) {
-      const { phone, ...rest } = parse(row.detail);
+      const { phone, ...rest } = parseAuditDetail(row.detail);
       if (typeof phone === 'string' && masks.has(phone))
         await db
           .updateTable('audit_events')
@@ -119,7 +120,7 @@ export async function pseudonymiseAuditEvents(db: Db, person: DeletedPerson, pse
 /** Each row keyed to the pseudonym, its detail rewritten where it held more than the kept fields. */
 async function rewrite(db: Db, rows: Array<{ id: string; detail: string }>, pseudonym: string): Promise<void> {
   for (const row of rows) {
-    const detail = parse(row.detail);
+    const detail = parseAuditDetail(row.detail);
     const kept = withoutPersonalDetail(detail);
     if (Object.keys(kept).length === Object.keys(detail).length) continue;
     await db
@@ -127,14 +128,5 @@ async function rewrite(db: Db, rows: Array<{ id: string; detail: string }>, pseu
       .set({ user_id: pseudonym, detail: JSON.stringify(kept) })
       .where('id', '=', row.id)
       .execute();
-  }
-}
-
-function parse(text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
   }
 }
