@@ -1,13 +1,15 @@
 // `npm run bench [-- --only validation-memory,sso --rounds 3 --duration 8 --connections 64 --threads 2 --cpu-prof]`
 //
-// Loads wecas nodes (each its own process, LOG_LEVEL=warn) with wrk over loopback, interleaved with a bare Fastify
-// hello world in the same run, and prints one Markdown table (docs/benchmarks.md reads it). Progress goes to
-// stderr, the table to stdout. Scenarios: bench/options.ts; how each is measured: docs/benchmarks.md.
+// Loads wecas nodes (each its own process, compiled JavaScript in plain node, LOG_LEVEL=warn) with wrk over
+// loopback, interleaved with a bare Fastify hello world in the same run, and prints one Markdown table
+// (docs/benchmarks.md reads it). Progress goes to stderr, the table to stdout. Scenarios: bench/options.ts; how
+// each is measured: docs/benchmarks.md.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { buildBench } from './build.js';
 import { type Child, forkNode, freePort } from './children.js';
 import { interleaved, type Measured, type Subject } from './measure.js';
 import { postgresReachable, SERVICE, startWecasNode, type WecasNode } from './nodes.js';
@@ -225,6 +227,8 @@ async function main() {
     : undefined;
   const registries = REGISTRIES.filter((r) => r !== 'postgres' || !pgProblem);
   if (pgProblem) log(`PostgreSQL unreachable (${pgProblem}): its scenarios are skipped`);
+  log('building src/ and the child harnesses into bench/.build/ (the children run compiled JavaScript)');
+  log(`  built in ${(await buildBench()).toFixed(0)} s`);
   const bareChild = await forkNode('bench/bare-fastify.ts', { PORT: String(await freePort()) });
   stoppable.push(bareChild);
   const bare = bareSubject(bareChild);
