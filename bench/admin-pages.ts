@@ -149,7 +149,7 @@ export async function adminPageRows(node: WecasNode, options: { requests: number
       log(`  ${where}: ${page.name}: median ${fmtMs(m.median)}, p99 ${fmtMs(m.p99)}, ${m.rows} rows`);
       rows.push({
         scenario: `admin ${where}: ${page.name}`,
-        wecas: `${m.rows} rows`,
+        wecas: `${m.rows} row${m.rows === 1 ? '' : 's'}`,
         bare: '',
         ratio: '',
         p50: fmtMs(m.median),
