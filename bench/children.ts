@@ -4,7 +4,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const TSX = ['--import', 'tsx'];
+/** Where bench/build.ts compiles src/ and the child harnesses (ignored by git). */
+export const BUILD_DIR = path.join(ROOT, 'bench', '.build');
+
+/** The compiled form of a TypeScript file of the checkout (`bench/wecas-node.ts` → bench/.build/bench/wecas-node.js). */
+export function compiled(script: string): string {
+  return path.join(BUILD_DIR, script.replace(/\.ts$/, '.js'));
+}
 
 /** A server in its own process, so the load generator never shares its event loop. */
 export interface Child {
@@ -24,12 +30,15 @@ process.once('exit', () => {
 
 export { freePort } from '../scripts/cluster/processes.js';
 
-/** Starts a TypeScript entry point with IPC; it reports `{ ready: { port } }` once listening. */
+/**
+ * Starts the compiled form of a TypeScript entry point (bench/build.ts made it) in plain `node`, with IPC; it
+ * reports `{ ready: { port } }` once listening. The bench itself runs under tsx; its children do not inherit it.
+ */
 export async function forkNode(script: string, env: Record<string, string>, execArgv: string[] = []): Promise<Child> {
-  const child = fork(path.join(ROOT, script), [], {
+  const child = fork(compiled(script), [], {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    execArgv: [...TSX, ...execArgv],
+    execArgv,
     // The child's output goes to stderr with the bench's progress: stdout is the table's.
     stdio: ['ignore', 2, 2, 'ipc'],
   });

@@ -24,6 +24,8 @@ export interface NodeOptions {
   cpuProf: boolean;
   /** Seeded users (0 for the memory scenarios: seeding hashes passwords, whose 32 MB blocks blur a node's size). */
   users?: number;
+  /** More environment for the node (what a scenario configures beyond the bench's defaults). */
+  env?: Record<string, string>;
 }
 
 let databases = 0;
@@ -62,6 +64,7 @@ export async function startWecasNode(registry: Registry, options: NodeOptions): 
     RATE_LIMIT_VALIDATION_PER_MINUTE: '100000000',
     RATE_LIMIT_CALLBACK_PER_MINUTE: '100000000',
     ...(redis ? { REDIS_URL: redis.url } : {}),
+    ...options.env,
   };
   const execArgv = ['--expose-gc', ...(options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench', 'profiles')}`] : [])];
   let child: Child;

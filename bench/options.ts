@@ -10,6 +10,7 @@ export const SCENARIOS = [
   'validation-redis-1m',
   ...REGISTRIES.map((r) => `tgts-${r}`),
   'idle-production',
+  'admin-pages',
 ] as const;
 
 export interface Options {

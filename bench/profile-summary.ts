@@ -41,8 +41,9 @@ function area(url: string, name: string): string {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return pkg[1]!;
   if (url.startsWith('node:')) return url.split('/').slice(0, 2).join('/');
-  const own = /\/(src|emulator|bench)\/([^/]+)/.exec(url);
-  return own ? `${own[1]}/${own[2]!.replace(/\.ts$/, '')}` : url;
+  // The bench's nodes run the compiled copy in bench/.build/ (bench/build.ts): named as their sources are.
+  const own = /\/(src|emulator|bench)\/([^/]+)/.exec(url.replace('/bench/.build/', '/'));
+  return own ? `${own[1]}/${own[2]!.replace(/\.(ts|js)$/, '')}` : url;
 }
 
 const functions = new Map<string, number>();

@@ -1,13 +1,16 @@
 // `npm run bench [-- --only validation-memory,sso --rounds 3 --duration 8 --connections 64 --threads 2 --cpu-prof]`
 //
-// Loads wecas nodes (each its own process, LOG_LEVEL=warn) with wrk over loopback, interleaved with a bare Fastify
-// hello world in the same run, and prints one Markdown table (docs/benchmarks.md reads it). Progress goes to
-// stderr, the table to stdout. Scenarios: bench/options.ts; how each is measured: docs/benchmarks.md.
+// Loads wecas nodes (each its own process, compiled JavaScript in plain node, LOG_LEVEL=warn) with wrk over
+// loopback, interleaved with a bare Fastify hello world in the same run, and prints one Markdown table
+// (docs/benchmarks.md reads it). Progress goes to stderr, the table to stdout. Scenarios: bench/options.ts; how
+// each is measured: docs/benchmarks.md.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { ADMIN_DATA, adminPageRows } from './admin-pages.js';
+import { buildBench } from './build.js';
 import { type Child, forkNode, freePort } from './children.js';
 import { interleaved, type Measured, type Subject } from './measure.js';
 import { postgresReachable, SERVICE, startWecasNode, type WecasNode } from './nodes.js';
@@ -217,6 +220,19 @@ async function idleProduction() {
   }
 }
 
+/**
+ * Issue 17's page sizes: a SQLite node with 100k accounts and 1M audit events; each console and API list page,
+ * first and deep, searched and filtered, timed over HTTP as a signed-in administrator (docs/benchmarks.md).
+ */
+async function adminPages() {
+  log(`admin-pages: ${ADMIN_DATA.accounts} accounts and ${ADMIN_DATA.events} audit events in SQLite, then each page 20 times`);
+  // The console asks administrators for a second factor by default; the pages, not the sign-in, are measured here.
+  const node = await startWecasNode('sqlite', { dataDir, cpuProf: options.cpuProf, users: 0, env: { ADMIN_CONSOLE_SECOND_FACTOR: 'optional' } });
+  stoppable.push(node);
+  rows.push(...(await adminPageRows(node, { requests: 20, log })));
+  await node.stop();
+}
+
 async function main() {
   const loadBefore = os.loadavg();
   log(`wecas bench: ${os.cpus().length} CPUs, Node ${process.version}, load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
@@ -225,6 +241,8 @@ async function main() {
     : undefined;
   const registries = REGISTRIES.filter((r) => r !== 'postgres' || !pgProblem);
   if (pgProblem) log(`PostgreSQL unreachable (${pgProblem}): its scenarios are skipped`);
+  log('building src/ and the child harnesses into bench/.build/ (the children run compiled JavaScript)');
+  log(`  built in ${(await buildBench()).toFixed(0)} s`);
   const bareChild = await forkNode('bench/bare-fastify.ts', { PORT: String(await freePort()) });
   stoppable.push(bareChild);
   const bare = bareSubject(bareChild);
@@ -234,6 +252,7 @@ async function main() {
   if (wanted('validation-redis-1m')) await validationRedis1m(bare);
   for (const registry of registries) if (wanted(`tgts-${registry}`)) await tgts(registry);
   if (wanted('idle-production')) await idleProduction();
+  if (wanted('admin-pages')) await adminPages();
 
   const cpu = os.cpus()[0]?.model.trim() ?? 'CPU';
   const wrkVersion = /^wrk \S+/.exec(wrkBanner())?.[0] ?? 'wrk';

@@ -11,6 +11,7 @@ import { buildApp } from '../src/http/app.js';
 import { SqlTicketRegistry } from '../src/tickets/sql-registry.js';
 import type { TicketGrantingTicket } from '../src/tickets/types.js';
 import { createWecas } from '../src/wecas.js';
+import { fillAdminData } from './admin-data.js';
 
 export const BENCH_SERVICE = 'https://app.example.org/cb';
 export const BENCH_PASSWORD = 'bench-password-1';
@@ -117,6 +118,19 @@ const commands: Record<string, (args: Record<string, number | string>) => Promis
       await inParallel(missing, 200, (i) => ctx.sessions.start(tgt(have + i)));
     }
     return ctx.tickets.count('TGT');
+  },
+
+  /** The admin-pages data (bench/admin-data.ts), straight into the database; returns what the bench searches for. */
+  async fillAdmin({ accounts, events }) {
+    return fillAdminData(ctx.db, ctx.clock.now(), { accounts: Number(accounts), events: Number(events) });
+  },
+
+  /** An administrator (password, admin role) and a personal API token of theirs: the token's secret. */
+  async admin({ username, password }) {
+    const user = await ctx.users.create({ username: String(username), password: String(password), displayName: 'Bench admin' });
+    await ctx.admin.roles.grant(user.id, 'admin', 'cli');
+    const { secret } = await ctx.admin.tokens.create({ userId: user.id, role: 'admin', name: 'admin-pages bench', days: 1 });
+    return { secret };
   },
 
   /** Resident memory after a full GC (the process runs with --expose-gc), and the database's size (files, or PostgreSQL's). */

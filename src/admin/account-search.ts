@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../store/db.js';
 import { normalisePhone } from '../users/phone.js';
 
@@ -24,7 +25,11 @@ export async function searchAccounts(
   let select = db
     .selectFrom('users')
     .select(['id', 'username', 'display_name', 'phone', 'directory', 'status'])
-    .orderBy('id')
+    // A search orders by an expression of id, not the column, so the database reads the table front to back and
+    // keeps the page's top ids (one sequential scan: 30 ms at 100k accounts, bench admin-pages), instead of walking
+    // the id index and fetching every row out of order until a page is full (190 ms when one account matches). The
+    // OR of substring and identity matches below cannot use an index either way. The order is the same.
+    .orderBy(q ? sql`id || ''` : sql`id`)
     .limit(input.limit + 1);
   if (input.after) select = select.where('id', '>', input.after);
   if (q) {

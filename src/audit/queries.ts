@@ -32,7 +32,8 @@ export class BadCursor extends Error {
 
 /**
  * Newest first, in pages: keyset paging on (at, id), so reading deep into a million events costs what the first
- * page does. Filters by account and time use the audit_events_user and audit_events_at indexes.
+ * page does. Filters by account, address, type and time use the audit_events_user, audit_events_ip and
+ * audit_events_type (0011) and audit_events_at indexes: a filter that matches few events never walks the whole log.
  */
 export async function readAuditPage(db: Db, filter: AuditFilter): Promise<{ events: AuditEntry[]; next: string | null }> {
   let query = db
