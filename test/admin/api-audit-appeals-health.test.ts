@@ -108,7 +108,7 @@ describe('appeals over the admin API', () => {
     const twice = await api.call(desk.secret, 'POST', `/appeals/${a2.id}/approve`);
     expect({ status: twice.statusCode, body: twice.json() }).toEqual({
       status: 409,
-      body: { error: 'refused', message: `no appeal ${a2.id} is waiting for a decision` },
+      body: { error: 'refused', reason: 'appeal_not_waiting', message: `no appeal ${a2.id} is waiting for a decision` },
     });
     expect((await api.call(desk.secret, 'POST', '/appeals/nope/approve')).statusCode).toBe(404);
     expect((await api.call(desk.secret, 'GET', '/appeals')).json()).toEqual({ appeals: [] });

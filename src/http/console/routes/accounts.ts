@@ -9,6 +9,7 @@ import type { IdentityStore } from '../../../users/identities.js';
 import type { UserStore } from '../../../users/store.js';
 import type { MessageKey } from '../../pages/messages.js';
 import { field, form, param, query } from '../../params.js';
+import { refusalText } from '../domain-texts.js';
 import type { ConsoleKit } from '../kit.js';
 
 export interface AccountPageDeps {
@@ -130,7 +131,7 @@ export function registerAccountPages(app: FastifyInstance, deps: AccountPageDeps
       return reply.redirect(`${kit.base}/accounts/${id}?done=${done}`, 303);
     } catch (err) {
       if (!(err instanceof AdminRefusal)) throw err;
-      return accountPage(request, reply, id, { refusal: err.message }, 409);
+      return accountPage(request, reply, id, { refusal: refusalText(kit.translate(request), err.reason) }, 409);
     }
   }
 

@@ -7,6 +7,7 @@ import { isBuiltIn } from '../../../services/built-in.js';
 import { type ServiceRegistry, ServiceValidationError } from '../../../services/registry.js';
 import { type NewService, POLICY_DEFAULTS, type RegisteredService, SIGN_IN_METHODS, type SignInMethod } from '../../../services/types.js';
 import { field, form, param, query } from '../../params.js';
+import { matchExplanationText } from '../domain-texts.js';
 import type { ConsoleKit } from '../kit.js';
 
 const idParams = z.object({ id: z.coerce.number().int().min(0) });
@@ -84,6 +85,7 @@ function registerServiceRoutes(app: FastifyInstance, deps: ServicePageDeps): voi
       title: t(request)('admin.services.test.title'),
       url: url ?? '',
       report,
+      reason: report ? matchExplanationText(t(request), report.explanation) : undefined,
       section: 'services',
     });
   });
