@@ -84,7 +84,8 @@ export async function registerConsole(app: FastifyInstance, wecas: Wecas, pages:
         userId: session.userId,
         via: 'console',
         reason: 'bad_form',
-        path: request.url,
+        // The path only: a query string is no business of the audit log (and may carry what should not be kept).
+        path: request.url.split('?')[0],
         client: request.client,
       });
       return kit.refuse(request, reply, 403, 'admin.csrf.title', 'admin.csrf.body');
