@@ -112,6 +112,38 @@ describe('a refusal in the page language', () => {
   });
 });
 
+describe('a service the registry refuses, in the page language', () => {
+  it.each([
+    ['en', /^The service was not saved: check “Service URL pattern”\. invalid service: pattern: a prefix pattern must be an absolute http\(s\) URL/],
+    ['zh-CN', /^应用未保存：请检查“服务地址规则”一项。$/],
+  ])('%s: a pattern that is no URL names the field by its label', async (lang, expected) => {
+    const browser = await consoleSignIn(lang);
+    const form = await browser.get(`/admin/services/new?lang=${lang}`);
+    const res = await browser.post(`/admin/services/new?lang=${lang}`, {
+      csrf: csrfOf(form.body),
+      name: 'Broken',
+      description: '',
+      pattern: 'not a url',
+      matchType: 'prefix',
+      evaluationOrder: '10',
+      attributes: '',
+      attributeRenames: '',
+      usernameAttribute: '',
+      usernameCase: 'none',
+      requiredAttributes: '',
+      requireAllAttributes: '',
+      requiredAttributesCaseInsensitive: '',
+      mfaPolicy: 'optional',
+      logoutType: 'back-channel',
+      logoutUrl: '',
+      proxyPattern: '',
+      enabled: 'on',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(textOf(res.body, 'console-error')).toMatch(expected);
+  });
+});
+
 describe('the API keeps the English sentence and gives the code', () => {
   it('a refusal answers { error, message, reason }', async () => {
     const api = await openAdminApi();

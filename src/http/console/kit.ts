@@ -50,6 +50,7 @@ export function createConsoleKit(deps: { pages: Pages; audit: AuditLog; base: st
     base,
     admin,
     translate: (request: FastifyRequest) => pages.translate(request),
+    locale: (request: FastifyRequest) => pages.localeOf(request),
     time: (request: FastifyRequest, ms: number) => pages.time(request, ms),
     render,
     refuse,

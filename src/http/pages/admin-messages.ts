@@ -249,6 +249,11 @@ export const adminMessages = {
     en: 'This is no service URL (only absolute http(s) URLs without user info are).',
     'zh-CN': '这不是有效的服务地址（须为不含用户信息的完整 http(s) 地址）。',
   },
+  'admin.services.invalid_field': {
+    en: 'The service was not saved: check “{field}”.',
+    'zh-CN': '应用未保存：请检查“{field}”一项。',
+  },
+  'admin.services.invalid': { en: 'The service was not saved: check the form.', 'zh-CN': '应用未保存：请检查表单内容。' },
   'admin.services.test.why.not_a_service_url': {
     en: 'Not an absolute http(s) URL: no service can match it.',
     'zh-CN': '不是完整的 http(s) 地址：没有应用能匹配它。',

@@ -7,7 +7,7 @@ import { isBuiltIn } from '../../../services/built-in.js';
 import { type ServiceRegistry, ServiceValidationError } from '../../../services/registry.js';
 import { type NewService, POLICY_DEFAULTS, type RegisteredService, SIGN_IN_METHODS, type SignInMethod } from '../../../services/types.js';
 import { field, form, param, query } from '../../params.js';
-import { matchExplanationText } from '../domain-texts.js';
+import { matchExplanationText, serviceInvalidText } from '../domain-texts.js';
 import type { ConsoleKit } from '../kit.js';
 
 const idParams = z.object({ id: z.coerce.number().int().min(0) });
@@ -106,7 +106,7 @@ function registerServiceRoutes(app: FastifyInstance, deps: ServicePageDeps): voi
       return reply.redirect(`${kit.base}/services?done=saved`, 303);
     } catch (err) {
       if (!(err instanceof ServiceValidationError)) throw err;
-      return editPage(request, reply, undefined, input, err.message);
+      return editPage(request, reply, undefined, input, serviceInvalidText(t(request), kit.locale(request), err));
     }
   });
 
@@ -120,7 +120,7 @@ function registerServiceRoutes(app: FastifyInstance, deps: ServicePageDeps): voi
     } catch (err) {
       if (err instanceof AdminNotFound) return kit.refuse(request, reply, 404, 'admin.services.missing.title', 'admin.services.missing.body');
       if (!(err instanceof ServiceValidationError)) throw err;
-      return editPage(request, reply, await services.get(input.id), input, err.message);
+      return editPage(request, reply, await services.get(input.id), input, serviceInvalidText(t(request), kit.locale(request), err));
     }
   });
 
