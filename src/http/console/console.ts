@@ -79,15 +79,7 @@ export async function registerConsole(app: FastifyInstance, wecas: Wecas, pages:
     if (request.method !== 'POST') return;
     const token = (request.body as { csrf?: unknown } | undefined)?.csrf;
     if (fromElsewhere(request, publicOrigin) || typeof token !== 'string' || !sameText(token, session.csrf)) {
-      await wecas.audit.record({
-        type: 'admin.refused',
-        userId: session.userId,
-        via: 'console',
-        reason: 'bad_form',
-        // The path only: a query string is no business of the audit log (and may carry what should not be kept).
-        path: request.url.split('?')[0],
-        client: request.client,
-      });
+      await kit.refused(request, 'bad_form');
       return kit.refuse(request, reply, 403, 'admin.csrf.title', 'admin.csrf.body');
     }
   }
@@ -119,16 +111,7 @@ function registerPages(app: FastifyInstance, wecas: Wecas, kit: ConsoleKit): voi
     accountAdmin: (request) => as(request).accounts,
   });
   registerServicePages(app, { kit, services: wecas.services, serviceAdmin: (request) => as(request).services });
-  registerAppealPages(app, {
-    kit,
-    appeals: wecas.phoneAppeals,
-    users: wecas.users,
-    // Decided as this administrator: the decision's audit events name them, via the console.
-    decide: (request, id, decision) => {
-      const admin = as(request);
-      return wecas.recovery.decideAppeal(id, decision, kit.admin(request).userId, { via: 'console', audit: admin.audit });
-    },
-  });
+  registerAppealPages(app, { kit, appeals: (request) => as(request).appeals });
   registerAuditPages(app, { kit, db: wecas.db, users: wecas.users });
   registerTokenPages(app, {
     kit,

@@ -87,31 +87,23 @@ export function registerAccountPages(app: FastifyInstance, deps: AccountPageDeps
     });
   });
 
-  routes.post(
-    '/accounts/:id/wechat/unlink',
-    { schema: { params: idParams, body: form({ csrf: field, identity: field }) } },
-    async (request, reply) => {
-      const { id } = request.params;
-      return act(request, reply, id, async () => {
-        await deps.accountAdmin(request).unlinkWeChat(id, request.body.identity);
-        await kit.audited(request, 'wechat.unbound', { target: id });
-        return 'wechat';
-      });
-    },
-  );
-
-  routes.post(
-    '/accounts/:id/wecom/unlink',
-    { schema: { params: idParams, body: form({ csrf: field, identity: field }) } },
-    async (request, reply) => {
-      const { id } = request.params;
-      return act(request, reply, id, async () => {
-        await deps.accountAdmin(request).unlinkWeCom(id, request.body.identity);
-        await kit.audited(request, 'wecom.unbound', { target: id });
-        return 'wecom';
-      });
-    },
-  );
+  // Unlinking is the helpdesk's too: the person's next scan asks to bind again.
+  for (const [provider, unlink] of [
+    ['wechat', 'unlinkWeChat'],
+    ['wecom', 'unlinkWeCom'],
+  ] as const)
+    routes.post(
+      `/accounts/:id/${provider}/unlink`,
+      { schema: { params: idParams, body: form({ csrf: field, identity: field }) } },
+      async (request, reply) => {
+        const { id } = request.params;
+        return act(request, reply, id, async () => {
+          await deps.accountAdmin(request)[unlink](id, request.body.identity);
+          await kit.audited(request, `${provider}.unbound`, { target: id });
+          return provider;
+        });
+      },
+    );
 
   // One session (by its reference) or all of them; each ends with single logout to the applications it reached.
   routes.post('/accounts/:id/sessions/end', { schema: { params: idParams, body: form({ csrf: field, session: field }) } }, async (request, reply) => {
