@@ -1,4 +1,5 @@
 import type { Db } from '../store/db.js';
+import { AdminRefusal, type UserAdmin } from './users.js';
 
 /** An audit event as an administrator reads it, with the login name of its account when it still has one. */
 export interface AuditEntry {
@@ -23,6 +24,22 @@ export interface AuditFilter {
   /** The cursor of the page before (`next` of its answer): this page holds the events older than it. */
   before?: string | undefined;
   limit: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The account an audit filter names, for the API and the console alike: found as people know it (id, login name,
+ * phone: admin/users.ts's `find`), or the id a deleted account had; undefined when it names no account.
+ */
+export async function auditAccountId(users: Pick<UserAdmin, 'find'>, ref: string): Promise<string | undefined> {
+  try {
+    return (await users.find(ref)).user.id;
+  } catch (err) {
+    // Not found, or a directory account that never signed in (wecas holds no event of it either).
+    if (!(err instanceof AdminRefusal)) throw err;
+    return UUID.test(ref) ? ref.toLowerCase() : undefined;
+  }
 }
 
 /** A cursor that is no cursor this API gave out. */

@@ -1,6 +1,7 @@
 /**
  * What the review of the admin code found, each as the request that showed it: the audit of a refused console form
- * keeps its path only, never its query string.
+ * keeps its path only, never its query string; the console's audit filter finds an account as the API's does (one
+ * function, admin/audit.ts: by id, login name or phone).
  */
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +30,22 @@ describe('the audit of a refused console form', () => {
     const refused = (await auditEvents(api.wecas, 'admin.refused')).map((e) => e.detail);
     expect(refused).toContainEqual(expect.objectContaining({ reason: 'bad_form', path: '/admin/tokens' }));
     expect(JSON.stringify(refused)).not.toContain('do-not-keep');
+  });
+});
+
+describe('the audit filter by account', () => {
+  it('finds an account by its phone on the console, as the API does', async () => {
+    const erin = await api.wecas.users.create({ username: 'erin', password: 'pw-erin-1', phone: '+8613800007777' });
+    expect((await api.call(admin.secret, 'POST', '/accounts/erin/disable')).statusCode).toBe(200);
+    const viaApi = await api.call(admin.secret, 'GET', `/audit?account=${encodeURIComponent('13800007777')}&type=user.disabled`);
+    expect(viaApi.json().events.map((e: { userId: string }) => e.userId)).toEqual([erin.id]);
+    const browser = await consoleSignIn();
+    const page = await browser.get(`/admin/audit?account=13800007777&type=user.disabled&lang=en`);
+    expect(page.statusCode).toBe(200);
+    const rows = [...page.body.matchAll(/<td class="event-type">([^<]*)<\/td><td>([^<]*)<\/td>/g)].map((m) => [m[1], m[2]]);
+    expect(rows).toEqual([['user.disabled', 'erin']]);
+    const csv = await browser.get(`/admin/audit.csv?account=13800007777&type=user.disabled`);
+    expect(csv.body.trim().split('\r\n')).toHaveLength(2);
   });
 });
 

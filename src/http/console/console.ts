@@ -112,7 +112,7 @@ function registerPages(app: FastifyInstance, wecas: Wecas, kit: ConsoleKit): voi
   });
   registerServicePages(app, { kit, services: wecas.services, serviceAdmin: (request) => as(request).services });
   registerAppealPages(app, { kit, appeals: (request) => as(request).appeals });
-  registerAuditPages(app, { kit, db: wecas.db, users: wecas.users });
+  registerAuditPages(app, { kit, db: wecas.db, users: (request) => as(request).users });
   registerTokenPages(app, {
     kit,
     access: (request) => as(request).access,
