@@ -1,6 +1,7 @@
 /**
  * What the review of the admin code found, each as the request that showed it: the audit of a refused console form
- * keeps its path only, never its query string; the console's audit filter finds an account as the API's does (one
+ * keeps its path only, never its query string; the console guard and the services role check run before validation
+ * (a visitor without a session is sent to sign in, a helpdesk operator refused, whatever the request); the console's audit filter finds an account as the API's does (one
  * function, admin/audit.ts: by id, login name or phone).
  */
 
@@ -33,6 +34,29 @@ describe('the audit of a refused console form', () => {
   });
 });
 
+describe('the console guard comes before validation', () => {
+  it('a visitor without a session is sent to sign in, whatever the shape of the request', async () => {
+    for (const url of ['/admin/accounts/not-a-uuid', '/admin/services/abc']) {
+      const res = await api.app.inject({ method: 'GET', url });
+      expect({ url, status: res.statusCode, location: res.headers.location }).toEqual({ url, status: 303, location: '/admin/login' });
+    }
+    const post = await api.app.inject({ method: 'POST', url: '/admin/accounts/not-a-uuid/status', payload: { status: 'gone' } });
+    expect(post.statusCode).toBe(303);
+  });
+
+  it('a helpdesk operator is refused on services (403) before the form is read', async () => {
+    const desk = await api.token('helpdesk', 'desk');
+    await api.wecas.users.setPassword(desk.userId, PASSWORD);
+    const browser = await consoleSignIn('desk');
+    const page = await browser.get('/admin/tokens');
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    for (const path of ['/admin/services/abc', '/admin/services/new']) {
+      const res = await browser.post(path, { csrf, name: 'x' });
+      expect({ path, status: res.statusCode }).toEqual({ path, status: 403 });
+    }
+  });
+});
+
 describe('the audit filter by account', () => {
   it('finds an account by its phone on the console, as the API does', async () => {
     const erin = await api.wecas.users.create({ username: 'erin', password: 'pw-erin-1', phone: '+8613800007777' });
@@ -49,11 +73,11 @@ describe('the audit filter by account', () => {
   });
 });
 
-async function consoleSignIn(): Promise<Browser> {
+async function consoleSignIn(login = 'root'): Promise<Browser> {
   const browser = new Browser(api.app);
   const start = await browser.get('/admin/login?lang=en');
   const service = new URL(start.headers.location!, 'http://localhost').searchParams.get('service')!;
-  const signedIn = await browser.signIn(service, 'root', PASSWORD, '&renew=true');
+  const signedIn = await browser.signIn(service, login, PASSWORD, '&renew=true');
   const back = new URL(signedIn.headers.location!);
   const callback = await browser.get(back.pathname + back.search);
   expect(callback.statusCode).toBe(200);

@@ -58,7 +58,9 @@ export async function registerConsole(app: FastifyInstance, wecas: Wecas, pages:
         }),
       });
       await scope.register(async (guarded) => {
-        guarded.addHook('preHandler', (request, reply) => guard(request, reply));
+        // Before validation (the body is parsed by then): a visitor without a session is sent to sign in, and a
+        // form without its token refused, whatever the request's shape; validation speaks only to administrators.
+        guarded.addHook('preValidation', (request, reply) => guard(request, reply));
         registerSignOutRoute(guarded, { sessions, pages });
         registerPages(guarded, wecas, kit);
       });

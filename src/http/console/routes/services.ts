@@ -57,8 +57,8 @@ function registerServiceRoutes(app: FastifyInstance, deps: ServicePageDeps): voi
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const { kit, services } = deps;
   const t = (request: FastifyRequest) => kit.translate(request);
-  // Every route here is the admin's: a helpdesk operator is refused before anything is read.
-  routes.addHook('preHandler', async (request, reply) => {
+  // Every route here is the admin's: a helpdesk operator is refused before anything is read or validated.
+  routes.addHook('preValidation', async (request, reply) => {
     if (request.consoleAdmin && !(await kit.onlyAdmins(request, reply))) return reply;
   });
 
