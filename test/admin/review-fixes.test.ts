@@ -1,8 +1,8 @@
 /**
  * What the review of the admin code found, each as the request that showed it: the audit of a refused console form
  * keeps its path only, never its query string; the console guard and the services role check run before validation
- * (a visitor without a session is sent to sign in, a helpdesk operator refused, whatever the request); the console's audit filter finds an account as the API's does (one
- * function, admin/audit.ts: by id, login name or phone).
+ * (a visitor without a session is sent to sign in, a helpdesk operator refused, whatever the request); the
+ * console's audit filter finds an account as the API's does (one function, admin/audit.ts: id, login name or phone).
  */
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
