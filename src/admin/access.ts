@@ -1,8 +1,9 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AdminActor } from './actor.js';
+import { refusal } from './refusals.js';
 import { type AdminRole, type AdminRoles, roleCovers } from './roles.js';
 import { type ApiToken, type ApiTokens, MAX_TOKEN_DAYS } from './tokens.js';
-import { AdminRefusal, type Target, type UserAdmin } from './users.js';
+import { AdminNotFound, AdminRefusal, type Target, type UserAdmin } from './users.js';
 
 export type AccessAdmin = ReturnType<typeof createAccessAdmin>;
 
@@ -24,7 +25,7 @@ export function createAccessAdmin(deps: {
   return {
     async grant(ref: string, role: AdminRole): Promise<{ target: Target; before: AdminRole | undefined }> {
       const target = await users.find(ref);
-      if (target.user.status !== 'active') throw new AdminRefusal(`${target.name} is disabled: enable it before granting it a role`);
+      if (target.user.status !== 'active') throw new AdminRefusal(refusal('account_disabled', { account: target.name }));
       const before = await roles.grant(target.user.id, role, grantedBy);
       if (before !== role) await audit.record({ type: 'admin.granted', userId: target.user.id, via, role, ...(before ? { before } : {}) });
       return { target, before };
@@ -34,7 +35,7 @@ export function createAccessAdmin(deps: {
     async revoke(ref: string): Promise<{ target: Target; role: AdminRole }> {
       const target = await users.find(ref);
       const role = await roles.revoke(target.user.id);
-      if (!role) throw new AdminRefusal(`${target.name} holds no granted role`);
+      if (!role) throw new AdminRefusal(refusal('no_granted_role', { account: target.name }));
       await audit.record({ type: 'admin.revoked', userId: target.user.id, via, role });
       return { target, role };
     },
@@ -48,12 +49,12 @@ export function createAccessAdmin(deps: {
     ): Promise<{ target: Target; token: ApiToken; secret: string }> {
       const target = await users.find(ref);
       const name = input.name.trim();
-      if (!name) throw new AdminRefusal('give the token a name that says what uses it');
+      if (!name) throw new AdminRefusal(refusal('token_name_missing', {}));
       if (!Number.isInteger(input.days) || input.days < 1 || input.days > MAX_TOKEN_DAYS)
-        throw new AdminRefusal(`a token lasts from 1 to ${MAX_TOKEN_DAYS} days`);
+        throw new AdminRefusal(refusal('token_days_out_of_range', { max: MAX_TOKEN_DAYS }));
       const held = await roles.roleOf(target.user);
       if (!held || !roleCovers(held.role, input.role))
-        throw new AdminRefusal(`${target.name} does not hold the ${input.role} role${held ? ` (only ${held.role})` : ''}: grant it first`);
+        throw new AdminRefusal(refusal('role_not_held', { account: target.name, role: input.role, held: held?.role ?? '' }));
       const made = await tokens.create({ userId: target.user.id, role: input.role, name, days: input.days });
       await audit.record({
         type: 'admin.token_created',
@@ -73,8 +74,8 @@ export function createAccessAdmin(deps: {
 
     async revokeToken(id: string): Promise<ApiToken> {
       const token = await tokens.find(id);
-      if (!token) throw new AdminRefusal(`no token ${id}`);
-      if (!(await tokens.revoke(id))) throw new AdminRefusal(`token ${id} is revoked already`);
+      if (!token) throw new AdminNotFound(refusal('no_such_token', { token: id }));
+      if (!(await tokens.revoke(id))) throw new AdminRefusal(refusal('token_revoked_already', { token: id }));
       await audit.record({ type: 'admin.token_revoked', userId: token.userId, via, tokenId: id });
       return { ...token, revokedAt: (await tokens.find(id))?.revokedAt ?? null };
     },

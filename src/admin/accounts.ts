@@ -10,6 +10,7 @@ import { createIdentityStore } from '../users/identities.js';
 import { normalisePhone } from '../users/phone.js';
 import { toUser } from '../users/store.js';
 import type { User } from '../users/types.js';
+import { refusal } from './refusals.js';
 import type { AdminRoles, HeldRole } from './roles.js';
 import { AdminNotFound, AdminRefusal, type Target, type UserAdmin } from './users.js';
 
@@ -127,7 +128,7 @@ export function createAccountAdmin(deps: {
     if (handle === undefined) ended = await sessions.endAll(t.user.id);
     else {
       const session = (await tickets.sessionsOf(t.user.id)).find((s) => sessionHandle(s.id) === handle);
-      if (!session) throw new AdminNotFound(`${t.name} has no live session ${handle}`);
+      if (!session) throw new AdminNotFound(refusal('no_such_session', { account: t.name, session: handle }));
       ended = (await sessions.end(session.id)) ? 1 : 0;
     }
     if (ended > 0) await audit.record({ type: 'user.sessions_ended', userId: t.user.id, via, sessions: ended });
@@ -154,8 +155,8 @@ export function createAccountAdmin(deps: {
     async resetPassword(ref: string): Promise<{ target: Target; sessions: number }> {
       const t = await users.find(ref);
       if (t.user.directory !== 'local')
-        throw new AdminRefusal(`${t.name} is an account of the ${t.user.directory} directory: its password is kept there`);
-      if (!t.user.phone) throw new AdminRefusal(`${t.name} has no phone to activate with: it could not set a new password`);
+        throw new AdminRefusal(refusal('kept_by_directory', { account: t.name, directory: t.user.directory, what: 'password' }));
+      if (!t.user.phone) throw new AdminRefusal(refusal('no_phone_to_activate', { account: t.name }));
       await db.updateTable('users').set({ password_hash: null, updated_at: clock.now() }).where('id', '=', t.user.id).execute();
       const ended = await sessions.endAll(t.user.id);
       await audit.record({ type: 'user.password_cleared', userId: t.user.id, via, sessions: ended });
@@ -165,14 +166,14 @@ export function createAccountAdmin(deps: {
     async unlinkWeChat(ref: string, linkId: string) {
       const t = await users.find(ref);
       const link = (await identities.listForUser(t.user.id)).find((l) => l.id === linkId);
-      if (!link) throw new AdminNotFound(`${t.name} has no WeChat link ${linkId}`);
+      if (!link) throw new AdminNotFound(refusal('no_such_wechat_link', { account: t.name, link: linkId }));
       return users.unlinkWeChat(t.user.id, { appId: link.appId, openid: link.openid });
     },
 
     async unlinkWeCom(ref: string, linkId: string) {
       const t = await users.find(ref);
       const removed = await identities.unbindWeCom(t.user.id, linkId);
-      if (!removed) throw new AdminNotFound(`${t.name} has no WeCom link ${linkId}`);
+      if (!removed) throw new AdminNotFound(refusal('no_such_wecom_link', { account: t.name, link: linkId }));
       await audit.record({ type: 'wecom.unbound', userId: t.user.id, corpId: removed.corpId, userid: removed.userid, via });
       return { target: t, removed };
     },

@@ -1,6 +1,7 @@
 import type { AdminVia, AuditLog } from '../audit/audit-log.js';
 import type { PhoneAppeal, PhoneAppeals } from '../users/appeals.js';
 import type { UserStore } from '../users/store.js';
+import { refusal } from './refusals.js';
 import { AdminNotFound, AdminRefusal } from './users.js';
 
 export interface AppealView extends PhoneAppeal {
@@ -45,12 +46,12 @@ export function createAppealAdmin(deps: {
     async decide(id: string, decision: 'approved' | 'rejected'): Promise<AppealView> {
       const result = await deps.decide(id, decision, deps.by, { via: deps.via, audit: deps.audit });
       if (result === 'not_pending') {
-        if (!(await appeals.find(id))) throw new AdminNotFound(`no appeal ${id}`);
-        throw new AdminRefusal(`no appeal ${id} is waiting for a decision`);
+        if (!(await appeals.find(id))) throw new AdminNotFound(refusal('no_such_appeal', { appeal: id }));
+        throw new AdminRefusal(refusal('appeal_not_waiting', { appeal: id }));
       }
-      if (result === 'phone_taken') throw new AdminRefusal(`the appeal's number belongs to another account now; reject it, or free the number first`);
+      if (result === 'phone_taken') throw new AdminRefusal(refusal('appeal_phone_taken', {}));
       const decided = await appeals.find(id);
-      if (!decided) throw new AdminNotFound(`no appeal ${id}`);
+      if (!decided) throw new AdminNotFound(refusal('no_such_appeal', { appeal: id }));
       return view(decided);
     },
   };

@@ -12,10 +12,20 @@ import { createIdentityStore, type WeChatIdentity, type WeChatProfileSnapshot } 
 import { normalisePhone } from '../users/phone.js';
 import { SqlUserStore } from '../users/store.js';
 import type { User, UserPatch, UserStatus } from '../users/types.js';
+import { type KeptField, type Refusal, refusal, refusalMessage } from './refusals.js';
 
-/** An administrator's request wecas will not carry out, with a message that says why and what to do instead. */
+/**
+ * An administrator's request wecas will not carry out: `reason` says why as a code with parameters (the console
+ * translates it), the message says it in English (the API and the CLI).
+ */
 export class AdminRefusal extends Error {
   override name = 'AdminRefusal';
+  readonly reason: Refusal;
+  constructor(reason: Refusal | string) {
+    const typed = typeof reason === 'string' ? refusal('other', { text: reason }) : reason;
+    super(refusalMessage(typed));
+    this.reason = typed;
+  }
 }
 
 /** What an administrator named does not exist: no such account, service, appeal or link. */
@@ -118,7 +128,7 @@ export function createUserAdmin(deps: {
     const account = await accounts.findByLogin(ref);
     if (account) {
       const user = await recordOf(account, make);
-      if (!user) throw new AdminRefusal(`${nameOf(null, account)} has never signed in: wecas holds nothing of it`);
+      if (!user) throw new AdminRefusal(refusal('never_signed_in', { account: nameOf(null, account) }));
       return target(user, account.directory === 'local' ? undefined : account);
     }
     const local = await users.findByUsername(ref);
@@ -129,15 +139,14 @@ export function createUserAdmin(deps: {
       if (holder) return target(holder);
       const inDirectory = await accounts.findByPhone(phone.phone);
       const user = inDirectory && (await recordOf(inDirectory, make));
-      if (inDirectory && !user) throw new AdminRefusal(`${nameOf(null, inDirectory)} has never signed in: wecas holds nothing of it`);
+      if (inDirectory && !user) throw new AdminRefusal(refusal('never_signed_in', { account: nameOf(null, inDirectory) }));
       if (user) return target(user, inDirectory.directory === 'local' ? undefined : inDirectory);
     }
-    throw new AdminNotFound(`no user "${ref}"`);
+    throw new AdminNotFound(refusal('no_account', { ref }));
   }
 
-  function ownAccount(t: Target, what: string): void {
-    if (t.user.directory !== 'local')
-      throw new AdminRefusal(`${t.name} is an account of the ${t.user.directory} directory: its ${what} is kept there`);
+  function ownAccount(t: Target, what: KeptField): void {
+    if (t.user.directory !== 'local') throw new AdminRefusal(refusal('kept_by_directory', { account: t.name, directory: t.user.directory, what }));
   }
 
   return {
@@ -225,7 +234,7 @@ export function createUserAdmin(deps: {
         const factor = await trx.deleteFrom('second_factors').where('user_id', '=', t.user.id).executeTakeFirst();
         return { factor: factor.numDeletedRows > 0n, recoveryCodes: Number(codes.numDeletedRows) };
       });
-      if (!removed.factor) throw new AdminRefusal(`${t.name} has no authenticator app set up`);
+      if (!removed.factor) throw new AdminRefusal(refusal('no_second_factor', { account: t.name }));
       await audit.record({ type: 'mfa.disabled', userId: t.user.id, factor: 'totp', by: 'admin', via });
       return { target: t, recoveryCodes: removed.recoveryCodes };
     },
@@ -236,14 +245,14 @@ export function createUserAdmin(deps: {
      */
     async rename(ref: string, to: string): Promise<{ target: Target; from: string | null; fromName: string; to: string }> {
       const t = await find(ref);
-      ownAccount(t, 'login name');
+      ownAccount(t, 'login_name');
       const elsewhere = await accounts.findByLogin(to);
       if (elsewhere && elsewhere.directory !== 'local')
         throw new AdminRefusal(
           `${nameOf(null, elsewhere)} is an account of the ${elsewhere.directory} directory: a wecas account cannot take its login`,
         );
       const updated = await users.update(t.user.id, { username: to });
-      if (!updated?.username) throw new AdminRefusal(`no user "${ref}"`);
+      if (!updated?.username) throw new AdminRefusal(refusal('no_account', { ref }));
       if (updated.username !== t.user.username)
         await audit.record({ type: 'user.renamed', userId: t.user.id, via, from: t.user.username, to: updated.username });
       return { target: await target(updated), from: t.user.username, fromName: t.name, to: updated.username };
@@ -286,12 +295,14 @@ export function createUserAdmin(deps: {
       const t = await find(ref);
       const links = await identities.listForUser(t.user.id);
       const matching = links.filter((l) => (!which.appId || l.appId === which.appId) && (!which.openid || l.openid === which.openid));
-      if (links.length === 0) throw new AdminRefusal(`${t.name} has no WeChat link`);
-      if (matching.length === 0) throw new AdminRefusal(`${t.name} has no WeChat link ${describeKey(which)}`);
+      if (links.length === 0) throw new AdminRefusal(refusal('no_wechat_link', { account: t.name }));
+      if (matching.length === 0) throw new AdminRefusal(refusal('no_such_wechat_link', { account: t.name, link: describeKey(which) }));
       if (matching.length > 1)
-        throw new AdminRefusal(`${t.name} has ${matching.length} WeChat links: name one with --openid (${matching.map((l) => l.openid).join(', ')})`);
+        throw new AdminRefusal(
+          refusal('several_wechat_links', { account: t.name, count: matching.length, openids: matching.map((l) => l.openid).join(', ') }),
+        );
       const removed = matching[0]!;
-      if (!(await identities.unbind(t.user.id, removed.id))) throw new AdminRefusal(`that WeChat link of ${t.name} was removed meanwhile`);
+      if (!(await identities.unbind(t.user.id, removed.id))) throw new AdminRefusal(refusal('wechat_link_gone', { account: t.name }));
       await audit.record({ type: 'wechat.unbound', userId: t.user.id, appId: removed.appId, via });
       const stillSignsIn = t.user.hasPassword || t.user.phone !== null || t.user.directory !== 'local' || links.length > 1;
       return { target: t, removed, stillSignsIn };
@@ -386,7 +397,7 @@ export function createUserAdmin(deps: {
     async delete(ref: string): Promise<{ target: Target } & DeletedAccount> {
       const t = await find(ref);
       const deleted = await deps.deletion.delete(t.user, { via, logins: t.account?.login ? [t.account.login] : [] });
-      if (!deleted) throw new AdminRefusal(`no user "${ref}"`);
+      if (!deleted) throw new AdminRefusal(refusal('no_account', { ref }));
       return { target: t, ...deleted };
     },
 

@@ -146,7 +146,10 @@ describe('looking after one account over the admin API', () => {
     expect((await api.call(desk.secret, 'GET', '/accounts/+8613912345678')).json()).toMatchObject({ login: 'alice' });
     expect((await api.call(desk.secret, 'GET', '/accounts/root')).json()).toMatchObject({ role: { role: 'admin', source: 'grant' } });
     const nobody = await api.call(desk.secret, 'GET', '/accounts/nobody');
-    expect({ status: nobody.statusCode, body: nobody.json() }).toEqual({ status: 404, body: { error: 'not_found', message: 'no user "nobody"' } });
+    expect({ status: nobody.statusCode, body: nobody.json() }).toEqual({
+      status: 404,
+      body: { error: 'not_found', reason: 'no_account', message: 'no user "nobody"' },
+    });
   });
 
   it('lists sessions by a handle (never the ticket) and ends one and then all, each with single logout to the application', async () => {
@@ -174,7 +177,11 @@ describe('looking after one account over the admin API', () => {
     expect(both.map((r) => /<samlp:SessionIndex>(ST-[^<]+)</.exec(decodeURIComponent(r.body))![1]).sort()).toEqual([first, second].sort());
     expect(await api.wecas.tickets.sessionsOf(alice.id)).toEqual([]);
     const gone = await api.call(desk.secret, 'DELETE', `/accounts/alice/sessions/${listed.sessions[0]!.handle}`);
-    expect(gone.json()).toEqual({ error: 'not_found', message: `alice has no live session ${listed.sessions[0]!.handle}` });
+    expect(gone.json()).toEqual({
+      error: 'not_found',
+      reason: 'no_such_session',
+      message: `alice has no live session ${listed.sessions[0]!.handle}`,
+    });
     expect((await auditEvents(api.wecas, 'user.sessions_ended')).map((e) => [e.userId, e.detail])).toEqual([
       [alice.id, { via: 'api', sessions: 1, admin: desk.userId }],
       [alice.id, { via: 'api', sessions: 1, admin: desk.userId }],
@@ -215,7 +222,7 @@ describe('looking after one account over the admin API', () => {
     const refused = await api.call(admin.secret, 'POST', '/accounts/bob/password-reset');
     expect({ status: refused.statusCode, body: refused.json() }).toEqual({
       status: 409,
-      body: { error: 'refused', message: 'bob has no phone to activate with: it could not set a new password' },
+      body: { error: 'refused', reason: 'no_phone_to_activate', message: 'bob has no phone to activate with: it could not set a new password' },
     });
     expect((await api.wecas.users.findById(phoneless.id))?.hasPassword).toBe(true);
 

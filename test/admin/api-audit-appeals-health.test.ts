@@ -60,6 +60,13 @@ describe('the audit log over the admin API', () => {
     expect({ status: badTime.statusCode, error: badTime.json().error }).toEqual({ status: 400, error: 'invalid_request' });
   });
 
+  it("finds a deleted account's events by the pseudonym they now carry", async () => {
+    const pseudonym = 'deleted-AbCdEfGhIjKlMnOpQrSt';
+    await api.wecas.audit.record({ type: 'logout', userId: pseudonym, client: { ip: '10.0.0.9', userAgent: null } });
+    const found = (await api.call(desk.secret, 'GET', `/audit?account=${pseudonym}`)).json() as Events;
+    expect(found.events.map((e) => [e.type, e.ip])).toEqual([['logout', '10.0.0.9']]);
+  });
+
   it('exports CSV a spreadsheet opens safely, and audits the export naming the operator', async () => {
     const csv = await api.call(desk.secret, 'GET', '/audit.csv?account=alice');
     expect(csv.statusCode).toBe(200);
@@ -108,7 +115,7 @@ describe('appeals over the admin API', () => {
     const twice = await api.call(desk.secret, 'POST', `/appeals/${a2.id}/approve`);
     expect({ status: twice.statusCode, body: twice.json() }).toEqual({
       status: 409,
-      body: { error: 'refused', message: `no appeal ${a2.id} is waiting for a decision` },
+      body: { error: 'refused', reason: 'appeal_not_waiting', message: `no appeal ${a2.id} is waiting for a decision` },
     });
     expect((await api.call(desk.secret, 'POST', '/appeals/nope/approve')).statusCode).toBe(404);
     expect((await api.call(desk.secret, 'GET', '/appeals')).json()).toEqual({ appeals: [] });

@@ -52,7 +52,7 @@ describe('services over the admin API', () => {
     const missing = await api.call(admin.secret, 'GET', '/services/1');
     expect({ status: missing.statusCode, body: missing.json() }).toEqual({
       status: 404,
-      body: { error: 'not_found', message: 'there is no service with id 1' },
+      body: { error: 'not_found', reason: 'no_such_service', message: 'there is no service with id 1' },
     });
 
     const events = [

@@ -7,7 +7,19 @@ const SOAP_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
 
 /** One broken promise: what kind, and what exactly. */
 export interface Finding {
-  kind: 'status' | 'xml' | 'json' | 'utf8' | 'redirect' | 'ticket-header' | 'post-form' | 'refresh' | 'validate-text' | 'disclosure' | 'slow';
+  kind:
+    | 'status'
+    | 'xml'
+    | 'json'
+    | 'api-error'
+    | 'utf8'
+    | 'redirect'
+    | 'ticket-header'
+    | 'post-form'
+    | 'refresh'
+    | 'validate-text'
+    | 'disclosure'
+    | 'slow';
   detail: string;
 }
 
@@ -163,6 +175,17 @@ export async function checkAnswer(answer: Answer, method: string, path: string, 
     } catch (err) {
       findings.push({ kind: 'json', detail: `JSON does not parse: ${(err as Error).message}` });
     }
+  }
+
+  // The admin API's refusals name the problem: `{ error, message }` (its reference page's files excepted).
+  if (path.startsWith('/admin/api/') && !path.startsWith('/admin/api/v1/docs') && statusCode >= 400 && statusCode < 500) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(answer.body);
+    } catch {}
+    const named = parsed as { error?: unknown; message?: unknown } | undefined;
+    if (typeof named?.error !== 'string' || typeof named.message !== 'string')
+      findings.push({ kind: 'api-error', detail: `HTTP ${statusCode} of the admin API without { error, message }: ${answer.body.slice(0, 100)}` });
   }
 
   if (/\/validate$/.test(path) && statusCode === 200 && type === 'text/plain' && !/^(yes\n[^\n]*\n|no\n\n)$/.test(answer.body))

@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AUDIT_CSV_HEADER, type AuditFilter, auditCsvRow, readAuditPage } from '../../admin/audit.js';
+import { AUDIT_CSV_HEADER, type AuditFilter, auditAccountId, auditCsvRow, readAuditPage } from '../../admin/audit.js';
 import { csvLine } from '../../admin/csv.js';
+import { refusal } from '../../admin/refusals.js';
 import { AdminNotFound } from '../../admin/users.js';
 import type { Db } from '../../store/db.js';
 import { adminOf } from './auth.js';
@@ -26,7 +27,6 @@ const filters = {
   until: time.optional().describe('events before this time'),
   ip: z.string().min(1).optional(),
 };
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CSV_PAGE = 1000;
 const tags = ['audit'];
 const helpdesk = { adminRole: 'helpdesk' } as const;
@@ -43,12 +43,8 @@ type Filters = {
 async function filterOf(request: FastifyRequest, q: Filters): Promise<Omit<AuditFilter, 'limit'>> {
   let userId: string | undefined;
   if (q.account !== undefined) {
-    try {
-      userId = (await adminOf(request).act.users.find(q.account)).user.id;
-    } catch (err) {
-      if (!(err instanceof AdminNotFound) || !UUID.test(q.account)) throw err;
-      userId = q.account.toLowerCase();
-    }
+    userId = await auditAccountId(adminOf(request).act.users, q.account);
+    if (userId === undefined) throw new AdminNotFound(refusal('no_account', { ref: q.account }));
   }
   return {
     userId,

@@ -12,6 +12,10 @@ export const errorBody = z
   .object({
     error: z.string().describe('a stable code: missing_token, expired_token, insufficient_role, invalid_request, not_found, refused …'),
     message: z.string().describe('what went wrong and what to do, for a person'),
+    reason: z
+      .string()
+      .optional()
+      .describe('for `refused` and `not_found`: why, as a stable code (no_wechat_link, kept_by_directory, no_such_session …)'),
   })
   .describe('What went wrong');
 
@@ -31,7 +35,7 @@ export class ApiProblem extends Error {
 }
 
 /** The status, code and message of any error a request of the admin API ended in. */
-function problemOf(error: FastifyError | Error): { status: number; code: string; message: string } {
+function problemOf(error: FastifyError | Error): { status: number; code: string; message: string; reason?: string } {
   if (error instanceof ApiProblem) return { status: error.status, code: error.code, message: error.message };
   if (hasZodFastifySchemaValidationErrors(error)) {
     const where = error.validationContext ?? 'request';
@@ -42,8 +46,8 @@ function problemOf(error: FastifyError | Error): { status: number; code: string;
   if (error instanceof ServiceValidationError) return { status: 400, code: 'invalid_service', message: error.message };
   if (error instanceof InvalidUserError) return { status: 400, code: 'invalid_account', message: error.message };
   if (error instanceof UserConflictError) return { status: 409, code: 'conflict', message: error.message };
-  if (error instanceof AdminNotFound) return { status: 404, code: 'not_found', message: error.message };
-  if (error instanceof AdminRefusal) return { status: 409, code: 'refused', message: error.message };
+  if (error instanceof AdminNotFound) return { status: 404, code: 'not_found', message: error.message, ...reasonOf(error) };
+  if (error instanceof AdminRefusal) return { status: 409, code: 'refused', message: error.message, ...reasonOf(error) };
   if (error instanceof DirectoryUnavailable)
     return { status: 503, code: 'directory_unavailable', message: 'a directory cannot answer now: try again shortly' };
   const status = (error as FastifyError).statusCode;
@@ -52,11 +56,19 @@ function problemOf(error: FastifyError | Error): { status: number; code: string;
   return { status: 503, code: 'unavailable', message: 'wecas could not do this now (a store out of reach?): try again shortly' };
 }
 
+/** The refusal's code, unless it is one without a code of its own. */
+function reasonOf(error: AdminRefusal): { reason?: string } {
+  return error.reason.code === 'other' ? {} : { reason: error.reason.code };
+}
+
 /** The admin API's error handler: JSON in every case, the error itself in the log only when unexpected. */
 export function answerProblem(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const problem = problemOf(error);
   if (problem.status >= 500) request.log.error({ err: error }, 'admin API request failed');
   else request.log.info({ code: problem.code }, 'admin API request refused');
   if (problem.status === 401) reply.header('www-authenticate', `Bearer realm="wecas admin", error="invalid_token"`);
-  return reply.code(problem.status).header('cache-control', 'no-store').send({ error: problem.code, message: problem.message });
+  return reply
+    .code(problem.status)
+    .header('cache-control', 'no-store')
+    .send({ error: problem.code, message: problem.message, ...(problem.reason ? { reason: problem.reason } : {}) });
 }

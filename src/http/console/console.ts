@@ -58,7 +58,9 @@ export async function registerConsole(app: FastifyInstance, wecas: Wecas, pages:
         }),
       });
       await scope.register(async (guarded) => {
-        guarded.addHook('preHandler', (request, reply) => guard(request, reply));
+        // Before validation (the body is parsed by then): a visitor without a session is sent to sign in, and a
+        // form without its token refused, whatever the request's shape; validation speaks only to administrators.
+        guarded.addHook('preValidation', (request, reply) => guard(request, reply));
         registerSignOutRoute(guarded, { sessions, pages });
         registerPages(guarded, wecas, kit);
       });
@@ -79,14 +81,7 @@ export async function registerConsole(app: FastifyInstance, wecas: Wecas, pages:
     if (request.method !== 'POST') return;
     const token = (request.body as { csrf?: unknown } | undefined)?.csrf;
     if (fromElsewhere(request, publicOrigin) || typeof token !== 'string' || !sameText(token, session.csrf)) {
-      await wecas.audit.record({
-        type: 'admin.refused',
-        userId: session.userId,
-        via: 'console',
-        reason: 'bad_form',
-        path: request.url,
-        client: request.client,
-      });
+      await kit.refused(request, 'bad_form');
       return kit.refuse(request, reply, 403, 'admin.csrf.title', 'admin.csrf.body');
     }
   }
@@ -118,17 +113,8 @@ function registerPages(app: FastifyInstance, wecas: Wecas, kit: ConsoleKit): voi
     accountAdmin: (request) => as(request).accounts,
   });
   registerServicePages(app, { kit, services: wecas.services, serviceAdmin: (request) => as(request).services });
-  registerAppealPages(app, {
-    kit,
-    appeals: wecas.phoneAppeals,
-    users: wecas.users,
-    // Decided as this administrator: the decision's audit events name them, via the console.
-    decide: (request, id, decision) => {
-      const admin = as(request);
-      return wecas.recovery.decideAppeal(id, decision, kit.admin(request).userId, { via: 'console', audit: admin.audit });
-    },
-  });
-  registerAuditPages(app, { kit, db: wecas.db, users: wecas.users });
+  registerAppealPages(app, { kit, appeals: (request) => as(request).appeals });
+  registerAuditPages(app, { kit, db: wecas.db, users: (request) => as(request).users });
   registerTokenPages(app, {
     kit,
     access: (request) => as(request).access,

@@ -19,6 +19,7 @@ declare module 'fastify' {
   }
 }
 
+type RefusalReason = Extract<AuditEvent, { type: 'admin.refused' }>['reason'];
 type ActionDetail = Omit<Extract<AuditEvent, { type: 'admin.action' }>, 'type' | 'userId' | 'via' | 'role' | 'client'>;
 
 /** What every console page group uses: its pages with the console's frame, refusals, and the audit of each action. */
@@ -46,28 +47,34 @@ export function createConsoleKit(deps: { pages: Pages; audit: AuditLog; base: st
     return render(request, reply, 'admin-message', { title: t(title), paragraphs: [t(body, vars)], section: 'message' }, status);
   }
 
+  /** A refused console request in the audit log, naming the administrator; the path only (a query is no record). */
+  function refused(request: FastifyRequest, reason: RefusalReason): Promise<void> {
+    return deps.audit.record({
+      type: 'admin.refused',
+      userId: admin(request).userId,
+      via: 'console',
+      reason,
+      path: request.url.split('?')[0],
+      client: request.client,
+    });
+  }
+
   return {
     base,
     admin,
     translate: (request: FastifyRequest) => pages.translate(request),
+    locale: (request: FastifyRequest) => pages.localeOf(request),
     time: (request: FastifyRequest, ms: number) => pages.time(request, ms),
     render,
     refuse,
     /** Services and roles are the admin's: a helpdesk operator gets a page that says so (403), and it is audited. */
     async onlyAdmins(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
-      const who = admin(request);
-      if (mayManageServices(who.role)) return true;
-      await deps.audit.record({
-        type: 'admin.refused',
-        userId: who.userId,
-        via: 'console',
-        reason: 'role_too_low',
-        path: request.url.split('?')[0],
-        client: request.client,
-      });
+      if (mayManageServices(admin(request).role)) return true;
+      await refused(request, 'role_too_low');
       await refuse(request, reply, 403, 'admin.forbidden.title', 'admin.forbidden.body');
       return false;
     },
+    refused,
     /** Every console action is an audit event naming the administrator. */
     audited(request: FastifyRequest, action: string, detail: Omit<ActionDetail, 'action'> = {}): Promise<void> {
       const who = admin(request);

@@ -1,5 +1,79 @@
+import type { KeptField, RefusalCode } from '../../admin/refusals.js';
+
+/**
+ * Why an administrator's request was refused (admin/refusals.ts), one text per code, so the console says it in the
+ * page's language; `{…}` are the refusal's parameters.
+ */
+const refusalMessages = {
+  'admin.refusal.no_account': { en: 'There is no account “{ref}”.', 'zh-CN': '没有账号“{ref}”。' },
+  'admin.refusal.never_signed_in': {
+    en: '{account} has never signed in: wecas holds nothing of it.',
+    'zh-CN': '{account} 从未登录过：wecas 中没有它的任何记录。',
+  },
+  'admin.refusal.kept_by_directory': {
+    en: '{account} is an account of the {directory} directory: its {what} is kept there.',
+    'zh-CN': '{account} 是目录 {directory} 的账号：它的{what}由该目录管理。',
+  },
+  'admin.refusal.no_phone_to_activate': {
+    en: '{account} has no phone to activate with: it could not set a new password.',
+    'zh-CN': '{account} 没有可用于激活的手机号：无法设置新密码。',
+  },
+  'admin.refusal.no_second_factor': { en: '{account} has no authenticator app set up.', 'zh-CN': '{account} 未设置身份验证器应用。' },
+  'admin.refusal.no_wechat_link': { en: '{account} has no WeChat link.', 'zh-CN': '{account} 没有绑定微信。' },
+  'admin.refusal.no_such_wechat_link': {
+    en: '{account} has no WeChat link {link}: it may have been removed meanwhile.',
+    'zh-CN': '{account} 没有微信绑定 {link}：它可能已被解除。',
+  },
+  'admin.refusal.several_wechat_links': {
+    en: '{account} has {count} WeChat links: choose one ({openids}).',
+    'zh-CN': '{account} 绑定了 {count} 个微信：请选择其中一个（{openids}）。',
+  },
+  'admin.refusal.wechat_link_gone': {
+    en: 'That WeChat link of {account} was removed meanwhile.',
+    'zh-CN': '{account} 的这个微信绑定已被解除。',
+  },
+  'admin.refusal.no_such_wecom_link': {
+    en: '{account} has no WeCom link {link}: it may have been removed meanwhile.',
+    'zh-CN': '{account} 没有企业微信绑定 {link}：它可能已被解除。',
+  },
+  'admin.refusal.no_such_session': {
+    en: '{account} has no live session {session}: it may have ended meanwhile.',
+    'zh-CN': '{account} 没有有效会话 {session}：它可能已经结束。',
+  },
+  'admin.refusal.account_disabled': {
+    en: '{account} is disabled: enable it before granting it a role.',
+    'zh-CN': '{account} 已停用：请先启用，再授予角色。',
+  },
+  'admin.refusal.no_granted_role': { en: '{account} holds no granted role.', 'zh-CN': '{account} 没有被授予的角色。' },
+  'admin.refusal.token_name_missing': {
+    en: 'Give the token a name that says what uses it.',
+    'zh-CN': '请为令牌起一个能说明用途的名称。',
+  },
+  'admin.refusal.token_days_out_of_range': { en: 'A token lasts from 1 to {max} days.', 'zh-CN': '令牌有效期为 1 到 {max} 天。' },
+  'admin.refusal.role_not_held': {
+    en: '{account} does not hold the {role} role: grant it first.',
+    'zh-CN': '{account} 没有 {role} 角色：请先授予。',
+  },
+  'admin.refusal.no_such_token': { en: 'There is no token {token}.', 'zh-CN': '没有令牌 {token}。' },
+  'admin.refusal.token_revoked_already': { en: 'Token {token} is revoked already.', 'zh-CN': '令牌 {token} 已被吊销。' },
+  'admin.refusal.no_such_service': { en: 'There is no service with id {id}.', 'zh-CN': '没有编号为 {id} 的应用。' },
+  'admin.refusal.no_such_appeal': { en: 'There is no appeal {appeal}.', 'zh-CN': '没有申诉 {appeal}。' },
+  'admin.refusal.appeal_not_waiting': {
+    en: 'Appeal {appeal} is not waiting for a decision: it was decided meanwhile.',
+    'zh-CN': '申诉 {appeal} 不在待处理状态：它已被处理。',
+  },
+  'admin.refusal.appeal_phone_taken': {
+    en: 'The appeal’s number belongs to another account now: reject it, or free the number first.',
+    'zh-CN': '申诉中的手机号现已属于其他账号：请驳回申诉，或先释放该号码。',
+  },
+  'admin.refusal.other': { en: 'wecas refused this: {text}', 'zh-CN': 'wecas 拒绝了此操作：{text}' },
+  'admin.refusal.what.password': { en: 'password', 'zh-CN': '密码' },
+  'admin.refusal.what.login_name': { en: 'login name', 'zh-CN': '登录名' },
+} as const satisfies Record<`admin.refusal.${RefusalCode}` | `admin.refusal.what.${KeptField}`, { en: string; 'zh-CN': string }>;
+
 /** The admin console's texts (http/console/), in both languages; merged into the one catalogue (messages.ts). */
 export const adminMessages = {
+  ...refusalMessages,
   'admin.nav.label': { en: 'Console', 'zh-CN': '管理控制台' },
   'admin.nav.dashboard': { en: 'Dashboard', 'zh-CN': '概览' },
   'admin.nav.accounts': { en: 'Accounts', 'zh-CN': '账号' },
@@ -10,6 +84,8 @@ export const adminMessages = {
   'admin.nav.sign_out': { en: 'Sign out', 'zh-CN': '退出' },
   'admin.role.admin': { en: 'administrator', 'zh-CN': '管理员' },
   'admin.role.helpdesk': { en: 'helpdesk', 'zh-CN': '服务台' },
+  /** What separates two sentences: a space in English, nothing in Chinese. */
+  'admin.sentence_gap': { en: ' ', 'zh-CN': '' },
   'admin.back': { en: 'Back to the console', 'zh-CN': '返回控制台' },
   'admin.next': { en: 'Next page', 'zh-CN': '下一页' },
 
@@ -172,6 +248,44 @@ export const adminMessages = {
   'admin.services.test.not_a_service_url': {
     en: 'This is no service URL (only absolute http(s) URLs without user info are).',
     'zh-CN': '这不是有效的服务地址（须为不含用户信息的完整 http(s) 地址）。',
+  },
+  'admin.services.invalid_field': {
+    en: 'The service was not saved: check “{field}”.',
+    'zh-CN': '应用未保存：请检查“{field}”一项。',
+  },
+  'admin.services.invalid': { en: 'The service was not saved: check the form.', 'zh-CN': '应用未保存：请检查表单内容。' },
+  'admin.services.test.why.not_a_service_url': {
+    en: 'Not an absolute http(s) URL: no service can match it.',
+    'zh-CN': '不是完整的 http(s) 地址：没有应用能匹配它。',
+  },
+  'admin.services.test.why.no_service': {
+    en: 'None of the {tried} registered services matches this URL.',
+    'zh-CN': '已登记的 {tried} 个应用都不匹配这个地址。',
+  },
+  'admin.services.test.why.exact': {
+    en: 'The URL equals the pattern of service {id} “{name}” (exact, evaluation order {order}).',
+    'zh-CN': '该地址与应用 {id}“{name}”的规则完全相同（精确匹配，匹配顺序 {order}）。',
+  },
+  'admin.services.test.why.prefix': {
+    en: 'The URL begins with the pattern of service {id} “{name}” at a path boundary (prefix, evaluation order {order}).',
+    'zh-CN': '该地址以应用 {id}“{name}”的规则开头，且在路径分隔处（前缀匹配，匹配顺序 {order}）。',
+  },
+  'admin.services.test.why.regex': {
+    en: 'The URL matches the whole regular expression of service {id} “{name}” (regex, evaluation order {order}).',
+    'zh-CN': '该地址完整匹配应用 {id}“{name}”的正则表达式（正则匹配，匹配顺序 {order}）。',
+  },
+  'admin.services.test.why.first': { en: 'It is the first service tried.', 'zh-CN': '它是第一个被尝试的应用。' },
+  'admin.services.test.why.before_one': {
+    en: '1 service tried before it did not match.',
+    'zh-CN': '在它之前尝试的 1 个应用不匹配。',
+  },
+  'admin.services.test.why.before_many': {
+    en: '{n} services tried before it did not match.',
+    'zh-CN': '在它之前尝试的 {n} 个应用都不匹配。',
+  },
+  'admin.services.test.why.disabled': {
+    en: 'The service is disabled, so sign-in refuses it.',
+    'zh-CN': '该应用已停用，因此登录会被拒绝。',
   },
   'admin.services.test.step.matched': { en: 'matches', 'zh-CN': '匹配' },
   'admin.services.test.step.no_match': { en: 'does not match', 'zh-CN': '不匹配' },

@@ -94,7 +94,9 @@ export function createPages(settings: PageSettings) {
 
   /** The same URL with the other language chosen. */
   function langSwitchUrl(request: FastifyRequest, other: Locale): string {
-    const url = new URL(request.url, 'http://x');
+    // One leading slash: `//host/…` would parse as another host (or throw on a host that is no host), and a link
+    // starting with `//` would leave wecas.
+    const url = new URL(`http://x/${request.url.replace(/^\/+/, '')}`);
     url.searchParams.set('lang', other);
     return url.pathname + url.search;
   }

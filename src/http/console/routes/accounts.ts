@@ -9,6 +9,7 @@ import type { IdentityStore } from '../../../users/identities.js';
 import type { UserStore } from '../../../users/store.js';
 import type { MessageKey } from '../../pages/messages.js';
 import { field, form, param, query } from '../../params.js';
+import { refusalText } from '../domain-texts.js';
 import type { ConsoleKit } from '../kit.js';
 
 export interface AccountPageDeps {
@@ -86,31 +87,23 @@ export function registerAccountPages(app: FastifyInstance, deps: AccountPageDeps
     });
   });
 
-  routes.post(
-    '/accounts/:id/wechat/unlink',
-    { schema: { params: idParams, body: form({ csrf: field, identity: field }) } },
-    async (request, reply) => {
-      const { id } = request.params;
-      return act(request, reply, id, async () => {
-        await deps.accountAdmin(request).unlinkWeChat(id, request.body.identity);
-        await kit.audited(request, 'wechat.unbound', { target: id });
-        return 'wechat';
-      });
-    },
-  );
-
-  routes.post(
-    '/accounts/:id/wecom/unlink',
-    { schema: { params: idParams, body: form({ csrf: field, identity: field }) } },
-    async (request, reply) => {
-      const { id } = request.params;
-      return act(request, reply, id, async () => {
-        await deps.accountAdmin(request).unlinkWeCom(id, request.body.identity);
-        await kit.audited(request, 'wecom.unbound', { target: id });
-        return 'wecom';
-      });
-    },
-  );
+  // Unlinking is the helpdesk's too: the person's next scan asks to bind again.
+  for (const [provider, unlink] of [
+    ['wechat', 'unlinkWeChat'],
+    ['wecom', 'unlinkWeCom'],
+  ] as const)
+    routes.post(
+      `/accounts/:id/${provider}/unlink`,
+      { schema: { params: idParams, body: form({ csrf: field, identity: field }) } },
+      async (request, reply) => {
+        const { id } = request.params;
+        return act(request, reply, id, async () => {
+          await deps.accountAdmin(request)[unlink](id, request.body.identity);
+          await kit.audited(request, `${provider}.unbound`, { target: id });
+          return provider;
+        });
+      },
+    );
 
   // One session (by its reference) or all of them; each ends with single logout to the applications it reached.
   routes.post('/accounts/:id/sessions/end', { schema: { params: idParams, body: form({ csrf: field, session: field }) } }, async (request, reply) => {
@@ -130,7 +123,7 @@ export function registerAccountPages(app: FastifyInstance, deps: AccountPageDeps
       return reply.redirect(`${kit.base}/accounts/${id}?done=${done}`, 303);
     } catch (err) {
       if (!(err instanceof AdminRefusal)) throw err;
-      return accountPage(request, reply, id, { refusal: err.message }, 409);
+      return accountPage(request, reply, id, { refusal: refusalText(kit.translate(request), err.reason) }, 409);
     }
   }
 

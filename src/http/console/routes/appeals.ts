@@ -1,10 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Recovery } from '../../../login/recovery.js';
+import type { AppealAdmin } from '../../../admin/appeals.js';
+import { AdminRefusal } from '../../../admin/users.js';
 import { maskPhone } from '../../../sms/mask.js';
-import type { PhoneAppeals } from '../../../users/appeals.js';
-import type { UserStore } from '../../../users/store.js';
 import type { MessageKey } from '../../pages/messages.js';
 import { field, form, param, query } from '../../params.js';
 import type { ConsoleKit } from '../kit.js';
@@ -21,9 +20,8 @@ export function registerAppealPages(
   app: FastifyInstance,
   deps: {
     kit: ConsoleKit;
-    appeals: Pick<PhoneAppeals, 'list'>;
-    users: Pick<UserStore, 'findById'>;
-    decide: (request: FastifyRequest, id: string, decision: 'approved' | 'rejected') => ReturnType<Recovery['decideAppeal']>;
+    /** The appeals as this administrator (admin/appeals.ts, as the API and `wecas user appeal` decide them). */
+    appeals: (request: FastifyRequest) => Pick<AppealAdmin, 'list' | 'decide'>;
   },
 ): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
@@ -31,13 +29,8 @@ export function registerAppealPages(
 
   routes.get('/appeals', { schema: { querystring: query({ all: param, result: param }) } }, async (request, reply) => {
     const all = request.query.all === '1';
-    const appeals = await deps.appeals.list(all ? undefined : 'pending');
-    const rows = await Promise.all(
-      appeals.map(async (a) => {
-        const user = await deps.users.findById(a.userId);
-        return { ...a, oldPhone: a.oldPhone ? maskPhone(a.oldPhone) : null, account: user?.username ?? user?.displayName ?? a.userId };
-      }),
-    );
+    const appeals = await deps.appeals(request).list(all ? undefined : 'pending');
+    const rows = appeals.map((a) => ({ ...a, oldPhone: a.oldPhone ? maskPhone(a.oldPhone) : null, account: a.account ?? a.userId }));
     const t = kit.translate(request);
     const result = RESULTS.get(request.query.result ?? '');
     return kit.render(request, reply, 'admin-appeals', {
@@ -53,9 +46,16 @@ export function registerAppealPages(
     '/appeals/:id',
     { schema: { params: z.object({ id: z.string().min(1).max(64) }), body: form({ csrf: field, decision: z.enum(['approved', 'rejected']) }) } },
     async (request, reply) => {
-      const result = await deps.decide(request, request.params.id, request.body.decision);
-      if (result === 'approved' || result === 'rejected') await kit.audited(request, `appeal.${result}`, { appealId: request.params.id });
-      return reply.redirect(`${kit.base}/appeals?result=${result}`, 303);
+      const { decision } = request.body;
+      try {
+        await deps.appeals(request).decide(request.params.id, decision);
+      } catch (err) {
+        if (!(err instanceof AdminRefusal)) throw err;
+        const result = err.reason.code === 'appeal_phone_taken' ? 'phone_taken' : 'not_pending';
+        return reply.redirect(`${kit.base}/appeals?result=${result}`, 303);
+      }
+      await kit.audited(request, `appeal.${decision}`, { appealId: request.params.id });
+      return reply.redirect(`${kit.base}/appeals?result=${decision}`, 303);
     },
   );
 }

@@ -1,9 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { AUDIT_CSV_HEADER, type AuditEntry, type AuditFilter, auditCsvRow, BadCursor, readAuditPage } from '../../../admin/audit.js';
+import { AUDIT_CSV_HEADER, type AuditEntry, type AuditFilter, auditAccountId, auditCsvRow, BadCursor, readAuditPage } from '../../../admin/audit.js';
 import { csvLine } from '../../../admin/csv.js';
+import type { UserAdmin } from '../../../admin/users.js';
 import type { Db } from '../../../store/db.js';
-import type { UserStore } from '../../../users/store.js';
 import { param, query } from '../../params.js';
 import type { ConsoleKit } from '../kit.js';
 
@@ -15,13 +15,18 @@ const filterQuery = query({ account: param, type: param, ip: param, since: param
 /** The audit log: filter by account, type, time and address; page through it newest first; export as CSV. */
 export function registerAuditPages(
   app: FastifyInstance,
-  deps: { kit: ConsoleKit; db: Db; users: Pick<UserStore, 'findByUsername' | 'findById'> },
+  deps: {
+    kit: ConsoleKit;
+    db: Db;
+    /** Accounts as this administrator finds them (admin/users.ts), as the API's audit filter does. */
+    users: (request: FastifyRequest) => Pick<UserAdmin, 'find'>;
+  },
 ): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const { kit } = deps;
 
   routes.get('/audit', { schema: { querystring: filterQuery } }, async (request, reply) => {
-    const f = await filterOf(request.query);
+    const f = await filterOf(request, request.query);
     const t = kit.translate(request);
     const page = f.unknownAccount ? { events: [], next: null } : await readPage({ ...f.filter, before: request.query.cursor, limit: PAGE_SIZE });
     const params = new URLSearchParams(Object.entries(f.values).filter(([, v]) => v) as Array<[string, string]>);
@@ -38,7 +43,7 @@ export function registerAuditPages(
   });
 
   routes.get('/audit.csv', { schema: { querystring: filterQuery } }, async (request, reply) => {
-    const f = await filterOf(request.query);
+    const f = await filterOf(request, request.query);
     const { events } = f.unknownAccount ? { events: [] } : await readAuditPage(deps.db, { ...f.filter, limit: CSV_LIMIT });
     await kit.audited(request, 'audit.exported');
     return reply
@@ -59,13 +64,16 @@ export function registerAuditPages(
   }
 
   /** The filter as typed (kept in the form) and as queried; an account named by login name or id. */
-  async function filterOf(q: {
-    account?: string | undefined;
-    type?: string | undefined;
-    ip?: string | undefined;
-    since?: string | undefined;
-    until?: string | undefined;
-  }) {
+  async function filterOf(
+    request: FastifyRequest,
+    q: {
+      account?: string | undefined;
+      type?: string | undefined;
+      ip?: string | undefined;
+      since?: string | undefined;
+      until?: string | undefined;
+    },
+  ) {
     const values = {
       account: q.account?.trim() ?? '',
       type: q.type?.trim() ?? '',
@@ -81,11 +89,8 @@ export function registerAuditPages(
     };
     let unknownAccount = false;
     if (values.account) {
-      const user =
-        (await deps.users.findByUsername(values.account)) ??
-        (/^[0-9a-f-]{36}$/i.test(values.account) ? await deps.users.findById(values.account) : undefined);
-      if (user) filter.userId = user.id;
-      else unknownAccount = true;
+      filter.userId = await auditAccountId(deps.users(request), values.account);
+      unknownAccount = filter.userId === undefined;
     }
     return { values, filter, unknownAccount };
   }

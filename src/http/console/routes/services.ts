@@ -7,6 +7,7 @@ import { isBuiltIn } from '../../../services/built-in.js';
 import { type ServiceRegistry, ServiceValidationError } from '../../../services/registry.js';
 import { type NewService, POLICY_DEFAULTS, type RegisteredService, SIGN_IN_METHODS, type SignInMethod } from '../../../services/types.js';
 import { field, form, param, query } from '../../params.js';
+import { matchExplanationText, serviceInvalidText } from '../domain-texts.js';
 import type { ConsoleKit } from '../kit.js';
 
 const idParams = z.object({ id: z.coerce.number().int().min(0) });
@@ -56,8 +57,8 @@ function registerServiceRoutes(app: FastifyInstance, deps: ServicePageDeps): voi
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const { kit, services } = deps;
   const t = (request: FastifyRequest) => kit.translate(request);
-  // Every route here is the admin's: a helpdesk operator is refused before anything is read.
-  routes.addHook('preHandler', async (request, reply) => {
+  // Every route here is the admin's: a helpdesk operator is refused before anything is read or validated.
+  routes.addHook('preValidation', async (request, reply) => {
     if (request.consoleAdmin && !(await kit.onlyAdmins(request, reply))) return reply;
   });
 
@@ -84,6 +85,7 @@ function registerServiceRoutes(app: FastifyInstance, deps: ServicePageDeps): voi
       title: t(request)('admin.services.test.title'),
       url: url ?? '',
       report,
+      reason: report ? matchExplanationText(t(request), report.explanation) : undefined,
       section: 'services',
     });
   });
@@ -104,7 +106,7 @@ function registerServiceRoutes(app: FastifyInstance, deps: ServicePageDeps): voi
       return reply.redirect(`${kit.base}/services?done=saved`, 303);
     } catch (err) {
       if (!(err instanceof ServiceValidationError)) throw err;
-      return editPage(request, reply, undefined, input, err.message);
+      return editPage(request, reply, undefined, input, serviceInvalidText(t(request), kit.locale(request), err));
     }
   });
 
@@ -118,7 +120,7 @@ function registerServiceRoutes(app: FastifyInstance, deps: ServicePageDeps): voi
     } catch (err) {
       if (err instanceof AdminNotFound) return kit.refuse(request, reply, 404, 'admin.services.missing.title', 'admin.services.missing.body');
       if (!(err instanceof ServiceValidationError)) throw err;
-      return editPage(request, reply, await services.get(input.id), input, err.message);
+      return editPage(request, reply, await services.get(input.id), input, serviceInvalidText(t(request), kit.locale(request), err));
     }
   });
 

@@ -5,6 +5,7 @@ import type { AccessAdmin } from '../../../admin/access.js';
 import { MAX_TOKEN_DAYS } from '../../../admin/tokens.js';
 import { AdminRefusal } from '../../../admin/users.js';
 import { field, form, param, query } from '../../params.js';
+import { refusalText } from '../domain-texts.js';
 import type { ConsoleKit } from '../kit.js';
 
 const createForm = form({ csrf: field, name: field, role: z.enum(['admin', 'helpdesk']), days: field });
@@ -30,7 +31,7 @@ export function registerTokenPages(app: FastifyInstance, deps: { kit: ConsoleKit
       return tokensPage(request, reply, { secret: made.secret, created: made.token.name }, 201);
     } catch (err) {
       if (!(err instanceof AdminRefusal)) throw err;
-      return tokensPage(request, reply, { refusal: err.message }, 400);
+      return tokensPage(request, reply, { refusal: refusalText(kit.translate(request), err.reason) }, 400);
     }
   });
 
@@ -46,7 +47,7 @@ export function registerTokenPages(app: FastifyInstance, deps: { kit: ConsoleKit
         await access.revokeToken(request.params.id);
       } catch (err) {
         if (!(err instanceof AdminRefusal)) throw err;
-        return tokensPage(request, reply, { refusal: err.message }, 409);
+        return tokensPage(request, reply, { refusal: refusalText(kit.translate(request), err.reason) }, 409);
       }
       return reply.redirect(`${kit.base}/tokens?done=revoked`, 303);
     },
