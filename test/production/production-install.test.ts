@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { jsonOf, signInThroughCas } from '../interop/cas-sign-in.js';
 import { FakeAliyunSms } from '../sms/fakes/fake-aliyun.js';
 import { type ChildServer, startChildServer } from '../support/child-server.js';
@@ -258,8 +258,12 @@ describe('wecas installed for production (compiled, dependencies only) and run a
         phone: ALICE_PHONE,
         credentialType: 'UsernamePasswordCredential',
       });
-      // phpCAS validated the ticket at wecas over TLS: the request is in wecas's own log.
-      expect(wecas!.output()).toContain(`/cas/p3/serviceValidate?service=${encodeURIComponent(pageUrl)}`);
+      // phpCAS validated the ticket at wecas over TLS: the request is in wecas's own log. The line is written when
+      // the answer has gone and read from the child's pipe in its own time, so it may come just after the page.
+      await vi.waitFor(() => expect(wecas!.output()).toContain(`/cas/p3/serviceValidate?service=${encodeURIComponent(pageUrl)}`), {
+        timeout: 10_000,
+        interval: 100,
+      });
     },
   );
 
