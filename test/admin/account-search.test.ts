@@ -4,32 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { searchAccounts } from '../../src/admin/account-search.js';
-import { type Db, openDatabase } from '../../src/store/db.js';
-import { migrateToLatest } from '../../src/store/migrations.js';
-import { postgresAvailable, requireServer, withPostgresSchema } from '../support/postgres.js';
+import type { Db } from '../../src/store/db.js';
+import { databaseBackends } from '../support/database-backends.js';
 
-interface Backend {
-  name: string;
-  open(): Promise<{ db: Db; close(): Promise<void> }>;
-}
-const backends: Backend[] = [
-  {
-    name: 'SQLite in memory',
-    async open() {
-      const { db } = openDatabase('sqlite::memory:');
-      await migrateToLatest(db);
-      return { db, close: () => db.destroy() };
-    },
-  },
-];
-if (requireServer('PostgreSQL', await postgresAvailable()))
-  backends.push({
-    name: 'PostgreSQL',
-    async open() {
-      const schema = await withPostgresSchema();
-      return { db: schema.db, close: schema.cleanup };
-    },
-  });
+const backends = await databaseBackends();
 
 const NAMES = ['王子涵', '李宇然', '张思琪', 'Anna Li', 'Bob Wang'];
 const accounts = Array.from({ length: 120 }, (_, i) => ({

@@ -6,30 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type AuditEntry, type AuditFilter, readAuditPage } from '../../src/admin/audit.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
-import { postgresAvailable, requireServer, withPostgresSchema } from '../support/postgres.js';
+import { databaseBackends } from '../support/database-backends.js';
 
-interface Backend {
-  name: string;
-  open(): Promise<{ db: Db; close(): Promise<void> }>;
-}
-const backends: Backend[] = [
-  {
-    name: 'SQLite in memory',
-    async open() {
-      const { db } = openDatabase('sqlite::memory:');
-      await migrateToLatest(db);
-      return { db, close: () => db.destroy() };
-    },
-  },
-];
-if (requireServer('PostgreSQL', await postgresAvailable()))
-  backends.push({
-    name: 'PostgreSQL',
-    async open() {
-      const schema = await withPostgresSchema();
-      return { db: schema.db, close: schema.cleanup };
-    },
-  });
+const backends = await databaseBackends();
 
 const TYPES = ['login.success', 'login.failure', 'logout', 'user.disabled'];
 const IPS = ['10.0.0.1', '10.0.0.2', '2001:db8::7', null];

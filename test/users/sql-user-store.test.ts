@@ -1,35 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Db, openDatabase } from '../../src/store/db.js';
-import { migrateToLatest } from '../../src/store/migrations.js';
 import { InvalidUserError, UserConflictError } from '../../src/users/errors.js';
 import { verifyPassword } from '../../src/users/password.js';
 import { SqlUserStore } from '../../src/users/store.js';
 import { ManualClock } from '../support/clock.js';
-import { postgresAvailable, requireServer, withPostgresSchema } from '../support/postgres.js';
+import { databaseBackends } from '../support/database-backends.js';
 
-interface Backend {
-  name: string;
-  open(): Promise<{ db: Db; close(): Promise<void> }>;
-}
-
-const backends: Backend[] = [
-  {
-    name: 'SQLite in memory',
-    async open() {
-      const { db } = openDatabase('sqlite::memory:');
-      await migrateToLatest(db);
-      return { db, close: () => db.destroy() };
-    },
-  },
-];
-if (requireServer('PostgreSQL', await postgresAvailable()))
-  backends.push({
-    name: 'PostgreSQL',
-    async open() {
-      const schema = await withPostgresSchema();
-      return { db: schema.db, close: schema.cleanup };
-    },
-  });
+const backends = await databaseBackends();
 
 describe.each(backends)('SqlUserStore on $name', (backend) => {
   let clock: ManualClock;

@@ -6,7 +6,7 @@ import { type BindOutcome, bindWeChatByPhone, bindWeChatToUser } from '../../src
 import { createIdentityStore, insertWeChatIdentity, type WeChatProfileSnapshot, type WeChatSubject } from '../../src/users/identities.js';
 import { SqlUserStore } from '../../src/users/store.js';
 import { ManualClock } from '../support/clock.js';
-import { databaseBackends, type OpenedBackend } from './backends.js';
+import { databaseBackends, type OpenedBackend } from '../support/database-backends.js';
 
 const APP = 'wx3333333333333333';
 const OTHER_APP = 'wx4444444444444444';

@@ -11,7 +11,7 @@ import {
 } from '../../src/users/identities.js';
 import { SqlUserStore } from '../../src/users/store.js';
 import { ManualClock } from '../support/clock.js';
-import { databaseBackends } from './backends.js';
+import { databaseBackends } from '../support/database-backends.js';
 
 const APP = 'wx1111111111111111';
 const OTHER_APP = 'wx2222222222222222';

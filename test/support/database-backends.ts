@@ -2,7 +2,7 @@
 // (skipped locally with a printed reason when unreachable; under CI=true that fails instead).
 import { type Db, openDatabase } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
-import { postgresAvailable, requireServer, withPostgresSchema } from '../support/postgres.js';
+import { postgresAvailable, requireServer, withPostgresSchema } from './postgres.js';
 
 export interface OpenedBackend {
   db: Db;
