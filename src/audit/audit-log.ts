@@ -41,7 +41,6 @@ export type AuditEvent = (
   | { type: 'wechat.error'; kind: string; endpoint: string; errcode: number | null }
   | { type: 'wecom.error'; kind: string; endpoint: string; errcode: number | null }
   | { type: 'wecom.bound'; userId: string; corpId: string; userid: string; phone: MaskedPhone }
-  | { type: 'wecom.bound'; userId: string; corpId: string; userid: string; phone: MaskedPhone }
   | { type: 'phone.bound'; userId: string; phone: MaskedPhone }
   // The account's life (login/recovery.ts): a password reset by SMS code, an activation, a phone change and its appeal.
   | { type: 'password.reset'; userId: string; sessions: number }
