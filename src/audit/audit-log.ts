@@ -159,6 +159,26 @@ async function writeRows(db: Db, rows: AuditRow[], logger?: Pick<Logger, 'error'
 }
 
 /**
+ * A background batch in one transaction: each index page it touches (the per-account index above all, whose
+ * entries land all over it) is written to SQLite's WAL once per batch instead of once per INSERT of 500 rows,
+ * which took a row's write from 10 to 5.6 µs with 100 accounts validating, 17 to 9.8 µs with 100 000
+ * (docs/benchmarks.md). Should the transaction fail, the rows are written INSERT by INSERT as before, so one bad
+ * part never costs the others.
+ */
+async function writeBatch(db: Db, rows: AuditRow[], logger?: Pick<Logger, 'error'>): Promise<void> {
+  if (rows.length <= MAX_ROWS_PER_INSERT) return writeRows(db, rows, logger);
+  try {
+    await db.transaction().execute(async (trx) => {
+      for (let start = 0; start < rows.length; start += MAX_ROWS_PER_INSERT) {
+        await trx.insertInto('audit_events').values(rows.slice(start, start + MAX_ROWS_PER_INSERT)).execute();
+      }
+    });
+  } catch {
+    await writeRows(db, rows, logger);
+  }
+}
+
+/**
  * Audit events in the database (table audit_events), one row each. Recording never fails the request it
  * describes: a write error is logged instead.
  *
@@ -250,7 +270,7 @@ export function createAuditLog(db: Db, clock: Clock, logger?: Pick<Logger, 'erro
       droppedSinceLogged = 0;
     }
     // One batch at a time, in order: rows of a later batch never land before an earlier one's.
-    writing = writing.then(() => (batch.length > 0 ? writeRows(db, batch, logger) : undefined));
+    writing = writing.then(() => (batch.length > 0 ? writeBatch(db, batch, logger) : undefined));
     return writing;
   }
 

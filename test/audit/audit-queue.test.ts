@@ -1,5 +1,6 @@
 // The two classes of audit events: security-relevant ones stored before `record` resolves, high-volume ones
 // (validations, proxy tickets, single logouts) queued and written in batches, at close, and dropped (counted) when full.
+import { sql } from 'kysely';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BACKGROUND_EVENTS, createAuditLog } from '../../src/audit/audit-log.js';
@@ -53,6 +54,26 @@ describe('background audit events', () => {
     await audit.record({ type: 'user.disabled', userId: 'u1', via: 'cli', sessions: 1 });
     expect(await storedTypes()).toEqual(['login.success', 'user.disabled']);
     await audit.close();
+  });
+
+  it('a batch longer than one INSERT lands whole and in order (one transaction)', async () => {
+    const audit = createAuditLog(db, clock, undefined, { flushIntervalMs: 60_000 });
+    for (let i = 0; i < 1234; i++) await audit.record({ ...validated, serviceId: i });
+    await audit.close();
+    // In insertion order (rowid): ids of one millisecond are unique, not sorted by their counter.
+    const rows = await db.selectFrom('audit_events').select('detail').orderBy(sql`rowid`).execute();
+    expect(rows.map((r) => (JSON.parse(r.detail) as { serviceId: number }).serviceId)).toEqual(Array.from({ length: 1234 }, (_, i) => i));
+  });
+
+  it('when the transaction of a batch fails, its INSERTs are tried one by one: only the failing one is lost, and logged', async () => {
+    await sql`CREATE TRIGGER poison BEFORE INSERT ON audit_events WHEN NEW.user_id = 'poison' BEGIN SELECT RAISE(ABORT, 'poisoned'); END`.execute(db);
+    const { lines, logger } = warnings();
+    const audit = createAuditLog(db, clock, logger, { flushIntervalMs: 60_000 });
+    // 1200 rows: INSERTs of 500, 500 and 200; the poisoned row is in the second.
+    for (let i = 0; i < 1200; i++) await audit.record({ ...validated, userId: i === 700 ? 'poison' : 'u1' });
+    await audit.close();
+    expect(await db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).toEqual({ n: 700 });
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'could not write audit events', events: 500, types: ['ticket.validated'] }));
   });
 
   it('close writes what is queued, long before the interval would have', async () => {
