@@ -170,7 +170,10 @@ async function writeBatch(db: Db, rows: AuditRow[], logger?: Pick<Logger, 'error
   try {
     await db.transaction().execute(async (trx) => {
       for (let start = 0; start < rows.length; start += MAX_ROWS_PER_INSERT) {
-        await trx.insertInto('audit_events').values(rows.slice(start, start + MAX_ROWS_PER_INSERT)).execute();
+        await trx
+          .insertInto('audit_events')
+          .values(rows.slice(start, start + MAX_ROWS_PER_INSERT))
+          .execute();
       }
     });
   } catch {

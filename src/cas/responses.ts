@@ -25,26 +25,21 @@ export const CONTENT_TYPES = {
 /** CAS 2.0/3.0 service response, with the literal `cas:` prefix real clients index by (docs/cas-protocol.md §0.1). */
 export function validationXml(result: ValidationSuccess | CasError): string {
   if (!('user' in result)) return failureXml('authenticationFailure', result);
-  const lines = [
-    `<cas:serviceResponse xmlns:cas="${CAS_NS}">`,
-    '  <cas:authenticationSuccess>',
-    `    <cas:user>${escapeXml(result.user)}</cas:user>`,
-  ];
-  const names = Object.keys(result.attributes).filter(isXmlName);
-  if (names.length > 0) {
-    lines.push('    <cas:attributes>');
-    for (const name of names)
-      for (const value of result.attributes[name]!) lines.push(`      <cas:${name}>${escapeXml(String(value))}</cas:${name}>`);
-    lines.push('    </cas:attributes>');
+  // One string built by appending (V8 flattens it once, when written): every validation renders one.
+  let xml = `<cas:serviceResponse xmlns:cas="${CAS_NS}">\n  <cas:authenticationSuccess>\n    <cas:user>${escapeXml(result.user)}</cas:user>\n`;
+  let attributes = '';
+  for (const name in result.attributes) {
+    if (!isXmlName(name)) continue;
+    for (const value of result.attributes[name]!) attributes += `      <cas:${name}>${escapeXml(String(value))}</cas:${name}>\n`;
   }
-  if (result.proxyGrantingTicketIou) lines.push(`    <cas:proxyGrantingTicket>${escapeXml(result.proxyGrantingTicketIou)}</cas:proxyGrantingTicket>`);
+  if (attributes) xml += `    <cas:attributes>\n${attributes}    </cas:attributes>\n`;
+  if (result.proxyGrantingTicketIou) xml += `    <cas:proxyGrantingTicket>${escapeXml(result.proxyGrantingTicketIou)}</cas:proxyGrantingTicket>\n`;
   if (result.proxies?.length) {
-    lines.push('    <cas:proxies>');
-    for (const p of result.proxies) lines.push(`      <cas:proxy>${escapeXml(p)}</cas:proxy>`);
-    lines.push('    </cas:proxies>');
+    xml += '    <cas:proxies>\n';
+    for (const p of result.proxies) xml += `      <cas:proxy>${escapeXml(p)}</cas:proxy>\n`;
+    xml += '    </cas:proxies>\n';
   }
-  lines.push('  </cas:authenticationSuccess>', '</cas:serviceResponse>', '');
-  return lines.join('\n');
+  return `${xml}  </cas:authenticationSuccess>\n</cas:serviceResponse>\n`;
 }
 
 /** The JSON form Apereo CAS emits: every attribute value an array, booleans as booleans. */

@@ -4,8 +4,14 @@
  * WeChat nickname, an attribute or an echoed parameter holding one must not make the whole response unreadable.
  */
 export function escapeXml(value: string): string {
+  // Most values (names, ids, dates, URLs without a query) need nothing: one scan says so.
+  if (!NEEDS_WORK.test(value)) return value;
   return value.replace(NOT_XML_CHARACTER, '\uFFFD').replace(/[&<>"']/g, (c) => XML_ENTITIES[c]!);
 }
+
+// Any character either replacement below could touch: the five escaped ones, and every code unit that may not be
+// an XML Char on its own (controls, surrogates, U+FFFE and U+FFFF).
+const NEEDS_WORK = /[&<>"'\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
 
 // Not an XML 1.0 Char: outside tab, LF, CR and U+0020–U+FFFD, or half of a surrogate pair without its other half.
 const NOT_XML_CHARACTER = /[^\t\n\r\u0020-\uFFFD]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
@@ -14,5 +20,7 @@ const XML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '
 
 /** Attribute names become element names, so only XML names are released. */
 export function isXmlName(name: string): boolean {
-  return /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(name);
+  return XML_NAME.test(name);
 }
+
+const XML_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController, type RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { Readiness } from '../observability/health.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -69,12 +69,19 @@ function infoEnabled(log: object): boolean {
 
 const VALIDATION_ROUTE = /\/(validate|serviceValidate|proxyValidate|samlValidate)$/;
 
-/** Times every ticket validation request, labelled by its endpoint (`serviceValidate`, `p3/serviceValidate`…). */
+/**
+ * Times every ticket validation request, labelled by its endpoint (`serviceValidate`, `p3/serviceValidate`…): a hook
+ * on the validators' routes alone, its label fixed when the route is added. Call before the routes are added.
+ */
 export function observeValidationLatency(app: FastifyInstance, metrics: Metrics, prefix: string): void {
-  app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url;
-    if (route && VALIDATION_ROUTE.test(route)) metrics.validationLatency(route.slice(prefix.length + 1), reply.elapsedTime / 1000);
-    done();
+  app.addHook('onRoute', (route: RouteOptions) => {
+    if (!VALIDATION_ROUTE.test(route.url)) return;
+    const endpoint = route.url.slice(prefix.length + 1);
+    const observe = (_request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      metrics.validationLatency(endpoint, reply.elapsedTime / 1000);
+      done();
+    };
+    route.onResponse = [...(route.onResponse ? [route.onResponse].flat() : []), observe];
   });
 }
 

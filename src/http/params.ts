@@ -12,7 +12,7 @@ export const field = z
   .optional()
   .transform((v) => firstText(v) ?? '');
 
-function firstText(value: unknown): string | undefined {
+export function firstText(value: unknown): string | undefined {
   const first = Array.isArray(value) ? value[0] : value;
   return typeof first === 'string' ? first : undefined;
 }

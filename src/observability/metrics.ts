@@ -86,6 +86,9 @@ export function createMetrics(): Metrics {
     buckets: LATENCY_BUCKETS,
     registers,
   });
+  // Counted on every validation: each label set's child is looked up once, not hashed from its labels each time.
+  const validatedByLabels = childrenOf((type: string, result: string) => validated.labels(type, result));
+  const validationSecondsByEndpoint = childrenOf((endpoint: string) => validationSeconds.labels(endpoint));
   const wechatCalls = new Counter({
     name: 'wecas_wechat_api_calls_total',
     help: 'WeChat API calls by endpoint and errcode (0 = success)',
@@ -159,8 +162,8 @@ export function createMetrics(): Metrics {
     registry,
     signIn: (method, result) => signIns.inc({ method, result }),
     ticketIssued: (type) => issued.inc({ type }),
-    ticketValidated: (type, result) => validated.inc({ type, result }),
-    validationLatency: (endpoint, seconds) => validationSeconds.observe({ endpoint }, seconds),
+    ticketValidated: (type, result) => validatedByLabels(type, result).inc(),
+    validationLatency: (endpoint, seconds) => validationSecondsByEndpoint(endpoint).observe(seconds),
     wechatCall({ endpoint, errcode, seconds }) {
       wechatCalls.inc({ endpoint, errcode });
       wechatSeconds.observe({ endpoint }, seconds);
@@ -182,5 +185,22 @@ export function createMetrics(): Metrics {
       processMetrics = true;
       collectDefaultMetrics({ register: registry });
     },
+  };
+}
+
+/**
+ * A metric's children by their label values, made on first use. The label values are a small fixed set (ticket
+ * types, CAS error codes, endpoints), so the map stays small.
+ */
+function childrenOf<Args extends string[], Child>(make: (...labels: Args) => Child): (...labels: Args) => Child {
+  const children = new Map<string, Child>();
+  return (...labels) => {
+    const key = labels.join('\u0000');
+    let child = children.get(key);
+    if (!child) {
+      child = make(...labels);
+      children.set(key, child);
+    }
+    return child;
   };
 }

@@ -72,7 +72,12 @@ describe('background audit events', () => {
     // 1200 rows: INSERTs of 500, 500 and 200; the poisoned row is in the second.
     for (let i = 0; i < 1200; i++) await audit.record({ ...validated, userId: i === 700 ? 'poison' : 'u1' });
     await audit.close();
-    expect(await db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).toEqual({ n: 700 });
+    expect(
+      await db
+        .selectFrom('audit_events')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow(),
+    ).toEqual({ n: 700 });
     expect(lines).toContainEqual(expect.objectContaining({ msg: 'could not write audit events', events: 500, types: ['ticket.validated'] }));
   });
 

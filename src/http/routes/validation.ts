@@ -9,7 +9,7 @@ import { CONTENT_TYPES, proxyFailureXml, proxyJson, proxySuccessXml, validationJ
 import { parseSamlRequest, samlFailureXml, samlSuccessXml } from '../../cas/saml11.js';
 import type { TicketValidator, ValidationEndpoint } from '../../cas/validation.js';
 import type { Clock } from '../../clock.js';
-import { param } from '../params.js';
+import { firstText, param } from '../params.js';
 import { TooManyRequests } from '../rate-limits.js';
 import { noStore } from '../respond.js';
 
@@ -39,9 +39,18 @@ function protocolParams<K extends string>(names: readonly K[]) {
   return { query: z.unknown().transform(read), body: z.unknown().transform(read) };
 }
 
-const validatorParams = protocolParams(['service', 'ticket', 'renew', 'pgtUrl', 'format']);
+const VALIDATOR_PARAMS = ['service', 'ticket', 'renew', 'pgtUrl', 'format'] as const;
+const validatorParams = protocolParams(VALIDATOR_PARAMS);
 const proxyParams = protocolParams(['pgt', 'targetService', 'format']);
 const samlQuery = protocolParams(['TARGET', 'renew']).query;
+
+/** The named parameters of a parsed query string, as `param` reads them, without a schema run. */
+function queryParams<K extends string>(query: unknown, names: readonly K[]): Record<K, string | undefined> {
+  const record = (typeof query === 'object' && query !== null ? query : {}) as Record<string, unknown>;
+  const out = {} as Record<K, string | undefined>;
+  for (const name of names) out[name] = firstText(record[name]);
+  return out;
+}
 
 /** Both sources, the body's value first (POST forms), then the query's. */
 function merged<K extends string>(query: Record<K, string | undefined>, body: Record<K, string | undefined>): Record<K, string | undefined> {
@@ -69,9 +78,9 @@ export function registerValidationRoutes(app: FastifyInstance, deps: ValidationR
     return reply.type(CONTENT_TYPES.xml).send(validationXml(failure));
   });
   for (const endpoint of ENDPOINTS) {
-    routes.get(`/${endpoint}`, { schema: { querystring: validatorParams.query } }, (request, reply) =>
-      validation(endpoint, request, reply, request.query),
-    );
+    // GET, the spec's form and every client's hot path: no schema to run; the few parameters are read as `param`
+    // reads them (first value, text only) straight from the parsed query.
+    app.get(`/${endpoint}`, (request, reply) => validation(endpoint, request, reply, queryParams(request.query, VALIDATOR_PARAMS)));
     routes.post(`/${endpoint}`, { schema: { querystring: validatorParams.query, body: validatorParams.body } }, (request, reply) =>
       validation(endpoint, request, reply, merged(request.query, request.body)),
     );
