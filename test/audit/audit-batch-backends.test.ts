@@ -1,0 +1,43 @@
+// The background writer's batches on both databases: whole chunks through the INSERT compiled once, the rest through
+// the query builder, in one transaction; every column lands where it belongs.
+import { describe, expect, it } from 'vitest';
+import { createAuditLog } from '../../src/audit/audit-log.js';
+import { ManualClock } from '../support/clock.js';
+import { databaseBackends } from '../support/database-backends.js';
+
+const backends = await databaseBackends();
+
+describe.each(backends)('background audit batches on $name', (backend) => {
+  it('a batch of 1234 events (12 compiled chunks and a rest of 34) stores each event whole', async () => {
+    const opened = await backend.open();
+    try {
+      const clock = new ManualClock(Date.parse('2026-11-30T12:00:00Z'));
+      const audit = createAuditLog(opened.db, clock, undefined, { flushIntervalMs: 60_000 });
+      for (let i = 0; i < 1234; i++) {
+        clock.advance(1);
+        await audit.record({
+          type: i % 2 ? 'ticket.validated' : 'ticket.proxied',
+          ...(i % 2 ? { userId: `user-${i}`, endpoint: 'serviceValidate', serviceId: i, kind: 'ST' as const } : { serviceId: i, depth: 1 }),
+          client: { ip: `10.0.${i % 250}.1`, userAgent: i % 3 ? `agent ${i}` : null },
+        } as Parameters<typeof audit.record>[0]);
+      }
+      await audit.close();
+      const rows = await opened.db.selectFrom('audit_events').selectAll().orderBy('at').execute();
+      expect(rows).toHaveLength(1234);
+      const start = Date.parse('2026-11-30T12:00:00Z');
+      rows.forEach((row, i) => {
+        expect({ ...row, at: Number(row.at), id: typeof row.id, detail: JSON.parse(row.detail) }).toEqual({
+          id: 'string',
+          at: start + i + 1,
+          type: i % 2 ? 'ticket.validated' : 'ticket.proxied',
+          user_id: i % 2 ? `user-${i}` : null,
+          ip: `10.0.${i % 250}.1`,
+          user_agent: i % 3 ? `agent ${i}` : null,
+          detail: i % 2 ? { endpoint: 'serviceValidate', serviceId: i, kind: 'ST' } : { serviceId: i, depth: 1 },
+        });
+      });
+    } finally {
+      await opened.close();
+    }
+  });
+});
