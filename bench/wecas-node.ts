@@ -99,14 +99,7 @@ const commands: Record<string, (args: Record<string, number | string>) => Promis
 
   /** One live session of a new user id, as fillSessions starts them: the model the bench copies into its Redis. */
   async startFillerSession() {
-    const tgt = await ctx.sessions.start({
-      userId: randomUUID(),
-      principal: 'filler-model',
-      method: 'wechat',
-      authTime: Date.now(),
-      clientIp: '10.1.2.3',
-      userAgent: USER_AGENT,
-    });
+    const tgt = await ctx.sessions.start(wechatSignIn(randomUUID(), 0));
     return { tgtId: tgt.id, userId: tgt.userId };
   },
 
@@ -114,14 +107,7 @@ const commands: Record<string, (args: Record<string, number | string>) => Promis
   async fillSessions({ total }) {
     const have = await ctx.tickets.count('TGT');
     const missing = Number(total) - have;
-    const tgt = (i: number) => ({
-      userId: flatUserId(),
-      principal: `filler-${i}`,
-      method: 'wechat' as const,
-      authTime: Date.now(),
-      clientIp: '10.1.2.3',
-      userAgent: USER_AGENT,
-    });
+    const tgt = (i: number) => wechatSignIn(flatUserId(), i);
     if (config.storage.ticketRegistry === 'sql' && !config.storage.redis) {
       // PostgreSQL pays a round trip per insert: four transactions at once (SQLite runs them one after another).
       await inParallel(Math.ceil(missing / 10_000), 4, (chunk) =>
@@ -186,6 +172,27 @@ const shutdown = async () => {
 process.once('SIGTERM', () => void shutdown());
 process.once('disconnect', () => void shutdown());
 process.send!({ ready: { port: config.server.port } });
+
+/**
+ * The session a WeChat sign-in of an account without a login name starts (login/sign-in.ts, principalOf): the
+ * principal is wecas's id, and the attributes those of such an account: its ids and the nickname.
+ */
+function wechatSignIn(userId: string, i: number) {
+  return {
+    userId,
+    principal: userId,
+    attributes: { userId: [userId], stableId: [userId], displayName: [flat(`微信用户${i}`)] },
+    method: 'wechat' as const,
+    authTime: Date.now(),
+    clientIp: '10.1.2.3',
+    userAgent: USER_AGENT,
+  };
+}
+
+/** A string as read from a database row: one flat piece, not a rope of concatenated parts. */
+function flat(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
+}
 
 /**
  * A new user id as a session gets it from the database: one flat string. Node's randomUUID() returns a rope of
