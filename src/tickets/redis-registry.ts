@@ -5,22 +5,27 @@ import { type ConsumedTicket, MAX_GRANTS_PER_SESSION, type TicketRegistry } from
 import type { ServiceTicket, SsoGrant, Ticket, TicketGrantingTicket, TicketKind, TicketOfKind } from './types.js';
 
 /**
- * Append a grant only while its TGT exists, and let the list live exactly as long as the TGT. The list keeps one
- * grant per service (an earlier one of the same service is removed) and at most ARGV[3] grants (the oldest, at
- * the head, go). A script runs atomically, so a grant cannot be added after a concurrent removeSession took the
- * TGT, nor two grants of one service interleave. PTTL is -2 for a missing key (-1, no expiry, never happens:
- * every ticket key gets one).
+ * Lua that records a grant: appended only while its TGT exists, the list living exactly as long as the TGT. The
+ * list keeps one grant per service (an earlier one of the same service is removed) and at most `max` grants (the
+ * oldest, at the head, go). A script runs atomically, so a grant cannot be added after a concurrent removeSession
+ * took the TGT, nor two grants of one service interleave. PTTL is -2 for a missing key (-1, no expiry, never
+ * happens: every ticket key gets one). Arguments are Lua expressions (KEYS[i], ARGV[i]) of the script it ends.
  */
-const ADD_GRANT = `
-local ttl = redis.call('PTTL', KEYS[1])
+function recordGrantLua(a: { tgtKey: string; grantsKey: string; grant: string; service: string; max: string }): string {
+  return `
+local ttl = redis.call('PTTL', ${a.tgtKey})
 if ttl <= 0 then return 0 end
-for _, held in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
-  if cjson.decode(held).service == ARGV[2] then redis.call('LREM', KEYS[2], 0, held) end
+for _, held in ipairs(redis.call('LRANGE', ${a.grantsKey}, 0, -1)) do
+  if cjson.decode(held).service == ${a.service} then redis.call('LREM', ${a.grantsKey}, 0, held) end
 end
-redis.call('RPUSH', KEYS[2], ARGV[1])
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
-redis.call('PEXPIRE', KEYS[2], ttl)
+redis.call('RPUSH', ${a.grantsKey}, ${a.grant})
+redis.call('LTRIM', ${a.grantsKey}, -tonumber(${a.max}), -1)
+redis.call('PEXPIRE', ${a.grantsKey}, ttl)
 return 1`;
+}
+
+/** KEYS: TGT key, grants key; ARGV: grant JSON, service, MAX_GRANTS_PER_SESSION. */
+const ADD_GRANT = recordGrantLua({ tgtKey: 'KEYS[1]', grantsKey: 'KEYS[2]', grant: 'ARGV[1]', service: 'ARGV[2]', max: 'ARGV[3]' });
 
 /**
  * consumeWithSession in one round trip: GETDEL of the ST key, else the PT key (atomic: of concurrent callers on
@@ -43,7 +48,7 @@ return {json, redis.call('GET', ARGV[1] .. 't:TGT:' .. ticket.tgtId)}`;
 
 /**
  * addServiceTicket in one round trip: the ST stored with its TTL and listed among its TGT's children (as add
- * does), then its grant recorded as ADD_GRANT records one. KEYS: ST key, children key, TGT key, grants key; ARGV:
+ * does), then its grant recorded as recordGrantLua records one. KEYS: ST key, children key, TGT key, grants key; ARGV:
  * ST JSON, ST TTL (ms), children member, grant JSON, service, MAX_GRANTS_PER_SESSION.
  */
 const ADD_SERVICE_TICKET = `
@@ -51,15 +56,7 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[2], 'NX')
 redis.call('PEXPIRE', KEYS[2], ARGV[2], 'GT')
-local ttl = redis.call('PTTL', KEYS[3])
-if ttl <= 0 then return 0 end
-for _, held in ipairs(redis.call('LRANGE', KEYS[4], 0, -1)) do
-  if cjson.decode(held).service == ARGV[5] then redis.call('LREM', KEYS[4], 0, held) end
-end
-redis.call('RPUSH', KEYS[4], ARGV[4])
-redis.call('LTRIM', KEYS[4], -tonumber(ARGV[6]), -1)
-redis.call('PEXPIRE', KEYS[4], ttl)
-return 1`;
+${recordGrantLua({ tgtKey: 'KEYS[3]', grantsKey: 'KEYS[4]', grant: 'ARGV[4]', service: 'ARGV[5]', max: 'ARGV[6]' })}`;
 
 /** The scripts, defined once per client (ioredis runs them by EVALSHA, loading them on a NOSCRIPT reply). */
 interface TicketScripts {
