@@ -9,9 +9,9 @@ export function escapeXml(value: string): string {
   return value.replace(NOT_XML_CHARACTER, '\uFFFD').replace(/[&<>"']/g, (c) => XML_ENTITIES[c]!);
 }
 
-// Any character either replacement below could touch: the five escaped ones, and every code unit that may not be
-// an XML Char on its own (controls, surrogates, U+FFFE and U+FFFF).
-const NEEDS_WORK = /[&<>"'\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+// Any character either replacement below could touch: the five escaped ones, and every code unit that is not an XML
+// Char on its own (controls but tab, LF and CR; surrogates, paired or not; U+FFFE and U+FFFF).
+const NEEDS_WORK = /[&<>"']|[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD]/;
 
 // Not an XML 1.0 Char: outside tab, LF, CR and U+0020–U+FFFD, or half of a surrogate pair without its other half.
 const NOT_XML_CHARACTER = /[^\t\n\r\u0020-\uFFFD]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;

@@ -20,7 +20,10 @@ export function localRateLimit(options: { max: number; windowMs: number; onExcee
     const key = ipBucket(request.ip);
     const count = (counts.get(key) ?? 0) + 1;
     counts.set(key, count);
-    if (count <= options.max) return done();
+    if (count <= options.max) {
+      done();
+      return;
+    }
     options.onExceeded();
     reply.header('retry-after', String(Math.ceil((windowEnds - now) / 1000)));
     done(options.error());

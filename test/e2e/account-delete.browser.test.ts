@@ -38,17 +38,17 @@ async function screenshot(page: Page, name: string, viewport = DESKTOP_VIEWPORT)
   expect(overflow, `${name} scrolls sideways`).toBeLessThanOrEqual(0);
 }
 
-/** From the demo app to the full-page WeChat QR; zhangwei scans and allows (the emulator's control API). */
-async function scanAsZhangwei(context: BrowserContext): Promise<Page> {
+/** From the demo app to the full-page WeChat QR; the emulator's user `who` scans and allows (its control API). */
+async function scanAs(who: string, context: BrowserContext, timeout = 15_000): Promise<Page> {
   const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
+  page.setDefaultTimeout(timeout);
   await page.goto(server.service);
   await page.locator('#sign-in').click();
   await page.waitForURL(`${server.casUrl}/login?**`);
   await page.locator('#wechat-page-link').click();
   await page.waitForURL(/\/__wechat\/connect\/qrconnect\?/);
   await page.locator('img.qrcode').waitFor();
-  server.emulator.confirm(String(await page.locator('#wx_emulator_login').getAttribute('data-uuid')), 'zhangwei');
+  server.emulator.confirm(String(await page.locator('#wx_emulator_login').getAttribute('data-uuid')), who);
   await page.waitForURL(`${server.casUrl}/login/wechat/bind`);
   return page;
 }
@@ -72,7 +72,7 @@ describe('deleting an account from the account page', { timeout: 120_000 }, () =
     const context = await newContext('zh-CN');
 
     // WeChat linked by her number's code; she lands in the demo app.
-    const app = await scanAsZhangwei(context);
+    const app = await scanAs('zhangwei', context);
     await app.fill('#phone', CHEN.phone.slice(3));
     await app.locator('#send-code').click();
     await app.locator('#bind-notice').waitFor();
@@ -122,7 +122,7 @@ describe('deleting an account from the account page', { timeout: 120_000 }, () =
     expect(refused).toBe(await passwordSignIn(fresh, 'nobody-ever', 'Whatever-2024'));
 
     // The same WeChat scanning again is someone new: asked to bind a phone, not signed in.
-    const again = await scanAsZhangwei(await newContext('zh-CN'));
+    const again = await scanAs('zhangwei', await newContext('zh-CN'));
     expect(again.url()).toBe(`${server.casUrl}/login/wechat/bind`);
     expect(await again.locator('#phone').isVisible()).toBe(true);
 
@@ -140,16 +140,7 @@ describe('deleting an account from the account page', { timeout: 120_000 }, () =
   it('a WeChat-made account without a password confirms by a code to its number (the repeated send paid by the page’s proof of work)', async () => {
     const context = await newContext('zh-CN');
     // 李娜 scans for the first time and binds a new number: a new account, without a password.
-    const page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    await page.goto(server.service);
-    await page.locator('#sign-in').click();
-    await page.waitForURL(`${server.casUrl}/login?**`);
-    await page.locator('#wechat-page-link').click();
-    await page.waitForURL(/\/__wechat\/connect\/qrconnect\?/);
-    await page.locator('img.qrcode').waitFor();
-    server.emulator.confirm(String(await page.locator('#wx_emulator_login').getAttribute('data-uuid')), 'lina');
-    await page.waitForURL(`${server.casUrl}/login/wechat/bind`);
+    const page = await scanAs('lina', context, 20_000);
     await page.fill('#phone', '13700137001');
     await page.locator('#send-code').click();
     await page.locator('#bind-notice').waitFor();
