@@ -108,6 +108,7 @@ describe('escapeXml', () => {
     for (const c of FORBIDDEN) expect(escapeXml(`a${c}b`)).toBe('a\ufffdb');
     for (const c of ['\ud800', '\udbff', '\udc00', '\udfff']) expect(escapeXml(c)).toBe('\ufffd');
     expect(['&', '<', '>', '"', "'"].map(escapeXml)).toEqual(['&amp;', '&lt;', '&gt;', '&quot;', '&apos;']);
-    for (const kept of ['plain', '微信用户', 'https://app.example.org/cb', '\t\n\r', '\u0020\ud7ff\ue000\ufffd', '😀']) expect(escapeXml(kept)).toBe(kept);
+    for (const kept of ['plain', '微信用户', 'https://app.example.org/cb', '\t\n\r', '\u0020\ud7ff\ue000\ufffd', '😀'])
+      expect(escapeXml(kept)).toBe(kept);
   });
 });
