@@ -359,5 +359,7 @@ let sequence = 0;
  */
 function timeOrderedId(now: number): string {
   sequence = (sequence + 1) % 0x7fffffff;
-  return `${now.toString(36).padStart(9, '0')}-${PROCESS_PREFIX}-${sequence.toString(36)}`;
+  // The counter padded to its widest (0x7fffffff is six base-36 digits): ids of one millisecond sort in the order
+  // they were made ("…-00000z" before "…-000010").
+  return `${now.toString(36).padStart(9, '0')}-${PROCESS_PREFIX}-${sequence.toString(36).padStart(6, '0')}`;
 }

@@ -60,8 +60,8 @@ describe('background audit events', () => {
     const audit = createAuditLog(db, clock, undefined, { flushIntervalMs: 60_000 });
     for (let i = 0; i < 1234; i++) await audit.record({ ...validated, serviceId: i });
     await audit.close();
-    // In insertion order (rowid): ids of one millisecond are unique, not sorted by their counter.
-    const rows = await db.selectFrom('audit_events').select('detail').orderBy(sql`rowid`).execute();
+    // By id: ids of one millisecond sort in the order they were made (the clock here stands still).
+    const rows = await db.selectFrom('audit_events').select('detail').orderBy('id').execute();
     expect(rows.map((r) => (JSON.parse(r.detail) as { serviceId: number }).serviceId)).toEqual(Array.from({ length: 1234 }, (_, i) => i));
   });
 
