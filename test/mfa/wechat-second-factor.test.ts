@@ -4,11 +4,9 @@
  * both factors. Its own server: the callback tests' SMS sends would meet this one's request limit.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { EMULATED_WECHAT_APP } from '../../dev/emulated-wechat.js';
-import { openidFor, unionidFor } from '../../emulator/ids.js';
 import { bindWeChatByPhone } from '../../src/users/binding.js';
-import { CookieJar } from '../support/cookie-jar.js';
 import { startWeChatTestServer, type WeChatTestServer } from '../wechat/harness.js';
+import { newPersona as newPersonaIn, subjectOf, WeChatHttpBrowser } from '../wechat/http-browser.js';
 
 let server: WeChatTestServer;
 
@@ -20,39 +18,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-class HttpBrowser {
-  readonly jar = new CookieJar();
-
-  async get(url: string): Promise<Response> {
-    const res = await fetch(url, { headers: { cookie: this.jar.header(), 'accept-language': 'en' }, redirect: 'manual' });
-    this.jar.store(res.headers.getSetCookie());
-    return res;
-  }
-
-  async post(url: string, form: Record<string, string>): Promise<Response> {
-    const res = await fetch(url, {
-      method: 'POST',
-      body: new URLSearchParams(form),
-      headers: { cookie: this.jar.header(), 'accept-language': 'en' },
-      redirect: 'manual',
-    });
-    this.jar.store(res.headers.getSetCookie());
-    return res;
-  }
-
-  async scanAs(personaId: string): Promise<Response> {
-    const start = await this.get(`${server.casUrl}/login/wechat?service=${encodeURIComponent(server.service)}`);
-    const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
-    const code = server.emulator.oauth.issueCode(EMULATED_WECHAT_APP.appId, personaId);
-    return this.get(`${server.casUrl}/login/wechat/callback?code=${code}&state=${state}`);
-  }
-}
-
-const newPersona = (nickname: string) => server.emulator.createPersona({ nickname, hasAvatar: false }).id;
-const subjectOf = (personaId: string) => {
-  const appId = EMULATED_WECHAT_APP.appId;
-  return { appId, openid: openidFor(appId, personaId), unionid: unionidFor(personaId) };
-};
+const newPersona = (nickname: string) => newPersonaIn(server, nickname);
 
 it('a WeChat sign-in at a service that requires a second factor goes on to it (an SMS code to the bound phone), then to the service', async () => {
   const persona = newPersona('Careful Cai');
@@ -66,7 +32,7 @@ it('a WeChat sign-in at a service that requires a second factor goes on to it (a
   const demo = (await server.ctx.services.find(server.service))!;
   await server.ctx.services.update({ ...demo, mfaPolicy: 'required' });
   try {
-    const browser = new HttpBrowser();
+    const browser = new WeChatHttpBrowser(server);
     const back = await browser.scanAs(persona);
     expect(back.status).toBe(302);
     const location = back.headers.get('location')!;

@@ -3,12 +3,11 @@
 // while its bind page was open.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMULATED_WECHAT_APP } from '../../dev/emulated-wechat.js';
-import { openidFor, unionidFor } from '../../emulator/ids.js';
 import { SmsSendError } from '../../src/sms/sender.js';
 import { bindWeChatByPhone } from '../../src/users/binding.js';
-import { CookieJar } from '../support/cookie-jar.js';
 import { solve } from '../support/proof-of-work.js';
 import { PHONE_USER, startWeChatTestServer, type WeChatTestServer } from './harness.js';
+import { newPersona as newPersonaIn, subjectOf, WeChatHttpBrowser } from './http-browser.js';
 
 let server: WeChatTestServer;
 
@@ -20,40 +19,10 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** A browser without a browser: cookies kept, redirects not followed (but wecas's continuation after a bind). */
-class HttpBrowser {
-  readonly jar = new CookieJar();
-
-  async get(url: string): Promise<Response> {
-    const res = await fetch(url, { headers: { cookie: this.jar.header(), 'accept-language': 'en' }, redirect: 'manual' });
-    this.jar.store(res.headers.getSetCookie());
-    return res;
-  }
-
-  async post(url: string, form: Record<string, string>): Promise<Response> {
-    const res = await fetch(url, {
-      method: 'POST',
-      body: new URLSearchParams(form),
-      headers: { cookie: this.jar.header(), 'accept-language': 'en' },
-      redirect: 'manual',
-    });
-    this.jar.store(res.headers.getSetCookie());
-    return res;
-  }
-
-  /** Starts a WeChat sign-in for the demo app and comes back from WeChat as `personaId` allowed it. */
-  async scanAs(personaId: string): Promise<Response> {
-    const start = await this.get(`${server.casUrl}/login/wechat?service=${encodeURIComponent(server.service)}`);
-    const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
-    const code = server.emulator.oauth.issueCode(EMULATED_WECHAT_APP.appId, personaId);
-    return this.get(`${server.casUrl}/login/wechat/callback?code=${code}&state=${state}`);
-  }
-
-  /** Starts a WeChat sign-in for the demo app and comes back from WeChat with `code`, whatever it is. */
-  async callbackWith(code: string): Promise<Response> {
-    const start = await this.get(`${server.casUrl}/login/wechat?service=${encodeURIComponent(server.service)}`);
-    const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
-    return this.get(`${server.casUrl}/login/wechat/callback?code=${encodeURIComponent(code)}&state=${state}`);
+/** The shared HTTP browser, with the bind page's steps. */
+class HttpBrowser extends WeChatHttpBrowser {
+  constructor() {
+    super(server);
   }
 
   /** The one-time token of a fresh bind page, as the page's forms carry it. */
@@ -82,12 +51,7 @@ class HttpBrowser {
   }
 }
 
-const newPersona = (nickname: string) => server.emulator.createPersona({ nickname, hasAvatar: false }).id;
-/** The key WeChat gives wecas for an emulated person. */
-const subjectOf = (personaId: string) => {
-  const appId = EMULATED_WECHAT_APP.appId;
-  return { appId, openid: openidFor(appId, personaId), unionid: unionidFor(personaId) };
-};
+const newPersona = (nickname: string) => newPersonaIn(server, nickname);
 const bindUrl = () => `${server.casUrl}/login/wechat/bind`;
 const BIND_PATH = '/cas/login/wechat/bind';
 
