@@ -3,12 +3,10 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createEmulator, type EmulatorAppConfig, type EmulatorOptions, emulatorPlugin } from '../../emulator/app.js';
+import type { EmulatorAppConfig, EmulatorOptions } from '../../emulator/app.js';
 import type { Emulator } from '../../emulator/emulator.js';
 import { artifactPath, DESKTOP_VIEWPORT, launchBrowser, PHONE_VIEWPORT } from '../support/browser.js';
-import { freePort } from './helpers.js';
-
-const WECAS_CSP = "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'";
+import { freePort, serveEmulatorUnderCsp } from './helpers.js';
 
 let browser: Browser;
 let emulatorServer: FastifyInstance;
@@ -55,14 +53,7 @@ beforeAll(async () => {
   siteBase = `http://localhost:${sitePort}`; // another origin than the emulator, as with WeChat
   app = { appId: 'wx5b1c0f3e2d4a6987', appSecret: 'b'.repeat(32), name: '浏览器测试站', callbackDomain: `localhost:${sitePort}` };
   const options: EmulatorOptions = { apps: [app], publicBaseUrl: emulatorBase, testControl: true };
-  emulator = createEmulator(options);
-  // The emulator behind wecas's Content-Security-Policy: every page must work under it.
-  emulatorServer = Fastify();
-  emulatorServer.addHook('onSend', async (_request, reply) => {
-    reply.header('content-security-policy', WECAS_CSP);
-  });
-  await emulatorServer.register(emulatorPlugin, { ...options, emulator });
-  await emulatorServer.listen({ port: emulatorPort, host: '127.0.0.1' });
+  ({ emulator, server: emulatorServer } = await serveEmulatorUnderCsp(options, emulatorPort));
   site = buildSite();
   await site.listen({ port: sitePort, host: '127.0.0.1' });
   browser = await launchBrowser();

@@ -1,7 +1,14 @@
 // Shared set-up for the emulator's tests: two registered apps, an in-process handle on the state.
 import { createServer } from 'node:net';
-import type { FastifyInstance } from 'fastify';
-import { buildEmulatorApp, createEmulator, type EmulatorAppConfig, type EmulatorOptions, type EmulatorSettings } from '../../emulator/app.js';
+import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  buildEmulatorApp,
+  createEmulator,
+  type EmulatorAppConfig,
+  type EmulatorOptions,
+  type EmulatorSettings,
+  emulatorPlugin,
+} from '../../emulator/app.js';
 import type { Emulator } from '../../emulator/emulator.js';
 
 export const APP: EmulatorAppConfig = {
@@ -122,3 +129,22 @@ export function attributeValues(body: string, attribute: string): string[] {
 }
 
 export const hrefs = (body: string): string[] => attributeValues(body, 'href');
+
+/** wecas's own Content-Security-Policy: the emulator's pages, which wecas frames and links to, must work under it. */
+export const WECAS_CSP = "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'";
+
+/** The emulator over HTTP on a loopback port for the browser tests, every answer under WECAS_CSP. */
+export async function serveEmulatorUnderCsp(
+  options: EmulatorOptions,
+  port: number,
+  settings: Partial<EmulatorSettings> = {},
+): Promise<{ emulator: Emulator; server: FastifyInstance }> {
+  const emulator = createEmulator(options, settings);
+  const server = Fastify();
+  server.addHook('onSend', async (_request, reply) => {
+    reply.header('content-security-policy', WECAS_CSP);
+  });
+  await server.register(emulatorPlugin, { ...options, emulator });
+  await server.listen({ port, host: '127.0.0.1' });
+  return { emulator, server };
+}

@@ -4,12 +4,11 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createEmulator, type EmulatorAppConfig, type EmulatorOptions, emulatorPlugin } from '../../emulator/app.js';
+import type { EmulatorAppConfig, EmulatorOptions } from '../../emulator/app.js';
 import type { Emulator } from '../../emulator/emulator.js';
 import { artifactPath, DESKTOP_VIEWPORT, launchBrowser, PHONE_VIEWPORT } from '../support/browser.js';
-import { freePort } from './helpers.js';
+import { freePort, serveEmulatorUnderCsp } from './helpers.js';
 
-const WECAS_CSP = "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'";
 const WECHAT_IPHONE_UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN';
 const WECHAT_IPHONE_UA_EN = WECHAT_IPHONE_UA.replace('Language/zh_CN', 'Language/en');
@@ -68,13 +67,7 @@ beforeAll(async () => {
   };
   website = { appId: 'wx5b1c0f3e2d4a6987', appSecret: 'b'.repeat(32), name: '浏览器测试站', callbackDomain: `localhost:${sitePort}` };
   const options: EmulatorOptions = { apps: [website, oa], publicBaseUrl: emulatorBase, testControl: true };
-  emulator = createEmulator(options);
-  emulatorServer = Fastify();
-  emulatorServer.addHook('onSend', async (_request, reply) => {
-    reply.header('content-security-policy', WECAS_CSP);
-  });
-  await emulatorServer.register(emulatorPlugin, { ...options, emulator });
-  await emulatorServer.listen({ port: emulatorPort, host: '127.0.0.1' });
+  ({ emulator, server: emulatorServer } = await serveEmulatorUnderCsp(options, emulatorPort));
   site = buildSite();
   await site.listen({ port: sitePort, host: '127.0.0.1' });
   browser = await launchBrowser();

@@ -5,13 +5,12 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createEmulator, type EmulatorAppConfig, type EmulatorOptions, emulatorPlugin } from '../../emulator/app.js';
+import type { EmulatorAppConfig, EmulatorOptions } from '../../emulator/app.js';
 import type { Emulator } from '../../emulator/emulator.js';
 import { openidFor } from '../../emulator/ids.js';
 import { artifactPath, launchBrowser } from '../support/browser.js';
-import { freePort } from './helpers.js';
+import { freePort, serveEmulatorUnderCsp } from './helpers.js';
 
-const WECAS_CSP = "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'";
 const WECAS_SANDBOX = 'allow-scripts allow-same-origin allow-top-navigation';
 
 let browser: Browser;
@@ -69,13 +68,7 @@ beforeAll(async () => {
   siteBase = `http://localhost:${sitePort}`; // another origin than the emulator, as with WeChat
   app = { appId: 'wx7d2e4f6a8b0c1e35', appSecret: 'd'.repeat(32), name: '快速登录测试站', callbackDomain: `localhost:${sitePort}` };
   const options: EmulatorOptions = { apps: [app], publicBaseUrl: emulatorBase, testControl: true };
-  emulator = createEmulator(options, { longPollHoldMs: 500 });
-  emulatorServer = Fastify();
-  emulatorServer.addHook('onSend', async (_request, reply) => {
-    reply.header('content-security-policy', WECAS_CSP);
-  });
-  await emulatorServer.register(emulatorPlugin, { ...options, emulator });
-  await emulatorServer.listen({ port: emulatorPort, host: '127.0.0.1' });
+  ({ emulator, server: emulatorServer } = await serveEmulatorUnderCsp(options, emulatorPort, { longPollHoldMs: 500 }));
   site = buildSite();
   await site.listen({ port: sitePort, host: '127.0.0.1' });
   browser = await launchBrowser();
