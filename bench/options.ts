@@ -1,4 +1,5 @@
 // `npm run bench -- [--only a,b] [--rounds 3] [--duration 8] [--connections 64] [--threads 2] [--cpu-prof]`
+import { parseArgs } from 'node:util';
 
 export const REGISTRIES = ['memory', 'sqlite', 'redis', 'postgres'] as const;
 export type Registry = (typeof REGISTRIES)[number];
@@ -23,20 +24,36 @@ export interface Options {
   cpuProf: boolean;
 }
 
+const USAGE = 'npm run bench -- [--only a,b] [--rounds 3] [--duration 8] [--connections 64] [--threads 2] [--cpu-prof]';
+
 export function parseOptions(argv: string[]): Options {
-  const value = (name: string): string | undefined => {
-    const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-    if (i < 0) return undefined;
-    return argv[i]!.includes('=') ? argv[i]!.slice(name.length + 3) : argv[i + 1];
-  };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    // Strict: an option the bench does not know (a typo, an old one) stops it, rather than a full run without it.
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        only: { type: 'string' },
+        rounds: { type: 'string' },
+        duration: { type: 'string' },
+        connections: { type: 'string' },
+        threads: { type: 'string' },
+        'cpu-prof': { type: 'boolean' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; usage: ${USAGE}`);
+  }
   const number = (name: string, fallback: number, min: number) => {
-    const v = value(name);
+    const v = values[name] as string | undefined;
     if (v === undefined) return fallback;
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, not ${v}`);
     return n;
   };
-  const only = value('only')?.split(',').filter(Boolean);
+  const only = (values.only as string | undefined)?.split(',').filter(Boolean);
   const unknown = only?.filter((o) => !SCENARIOS.some((s) => matches(s, [o])));
   if (unknown?.length) throw new Error(`--only: no scenario ${unknown.join(', ')}; the scenarios: ${SCENARIOS.join(', ')}`);
   return {
@@ -45,7 +62,7 @@ export function parseOptions(argv: string[]): Options {
     duration: number('duration', 8, 1),
     connections: number('connections', 64, 1),
     threads: number('threads', 2, 1),
-    cpuProf: argv.includes('--cpu-prof'),
+    cpuProf: values['cpu-prof'] === true,
   };
 }
 

@@ -27,7 +27,17 @@ import {
 } from './production-memory.js';
 import { figureRow, mb, type Row, renderTable, type ThroughputTarget, throughputRow } from './table.js';
 
-const options = parseOptions(process.argv.slice(2));
+const options = optionsOrExit(process.argv.slice(2));
+
+/** The options, or the reason they are refused on stderr and exit code 2 (a usage error is not a stack trace). */
+function optionsOrExit(argv: string[]) {
+  try {
+    return parseOptions(argv);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
+}
 const started = performance.now();
 const log = (line: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
 const rounds = { rounds: options.rounds, seconds: options.duration, warmupSeconds: Math.min(2, options.duration), log };

@@ -105,5 +105,6 @@ describe('options', () => {
       'sso-redis',
     ]);
     expect(() => parseOptions(['--only', 'validation-mongo'])).toThrow('--only: no scenario validation-mongo');
+    expect(() => parseOptions(['--quick'])).toThrow("Unknown option '--quick'; usage: npm run bench -- [--only a,b]");
   });
 });
