@@ -9,6 +9,7 @@ import { createTicketValidator } from '../cas/validation.js';
 import type { Wecas } from '../wecas.js';
 import { registerAdminApi } from './admin/plugin.js';
 import { registerConsole } from './console/console.js';
+import { CONSOLE_PATH } from './console/console-session.js';
 import { createCookies } from './cookies.js';
 import { requestSerializer } from './log.js';
 import { openLoginTransactions } from './login-transaction.js';
@@ -103,7 +104,7 @@ export async function buildApp(wecas: Wecas, options: BuildAppOptions = {}): Pro
         : status >= 500
           ? [t('error.internal.title'), t('error.internal.body')]
           : [t('error.bad_request.title'), t('error.bad_request.body')];
-    return pages.send(request, reply, 'message', { title, paragraphs: [body], links: [{ href: `${prefix}/login`, label: t('error.back') }] }, status);
+    return pages.send(request, reply, 'message', { title, paragraphs: [body], links: [backLink(request.url, prefix, t)] }, status);
   });
 
   // The CAS protocol endpoints: machine-to-machine, on every application's hot path. Their scope has none of what
@@ -135,13 +136,20 @@ export async function buildApp(wecas: Wecas, options: BuildAppOptions = {}): Pro
         request,
         reply,
         'message',
-        { title: t('error.not_found.title'), paragraphs: [t('error.not_found.body')], links: [{ href: `${prefix}/login`, label: t('error.back') }] },
+        { title: t('error.not_found.title'), paragraphs: [t('error.not_found.body')], links: [backLink(request.url, prefix, t)] },
         404,
       );
     });
   });
 
   return app;
+}
+
+/** Where a page about a failed request leads back to: the console for the console's own paths, else sign-in. */
+function backLink(url: string, prefix: string, t: (key: MessageKey) => string): { href: string; label: string } {
+  const path = url.split('?')[0]!;
+  if (path === CONSOLE_PATH || path.startsWith(`${CONSOLE_PATH}/`)) return { href: CONSOLE_PATH, label: t('error.back_console') };
+  return { href: `${prefix}/login`, label: t('error.back') };
 }
 
 /** The CAS protocol and its pages under the configured prefix, each route given only what it uses. */

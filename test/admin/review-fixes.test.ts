@@ -83,3 +83,19 @@ async function consoleSignIn(login = 'root'): Promise<Browser> {
   expect(callback.statusCode).toBe(200);
   return browser;
 }
+
+describe('pages about a failed request lead back where the person was', () => {
+  it("a console path that does not exist: 404, and the link goes back to the console; a sign-in path's to sign-in", async () => {
+    for (const [url, href, label] of [
+      ['/admin/no-such-page', '/admin', 'Back to the console'],
+      ['/admin/no-such-page?lang=zh-CN', '/admin', '返回管理控制台'],
+      ['/cas/no-such-page', '/cas/login', 'Back to sign-in'],
+      ['/administrator', '/cas/login', 'Back to sign-in'],
+    ] as const) {
+      const res = await api.app.inject({ method: 'GET', url, headers: { 'accept-language': 'en' } });
+      expect({ url, status: res.statusCode }).toEqual({ url, status: 404 });
+      expect(res.body).toContain(`href="${href}"`);
+      expect(res.body).toContain(label);
+    }
+  });
+});

@@ -149,6 +149,7 @@ export const messages = {
 
   'error.title': { en: 'Something went wrong', 'zh-CN': '出错了' },
   'error.back': { en: 'Back to sign-in', 'zh-CN': '返回登录' },
+  'error.back_console': { en: 'Back to the console', 'zh-CN': '返回管理控制台' },
   'error.unauthorized_service.title': { en: 'Application not authorised', 'zh-CN': '应用未获授权' },
   'error.unauthorized_service.body': {
     en: 'The application at {service} is not authorised to use this sign-in service. No ticket was issued. If you think this is wrong, tell the application’s administrator.',
