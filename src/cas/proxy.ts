@@ -70,7 +70,9 @@ export function createProxying(deps: ProxyingDeps) {
     const loopbackHttp = url.protocol === 'http:' && deps.allowHttpLoopbackCallback && isLoopbackHost(url.hostname);
     if (url.protocol !== 'https:' && !loopbackHttp) return 'it must use https';
     if (url.username || url.password) return 'it must not carry credentials';
-    if (!allowsProxyCallback(service, pgtUrl)) return "it is not allowed by the service's proxy policy";
+    // The pattern must hold for the URL as written and as it will be requested: the request resolves dot segments
+    // (`/pgt/../admin`, `%2e%2e` too), lower-cases the host and drops a default port.
+    if (!allowsProxyCallback(service, pgtUrl) || !allowsProxyCallback(service, url.href)) return "it is not allowed by the service's proxy policy";
     return undefined;
   }
 

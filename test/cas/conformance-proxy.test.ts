@@ -162,6 +162,21 @@ describe('pgtUrl on validation (docs/cas-protocol.md §8 #29–#32, §3.3)', () 
     expect(remote.calls).toEqual([]);
   });
 
+  it('#30 a pgtUrl the pattern admits only as written (dot segments leave the allowed path): INVALID_PROXY_CALLBACK and no call', async () => {
+    await t.ctx.services.add({
+      name: 'D',
+      pattern: 'https://d.example.org/app',
+      matchType: 'prefix',
+      proxyPattern: '^https://127\\.0\\.0\\.1:[0-9]+/pgt/d/.*$',
+    });
+    for (const path of ['/pgt/d/../a', '/pgt/d/%2e%2e/a', '/pgt/d/x/../../b']) {
+      const { r, calls } = await validateWithPgtUrl('https://d.example.org/app', `${receiver.origin}${path}`);
+      expect({ path, code: r.failureCode, calls }).toEqual({ path, code: 'INVALID_PROXY_CALLBACK', calls: [] });
+    }
+    const allowed = await validateWithPgtUrl('https://d.example.org/app', `${receiver.origin}/pgt/d/cb`);
+    expect(allowed.r.proxyGrantingTicket).toMatch(PHPCAS_IOU);
+  });
+
   it.each([500, 404, 403])('#31 a callback answering %i: INVALID_PROXY_CALLBACK, no PGT, the PGT sent is unusable', async (status) => {
     receiver.answer(() => ({ status }));
     const { r, calls } = await validateWithPgtUrl(A, `${receiver.origin}/pgt/a`);
