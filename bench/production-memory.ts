@@ -171,7 +171,7 @@ export const PRODUCTION_IMPORTS = [
   'fastify',
   '@fastify/cookie',
   '@fastify/formbody',
-  '@fastify/helmet',
+  'helmet',
   '@fastify/static',
   'zod',
   'fastify-type-provider-zod',

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -14,6 +13,7 @@ import { createCookies } from './cookies.js';
 import { requestSerializer } from './log.js';
 import { openLoginTransactions } from './login-transaction.js';
 import { OneLinePerRequest, observeValidationLatency, registerHealthRoutes, registerMetricsRoute, requestIds } from './observability.js';
+import { addHelmetHeaders } from './page-headers.js';
 import { createLoginPage } from './pages/login-page.js';
 import type { MessageKey } from './pages/messages.js';
 import { createPages, type Pages, STATIC_DIR } from './pages/pages.js';
@@ -121,7 +121,7 @@ export async function buildApp(wecas: Wecas, options: BuildAppOptions = {}): Pro
   // Everything a browser sees: cookies, helmet's headers (each page sets its own CSP, see pages/pages.ts).
   await app.register(async (site) => {
     await site.register(fastifyCookie);
-    await site.register(fastifyHelmet, { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false, hsts: server.secureCookies });
+    addHelmetHeaders(site, { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false, strictTransportSecurity: server.secureCookies });
     await site.register(fastifyStatic, { root: STATIC_DIR, prefix: `${prefix}/static/`, maxAge: 3600_000, index: false });
     site.get('/favicon.ico', (_request, reply) => reply.redirect(`${prefix}/static/favicon.svg`, 301));
     await site.register(async (scope) => registerCasRoutes(scope, wecas, { pages, cookies }), { prefix });
