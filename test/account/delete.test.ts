@@ -7,19 +7,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runAuditCommand } from '../../src/cli/audit-commands.js';
 import { createPeopleFile, hashes, PEOPLE_QUERIES, type SqliteFile } from '../directories/sql-fixtures.js';
 import { CapturingSmsSender } from '../support/capturing-sms-sender.js';
-import { ALICE, Browser, type CasTestApp, createCasTestApp, executionOf, S, S2 } from '../support/cas-app.js';
+import { ALICE, type Browser, type CasTestApp, createCasTestApp, EnBrowser, executionOf, S, S2 } from '../support/cas-app.js';
 import { solve } from '../support/proof-of-work.js';
 
 const enc = encodeURIComponent;
-
-class EnBrowser extends Browser {
-  override get(url: string, headers: Record<string, string> = {}) {
-    return super.get(url, { 'accept-language': 'en', ...headers });
-  }
-  override post(url: string, form: Record<string, string>, headers: Record<string, string> = {}) {
-    return super.post(url, form, { 'accept-language': 'en', ...headers });
-  }
-}
 
 let t: CasTestApp;
 let sms: CapturingSmsSender;

@@ -8,19 +8,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CapturingSmsSender } from '../support/capturing-sms-sender.js';
-import { ALICE, Browser, type CasTestApp, createCasTestApp, executionOf, parseCasXml, S, ticketFrom } from '../support/cas-app.js';
+import { ALICE, type Browser, type CasTestApp, createCasTestApp, EnBrowser, executionOf, parseCasXml, S, ticketFrom } from '../support/cas-app.js';
 
 const enc = encodeURIComponent;
 
-/** A browser whose person reads English. */
-class EnBrowser extends Browser {
-  override get(url: string, headers: Record<string, string> = {}) {
-    return super.get(url, { 'accept-language': 'en', ...headers });
-  }
-  override post(url: string, form: Record<string, string>, headers: Record<string, string> = {}) {
-    return super.post(url, form, { 'accept-language': 'en', ...headers });
-  }
-}
 let t: CasTestApp;
 let sms: CapturingSmsSender;
 

@@ -105,6 +105,16 @@ export class Browser {
   }
 }
 
+/** A browser whose person reads English: every request says `Accept-Language: en` unless told otherwise. */
+export class EnBrowser extends Browser {
+  override get(url: string, headers: Record<string, string> = {}) {
+    return super.get(url, { 'accept-language': 'en', ...headers });
+  }
+  override post(url: string, form: Record<string, string>, headers: Record<string, string> = {}) {
+    return super.post(url, form, { 'accept-language': 'en', ...headers });
+  }
+}
+
 export function executionOf(html: string): string {
   const m = /name="execution" value="(LT-[A-Za-z0-9-]+)"/.exec(html);
   if (!m) throw new Error('no login form token in page');
