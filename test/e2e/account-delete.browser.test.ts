@@ -7,7 +7,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifactPath, DESKTOP_VIEWPORT, PHONE_VIEWPORT } from '../support/browser.js';
+import { DESKTOP_VIEWPORT, PHONE_VIEWPORT, screenshotPage } from '../support/browser.js';
 import { closeServerAndBrowser, startServerAndBrowser, type WeChatTestServer } from '../wechat/harness.js';
 
 let server: WeChatTestServer;
@@ -31,12 +31,7 @@ async function newContext(locale: string): Promise<BrowserContext> {
   return context;
 }
 
-async function screenshot(page: Page, name: string, viewport = DESKTOP_VIEWPORT) {
-  await page.setViewportSize(viewport);
-  await page.screenshot({ path: artifactPath(name), fullPage: true });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  expect(overflow, `${name} scrolls sideways`).toBeLessThanOrEqual(0);
-}
+const screenshot = (page: Page, name: string, viewport = DESKTOP_VIEWPORT) => screenshotPage(page, name, viewport);
 
 /** From the demo app to the full-page WeChat QR; the emulator's user `who` scans and allows (its control API). */
 async function scanAs(who: string, context: BrowserContext, timeout = 15_000): Promise<Page> {

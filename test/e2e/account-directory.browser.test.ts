@@ -6,7 +6,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPeopleFile, hashes, PEOPLE_QUERIES, type SqliteFile } from '../directories/sql-fixtures.js';
-import { artifactPath, DESKTOP_VIEWPORT, launchBrowser, PHONE_VIEWPORT } from '../support/browser.js';
+import { DESKTOP_VIEWPORT, launchBrowser, PHONE_VIEWPORT, screenshotPage } from '../support/browser.js';
 import { startWecas, type WecasServer } from '../support/server.js';
 
 let people: SqliteFile;
@@ -46,12 +46,7 @@ afterAll(async () => {
   people?.cleanup();
 });
 
-async function screenshot(page: Page, name: string, viewport = DESKTOP_VIEWPORT) {
-  await page.setViewportSize(viewport);
-  await page.screenshot({ path: artifactPath(name), fullPage: true });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  expect(overflow, `${name} scrolls sideways`).toBeLessThanOrEqual(0);
-}
+const screenshot = (page: Page, name: string, viewport = DESKTOP_VIEWPORT) => screenshotPage(page, name, viewport);
 
 describe('the account page of a directory account', () => {
   it('names the directory and the login there, and lists the WeChat links', async () => {

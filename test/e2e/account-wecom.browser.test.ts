@@ -6,7 +6,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMULATED_WECOM } from '../../dev/emulated-wecom.js';
-import { artifactPath, DESKTOP_VIEWPORT, launchBrowser, PHONE_VIEWPORT } from '../support/browser.js';
+import { artifactPath, DESKTOP_VIEWPORT, launchBrowser, PHONE_VIEWPORT, screenshotPage } from '../support/browser.js';
 import { startWeComTestServer, type WeComTestServer } from '../wecom/harness.js';
 
 let server: WeComTestServer;
@@ -25,9 +25,7 @@ afterAll(async () => {
 
 async function screenshot(page: Page, name: string) {
   await page.locator('#wecom').screenshot({ path: artifactPath(`${name}-section.png`) });
-  await page.screenshot({ path: artifactPath(`${name}.png`), fullPage: true });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  expect(overflow, `${name} scrolls sideways`).toBeLessThanOrEqual(0);
+  await screenshotPage(page, `${name}.png`);
 }
 
 /** A person with a password and a linked WeCom member, signed in with the password in a new browser. */

@@ -5,7 +5,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoApp, startDemoApp } from '../../examples/demo-app/app.js';
-import { artifactPath, DESKTOP_VIEWPORT, launchBrowser, PHONE_VIEWPORT } from '../support/browser.js';
+import { DESKTOP_VIEWPORT, launchBrowser, PHONE_VIEWPORT, screenshotPage } from '../support/browser.js';
 import { loopbackService, startWecas, TEST_USER, type WecasServer } from '../support/server.js';
 
 let wecas: WecasServer;
@@ -45,13 +45,7 @@ function shownUrls(page: Page): string[] {
   return urls;
 }
 
-async function screenshot(page: Page, name: string, viewport = DESKTOP_VIEWPORT) {
-  await page.setViewportSize(viewport);
-  await page.screenshot({ path: artifactPath(name), fullPage: true });
-  // Nothing may stick out sideways on a phone.
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  expect(overflow, `${name} scrolls sideways`).toBeLessThanOrEqual(0);
-}
+const screenshot = (page: Page, name: string, viewport = DESKTOP_VIEWPORT) => screenshotPage(page, name, viewport);
 
 describe('SSO across two demo applications in Chromium', () => {
   it('signs in at app A with the form, then app B signs in without one, then signing out of B ends A too', async () => {

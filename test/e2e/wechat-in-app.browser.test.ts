@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMULATOR_PATH } from '../../dev/emulated-wechat.js';
 import { WECHAT_USER_COOKIE } from '../../emulator/oa-pages.js';
-import { artifactPath, DESKTOP_VIEWPORT, PHONE_VIEWPORT } from '../support/browser.js';
+import { DESKTOP_VIEWPORT, PHONE_VIEWPORT, screenshotPage } from '../support/browser.js';
 import { USER_AGENTS } from '../support/user-agents.js';
 import { closeServerAndBrowser, startServerAndBrowser, type WeChatTestServer } from '../wechat/harness.js';
 
@@ -49,12 +49,7 @@ function addressesOf(page: Page): string[] {
   return seen;
 }
 
-async function screenshot(page: Page, name: string, viewport = PHONE_VIEWPORT) {
-  await page.setViewportSize(viewport);
-  await page.screenshot({ path: artifactPath(name), fullPage: true });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  expect(overflow, `${name} scrolls sideways`).toBeLessThanOrEqual(0);
-}
+const screenshot = (page: Page, name: string, viewport = PHONE_VIEWPORT) => screenshotPage(page, name, viewport);
 
 async function bindPhone(page: Page, digits: string): Promise<void> {
   await page.fill('#phone', digits);

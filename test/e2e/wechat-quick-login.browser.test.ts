@@ -7,7 +7,7 @@
  */
 import type { Browser, BrowserContext, FrameLocator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { artifactPath, DESKTOP_VIEWPORT, PHONE_VIEWPORT } from '../support/browser.js';
+import { DESKTOP_VIEWPORT, PHONE_VIEWPORT, screenshotPage } from '../support/browser.js';
 import { closeServerAndBrowser, PHONE_USER, startServerAndBrowser, type WeChatTestServer } from '../wechat/harness.js';
 
 let server: WeChatTestServer;
@@ -47,12 +47,7 @@ async function qrFrameAfterProbe(page: Page, load: () => Promise<unknown>): Prom
   return page.frameLocator('iframe.wechat-qr');
 }
 
-async function screenshot(page: Page, name: string, viewport = DESKTOP_VIEWPORT) {
-  await page.setViewportSize(viewport);
-  await page.screenshot({ path: artifactPath(name), fullPage: true });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  expect(overflow, `${name} scrolls sideways`).toBeLessThanOrEqual(0);
-}
+const screenshot = (page: Page, name: string, viewport = DESKTOP_VIEWPORT) => screenshotPage(page, name, viewport);
 
 /** Nothing of the frame's content is cut off by the frame (wecas's frame is smaller than WeChat's 300×400). */
 async function fitsInFrame(page: Page, name: string) {

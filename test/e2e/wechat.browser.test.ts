@@ -7,7 +7,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMULATED_WECHAT_APP } from '../../dev/emulated-wechat.js';
-import { artifactPath, DESKTOP_VIEWPORT, PHONE_VIEWPORT } from '../support/browser.js';
+import { DESKTOP_VIEWPORT, PHONE_VIEWPORT, screenshotPage } from '../support/browser.js';
 import { closeServerAndBrowser, PHONE_USER, startServerAndBrowser, type WeChatTestServer } from '../wechat/harness.js';
 
 let server: WeChatTestServer;
@@ -87,12 +87,7 @@ async function hasTgc(context: BrowserContext): Promise<boolean> {
   return (await context.cookies(`${server.casUrl}/login`)).some((c) => c.name === 'TGC');
 }
 
-async function screenshot(page: Page, name: string, viewport = DESKTOP_VIEWPORT) {
-  await page.setViewportSize(viewport);
-  await page.screenshot({ path: artifactPath(name), fullPage: true });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  expect(overflow, `${name} scrolls sideways`).toBeLessThanOrEqual(0);
-}
+const screenshot = (page: Page, name: string, viewport = DESKTOP_VIEWPORT) => screenshotPage(page, name, viewport);
 
 /** Both languages (through the page's own switch, then back), desktop and phone width. */
 async function screenshotsInBothLanguages(page: Page, name: string) {

@@ -8,7 +8,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMULATED_WECOM } from '../../dev/emulated-wecom.js';
-import { artifactPath, DESKTOP_VIEWPORT, launchBrowser, PHONE_VIEWPORT } from '../support/browser.js';
+import { DESKTOP_VIEWPORT, launchBrowser, PHONE_VIEWPORT, screenshotPage } from '../support/browser.js';
 import { USER_AGENTS } from '../support/user-agents.js';
 import { startWeComTestServer, type WeComTestServer } from '../wecom/harness.js';
 
@@ -36,11 +36,7 @@ async function newContext(options: { locale: string; userAgent?: string; phone?:
   return context;
 }
 
-async function screenshot(page: Page, name: string) {
-  await page.screenshot({ path: artifactPath(name), fullPage: true });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  expect(overflow, `${name} scrolls sideways`).toBeLessThanOrEqual(0);
-}
+const screenshot = (page: Page, name: string) => screenshotPage(page, name);
 
 /** The demo app, signed out; its sign-in link leads to wecas's login page. */
 async function loginPageFromApp(context: BrowserContext): Promise<Page> {

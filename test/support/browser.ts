@@ -2,7 +2,8 @@
 
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS_DIR = path.resolve('test-artifacts');
@@ -32,3 +33,14 @@ export function artifactPath(name: string): string {
 
 export const PHONE_VIEWPORT = { width: 390, height: 844 };
 export const DESKTOP_VIEWPORT = { width: 1280, height: 800 };
+
+/**
+ * A full-page screenshot to test-artifacts/ (at `viewport` when given), and the check every page passes at every
+ * width: nothing sticks out sideways.
+ */
+export async function screenshotPage(page: Page, name: string, viewport?: { width: number; height: number }): Promise<void> {
+  if (viewport) await page.setViewportSize(viewport);
+  await page.screenshot({ path: artifactPath(name), fullPage: true });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow, `${name} scrolls sideways`).toBeLessThanOrEqual(0);
+}
