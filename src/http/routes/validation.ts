@@ -9,7 +9,7 @@ import { CONTENT_TYPES, proxyFailureXml, proxyJson, proxySuccessXml, validationJ
 import { parseSamlRequest, samlFailureXml, samlSuccessXml } from '../../cas/saml11.js';
 import type { TicketValidator, ValidationEndpoint } from '../../cas/validation.js';
 import type { Clock } from '../../clock.js';
-import { firstText, param } from '../params.js';
+import { firstText } from '../params.js';
 import { TooManyRequests } from '../rate-limits.js';
 import { noStore } from '../respond.js';
 
@@ -28,14 +28,19 @@ const ENDPOINTS: ValidationEndpoint[] = ['validate', 'serviceValidate', 'proxyVa
 const SAML_BODY_LIMIT = 16 * 1024;
 
 /**
- * The parameters of a validator or /proxy, from the query and (POST) the form body, the body winning. Never fails:
- * anything unreadable is absent, and the endpoint answers with the protocol's own error code.
+ * The named parameters of a parsed query or form body, as `param` reads them (the first value, text only). Never
+ * fails: anything unreadable is absent, and the endpoint answers with the protocol's own error code.
  */
+function namedParams<K extends string>(source: unknown, names: readonly K[]): Record<K, string | undefined> {
+  const record = (typeof source === 'object' && source !== null && !Buffer.isBuffer(source) ? source : {}) as Record<string, unknown>;
+  const out = {} as Record<K, string | undefined>;
+  for (const name of names) out[name] = firstText(record[name]);
+  return out;
+}
+
+/** The schemas of a validator's or /proxy's query and (POST) form body: namedParams of each, the body winning later. */
 function protocolParams<K extends string>(names: readonly K[]) {
-  const read = (source: unknown) => {
-    const record = typeof source === 'object' && source !== null && !Buffer.isBuffer(source) ? (source as Record<string, unknown>) : {};
-    return Object.fromEntries(names.map((name) => [name, param.parse(record[name])])) as Record<K, string | undefined>;
-  };
+  const read = (source: unknown) => namedParams(source, names);
   return { query: z.unknown().transform(read), body: z.unknown().transform(read) };
 }
 
@@ -43,14 +48,6 @@ const VALIDATOR_PARAMS = ['service', 'ticket', 'renew', 'pgtUrl', 'format'] as c
 const validatorParams = protocolParams(VALIDATOR_PARAMS);
 const proxyParams = protocolParams(['pgt', 'targetService', 'format']);
 const samlQuery = protocolParams(['TARGET', 'renew']).query;
-
-/** The named parameters of a parsed query string, as `param` reads them, without a schema run. */
-function queryParams<K extends string>(query: unknown, names: readonly K[]): Record<K, string | undefined> {
-  const record = (typeof query === 'object' && query !== null ? query : {}) as Record<string, unknown>;
-  const out = {} as Record<K, string | undefined>;
-  for (const name of names) out[name] = firstText(record[name]);
-  return out;
-}
 
 /** Both sources, the body's value first (POST forms), then the query's. */
 function merged<K extends string>(query: Record<K, string | undefined>, body: Record<K, string | undefined>): Record<K, string | undefined> {
@@ -80,7 +77,7 @@ export function registerValidationRoutes(app: FastifyInstance, deps: ValidationR
   for (const endpoint of ENDPOINTS) {
     // GET, the spec's form and every client's hot path: no schema to run; the few parameters are read as `param`
     // reads them (first value, text only) straight from the parsed query.
-    app.get(`/${endpoint}`, (request, reply) => validation(endpoint, request, reply, queryParams(request.query, VALIDATOR_PARAMS)));
+    app.get(`/${endpoint}`, (request, reply) => validation(endpoint, request, reply, namedParams(request.query, VALIDATOR_PARAMS)));
     routes.post(`/${endpoint}`, { schema: { querystring: validatorParams.query, body: validatorParams.body } }, (request, reply) =>
       validation(endpoint, request, reply, merged(request.query, request.body)),
     );
