@@ -200,7 +200,7 @@ function flat(text: string): string {
  * registry; a real session's user id is read from the user table, flat.
  */
 function flatUserId(): string {
-  return Buffer.from(randomUUID(), 'latin1').toString('latin1');
+  return flat(randomUUID());
 }
 
 /** A full collection (the bench starts its nodes with --expose-gc). */
