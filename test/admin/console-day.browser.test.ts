@@ -8,7 +8,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifactPath, DESKTOP_VIEWPORT, PHONE_VIEWPORT } from '../support/browser.js';
-import { closeServerAndBrowser, PHONE_USER, startServerAndBrowser, type WeChatTestServer } from '../wechat/harness.js';
+import { bindPhoneOnPage, closeServerAndBrowser, PHONE_USER, startServerAndBrowser, type WeChatTestServer } from '../wechat/harness.js';
 
 let server: WeChatTestServer;
 let browser: Browser;
@@ -96,11 +96,7 @@ describe("an administrator's day", { timeout: 180_000 }, () => {
     // 李娜 links her WeChat to Wang Fang's account by its phone, and is in the demo app.
     const person = await linaScans();
     await person.waitForURL(`${server.casUrl}/login/wechat/bind`);
-    await person.fill('#phone', PHONE_USER.phone.slice(3));
-    await person.locator('#send-code').click();
-    await person.locator('#bind-notice').waitFor();
-    await person.fill('#code', server.sms.lastCodeFor(PHONE_USER.phone)!);
-    await person.locator('#bind-submit').click();
+    await bindPhoneOnPage(server, person, PHONE_USER.phone.slice(3));
     await person.waitForURL(server.service);
     expect(await person.locator('#user').innerText()).toBe(PHONE_USER.username);
 

@@ -8,7 +8,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP_VIEWPORT, PHONE_VIEWPORT, screenshotPage } from '../support/browser.js';
-import { closeServerAndBrowser, startServerAndBrowser, type WeChatTestServer } from '../wechat/harness.js';
+import { bindPhoneOnPage, closeServerAndBrowser, startServerAndBrowser, type WeChatTestServer } from '../wechat/harness.js';
 
 let server: WeChatTestServer;
 let browser: Browser;
@@ -68,11 +68,7 @@ describe('deleting an account from the account page', { timeout: 120_000 }, () =
 
     // WeChat linked by her number's code; she lands in the demo app.
     const app = await scanAs('zhangwei', context);
-    await app.fill('#phone', CHEN.phone.slice(3));
-    await app.locator('#send-code').click();
-    await app.locator('#bind-notice').waitFor();
-    await app.fill('#code', server.sms.lastCodeFor(CHEN.phone)!);
-    await app.locator('#bind-submit').click();
+    await bindPhoneOnPage(server, app, CHEN.phone.slice(3));
     await app.waitForURL(server.service);
     expect(await app.locator('#user').innerText()).toBe(CHEN.username);
     expect(await server.ctx.identities.listForUser(chen.id)).toHaveLength(1);
@@ -136,11 +132,7 @@ describe('deleting an account from the account page', { timeout: 120_000 }, () =
     const context = await newContext('zh-CN');
     // 李娜 scans for the first time and binds a new number: a new account, without a password.
     const page = await scanAs('lina', context, 20_000);
-    await page.fill('#phone', '13700137001');
-    await page.locator('#send-code').click();
-    await page.locator('#bind-notice').waitFor();
-    await page.fill('#code', server.sms.lastCodeFor('+8613700137001')!);
-    await page.locator('#bind-submit').click();
+    await bindPhoneOnPage(server, page, '13700137001');
     await page.waitForURL(server.service);
     const user = (await server.ctx.users.findByPhone('+8613700137001'))!;
     expect(user.hasPassword).toBe(false);

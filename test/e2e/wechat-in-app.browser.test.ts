@@ -11,7 +11,7 @@ import { EMULATOR_PATH } from '../../dev/emulated-wechat.js';
 import { WECHAT_USER_COOKIE } from '../../emulator/oa-pages.js';
 import { DESKTOP_VIEWPORT, PHONE_VIEWPORT, screenshotPage } from '../support/browser.js';
 import { USER_AGENTS } from '../support/user-agents.js';
-import { closeServerAndBrowser, startServerAndBrowser, type WeChatTestServer } from '../wechat/harness.js';
+import { bindPhoneOnPage, closeServerAndBrowser, startServerAndBrowser, type WeChatTestServer } from '../wechat/harness.js';
 
 let server: WeChatTestServer;
 let browser: Browser;
@@ -51,15 +51,7 @@ function addressesOf(page: Page): string[] {
 
 const screenshot = (page: Page, name: string, viewport = PHONE_VIEWPORT) => screenshotPage(page, name, viewport);
 
-async function bindPhone(page: Page, digits: string): Promise<void> {
-  await page.fill('#phone', digits);
-  await page.locator('#send-code').click();
-  await page.locator('#bind-notice').waitFor();
-  const code = server.sms.lastCodeFor(`+86${digits}`);
-  expect(code, `a code was sent to ${digits}`).toMatch(/^\d{6}$/);
-  await page.fill('#code', code!);
-  await page.locator('#bind-submit').click();
-}
+const bindPhone = (page: Page, digits: string) => bindPhoneOnPage(server, page, digits);
 
 /**
  * The app's page, reached from WeChat's authorization by redirects only: the browser keeps the `#wechat_redirect`

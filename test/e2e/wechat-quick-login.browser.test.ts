@@ -8,7 +8,7 @@
 import type { Browser, BrowserContext, FrameLocator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP_VIEWPORT, PHONE_VIEWPORT, screenshotPage } from '../support/browser.js';
-import { closeServerAndBrowser, PHONE_USER, startServerAndBrowser, type WeChatTestServer } from '../wechat/harness.js';
+import { bindPhoneOnPage, closeServerAndBrowser, PHONE_USER, startServerAndBrowser, type WeChatTestServer } from '../wechat/harness.js';
 
 let server: WeChatTestServer;
 let browser: Browser;
@@ -125,11 +125,7 @@ describe('desktop quick login (快速登录) in the QR frame of wecas’s login 
     const session = server.emulator.qr.list()[0]!;
     expect(session).toMatchObject({ status: 'confirmed', personaId: 'lina', via: 'desktop' });
 
-    await page.fill('#phone', PHONE_USER.phone.slice(3));
-    await page.locator('#send-code').click();
-    await page.locator('#bind-notice').waitFor();
-    await page.fill('#code', server.sms.lastCodeFor(PHONE_USER.phone)!);
-    await page.locator('#bind-submit').click();
+    await bindPhoneOnPage(server, page, PHONE_USER.phone.slice(3));
     await page.waitForURL(server.service);
     expect(await page.locator('#user').innerText()).toBe(PHONE_USER.username);
     expect(await hasTgc(context)).toBe(true);

@@ -8,7 +8,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMULATED_WECHAT_APP } from '../../dev/emulated-wechat.js';
 import { DESKTOP_VIEWPORT, PHONE_VIEWPORT, screenshotPage } from '../support/browser.js';
-import { closeServerAndBrowser, PHONE_USER, startServerAndBrowser, type WeChatTestServer } from '../wechat/harness.js';
+import { bindPhoneOnPage, closeServerAndBrowser, PHONE_USER, startServerAndBrowser, type WeChatTestServer } from '../wechat/harness.js';
 
 let server: WeChatTestServer;
 let browser: Browser;
@@ -69,17 +69,11 @@ async function scanOnPhone(context: BrowserContext, phoneUrl: string, who: Scann
 
 /** On the bind page: asks for a code, reads it from the capturing sender, enters it. */
 async function bindPhone(page: Page, digits: string, screenshotName?: string): Promise<void> {
-  await page.fill('#phone', digits);
-  await page.locator('#send-code').click();
-  await page.locator('#bind-notice').waitFor();
-  if (screenshotName) {
+  await bindPhoneOnPage(server, page, digits, async () => {
+    if (!screenshotName) return;
     await screenshot(page, `${screenshotName}-desktop.png`);
     await screenshot(page, `${screenshotName}-phone.png`, PHONE_VIEWPORT);
-  }
-  const code = server.sms.lastCodeFor(`+86${digits}`);
-  expect(code, `a code was sent to ${digits}`).toMatch(/^\d{6}$/);
-  await page.fill('#code', code!);
-  await page.locator('#bind-submit').click();
+  });
 }
 
 async function hasTgc(context: BrowserContext): Promise<boolean> {

@@ -1,7 +1,8 @@
 // wecas for WeChat browser tests: listening on a loopback port with the emulator mounted at /__wechat and driven
 // in-process, SMS codes captured, a manual clock (SMS resend and expiry), and the demo app as the protected service.
 import type { FastifyInstance } from 'fastify';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { emulatorOptionsFor, emulatorSurface, loadDevelopmentConfig } from '../../dev/emulated-wechat.js';
 import { createEmulator, type Emulator } from '../../emulator/app.js';
 import { type DemoApp, startDemoApp } from '../../examples/demo-app/app.js';
@@ -126,4 +127,19 @@ export async function closeServerAndBrowser(started: { server?: WeChatTestServer
   await Promise.allSettled(started.contexts.map((c) => c.close()));
   await started.browser?.close();
   await started.server?.close();
+}
+
+/**
+ * On the bind page: asks for a code to `digits` (a mainland number as typed, without +86), reads it from the
+ * capturing sender, enters it and submits. `whileWaiting` runs once the page says the code was sent (screenshots).
+ */
+export async function bindPhoneOnPage(server: WeChatTestServer, page: Page, digits: string, whileWaiting?: () => Promise<void>): Promise<void> {
+  await page.fill('#phone', digits);
+  await page.locator('#send-code').click();
+  await page.locator('#bind-notice').waitFor();
+  await whileWaiting?.();
+  const code = server.sms.lastCodeFor(`+86${digits}`);
+  expect(code, `a code was sent to ${digits}`).toMatch(/^\d{6}$/);
+  await page.fill('#code', code!);
+  await page.locator('#bind-submit').click();
 }
