@@ -6,6 +6,7 @@ import { type AdminRoles, createAdminRoles } from './admin/roles.js';
 import { type ApiTokens, createApiTokens } from './admin/tokens.js';
 import { createUsage, type Usage } from './admin/usage.js';
 import { createAuditLog, type QueuedAuditLog } from './audit/audit-log.js';
+import { auditThreadWanted, startAuditWriterThread } from './audit/sqlite-thread.js';
 import { createProxying, type Proxying } from './cas/proxy.js';
 import { createProxyCallbackClient } from './cas/proxy-callback.js';
 import { createSingleLogout, type SingleLogout } from './cas/single-logout.js';
@@ -202,8 +203,9 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     : undefined;
 
   const metrics = createMetrics();
+  const registryKind = redis ? 'redis' : config.storage.ticketRegistry;
   const storage = createTicketStorage({
-    kind: redis ? 'redis' : config.storage.ticketRegistry,
+    kind: registryKind,
     db,
     clock,
     ...(redis && redisSettings ? { redis, prefix: redisSettings.prefix } : {}),
@@ -220,7 +222,13 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
   const services = withBuiltInServices(new SqlServiceRegistry(db, clock), [consoleService(consoleCallback, config.adminConsole.secondFactor)]);
   const identities = createIdentityStore(db, clock);
   const binding = createWeChatBinding(db, clock);
-  const audit = observeAuditLog(createAuditLog(db, clock, logger, { onDropped: (type) => metrics.auditDropped(type) }), metrics);
+  const audit = observeAuditLog(
+    createAuditLog(db, clock, logger, {
+      onDropped: (type) => metrics.auditDropped(type),
+      ...(auditThreadWanted(dialect, location, registryKind) ? { thread: startAuditWriterThread(location) } : {}),
+    }),
+    metrics,
+  );
   const singleLogout = createSingleLogout({ services, audit, now: () => clock.now(), logger });
   const ticketFactory = createTicketFactory({ clock, policy: expirationPolicyFrom(config.tickets) });
   const sessions = createSsoSessions({ registry: tickets, factory: ticketFactory, clock, onEnded: (ended) => singleLogout.notify(ended) });

@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../store/db.js';
 import { randomToken } from '../tickets/ids.js';
 import type { AuthMethod, SecondFactorMethod } from '../tickets/types.js';
+import type { AuditStatement, AuditStatementFailure, AuditWriterThread } from './sqlite-thread.js';
 
 /** Who made the request an event records: never more than the address and the browser's own description. */
 export interface ClientInfo {
@@ -187,6 +188,30 @@ async function writeBatch(db: Db, rows: AuditRow[], logger?: Pick<Logger, 'error
   }
 }
 
+/**
+ * A background batch written on the audit writer thread: the INSERTs are compiled here (Kysely stays the one
+ * builder of SQL), run there, each in its own transaction. Rejects when the thread is gone, with nothing written.
+ */
+async function writeOnThread(thread: AuditWriterThread, db: Db, rows: AuditRow[], logger?: Pick<Logger, 'error'>): Promise<void> {
+  const statements: AuditStatement[] = [];
+  const starts: number[] = [];
+  const chunkSql = chunkInsertSql(db);
+  let start = 0;
+  for (; start + FAST_CHUNK <= rows.length; start += FAST_CHUNK) {
+    statements.push({ sql: chunkSql, parameters: parametersOf(rows, start, FAST_CHUNK) });
+    starts.push(start);
+  }
+  if (start < rows.length) {
+    statements.push(db.insertInto('audit_events').values(rows.slice(start)).compile());
+    starts.push(start);
+  }
+  const failures: AuditStatementFailure[] = await thread.write(statements);
+  for (const { index, message } of failures) {
+    const part = rows.slice(starts[index], starts[index + 1] ?? rows.length);
+    logger?.error({ err: message, events: part.length, types: [...new Set(part.map((r) => r.type))] }, 'could not write audit events');
+  }
+}
+
 /** Rows per precompiled INSERT: large enough to amortise a statement, small enough that little is left over. */
 const FAST_CHUNK = 100;
 const COLUMNS = ['id', 'at', 'type', 'user_id', 'ip', 'user_agent', 'detail'] as const satisfies ReadonlyArray<keyof AuditRow>;
@@ -275,6 +300,8 @@ export interface AuditLogOptions {
   flushIntervalMs?: number;
   /** Told of each background event dropped because the queue was full (a metric counts them). */
   onDropped?: (type: AuditType) => void;
+  /** Writes the background batches off the main thread (SQLite files only: sqlite-thread.ts); closed with the log. */
+  thread?: AuditWriterThread;
 }
 
 /** The audit log wecas runs with: it must be closed (which writes what is queued) before the database is. */
@@ -297,10 +324,24 @@ export function createAuditLog(db: Db, clock: Clock, logger?: Pick<Logger, 'erro
   const capacity = options.capacity ?? AUDIT_QUEUE_CAPACITY;
   const intervalMs = options.flushIntervalMs ?? AUDIT_FLUSH_INTERVAL_MS;
   const direct = createSqlAuditLog(db, clock, logger);
+  let thread = options.thread;
   let queue: AuditRow[] = [];
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> = Promise.resolve();
   let droppedSinceLogged = 0;
+
+  /** On the writer thread while it lives; a thread that failed is left for good, with one log line. */
+  async function write(rows: AuditRow[]): Promise<void> {
+    if (thread) {
+      try {
+        return await writeOnThread(thread, db, rows, logger);
+      } catch (err) {
+        logger?.error({ err }, 'audit writer thread failed: background events are written on the main thread from now on');
+        thread = undefined;
+      }
+    }
+    return writeBatch(db, rows, logger);
+  }
 
   function writeQueue(): Promise<void> {
     if (timer) clearTimeout(timer);
@@ -312,7 +353,7 @@ export function createAuditLog(db: Db, clock: Clock, logger?: Pick<Logger, 'erro
       droppedSinceLogged = 0;
     }
     // One batch at a time, in order: rows of a later batch never land before an earlier one's.
-    writing = writing.then(() => (batch.length > 0 ? writeBatch(db, batch, logger) : undefined));
+    writing = writing.then(() => (batch.length > 0 ? write(batch) : undefined));
     return writing;
   }
 
@@ -344,7 +385,10 @@ export function createAuditLog(db: Db, clock: Clock, logger?: Pick<Logger, 'erro
       return Promise.resolve();
     },
     flush,
-    close: flush,
+    async close() {
+      await flush();
+      await options.thread?.close();
+    },
   };
 }
 

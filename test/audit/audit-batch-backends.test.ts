@@ -1,18 +1,45 @@
-// The background writer's batches on both databases: whole chunks through the INSERT compiled once, the rest through
-// the query builder, in one transaction; every column lands where it belongs.
+// The background writer's batches on both databases, and on the writer thread of a SQLite file: whole chunks through
+// the INSERT compiled once, the rest through the query builder; every column lands where it belongs.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createAuditLog } from '../../src/audit/audit-log.js';
+import { type AuditWriterThread, startAuditWriterThread } from '../../src/audit/sqlite-thread.js';
+import { type Db, openDatabase } from '../../src/store/db.js';
+import { migrateToLatest } from '../../src/store/migrations.js';
 import { ManualClock } from '../support/clock.js';
 import { databaseBackends } from '../support/database-backends.js';
 
-const backends = await databaseBackends();
+interface BatchBackend {
+  name: string;
+  open(): Promise<{ db: Db; close(): Promise<void>; thread?: AuditWriterThread }>;
+}
+
+/** A SQLite file, its background batches written by the writer thread on a connection of its own. */
+const sqliteFileWithThread: BatchBackend = {
+  name: 'a SQLite file, by the writer thread',
+  async open() {
+    const dir = await mkdtemp(path.join(tmpdir(), 'wecas-audit-'));
+    const file = path.join(dir, 'wecas.db');
+    const { db } = openDatabase(`sqlite:${file}`);
+    await migrateToLatest(db);
+    const close = async () => {
+      await db.destroy();
+      await rm(dir, { recursive: true, force: true });
+    };
+    return { db, close, thread: startAuditWriterThread(file) };
+  },
+};
+const backends: BatchBackend[] = [...(await databaseBackends()), sqliteFileWithThread];
 
 describe.each(backends)('background audit batches on $name', (backend) => {
   it('a batch of 1234 events (12 compiled chunks and a rest of 34) stores each event whole', async () => {
     const opened = await backend.open();
     try {
       const clock = new ManualClock(Date.parse('2026-11-30T12:00:00Z'));
-      const audit = createAuditLog(opened.db, clock, undefined, { flushIntervalMs: 60_000 });
+      const { thread } = opened;
+      const audit = createAuditLog(opened.db, clock, undefined, { flushIntervalMs: 60_000, ...(thread ? { thread } : {}) });
       for (let i = 0; i < 1234; i++) {
         clock.advance(1);
         await audit.record({
