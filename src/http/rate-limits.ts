@@ -51,6 +51,10 @@ export async function limitRequests(
     ...(deps.redis ? { redis: deps.redis, nameSpace: `${deps.redisPrefix}ratelimit:` } : {}),
     // A limiter that cannot count (Redis gone) lets requests through: the limit must never be what takes wecas down.
     skipOnError: true,
+    // No x-ratelimit-* headers on the answers within the limit: they told every client its address's budget on
+    // every page and every SSO redirect (a guesser's pacing), and cost three headers per response. A 429 still
+    // says when to come back (retry-after).
+    addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
   });
   const perMinute: Record<Group, number> = {
     login: deps.limits.loginPerMinute,
