@@ -5,8 +5,7 @@ import { type Administration, administrationFor } from './admin/administration.j
 import { type AdminRoles, createAdminRoles } from './admin/roles.js';
 import { type ApiTokens, createApiTokens } from './admin/tokens.js';
 import { createUsage, type Usage } from './admin/usage.js';
-import { createAuditLog, type QueuedAuditLog } from './audit/audit-log.js';
-import { auditThreadWanted, startAuditWriterThread } from './audit/sqlite-thread.js';
+import { auditBatchesOnThread, createAuditLog, type QueuedAuditLog } from './audit/audit-log.js';
 import { createProxying, type Proxying } from './cas/proxy.js';
 import { createProxyCallbackClient } from './cas/proxy-callback.js';
 import { createSingleLogout, type SingleLogout } from './cas/single-logout.js';
@@ -64,6 +63,7 @@ import { createVerificationCodes, DAY_SECONDS, type VerificationCodes } from './
 import { type Db, type DbDialect, openDatabase } from './store/db.js';
 import { migrateToLatest } from './store/migrations.js';
 import { openRedis } from './store/redis.js';
+import { startSqliteThreadFor } from './store/sqlite-thread.js';
 import { expirationPolicyFrom } from './tickets/expiration.js';
 import { createTicketFactory, type TicketFactory } from './tickets/factory.js';
 import type { TicketRegistry } from './tickets/registry.js';
@@ -222,10 +222,12 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
   const services = withBuiltInServices(new SqlServiceRegistry(db, clock), [consoleService(consoleCallback, config.adminConsole.secondFactor)]);
   const identities = createIdentityStore(db, clock);
   const binding = createWeChatBinding(db, clock);
+  // A SQLite file's checkpoints, and the audit batches where they may, run on a thread of their own (store/sqlite-thread.ts).
+  const sqliteThread = dialect === 'sqlite' && location !== ':memory:' ? await startSqliteThreadFor(db, location, logger) : undefined;
   const audit = observeAuditLog(
     createAuditLog(db, clock, logger, {
       onDropped: (type) => metrics.auditDropped(type),
-      ...(auditThreadWanted(dialect, location, registryKind) ? { thread: startAuditWriterThread(location) } : {}),
+      ...(sqliteThread && auditBatchesOnThread(registryKind) ? { thread: sqliteThread } : {}),
     }),
     metrics,
   );
@@ -438,6 +440,7 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     async close() {
       // The queued audit events go before the database does.
       await audit.close();
+      await sqliteThread?.close();
       await tickets.close();
       await accounts.close();
       await kv.close();

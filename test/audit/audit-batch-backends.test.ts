@@ -1,19 +1,19 @@
-// The background writer's batches on both databases, and on the writer thread of a SQLite file: whole chunks through
+// The background writer's batches on both databases, and on the thread of a SQLite file (store/sqlite-thread.ts): whole chunks through
 // the INSERT compiled once, the rest through the query builder; every column lands where it belongs.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createAuditLog } from '../../src/audit/audit-log.js';
-import { type AuditWriterThread, startAuditWriterThread } from '../../src/audit/sqlite-thread.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
+import { type SqliteThread, startSqliteThread } from '../../src/store/sqlite-thread.js';
 import { ManualClock } from '../support/clock.js';
 import { databaseBackends } from '../support/database-backends.js';
 
 interface BatchBackend {
   name: string;
-  open(): Promise<{ db: Db; close(): Promise<void>; thread?: AuditWriterThread }>;
+  open(): Promise<{ db: Db; close(): Promise<void>; thread?: SqliteThread }>;
 }
 
 /** A SQLite file, its background batches written by the writer thread on a connection of its own. */
@@ -28,7 +28,7 @@ const sqliteFileWithThread: BatchBackend = {
       await db.destroy();
       await rm(dir, { recursive: true, force: true });
     };
-    return { db, close, thread: startAuditWriterThread(file) };
+    return { db, close, thread: startSqliteThread(file) };
   },
 };
 const backends: BatchBackend[] = [...(await databaseBackends()), sqliteFileWithThread];
@@ -49,6 +49,7 @@ describe.each(backends)('background audit batches on $name', (backend) => {
         } as Parameters<typeof audit.record>[0]);
       }
       await audit.close();
+      await thread?.close();
       const rows = await opened.db.selectFrom('audit_events').selectAll().orderBy('at').execute();
       expect(rows).toHaveLength(1234);
       const start = Date.parse('2026-11-30T12:00:00Z');

@@ -1,16 +1,16 @@
-// The audit writer thread (src/audit/sqlite-thread.ts): background batches of a SQLite file written on a connection
-// of its own; a failing statement loses only its own rows; a thread that is gone hands the writing back to the
-// main thread; and it is used only where it cannot make the requests' own writes wait.
+// The audit log's background batches on a SQLite file's thread (src/store/sqlite-thread.ts): written on a connection
+// of its own; a failing statement loses only its own rows; a thread that is gone hands the writing back to the main
+// thread; and the thread gets them only where it cannot make the requests' own writes wait.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAuditLog } from '../../src/audit/audit-log.js';
-import { auditThreadWanted, startAuditWriterThread } from '../../src/audit/sqlite-thread.js';
+import { auditBatchesOnThread, createAuditLog } from '../../src/audit/audit-log.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
+import { startSqliteThread } from '../../src/store/sqlite-thread.js';
 import { ManualClock } from '../support/clock.js';
 
 let dir: string;
@@ -45,9 +45,9 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('the audit writer thread', () => {
-  it('writes each batch before flush resolves, and ends with the log', async () => {
-    const thread = startAuditWriterThread(file);
+describe('audit batches on the SQLite thread', () => {
+  it('are written before flush resolves, and the last at close', async () => {
+    const thread = startSqliteThread(file);
     const audit = createAuditLog(db, clock, undefined, { flushIntervalMs: 60_000, thread });
     for (let i = 0; i < 250; i++) await audit.record({ ...validated, serviceId: i });
     expect(await storedRows()).toBe(0);
@@ -56,16 +56,18 @@ describe('the audit writer thread', () => {
     await audit.record(validated);
     await audit.close();
     expect(await storedRows()).toBe(251);
-    await expect(thread.write([])).rejects.toThrow('audit writer thread exited');
+    await thread.close();
   });
 
   it('a statement that fails loses only its own rows (one INSERT of 100), and says which events', async () => {
     await sql`CREATE TRIGGER poison BEFORE INSERT ON audit_events WHEN NEW.user_id = 'poison' BEGIN SELECT RAISE(ABORT, 'poisoned'); END`.execute(db);
     const { lines, logger } = logLines();
-    const audit = createAuditLog(db, clock, logger, { flushIntervalMs: 60_000, thread: startAuditWriterThread(file) });
+    const thread = startSqliteThread(file);
+    const audit = createAuditLog(db, clock, logger, { flushIntervalMs: 60_000, thread });
     // 345 rows: INSERTs of 100, 100, 100 and 45; the poisoned row is in the second.
     for (let i = 0; i < 345; i++) await audit.record({ ...validated, userId: i === 150 ? 'poison' : 'u1' });
     await audit.close();
+    await thread.close();
     expect(await storedRows()).toBe(245);
     expect(lines).toEqual([
       expect.objectContaining({ msg: 'could not write audit events', err: 'poisoned', events: 100, types: ['ticket.validated'] }),
@@ -73,7 +75,7 @@ describe('the audit writer thread', () => {
   });
 
   it('once the thread is gone, batches are written on the main thread, with one line saying so', async () => {
-    const thread = startAuditWriterThread(file);
+    const thread = startSqliteThread(file);
     await thread.close();
     const { lines, logger } = logLines();
     const audit = createAuditLog(db, clock, logger, { flushIntervalMs: 60_000, thread });
@@ -82,14 +84,12 @@ describe('the audit writer thread', () => {
     await audit.record(validated);
     await audit.close();
     expect(await storedRows()).toBe(4);
-    expect(lines.map((l) => l.msg)).toEqual(['audit writer thread failed: background events are written on the main thread from now on']);
+    expect(lines.map((l) => l.msg)).toEqual(['SQLite thread gone: background audit events are written on the main thread from now on']);
   });
 
-  it('is used for a SQLite file, unless tickets are written to that file too; never for PostgreSQL or SQLite in memory', () => {
-    expect(auditThreadWanted('sqlite', '/var/lib/wecas/wecas.db', 'memory')).toBe(true);
-    expect(auditThreadWanted('sqlite', '/var/lib/wecas/wecas.db', 'redis')).toBe(true);
-    expect(auditThreadWanted('sqlite', '/var/lib/wecas/wecas.db', 'sql')).toBe(false);
-    expect(auditThreadWanted('sqlite', ':memory:', 'memory')).toBe(false);
-    expect(auditThreadWanted('postgres', 'postgres://db/wecas', 'memory')).toBe(false);
+  it('go to the thread unless the SQLite registry writes tickets to the same file', () => {
+    expect(auditBatchesOnThread('memory')).toBe(true);
+    expect(auditBatchesOnThread('redis')).toBe(true);
+    expect(auditBatchesOnThread('sql')).toBe(false);
   });
 });

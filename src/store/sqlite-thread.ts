@@ -1,0 +1,136 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import { type Db, SQLITE_BUSY_TIMEOUT_MS } from './db.js';
+
+/** One statement for the thread: its SQL (compiled by Kysely on the main thread) and its parameters. */
+export interface SqliteStatement {
+  sql: string;
+  parameters: readonly unknown[];
+}
+
+/** A statement the thread could not run, and why. */
+export interface SqliteStatementFailure {
+  index: number;
+  message: string;
+}
+
+/**
+ * A worker thread with a connection of its own to wecas's SQLite file, for the writing no request waits for.
+ * better-sqlite3 is synchronous: whatever it does on the main thread, every request in flight waits for.
+ * - It checkpoints the WAL (PASSIVE, every `checkpointEveryMs`), in place of SQLite's automatic checkpoint, which
+ *   runs inside whichever commit crosses 1,000 pages and fsyncs there: on the event loop, a pause for every
+ *   request (docs/benchmarks.md: the SQLite registry's p99 and throughput).
+ * - It runs the statements it is given (the audit log's background batches), each in a transaction of its own, so
+ *   the file's write lock is held about a millisecond at a time.
+ */
+export interface SqliteThread {
+  /** Runs each statement in a transaction of its own; resolves with those that failed, rejects if the thread is gone. */
+  write(statements: SqliteStatement[]): Promise<SqliteStatementFailure[]>;
+  /** Closes the thread's connection (its last checkpoint) and ends the thread. */
+  close(): Promise<void>;
+}
+
+export interface SqliteThreadOptions {
+  checkpointEveryMs?: number;
+  /** Told once when the thread fails or exits unasked (the main connection must checkpoint again by itself). */
+  onGone?: (err: Error) => void;
+}
+
+// Plain JavaScript evaluated as the worker's script, as src/directories/hash-threads.ts does: the same text runs
+// under tsx, vitest and dist/.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.betterSqlite3);
+const db = new Database(workerData.file);
+db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
+db.pragma('synchronous = NORMAL');
+const checkpoints = setInterval(() => {
+  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {}
+}, workerData.checkpointEveryMs);
+const prepared = new Map();
+const statement = (sql) => {
+  let s = prepared.get(sql);
+  if (!s) { s = db.prepare(sql); prepared.set(sql, s); }
+  return s;
+};
+const runOne = db.transaction((sql, parameters) => statement(sql).run(parameters));
+parentPort.on('message', ({ id, statements, close }) => {
+  if (close) {
+    clearInterval(checkpoints);
+    db.close();
+    parentPort.postMessage({ id, failures: [] });
+    return;
+  }
+  const failures = [];
+  statements.forEach(({ sql, parameters }, index) => {
+    try { runOne(sql, parameters); } catch (err) { failures.push({ index, message: String((err && err.message) || err) }); }
+  });
+  parentPort.postMessage({ id, failures });
+});
+`;
+
+/** The thread for a SQLite file (never ':memory:', which another connection cannot see). */
+export function startSqliteThread(file: string, options: SqliteThreadOptions = {}): SqliteThread {
+  const betterSqlite3 = createRequire(import.meta.url).resolve('better-sqlite3');
+  const workerData = { betterSqlite3, file, busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS, checkpointEveryMs: options.checkpointEveryMs ?? 100 };
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
+  const pending = new Map<number, { resolve(f: SqliteStatementFailure[]): void; reject(err: Error): void }>();
+  let nextId = 0;
+  let gone: Error | undefined;
+  let closing = false;
+  // Its checkpoint timer must not keep a process alive: referenced only while a message is on it.
+  worker.unref();
+
+  const fail = (err: Error) => {
+    if (!gone && !closing) options.onGone?.(err);
+    gone ??= err;
+    for (const p of pending.values()) p.reject(gone);
+    pending.clear();
+  };
+  worker.on('message', ({ id, failures }: { id: number; failures: SqliteStatementFailure[] }) => {
+    const p = pending.get(id);
+    pending.delete(id);
+    if (pending.size === 0) worker.unref();
+    p?.resolve(failures);
+  });
+  worker.on('error', fail);
+  worker.on('exit', (code) => fail(new Error(`SQLite thread exited (code ${code})`)));
+
+  const send = (message: { statements?: SqliteStatement[]; close?: true }) =>
+    new Promise<SqliteStatementFailure[]>((resolve, reject) => {
+      if (gone) return reject(gone);
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      worker.ref();
+      worker.postMessage({ id, ...message });
+    });
+
+  return {
+    write: (statements) => send({ statements }),
+    async close() {
+      closing = true;
+      if (!gone) await send({ close: true }).catch(() => undefined);
+      await worker.terminate();
+    },
+  };
+}
+
+/**
+ * The thread for the file wecas's own connection `db` writes to. While the thread checkpoints, that connection's
+ * automatic checkpoints are off; should the thread be gone, they are on again (and it is logged), so the WAL never
+ * grows without bound.
+ */
+export async function startSqliteThreadFor(db: Db, file: string, logger?: Pick<Logger, 'error'>): Promise<SqliteThread> {
+  const onGone = (err: Error) => {
+    logger?.error({ err }, 'SQLite thread failed: checkpoints and background writes are back on the main thread');
+    void sql`PRAGMA wal_autocheckpoint = ${sql.lit(DEFAULT_AUTOCHECKPOINT_PAGES)}`.execute(db).catch(() => undefined);
+  };
+  const thread = startSqliteThread(file, { onGone });
+  await sql`PRAGMA wal_autocheckpoint = 0`.execute(db);
+  return thread;
+}
+
+/** SQLite's own default: a checkpoint when the WAL passes 1,000 pages. */
+const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;

@@ -1,0 +1,68 @@
+// A SQLite file's thread (src/store/sqlite-thread.ts) checkpoints the WAL in place of the main connection, whose
+// automatic checkpoints are off while it lives; if it cannot run, they are on again and the log says so.
+import { statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Db, openDatabase } from '../../src/store/db.js';
+import { migrateToLatest } from '../../src/store/migrations.js';
+import { startSqliteThreadFor } from '../../src/store/sqlite-thread.js';
+
+let dir: string;
+let file: string;
+let db: Db;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'wecas-sqlite-thread-'));
+  file = path.join(dir, 'wecas.db');
+  db = openDatabase(`sqlite:${file}`).db;
+  await migrateToLatest(db);
+});
+afterEach(async () => {
+  await db.destroy();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const autocheckpoint = async () => (await sql<{ wal_autocheckpoint: number }>`PRAGMA wal_autocheckpoint`.execute(db)).rows[0]?.wal_autocheckpoint;
+
+/** 200 commits of 2 KB each from the main connection. */
+async function writeFromMain(): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    await db
+      .insertInto('kv')
+      .values({ key: `k${i}`, value: 'x'.repeat(2048), counter: null, expires_at: 0 })
+      .execute();
+  }
+}
+
+describe("a SQLite file's thread", () => {
+  it('checkpoints what the main connection committed, whose own automatic checkpoints are off', async () => {
+    const thread = await startSqliteThreadFor(db, file);
+    try {
+      expect(await autocheckpoint()).toBe(0);
+      await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
+      const before = statSync(file).size;
+      await writeFromMain();
+      // The pages reach the database file only through a checkpoint: the thread's, as the main one no longer runs.
+      await expect.poll(() => statSync(file).size, { interval: 20, timeout: 5000 }).toBeGreaterThan(before + 200 * 2048);
+    } finally {
+      await thread.close();
+    }
+  });
+
+  it('that cannot start gives the checkpoints back to the main connection, with one log line', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'error', base: null, timestamp: false }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const thread = await startSqliteThreadFor(db, path.join(dir, 'missing', 'wecas.db'), logger);
+    try {
+      await expect.poll(autocheckpoint, { interval: 20, timeout: 5000 }).toBe(1000);
+      expect(lines.map((l) => l.msg)).toEqual(['SQLite thread failed: checkpoints and background writes are back on the main thread']);
+      await expect(thread.write([])).rejects.toThrow();
+    } finally {
+      await thread.close();
+    }
+  });
+});
