@@ -178,3 +178,18 @@ describe('asciiUrl (IRI to URI, for HTTP headers)', () => {
       expect(sameService(url, asciiUrl(url)), url).toBe(true);
   });
 });
+
+describe('remembered forms', () => {
+  it('answer as a first parse does, also after a flood of other URLs has emptied the memory', () => {
+    const cases: Array<[string, string | undefined]> = [
+      ['HTTPS://App.Example.org:443/a/./b/../c?x=%41', 'https://app.example.org/a/c?x=A'],
+      ['javascript:alert(1)', undefined],
+      ['https://user@app.example.org/', undefined],
+    ];
+    for (let round = 0; round < 3; round++) {
+      for (const [url, form] of cases) expect(canonicalServiceUrl(url), url).toBe(form);
+      for (let i = 0; i < 3000; i++)
+        expect(canonicalServiceUrl(`https://app${i}.example.org/p${round}`)).toBe(`https://app${i}.example.org/p${round}`);
+    }
+  });
+});
