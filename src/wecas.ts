@@ -63,7 +63,7 @@ import { createVerificationCodes, DAY_SECONDS, type VerificationCodes } from './
 import { type Db, type DbDialect, openDatabase } from './store/db.js';
 import { migrateToLatest } from './store/migrations.js';
 import { openRedis } from './store/redis.js';
-import { startSqliteThreadFor } from './store/sqlite-thread.js';
+import { sqliteThreadFor } from './store/sqlite-thread.js';
 import { expirationPolicyFrom } from './tickets/expiration.js';
 import { createTicketFactory, type TicketFactory } from './tickets/factory.js';
 import type { TicketRegistry } from './tickets/registry.js';
@@ -222,12 +222,14 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
   const services = withBuiltInServices(new SqlServiceRegistry(db, clock), [consoleService(consoleCallback, config.adminConsole.secondFactor)]);
   const identities = createIdentityStore(db, clock);
   const binding = createWeChatBinding(db, clock);
-  // A SQLite file's checkpoints, and the audit batches where they may, run on a thread of their own (store/sqlite-thread.ts).
-  const sqliteThread = dialect === 'sqlite' && location !== ':memory:' ? await startSqliteThreadFor(db, location, logger) : undefined;
+  // A SQLite file's checkpoints, and the audit batches where they may, run on a thread of their own
+  // (store/sqlite-thread.ts), from the first background batch on: protocol traffic. An idle node has none.
+  const sqliteThread = dialect === 'sqlite' && location !== ':memory:' ? sqliteThreadFor(db, location, logger) : undefined;
   const audit = observeAuditLog(
     createAuditLog(db, clock, logger, {
       onDropped: (type) => metrics.auditDropped(type),
       ...(sqliteThread && auditBatchesOnThread(registryKind) ? { thread: sqliteThread } : {}),
+      ...(sqliteThread ? { onBatch: () => void sqliteThread.start() } : {}),
     }),
     metrics,
   );

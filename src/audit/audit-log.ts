@@ -310,6 +310,8 @@ export interface AuditLogOptions {
   flushIntervalMs?: number;
   /** Told of each background event dropped because the queue was full (a metric counts them). */
   onDropped?: (type: AuditType) => void;
+  /** Told when a background batch is about to be written (wecas starts the SQLite thread on protocol traffic). */
+  onBatch?: () => void;
   /** Writes the background batches off the main thread (a SQLite file's thread: store/sqlite-thread.ts); its owner closes it after the log. */
   thread?: Pick<SqliteThread, 'write'>;
 }
@@ -363,6 +365,7 @@ export function createAuditLog(db: Db, clock: Clock, logger?: Pick<Logger, 'erro
       droppedSinceLogged = 0;
     }
     // One batch at a time, in order: rows of a later batch never land before an earlier one's.
+    if (batch.length > 0) options.onBatch?.();
     writing = writing.then(() => (batch.length > 0 ? write(batch) : undefined));
     return writing;
   }

@@ -117,19 +117,41 @@ export function startSqliteThread(file: string, options: SqliteThreadOptions = {
   };
 }
 
+/** A file's thread that starts when first wanted: an idle node does without its ~8 MB (docs/benchmarks.md). */
+export interface SqliteThreadOnDemand extends SqliteThread {
+  /** Starts the thread if it is not running yet; its checkpoints replace the connection's from then on. */
+  start(): Promise<void>;
+}
+
 /**
- * The thread for the file wecas's own connection `db` writes to. While the thread checkpoints, that connection's
- * automatic checkpoints are off; should the thread be gone, they are on again (and it is logged), so the WAL never
- * grows without bound.
+ * The thread for the file wecas's own connection `db` writes to, started by the first `start` or `write`. Until
+ * then, and again should the thread be gone (logged), the connection checkpoints by itself, as SQLite does by
+ * default; while it runs, the connection's automatic checkpoints are off.
  */
-export async function startSqliteThreadFor(db: Db, file: string, logger?: Pick<Logger, 'error'>): Promise<SqliteThread> {
+export function sqliteThreadFor(db: Db, file: string, logger?: Pick<Logger, 'error'>): SqliteThreadOnDemand {
+  let starting: Promise<SqliteThread> | undefined;
   const onGone = (err: Error) => {
     logger?.error({ err }, 'SQLite thread failed: checkpoints and background writes are back on the main thread');
     void sql`PRAGMA wal_autocheckpoint = ${sql.lit(DEFAULT_AUTOCHECKPOINT_PAGES)}`.execute(db).catch(() => undefined);
   };
-  const thread = startSqliteThread(file, { onGone });
-  await sql`PRAGMA wal_autocheckpoint = 0`.execute(db);
-  return thread;
+  const started = () =>
+    (starting ??= (async () => {
+      const thread = startSqliteThread(file, { onGone });
+      await sql`PRAGMA wal_autocheckpoint = 0`.execute(db);
+      return thread;
+    })());
+  return {
+    async start() {
+      // Never rejects: without the thread the connection goes on checkpointing by itself.
+      await started().catch((err: Error) => logger?.error({ err }, 'SQLite thread could not start'));
+    },
+    async write(statements) {
+      return (await started()).write(statements);
+    },
+    async close() {
+      if (starting) await (await starting).close();
+    },
+  };
 }
 
 /** SQLite's own default: a checkpoint when the WAL passes 1,000 pages. */

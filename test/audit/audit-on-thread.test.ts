@@ -87,6 +87,19 @@ describe('audit batches on the SQLite thread', () => {
     expect(lines.map((l) => l.msg)).toEqual(['SQLite thread gone: background audit events are written on the main thread from now on']);
   });
 
+  it('tell onBatch when a batch is written (wecas starts the thread on it); an empty queue tells nothing', async () => {
+    let batches = 0;
+    const audit = createAuditLog(db, clock, undefined, { flushIntervalMs: 60_000, onBatch: () => batches++ });
+    await audit.flush();
+    await audit.record({ type: 'login.success', userId: 'u1', method: 'password' });
+    expect(batches).toBe(0);
+    await audit.record(validated);
+    await audit.flush();
+    expect(batches).toBe(1);
+    await audit.close();
+    expect(batches).toBe(1);
+  });
+
   it('go to the thread unless the SQLite registry writes tickets to the same file', () => {
     expect(auditBatchesOnThread('memory')).toBe(true);
     expect(auditBatchesOnThread('redis')).toBe(true);

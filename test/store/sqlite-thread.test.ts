@@ -1,5 +1,5 @@
-// A SQLite file's thread (src/store/sqlite-thread.ts) checkpoints the WAL in place of the main connection, whose
-// automatic checkpoints are off while it lives; if it cannot run, they are on again and the log says so.
+// A SQLite file's thread (src/store/sqlite-thread.ts) starts when wanted, then checkpoints the WAL in place of the
+// main connection, whose automatic checkpoints are off while it lives; if it cannot run, they are on again, logged.
 import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Db, openDatabase } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
-import { startSqliteThreadFor } from '../../src/store/sqlite-thread.js';
+import { sqliteThreadFor } from '../../src/store/sqlite-thread.js';
 
 let dir: string;
 let file: string;
@@ -39,9 +39,12 @@ async function writeFromMain(): Promise<void> {
 }
 
 describe("a SQLite file's thread", () => {
-  it('checkpoints what the main connection committed, whose own automatic checkpoints are off', async () => {
-    const thread = await startSqliteThreadFor(db, file);
+  it('once started, checkpoints what the main connection committed, whose own automatic checkpoints are off', async () => {
+    const thread = sqliteThreadFor(db, file);
     try {
+      // Not yet wanted: SQLite's own checkpoints, as without a thread.
+      expect(await autocheckpoint()).toBe(1000);
+      await thread.start();
       expect(await autocheckpoint()).toBe(0);
       await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
       const before = statSync(file).size;
@@ -56,8 +59,9 @@ describe("a SQLite file's thread", () => {
   it('that cannot start gives the checkpoints back to the main connection, with one log line', async () => {
     const lines: Array<Record<string, unknown>> = [];
     const logger = pino({ level: 'error', base: null, timestamp: false }, { write: (line: string) => void lines.push(JSON.parse(line)) });
-    const thread = await startSqliteThreadFor(db, path.join(dir, 'missing', 'wecas.db'), logger);
+    const thread = sqliteThreadFor(db, path.join(dir, 'missing', 'wecas.db'), logger);
     try {
+      await thread.start();
       await expect.poll(autocheckpoint, { interval: 20, timeout: 5000 }).toBe(1000);
       expect(lines.map((l) => l.msg)).toEqual(['SQLite thread failed: checkpoints and background writes are back on the main thread']);
       await expect(thread.write([])).rejects.toThrow();
