@@ -21,7 +21,8 @@ export interface SqliteStatementFailure {
  * better-sqlite3 is synchronous: whatever it does on the main thread, every request in flight waits for.
  * - It checkpoints the WAL (PASSIVE, every `checkpointEveryMs`), in place of SQLite's automatic checkpoint, which
  *   runs inside whichever commit crosses 1,000 pages and fsyncs there: on the event loop, a pause for every
- *   request (docs/benchmarks.md: the SQLite registry's p99 and throughput).
+ *   request (docs/benchmarks.md: the SQLite registry's p99 and throughput). A PASSIVE checkpoint waits for no
+ *   reader or writer: the main connection's commits go on while it copies.
  * - It runs the statements it is given (the audit log's background batches), each in a transaction of its own, so
  *   the file's write lock is held about a millisecond at a time.
  */
@@ -46,8 +47,15 @@ const Database = require(workerData.betterSqlite3);
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
 db.pragma('synchronous = NORMAL');
+// Again while behind (frames written during the last one): the WAL restarts from its beginning only when a
+// checkpoint has caught up, so one that always trails the writer would let it grow.
 const checkpoints = setInterval(() => {
-  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {}
+  try {
+    for (let i = 0; i < 4; i++) {
+      const [{ log, checkpointed }] = db.pragma('wal_checkpoint(PASSIVE)');
+      if (checkpointed >= log) break;
+    }
+  } catch {}
 }, workerData.checkpointEveryMs);
 const prepared = new Map();
 const statement = (sql) => {
@@ -126,7 +134,7 @@ export interface SqliteThreadOnDemand extends SqliteThread {
 /**
  * The thread for the file wecas's own connection `db` writes to, started by the first `start` or `write`. Until
  * then, and again should the thread be gone (logged), the connection checkpoints by itself, as SQLite does by
- * default; while it runs, the connection's automatic checkpoints are off.
+ * default; while it runs, the connection checkpoints only as a backstop (BACKSTOP_AUTOCHECKPOINT_PAGES).
  */
 export function sqliteThreadFor(db: Db, file: string, logger?: Pick<Logger, 'error'>): SqliteThreadOnDemand {
   let starting: Promise<SqliteThread> | undefined;
@@ -137,7 +145,7 @@ export function sqliteThreadFor(db: Db, file: string, logger?: Pick<Logger, 'err
   const started = () =>
     (starting ??= (async () => {
       const thread = startSqliteThread(file, { onGone });
-      await sql`PRAGMA wal_autocheckpoint = 0`.execute(db);
+      await sql`PRAGMA wal_autocheckpoint = ${sql.lit(BACKSTOP_AUTOCHECKPOINT_PAGES)}`.execute(db);
       return thread;
     })());
   return {
@@ -156,3 +164,8 @@ export function sqliteThreadFor(db: Db, file: string, logger?: Pick<Logger, 'err
 
 /** SQLite's own default: a checkpoint when the WAL passes 1,000 pages. */
 const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
+/**
+ * The connection's own checkpoint while the thread runs: only past 10,000 pages (~40 MB), should the thread ever
+ * fall that far behind, so the WAL stays bounded by SQLite itself whatever the thread does.
+ */
+const BACKSTOP_AUTOCHECKPOINT_PAGES = 10_000;
