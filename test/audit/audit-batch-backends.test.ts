@@ -1,15 +1,12 @@
 // The background writer's batches on both databases, and on the thread of a SQLite file (store/sqlite-thread.ts): whole chunks through
 // the INSERT compiled once, the rest through the query builder; every column lands where it belongs.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createAuditLog } from '../../src/audit/audit-log.js';
-import { type Db, openDatabase } from '../../src/store/db.js';
-import { migrateToLatest } from '../../src/store/migrations.js';
+import type { Db } from '../../src/store/db.js';
 import { type SqliteThread, startSqliteThread } from '../../src/store/sqlite-thread.js';
 import { ManualClock } from '../support/clock.js';
 import { databaseBackends } from '../support/database-backends.js';
+import { migratedSqliteFile } from '../support/sqlite-file.js';
 
 interface BatchBackend {
   name: string;
@@ -20,15 +17,8 @@ interface BatchBackend {
 const sqliteFileWithThread: BatchBackend = {
   name: 'a SQLite file, by the writer thread',
   async open() {
-    const dir = await mkdtemp(path.join(tmpdir(), 'wecas-audit-'));
-    const file = path.join(dir, 'wecas.db');
-    const { db } = openDatabase(`sqlite:${file}`);
-    await migrateToLatest(db);
-    const close = async () => {
-      await db.destroy();
-      await rm(dir, { recursive: true, force: true });
-    };
-    return { db, close, thread: startSqliteThread(file) };
+    const opened = await migratedSqliteFile();
+    return { ...opened, thread: startSqliteThread(opened.file) };
   },
 };
 const backends: BatchBackend[] = [...(await databaseBackends()), sqliteFileWithThread];

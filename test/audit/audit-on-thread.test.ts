@@ -1,19 +1,15 @@
 // The audit log's background batches on a SQLite file's thread (src/store/sqlite-thread.ts): written on a connection
 // of its own; a failing statement loses only its own rows; a thread that is gone hands the writing back to the main
 // thread; and the thread gets them only where it cannot make the requests' own writes wait.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { sql } from 'kysely';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditBatchesOnThread, createAuditLog } from '../../src/audit/audit-log.js';
-import { type Db, openDatabase } from '../../src/store/db.js';
-import { migrateToLatest } from '../../src/store/migrations.js';
+import type { Db } from '../../src/store/db.js';
 import { startSqliteThread } from '../../src/store/sqlite-thread.js';
 import { ManualClock } from '../support/clock.js';
+import { migratedSqliteFile, type SqliteFile } from '../support/sqlite-file.js';
 
-let dir: string;
 let file: string;
 let db: Db;
 const clock = new ManualClock(Date.parse('2026-11-30T12:00:00Z'));
@@ -34,16 +30,12 @@ async function storedRows(): Promise<number> {
   return Number(n);
 }
 
+let opened: SqliteFile;
 beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'wecas-audit-thread-'));
-  file = path.join(dir, 'wecas.db');
-  db = openDatabase(`sqlite:${file}`).db;
-  await migrateToLatest(db);
+  opened = await migratedSqliteFile();
+  ({ db, file } = opened);
 });
-afterEach(async () => {
-  await db.destroy();
-  await rm(dir, { recursive: true, force: true });
-});
+afterEach(() => opened.close());
 
 describe('audit batches on the SQLite thread', () => {
   it('are written before flush resolves, and the last at close', async () => {

@@ -1,30 +1,23 @@
 // A SQLite file's thread (src/store/sqlite-thread.ts) starts when wanted, then checkpoints the WAL in place of the
 // main connection, which checkpoints only as a backstop while it lives; if it cannot run, they are on again, logged.
 import { statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Db, openDatabase } from '../../src/store/db.js';
-import { migrateToLatest } from '../../src/store/migrations.js';
+import type { Db } from '../../src/store/db.js';
 import { sqliteThreadFor } from '../../src/store/sqlite-thread.js';
+import { migratedSqliteFile, type SqliteFile } from '../support/sqlite-file.js';
 
 let dir: string;
 let file: string;
 let db: Db;
-
+let opened: SqliteFile;
 beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'wecas-sqlite-thread-'));
-  file = path.join(dir, 'wecas.db');
-  db = openDatabase(`sqlite:${file}`).db;
-  await migrateToLatest(db);
+  opened = await migratedSqliteFile();
+  ({ db, file, dir } = opened);
 });
-afterEach(async () => {
-  await db.destroy();
-  await rm(dir, { recursive: true, force: true });
-});
+afterEach(() => opened.close());
 
 const autocheckpoint = async () => (await sql<{ wal_autocheckpoint: number }>`PRAGMA wal_autocheckpoint`.execute(db)).rows[0]?.wal_autocheckpoint;
 
