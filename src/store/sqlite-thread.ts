@@ -138,12 +138,15 @@ export interface SqliteThreadOnDemand extends SqliteThread {
  */
 export function sqliteThreadFor(db: Db, file: string, logger?: Pick<Logger, 'error'>): SqliteThreadOnDemand {
   let starting: Promise<SqliteThread> | undefined;
+  let closed = false;
   const onGone = (err: Error) => {
     logger?.error({ err }, 'SQLite thread failed: checkpoints and background writes are back on the main thread');
     void sql`PRAGMA wal_autocheckpoint = ${sql.lit(DEFAULT_AUTOCHECKPOINT_PAGES)}`.execute(db).catch(() => undefined);
   };
   const started = () =>
     (starting ??= (async () => {
+      // A batch written as the node shuts down must not start a thread on a database about to close.
+      if (closed) throw new Error('SQLite thread: closed');
       const thread = startSqliteThread(file, { onGone });
       await sql`PRAGMA wal_autocheckpoint = ${sql.lit(BACKSTOP_AUTOCHECKPOINT_PAGES)}`.execute(db);
       return thread;
@@ -157,7 +160,8 @@ export function sqliteThreadFor(db: Db, file: string, logger?: Pick<Logger, 'err
       return (await started()).write(statements);
     },
     async close() {
-      if (starting) await (await starting).close();
+      closed = true;
+      await (await starting?.catch(() => undefined))?.close();
     },
   };
 }

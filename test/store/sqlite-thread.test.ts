@@ -63,4 +63,12 @@ describe("a SQLite file's thread", () => {
       await thread.close();
     }
   });
+
+  it('is never started once closed: a last batch at shutdown leaves the connection as it was', async () => {
+    const thread = sqliteThreadFor(db, file);
+    await thread.close();
+    await thread.start();
+    expect(await autocheckpoint()).toBe(1000);
+    await expect(thread.write([])).rejects.toThrow('closed');
+  });
 });
