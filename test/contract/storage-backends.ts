@@ -23,6 +23,12 @@ export interface StorageBackend {
   available: boolean;
   /** Redis expires keys on its own clock. */
   expiresOnItsOwnClock: boolean;
+  /**
+   * Whether `others` can be in a transaction while this connection is. Two SQLite connections in one process
+   * cannot: the second waits for the lock synchronously, blocking the thread the first needs to commit. (Two
+   * processes on one file, as two nodes would be, wait for each other as they should.)
+   */
+  overlappingTransactions?: false;
   open(): Promise<OpenedStorage>;
 }
 
@@ -55,6 +61,7 @@ export async function storageBackends(): Promise<StorageBackend[]> {
       name: 'SQLite file, two connections',
       available: true,
       expiresOnItsOwnClock: false,
+      overlappingTransactions: false,
       async open() {
         const clock = new ManualClock();
         const dir = mkdtempSync(path.join(tmpdir(), 'wecas-tickets-'));

@@ -4,7 +4,7 @@
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newTicketId } from '../../src/tickets/ids.js';
-import type { TicketRegistry } from '../../src/tickets/registry.js';
+import { MAX_GRANTS_PER_SESSION, type TicketRegistry } from '../../src/tickets/registry.js';
 import type { ProxyTicket, ServiceTicket, SsoGrant, TicketGrantingTicket } from '../../src/tickets/types.js';
 import { type OpenedStorage, storageBackends } from '../contract/storage-backends.js';
 import { Browser, type CasTestApp, createCasTestApp, S, ticketFrom } from '../support/cas-app.js';
@@ -134,6 +134,32 @@ for (const backend of await storageBackends()) {
       expect(await registry.consumeWithSession(pgt.id)).toBeUndefined();
       expect(await registry.get(pgt.id, 'PGT')).toEqual(pgt);
       expect(await registry.consumeWithSession(pt.id)).toEqual({ ticket: pt, tgt: session });
+    });
+
+    it(`addServiceTicket remembers at most ${MAX_GRANTS_PER_SESSION} services, forgetting the one granted longest ago`, async () => {
+      const session = tgt();
+      await registry.add(session);
+      const granted: ServiceTicket[] = [];
+      for (let i = 0; i <= MAX_GRANTS_PER_SESSION; i++) {
+        clock.advance(1);
+        const ticket = st(session, `https://app${i}.example.org/`);
+        await registry.addServiceTicket(ticket, grantOf(ticket));
+        granted.push(ticket);
+      }
+      expect(await registry.grants(session.id)).toEqual(granted.slice(1).map(grantOf));
+    });
+
+    it('keeps one grant per service when 20 issuances for it race on every node', async () => {
+      const session = tgt();
+      await registry.add(session);
+      const others = backend.overlappingTransactions === false ? [] : opened.others;
+      const nodes = [registry, ...others.map((o) => o.tickets)];
+      const tickets = Array.from({ length: 20 }, () => st(session));
+      await Promise.all(tickets.map((ticket, i) => nodes[i % nodes.length]!.addServiceTicket(ticket, grantOf(ticket))));
+      const grants = await registry.grants(session.id);
+      expect(grants).toHaveLength(1);
+      expect(tickets.map((t) => t.id)).toContain(grants[0]!.ticketId);
+      for (const ticket of tickets) expect(await registry.get(ticket.id, 'ST')).toEqual(ticket);
     });
 
     it('gives a service ticket to exactly one of 100 concurrent validations, on every node', async () => {
