@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { PostgresAdapter, sql, type Transaction } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { Db } from '../store/db.js';
 import type { Database } from '../store/schema.js';
@@ -27,10 +27,14 @@ type EndedSession = { tgt: TicketGrantingTicket; grants: SsoGrant[] };
  * The registry does not own the Db: whoever opened it destroys it.
  */
 export class SqlTicketRegistry implements TicketRegistry {
+  private readonly postgres: boolean;
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  }
 
   async add(ticket: Ticket): Promise<void> {
     await this.db.insertInto('tickets').values(rowOf(ticket)).execute();
@@ -91,6 +95,7 @@ export class SqlTicketRegistry implements TicketRegistry {
 
   async addServiceTicket(ticket: ServiceTicket, grant: SsoGrant): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
+      if (this.postgres) return issueInPostgres(trx, ticket, grant);
       // The grant first: its no-op UPDATE takes the TGT's lock (SQLite: the write lock) before anything is read.
       await recordGrant(trx, grant);
       await trx.insertInto('tickets').values(rowOf(ticket)).execute();
@@ -197,17 +202,52 @@ function rowOf(ticket: Ticket) {
   };
 }
 
-/** Records a grant while its TGT exists: one per service, at most MAX_GRANTS_PER_SESSION (see TicketRegistry.addGrant). */
-async function recordGrant(trx: Transaction<Database>, grant: SsoGrant): Promise<void> {
-  // The no-op UPDATE locks the TGT row (SQLite: the database) until commit, so a concurrent removeSession
-  // either runs first (no row: no grant) or waits and then deletes this grant with the others.
+/**
+ * addServiceTicket in PostgreSQL: four round trips instead of seven. The TGT's lock comes first, as recordGrant
+ * takes it; then one statement replaces the service's grant, forgets the oldest past the cap and stores the ticket.
+ * It must be a statement of its own: its snapshot is taken after the lock is held, so it sees every grant a racing
+ * issuance committed (in one statement with the UPDATE, the snapshot would predate the lock, and two racing
+ * issuances could both keep a grant for the service). Its CTEs delete disjoint rows (this service's; the others').
+ */
+async function issueInPostgres(trx: Transaction<Database>, ticket: ServiceTicket, grant: SsoGrant): Promise<void> {
+  const row = rowOf(ticket);
+  if (!(await lockSession(trx, grant.tgtId))) {
+    await trx.insertInto('tickets').values(row).execute();
+    return;
+  }
+  await sql`
+    WITH replaced AS (
+      DELETE FROM sso_grants WHERE tgt_id = ${grant.tgtId} AND service = ${grant.service}
+    ), forgotten AS (
+      DELETE FROM sso_grants WHERE tgt_id = ${grant.tgtId} AND ticket_id IN (
+        SELECT ticket_id FROM sso_grants WHERE tgt_id = ${grant.tgtId} AND service <> ${grant.service}
+        ORDER BY created_at DESC, ticket_id DESC OFFSET ${MAX_GRANTS_PER_SESSION - 1}
+      )
+    ), granted AS (
+      INSERT INTO sso_grants (tgt_id, ticket_id, service, service_id, created_at)
+      VALUES (${grant.tgtId}, ${grant.ticketId}, ${grant.service}, ${grant.serviceId}, ${grant.createdAt})
+    )
+    INSERT INTO tickets (id, kind, tgt_id, user_id, expires_at, data)
+    VALUES (${row.id}, ${row.kind}, ${row.tgt_id}, ${row.user_id}, ${row.expires_at}, ${row.data})
+  `.execute(trx);
+}
+
+/** The no-op UPDATE that locks a live session's row (SQLite: the database) until commit; false when there is none. */
+async function lockSession(trx: Transaction<Database>, tgtId: string): Promise<boolean> {
   const touched = await trx
     .updateTable('tickets')
     .set((eb) => ({ expires_at: eb.ref('expires_at') }))
-    .where('id', '=', grant.tgtId)
+    .where('id', '=', tgtId)
     .where('kind', '=', 'TGT')
     .executeTakeFirst();
-  if (touched.numUpdatedRows === 0n) return;
+  return touched.numUpdatedRows > 0n;
+}
+
+/** Records a grant while its TGT exists: one per service, at most MAX_GRANTS_PER_SESSION (see TicketRegistry.addGrant). */
+async function recordGrant(trx: Transaction<Database>, grant: SsoGrant): Promise<void> {
+  // The TGT's row lock (SQLite: the database's) is held until commit, so a concurrent removeSession
+  // either runs first (no row: no grant) or waits and then deletes this grant with the others.
+  if (!(await lockSession(trx, grant.tgtId))) return;
   // One grant per service: the newest replaces the last (the TGT's lock serialises this session's grants).
   await trx.deleteFrom('sso_grants').where('tgt_id', '=', grant.tgtId).where('service', '=', grant.service).execute();
   await trx
