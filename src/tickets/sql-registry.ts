@@ -232,7 +232,7 @@ async function issueInPostgres(trx: Transaction<Database>, ticket: ServiceTicket
   `.execute(trx);
 }
 
-/** The no-op UPDATE that locks a live session's row (SQLite: the database) until commit; false when there is none. */
+/** The no-op UPDATE that locks a session's row (SQLite: the database) until commit; false when there is no such TGT. */
 async function lockSession(trx: Transaction<Database>, tgtId: string): Promise<boolean> {
   const touched = await trx
     .updateTable('tickets')
