@@ -172,17 +172,15 @@ async function writeRows(db: Db, rows: AuditRow[], logger?: Pick<Logger, 'error'
  */
 async function writeBatch(db: Db, rows: AuditRow[], logger?: Pick<Logger, 'error'>): Promise<void> {
   if (rows.length < FAST_CHUNK) return writeRows(db, rows, logger);
-  const chunkSql = chunkInsertSql(db);
+  const inserts = batchInserts(db, rows);
   try {
     await db.transaction().execute(async (trx) => {
-      let start = 0;
-      for (; start + FAST_CHUNK <= rows.length; start += FAST_CHUNK) {
-        await trx.executeQuery(CompiledQuery.raw(chunkSql, parametersOf(rows, start, FAST_CHUNK)));
+      for (const [i, insert] of inserts.entries()) {
         // better-sqlite3 runs each INSERT on this thread: between chunks, the requests waiting are answered. A batch
         // of 2,000 rows written at once held every request in flight for some 10 ms (the validators' p99).
-        await new Promise(setImmediate);
+        if (i > 0) await new Promise(setImmediate);
+        await trx.executeQuery(CompiledQuery.raw(insert.sql, [...insert.parameters]));
       }
-      if (start < rows.length) await trx.insertInto('audit_events').values(rows.slice(start)).execute();
     });
   } catch {
     await writeRows(db, rows, logger);
@@ -194,23 +192,29 @@ async function writeBatch(db: Db, rows: AuditRow[], logger?: Pick<Logger, 'error
  * SQL), run there, each in its own transaction. Rejects when the thread is gone, with nothing written.
  */
 async function writeOnThread(thread: Pick<SqliteThread, 'write'>, db: Db, rows: AuditRow[], logger?: Pick<Logger, 'error'>): Promise<void> {
-  const statements: SqliteStatement[] = [];
-  const starts: number[] = [];
-  const chunkSql = chunkInsertSql(db);
-  let start = 0;
-  for (; start + FAST_CHUNK <= rows.length; start += FAST_CHUNK) {
-    statements.push({ sql: chunkSql, parameters: parametersOf(rows, start, FAST_CHUNK) });
-    starts.push(start);
-  }
-  if (start < rows.length) {
-    statements.push(db.insertInto('audit_events').values(rows.slice(start)).compile());
-    starts.push(start);
-  }
-  const failures: SqliteStatementFailure[] = await thread.write(statements);
+  const inserts = batchInserts(db, rows);
+  const failures: SqliteStatementFailure[] = await thread.write(inserts.map(({ sql, parameters }) => ({ sql, parameters })));
   for (const { index, message } of failures) {
-    const part = rows.slice(starts[index], starts[index + 1] ?? rows.length);
+    const part = rows.slice(inserts[index]!.start, inserts[index + 1]?.start ?? rows.length);
     logger?.error({ err: message, events: part.length, types: [...new Set(part.map((r) => r.type))] }, 'could not write audit events');
   }
+}
+
+/**
+ * A batch as INSERTs, each with the index of its first row: whole chunks of FAST_CHUNK rows through the INSERT
+ * compiled once, the rest through the query builder.
+ */
+function batchInserts(db: Db, rows: AuditRow[]): Array<SqliteStatement & { start: number }> {
+  const chunkSql = chunkInsertSql(db);
+  const inserts: Array<SqliteStatement & { start: number }> = [];
+  let start = 0;
+  for (; start + FAST_CHUNK <= rows.length; start += FAST_CHUNK)
+    inserts.push({ sql: chunkSql, parameters: parametersOf(rows, start, FAST_CHUNK), start });
+  if (start < rows.length) {
+    const { sql, parameters } = db.insertInto('audit_events').values(rows.slice(start)).compile();
+    inserts.push({ sql, parameters, start });
+  }
+  return inserts;
 }
 
 /** Rows per precompiled INSERT: large enough to amortise a statement, small enough that little is left over. */
