@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { type WorkerCalls, workerCalls } from '../worker-calls.js';
 
 /**
  * bcrypt and Argon2, which Node's crypto lacks, computed by hash-wasm on worker threads. hash-wasm runs its
@@ -44,59 +45,39 @@ parentPort.on('message', async ({ id, job }) => {
 });
 `;
 
-interface Pending {
-  resolve(result: WasmHashResult): void;
-  reject(err: Error): void;
-}
-
-interface Thread {
-  worker: Worker;
-  pending: Map<number, Pending>;
-}
+type Answer = { id: number; result?: WasmHashResult; error?: string };
 
 /** Up to `size` threads, started on first use (a table of PBKDF2 hashes never starts one). */
 export function createHashThreads(size = 2): HashThreads {
   const hashWasm = createRequire(import.meta.url).resolve('hash-wasm');
-  const threads: Thread[] = [];
-  let nextId = 0;
+  const threads: Array<{ worker: Worker; calls: WorkerCalls<Answer> }> = [];
 
-  const start = (): Thread => {
+  const start = () => {
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { hashWasm } });
-    const thread: Thread = { worker, pending: new Map() };
-    worker.unref(); // referenced only while it has work, so an idle pool never keeps the process alive
-    const fail = (err: Error) => {
-      const index = threads.indexOf(thread);
-      if (index >= 0) threads.splice(index, 1);
-      for (const p of thread.pending.values()) p.reject(err);
-      thread.pending.clear();
+    const thread = {
+      worker,
+      calls: workerCalls<Answer>(worker, 'hash thread', () => {
+        const index = threads.indexOf(thread);
+        if (index >= 0) threads.splice(index, 1);
+      }),
     };
-    worker.on('message', ({ id, result, error }: { id: number; result?: WasmHashResult; error?: string }) => {
-      const pending = thread.pending.get(id);
-      thread.pending.delete(id);
-      if (thread.pending.size === 0) worker.unref();
-      if (error !== undefined) pending?.reject(new Error(error));
-      else pending?.resolve(result!);
-    });
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`hash thread exited (code ${code})`)));
     threads.push(thread);
     return thread;
   };
 
-  const leastBusy = (): Thread => {
-    const idle = threads.reduce<Thread | undefined>((best, t) => (!best || t.pending.size < best.pending.size ? t : best), undefined);
-    return idle && (idle.pending.size === 0 || threads.length >= size) ? idle : start();
+  const leastBusy = () => {
+    const idle = threads.reduce<(typeof threads)[number] | undefined>(
+      (best, t) => (!best || t.calls.waiting < best.calls.waiting ? t : best),
+      undefined,
+    );
+    return idle && (idle.calls.waiting === 0 || threads.length >= size) ? idle : start();
   };
 
   return {
-    run(job) {
-      const thread = leastBusy();
-      const id = nextId++;
-      return new Promise<WasmHashResult>((resolve, reject) => {
-        thread.pending.set(id, { resolve, reject });
-        thread.worker.ref();
-        thread.worker.postMessage({ id, job });
-      });
+    async run(job) {
+      const { result, error } = await leastBusy().calls.call({ job });
+      if (error !== undefined) throw new Error(error);
+      return result!;
     },
     async close() {
       await Promise.all([...threads].map((t) => t.worker.terminate()));

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
+import { workerCalls } from '../worker-calls.js';
 import { type Db, SQLITE_BUSY_TIMEOUT_MS } from './db.js';
 
 /** One statement for the thread: its SQL (compiled by Kysely on the main thread) and its parameters. */
@@ -84,42 +85,15 @@ export function startSqliteThread(file: string, options: SqliteThreadOptions = {
   const betterSqlite3 = createRequire(import.meta.url).resolve('better-sqlite3');
   const workerData = { betterSqlite3, file, busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS, checkpointEveryMs: options.checkpointEveryMs ?? 100 };
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
-  const pending = new Map<number, { resolve(f: SqliteStatementFailure[]): void; reject(err: Error): void }>();
-  let nextId = 0;
-  let gone: Error | undefined;
   let closing = false;
-  // Its checkpoint timer must not keep a process alive: referenced only while a message is on it.
-  worker.unref();
-
-  const fail = (err: Error) => {
-    if (!gone && !closing) options.onGone?.(err);
-    gone ??= err;
-    for (const p of pending.values()) p.reject(gone);
-    pending.clear();
-  };
-  worker.on('message', ({ id, failures }: { id: number; failures: SqliteStatementFailure[] }) => {
-    const p = pending.get(id);
-    pending.delete(id);
-    if (pending.size === 0) worker.unref();
-    p?.resolve(failures);
+  const calls = workerCalls<{ id: number; failures: SqliteStatementFailure[] }>(worker, 'SQLite thread', (err) => {
+    if (!closing) options.onGone?.(err);
   });
-  worker.on('error', fail);
-  worker.on('exit', (code) => fail(new Error(`SQLite thread exited (code ${code})`)));
-
-  const send = (message: { statements?: SqliteStatement[]; close?: true }) =>
-    new Promise<SqliteStatementFailure[]>((resolve, reject) => {
-      if (gone) return reject(gone);
-      const id = nextId++;
-      pending.set(id, { resolve, reject });
-      worker.ref();
-      worker.postMessage({ id, ...message });
-    });
-
   return {
-    write: (statements) => send({ statements }),
+    write: async (statements) => (await calls.call({ statements })).failures,
     async close() {
       closing = true;
-      if (!gone) await send({ close: true }).catch(() => undefined);
+      if (!calls.gone) await calls.call({ close: true }).catch(() => undefined);
       await worker.terminate();
     },
   };
