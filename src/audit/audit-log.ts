@@ -189,7 +189,7 @@ async function writeBatch(db: Db, rows: AuditRow[], logger?: Pick<Logger, 'error
 
 /**
  * A background batch written on the SQLite thread: the INSERTs are compiled here (Kysely stays the one builder of
- * SQL), run there, each in its own transaction. Rejects when the thread is gone, with nothing written.
+ * SQL), run there, each all or nothing (sqlite-thread.ts). Rejects when the thread is gone, with nothing written.
  */
 async function writeOnThread(thread: Pick<SqliteThread, 'write'>, db: Db, rows: AuditRow[], logger?: Pick<Logger, 'error'>): Promise<void> {
   const inserts = batchInserts(db, rows);

@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/store/db.js';
-import { sqliteThreadFor } from '../../src/store/sqlite-thread.js';
+import { type SqliteStatement, sqliteThreadFor, startSqliteThread } from '../../src/store/sqlite-thread.js';
 import { migratedSqliteFile, type SqliteFile } from '../support/sqlite-file.js';
 
 let dir: string;
@@ -70,5 +70,23 @@ describe("a SQLite file's thread", () => {
     await thread.start();
     expect(await autocheckpoint()).toBe(1000);
     await expect(thread.write([])).rejects.toThrow('closed');
+  });
+
+  it('runs many statements (several transactions of ten), each all or nothing: the failures are named by index', async () => {
+    await db.insertInto('kv').values({ key: 'taken', value: 'x', counter: null, expires_at: 0 }).execute();
+    const insert = (key: string): SqliteStatement =>
+      db.insertInto('kv').values({ key, value: 'v', counter: null, expires_at: 0 }).compile() as SqliteStatement;
+    // 25 statements: the 4th and the 18th (in the first and second transactions) insert a key that exists.
+    const statements = Array.from({ length: 25 }, (_, i) => insert(i === 3 || i === 17 ? 'taken' : `k${i}`));
+    const thread = startSqliteThread(file);
+    try {
+      const failures = await thread.write(statements);
+      expect(failures.map((f) => f.index)).toEqual([3, 17]);
+      expect(failures[0]!.message).toMatch(/UNIQUE constraint failed/);
+      const keys = await db.selectFrom('kv').select('key').where('key', '!=', 'taken').execute();
+      expect(keys).toHaveLength(23);
+    } finally {
+      await thread.close();
+    }
   });
 });
