@@ -1,5 +1,6 @@
 #!/bin/bash
-# scripts/profile-validation/run.sh [dist dir] [seconds]: CPU per validation of the compiled server, memory registry,
+# scripts/profile-validation/run.sh [dist dir] [seconds]: CPU per validation of the compiled server, memory registry
+# (TICKET_REGISTRY=sql: the SQLite file's),
 # under wrk -t2 -c64; PROFILE=1 also writes validation.cpuprofile (read it with bench/profile-summary.ts).
 set -e
 HERE=$(cd "$(dirname "$0")" && pwd)

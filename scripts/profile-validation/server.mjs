@@ -1,4 +1,5 @@
-// The compiled wecas (dist/, `npm run build`) with the memory registry and TICKETS pre-issued service tickets, written
+// The compiled wecas (dist/, `npm run build`) with the memory registry (or $TICKET_REGISTRY: sql keeps them in the
+// SQLite file) and TICKETS pre-issued service tickets, written
 // one a line to $OUT/tickets.txt for wrk (validate.lua). SIGUSR1 starts the measurement (CPU time, and with
 // PROFILE=1 a CPU profile through the inspector, so start-up and the ticket stock are left out); SIGTERM ends it:
 // it prints the validations that succeeded and the CPU time, and writes $OUT/validation.cpuprofile.
@@ -14,7 +15,7 @@ const { createWecas } = await import(`${dist}/wecas.js`);
 const config = loadConfig({
   NODE_ENV: 'test',
   DATABASE_URL: `sqlite:${out}/wecas.db`,
-  TICKET_REGISTRY: 'memory',
+  TICKET_REGISTRY: process.env.TICKET_REGISTRY ?? 'memory',
   PUBLIC_URL: 'https://cas.example.org',
   PORT: '18555',
   LOG_LEVEL: 'warn',

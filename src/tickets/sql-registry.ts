@@ -1,5 +1,6 @@
 import { PostgresAdapter, sql, type Transaction } from 'kysely';
 import type { Clock } from '../clock.js';
+import { compiledOnce } from '../store/compiled-once.js';
 import type { Db } from '../store/db.js';
 import type { Database } from '../store/schema.js';
 import { type ConsumedTicket, MAX_GRANTS_PER_SESSION, type TicketRegistry } from './registry.js';
@@ -28,27 +29,23 @@ type EndedSession = { tgt: TicketGrantingTicket; grants: SsoGrant[] };
  */
 export class SqlTicketRegistry implements TicketRegistry {
   private readonly postgres: boolean;
+  private readonly hot: HotStatements;
 
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
   ) {
     this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+    this.hot = hotStatements(db);
   }
 
   async add(ticket: Ticket): Promise<void> {
-    await this.db.insertInto('tickets').values(rowOf(ticket)).execute();
+    await this.db.executeQuery(this.hot.insertTicket(rowOf(ticket)));
   }
 
   async get<K extends TicketKind>(id: string, kind: K): Promise<TicketOfKind<K> | undefined> {
-    const row = await this.db
-      .selectFrom('tickets')
-      .select('data')
-      .where('id', '=', id)
-      .where('kind', '=', kind)
-      .where('expires_at', '>', this.clock.now())
-      .executeTakeFirst();
-    return row ? (JSON.parse(row.data) as TicketOfKind<K>) : undefined;
+    const { rows } = await this.db.executeQuery(this.hot.findTicket({ id, kind, now: this.clock.now() }));
+    return rows[0] ? (JSON.parse(rows[0].data) as TicketOfKind<K>) : undefined;
   }
 
   async update(ticket: Ticket): Promise<void> {
@@ -70,22 +67,8 @@ export class SqlTicketRegistry implements TicketRegistry {
   async consumeWithSession(id: string): Promise<ConsumedTicket | undefined> {
     // One statement: the DELETE … RETURNING of consume (exactly one caller gets the row), its TGT read by a
     // subquery in the RETURNING clause.
-    const now = this.clock.now();
-    const row = await this.db
-      .deleteFrom('tickets')
-      .where('id', '=', id)
-      .where('kind', 'in', ['ST', 'PT'])
-      .returning((eb) => [
-        'data',
-        eb
-          .selectFrom('tickets as session')
-          .select('session.data')
-          .whereRef('session.id', '=', 'tickets.tgt_id')
-          .where('session.kind', '=', 'TGT')
-          .where('session.expires_at', '>', now)
-          .as('tgt_data'),
-      ])
-      .executeTakeFirst();
+    const { rows } = await this.db.executeQuery(this.hot.consumeWithSession({ id, now: this.clock.now() }));
+    const row = rows[0];
     if (!row) return undefined;
     return {
       ticket: JSON.parse(row.data) as ConsumedTicket['ticket'],
@@ -95,15 +78,15 @@ export class SqlTicketRegistry implements TicketRegistry {
 
   async addServiceTicket(ticket: ServiceTicket, grant: SsoGrant): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      if (this.postgres) return issueInPostgres(trx, ticket, grant);
+      if (this.postgres) return issueInPostgres(trx, this.hot, ticket, grant);
       // The grant first: its no-op UPDATE takes the TGT's lock (SQLite: the write lock) before anything is read.
-      await recordGrant(trx, grant);
-      await trx.insertInto('tickets').values(rowOf(ticket)).execute();
+      await recordGrant(trx, this.hot, grant);
+      await trx.executeQuery(this.hot.insertTicket(rowOf(ticket)));
     });
   }
 
   async addGrant(grant: SsoGrant): Promise<void> {
-    await this.db.transaction().execute((trx) => recordGrant(trx, grant));
+    await this.db.transaction().execute((trx) => recordGrant(trx, this.hot, grant));
   }
 
   async grants(tgtId: string): Promise<SsoGrant[]> {
@@ -204,71 +187,35 @@ function rowOf(ticket: Ticket) {
 
 /**
  * addServiceTicket in PostgreSQL: four round trips instead of seven. The TGT's lock comes first, as recordGrant
- * takes it; then one statement replaces the service's grant, forgets the oldest past the cap and stores the ticket.
- * It must be a statement of its own: its snapshot is taken after the lock is held, so it sees every grant a racing
- * issuance committed (in one statement with the UPDATE, the snapshot would predate the lock, and two racing
- * issuances could both keep a grant for the service). Its CTEs delete disjoint rows (this service's; the others').
+ * takes it; then one statement (hotStatements' issueInPostgres) replaces the service's grant, forgets the oldest
+ * past the cap and stores the ticket. It must be a statement of its own: its snapshot is taken after the lock is
+ * held, so it sees every grant a racing issuance committed (in one statement with the UPDATE, the snapshot would
+ * predate the lock, and two racing issuances could both keep a grant for the service).
  */
-async function issueInPostgres(trx: Transaction<Database>, ticket: ServiceTicket, grant: SsoGrant): Promise<void> {
+async function issueInPostgres(trx: Transaction<Database>, hot: HotStatements, ticket: ServiceTicket, grant: SsoGrant): Promise<void> {
   const row = rowOf(ticket);
-  if (!(await lockSession(trx, grant.tgtId))) {
-    await trx.insertInto('tickets').values(row).execute();
+  if (!(await lockSession(trx, hot, grant.tgtId))) {
+    await trx.executeQuery(hot.insertTicket(row));
     return;
   }
-  await sql`
-    WITH replaced AS (
-      DELETE FROM sso_grants WHERE tgt_id = ${grant.tgtId} AND service = ${grant.service}
-    ), forgotten AS (
-      DELETE FROM sso_grants WHERE tgt_id = ${grant.tgtId} AND ticket_id IN (
-        SELECT ticket_id FROM sso_grants WHERE tgt_id = ${grant.tgtId} AND service <> ${grant.service}
-        ORDER BY created_at DESC, ticket_id DESC OFFSET ${MAX_GRANTS_PER_SESSION - 1}
-      )
-    ), granted AS (
-      INSERT INTO sso_grants (tgt_id, ticket_id, service, service_id, created_at)
-      VALUES (${grant.tgtId}, ${grant.ticketId}, ${grant.service}, ${grant.serviceId}, ${grant.createdAt})
-    )
-    INSERT INTO tickets (id, kind, tgt_id, user_id, expires_at, data)
-    VALUES (${row.id}, ${row.kind}, ${row.tgt_id}, ${row.user_id}, ${row.expires_at}, ${row.data})
-  `.execute(trx);
+  await trx.executeQuery(hot.issueInPostgres({ ...grant, ...row }));
 }
 
-/** The no-op UPDATE that locks a session's row (SQLite: the database) until commit; false when there is no such TGT. */
-async function lockSession(trx: Transaction<Database>, tgtId: string): Promise<boolean> {
-  const touched = await trx
-    .updateTable('tickets')
-    .set((eb) => ({ expires_at: eb.ref('expires_at') }))
-    .where('id', '=', tgtId)
-    .where('kind', '=', 'TGT')
-    .executeTakeFirst();
-  return touched.numUpdatedRows > 0n;
+/** Locks a session's row (SQLite: the database) until commit; false when there is no such TGT. */
+async function lockSession(trx: Transaction<Database>, hot: HotStatements, tgtId: string): Promise<boolean> {
+  const { numAffectedRows } = await trx.executeQuery(hot.lockSession({ tgtId }));
+  return (numAffectedRows ?? 0n) > 0n;
 }
 
 /** Records a grant while its TGT exists: one per service, at most MAX_GRANTS_PER_SESSION (see TicketRegistry.addGrant). */
-async function recordGrant(trx: Transaction<Database>, grant: SsoGrant): Promise<void> {
+async function recordGrant(trx: Transaction<Database>, hot: HotStatements, grant: SsoGrant): Promise<void> {
   // The TGT's row lock (SQLite: the database's) is held until commit, so a concurrent removeSession
   // either runs first (no row: no grant) or waits and then deletes this grant with the others.
-  if (!(await lockSession(trx, grant.tgtId))) return;
+  if (!(await lockSession(trx, hot, grant.tgtId))) return;
   // One grant per service: the newest replaces the last (the TGT's lock serialises this session's grants).
-  await trx.deleteFrom('sso_grants').where('tgt_id', '=', grant.tgtId).where('service', '=', grant.service).execute();
-  await trx
-    .insertInto('sso_grants')
-    .values({
-      tgt_id: grant.tgtId,
-      ticket_id: grant.ticketId,
-      service: grant.service,
-      service_id: grant.serviceId,
-      created_at: grant.createdAt,
-    })
-    .execute();
-  const oldest = await trx
-    .selectFrom('sso_grants')
-    .select('ticket_id')
-    .where('tgt_id', '=', grant.tgtId)
-    .orderBy('created_at', 'desc')
-    .orderBy('ticket_id', 'desc')
-    .offset(MAX_GRANTS_PER_SESSION)
-    .limit(MAX_GRANTS_PER_SESSION)
-    .execute();
+  await trx.executeQuery(hot.forgetServiceGrant(grant));
+  await trx.executeQuery(hot.insertGrant(grant));
+  const { rows: oldest } = await trx.executeQuery(hot.grantsPastCap(grant));
   if (oldest.length > 0)
     await trx
       .deleteFrom('sso_grants')
@@ -280,6 +227,99 @@ async function recordGrant(trx: Transaction<Database>, grant: SsoGrant): Promise
       )
       .execute();
 }
+
+/**
+ * The statements of validation and SSO issuance, compiled once (store/compiled-once.ts): on these paths Kysely's
+ * building and compiling cost more than the database's own work.
+ */
+function hotStatements(db: Db) {
+  type TicketRow = ReturnType<typeof rowOf>;
+  return {
+    insertTicket: compiledOnce<TicketRow, never>((arg) =>
+      db.insertInto('tickets').values({
+        id: arg('id'),
+        kind: arg('kind'),
+        tgt_id: arg('tgt_id'),
+        user_id: arg('user_id'),
+        expires_at: arg('expires_at'),
+        data: arg('data'),
+      }),
+    ),
+    findTicket: compiledOnce<{ id: string; kind: TicketKind; now: number }, { data: string }>((arg) =>
+      db.selectFrom('tickets').select('data').where('id', '=', arg('id')).where('kind', '=', arg('kind')).where('expires_at', '>', arg('now')),
+    ),
+    consumeWithSession: compiledOnce<{ id: string; now: number }, { data: string; tgt_data: string | null }>((arg) =>
+      db
+        .deleteFrom('tickets')
+        .where('id', '=', arg('id'))
+        .where('kind', 'in', ['ST', 'PT'])
+        .returning((eb) => [
+          'data',
+          eb
+            .selectFrom('tickets as session')
+            .select('session.data')
+            .whereRef('session.id', '=', 'tickets.tgt_id')
+            .where('session.kind', '=', 'TGT')
+            .where('session.expires_at', '>', arg('now'))
+            .as('tgt_data'),
+        ]),
+    ),
+    /** The no-op UPDATE that locks a session's row (SQLite: the database) until commit. */
+    lockSession: compiledOnce<{ tgtId: string }, never>((arg) =>
+      db
+        .updateTable('tickets')
+        .set((eb) => ({ expires_at: eb.ref('expires_at') }))
+        .where('id', '=', arg('tgtId'))
+        .where('kind', '=', 'TGT'),
+    ),
+    forgetServiceGrant: compiledOnce<{ tgtId: string; service: string }, never>((arg) =>
+      db.deleteFrom('sso_grants').where('tgt_id', '=', arg('tgtId')).where('service', '=', arg('service')),
+    ),
+    insertGrant: compiledOnce<{ tgtId: string; ticketId: string; service: string; serviceId: number | null; createdAt: number }, never>((arg) =>
+      db.insertInto('sso_grants').values({
+        tgt_id: arg('tgtId'),
+        ticket_id: arg('ticketId'),
+        service: arg('service'),
+        service_id: arg('serviceId'),
+        created_at: arg('createdAt'),
+      }),
+    ),
+    /** The grants past the cap, newest first: MAX_GRANTS_PER_SESSION is a constant, compiled in. */
+    grantsPastCap: compiledOnce<{ tgtId: string }, { ticket_id: string }>((arg) =>
+      db
+        .selectFrom('sso_grants')
+        .select('ticket_id')
+        .where('tgt_id', '=', arg('tgtId'))
+        .orderBy('created_at', 'desc')
+        .orderBy('ticket_id', 'desc')
+        .offset(MAX_GRANTS_PER_SESSION)
+        .limit(MAX_GRANTS_PER_SESSION),
+    ),
+    /**
+     * PostgreSQL's issuance after the lock (issueInPostgres): one statement replaces the service's grant, forgets
+     * the oldest past the cap and stores the ticket. Its CTEs delete disjoint rows (this service's; the others').
+     */
+    issueInPostgres: compiledOnce<SsoGrant & TicketRow, never>((arg) => ({
+      compile: () =>
+        sql`
+          WITH replaced AS (
+            DELETE FROM sso_grants WHERE tgt_id = ${arg('tgtId')} AND service = ${arg('service')}
+          ), forgotten AS (
+            DELETE FROM sso_grants WHERE tgt_id = ${arg('tgtId')} AND ticket_id IN (
+              SELECT ticket_id FROM sso_grants WHERE tgt_id = ${arg('tgtId')} AND service <> ${arg('service')}
+              ORDER BY created_at DESC, ticket_id DESC OFFSET ${MAX_GRANTS_PER_SESSION - 1}
+            )
+          ), granted AS (
+            INSERT INTO sso_grants (tgt_id, ticket_id, service, service_id, created_at)
+            VALUES (${arg('tgtId')}, ${arg('ticketId')}, ${arg('service')}, ${arg('serviceId')}, ${arg('createdAt')})
+          )
+          INSERT INTO tickets (id, kind, tgt_id, user_id, expires_at, data)
+          VALUES (${arg('id')}, ${arg('kind')}, ${arg('tgt_id')}, ${arg('user_id')}, ${arg('expires_at')}, ${arg('data')})
+        `.compile(db),
+    })),
+  };
+}
+type HotStatements = ReturnType<typeof hotStatements>;
 
 function toGrant(row: { tgt_id: string; ticket_id: string; service: string; service_id: number | null; created_at: number }): SsoGrant {
   return { tgtId: row.tgt_id, ticketId: row.ticket_id, service: row.service, serviceId: row.service_id, createdAt: row.created_at };
