@@ -1,5 +1,16 @@
 import type { Compilable, CompiledQuery } from 'kysely';
 
+/** Each compiled-once statement's SQL, by the name PostgreSQL prepares it under (store/postgres.ts). */
+const preparedNames = new Map<string, string>();
+
+/**
+ * The name of a compiled-once statement's SQL, under which a PostgreSQL connection prepares it once and then only
+ * binds and executes it; undefined for any other SQL (built per call, its texts unbounded).
+ */
+export function preparedStatementName(sqlText: string): string | undefined {
+  return preparedNames.get(sqlText);
+}
+
 /** Stands for a value given at each run; Kysely keeps it as a parameter like any other value. */
 class Slot {
   constructor(readonly name: string) {}
@@ -20,6 +31,7 @@ export function compiledOnce<Args extends object, R>(
     if (!compiled) {
       compiled = build((name) => new Slot(name) as never).compile();
       slots = compiled.parameters.map((p) => (p instanceof Slot ? (p.name as keyof Args) : undefined));
+      if (!preparedNames.has(compiled.sql)) preparedNames.set(compiled.sql, `wecas_${preparedNames.size + 1}`);
     }
     const parameters = compiled.parameters.map((p, i) => {
       const name = slots[i];

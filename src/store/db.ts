@@ -2,7 +2,7 @@ import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, type SqliteDatabase as KyselySqliteDatabase, PostgresDialect, SqliteDialect, type SqliteStatement } from 'kysely';
-import { createPostgresPool } from './postgres.js';
+import { createPostgresPool, preparingHotStatements } from './postgres.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -26,7 +26,7 @@ export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 /** Opens the database named by a normalised DATABASE_URL (`sqlite:/abs/file`, `sqlite::memory:` or `postgres://…`). */
 export function openDatabase(url: string, options: OpenDatabaseOptions = {}): OpenedDatabase {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    const pool = () => createPostgresPool({ connectionString: url }, options.onConnectionError);
+    const pool = async () => preparingHotStatements(await createPostgresPool({ connectionString: url }, options.onConnectionError));
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', location: redactUrl(url) };
   }
   const file = url.slice('sqlite:'.length);

@@ -1,4 +1,6 @@
+import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import type { Pool, PoolClient, PoolConfig } from 'pg';
+import { preparedStatementName } from './compiled-once.js';
 
 /**
  * A PostgreSQL connection pool. The driver is loaded here, when PostgreSQL is used, so a SQLite node never carries
@@ -27,4 +29,25 @@ export async function createPostgresPool(config: PoolConfig, onConnectionError: 
   // Already reported by the connection's own listener; without a listener here the re-emitted error would end the process.
   pool.on('error', () => {});
   return pool;
+}
+
+/**
+ * Kysely's view of the pool: the hot statements (store/compiled-once.ts) go as named prepared statements, so each
+ * connection has PostgreSQL parse and plan them once, then only binds and executes them; every other query goes as
+ * Kysely sends it. The names are few and fixed (one per hot statement), so each connection holds a few dozen at most.
+ */
+export function preparingHotStatements(pool: Pool): PostgresPool {
+  return {
+    async connect(): Promise<PostgresPoolClient> {
+      const client = await pool.connect();
+      const query = (sqlOrCursor: unknown, parameters?: ReadonlyArray<unknown>): unknown => {
+        if (typeof sqlOrCursor !== 'string') return client.query(sqlOrCursor as never); // a cursor (streaming)
+        const name = preparedStatementName(sqlOrCursor);
+        const values = [...(parameters ?? [])];
+        return client.query(name ? { name, text: sqlOrCursor, values } : { text: sqlOrCursor, values });
+      };
+      return { query: query as unknown as PostgresPoolClient['query'], release: (destroy?: boolean) => client.release(destroy) };
+    },
+    end: () => pool.end(),
+  };
 }

@@ -3,7 +3,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { type Db, redactUrl } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
-import { createPostgresPool } from '../../src/store/postgres.js';
+import { createPostgresPool, preparingHotStatements } from '../../src/store/postgres.js';
 import type { Database } from '../../src/store/schema.js';
 import { type Availability, probe } from './servers.js';
 
@@ -44,7 +44,9 @@ export async function withPostgresSchema(options: { poolSize?: number } = {}): P
   const schema = `test_${randomBytes(6).toString('hex')}`;
   const pools: Db[] = [];
   const open = (poolSize = options.poolSize ?? 5): Db => {
-    const pool = () => createPostgresPool({ connectionString: POSTGRES_URL, max: poolSize, options: `-c search_path=${schema}` });
+    // As openDatabase opens it: the hot statements prepared on each connection.
+    const pool = async () =>
+      preparingHotStatements(await createPostgresPool({ connectionString: POSTGRES_URL, max: poolSize, options: `-c search_path=${schema}` }));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     pools.push(db);
     return db;
