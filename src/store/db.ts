@@ -31,7 +31,19 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Op
   }
   const file = url.slice('sqlite:'.length);
   const sqlite = openSqliteFile(file);
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(sqlite) }) }), dialect: 'sqlite', location: file };
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(sqlite) }) });
+  sqliteHandles.set(db, sqlite);
+  return { db, dialect: 'sqlite', location: file };
+}
+
+const sqliteHandles = new WeakMap<Db, SqliteDatabase.Database>();
+
+/**
+ * The better-sqlite3 connection behind a SQLite Db (undefined for PostgreSQL), for writes that must run as one
+ * synchronous step (store/sqlite-write-groups.ts). Use it only while holding Kysely's connection.
+ */
+export function sqliteHandleOf(db: Db): SqliteDatabase.Database | undefined {
+  return sqliteHandles.get(db);
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { compiledOnce } from '../store/compiled-once.js';
 import type { Db } from '../store/db.js';
 import type { Database } from '../store/schema.js';
+import { type SqliteWriteGroups, sqliteWriteGroups } from '../store/sqlite-write-groups.js';
 import { type ConsumedTicket, MAX_GRANTS_PER_SESSION, type TicketRegistry } from './registry.js';
 import {
   type ServiceTicket,
@@ -30,6 +31,8 @@ type EndedSession = { tgt: TicketGrantingTicket; grants: SsoGrant[] };
 export class SqlTicketRegistry implements TicketRegistry {
   private readonly postgres: boolean;
   private readonly hot: HotStatements;
+  /** SQLite's group commit (undefined for PostgreSQL): the validations of one event-loop turn share a transaction. */
+  private readonly groups: SqliteWriteGroups | undefined;
 
   constructor(
     private readonly db: Db,
@@ -37,6 +40,7 @@ export class SqlTicketRegistry implements TicketRegistry {
   ) {
     this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
     this.hot = hotStatements(db);
+    this.groups = sqliteWriteGroups(db);
   }
 
   async add(ticket: Ticket): Promise<void> {
@@ -67,7 +71,8 @@ export class SqlTicketRegistry implements TicketRegistry {
   async consumeWithSession(id: string): Promise<ConsumedTicket | undefined> {
     // One statement: the DELETE … RETURNING of consume (exactly one caller gets the row), its TGT read by a
     // subquery in the RETURNING clause.
-    const { rows } = await this.db.executeQuery(this.hot.consumeWithSession({ id, now: this.clock.now() }));
+    const query = this.hot.consumeWithSession({ id, now: this.clock.now() });
+    const { rows } = this.groups ? await this.groups.run((run) => run(query)) : await this.db.executeQuery(query);
     const row = rows[0];
     if (!row) return undefined;
     return {
