@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import { compiledOnce } from '../store/compiled-once.js';
 import type { Db } from '../store/db.js';
 import type { Database } from '../store/schema.js';
-import { type SqliteWriteGroups, sqliteWriteGroups } from '../store/sqlite-write-groups.js';
+import { type RunNow, type SqliteWriteGroups, sqliteWriteGroups } from '../store/sqlite-write-groups.js';
 import { type ConsumedTicket, MAX_GRANTS_PER_SESSION, type TicketRegistry } from './registry.js';
 import {
   type ServiceTicket,
@@ -31,7 +31,10 @@ type EndedSession = { tgt: TicketGrantingTicket; grants: SsoGrant[] };
 export class SqlTicketRegistry implements TicketRegistry {
   private readonly postgres: boolean;
   private readonly hot: HotStatements;
-  /** SQLite's group commit (undefined for PostgreSQL): the validations of one event-loop turn share a transaction. */
+  /**
+   * SQLite's group commit (undefined for PostgreSQL): the validations and issuances of one event-loop turn share
+   * a transaction.
+   */
   private readonly groups: SqliteWriteGroups | undefined;
 
   constructor(
@@ -41,6 +44,7 @@ export class SqlTicketRegistry implements TicketRegistry {
     this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
     this.hot = hotStatements(db);
     this.groups = sqliteWriteGroups(db);
+    if (!this.postgres && !this.groups) throw new Error('SqlTicketRegistry: a SQLite database must be opened with openDatabase');
   }
 
   async add(ticket: Ticket): Promise<void> {
@@ -82,16 +86,17 @@ export class SqlTicketRegistry implements TicketRegistry {
   }
 
   async addServiceTicket(ticket: ServiceTicket, grant: SsoGrant): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      if (this.postgres) return issueInPostgres(trx, this.hot, ticket, grant);
-      // The grant first: its no-op UPDATE takes the TGT's lock (SQLite: the write lock) before anything is read.
-      await recordGrant(trx, this.hot, grant);
-      await trx.executeQuery(this.hot.insertTicket(rowOf(ticket)));
+    const row = rowOf(ticket);
+    if (!this.groups) return this.db.transaction().execute((trx) => grantInPostgres(trx, this.hot, grant, row));
+    await this.groups.run((run) => {
+      recordGrant(run, this.hot, grant);
+      run(this.hot.insertTicket(row));
     });
   }
 
   async addGrant(grant: SsoGrant): Promise<void> {
-    await this.db.transaction().execute((trx) => recordGrant(trx, this.hot, grant));
+    if (!this.groups) return this.db.transaction().execute((trx) => grantInPostgres(trx, this.hot, grant));
+    await this.groups.run((run) => recordGrant(run, this.hot, grant));
   }
 
   async grants(tgtId: string): Promise<SsoGrant[]> {
@@ -191,46 +196,32 @@ function rowOf(ticket: Ticket) {
 }
 
 /**
- * addServiceTicket in PostgreSQL: four round trips instead of seven. The TGT's lock comes first, as recordGrant
- * takes it; then one statement (hotStatements' issueInPostgres) replaces the service's grant, forgets the oldest
- * past the cap and stores the ticket. It must be a statement of its own: its snapshot is taken after the lock is
+ * A grant (and the ticket, when there is one) in PostgreSQL: the TGT's row lock, then one statement (hotStatements'
+ * grantInPostgres or issueInPostgres) that replaces the service's grant, forgets the oldest past the cap and
+ * stores the ticket: four round trips. It must be a statement of its own: its snapshot is taken after the lock is
  * held, so it sees every grant a racing issuance committed (in one statement with the UPDATE, the snapshot would
- * predate the lock, and two racing issuances could both keep a grant for the service).
+ * predate the lock, and two racing issuances could both keep a grant for the service). Without a live TGT there
+ * is no grant (a concurrent removeSession ran first, or waits for this commit and then deletes it with the others).
  */
-async function issueInPostgres(trx: Transaction<Database>, hot: HotStatements, ticket: ServiceTicket, grant: SsoGrant): Promise<void> {
-  const row = rowOf(ticket);
-  if (!(await lockSession(trx, hot, grant.tgtId))) {
-    await trx.executeQuery(hot.insertTicket(row));
+async function grantInPostgres(trx: Transaction<Database>, hot: HotStatements, grant: SsoGrant, ticket?: TicketRow): Promise<void> {
+  const { numAffectedRows } = await trx.executeQuery(hot.lockSession({ tgtId: grant.tgtId }));
+  if (!numAffectedRows) {
+    if (ticket) await trx.executeQuery(hot.insertTicket(ticket));
     return;
   }
-  await trx.executeQuery(hot.issueInPostgres({ ...grant, ...row }));
+  await trx.executeQuery(ticket ? hot.issueInPostgres({ ...grant, ...ticket }) : hot.grantInPostgres(grant));
 }
 
-/** Locks a session's row (SQLite: the database) until commit; false when there is no such TGT. */
-async function lockSession(trx: Transaction<Database>, hot: HotStatements, tgtId: string): Promise<boolean> {
-  const { numAffectedRows } = await trx.executeQuery(hot.lockSession({ tgtId }));
-  return (numAffectedRows ?? 0n) > 0n;
-}
-
-/** Records a grant while its TGT exists: one per service, at most MAX_GRANTS_PER_SESSION (see TicketRegistry.addGrant). */
-async function recordGrant(trx: Transaction<Database>, hot: HotStatements, grant: SsoGrant): Promise<void> {
-  // The TGT's row lock (SQLite: the database's) is held until commit, so a concurrent removeSession
-  // either runs first (no row: no grant) or waits and then deletes this grant with the others.
-  if (!(await lockSession(trx, hot, grant.tgtId))) return;
-  // One grant per service: the newest replaces the last (the TGT's lock serialises this session's grants).
-  await trx.executeQuery(hot.forgetServiceGrant(grant));
-  await trx.executeQuery(hot.insertGrant(grant));
-  const { rows: oldest } = await trx.executeQuery(hot.grantsPastCap(grant));
-  if (oldest.length > 0)
-    await trx
-      .deleteFrom('sso_grants')
-      .where('tgt_id', '=', grant.tgtId)
-      .where(
-        'ticket_id',
-        'in',
-        oldest.map((r) => r.ticket_id),
-      )
-      .execute();
+/**
+ * Records a grant in SQLite while its TGT exists, in a write group: one per service, at most
+ * MAX_GRANTS_PER_SESSION (see TicketRegistry.addGrant). The no-op UPDATE comes first, so the write lock is held
+ * before anything is read.
+ */
+function recordGrant(run: RunNow, hot: HotStatements, grant: SsoGrant): void {
+  if (run(hot.lockSession({ tgtId: grant.tgtId })).changes === 0) return;
+  run(hot.forgetServiceGrant(grant));
+  run(hot.insertGrant(grant));
+  run(hot.forgetGrantsPastCap(grant));
 }
 
 /**
@@ -238,7 +229,6 @@ async function recordGrant(trx: Transaction<Database>, hot: HotStatements, grant
  * building and compiling cost more than the database's own work.
  */
 function hotStatements(db: Db) {
-  type TicketRow = ReturnType<typeof rowOf>;
   return {
     insertTicket: compiledOnce<TicketRow, never>((arg) =>
       db.insertInto('tickets').values({
@@ -289,35 +279,28 @@ function hotStatements(db: Db) {
         created_at: arg('createdAt'),
       }),
     ),
-    /** The grants past the cap, newest first: MAX_GRANTS_PER_SESSION is a constant, compiled in. */
-    grantsPastCap: compiledOnce<{ tgtId: string }, { ticket_id: string }>((arg) =>
+    /** Forgets a session's grants past the cap, the oldest (MAX_GRANTS_PER_SESSION is a constant, compiled in). */
+    forgetGrantsPastCap: compiledOnce<{ tgtId: string }, never>((arg) =>
       db
-        .selectFrom('sso_grants')
-        .select('ticket_id')
+        .deleteFrom('sso_grants')
         .where('tgt_id', '=', arg('tgtId'))
-        .orderBy('created_at', 'desc')
-        .orderBy('ticket_id', 'desc')
-        .offset(MAX_GRANTS_PER_SESSION)
-        .limit(MAX_GRANTS_PER_SESSION),
+        .where('ticket_id', 'in', (eb) =>
+          eb
+            .selectFrom('sso_grants')
+            .select('ticket_id')
+            .where('tgt_id', '=', arg('tgtId'))
+            .orderBy('created_at', 'desc')
+            .orderBy('ticket_id', 'desc')
+            .offset(MAX_GRANTS_PER_SESSION)
+            .limit(MAX_GRANTS_PER_SESSION),
+        ),
     ),
-    /**
-     * PostgreSQL's issuance after the lock (issueInPostgres): one statement replaces the service's grant, forgets
-     * the oldest past the cap and stores the ticket. Its CTEs delete disjoint rows (this service's; the others').
-     */
+    // PostgreSQL, after the lock (grantInPostgres): one statement for the grant, and one for the grant and the ticket.
+    grantInPostgres: compiledOnce<SsoGrant, never>((arg) => ({ compile: () => sql`${grantCtes(arg)} SELECT 1`.compile(db) })),
     issueInPostgres: compiledOnce<SsoGrant & TicketRow, never>((arg) => ({
       compile: () =>
         sql`
-          WITH replaced AS (
-            DELETE FROM sso_grants WHERE tgt_id = ${arg('tgtId')} AND service = ${arg('service')}
-          ), forgotten AS (
-            DELETE FROM sso_grants WHERE tgt_id = ${arg('tgtId')} AND ticket_id IN (
-              SELECT ticket_id FROM sso_grants WHERE tgt_id = ${arg('tgtId')} AND service <> ${arg('service')}
-              ORDER BY created_at DESC, ticket_id DESC OFFSET ${MAX_GRANTS_PER_SESSION - 1}
-            )
-          ), granted AS (
-            INSERT INTO sso_grants (tgt_id, ticket_id, service, service_id, created_at)
-            VALUES (${arg('tgtId')}, ${arg('ticketId')}, ${arg('service')}, ${arg('serviceId')}, ${arg('createdAt')})
-          )
+          ${grantCtes(arg)}
           INSERT INTO tickets (id, kind, tgt_id, user_id, expires_at, data)
           VALUES (${arg('id')}, ${arg('kind')}, ${arg('tgt_id')}, ${arg('user_id')}, ${arg('expires_at')}, ${arg('data')})
         `.compile(db),
@@ -325,6 +308,26 @@ function hotStatements(db: Db) {
   };
 }
 type HotStatements = ReturnType<typeof hotStatements>;
+type TicketRow = ReturnType<typeof rowOf>;
+
+/**
+ * PostgreSQL's CTEs that replace a service's grant, forget the oldest past the cap and insert the grant. They
+ * delete disjoint rows (this service's; the others').
+ */
+function grantCtes(arg: (name: keyof SsoGrant) => never) {
+  return sql`
+    WITH replaced AS (
+      DELETE FROM sso_grants WHERE tgt_id = ${arg('tgtId')} AND service = ${arg('service')}
+    ), forgotten AS (
+      DELETE FROM sso_grants WHERE tgt_id = ${arg('tgtId')} AND ticket_id IN (
+        SELECT ticket_id FROM sso_grants WHERE tgt_id = ${arg('tgtId')} AND service <> ${arg('service')}
+        ORDER BY created_at DESC, ticket_id DESC OFFSET ${MAX_GRANTS_PER_SESSION - 1}
+      )
+    ), granted AS (
+      INSERT INTO sso_grants (tgt_id, ticket_id, service, service_id, created_at)
+      VALUES (${arg('tgtId')}, ${arg('ticketId')}, ${arg('service')}, ${arg('serviceId')}, ${arg('createdAt')})
+    )`;
+}
 
 function toGrant(row: { tgt_id: string; ticket_id: string; service: string; service_id: number | null; created_at: number }): SsoGrant {
   return { tgtId: row.tgt_id, ticketId: row.ticket_id, service: row.service, serviceId: row.service_id, createdAt: row.created_at };
