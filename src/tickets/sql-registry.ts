@@ -270,7 +270,7 @@ function hotStatements(db: Db) {
     forgetServiceGrant: compiledOnce<{ tgtId: string; service: string }, never>((arg) =>
       db.deleteFrom('sso_grants').where('tgt_id', '=', arg('tgtId')).where('service', '=', arg('service')),
     ),
-    insertGrant: compiledOnce<{ tgtId: string; ticketId: string; service: string; serviceId: number | null; createdAt: number }, never>((arg) =>
+    insertGrant: compiledOnce<SsoGrant, never>((arg) =>
       db.insertInto('sso_grants').values({
         tgt_id: arg('tgtId'),
         ticket_id: arg('ticketId'),
