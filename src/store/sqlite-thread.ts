@@ -26,7 +26,7 @@ export interface SqliteStatementFailure {
  *   reader or writer: the main connection's commits go on while it copies.
  * - It runs the statements it is given (the audit log's background batches): up to STATEMENTS_PER_TRANSACTION in one
  *   transaction, each under a savepoint of its own, so a statement that fails loses only its own rows. One commit
- *   for a whole 100 ms batch halved the thread's CPU per validation (14 → 7 µs, most of it the kernel's, writing the
+ *   for a whole 100 ms batch halved the thread's CPU per validation (13–14 → 7–9 µs, most of it the kernel's, writing the
  *   same index pages to the WAL once per commit); the cap bounds how long the file's write lock is held after a
  *   backlog (docs/benchmarks.md, fourth pass).
  */
@@ -86,8 +86,10 @@ parentPort.on('message', ({ id, statements, close }) => {
   const size = workerData.statementsPerTransaction;
   for (let first = 0; first < statements.length; first += size) {
     const group = statements.slice(first, first + size);
+    const before = failures.length;
     try { runGroup(group, first, failures); } catch (err) {
-      // The commit itself failed (the disk): every statement of the group is lost.
+      // The commit itself failed (the disk): every statement of the group is lost, each named once.
+      failures.length = before;
       group.forEach((_, k) => failures.push({ index: first + k, message: String((err && err.message) || err) }));
     }
   }
