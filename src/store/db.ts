@@ -30,19 +30,27 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Op
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', location: redactUrl(url) };
   }
   const file = url.slice('sqlite:'.length);
-  const sqlite = openSqliteFile(file);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(sqlite) }) });
-  sqliteHandles.set(db, sqlite);
+  const database = openSqliteFile(file);
+  const reusing = reusingStatements(database);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: reusing }) });
+  sqliteHandles.set(db, { database, prepare: (sql) => reusing.prepare(sql) });
   return { db, dialect: 'sqlite', location: file };
 }
 
-const sqliteHandles = new WeakMap<Db, SqliteDatabase.Database>();
+/** The better-sqlite3 connection behind a SQLite Db, and the prepared statements Kysely runs on it. */
+export interface SqliteHandle {
+  database: SqliteDatabase.Database;
+  /** The statement for this SQL, prepared once and shared with Kysely's queries (reusingStatements). */
+  prepare(sql: string): SqliteStatement;
+}
+
+const sqliteHandles = new WeakMap<Db, SqliteHandle>();
 
 /**
- * The better-sqlite3 connection behind a SQLite Db (undefined for PostgreSQL), for writes that must run as one
- * synchronous step (store/sqlite-write-groups.ts). Use it only while holding Kysely's connection.
+ * The connection behind a SQLite Db (undefined for PostgreSQL), for writes that must run as one synchronous step
+ * (store/sqlite-write-groups.ts). Use it only while holding Kysely's connection.
  */
-export function sqliteHandleOf(db: Db): SqliteDatabase.Database | undefined {
+export function sqliteHandleOf(db: Db): SqliteHandle | undefined {
   return sqliteHandles.get(db);
 }
 

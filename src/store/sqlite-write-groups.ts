@@ -1,4 +1,3 @@
-import type SqliteDatabase from 'better-sqlite3';
 import type { CompiledQuery } from 'kysely';
 import { type Db, sqliteHandleOf } from './db.js';
 
@@ -33,20 +32,14 @@ type Outcome = { ok: true; value: unknown } | { ok: false; err: unknown };
 export function sqliteWriteGroups(db: Db): SqliteWriteGroups | undefined {
   const handle = sqliteHandleOf(db);
   if (!handle) return undefined;
-  const statements = new Map<string, SqliteDatabase.Statement>();
   const runNow: RunNow = <R>(query: CompiledQuery<R>) => {
-    let statement = statements.get(query.sql);
-    if (!statement) {
-      statement = handle.prepare(query.sql);
-      statements.set(query.sql, statement);
-    }
-    const parameters = query.parameters as unknown[];
-    if (statement.reader) return { rows: statement.all(parameters) as R[], changes: 0 };
-    return { rows: [], changes: statement.run(parameters).changes };
+    const statement = handle.prepare(query.sql);
+    if (statement.reader) return { rows: statement.all(query.parameters) as R[], changes: 0 };
+    return { rows: [], changes: Number(statement.run(query.parameters).changes) };
   };
   // Inside the group's transaction, better-sqlite3 makes each work's transaction a savepoint.
-  const one = handle.transaction((work: Pending['work']) => work(runNow));
-  const group = handle.transaction((works: Pending[]): Outcome[] =>
+  const one = handle.database.transaction((work: Pending['work']) => work(runNow));
+  const group = handle.database.transaction((works: Pending[]): Outcome[] =>
     works.map((p) => {
       try {
         return { ok: true, value: one(p.work) };
