@@ -10,6 +10,8 @@ export interface TestDatabase {
   db: Db;
   /** A second connection to the same database, as another wecas process would have. */
   openAnother(): Db;
+  /** Runs DDL on the tables; PostgreSQL takes the test schemas' lock, so no other file's migration sees it halfway. */
+  alteringTables(work: () => Promise<unknown>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -185,11 +187,11 @@ export function describeServiceRegistryContract(backend: string, openTestDatabas
       const other = new SqlServiceRegistry(testDb.openAnother(), clock);
       await other.add({ ...app, name: 'Other', pattern: 'https://other.example.org/' });
       // The database goes away (here: the table does), and the copy grows old.
-      await db.schema.alterTable('services').renameTo('services_away').execute();
+      await testDb.alteringTables(() => db.schema.alterTable('services').renameTo('services_away').execute());
       clock.advance(5000);
       expect((await registry.find('https://app.example.org/'))?.name).toBe('App');
       expect(await registry.find('https://other.example.org/')).toBeUndefined();
-      await db.schema.alterTable('services_away').renameTo('services').execute();
+      await testDb.alteringTables(() => db.schema.alterTable('services_away').renameTo('services').execute());
       expect((await registry.find('https://other.example.org/'))?.name).toBe('Other');
     });
 

@@ -32,6 +32,8 @@ export interface PostgresSchema {
   schema: string;
   /** Another pool on the same schema, as a second wecas node would have; cleanup ends it too. */
   open(poolSize?: number): Db;
+  /** Runs DDL on this schema's tables while no other test file creates, migrates or drops a schema. */
+  alteringTables(work: () => Promise<unknown>): Promise<void>;
   /** Ends every pool and drops the schema. */
   cleanup(): Promise<void>;
 }
@@ -65,12 +67,14 @@ export async function withPostgresSchema(options: { poolSize?: number } = {}): P
     await cleanup();
     throw err;
   }
-  return { db, schema, open, cleanup };
+  const alteringTables = (work: () => Promise<unknown>) => whileHoldingSchemaLock(() => work());
+  return { db, schema, open, alteringTables, cleanup };
 }
 
 /**
- * Creating and dropping test schemas take turns: Kysely's migrator lists the tables of every schema, and that
- * catalog query fails ("schema … does not exist") when another test file drops its schema at the same moment.
+ * Creating, migrating, altering and dropping test schemas take turns: Kysely's migrator lists the tables of every
+ * schema, and that catalog query fails ("schema … does not exist", "relation … does not exist") when another test
+ * file drops its schema or renames a table at the same moment.
  */
 async function whileHoldingSchemaLock(work: (admin: pg.Client) => Promise<unknown>): Promise<void> {
   const admin = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 5000 });
