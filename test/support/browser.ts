@@ -40,7 +40,17 @@ export const DESKTOP_VIEWPORT = { width: 1280, height: 800 };
  */
 export async function screenshotPage(page: Page, name: string, viewport?: { width: number; height: number }): Promise<void> {
   if (viewport) await page.setViewportSize(viewport);
-  await page.screenshot({ path: artifactPath(name), fullPage: true });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  expect(overflow, `${name} scrolls sideways`).toBeLessThanOrEqual(0);
+  // A page that refreshes itself (the WeCom emulator's QR page, every second) may do so between the two steps on a
+  // slow machine: then both are taken again from the new page.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.screenshot({ path: artifactPath(name), fullPage: true });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow, `${name} scrolls sideways`).toBeLessThanOrEqual(0);
+      return;
+    } catch (err) {
+      if (attempt === 3 || !String(err).includes('Execution context was destroyed')) throw err;
+      await page.waitForLoadState();
+    }
+  }
 }
