@@ -3,7 +3,7 @@ import type { LoginRequest } from '../cas/login-request.js';
 import type { Clock } from '../clock.js';
 import { type DirectoryAccount, DirectoryUnavailable } from '../directories/directory.js';
 import { principalOf } from '../directories/principal.js';
-import { acceptsMethod, personAllowed, requiresSecondFactor } from '../services/access.js';
+import { acceptsMethod, admitsEverySession, personAllowed, requiresSecondFactor } from '../services/access.js';
 import type { ServiceRegistry } from '../services/registry.js';
 import type { SsoSessions } from '../tickets/sessions.js';
 import type { AuthMethod, SecondFactorRecord, ServiceTicket, TicketGrantingTicket } from '../tickets/types.js';
@@ -103,6 +103,18 @@ export function createSignIn(deps: {
     return 'not_allowed';
   }
 
+  /**
+   * Single sign-on: a ticket for the transaction's service from the browser's live session, no credentials asked,
+   * unless the service refuses the session (its method, or the person).
+   */
+  async function ticketFromSession(tgt: TicketGrantingTicket, transaction: LoginTransaction, client: ClientInfo): Promise<SessionTicket> {
+    if (!transaction.service) return { kind: 'no_service' };
+    const refused = await serviceRefusal(tgt, transaction, client);
+    if (refused) return { kind: 'refused', refused };
+    const ticket = await sessions.grantServiceTicket(tgt, { url: transaction.service.url, id: transaction.service.registered.id }, false);
+    return { kind: 'ticket', ticket };
+  }
+
   return {
     /** The transaction for a login request; a refused service is counted. */
     async open(request: LoginRequest): Promise<OpenedTransaction> {
@@ -132,15 +144,22 @@ export function createSignIn(deps: {
     },
 
     /**
-     * Single sign-on: a ticket for the transaction's service from the browser's live session, no credentials asked,
-     * unless the service refuses the session (its method, or the person).
+     * SSO at /login: the browser's session, named by its cookie, and what ticketFromSession gives for it. A service
+     * that asks nothing of the session (admitsEverySession) has the session read and its ticket issued in one
+     * registry step. Undefined when the browser has no live session.
      */
-    async ticketFromSession(tgt: TicketGrantingTicket, transaction: LoginTransaction, client: ClientInfo): Promise<SessionTicket> {
-      if (!transaction.service) return { kind: 'no_service' };
-      const refused = await serviceRefusal(tgt, transaction, client);
-      if (refused) return { kind: 'refused', refused };
-      const ticket = await sessions.grantServiceTicket(tgt, { url: transaction.service.url, id: transaction.service.registered.id }, false);
-      return { kind: 'ticket', ticket };
+    async ssoFromCookie(
+      tgtId: string | undefined,
+      transaction: LoginTransaction,
+      client: ClientInfo,
+    ): Promise<{ tgt: TicketGrantingTicket; sso: SessionTicket } | undefined> {
+      const service = transaction.service;
+      if (service && admitsEverySession(service.registered)) {
+        const issued = await sessions.grantServiceTicketFromSession(tgtId, { url: service.url, id: service.registered.id });
+        return issued && { tgt: issued.tgt, sso: { kind: 'ticket', ticket: issued.ticket } };
+      }
+      const tgt = await sessions.find(tgtId);
+      return tgt && { tgt, sso: await ticketFromSession(tgt, transaction, client) };
     },
 
     /**

@@ -72,6 +72,11 @@ export function observeTicketRegistry(registry: TicketRegistry, metrics: Metrics
       await registry.addServiceTicket(ticket, grant);
       metrics.ticketIssued(ticket.kind);
     },
+    async addServiceTicketFromSession(ticket, grant) {
+      const tgt = await registry.addServiceTicketFromSession(ticket, grant);
+      if (tgt) metrics.ticketIssued(ticket.kind);
+      return tgt;
+    },
     addGrant: (grant) => registry.addGrant(grant),
     grants: (tgtId) => registry.grants(tgtId),
     removeSession: (tgtId) => registry.removeSession(tgtId),

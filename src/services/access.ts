@@ -30,6 +30,11 @@ export function requiresSecondFactor(service: RegisteredService): boolean {
   return service.mfaPolicy === 'required';
 }
 
+/** Whether the service gives a ticket to every live session: any method, no second factor, no attribute rule. */
+export function admitsEverySession(service: RegisteredService): boolean {
+  return service.signInMethods.length === 0 && !requiresSecondFactor(service) && Object.keys(service.requiredAttributes).length === 0;
+}
+
 // Patterns are checked on every sign-in and validation of the service: compiled once (the registry holds few).
 const cache = new Map<string, RegExp>();
 

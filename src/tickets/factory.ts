@@ -60,7 +60,7 @@ export function createTicketFactory({ clock, policy }: { clock: Clock; policy: E
       return touched;
     },
 
-    serviceTicket(tgt: TicketGrantingTicket, service: TicketService, fromNewLogin: boolean): ServiceTicket {
+    serviceTicket(tgt: Pick<TicketGrantingTicket, 'id' | 'expiresAt'>, service: TicketService, fromNewLogin: boolean): ServiceTicket {
       const now = clock.now();
       return {
         kind: 'ST',

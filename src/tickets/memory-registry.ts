@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { type ConsumedTicket, MAX_GRANTS_PER_SESSION, type TicketRegistry } from './registry.js';
+import { addServiceTicketInTwoSteps, type ConsumedTicket, MAX_GRANTS_PER_SESSION, type TicketRegistry } from './registry.js';
 import { type ServiceTicket, type SsoGrant, type Ticket, type TicketGrantingTicket, type TicketKind, type TicketOfKind, tgtIdOf } from './types.js';
 
 /**
@@ -58,6 +58,10 @@ export class MemoryTicketRegistry implements TicketRegistry {
   async addServiceTicket(ticket: ServiceTicket, grant: SsoGrant): Promise<void> {
     await this.add(ticket);
     await this.addGrant(grant);
+  }
+
+  addServiceTicketFromSession(ticket: ServiceTicket, grant: SsoGrant): Promise<TicketGrantingTicket | undefined> {
+    return addServiceTicketInTwoSteps(this, ticket, grant);
   }
 
   async addGrant(grant: SsoGrant): Promise<void> {

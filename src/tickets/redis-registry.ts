@@ -9,19 +9,20 @@ import type { ServiceTicket, SsoGrant, Ticket, TicketGrantingTicket, TicketKind,
  * list keeps one grant per service (an earlier one of the same service is removed) and at most `max` grants (the
  * oldest, at the head, go). A script runs atomically, so a grant cannot be added after a concurrent removeSession
  * took the TGT, nor two grants of one service interleave. PTTL is -2 for a missing key (-1, no expiry, never
- * happens: every ticket key gets one). Arguments are Lua expressions (KEYS[i], ARGV[i]) of the script it ends.
+ * happens: every ticket key gets one). Arguments are Lua expressions (KEYS[i], ARGV[i]) of the script it ends;
+ * `result` is what that script returns (by default 1 when the grant was recorded, 0 when the TGT is gone).
  */
-function recordGrantLua(a: { tgtKey: string; grantsKey: string; grant: string; service: string; max: string }): string {
+function recordGrantLua(a: { tgtKey: string; grantsKey: string; grant: string; service: string; max: string; result?: string }): string {
   return `
 local ttl = redis.call('PTTL', ${a.tgtKey})
-if ttl <= 0 then return 0 end
+if ttl <= 0 then return ${a.result === undefined ? '0' : a.result} end
 for _, held in ipairs(redis.call('LRANGE', ${a.grantsKey}, 0, -1)) do
   if cjson.decode(held).service == ${a.service} then redis.call('LREM', ${a.grantsKey}, 0, held) end
 end
 redis.call('RPUSH', ${a.grantsKey}, ${a.grant})
 redis.call('LTRIM', ${a.grantsKey}, -tonumber(${a.max}), -1)
 redis.call('PEXPIRE', ${a.grantsKey}, ttl)
-return 1`;
+return ${a.result ?? '1'}`;
 }
 
 /** KEYS: TGT key, grants key; ARGV: grant JSON, service, MAX_GRANTS_PER_SESSION. */
@@ -58,16 +59,41 @@ redis.call('PEXPIRE', KEYS[2], ARGV[2], 'NX')
 redis.call('PEXPIRE', KEYS[2], ARGV[2], 'GT')
 ${recordGrantLua({ tgtKey: 'KEYS[3]', grantsKey: 'KEYS[4]', grant: 'ARGV[4]', service: 'ARGV[5]', max: 'ARGV[6]' })}`;
 
+/**
+ * addServiceTicketFromSession in one round trip: the TGT read and, while it is live by our clock (its expiresAt
+ * against ARGV[7], as reads compare it), the ST stored as ADD_SERVICE_TICKET stores it, neither its expiresAt nor its
+ * TTL past the TGT's. KEYS: TGT key, ST key, children key, grants key; ARGV: the ST's JSON without its expiresAt
+ * (appended here), the ST's expiresAt, children member, grant JSON, service, MAX_GRANTS_PER_SESSION, now (ms).
+ * Returns the TGT JSON, or nil with nothing stored.
+ */
+const ADD_SERVICE_TICKET_FROM_SESSION = `
+local tgt = redis.call('GET', KEYS[1])
+if not tgt then return nil end
+local now = tonumber(ARGV[7])
+local expiresAt = math.min(tonumber(ARGV[2]), cjson.decode(tgt).expiresAt)
+if expiresAt <= now then return nil end
+local stTtl = math.min(expiresAt - now, redis.call('PTTL', KEYS[1]))
+if stTtl <= 0 then return nil end
+redis.call('SET', KEYS[2], string.sub(ARGV[1], 1, -2) .. ',"expiresAt":' .. string.format('%d', expiresAt) .. '}', 'PX', stTtl)
+redis.call('SADD', KEYS[3], ARGV[3])
+redis.call('PEXPIRE', KEYS[3], stTtl, 'NX')
+redis.call('PEXPIRE', KEYS[3], stTtl, 'GT')
+${recordGrantLua({ tgtKey: 'KEYS[1]', grantsKey: 'KEYS[4]', grant: 'ARGV[4]', service: 'ARGV[5]', max: 'ARGV[6]', result: 'tgt' })}`;
+
 /** The scripts, defined once per client (ioredis runs them by EVALSHA, loading them on a NOSCRIPT reply). */
 interface TicketScripts {
   wecasConsumeWithSession(st: string, pt: string, prefix: string): Promise<[string, string | null] | null>;
   wecasAddServiceTicket(...args: Array<string | number>): Promise<number>;
+  wecasAddServiceTicketFromSession(...args: Array<string | number>): Promise<string | null>;
 }
 
 function withScripts(redis: Redis): Redis & TicketScripts {
   const scripted = redis as Redis & Partial<TicketScripts>;
   if (!scripted.wecasConsumeWithSession) redis.defineCommand('wecasConsumeWithSession', { numberOfKeys: 2, lua: CONSUME_WITH_SESSION });
   if (!scripted.wecasAddServiceTicket) redis.defineCommand('wecasAddServiceTicket', { numberOfKeys: 4, lua: ADD_SERVICE_TICKET });
+  if (!scripted.wecasAddServiceTicketFromSession) {
+    redis.defineCommand('wecasAddServiceTicketFromSession', { numberOfKeys: 4, lua: ADD_SERVICE_TICKET_FROM_SESSION });
+  }
   return redis as Redis & TicketScripts;
 }
 
@@ -174,6 +200,23 @@ export class RedisTicketRegistry implements TicketRegistry {
       grant.service,
       MAX_GRANTS_PER_SESSION,
     );
+  }
+
+  async addServiceTicketFromSession(ticket: ServiceTicket, grant: SsoGrant): Promise<TicketGrantingTicket | undefined> {
+    const tgtJson = await this.scripts.wecasAddServiceTicketFromSession(
+      this.ticketKey('TGT', ticket.tgtId),
+      this.ticketKey('ST', ticket.id),
+      this.childrenKey(ticket.tgtId),
+      this.grantsKey(grant.tgtId),
+      JSON.stringify({ ...ticket, expiresAt: undefined }),
+      ticket.expiresAt,
+      `ST:${ticket.id}`,
+      JSON.stringify(grant),
+      grant.service,
+      MAX_GRANTS_PER_SESSION,
+      this.clock.now(),
+    );
+    return tgtJson === null ? undefined : (JSON.parse(tgtJson) as TicketGrantingTicket);
   }
 
   async addGrant(grant: SsoGrant): Promise<void> {

@@ -38,6 +38,12 @@ export interface TicketRegistry {
    */
   addServiceTicket(ticket: ServiceTicket, grant: SsoGrant): Promise<void>;
   /**
+   * SSO issuance for a service that asks nothing of the session: the ticket's TGT read and, when it is live, the
+   * ticket stored and its grant recorded as addServiceTicket does, in one step (one Redis round trip). The ticket
+   * lives no longer than its TGT. Returns the TGT; undefined, with nothing stored, when there is no live one.
+   */
+  addServiceTicketFromSession(ticket: ServiceTicket, grant: SsoGrant): Promise<TicketGrantingTicket | undefined>;
+  /**
    * Records that a TGT granted a ticket to a service (for single logout): it replaces that service's earlier grant
    * and becomes the newest; past MAX_GRANTS_PER_SESSION services the oldest grant is dropped.
    */
@@ -58,4 +64,19 @@ export interface TicketRegistry {
   /** Deletes expired tickets; returns the TGTs that expired, so their services can be logged out. */
   sweep(): Promise<Array<{ tgt: TicketGrantingTicket; grants: SsoGrant[] }>>;
   close(): Promise<void>;
+}
+
+/**
+ * addServiceTicketFromSession as its two steps, for registries where the read costs no round trip of its own (the
+ * memory registry) or is a short indexed read beside the transaction (SQL).
+ */
+export async function addServiceTicketInTwoSteps(
+  registry: Pick<TicketRegistry, 'get' | 'addServiceTicket'>,
+  ticket: ServiceTicket,
+  grant: SsoGrant,
+): Promise<TicketGrantingTicket | undefined> {
+  const tgt = await registry.get(ticket.tgtId, 'TGT');
+  if (!tgt) return undefined;
+  await registry.addServiceTicket({ ...ticket, expiresAt: Math.min(ticket.expiresAt, tgt.expiresAt) }, grant);
+  return tgt;
 }

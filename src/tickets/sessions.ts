@@ -29,6 +29,14 @@ export function createSsoSessions(deps: { registry: TicketRegistry; factory: Tic
     return { tgt: ended.tgt, frontChannelUrls: (await onEnded(ended)).frontChannelUrls };
   }
 
+  /** The session, its idle limit moved forward when the last move is over a minute old. */
+  async function touchedWhenDue(tgt: TicketGrantingTicket): Promise<TicketGrantingTicket> {
+    if (clock.now() - tgt.lastUsedAt < TOUCH_GRANULARITY_MS) return tgt;
+    const touched = factory.touched(tgt);
+    await registry.update(touched);
+    return touched;
+  }
+
   /** Every session of a user ended and told; how many, and the front-channel URLs a page may still load. */
   async function endEvery(userId: string, options: { toldAs?: string } = {}): Promise<{ ended: number; frontChannelUrls: string[] }> {
     let ended = 0;
@@ -68,18 +76,31 @@ export function createSsoSessions(deps: { registry: TicketRegistry; factory: Tic
     async find(tgtId: string | undefined): Promise<TicketGrantingTicket | undefined> {
       if (!tgtId?.startsWith('TGT-')) return undefined;
       const tgt = await registry.get(tgtId, 'TGT');
-      if (!tgt) return undefined;
-      if (clock.now() - tgt.lastUsedAt < TOUCH_GRANULARITY_MS) return tgt;
-      const touched = factory.touched(tgt);
-      await registry.update(touched);
-      return touched;
+      return tgt && touchedWhenDue(tgt);
     },
 
     async grantServiceTicket(tgt: TicketGrantingTicket, service: TicketService, fromNewLogin: boolean): Promise<ServiceTicket> {
       const st = factory.serviceTicket(tgt, service, fromNewLogin);
       // One step: one Redis round trip, one SQL transaction.
-      await registry.addServiceTicket(st, { tgtId: tgt.id, ticketId: st.id, service: service.url, serviceId: service.id, createdAt: st.createdAt });
+      await registry.addServiceTicket(st, grantOf(st));
       return st;
+    },
+
+    /**
+     * SSO for a service that asks nothing of the session (admitsEverySession): the live session with this id found
+     * and its ticket issued in one registry step (one Redis round trip, not a read and then a write), the session's
+     * idle limit moved forward as `find` moves it. Undefined, with no ticket issued, when there is no such session.
+     */
+    async grantServiceTicketFromSession(
+      tgtId: string | undefined,
+      service: TicketService,
+    ): Promise<{ tgt: TicketGrantingTicket; ticket: ServiceTicket } | undefined> {
+      if (!tgtId?.startsWith('TGT-')) return undefined;
+      // The TGT's expiry is not known before the registry reads it: the registry caps the ticket's by it.
+      const st = factory.serviceTicket({ id: tgtId, expiresAt: Number.POSITIVE_INFINITY }, service, false);
+      const tgt = await registry.addServiceTicketFromSession(st, grantOf(st));
+      if (!tgt) return undefined;
+      return { tgt: await touchedWhenDue(tgt), ticket: { ...st, expiresAt: Math.min(st.expiresAt, tgt.expiresAt) } };
     },
 
     /**
@@ -112,4 +133,9 @@ export function createSsoSessions(deps: { registry: TicketRegistry; factory: Tic
     sessionsOf: (userId: string) => registry.sessionsOf(userId),
     usersWithSessions: () => registry.usersWithSessions(),
   };
+}
+
+/** The grant a service ticket records on its session, for single logout. */
+function grantOf(st: ServiceTicket): SsoGrant {
+  return { tgtId: st.tgtId, ticketId: st.id, service: st.service, serviceId: st.serviceId, createdAt: st.createdAt };
 }

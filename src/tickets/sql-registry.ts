@@ -4,7 +4,7 @@ import { compiledOnce } from '../store/compiled-once.js';
 import type { Db } from '../store/db.js';
 import type { Database } from '../store/schema.js';
 import { type RunNow, type SqliteWriteGroups, sqliteWriteGroups } from '../store/sqlite-write-groups.js';
-import { type ConsumedTicket, MAX_GRANTS_PER_SESSION, type TicketRegistry } from './registry.js';
+import { addServiceTicketInTwoSteps, type ConsumedTicket, MAX_GRANTS_PER_SESSION, type TicketRegistry } from './registry.js';
 import {
   type ServiceTicket,
   type SsoGrant,
@@ -91,6 +91,19 @@ export class SqlTicketRegistry implements TicketRegistry {
     await this.groups.run((run) => {
       recordGrant(run, this.hot, grant);
       run(this.hot.insertTicket(row));
+    });
+  }
+
+  async addServiceTicketFromSession(ticket: ServiceTicket, grant: SsoGrant): Promise<TicketGrantingTicket | undefined> {
+    if (!this.groups) return addServiceTicketInTwoSteps(this, ticket, grant);
+    // SQLite: the session read in the same group as the writes, so the issuance is one step of the event loop.
+    return this.groups.run((run) => {
+      const [found] = run(this.hot.findTicket({ id: ticket.tgtId, kind: 'TGT', now: this.clock.now() })).rows;
+      if (!found) return undefined;
+      const tgt = JSON.parse(found.data) as TicketGrantingTicket;
+      recordGrant(run, this.hot, grant);
+      run(this.hot.insertTicket(rowOf({ ...ticket, expiresAt: Math.min(ticket.expiresAt, tgt.expiresAt) })));
+      return tgt;
     });
   }
 

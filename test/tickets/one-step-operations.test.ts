@@ -1,6 +1,7 @@
-// The two operations on the hot paths, each one step on every registry: a validation takes the ticket with its
-// session (consumeWithSession), an SSO issuance stores the ticket with its grant (addServiceTicket). With Redis,
-// each is one round trip, counted here with MONITOR on a second connection.
+// The operations on the hot paths, each one step on every registry: a validation takes the ticket with its session
+// (consumeWithSession), an SSO issuance stores the ticket with its grant (addServiceTicket), from the session it
+// reads in the same step (addServiceTicketFromSession). With Redis, each is one round trip, counted here with
+// MONITOR on a second connection.
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newTicketId } from '../../src/tickets/ids.js';
@@ -103,6 +104,62 @@ for (const backend of await storageBackends()) {
       await registry.addServiceTicket(ticket, grantOf(ticket));
       clock.advance(61_000);
       expect(await registry.consumeWithSession(ticket.id)).toEqual({ ticket, tgt: undefined });
+    });
+
+    it('addServiceTicketFromSession reads the live session and stores the ticket with its grant', async () => {
+      const session = tgt();
+      await registry.add(session);
+      const ticket = st(session);
+      expect(await registry.addServiceTicketFromSession(ticket, grantOf(ticket))).toEqual(session);
+      expect(await registry.get(ticket.id, 'ST')).toEqual(ticket);
+      expect(await registry.grants(session.id)).toEqual([grantOf(ticket)]);
+      clock.advance(1000);
+      const again = st(session);
+      expect(await registry.addServiceTicketFromSession(again, grantOf(again))).toEqual(session);
+      expect(await registry.grants(session.id)).toEqual([grantOf(again)]);
+      expect(await registry.consumeWithSession(again.id)).toEqual({ ticket: again, tgt: session });
+    });
+
+    it('addServiceTicketFromSession stores nothing without a live session: none, ended, or expired by the clock', async () => {
+      const never = st(tgt());
+      expect(await registry.addServiceTicketFromSession(never, grantOf(never))).toBeUndefined();
+      expect(await registry.get(never.id, 'ST')).toBeUndefined();
+      const ended = tgt();
+      await registry.add(ended);
+      await registry.removeSession(ended.id);
+      const late = st(ended);
+      expect(await registry.addServiceTicketFromSession(late, grantOf(late))).toBeUndefined();
+      expect(await registry.get(late.id, 'ST')).toBeUndefined();
+      const expiring = { ...tgt(), expiresAt: clock.now() + 60_000 };
+      await registry.add(expiring);
+      clock.advance(60_000);
+      const after = st(expiring);
+      expect(await registry.addServiceTicketFromSession(after, grantOf(after))).toBeUndefined();
+      expect(await registry.get(after.id, 'ST')).toBeUndefined();
+      expect(await registry.grants(expiring.id)).toEqual([]);
+    });
+
+    it('addServiceTicketFromSession gives the ticket no longer a life than its session', async () => {
+      const session = { ...tgt(), expiresAt: clock.now() + 4_000 };
+      await registry.add(session);
+      const ticket = st(session); // 10 s
+      expect(await registry.addServiceTicketFromSession(ticket, grantOf(ticket))).toEqual(session);
+      expect(await registry.get(ticket.id, 'ST')).toEqual({ ...ticket, expiresAt: session.expiresAt });
+      clock.advance(4_000);
+      expect(await registry.get(ticket.id, 'ST')).toBeUndefined();
+    });
+
+    it('addServiceTicketFromSession keeps one grant per service when 20 issuances race on every node', async () => {
+      const session = tgt();
+      await registry.add(session);
+      const others = backend.overlappingTransactions === false ? [] : opened.others;
+      const nodes = [registry, ...others.map((o) => o.tickets)];
+      const tickets = Array.from({ length: 20 }, () => st(session));
+      const issued = await Promise.all(tickets.map((ticket, i) => nodes[i % nodes.length]!.addServiceTicketFromSession(ticket, grantOf(ticket))));
+      expect(issued).toEqual(tickets.map(() => session));
+      const grants = await registry.grants(session.id);
+      expect(grants).toHaveLength(1);
+      expect(tickets.map((t) => t.id)).toContain(grants[0]!.ticketId);
     });
 
     it('hands out proxy tickets, and never a TGT or PGT', async () => {
@@ -221,11 +278,11 @@ describe.skipIf(!requireServer('Redis', await redisAvailable()))('Redis round tr
     await browser.get(`/cas/login?service=${encodeURIComponent(S)}`);
 
     let location: string | undefined;
-    // The login page's request limit, the cookie's session read, then one script for the ticket and its grant.
+    // The login page's request limit, then one script that reads the cookie's session and stores the ticket and its grant.
     const issuance = await commandsOf(client, r.redis, r.prefix, async () => {
       location = (await browser.get(`/cas/login?service=${encodeURIComponent(S)}`)).headers.location;
     });
-    expect(issuance).toEqual([expect.stringMatching(/^evalsha ratelimit:/), 'get t:TGT', 'evalsha t:ST']);
+    expect(issuance).toEqual([expect.stringMatching(/^evalsha ratelimit:/), 'evalsha t:TGT']);
     const ticket = ticketFrom(location);
     let body = '';
     const validation = await commandsOf(client, r.redis, r.prefix, async () => {

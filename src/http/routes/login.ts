@@ -16,7 +16,7 @@ import { redirectNoStore } from '../respond.js';
 import { SECOND_FACTOR_PATH, type SignInResponses } from '../sign-in-response.js';
 
 export interface LoginRouteDeps {
-  signIn: Pick<SignIn, 'attempt' | 'ticketFromSession'>;
+  signIn: Pick<SignIn, 'attempt' | 'ssoFromCookie'>;
   password: Authenticator<'password', PasswordCredentials>;
   formTokens: FormTokens;
   cookies: Cookies;
@@ -38,9 +38,9 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginRouteDeps):
     const transaction = transactionOf(request);
     const { request: login, service } = transaction;
     const tab = request.query.tab === 'sms' ? 'sms' : 'password';
-    const tgt = login.renew ? undefined : await request.ssoSession();
-    if (tgt) {
-      const sso = await deps.signIn.ticketFromSession(tgt, transaction, request.client);
+    const found = login.renew ? undefined : await deps.signIn.ssoFromCookie(deps.cookies.sessionId(request), transaction, request.client);
+    if (found) {
+      const { tgt, sso } = found;
       if (sso.kind === 'no_service' || !service) return responses.signedInPage(request, reply, tgt.principal);
       if (sso.kind === 'ticket') return responses.ticketToService(request, reply, login, service.url, sso.ticket.id);
       // gateway: the application asked not to be kept at the sign-in service; it gets its answer, "no ticket".
