@@ -10,9 +10,9 @@ export type RunNow = <R>(query: CompiledQuery<R>) => { rows: R[]; changes: numbe
  * A commit is much of a one-row write's cost (the pages it touched written to the WAL, the locks taken and let
  * go); the validations of one turn sharing one halved a SQLite validation's CPU (docs/benchmarks.md, fourth pass).
  *
- * A group runs synchronously, start to commit, while it holds Kysely's connection: no other query of this
- * connection (a Kysely transaction waiting on the event loop) can be inside it, and no other connection of this
- * process can wait for its lock in between. Should the commit itself fail, every caller of the group hears of it
+ * A group runs synchronously, start to commit, while it holds Kysely's connection and the database's write lock
+ * (BEGIN IMMEDIATE): no other query of this connection (a Kysely transaction waiting on the event loop) can be
+ * inside it, and no other connection can write between a work's reads and its writes. Should the commit itself fail, every caller of the group hears of it
  * and nothing of the group is written.
  */
 export interface SqliteWriteGroups {
@@ -54,7 +54,9 @@ export function sqliteWriteGroups(db: Db): SqliteWriteGroups | undefined {
     const works = pending!;
     pending = undefined;
     db.connection()
-      .execute(async () => group(works))
+      // IMMEDIATE: the write lock is taken at BEGIN, so a work may read before it writes and no other connection
+      // can commit in between (a deferred transaction would fail its first write with SQLITE_BUSY_SNAPSHOT).
+      .execute(async () => group.immediate(works))
       .then(
         (outcomes) => {
           for (const [i, o] of outcomes.entries()) {

@@ -96,12 +96,12 @@ export class SqlTicketRegistry implements TicketRegistry {
 
   async addServiceTicketFromSession(ticket: ServiceTicket, grant: SsoGrant): Promise<TicketGrantingTicket | undefined> {
     if (!this.groups) return addServiceTicketInTwoSteps(this, ticket, grant);
-    // SQLite: the session read in the same group as the writes, so the issuance is one step of the event loop.
+    // SQLite: the session read in the same write group as the writes, so the issuance is one step of the event loop.
     return this.groups.run((run) => {
       const [found] = run(this.hot.findTicket({ id: ticket.tgtId, kind: 'TGT', now: this.clock.now() })).rows;
       if (!found) return undefined;
       const tgt = JSON.parse(found.data) as TicketGrantingTicket;
-      recordGrant(run, this.hot, grant);
+      replaceGrant(run, this.hot, grant);
       run(this.hot.insertTicket(rowOf({ ...ticket, expiresAt: Math.min(ticket.expiresAt, tgt.expiresAt) })));
       return tgt;
     });
@@ -226,12 +226,17 @@ async function grantInPostgres(trx: Transaction<Database>, hot: HotStatements, g
 }
 
 /**
- * Records a grant in SQLite while its TGT exists, in a write group: one per service, at most
- * MAX_GRANTS_PER_SESSION (see TicketRegistry.addGrant). The no-op UPDATE comes first, so the write lock is held
- * before anything is read.
+ * Records a grant in SQLite while its TGT exists, in a write group (which holds the write lock from its start, so
+ * the session cannot end between the check and the writes): one per service, at most MAX_GRANTS_PER_SESSION (see
+ * TicketRegistry.addGrant).
  */
 function recordGrant(run: RunNow, hot: HotStatements, grant: SsoGrant): void {
-  if (run(hot.lockSession({ tgtId: grant.tgtId })).changes === 0) return;
+  if (run(hot.sessionExists({ tgtId: grant.tgtId })).rows.length === 0) return;
+  replaceGrant(run, hot, grant);
+}
+
+/** The grant stored as the service's only one, the session's oldest forgotten past the cap. */
+function replaceGrant(run: RunNow, hot: HotStatements, grant: SsoGrant): void {
   run(hot.forgetServiceGrant(grant));
   run(hot.insertGrant(grant));
   run(hot.forgetGrantsPastCap(grant));
@@ -272,7 +277,11 @@ function hotStatements(db: Db) {
             .as('tgt_data'),
         ]),
     ),
-    /** The no-op UPDATE that locks a session's row (SQLite: the database) until commit. */
+    /** Whether a session (live or not yet swept) has this id: SQLite's check before a grant, in a write group. */
+    sessionExists: compiledOnce<{ tgtId: string }, { id: string }>((arg) =>
+      db.selectFrom('tickets').select('id').where('id', '=', arg('tgtId')).where('kind', '=', 'TGT'),
+    ),
+    /** PostgreSQL: the no-op UPDATE that locks a session's row until commit. */
     lockSession: compiledOnce<{ tgtId: string }, never>((arg) =>
       db
         .updateTable('tickets')
