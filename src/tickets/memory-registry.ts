@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { addServiceTicketInTwoSteps, type ConsumedTicket, MAX_GRANTS_PER_SESSION, type TicketRegistry } from './registry.js';
+import { type ConsumedTicket, MAX_GRANTS_PER_SESSION, type TicketRegistry } from './registry.js';
 import { type ServiceTicket, type SsoGrant, type Ticket, type TicketGrantingTicket, type TicketKind, type TicketOfKind, tgtIdOf } from './types.js';
 
 /**
@@ -60,8 +60,11 @@ export class MemoryTicketRegistry implements TicketRegistry {
     await this.addGrant(grant);
   }
 
-  addServiceTicketFromSession(ticket: ServiceTicket, grant: SsoGrant): Promise<TicketGrantingTicket | undefined> {
-    return addServiceTicketInTwoSteps(this, ticket, grant);
+  async addServiceTicketFromSession(ticket: ServiceTicket, grant: SsoGrant): Promise<TicketGrantingTicket | undefined> {
+    const tgt = await this.get(ticket.tgtId, 'TGT');
+    if (!tgt) return undefined;
+    await this.addServiceTicket({ ...ticket, expiresAt: Math.min(ticket.expiresAt, tgt.expiresAt) }, grant);
+    return tgt;
   }
 
   async addGrant(grant: SsoGrant): Promise<void> {

@@ -65,18 +65,3 @@ export interface TicketRegistry {
   sweep(): Promise<Array<{ tgt: TicketGrantingTicket; grants: SsoGrant[] }>>;
   close(): Promise<void>;
 }
-
-/**
- * addServiceTicketFromSession as its two steps, for registries where the read costs no round trip of its own (the
- * memory registry) or is a short indexed read beside the transaction (SQL).
- */
-export async function addServiceTicketInTwoSteps(
-  registry: Pick<TicketRegistry, 'get' | 'addServiceTicket'>,
-  ticket: ServiceTicket,
-  grant: SsoGrant,
-): Promise<TicketGrantingTicket | undefined> {
-  const tgt = await registry.get(ticket.tgtId, 'TGT');
-  if (!tgt) return undefined;
-  await registry.addServiceTicket({ ...ticket, expiresAt: Math.min(ticket.expiresAt, tgt.expiresAt) }, grant);
-  return tgt;
-}

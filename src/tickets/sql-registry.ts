@@ -4,7 +4,7 @@ import { compiledOnce } from '../store/compiled-once.js';
 import type { Db } from '../store/db.js';
 import type { Database } from '../store/schema.js';
 import { type RunNow, type SqliteWriteGroups, sqliteWriteGroups } from '../store/sqlite-write-groups.js';
-import { addServiceTicketInTwoSteps, type ConsumedTicket, MAX_GRANTS_PER_SESSION, type TicketRegistry } from './registry.js';
+import { type ConsumedTicket, MAX_GRANTS_PER_SESSION, type TicketRegistry } from './registry.js';
 import {
   type ServiceTicket,
   type SsoGrant,
@@ -95,7 +95,7 @@ export class SqlTicketRegistry implements TicketRegistry {
   }
 
   async addServiceTicketFromSession(ticket: ServiceTicket, grant: SsoGrant): Promise<TicketGrantingTicket | undefined> {
-    if (!this.groups) return addServiceTicketInTwoSteps(this, ticket, grant);
+    if (!this.groups) return this.db.transaction().execute((trx) => issueFromSessionInPostgres(trx, this.hot, ticket, grant, this.clock.now()));
     // SQLite: the session read in the same write group as the writes, so the issuance is one step of the event loop.
     return this.groups.run((run) => {
       const [found] = run(this.hot.findTicket({ id: ticket.tgtId, kind: 'TGT', now: this.clock.now() })).rows;
@@ -226,6 +226,24 @@ async function grantInPostgres(trx: Transaction<Database>, hot: HotStatements, g
 }
 
 /**
+ * addServiceTicketFromSession in PostgreSQL: the live TGT's row locked and read by one UPDATE … RETURNING, then the
+ * grant and ticket stored as grantInPostgres stores them (its second statement): four round trips, the read among them.
+ */
+async function issueFromSessionInPostgres(
+  trx: Transaction<Database>,
+  hot: HotStatements,
+  ticket: ServiceTicket,
+  grant: SsoGrant,
+  now: number,
+): Promise<TicketGrantingTicket | undefined> {
+  const [found] = (await trx.executeQuery(hot.lockLiveSession({ tgtId: ticket.tgtId, now }))).rows;
+  if (!found) return undefined;
+  const tgt = JSON.parse(found.data) as TicketGrantingTicket;
+  await trx.executeQuery(hot.issueInPostgres({ ...grant, ...rowOf({ ...ticket, expiresAt: Math.min(ticket.expiresAt, tgt.expiresAt) }) }));
+  return tgt;
+}
+
+/**
  * Records a grant in SQLite while its TGT exists, in a write group (which holds the write lock from its start, so
  * the session cannot end between the check and the writes): one per service, at most MAX_GRANTS_PER_SESSION (see
  * TicketRegistry.addGrant).
@@ -288,6 +306,16 @@ function hotStatements(db: Db) {
         .set((eb) => ({ expires_at: eb.ref('expires_at') }))
         .where('id', '=', arg('tgtId'))
         .where('kind', '=', 'TGT'),
+    ),
+    /** PostgreSQL: lockSession for a live session, which it returns. */
+    lockLiveSession: compiledOnce<{ tgtId: string; now: number }, { data: string }>((arg) =>
+      db
+        .updateTable('tickets')
+        .set((eb) => ({ expires_at: eb.ref('expires_at') }))
+        .where('id', '=', arg('tgtId'))
+        .where('kind', '=', 'TGT')
+        .where('expires_at', '>', arg('now'))
+        .returning('data'),
     ),
     forgetServiceGrant: compiledOnce<{ tgtId: string; service: string }, never>((arg) =>
       db.deleteFrom('sso_grants').where('tgt_id', '=', arg('tgtId')).where('service', '=', arg('service')),
