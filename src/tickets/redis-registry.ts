@@ -8,14 +8,30 @@ import type { ServiceTicket, SsoGrant, Ticket, TicketGrantingTicket, TicketKind,
  * Lua that records a grant: appended only while its TGT exists, the list living exactly as long as the TGT. The
  * list keeps one grant per service (an earlier one of the same service is removed) and at most `max` grants (the
  * oldest, at the head, go). A script runs atomically, so a grant cannot be added after a concurrent removeSession
- * took the TGT, nor two grants of one service interleave. PTTL is -2 for a missing key (-1, no expiry, never
+ * took the TGT, nor two grants of one service interleave. When the newest grant is already the service's (a
+ * person back at the application they last signed in to), it is replaced where it stands: the list already lives as
+ * long as the TGT (update stretches it), and no other entry can be the service's. PTTL is -2 for a missing key (-1, no expiry, never
  * happens: every ticket key gets one). Arguments are Lua expressions (KEYS[i], ARGV[i]) of the script it ends;
  * `result` is what that script returns (by default 1 when the grant was recorded, 0 when the TGT is gone).
  */
-function recordGrantLua(a: { tgtKey: string; grantsKey: string; grant: string; service: string; max: string; result?: string }): string {
+function recordGrantLua(a: {
+  tgtKey: string;
+  grantsKey: string;
+  grant: string;
+  service: string;
+  max: string;
+  result?: string;
+  /** A local already holding the TGT's PTTL, when the script read it. */
+  tgtTtl?: string;
+}): string {
   return `
-local ttl = redis.call('PTTL', ${a.tgtKey})
+local ttl = ${a.tgtTtl ?? `redis.call('PTTL', ${a.tgtKey})`}
 if ttl <= 0 then return ${a.result === undefined ? '0' : a.result} end
+local newest = redis.call('LINDEX', ${a.grantsKey}, -1)
+if newest and cjson.decode(newest).service == ${a.service} then
+  redis.call('LSET', ${a.grantsKey}, -1, ${a.grant})
+  return ${a.result ?? '1'}
+end
 for _, held in ipairs(redis.call('LRANGE', ${a.grantsKey}, 0, -1)) do
   if cjson.decode(held).service == ${a.service} then redis.call('LREM', ${a.grantsKey}, 0, held) end
 end
@@ -72,13 +88,14 @@ if not tgt then return nil end
 local now = tonumber(ARGV[7])
 local expiresAt = math.min(tonumber(ARGV[2]), cjson.decode(tgt).expiresAt)
 if expiresAt <= now then return nil end
-local stTtl = math.min(expiresAt - now, redis.call('PTTL', KEYS[1]))
+local tgtTtl = redis.call('PTTL', KEYS[1])
+local stTtl = math.min(expiresAt - now, tgtTtl)
 if stTtl <= 0 then return nil end
 redis.call('SET', KEYS[2], string.sub(ARGV[1], 1, -2) .. ',"expiresAt":' .. string.format('%d', expiresAt) .. '}', 'PX', stTtl)
 redis.call('SADD', KEYS[3], ARGV[3])
 redis.call('PEXPIRE', KEYS[3], stTtl, 'NX')
 redis.call('PEXPIRE', KEYS[3], stTtl, 'GT')
-${recordGrantLua({ tgtKey: 'KEYS[1]', grantsKey: 'KEYS[4]', grant: 'ARGV[4]', service: 'ARGV[5]', max: 'ARGV[6]', result: 'tgt' })}`;
+${recordGrantLua({ tgtKey: 'KEYS[1]', grantsKey: 'KEYS[4]', grant: 'ARGV[4]', service: 'ARGV[5]', max: 'ARGV[6]', result: 'tgt', tgtTtl: 'tgtTtl' })}`;
 
 /** The scripts, defined once per client (ioredis runs them by EVALSHA, loading them on a NOSCRIPT reply). */
 interface TicketScripts {
