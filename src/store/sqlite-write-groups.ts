@@ -12,8 +12,8 @@ export type RunNow = <R>(query: CompiledQuery<R>) => { rows: R[]; changes: numbe
  *
  * A group runs synchronously, start to commit, while it holds Kysely's connection and the database's write lock
  * (BEGIN IMMEDIATE): no other query of this connection (a Kysely transaction waiting on the event loop) can be
- * inside it, and no other connection can write between a work's reads and its writes. Should the commit itself fail, every caller of the group hears of it
- * and nothing of the group is written.
+ * inside it, and no other connection can write between a work's reads and its writes. Should the commit itself
+ * fail, every caller of the group hears of it and nothing of the group is written.
  */
 export interface SqliteWriteGroups {
   /** Runs `work` in the next group; `work` runs its statements with `run` and must not wait for anything. */
