@@ -9,10 +9,11 @@ import type { ServiceTicket, SsoGrant, Ticket, TicketGrantingTicket, TicketKind,
  * list keeps one grant per service (an earlier one of the same service is removed) and at most `max` grants (the
  * oldest, at the head, go). A script runs atomically, so a grant cannot be added after a concurrent removeSession
  * took the TGT, nor two grants of one service interleave. When the newest grant is already the service's (a
- * person back at the application they last signed in to), it is replaced where it stands: the list already lives as
- * long as the TGT (update stretches it), and no other entry can be the service's. PTTL is -2 for a missing key (-1, no expiry, never
- * happens: every ticket key gets one). Arguments are Lua expressions (KEYS[i], ARGV[i]) of the script it ends;
- * `result` is what that script returns (by default 1 when the grant was recorded, 0 when the TGT is gone).
+ * person back at the application they last signed in to), it is replaced where it stands: the list already lives
+ * as long as the TGT (update stretches it), and no other entry can be the service's. PTTL is -2 for a missing key
+ * (-1, no expiry, never happens: every ticket key gets one). Arguments are Lua expressions (KEYS[i], ARGV[i]) of the
+ * script it ends; `result` is what that script returns (by default 1 when the grant was recorded, 0 when the TGT is
+ * gone).
  */
 function recordGrantLua(a: {
   tgtKey: string;
@@ -24,13 +25,15 @@ function recordGrantLua(a: {
   /** A local already holding the TGT's PTTL, when the script read it. */
   tgtTtl?: string;
 }): string {
+  const recorded = a.result ?? '1';
+  const notRecorded = a.result ?? '0';
   return `
 local ttl = ${a.tgtTtl ?? `redis.call('PTTL', ${a.tgtKey})`}
-if ttl <= 0 then return ${a.result === undefined ? '0' : a.result} end
+if ttl <= 0 then return ${notRecorded} end
 local newest = redis.call('LINDEX', ${a.grantsKey}, -1)
 if newest and cjson.decode(newest).service == ${a.service} then
   redis.call('LSET', ${a.grantsKey}, -1, ${a.grant})
-  return ${a.result ?? '1'}
+  return ${recorded}
 end
 for _, held in ipairs(redis.call('LRANGE', ${a.grantsKey}, 0, -1)) do
   if cjson.decode(held).service == ${a.service} then redis.call('LREM', ${a.grantsKey}, 0, held) end
@@ -38,7 +41,7 @@ end
 redis.call('RPUSH', ${a.grantsKey}, ${a.grant})
 redis.call('LTRIM', ${a.grantsKey}, -tonumber(${a.max}), -1)
 redis.call('PEXPIRE', ${a.grantsKey}, ttl)
-return ${a.result ?? '1'}`;
+return ${recorded}`;
 }
 
 /** KEYS: TGT key, grants key; ARGV: grant JSON, service, MAX_GRANTS_PER_SESSION. */
