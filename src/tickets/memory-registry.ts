@@ -1,6 +1,15 @@
 import type { Clock } from '../clock.js';
 import { type ConsumedTicket, MAX_GRANTS_PER_SESSION, type TicketRegistry } from './registry.js';
-import { type ServiceTicket, type SsoGrant, type Ticket, type TicketGrantingTicket, type TicketKind, type TicketOfKind, tgtIdOf } from './types.js';
+import {
+  type ServiceTicket,
+  type SsoGrant,
+  type Ticket,
+  type TicketGrantingTicket,
+  type TicketKind,
+  type TicketOfKind,
+  tgtIdOf,
+  withinSession,
+} from './types.js';
 
 /**
  * Tickets in this process's memory: fast, lost at restart, not shared between nodes.
@@ -63,7 +72,7 @@ export class MemoryTicketRegistry implements TicketRegistry {
   async addServiceTicketFromSession(ticket: ServiceTicket, grant: SsoGrant): Promise<TicketGrantingTicket | undefined> {
     const tgt = await this.get(ticket.tgtId, 'TGT');
     if (!tgt) return undefined;
-    await this.addServiceTicket({ ...ticket, expiresAt: Math.min(ticket.expiresAt, tgt.expiresAt) }, grant);
+    await this.addServiceTicket(withinSession(ticket, tgt), grant);
     return tgt;
   }
 

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { Authentication, TicketFactory, TicketService } from './factory.js';
 import type { TicketRegistry } from './registry.js';
-import type { ServiceTicket, SsoGrant, TicketGrantingTicket } from './types.js';
+import { type ServiceTicket, type SsoGrant, type TicketGrantingTicket, withinSession } from './types.js';
 
 /** An SSO session that just ended, with every service it granted a ticket to. */
 export interface EndedSession {
@@ -100,7 +100,7 @@ export function createSsoSessions(deps: { registry: TicketRegistry; factory: Tic
       const st = factory.serviceTicket({ id: tgtId, expiresAt: Number.POSITIVE_INFINITY }, service, false);
       const tgt = await registry.addServiceTicketFromSession(st, grantOf(st));
       if (!tgt) return undefined;
-      return { tgt: await touchedWhenDue(tgt), ticket: { ...st, expiresAt: Math.min(st.expiresAt, tgt.expiresAt) } };
+      return { tgt: await touchedWhenDue(tgt), ticket: withinSession(st, tgt) };
     },
 
     /**

@@ -14,6 +14,7 @@ import {
   type TicketOfKind,
   tgtIdOf,
   userIdOf,
+  withinSession,
 } from './types.js';
 
 /** Rows deleted per sweep statement: each batch is its own short transaction, so a sweep never holds a lock long. */
@@ -102,7 +103,7 @@ export class SqlTicketRegistry implements TicketRegistry {
       if (!found) return undefined;
       const tgt = JSON.parse(found.data) as TicketGrantingTicket;
       replaceGrant(run, this.hot, grant);
-      run(this.hot.insertTicket(rowOf({ ...ticket, expiresAt: Math.min(ticket.expiresAt, tgt.expiresAt) })));
+      run(this.hot.insertTicket(rowOf(withinSession(ticket, tgt))));
       return tgt;
     });
   }
@@ -239,7 +240,7 @@ async function issueFromSessionInPostgres(
   const [found] = (await trx.executeQuery(hot.lockLiveSession({ tgtId: ticket.tgtId, now }))).rows;
   if (!found) return undefined;
   const tgt = JSON.parse(found.data) as TicketGrantingTicket;
-  await trx.executeQuery(hot.issueInPostgres({ ...grant, ...rowOf({ ...ticket, expiresAt: Math.min(ticket.expiresAt, tgt.expiresAt) }) }));
+  await trx.executeQuery(hot.issueInPostgres({ ...grant, ...rowOf(withinSession(ticket, tgt)) }));
   return tgt;
 }
 

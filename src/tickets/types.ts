@@ -83,3 +83,8 @@ export function tgtIdOf(ticket: Ticket): string | null {
 export function userIdOf(ticket: Ticket): string | null {
   return ticket.kind === 'TGT' ? ticket.userId : null;
 }
+
+/** A ticket of a session lives no longer than the session: its expiry capped by the TGT's. */
+export function withinSession<T extends { expiresAt: number }>(ticket: T, tgt: Pick<TicketGrantingTicket, 'expiresAt'>): T {
+  return ticket.expiresAt <= tgt.expiresAt ? ticket : { ...ticket, expiresAt: tgt.expiresAt };
+}
