@@ -266,6 +266,12 @@ function replaceGrant(run: RunNow, hot: HotStatements, grant: SsoGrant): void {
  * building and compiling cost more than the database's own work.
  */
 function hotStatements(db: Db) {
+  const lockingSession = (tgtId: string) =>
+    db
+      .updateTable('tickets')
+      .set((eb) => ({ expires_at: eb.ref('expires_at') }))
+      .where('id', '=', tgtId)
+      .where('kind', '=', 'TGT');
   return {
     insertTicket: compiledOnce<TicketRow, never>((arg) =>
       db.insertInto('tickets').values({
@@ -301,22 +307,10 @@ function hotStatements(db: Db) {
       db.selectFrom('tickets').select('id').where('id', '=', arg('tgtId')).where('kind', '=', 'TGT'),
     ),
     /** PostgreSQL: the no-op UPDATE that locks a session's row until commit. */
-    lockSession: compiledOnce<{ tgtId: string }, never>((arg) =>
-      db
-        .updateTable('tickets')
-        .set((eb) => ({ expires_at: eb.ref('expires_at') }))
-        .where('id', '=', arg('tgtId'))
-        .where('kind', '=', 'TGT'),
-    ),
+    lockSession: compiledOnce<{ tgtId: string }, never>((arg) => lockingSession(arg('tgtId'))),
     /** PostgreSQL: lockSession for a live session, which it returns. */
     lockLiveSession: compiledOnce<{ tgtId: string; now: number }, { data: string }>((arg) =>
-      db
-        .updateTable('tickets')
-        .set((eb) => ({ expires_at: eb.ref('expires_at') }))
-        .where('id', '=', arg('tgtId'))
-        .where('kind', '=', 'TGT')
-        .where('expires_at', '>', arg('now'))
-        .returning('data'),
+      lockingSession(arg('tgtId')).where('expires_at', '>', arg('now')).returning('data'),
     ),
     forgetServiceGrant: compiledOnce<{ tgtId: string; service: string }, never>((arg) =>
       db.deleteFrom('sso_grants').where('tgt_id', '=', arg('tgtId')).where('service', '=', arg('service')),
