@@ -68,6 +68,10 @@ function openSqliteFile(file: string): SqliteDatabase.Database {
       sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
       sqlite.pragma('foreign_keys = ON');
       sqlite.pragma('synchronous = NORMAL');
+      // The registry's write groups give each operation a savepoint, whose statement journal would otherwise spill
+      // to a temporary file past 64 KiB (a pwrite per page). wecas's queries sort by their indexes, so nothing
+      // large is sorted in memory instead (docs/benchmarks.md, sixth pass).
+      sqlite.pragma('temp_store = MEMORY');
     } catch (err) {
       sqlite.close();
       throw err;

@@ -51,6 +51,9 @@ const Database = require(workerData.betterSqlite3);
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
 db.pragma('synchronous = NORMAL');
+// Each statement's savepoint keeps the pages it changes in a statement journal; past 64 KiB SQLite spills that to
+// a temporary file, a pwrite per page: in memory, the thread's CPU per validation fell from 27 to 14 µs.
+db.pragma('temp_store = MEMORY');
 // Again while behind (frames written during the last one): the WAL restarts from its beginning only when a
 // checkpoint has caught up, so one that always trails the writer would let it grow.
 const checkpoints = setInterval(() => {

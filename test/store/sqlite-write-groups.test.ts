@@ -38,6 +38,12 @@ describe('SQLite write groups', () => {
     expect(await walFrames()).toBeLessThan(10);
   });
 
+  it("keep their savepoints' statement journals in memory, never in a temporary file", async () => {
+    // temp_store 2 is MEMORY: past 64 KiB a statement journal would otherwise be written to a file page by page.
+    const { rows } = await sql<{ temp_store: number }>`PRAGMA temp_store`.execute(db);
+    expect(rows[0]?.temp_store).toBe(2);
+  });
+
   it('roll back a write that fails alone, and tell only its caller', async () => {
     await db.insertInto('kv').values({ key: 'taken', value: 'v', counter: null, expires_at: 0 }).execute();
     const results = await Promise.allSettled([
