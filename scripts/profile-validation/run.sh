@@ -1,13 +1,13 @@
 #!/bin/bash
 # scripts/profile-validation/run.sh [dist dir] [seconds]: CPU per validation of the compiled server, memory registry
-# (TICKET_REGISTRY=sql: the SQLite file's),
+# (TICKET_REGISTRY=sql: the SQLite file's; REDIS_URL: Redis, its keys deleted afterwards; NODE_FLAGS: node's options),
 # under wrk -t2 -c64, in all and by thread (the main thread, the SQLite thread, V8's helpers: user and system time
 # from /proc); PROFILE=1 also writes validation.cpuprofile (read it with bench/profile-summary.ts).
 set -e
 HERE=$(cd "$(dirname "$0")" && pwd)
 DIST=$(cd "${1:-$HERE/../../dist}" && pwd); SECS=${2:-5}
 export OUT=$(mktemp -d /tmp/wecas-profile-XXXX)
-DIST=$DIST node "$HERE/server.mjs" > "$OUT/server.log" 2>&1 &
+DIST=$DIST node $NODE_FLAGS "$HERE/server.mjs" > "$OUT/server.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 240); do grep -q ready "$OUT/server.log" && break; sleep 0.5; done
 # Each thread's id, name and user and system clock ticks (the fields after the name, which may hold spaces).
@@ -17,6 +17,8 @@ kill -USR1 $PID; sleep 0.2
 wrk -t2 -c64 -d"${SECS}s" --latency -s "$HERE/validate.lua" http://127.0.0.1:18555 > "$OUT/wrk.txt"
 threads > "$OUT/threads.after"
 kill -TERM $PID; wait $PID || true
+# The Redis keys of this run (REDIS_PREFIX profile-<pid>:): left behind, they would slow every later SCAN of the database.
+if [ -n "$REDIS_URL" ]; then redis-cli -u "$REDIS_URL" --scan --pattern "profile-$PID:*" | xargs -r -n 1000 redis-cli -u "$REDIS_URL" del > /dev/null; fi
 tail -1 "$OUT/server.log"
 N=$(tail -1 "$OUT/server.log" | sed 's/.*"succeeded":\([0-9]*\).*/\1/')
 TICK_US=$((1000000 / $(getconf CLK_TCK)))

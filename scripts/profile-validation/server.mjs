@@ -1,11 +1,12 @@
 // The compiled wecas (dist/, `npm run build`) with the memory registry (or $TICKET_REGISTRY: sql keeps them in the
-// SQLite file) and TICKETS pre-issued service tickets, written
+// SQLite file; with $REDIS_URL, Redis keeps them) and TICKETS pre-issued service tickets, written
 // one a line to $OUT/tickets.txt for wrk (validate.lua). SIGUSR1 starts the measurement (CPU time, and with
 // PROFILE=1 a CPU profile through the inspector, so start-up and the ticket stock are left out); SIGTERM ends it:
 // it prints the validations that succeeded and the CPU time, and writes $OUT/validation.cpuprofile.
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 const dist = process.env.DIST ?? path.resolve('dist');
 const out = process.env.OUT ?? '.';
@@ -21,6 +22,7 @@ const config = loadConfig({
   LOG_LEVEL: 'warn',
   RATE_LIMIT_VALIDATION_PER_MINUTE: '100000000',
   ST_TTL_SECONDS: '600',
+  ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, REDIS_PREFIX: `profile-${process.pid}:` } : {}),
 });
 const ctx = await createWecas(config);
 const app = await buildApp(ctx);
@@ -42,6 +44,8 @@ writeFileSync(`${out}/tickets.txt`, `${ids.join('\n')}\n`);
 const session = new Session();
 const profiling = process.env.PROFILE === '1';
 let base;
+// How long the event loop was held up at a time (the tail of every request's latency), in ms.
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 process.on('SIGUSR1', async () => {
   if (profiling) {
     session.connect();
@@ -49,6 +53,7 @@ process.on('SIGUSR1', async () => {
     await session.post('Profiler.start');
   }
   base = process.cpuUsage();
+  loopDelay.enable();
 });
 process.on('SIGTERM', async () => {
   const used = process.cpuUsage(base);
@@ -56,7 +61,9 @@ process.on('SIGTERM', async () => {
   const metrics = await ctx.metrics.registry.metrics();
   const succeeded = Number(/wecas_tickets_validated_total\{type="ST",result="success"\} (\d+)/.exec(metrics)?.[1] ?? 0);
   const cpuMs = (used.user + used.system) / 1000;
-  console.log(JSON.stringify({ succeeded, cpuMs, cpuMicrosPerValidation: Math.round((cpuMs * 1000) / succeeded) }));
+  const ms = (ns) => Math.round(ns / 1e5) / 10;
+  const loop = { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) };
+  console.log(JSON.stringify({ succeeded, cpuMs, cpuMicrosPerValidation: Math.round((cpuMs * 1000) / succeeded), loopDelayMs: loop }));
   await app.close();
   await ctx.close();
   process.exit(0);
