@@ -230,7 +230,7 @@ export function breakdownLines(steps: ImportStep[], started: ImportStep | undefi
       s.step === './dist/cli/start.js'
         ? 'wecas (dist/, its own code)'
         : s.step === './dist/sms/aliyun-sender.js'
-          ? 'Aliyun SMS SDK (loaded at start when configured)'
+          ? 'Aliyun SMS SDK (loaded at the first SMS)'
           : s.step === 'start'
             ? 'server started (migrations, routes, TLS, SQLite)'
             : s.step;

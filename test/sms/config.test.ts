@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { AliyunSmsSender } from '../../src/sms/aliyun-sender.js';
 import { ConsoleSmsSender } from '../../src/sms/console-sender.js';
-import { createSmsSender } from '../../src/sms/create-sender.js';
+import { createSmsSender, SenderLoadedOnUse } from '../../src/sms/create-sender.js';
 import { splitEndpoint } from '../../src/sms/endpoint.js';
 import { TencentSmsSender } from '../../src/sms/tencent-sender.js';
 import { DEFAULT_VERIFICATION_CODE_LIMITS } from '../../src/sms/verification-codes.js';
@@ -57,11 +57,34 @@ describe('SMS configuration', () => {
   it('builds the provider named, with its endpoint and limits from config', async () => {
     const aliyun = loadConfig({ ...ALIYUN_KEYS, SMS_PROVIDER: 'aliyun', ALIYUN_SMS_ENDPOINT: 'http://127.0.0.1:9000' });
     expect(aliyun.sms.provider).toMatchObject({ kind: 'aliyun', endpoint: 'http://127.0.0.1:9000', signName: '签名', templateCode: 'SMS_1' });
-    expect(await createSmsSender(aliyun.sms.provider, silent)).toBeInstanceOf(AliyunSmsSender);
+    // Each provider's SDK loads at its first message (an idle node does without it): `sender()` is what it loads.
+    const aliyunSender = await createSmsSender(aliyun.sms.provider, silent);
+    expect(aliyunSender).toBeInstanceOf(SenderLoadedOnUse);
+    expect(aliyunSender.provider).toBe('aliyun');
+    expect(await (aliyunSender as SenderLoadedOnUse).sender()).toBeInstanceOf(AliyunSmsSender);
     const tencent = loadConfig({ ...TENCENT_KEYS, SMS_PROVIDER: 'tencent', SMS_MAX_ATTEMPTS: '3', SMS_RESEND_SECONDS: '90' });
     expect(tencent.sms.provider).toMatchObject({ kind: 'tencent', region: 'ap-guangzhou', endpoint: 'sms.tencentcloudapi.com' });
-    expect(await createSmsSender(tencent.sms.provider, silent)).toBeInstanceOf(TencentSmsSender);
+    const tencentSender = await createSmsSender(tencent.sms.provider, silent);
+    expect(tencentSender.provider).toBe('tencent');
+    expect(await (tencentSender as SenderLoadedOnUse).sender()).toBeInstanceOf(TencentSmsSender);
     expect(tencent.sms.limits).toMatchObject({ maxAttempts: 3, resendSeconds: 90 });
+  });
+
+  it("fails at start when the provider's SDK is not installed, and loads it again after a failed first try", async () => {
+    expect(() => new SenderLoadedOnUse('aliyun', '@alicloud/no-such-sdk', async () => new ConsoleSmsSender({ logger: silent }))).toThrow(
+      "Cannot find module '@alicloud/no-such-sdk'",
+    );
+    let tries = 0;
+    const sent: string[] = [];
+    const sender = new SenderLoadedOnUse('aliyun', '@alicloud/dysmsapi20170525', async () => {
+      if (++tries === 1) throw new Error('load failed');
+      return { provider: 'aliyun', send: async (m) => void sent.push(m.phone) };
+    });
+    const message = { phone: '+8613812345678', code: '123456', purpose: 'login' } as const;
+    await expect(sender.send(message)).rejects.toThrow('load failed');
+    await sender.send(message);
+    await sender.send(message);
+    expect({ tries, sent }).toEqual({ tries: 2, sent: ['+8613812345678', '+8613812345678'] });
   });
 
   it('reads endpoints as host[:port] over HTTPS, or with an explicit scheme', () => {
