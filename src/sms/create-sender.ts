@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { SmsProviderSettings } from '../config.js';
 import { ConsoleSmsSender } from './console-sender.js';
-import type { SmsMessage, SmsNotice, SmsSender } from './sender.js';
+import { type SmsMessage, type SmsNotice, SmsSendError, type SmsSender } from './sender.js';
 
 /**
  * The sender the configuration names. A provider's SDK is loaded only when that provider is chosen, and then at its
@@ -31,7 +31,10 @@ export async function createSmsSender(provider: SmsProviderSettings, logger: Pic
   }
 }
 
-/** A provider's sender, built (its SDK imported) at the first message; a failed load is tried again at the next. */
+/**
+ * A provider's sender, built (its SDK imported) at the first message. A failed load is an `unavailable` send, as a
+ * provider out of reach is, and is tried again at the next message.
+ */
 export class SenderLoadedOnUse implements SmsSender {
   private loading: Promise<SmsSender> | undefined;
 
@@ -46,9 +49,10 @@ export class SenderLoadedOnUse implements SmsSender {
 
   /** The provider's own sender, loading it if need be. */
   sender(): Promise<SmsSender> {
-    this.loading ??= this.load().catch((err: unknown) => {
+    this.loading ??= this.load().catch(() => {
       this.loading = undefined;
-      throw err;
+      // A failure of the kind every sender reports; the SDK's own error is not passed on, lest it hold a key.
+      throw new SmsSendError({ kind: 'unavailable', provider: this.provider, detail: 'its SDK could not be loaded' });
     });
     return this.loading;
   }

@@ -81,7 +81,11 @@ describe('SMS configuration', () => {
       return { provider: 'aliyun', send: async (m) => void sent.push(m.phone) };
     });
     const message = { phone: '+8613812345678', code: '123456', purpose: 'login' } as const;
-    await expect(sender.send(message)).rejects.toThrow('load failed');
+    await expect(sender.send(message)).rejects.toMatchObject({
+      name: 'SmsSendError',
+      kind: 'unavailable',
+      message: 'aliyun SMS send failed: unavailable; its SDK could not be loaded',
+    });
     await sender.send(message);
     await sender.send(message);
     expect({ tries, sent }).toEqual({ tries: 2, sent: ['+8613812345678', '+8613812345678'] });
