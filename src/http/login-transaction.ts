@@ -3,7 +3,7 @@ import { parseLoginRequest } from '../cas/login-request.js';
 import type { SignIn } from '../login/sign-in.js';
 import type { LoginTransaction } from '../login/transaction.js';
 import type { LoginPage } from './pages/login-page.js';
-import { param, query } from './params.js';
+import { namedParams, param, query } from './params.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -14,6 +14,9 @@ declare module 'fastify' {
 
 /** The query of every /login route: the CAS login parameters (docs/cas-protocol.md §1.1), plus whatever else a client adds. */
 export const loginQuerySchema = query({ service: param, TARGET: param, renew: param, gateway: param, method: param, tab: param });
+
+/** The parameters loginQuerySchema names, for reading them without running it (namedParams). */
+export const LOGIN_PARAMS = ['service', 'TARGET', 'renew', 'gateway', 'method', 'tab'] as const;
 
 /** The transaction the preHandler opened; every route in the login scope has one. */
 export function transactionOf(request: FastifyRequest): LoginTransaction {
@@ -31,7 +34,8 @@ export function openLoginTransactions(
 ): void {
   scope.decorateRequest('loginTransaction', null);
   scope.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
-    const opened = await deps.signIn.open(parseLoginRequest(loginQuerySchema.parse(request.query)));
+    // Read as the schema reads them, without running it again (a route's schema has run already, or GET /login has none).
+    const opened = await deps.signIn.open(parseLoginRequest(namedParams(request.query, LOGIN_PARAMS)));
     if (!opened.ok) return deps.loginPage.serviceRefused(request, reply, opened.refusal);
     request.loginTransaction = opened.transaction;
   });

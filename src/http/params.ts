@@ -18,6 +18,18 @@ export function firstText(value: unknown): string | undefined {
 }
 
 /**
+ * The named parameters of a parsed query or form body, as `param` reads them (the first value, text only), with no
+ * schema run: for the routes every application calls (the validators, /login's SSO redirects). Never fails: anything
+ * unreadable is absent.
+ */
+export function namedParams<K extends string>(source: unknown, names: readonly K[]): Record<K, string | undefined> {
+  const record = (typeof source === 'object' && source !== null && !Buffer.isBuffer(source) ? source : {}) as Record<string, unknown>;
+  const out = {} as Record<K, string | undefined>;
+  for (const name of names) out[name] = firstText(record[name]);
+  return out;
+}
+
+/**
  * Query strings keep the parameters no route names (`lang`, a client's own extras): pages read `lang`, and a CAS
  * client may add anything.
  */

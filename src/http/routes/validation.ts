@@ -9,7 +9,7 @@ import { CONTENT_TYPES, proxyFailureXml, proxyJson, proxySuccessXml, validationJ
 import { parseSamlRequest, samlFailureXml, samlSuccessXml } from '../../cas/saml11.js';
 import type { TicketValidator, ValidationEndpoint } from '../../cas/validation.js';
 import type { Clock } from '../../clock.js';
-import { firstText } from '../params.js';
+import { namedParams } from '../params.js';
 import { TooManyRequests } from '../rate-limits.js';
 import { noStore } from '../respond.js';
 
@@ -26,17 +26,6 @@ const ENDPOINTS: ValidationEndpoint[] = ['validate', 'serviceValidate', 'proxyVa
 
 /** SOAP requests are small; this is ample for any client's envelope. */
 const SAML_BODY_LIMIT = 16 * 1024;
-
-/**
- * The named parameters of a parsed query or form body, as `param` reads them (the first value, text only). Never
- * fails: anything unreadable is absent, and the endpoint answers with the protocol's own error code.
- */
-function namedParams<K extends string>(source: unknown, names: readonly K[]): Record<K, string | undefined> {
-  const record = (typeof source === 'object' && source !== null && !Buffer.isBuffer(source) ? source : {}) as Record<string, unknown>;
-  const out = {} as Record<K, string | undefined>;
-  for (const name of names) out[name] = firstText(record[name]);
-  return out;
-}
 
 /** The schemas of a validator's or /proxy's query and (POST) form body: namedParams of each, the body winning later. */
 function protocolParams<K extends string>(names: readonly K[]) {
