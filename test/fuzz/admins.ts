@@ -36,7 +36,21 @@ export async function fuzzAdmins(app: FastifyInstance, ctx: Wecas): Promise<Fuzz
     return who;
   }
 
+  /**
+   * The fuzzer's other workers move the clock on by up to 30 minutes at a time, which can end a console session
+   * between its sign-in and its first page (seen once in CI): a person would sign in again, and so does this.
+   */
   async function signIn(who: FuzzAdmin): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await signInOnce(who);
+      } catch (err) {
+        if (attempt === 3) throw err;
+      }
+    }
+  }
+
+  async function signInOnce(who: FuzzAdmin): Promise<void> {
     const browser = new Browser(app);
     const start = await browser.get('/admin/login?lang=en');
     const service = new URL(start.headers.location!, 'http://localhost').searchParams.get('service')!;
