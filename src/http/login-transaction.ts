@@ -16,7 +16,7 @@ declare module 'fastify' {
 export const loginQuerySchema = query({ service: param, TARGET: param, renew: param, gateway: param, method: param, tab: param });
 
 /** The parameters loginQuerySchema names, for reading them without running it (namedParams). */
-export const LOGIN_PARAMS = ['service', 'TARGET', 'renew', 'gateway', 'method', 'tab'] as const;
+const LOGIN_PARAMS = Object.keys(loginQuerySchema.shape) as Array<keyof typeof loginQuerySchema.shape>;
 
 /** The transaction the preHandler opened; every route in the login scope has one. */
 export function transactionOf(request: FastifyRequest): LoginTransaction {
