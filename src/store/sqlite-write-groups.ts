@@ -18,10 +18,17 @@ export type RunNow = <R>(query: CompiledQuery<R>) => { rows: R[]; changes: numbe
 export interface SqliteWriteGroups {
   /** Runs `work` in the next group; `work` runs its statements with `run` and must not wait for anything. */
   run<T>(work: (run: RunNow) => T): Promise<T>;
+  /**
+   * Runs one statement in the next group, without a savepoint of its own: SQLite undoes a statement that fails by
+   * itself, so the savepoint `run` gives a work (two more statements, SAVEPOINT and RELEASE) buys it nothing.
+   */
+  runStatement<R>(query: CompiledQuery<R>): Promise<{ rows: R[]; changes: number }>;
 }
 
 interface Pending {
   work: (run: RunNow) => unknown;
+  /** A work of one statement: run without a savepoint. */
+  single: boolean;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
@@ -42,7 +49,7 @@ export function sqliteWriteGroups(db: Db): SqliteWriteGroups | undefined {
   const group = handle.database.transaction((works: Pending[]): Outcome[] =>
     works.map((p) => {
       try {
-        return { ok: true, value: one(p.work) };
+        return { ok: true, value: p.single ? p.work(runNow) : one(p.work) };
       } catch (err) {
         return { ok: false, err };
       }
@@ -70,16 +77,19 @@ export function sqliteWriteGroups(db: Db): SqliteWriteGroups | undefined {
       );
   }
 
+  function enqueue<T>(work: (run: RunNow) => T, single: boolean): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (!pending) {
+        pending = [];
+        // After the poll phase: every request read in this turn has asked for its write by then.
+        setImmediate(flush);
+      }
+      pending.push({ work, single, resolve: resolve as Pending['resolve'], reject });
+    });
+  }
+
   return {
-    run<T>(work: (run: RunNow) => T): Promise<T> {
-      return new Promise<T>((resolve, reject) => {
-        if (!pending) {
-          pending = [];
-          // After the poll phase: every request read in this turn has asked for its write by then.
-          setImmediate(flush);
-        }
-        pending.push({ work, resolve: resolve as Pending['resolve'], reject });
-      });
-    },
+    run: (work) => enqueue(work, false),
+    runStatement: (query) => enqueue((run) => run(query), true),
   };
 }

@@ -77,7 +77,7 @@ export class SqlTicketRegistry implements TicketRegistry {
     // One statement: the DELETE … RETURNING of consume (exactly one caller gets the row), its TGT read by a
     // subquery in the RETURNING clause.
     const query = this.hot.consumeWithSession({ id, now: this.clock.now() });
-    const { rows } = this.groups ? await this.groups.run((run) => run(query)) : await this.db.executeQuery(query);
+    const { rows } = this.groups ? await this.groups.runStatement(query) : await this.db.executeQuery(query);
     const row = rows[0];
     if (!row) return undefined;
     return {

@@ -59,6 +59,25 @@ describe('SQLite write groups', () => {
     expect(await keys()).toEqual(['a', 'c', 'taken']);
   });
 
+  it('roll back a single statement that fails alone without a savepoint, rows it wrote before failing included', async () => {
+    await db.insertInto('kv').values({ key: 'taken', value: 'v', counter: null, expires_at: 0 }).execute();
+    const twoRows = db
+      .insertInto('kv')
+      .values([
+        { key: 'd', value: 'v', counter: null, expires_at: 0 },
+        { key: 'taken', value: 'v', counter: null, expires_at: 0 },
+      ])
+      .compile();
+    const results = await Promise.allSettled([
+      groups.runStatement(insert('a')),
+      groups.runStatement(twoRows), // d is written, then taken fails: SQLite undoes the statement, d with it
+      groups.run((run) => run(insert('c')).changes),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/UNIQUE constraint failed/);
+    expect(await keys()).toEqual(['a', 'c', 'taken']);
+  });
+
   it('return the rows a statement returns', async () => {
     await db.insertInto('kv').values({ key: 'x', value: 'stored', counter: null, expires_at: 0 }).execute();
     const take = db.deleteFrom('kv').where('key', '=', 'x').returning('value').compile();
