@@ -23,7 +23,6 @@ sleep 20; callgrind_control -i on $PID > /dev/null 2>&1
 sleep 20; callgrind_control -i off $PID > /dev/null 2>&1
 wait $WRK
 kill -TERM $PID; wait $PID || true
-if [ -n "$REDIS_URL" ]; then redis-cli -u "$REDIS_URL" --scan --pattern "profile-$PID:*" | xargs -r -n 1000 redis-cli -u "$REDIS_URL" del > /dev/null; fi
 grep -q '"succeeded"' "$OUT/server.log" || { echo "no result: $OUT/server.log" >&2; exit 1; }
 # callgrind names a function once, (id) name, then by (id) alone; "calls=N" follows each cfn= line of a caller.
 node -e '

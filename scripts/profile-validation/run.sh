@@ -17,8 +17,6 @@ kill -USR1 $PID; sleep 0.2
 wrk -t2 -c64 -d"${SECS}s" --latency -s "$HERE/validate.lua" http://127.0.0.1:18555 > "$OUT/wrk.txt"
 threads > "$OUT/threads.after"
 kill -TERM $PID; wait $PID || true
-# The Redis keys of this run (REDIS_PREFIX profile-<pid>:): left behind, they would slow every later SCAN of the database.
-if [ -n "$REDIS_URL" ]; then redis-cli -u "$REDIS_URL" --scan --pattern "profile-$PID:*" | xargs -r -n 1000 redis-cli -u "$REDIS_URL" del > /dev/null; fi
 tail -1 "$OUT/server.log"
 N=$(tail -1 "$OUT/server.log" | sed 's/.*"succeeded":\([0-9]*\).*/\1/')
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
