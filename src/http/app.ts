@@ -36,6 +36,7 @@ import { registerWeChatBindingRoutes } from './routes/wechat-binding.js';
 import { registerWeComCallbackRoute, registerWeComStartRoute } from './routes/wecom.js';
 import { registerWeComBindingRoutes } from './routes/wecom-binding.js';
 import { createSignInResponses } from './sign-in-response.js';
+import { keepTickObjectShape } from './tick-object-shape.js';
 
 /** A development-only surface the development composition root mounts (the WeChat emulator, the SMS outbox). */
 export interface DevSurface {
@@ -56,6 +57,7 @@ export async function buildApp(wecas: Wecas, options: BuildAppOptions = {}): Pro
   const { server } = config;
   const devSurfaces = options.devSurfaces ?? [];
   if (devSurfaces.length > 0 && config.mode === 'production') throw new Error('development surfaces (emulator, outbox) are not for production');
+  keepTickObjectShape();
   const app = Fastify({
     ...(server.tls ? { https: { cert: readFileSync(server.tls.certFile), key: readFileSync(server.tls.keyFile) } } : {}),
     logger: options.logger ?? { level: server.logLevel, serializers: { req: requestSerializer } },
