@@ -14,7 +14,7 @@ for _ in $(seq 1 240); do grep -q ready "$OUT/server.log" && break; sleep 0.5; d
 threads() { for t in /proc/$PID/task/*; do echo "$(basename "$t") $(tr ' ' _ < "$t/comm") $(sed 's/.*) //' "$t/stat" | cut -d' ' -f12,13)"; done | sort; }
 threads > "$OUT/threads.before"
 kill -USR1 $PID; sleep 0.2
-wrk -t2 -c64 -d"${SECS}s" --latency -s "$HERE/validate.lua" http://127.0.0.1:18555 > "$OUT/wrk.txt"
+wrk -t2 -c64 -d"${SECS}s" --latency -s "$HERE/${MODE:-validate}.lua" http://127.0.0.1:18555 > "$OUT/wrk.txt"
 threads > "$OUT/threads.after"
 kill -TERM $PID; wait $PID || true
 tail -1 "$OUT/server.log"
