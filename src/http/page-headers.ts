@@ -25,11 +25,23 @@ export function helmetHeaders(options: Readonly<HelmetOptions>): Readonly<Record
   return Object.freeze(headers);
 }
 
-/** helmet's headers on every response of this scope: one hook that copies a fixed object. */
+/**
+ * What still matters on a redirect, which carries no document to frame, sniff or isolate: the Referer policy of the
+ * request it leads to, and HTTPS (HSTS).
+ */
+const REDIRECT_HEADERS: ReadonlySet<string> = new Set(['referrer-policy', 'strict-transport-security']);
+
+/**
+ * helmet's headers on every response of this scope, copied from a fixed object; a redirect (an SSO sign-in's 302
+ * above all) gets only REDIRECT_HEADERS. Node checks each header's name and value with a regular expression as it
+ * writes it, so nine headers no browser reads on a 302 were a tenth of an SSO sign-in's instructions
+ * (docs/benchmarks.md, "Issue 16, eighth pass").
+ */
 export function addHelmetHeaders(app: FastifyInstance, options: Readonly<HelmetOptions>): void {
   const headers = helmetHeaders(options);
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(headers);
-    done();
+  const onRedirect = Object.freeze(Object.fromEntries(Object.entries(headers).filter(([name]) => REDIRECT_HEADERS.has(name))));
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    reply.headers(reply.statusCode >= 300 && reply.statusCode < 400 ? onRedirect : headers);
+    done(null, payload);
   });
 }

@@ -58,4 +58,15 @@ describe('pages', () => {
     expect(res.headers['content-security-policy']).toContain('default-src');
     expect(String(res.headers['set-cookie'])).toContain('wecas_lang=en');
   });
+
+  it('a redirect (an SSO sign-in) keeps its Referer policy and drops the headers only a document needs', async () => {
+    const browser = new Browser(t.app);
+    await browser.signIn(S);
+    const res = await browser.get(`/cas/login?service=${encodeURIComponent(S)}`);
+    expect(res.statusCode).toBe(302);
+    expect(ticketFrom(res.headers.location)).toMatch(/^ST-/);
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    expect(res.headers['cache-control']).toBe('no-store');
+    for (const name of PAGE_HEADERS.filter((n) => n !== 'referrer-policy')) expect(res.headers[name], name).toBeUndefined();
+  });
 });
