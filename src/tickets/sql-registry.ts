@@ -256,9 +256,10 @@ function recordGrant(run: RunNow, hot: HotStatements, grant: SsoGrant): void {
 
 /** The grant stored as the service's only one, the session's oldest forgotten past the cap. */
 function replaceGrant(run: RunNow, hot: HotStatements, grant: SsoGrant): void {
-  run(hot.forgetServiceGrant(grant));
+  const replaced = run(hot.forgetServiceGrant(grant)).changes > 0;
   run(hot.insertGrant(grant));
-  run(hot.forgetGrantsPastCap(grant));
+  // A grant that replaced the service's own leaves the count as it was: only a new service's can pass the cap.
+  if (!replaced) run(hot.forgetGrantsPastCap(grant));
 }
 
 /**
@@ -324,7 +325,11 @@ function hotStatements(db: Db) {
         created_at: arg('createdAt'),
       }),
     ),
-    /** Forgets a session's grants past the cap, the oldest (MAX_GRANTS_PER_SESSION is a constant, compiled in). */
+    /**
+     * Forgets a session's grants past the cap, the oldest. The cap is written into the SQL, not bound: SQLite marks a
+     * statement whose LIMIT or OFFSET is a bound parameter to be compiled again whenever it is bound, which was a
+     * fifth of a SQLite SSO sign-in's instructions (docs/benchmarks.md, "Issue 16, eighth pass").
+     */
     forgetGrantsPastCap: compiledOnce<{ tgtId: string }, never>((arg) =>
       db
         .deleteFrom('sso_grants')
@@ -336,8 +341,8 @@ function hotStatements(db: Db) {
             .where('tgt_id', '=', arg('tgtId'))
             .orderBy('created_at', 'desc')
             .orderBy('ticket_id', 'desc')
-            .offset(MAX_GRANTS_PER_SESSION)
-            .limit(MAX_GRANTS_PER_SESSION),
+            .offset(sql.lit(MAX_GRANTS_PER_SESSION))
+            .limit(sql.lit(MAX_GRANTS_PER_SESSION)),
         ),
     ),
     // PostgreSQL, after the lock (grantInPostgres): one statement for the grant, and one for the grant and the ticket.
