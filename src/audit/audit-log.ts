@@ -134,9 +134,10 @@ type AuditRow = { id: string; at: number; type: string; user_id: string | null; 
 function rowOf(e: AuditEvent, clock: Clock, logger?: Pick<Logger, 'error'>): AuditRow | undefined {
   try {
     const { type, userId, client, ...detail } = e as AuditEvent & { userId?: string };
+    const at = clock.now();
     return {
-      id: timeOrderedId(clock.now()),
-      at: clock.now(),
+      id: timeOrderedId(at),
+      at,
       type,
       user_id: userId ?? null,
       ip: client?.ip ?? null,
@@ -409,6 +410,9 @@ export function createAuditLog(db: Db, clock: Clock, logger?: Pick<Logger, 'erro
 /** Unique per process (nodes share the audit table); the counter makes ids unique within it without a CSPRNG call. */
 const PROCESS_PREFIX = randomToken(10);
 let sequence = 0;
+/** The millisecond `prefix` was made for, and the id's part up to the counter. */
+let prefixMillis = Number.NaN;
+let prefix = '';
 
 /**
  * Audit ids sort by time (a zero-padded millisecond prefix), so each insert lands at the end of the primary-key
@@ -417,7 +421,12 @@ let sequence = 0;
  */
 function timeOrderedId(now: number): string {
   sequence = (sequence + 1) % 0x7fffffff;
+  // The time part is made once a millisecond: under load, many rows share it.
+  if (now !== prefixMillis) {
+    prefixMillis = now;
+    prefix = `${now.toString(36).padStart(9, '0')}-${PROCESS_PREFIX}-`;
+  }
   // The counter padded to its widest (0x7fffffff is six base-36 digits): ids of one millisecond sort in the order
   // they were made ("…-00000z" before "…-000010").
-  return `${now.toString(36).padStart(9, '0')}-${PROCESS_PREFIX}-${sequence.toString(36).padStart(6, '0')}`;
+  return prefix + sequence.toString(36).padStart(6, '0');
 }
