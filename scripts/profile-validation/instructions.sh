@@ -17,7 +17,7 @@ TICKETS=50000 DIST=$DIST valgrind --tool=callgrind --smc-check=all-non-file --in
 PID=$!
 for _ in $(seq 1 300); do grep -q ready "$OUT/server.log" && break; sleep 1; done
 grep -q ready "$OUT/server.log" || { echo "the server did not start: $OUT/server.log" >&2; kill $PID; exit 1; }
-wrk -t2 -c8 -d45s -s "$HERE/${MODE:-validate}.lua" http://127.0.0.1:18555 > "$OUT/wrk.txt" &
+wrk -t2 -c8 -d45s -s "$HERE/load.lua" http://127.0.0.1:18555 > "$OUT/wrk.txt" &
 WRK=$!
 sleep 20; callgrind_control -i on $PID > /dev/null 2>&1
 sleep 20; callgrind_control -i off $PID > /dev/null 2>&1

@@ -1,6 +1,7 @@
 #!/bin/bash
 # scripts/profile-validation/run.sh [dist dir] [seconds]: CPU per validation of the compiled server, memory registry
-# (TICKET_REGISTRY=sql: the SQLite file's; REDIS_URL: Redis, its keys deleted afterwards; NODE_FLAGS: node's options),
+# (TICKET_REGISTRY=sql: the SQLite file's; REDIS_URL: Redis, its keys deleted afterwards; NODE_FLAGS: node's options;
+# MODE=sso: SSO issuance, GET /login with a session's TGC, instead of validation),
 # under wrk -t2 -c64, in all and by thread (the main thread, the SQLite thread, V8's helpers: user and system time
 # from /proc); PROFILE=1 also writes validation.cpuprofile (read it with bench/profile-summary.ts).
 set -e
@@ -14,7 +15,7 @@ for _ in $(seq 1 240); do grep -q ready "$OUT/server.log" && break; sleep 0.5; d
 threads() { for t in /proc/$PID/task/*; do echo "$(basename "$t") $(tr ' ' _ < "$t/comm") $(sed 's/.*) //' "$t/stat" | cut -d' ' -f12,13)"; done | sort; }
 threads > "$OUT/threads.before"
 kill -USR1 $PID; sleep 0.2
-wrk -t2 -c64 -d"${SECS}s" --latency -s "$HERE/${MODE:-validate}.lua" http://127.0.0.1:18555 > "$OUT/wrk.txt"
+wrk -t2 -c64 -d"${SECS}s" --latency -s "$HERE/load.lua" http://127.0.0.1:18555 > "$OUT/wrk.txt"
 threads > "$OUT/threads.after"
 kill -TERM $PID; wait $PID || true
 tail -1 "$OUT/server.log"

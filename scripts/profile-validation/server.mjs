@@ -1,9 +1,10 @@
 // The compiled wecas (dist/, `npm run build`) with the memory registry (or $TICKET_REGISTRY: sql keeps them in the
-// SQLite file; with $REDIS_URL, Redis keeps them) and TICKETS pre-issued service tickets, written
-// one a line to $OUT/tickets.txt for wrk (validate.lua); with MODE=sso, its 100 sessions' ids instead (sso.lua). SIGUSR1 starts the measurement (CPU time, and with
-// PROFILE=1 a CPU profile through the inspector, so start-up and the ticket stock are left out); SIGTERM ends it:
-// it prints the validations that succeeded and the CPU time, writes $OUT/validation.cpuprofile, and deletes this
-// run's Redis keys (left behind, they would slow every later SCAN of the database: the tests' among them).
+// SQLite file; with $REDIS_URL, Redis keeps them) and TICKETS pre-issued service tickets, written one a line to
+// $OUT/tickets.txt for wrk (load.lua); with MODE=sso, its 100 sessions' ids instead. SIGUSR1 starts the
+// measurement (CPU time, and with PROFILE=1 a CPU profile through the inspector, so start-up and the ticket stock
+// are left out); SIGTERM ends it: it prints the validations (with MODE=sso, the sign-ons) that succeeded and the
+// CPU time, writes $OUT/validation.cpuprofile, and deletes this run's Redis keys (left behind, they would slow every
+// later SCAN of the database: the tests' among them).
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
@@ -37,7 +38,7 @@ for (let i = 0; i < 100; i++) {
   const attributes = { mail: [`bench-${i}@example.org`], displayName: [`Bench ${i}`] };
   sessions.push(await ctx.sessions.start({ userId: user.id, principal: `bench-${i}`, attributes, method: 'password', authTime: Date.now() }));
 }
-// MODE=sso (sso.lua): the sessions' ids, the TGC cookies wrk signs on with; else the pre-issued service tickets.
+// MODE=sso: the sessions' ids, the TGC cookies wrk signs on with; else the pre-issued service tickets.
 const ids = [];
 if (process.env.MODE === 'sso') ids.push(...sessions.map((s) => s.id));
 else {
