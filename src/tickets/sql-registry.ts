@@ -327,8 +327,8 @@ function hotStatements(db: Db) {
     ),
     /**
      * Forgets a session's grants past the cap, the oldest. The cap is written into the SQL, not bound: SQLite marks a
-     * statement whose LIMIT or OFFSET is a bound parameter to be compiled again whenever it is bound, which was a
-     * fifth of a SQLite SSO sign-in's instructions (docs/benchmarks.md, "Issue 16, eighth pass").
+     * statement whose LIMIT or OFFSET is a bound parameter to be compiled again whenever it is bound, which was some
+     * 15 % of a SQLite SSO sign-in's instructions (docs/benchmarks.md, "Issue 16, eighth pass").
      */
     forgetGrantsPastCap: compiledOnce<{ tgtId: string }, never>((arg) =>
       db
