@@ -39,8 +39,9 @@ for (let i = 0; i < 100; i++) {
   sessions.push(await ctx.sessions.start({ userId: user.id, principal: `bench-${i}`, attributes, method: 'password', authTime: Date.now() }));
 }
 // MODE=sso: the sessions' ids, the TGC cookies wrk signs on with; else the pre-issued service tickets.
+const sso = process.env.MODE === 'sso';
 const ids = [];
-if (process.env.MODE === 'sso') ids.push(...sessions.map((s) => s.id));
+if (sso) ids.push(...sessions.map((s) => s.id));
 else {
   for (let i = 0; i < Number(process.env.TICKETS ?? 200000); i++) {
     ids.push((await ctx.sessions.grantServiceTicket(sessions[i % 100], { url: APP, id: service.id }, false)).id);
@@ -67,10 +68,7 @@ process.on('SIGTERM', async () => {
   if (profiling) writeFileSync(`${out}/validation.cpuprofile`, JSON.stringify((await session.post('Profiler.stop')).profile));
   const metrics = await ctx.metrics.registry.metrics();
   // What a request achieves: a ticket validated, or with MODE=sso one issued (the setup issues none then).
-  const counted =
-    process.env.MODE === 'sso'
-      ? /wecas_tickets_issued_total\{type="ST"\} (\d+)/
-      : /wecas_tickets_validated_total\{type="ST",result="success"\} (\d+)/;
+  const counted = sso ? /wecas_tickets_issued_total\{type="ST"\} (\d+)/ : /wecas_tickets_validated_total\{type="ST",result="success"\} (\d+)/;
   const succeeded = Number(counted.exec(metrics)?.[1] ?? 0);
   const cpuMs = (used.user + used.system) / 1000;
   const ms = (ns) => Math.round(ns / 1e5) / 10;
