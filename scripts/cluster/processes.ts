@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 
 /** A server the cluster runs as a child process: wecas, nginx, redis-server, the WeChat emulator. */
@@ -112,15 +113,37 @@ export function accepts(port: number): Promise<boolean> {
   });
 }
 
-/** A loopback port nobody listens on right now (the kernel's choice). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A loopback port nobody listens on right now, picked below the kernel's ephemeral range. A server is often started
+ * well after its port is picked (a cluster node's PUBLIC_URL names it first); a port the kernel hands out for
+ * `listen(0)` or an outgoing connection could be taken meanwhile by another test's server, one from below the range
+ * never is.
+ */
+export async function freePort(): Promise<number> {
+  const [low, high] = pickableRange();
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free loopback port in ${low}-${high} after 50 tries`);
+}
+
+/** 10000 up to the kernel's ephemeral range (Linux's default starts at 32768). */
+function pickableRange(): [number, number] {
+  let ephemeralLow = 32768;
+  try {
+    ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || ephemeralLow;
+  } catch {
+    // not Linux: keep the default
+  }
+  return ephemeralLow > 11_000 ? [10_000, ephemeralLow - 1] : [ephemeralLow, 65_535];
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
-    });
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
   });
 }
 

@@ -1,18 +1,15 @@
 // "Tried as a new user would": start `npm run emulator`'s program and run the README's curl sequence.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { freePort } from '../support/server.js';
 
 let child: ChildProcess;
 let port: number;
 
 beforeAll(async () => {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  port = (probe.address() as { port: number }).port;
-  await new Promise((resolve) => probe.close(resolve));
+  port = await freePort();
   child = spawn(process.execPath, ['--import', 'tsx', 'emulator/main.ts'], {
     env: { ...process.env, EMULATOR_PORT: String(port), NODE_ENV: 'development' },
     stdio: ['ignore', 'pipe', 'inherit'],
