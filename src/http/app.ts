@@ -10,7 +10,7 @@ import { registerAdminApi } from './admin/plugin.js';
 import { registerConsole } from './console/console.js';
 import { CONSOLE_PATH } from './console/console-session.js';
 import { createCookies } from './cookies.js';
-import { requestSerializer } from './log.js';
+import { lazyRequestLoggers, requestSerializer } from './log.js';
 import { openLoginTransactions } from './login-transaction.js';
 import { OneLinePerRequest, observeValidationLatency, registerHealthRoutes, registerMetricsRoute, requestIds } from './observability.js';
 import { addHelmetHeaders } from './page-headers.js';
@@ -62,6 +62,7 @@ export async function buildApp(wecas: Wecas, options: BuildAppOptions = {}): Pro
     ...(server.tls ? { https: { cert: readFileSync(server.tls.certFile), key: readFileSync(server.tls.keyFile) } } : {}),
     logger: options.logger ?? { level: server.logLevel, serializers: { req: requestSerializer } },
     genReqId: requestIds(),
+    childLoggerFactory: lazyRequestLoggers,
     logController: new OneLinePerRequest(),
     trustProxy: server.trustProxy,
     bodyLimit: 64 * 1024,

@@ -57,6 +57,9 @@ describe('request log', () => {
     expect(typeof validation!.ms).toBe('number');
     expect(missing).toMatchObject({ url: '/no/such/page', status: 404 });
     expect(missing!.reqId).not.toBe(validation!.reqId);
+    // A line the handler writes (request.log, made when first written) carries the same request id.
+    const failed = lines.filter((l) => l.msg === 'ticket validation failed');
+    expect(failed).toEqual([expect.objectContaining({ reqId: validation!.reqId, code: 'INVALID_TICKET' })]);
     // Fastify's own "incoming request" / "request completed" lines are gone.
     expect(lines.some((l) => l.msg === 'incoming request' || l.msg === 'request completed')).toBe(false);
     expect(raw.join('')).not.toContain(ticket);
