@@ -128,15 +128,17 @@ export async function freePort(): Promise<number> {
   throw new Error(`no free loopback port in ${low}-${high} after 50 tries`);
 }
 
-/** 10000 up to the kernel's ephemeral range (Linux's default starts at 32768). */
-function pickableRange(): [number, number] {
-  let ephemeralLow = 32768;
+/** Ports the kernel never hands out by itself: 10000 up to its ephemeral range, or above it if that starts low. */
+export function pickableRange(): [number, number] {
+  let [ephemeralLow, ephemeralHigh] = [32768, 60999]; // Linux's defaults
   try {
-    ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || ephemeralLow;
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low && high) [ephemeralLow, ephemeralHigh] = [low, high];
   } catch {
-    // not Linux: keep the default
+    // not Linux: keep the defaults
   }
-  return ephemeralLow > 11_000 ? [10_000, ephemeralLow - 1] : [ephemeralLow, 65_535];
+  if (ephemeralLow > 11_000) return [10_000, ephemeralLow - 1];
+  return ephemeralHigh < 64_535 ? [ephemeralHigh + 1, 65_535] : [1024, 65_535];
 }
 
 function canListen(port: number): Promise<boolean> {
