@@ -21,6 +21,8 @@ export const BENCH_PASSWORD = 'bench-password-1';
 const USER_AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
 
 const config = loadConfig(process.env);
+/** Tickets in the database's `tickets` table (SQLite or PostgreSQL), not in memory or Redis. */
+const sqlRegistry = config.storage.ticketRegistry === 'sql' && !config.storage.redis;
 const logger = pino({ level: config.server.logLevel });
 const ctx = await createWecas(config, { logger });
 const app = await buildApp(ctx);
@@ -37,7 +39,6 @@ let lastIssued: string[] = [];
  * (some 100k a round), and each round would measure a bigger heap, table or keyspace than the last.
  */
 async function forgetUnvalidatedTickets(): Promise<void> {
-  const sqlRegistry = config.storage.ticketRegistry === 'sql' && !config.storage.redis;
   if (sqlRegistry) await ctx.db.deleteFrom('tickets').where('kind', '=', 'ST').execute();
   else await inParallel(lastIssued.length, 200, (i) => ctx.tickets.consume(lastIssued[i]!));
   lastIssued = [];
@@ -125,7 +126,6 @@ const commands: Record<string, (args: Record<string, number | string>) => Promis
     const have = await ctx.tickets.count('TGT');
     const missing = Number(total) - have;
     const tgt = (i: number) => wechatSignIn(flatUserId(), i);
-    const sqlRegistry = config.storage.ticketRegistry === 'sql' && !config.storage.redis;
     if (sqlRegistry && ctx.dialect === 'sqlite') {
       // One writer: each TGT stored as a sign-in stores it, in a commit of its own (some 5 s for 100k).
       for (let i = 0; i < missing; i++) await ctx.tickets.add(ctx.ticketFactory.grantingTicket(tgt(have + i)));

@@ -128,8 +128,15 @@ export async function freePort(): Promise<number> {
   throw new Error(`no free loopback port in ${low}-${high} after 50 tries`);
 }
 
+let pickable: [number, number] | undefined;
+
 /** Ports the kernel never hands out by itself: 10000 up to its ephemeral range, or above it if that starts low. */
 export function pickableRange(): [number, number] {
+  pickable ??= readPickableRange();
+  return pickable;
+}
+
+function readPickableRange(): [number, number] {
   let [ephemeralLow, ephemeralHigh] = [32768, 60999]; // Linux's defaults
   try {
     const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
