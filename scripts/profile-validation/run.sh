@@ -1,7 +1,7 @@
 #!/bin/bash
 # scripts/profile-validation/run.sh [dist dir] [seconds]: CPU per validation of the compiled server, memory registry
 # (TICKET_REGISTRY=sql: the SQLite file's; REDIS_URL: Redis, its keys deleted afterwards; NODE_FLAGS: node's options;
-# MODE=sso: SSO issuance, GET /login with a session's TGC, instead of validation),
+# MODE=sso: SSO issuance, GET /login with a session's TGC, instead of validation; ACCOUNTS, SIGN_INS_EVERY_MS: server.mjs),
 # under wrk -t2 -c64, in all and by thread (the main thread, the SQLite thread, V8's helpers: user and system time
 # from /proc); PROFILE=1 also writes validation.cpuprofile (read it with bench/profile-summary.ts).
 set -e

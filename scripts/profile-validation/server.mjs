@@ -1,6 +1,7 @@
 // The compiled wecas (dist/, `npm run build`) with the memory registry (or $TICKET_REGISTRY: sql keeps them in the
 // SQLite file; with $REDIS_URL, Redis keeps them) and TICKETS pre-issued service tickets, written one a line to
-// $OUT/tickets.txt for wrk (load.lua); with MODE=sso, its 100 sessions' ids instead. SIGUSR1 starts the
+// $OUT/tickets.txt for wrk (load.lua); with MODE=sso, its sessions' ids instead (one each of $ACCOUNTS accounts,
+// 100 by default, the tickets issued round-robin among them; SIGN_INS_EVERY_MS: see signIn). SIGUSR1 starts the
 // measurement (CPU time, and with PROFILE=1 a CPU profile through the inspector, so start-up and the ticket stock
 // are left out); SIGTERM ends it: it prints the validations (with MODE=sso, the sign-ons) that succeeded and the
 // CPU time, writes $OUT/validation.cpuprofile, and deletes this run's Redis keys (left behind, they would slow every
@@ -33,7 +34,8 @@ await app.listen({ port: 18555, host: '127.0.0.1' });
 const APP = 'https://app.example.org/cb';
 const service = await ctx.services.add({ name: 'Bench', pattern: APP, matchType: 'prefix', attributes: ['mail', 'displayName'] });
 const sessions = [];
-for (let i = 0; i < 100; i++) {
+const accounts = Number(process.env.ACCOUNTS ?? 100);
+for (let i = 0; i < accounts; i++) {
   const user = await ctx.users.create({ username: `bench-${i}` });
   const attributes = { mail: [`bench-${i}@example.org`], displayName: [`Bench ${i}`] };
   sessions.push(await ctx.sessions.start({ userId: user.id, principal: `bench-${i}`, attributes, method: 'password', authTime: Date.now() }));
@@ -44,7 +46,7 @@ const ids = [];
 if (sso) ids.push(...sessions.map((s) => s.id));
 else {
   for (let i = 0; i < Number(process.env.TICKETS ?? 200000); i++) {
-    ids.push((await ctx.sessions.grantServiceTicket(sessions[i % 100], { url: APP, id: service.id }, false)).id);
+    ids.push((await ctx.sessions.grantServiceTicket(sessions[i % accounts], { url: APP, id: service.id }, false)).id);
   }
 }
 writeFileSync(`${out}/tickets.txt`, `${ids.join('\n')}\n`);
@@ -62,7 +64,17 @@ process.on('SIGUSR1', async () => {
   }
   base = process.cpuUsage();
   loopDelay.enable();
+  if (signInsEveryMs > 0) setInterval(signIn, signInsEveryMs).unref();
 });
+// SIGN_INS_EVERY_MS: a sign-in's audit row written on that interval during the measurement (the synchronous kind,
+// on the main connection, waiting for the SQLite thread's write lock), each write timed.
+const signInsEveryMs = Number(process.env.SIGN_INS_EVERY_MS ?? 0);
+const signInWrites = [];
+async function signIn() {
+  const started = performance.now();
+  await ctx.audit.record({ type: 'login.success', userId: sessions[signInWrites.length % accounts].userId, method: 'password' });
+  signInWrites.push(performance.now() - started);
+}
 process.on('SIGTERM', async () => {
   const used = process.cpuUsage(base);
   if (profiling) writeFileSync(`${out}/validation.cpuprofile`, JSON.stringify((await session.post('Profiler.stop')).profile));
@@ -73,7 +85,13 @@ process.on('SIGTERM', async () => {
   const cpuMs = (used.user + used.system) / 1000;
   const ms = (ns) => Math.round(ns / 1e5) / 10;
   const loop = { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) };
-  console.log(JSON.stringify({ succeeded, cpuMs, cpuMicrosPerValidation: Math.round((cpuMs * 1000) / succeeded), loopDelayMs: loop }));
+  const result = { succeeded, cpuMs, cpuMicrosPerValidation: Math.round((cpuMs * 1000) / succeeded), loopDelayMs: loop };
+  if (signInWrites.length > 0) {
+    const sorted = signInWrites.sort((a, b) => a - b);
+    const at = (q) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] * 10) / 10;
+    result.signInWriteMs = { n: sorted.length, p50: at(0.5), p99: at(0.99), max: Math.round(sorted.at(-1) * 10) / 10 };
+  }
+  console.log(JSON.stringify(result));
   await app.close();
   if (ctx.redis) await deleteKeys(ctx.redis, `${config.storage.redis.prefix}*`);
   await ctx.close();

@@ -27,8 +27,8 @@ export interface SqliteStatementFailure {
  * - It runs the statements it is given (the audit log's background batches): up to STATEMENTS_PER_TRANSACTION in one
  *   transaction, each under a savepoint of its own, so a statement that fails loses only its own rows. One commit
  *   for a whole 100 ms batch halved the thread's CPU per validation (13–14 → 7–9 µs, most of it the kernel's, writing the
- *   same index pages to the WAL once per commit); the cap bounds how long the file's write lock is held after a
- *   backlog (docs/benchmarks.md, fourth pass).
+ *   same index pages to the WAL once per commit; docs/benchmarks.md, fourth pass). A transaction also commits once
+ *   it has held the file's write lock for TRANSACTION_BUDGET_MS, however many accounts its rows belong to.
  */
 export interface SqliteThread {
   /** Runs the statements (each one all or nothing); resolves with those that failed, rejects if the thread is gone. */
@@ -39,6 +39,8 @@ export interface SqliteThread {
 
 export interface SqliteThreadOptions {
   checkpointEveryMs?: number;
+  /** How long one transaction may hold the file's write lock before it commits (TRANSACTION_BUDGET_MS). */
+  transactionBudgetMs?: number;
   /** Told once when the thread fails or exits unasked (the main connection must checkpoint again by itself). */
   onGone?: (err: Error) => void;
 }
@@ -73,10 +75,16 @@ const statement = (sql) => {
 // Called inside another transaction, a better-sqlite3 transaction function is a savepoint: a failure rolls back
 // its own statement only, and the outer transaction goes on.
 const runOne = db.transaction((sql, parameters) => statement(sql).run(parameters));
-const runGroup = db.transaction((statements, first, failures) => {
-  statements.forEach(({ sql, parameters }, k) => {
-    try { runOne(sql, parameters); } catch (err) { failures.push({ index: first + k, message: String((err && err.message) || err) }); }
-  });
+// A transaction runs statements from group.first until it has run statementsPerTransaction of them or held the write
+// lock for transactionBudgetMs, whichever comes first; group.end is where it stopped.
+const runGroup = db.transaction((statements, group, failures) => {
+  const started = performance.now();
+  const last = Math.min(statements.length, group.first + workerData.statementsPerTransaction);
+  for (; group.end < last; group.end++) {
+    if (group.end > group.first && performance.now() - started >= workerData.transactionBudgetMs) break;
+    const { sql, parameters } = statements[group.end];
+    try { runOne(sql, parameters); } catch (err) { failures.push({ index: group.end, message: String((err && err.message) || err) }); }
+  }
 });
 parentPort.on('message', ({ id, statements, close }) => {
   if (close) {
@@ -86,15 +94,17 @@ parentPort.on('message', ({ id, statements, close }) => {
     return;
   }
   const failures = [];
-  const size = workerData.statementsPerTransaction;
-  for (let first = 0; first < statements.length; first += size) {
-    const group = statements.slice(first, first + size);
+  for (let first = 0; first < statements.length; ) {
+    const group = { first, end: first };
     const before = failures.length;
-    try { runGroup(group, first, failures); } catch (err) {
-      // The commit itself failed (the disk): every statement of the group is lost, each named once.
+    try { runGroup(statements, group, failures); } catch (err) {
+      // The transaction failed (BEGIN, the disk at COMMIT): what it ran is lost, and a group that could not begin
+      // counts as a whole one; each statement is named once.
       failures.length = before;
-      group.forEach((_, k) => failures.push({ index: first + k, message: String((err && err.message) || err) }));
+      if (group.end === first) group.end = Math.min(statements.length, first + workerData.statementsPerTransaction);
+      for (let k = first; k < group.end; k++) failures.push({ index: k, message: String((err && err.message) || err) });
     }
+    first = group.end;
   }
   parentPort.postMessage({ id, failures });
 });
@@ -109,6 +119,7 @@ export function startSqliteThread(file: string, options: SqliteThreadOptions = {
     busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS,
     checkpointEveryMs: options.checkpointEveryMs ?? 100,
     statementsPerTransaction: STATEMENTS_PER_TRANSACTION,
+    transactionBudgetMs: options.transactionBudgetMs ?? TRANSACTION_BUDGET_MS,
   };
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
   let closing = false;
@@ -167,10 +178,17 @@ export function sqliteThreadFor(db: Db, file: string, logger?: Pick<Logger, 'err
 }
 
 /**
- * Statements per transaction: the audit log's are 100 rows each, so a commit of up to 1,000 rows, about 7 ms of
- * the thread's time; a 100 ms batch at 17k validations a second is 17 statements.
+ * Statements per transaction at most: the audit log's are 100 rows each, so a commit of up to 1,000 rows; a 100 ms
+ * batch at 17k validations a second is 17 statements.
  */
 const STATEMENTS_PER_TRANSACTION = 10;
+/**
+ * The longest a transaction holds the write lock before it commits (the statement running then finishes first).
+ * The main connection's writes (a sign-in's audit row) wait that long with the event loop blocked. What a row costs
+ * grows with the accounts in a commit (each lands on its own page of the per-account index): 1,000 rows took 7 ms
+ * with 100 accounts but 21–24 ms with 1,000 (`scripts/profile-validation/audit-rows.mjs`, docs/benchmarks.md, tenth pass).
+ */
+const TRANSACTION_BUDGET_MS = 8;
 
 /** SQLite's own default: a checkpoint when the WAL passes 1,000 pages. */
 const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;

@@ -1,6 +1,6 @@
 // A SQLite file's thread (src/store/sqlite-thread.ts) starts when wanted, then checkpoints the WAL in place of the
 // main connection, which checkpoints only as a backstop while it lives; if it cannot run, they are on again, logged.
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { pino } from 'pino';
@@ -30,6 +30,25 @@ async function writeFromMain(): Promise<void> {
       .execute();
   }
 }
+
+/**
+ * The commits in the file's WAL since it last restarted: its valid frames (the header's salts) that end a transaction
+ * (a non-zero database size after the commit). The WAL's format: https://www.sqlite.org/fileformat2.html#walformat.
+ */
+function walCommits(): { salt: number; commits: number } {
+  const wal = readFileSync(`${file}-wal`);
+  const pageSize = wal.readUInt32BE(8);
+  const [salt1, salt2] = [wal.readUInt32BE(16), wal.readUInt32BE(20)];
+  let commits = 0;
+  for (let at = 32; at + 24 + pageSize <= wal.length; at += 24 + pageSize) {
+    if (wal.readUInt32BE(at + 8) !== salt1 || wal.readUInt32BE(at + 12) !== salt2) break;
+    if (wal.readUInt32BE(at + 4) !== 0) commits++;
+  }
+  return { salt: salt1, commits };
+}
+
+const insertKv = (db: Db, key: string): SqliteStatement =>
+  db.insertInto('kv').values({ key, value: 'v', counter: null, expires_at: 0 }).compile() as SqliteStatement;
 
 describe("a SQLite file's thread", () => {
   it('once started, checkpoints what the main connection committed, which itself checkpoints only past 10,000 pages', async () => {
@@ -74,8 +93,7 @@ describe("a SQLite file's thread", () => {
 
   it('runs many statements (several transactions of ten), each all or nothing: the failures are named by index', async () => {
     await db.insertInto('kv').values({ key: 'taken', value: 'x', counter: null, expires_at: 0 }).execute();
-    const insert = (key: string): SqliteStatement =>
-      db.insertInto('kv').values({ key, value: 'v', counter: null, expires_at: 0 }).compile() as SqliteStatement;
+    const insert = (key: string) => insertKv(db, key);
     // 25 statements: the 4th and the 18th (in the first and second transactions) insert a key that exists.
     const statements = Array.from({ length: 25 }, (_, i) => insert(i === 3 || i === 17 ? 'taken' : `k${i}`));
     const thread = startSqliteThread(file);
@@ -88,5 +106,26 @@ describe("a SQLite file's thread", () => {
     } finally {
       await thread.close();
     }
+  });
+
+  it('commits once a transaction has held the write lock for its time budget, however few statements it ran', async () => {
+    // Checkpoints an hour apart: the WAL keeps every commit of the test.
+    const commitsOf = async (transactionBudgetMs: number, prefix: string) => {
+      const thread = startSqliteThread(file, { checkpointEveryMs: 3_600_000, transactionBudgetMs });
+      try {
+        const before = walCommits();
+        expect(await thread.write(Array.from({ length: 5 }, (_, i) => insertKv(db, `${prefix}${i}`)))).toEqual([]);
+        const after = walCommits();
+        // A WAL that restarted (new salts) holds only the commits since.
+        return after.commits - (after.salt === before.salt ? before.commits : 0);
+      } finally {
+        await thread.close();
+      }
+    };
+    await db.insertInto('kv').values({ key: 'first', value: 'x', counter: null, expires_at: 0 }).execute();
+    expect(await commitsOf(60_000, 'a')).toBe(1);
+    expect(await commitsOf(0, 'b')).toBe(5);
+    const keys = await db.selectFrom('kv').select('key').where('key', '!=', 'first').execute();
+    expect(keys).toHaveLength(10);
   });
 });
