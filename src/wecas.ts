@@ -210,7 +210,21 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     clock,
     ...(redis && redisSettings ? { redis, prefix: redisSettings.prefix } : {}),
   });
-  const tickets = observeTicketRegistry(storage.tickets, metrics);
+  // A SQLite file's checkpoints, and the audit batches where they may, run on a thread of their own
+  // (store/sqlite-thread.ts), from the first ticket issued or background batch on: protocol traffic. An idle node
+  // has none. Until then the main connection checkpoints by itself, on the event loop: SSO issuance alone with
+  // the SQLite registry spent 15 % of its main thread there (docs/benchmarks.md, tenth pass).
+  const sqliteThread = dialect === 'sqlite' && location !== ':memory:' ? sqliteThreadFor(db, location, logger) : undefined;
+  let sqliteThreadAsked = false;
+  const startSqliteThread = sqliteThread
+    ? () => {
+        // Once: start() never rejects, and logs each failure it sees.
+        if (sqliteThreadAsked) return;
+        sqliteThreadAsked = true;
+        void sqliteThread.start();
+      }
+    : undefined;
+  const tickets = observeTicketRegistry(storage.tickets, metrics, startSqliteThread);
   const { kv } = storage;
   // Counting Redis keys is a SCAN of the keyspace: read it less often than a SQL COUNT or a map walk.
   metrics.countLiveTgts(() => storage.tickets.count('TGT'), redis ? 60_000 : 10_000);
@@ -222,14 +236,11 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
   const services = withBuiltInServices(new SqlServiceRegistry(db, clock), [consoleService(consoleCallback, config.adminConsole.secondFactor)]);
   const identities = createIdentityStore(db, clock);
   const binding = createWeChatBinding(db, clock);
-  // A SQLite file's checkpoints, and the audit batches where they may, run on a thread of their own
-  // (store/sqlite-thread.ts), from the first background batch on: protocol traffic. An idle node has none.
-  const sqliteThread = dialect === 'sqlite' && location !== ':memory:' ? sqliteThreadFor(db, location, logger) : undefined;
   const audit = observeAuditLog(
     createAuditLog(db, clock, logger, {
       onDropped: (type) => metrics.auditDropped(type),
       ...(sqliteThread && auditBatchesOnThread(registryKind) ? { thread: sqliteThread } : {}),
-      ...(sqliteThread ? { onBatch: () => void sqliteThread.start() } : {}),
+      ...(startSqliteThread ? { onBatch: startSqliteThread } : {}),
     }),
     metrics,
   );

@@ -1,6 +1,7 @@
 import type { AuditEvent, AuditLog } from '../audit/audit-log.js';
 import type { VerificationCodes } from '../sms/verification-codes.js';
 import type { TicketRegistry } from '../tickets/registry.js';
+import type { TicketKind } from '../tickets/types.js';
 import { isCodeRefusal } from '../wechat/errors.js';
 import type { Metrics, RateLimit } from './metrics.js';
 
@@ -57,12 +58,16 @@ function countAuditEvent(event: AuditEvent, metrics: Metrics): void {
   }
 }
 
-/** Counts every ticket issued, by kind. Everything else goes straight through. */
-export function observeTicketRegistry(registry: TicketRegistry, metrics: Metrics): TicketRegistry {
+/** Counts every ticket issued, by kind, and tells `onIssued` of it. Everything else goes straight through. */
+export function observeTicketRegistry(registry: TicketRegistry, metrics: Metrics, onIssued?: () => void): TicketRegistry {
+  const issued = (kind: TicketKind) => {
+    metrics.ticketIssued(kind);
+    onIssued?.();
+  };
   return {
     async add(ticket) {
       await registry.add(ticket);
-      metrics.ticketIssued(ticket.kind);
+      issued(ticket.kind);
     },
     get: (id, kind) => registry.get(id, kind),
     update: (ticket) => registry.update(ticket),
@@ -70,11 +75,11 @@ export function observeTicketRegistry(registry: TicketRegistry, metrics: Metrics
     consumeWithSession: (id) => registry.consumeWithSession(id),
     async addServiceTicket(ticket, grant) {
       await registry.addServiceTicket(ticket, grant);
-      metrics.ticketIssued(ticket.kind);
+      issued(ticket.kind);
     },
     async addServiceTicketFromSession(ticket, grant) {
       const tgt = await registry.addServiceTicketFromSession(ticket, grant);
-      if (tgt) metrics.ticketIssued(ticket.kind);
+      if (tgt) issued(ticket.kind);
       return tgt;
     },
     addGrant: (grant) => registry.addGrant(grant),
