@@ -211,9 +211,11 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
     ...(redis && redisSettings ? { redis, prefix: redisSettings.prefix } : {}),
   });
   // A SQLite file's checkpoints, and the audit batches where they may, run on a thread of their own
-  // (store/sqlite-thread.ts), from the first ticket issued or background batch on: protocol traffic. An idle node
-  // has none. Until then the main connection checkpoints by itself, on the event loop: SSO issuance alone with
-  // the SQLite registry spent 15 % of its main thread there (docs/benchmarks.md, tenth pass).
+  // (store/sqlite-thread.ts), from the first write of protocol traffic to the file on: a ticket the SQL registry
+  // stores there, or a background audit batch. An idle node has none, nor a memory registry's sessions alone (the
+  // thread's ~8 MB took 100k of them past 200 MB). Until then the main connection checkpoints by itself, on the
+  // event loop: SSO issuance alone with the SQLite registry spent 15 % of its main thread there (docs/benchmarks.md,
+  // tenth pass).
   const sqliteThread = dialect === 'sqlite' && location !== ':memory:' ? sqliteThreadFor(db, location, logger) : undefined;
   let sqliteThreadAsked = false;
   const startSqliteThread = sqliteThread
@@ -224,7 +226,7 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
         void sqliteThread.start();
       }
     : undefined;
-  const tickets = observeTicketRegistry(storage.tickets, metrics, startSqliteThread);
+  const tickets = observeTicketRegistry(storage.tickets, metrics, registryKind === 'sql' ? startSqliteThread : undefined);
   const { kv } = storage;
   // Counting Redis keys is a SCAN of the keyspace: read it less often than a SQL COUNT or a map walk.
   metrics.countLiveTgts(() => storage.tickets.count('TGT'), redis ? 60_000 : 10_000);
