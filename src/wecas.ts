@@ -217,15 +217,7 @@ export async function createWecas(config: Config, overrides: WecasOverrides = {}
   // event loop: SSO issuance alone with the SQLite registry spent 15 % of its main thread there (docs/benchmarks.md,
   // tenth pass).
   const sqliteThread = dialect === 'sqlite' && location !== ':memory:' ? sqliteThreadFor(db, location, logger) : undefined;
-  let sqliteThreadAsked = false;
-  const startSqliteThread = sqliteThread
-    ? () => {
-        // Once: start() never rejects, and logs each failure it sees.
-        if (sqliteThreadAsked) return;
-        sqliteThreadAsked = true;
-        void sqliteThread.start();
-      }
-    : undefined;
+  const startSqliteThread = sqliteThread ? () => void sqliteThread.start() : undefined;
   const tickets = observeTicketRegistry(storage.tickets, metrics, registryKind === 'sql' ? startSqliteThread : undefined);
   const { kv } = storage;
   // Counting Redis keys is a SCAN of the keyspace: read it less often than a SQL COUNT or a map walk.

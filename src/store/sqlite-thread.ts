@@ -162,10 +162,16 @@ export function sqliteThreadFor(db: Db, file: string, logger?: Pick<Logger, 'err
       await sql`PRAGMA wal_autocheckpoint = ${sql.lit(BACKSTOP_AUTOCHECKPOINT_PAGES)}`.execute(db);
       return thread;
     })());
+  let asked: Promise<void> | undefined;
   return {
-    async start() {
-      // Never rejects: without the thread the connection goes on checkpointing by itself.
-      await started().catch((err: Error) => logger?.error({ err }, 'SQLite thread could not start'));
+    start() {
+      // Never rejects: without the thread the connection goes on checkpointing by itself. Asked again (at every ticket
+      // or batch), it answers what it answered the first time, and a failure is logged once.
+      asked ??= started().then(
+        () => undefined,
+        (err: Error) => logger?.error({ err }, 'SQLite thread could not start'),
+      );
+      return asked;
     },
     async write(statements) {
       return (await started()).write(statements);

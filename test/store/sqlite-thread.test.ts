@@ -84,9 +84,14 @@ describe("a SQLite file's thread", () => {
   });
 
   it('is never started once closed: a last batch at shutdown leaves the connection as it was', async () => {
-    const thread = sqliteThreadFor(db, file);
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'error', base: null, timestamp: false }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const thread = sqliteThreadFor(db, file, logger);
     await thread.close();
     await thread.start();
+    // Asked again, as every ticket and batch asks: one line said it could not start.
+    await thread.start();
+    expect(lines.map((l) => l.msg)).toEqual(['SQLite thread could not start']);
     expect(await autocheckpoint()).toBe(1000);
     await expect(thread.write([])).rejects.toThrow('closed');
   });
