@@ -39,7 +39,7 @@ let lastIssued: string[] = [];
  * (some 100k a round), and each round would measure a bigger heap, table or keyspace than the last.
  */
 async function forgetUnvalidatedTickets(): Promise<void> {
-  if (sqlRegistry) await ctx.db.deleteFrom('tickets').where('kind', '=', 'ST').execute();
+  if (sqlRegistry) await ctx.db.deleteFrom('service_tickets').execute();
   else await inParallel(lastIssued.length, 200, (i) => ctx.tickets.consume(lastIssued[i]!));
   lastIssued = [];
 }

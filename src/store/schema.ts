@@ -92,6 +92,15 @@ export interface TicketsTable {
   data: JsonText;
 }
 
+/** Service and proxy tickets (`tickets` keeps sessions and proxy-granting tickets): migration 0012 says why. */
+export interface ServiceTicketsTable {
+  id: string;
+  kind: 'ST' | 'PT';
+  tgt_id: string; // the session: a ticket is usable only while the session's row exists
+  expires_at: Millis;
+  data: JsonText;
+}
+
 export interface SsoGrantsTable {
   tgt_id: string;
   ticket_id: string;
@@ -154,6 +163,7 @@ export interface Database {
   services: ServicesTable;
   audit_events: AuditEventsTable;
   tickets: TicketsTable;
+  service_tickets: ServiceTicketsTable;
   sso_grants: SsoGrantsTable;
   kv: KvTable;
   readiness_heartbeat: ReadinessHeartbeatTable;

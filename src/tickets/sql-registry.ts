@@ -1,4 +1,4 @@
-import { PostgresAdapter, sql, type Transaction } from 'kysely';
+import { type ExpressionBuilder, PostgresAdapter, sql, type Transaction } from 'kysely';
 import type { Clock } from '../clock.js';
 import { compiledOnce } from '../store/compiled-once.js';
 import type { Db } from '../store/db.js';
@@ -6,6 +6,7 @@ import type { Database } from '../store/schema.js';
 import { type RunNow, type SqliteWriteGroups, sqliteWriteGroups } from '../store/sqlite-write-groups.js';
 import { type ConsumedTicket, MAX_GRANTS_PER_SESSION, type TicketRegistry } from './registry.js';
 import {
+  type ProxyTicket,
   type ServiceTicket,
   type SsoGrant,
   type Ticket,
@@ -23,8 +24,10 @@ const SWEEP_BATCH = 500;
 type EndedSession = { tgt: TicketGrantingTicket; grants: SsoGrant[] };
 
 /**
- * Tickets in the `tickets` and `sso_grants` tables, shared by every node using the same database (SQLite or PostgreSQL).
- * The whole ticket is kept as JSON in `data`; the other columns exist to find, expire and cascade.
+ * Tickets in the `tickets`, `service_tickets` and `sso_grants` tables, shared by every node using the same database
+ * (SQLite or PostgreSQL). The whole ticket is kept as JSON in `data`; the other columns exist to find, expire and
+ * cascade. Service and proxy tickets have a table of their own with no index by session (migration 0012): one is
+ * usable only while its session's row exists, so ending a session leaves them to the sweep.
  * Every statement that must be atomic starts with a write: PostgreSQL then locks the row, and SQLite takes its
  * database write lock (waiting up to busy_timeout) before anything is read.
  * The registry does not own the Db: whoever opened it destroys it.
@@ -49,49 +52,63 @@ export class SqlTicketRegistry implements TicketRegistry {
   }
 
   async add(ticket: Ticket): Promise<void> {
-    await this.db.executeQuery(this.hot.insertTicket(rowOf(ticket)));
+    if (ticket.kind === 'ST' || ticket.kind === 'PT') await this.db.executeQuery(this.hot.insertServiceTicket(serviceTicketRowOf(ticket)));
+    else await this.db.executeQuery(this.hot.insertTicket(rowOf(ticket)));
   }
 
   async get<K extends TicketKind>(id: string, kind: K): Promise<TicketOfKind<K> | undefined> {
-    const { rows } = await this.db.executeQuery(this.hot.findTicket({ id, kind, now: this.clock.now() }));
+    const now = this.clock.now();
+    if (kind === 'ST' || kind === 'PT') {
+      const row = await this.db
+        .selectFrom('service_tickets')
+        .select('data')
+        .where('id', '=', id)
+        .where('kind', '=', kind)
+        .where('expires_at', '>', now)
+        .where((eb) => eb.exists(sessionOf(eb)))
+        .executeTakeFirst();
+      return row ? (JSON.parse(row.data) as TicketOfKind<K>) : undefined;
+    }
+    const { rows } = await this.db.executeQuery(this.hot.findTicket({ id, kind, now }));
     return rows[0] ? (JSON.parse(rows[0].data) as TicketOfKind<K>) : undefined;
   }
 
   async update(ticket: Ticket): Promise<void> {
-    await this.db
-      .updateTable('tickets')
-      .set({ expires_at: ticket.expiresAt, data: JSON.stringify(ticket) })
-      .where('id', '=', ticket.id)
-      .where('kind', '=', ticket.kind)
-      .execute();
+    const set = { expires_at: ticket.expiresAt, data: JSON.stringify(ticket) };
+    if (ticket.kind === 'ST' || ticket.kind === 'PT')
+      await this.db.updateTable('service_tickets').set(set).where('id', '=', ticket.id).where('kind', '=', ticket.kind).execute();
+    else await this.db.updateTable('tickets').set(set).where('id', '=', ticket.id).where('kind', '=', ticket.kind).execute();
   }
 
   async consume(id: string): Promise<Ticket | undefined> {
     // One DELETE … RETURNING: the database deletes the row once, so of concurrent callers (on any node)
-    // exactly one gets it back; the others find nothing to delete.
-    const row = await this.db.deleteFrom('tickets').where('id', '=', id).where('kind', 'in', ['ST', 'PT']).returning('data').executeTakeFirst();
-    return row ? (JSON.parse(row.data) as Ticket) : undefined;
+    // exactly one gets it back; the others find nothing to delete. Without its session it is no ticket.
+    const row = await this.db
+      .deleteFrom('service_tickets')
+      .where('id', '=', id)
+      .returning((eb) => ['data', eb.exists(sessionOf(eb)).as('in_session')])
+      .executeTakeFirst();
+    return row?.in_session ? (JSON.parse(row.data) as Ticket) : undefined;
   }
 
   async consumeWithSession(id: string): Promise<ConsumedTicket | undefined> {
     // One statement: the DELETE … RETURNING of consume (exactly one caller gets the row), its TGT read by a
     // subquery in the RETURNING clause.
-    const query = this.hot.consumeWithSession({ id, now: this.clock.now() });
+    const query = this.hot.consumeWithSession({ id });
     const { rows } = this.groups ? await this.groups.runStatement(query) : await this.db.executeQuery(query);
     const row = rows[0];
-    if (!row) return undefined;
-    return {
-      ticket: JSON.parse(row.data) as ConsumedTicket['ticket'],
-      tgt: row.tgt_data ? (JSON.parse(row.tgt_data) as TicketGrantingTicket) : undefined,
-    };
+    // A ticket whose session ended went with it, as in the other registries (the row is left to the sweep).
+    if (!row?.tgt_data) return undefined;
+    const tgt = JSON.parse(row.tgt_data) as TicketGrantingTicket;
+    return { ticket: JSON.parse(row.data) as ConsumedTicket['ticket'], tgt: tgt.expiresAt > this.clock.now() ? tgt : undefined };
   }
 
   async addServiceTicket(ticket: ServiceTicket, grant: SsoGrant): Promise<void> {
-    const row = rowOf(ticket);
+    const row = serviceTicketRowOf(ticket);
     if (!this.groups) return this.db.transaction().execute((trx) => grantInPostgres(trx, this.hot, grant, row));
     await this.groups.run((run) => {
       recordGrant(run, this.hot, grant);
-      run(this.hot.insertTicket(row));
+      run(this.hot.insertServiceTicket(row));
     });
   }
 
@@ -103,7 +120,7 @@ export class SqlTicketRegistry implements TicketRegistry {
       if (!found) return undefined;
       const tgt = JSON.parse(found.data) as TicketGrantingTicket;
       replaceGrant(run, this.hot, grant);
-      run(this.hot.insertTicket(rowOf(withinSession(ticket, tgt))));
+      run(this.hot.insertServiceTicket(serviceTicketRowOf(withinSession(ticket, tgt))));
       return tgt;
     });
   }
@@ -124,6 +141,7 @@ export class SqlTicketRegistry implements TicketRegistry {
       // (PostgreSQL makes them wait for the winner's commit, then finds it gone) and return undefined.
       const deleted = await trx.deleteFrom('tickets').where('id', '=', tgtId).where('kind', '=', 'TGT').returning('data').executeTakeFirst();
       if (!deleted) return undefined;
+      // Its proxy-granting tickets; its service and proxy tickets died with its row (consumeWithSession).
       await trx.deleteFrom('tickets').where('tgt_id', '=', tgtId).execute();
       const grants = await trx.deleteFrom('sso_grants').where('tgt_id', '=', tgtId).returningAll().execute();
       return {
@@ -157,12 +175,22 @@ export class SqlTicketRegistry implements TicketRegistry {
   }
 
   async count(kind: TicketKind): Promise<number> {
-    const row = await this.db
-      .selectFrom('tickets')
-      .select((eb) => eb.fn.countAll().as('n'))
-      .where('kind', '=', kind)
-      .where('expires_at', '>', this.clock.now())
-      .executeTakeFirstOrThrow();
+    const now = this.clock.now();
+    const row =
+      kind === 'ST' || kind === 'PT'
+        ? await this.db
+            .selectFrom('service_tickets')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('kind', '=', kind)
+            .where('expires_at', '>', now)
+            .where((eb) => eb.exists(sessionOf(eb)))
+            .executeTakeFirstOrThrow()
+        : await this.db
+            .selectFrom('tickets')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('kind', '=', kind)
+            .where('expires_at', '>', now)
+            .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
@@ -192,6 +220,13 @@ export class SqlTicketRegistry implements TicketRegistry {
         .executeTakeFirst();
       if (Number(result.numDeletedRows) < SWEEP_BATCH) break;
     }
+    for (;;) {
+      const result = await this.db
+        .deleteFrom('service_tickets')
+        .where('id', 'in', (eb) => eb.selectFrom('service_tickets').select('id').where('expires_at', '<=', now).limit(SWEEP_BATCH))
+        .executeTakeFirst();
+      if (Number(result.numDeletedRows) < SWEEP_BATCH) break;
+    }
     return ended;
   }
 
@@ -209,6 +244,19 @@ function rowOf(ticket: Ticket) {
   };
 }
 
+function serviceTicketRowOf(ticket: ServiceTicket | ProxyTicket) {
+  return { id: ticket.id, kind: ticket.kind, tgt_id: ticket.tgtId, expires_at: ticket.expiresAt, data: JSON.stringify(ticket) };
+}
+
+/** The session row a service or proxy ticket belongs to, live or not yet swept. */
+function sessionOf(eb: ExpressionBuilder<Database, 'service_tickets'>) {
+  return eb
+    .selectFrom('tickets as session')
+    .select('session.id')
+    .whereRef('session.id', '=', 'service_tickets.tgt_id')
+    .where('session.kind', '=', 'TGT');
+}
+
 /**
  * A grant (and the ticket, when there is one) in PostgreSQL: the TGT's row lock, then one statement (hotStatements'
  * grantInPostgres or issueInPostgres) that replaces the service's grant, forgets the oldest past the cap and
@@ -217,10 +265,10 @@ function rowOf(ticket: Ticket) {
  * predate the lock, and two racing issuances could both keep a grant for the service). Without a live TGT there
  * is no grant (a concurrent removeSession ran first, or waits for this commit and then deletes it with the others).
  */
-async function grantInPostgres(trx: Transaction<Database>, hot: HotStatements, grant: SsoGrant, ticket?: TicketRow): Promise<void> {
+async function grantInPostgres(trx: Transaction<Database>, hot: HotStatements, grant: SsoGrant, ticket?: ServiceTicketRow): Promise<void> {
   const { numAffectedRows } = await trx.executeQuery(hot.lockSession({ tgtId: grant.tgtId }));
   if (!numAffectedRows) {
-    if (ticket) await trx.executeQuery(hot.insertTicket(ticket));
+    if (ticket) await trx.executeQuery(hot.insertServiceTicket(ticket));
     return;
   }
   await trx.executeQuery(ticket ? hot.issueInPostgres({ ...grant, ...ticket }) : hot.grantInPostgres(grant));
@@ -240,7 +288,7 @@ async function issueFromSessionInPostgres(
   const [found] = (await trx.executeQuery(hot.lockLiveSession({ tgtId: ticket.tgtId, now }))).rows;
   if (!found) return undefined;
   const tgt = JSON.parse(found.data) as TicketGrantingTicket;
-  await trx.executeQuery(hot.issueInPostgres({ ...grant, ...rowOf(withinSession(ticket, tgt)) }));
+  await trx.executeQuery(hot.issueInPostgres({ ...grant, ...serviceTicketRowOf(withinSession(ticket, tgt)) }));
   return tgt;
 }
 
@@ -284,22 +332,30 @@ function hotStatements(db: Db) {
         data: arg('data'),
       }),
     ),
+    insertServiceTicket: compiledOnce<ServiceTicketRow, never>((arg) =>
+      db.insertInto('service_tickets').values({
+        id: arg('id'),
+        kind: arg('kind'),
+        tgt_id: arg('tgt_id'),
+        expires_at: arg('expires_at'),
+        data: arg('data'),
+      }),
+    ),
     findTicket: compiledOnce<{ id: string; kind: TicketKind; now: number }, { data: string }>((arg) =>
       db.selectFrom('tickets').select('data').where('id', '=', arg('id')).where('kind', '=', arg('kind')).where('expires_at', '>', arg('now')),
     ),
-    consumeWithSession: compiledOnce<{ id: string; now: number }, { data: string; tgt_data: string | null }>((arg) =>
+    /** The ticket deleted and returned with its session's row, live or expired (null once the session ended). */
+    consumeWithSession: compiledOnce<{ id: string }, { data: string; tgt_data: string | null }>((arg) =>
       db
-        .deleteFrom('tickets')
+        .deleteFrom('service_tickets')
         .where('id', '=', arg('id'))
-        .where('kind', 'in', ['ST', 'PT'])
         .returning((eb) => [
           'data',
           eb
             .selectFrom('tickets as session')
             .select('session.data')
-            .whereRef('session.id', '=', 'tickets.tgt_id')
+            .whereRef('session.id', '=', 'service_tickets.tgt_id')
             .where('session.kind', '=', 'TGT')
-            .where('session.expires_at', '>', arg('now'))
             .as('tgt_data'),
         ]),
     ),
@@ -347,18 +403,19 @@ function hotStatements(db: Db) {
     ),
     // PostgreSQL, after the lock (grantInPostgres): one statement for the grant, and one for the grant and the ticket.
     grantInPostgres: compiledOnce<SsoGrant, never>((arg) => ({ compile: () => sql`${grantCtes(arg)} SELECT 1`.compile(db) })),
-    issueInPostgres: compiledOnce<SsoGrant & TicketRow, never>((arg) => ({
+    issueInPostgres: compiledOnce<SsoGrant & ServiceTicketRow, never>((arg) => ({
       compile: () =>
         sql`
           ${grantCtes(arg)}
-          INSERT INTO tickets (id, kind, tgt_id, user_id, expires_at, data)
-          VALUES (${arg('id')}, ${arg('kind')}, ${arg('tgt_id')}, ${arg('user_id')}, ${arg('expires_at')}, ${arg('data')})
+          INSERT INTO service_tickets (id, kind, tgt_id, expires_at, data)
+          VALUES (${arg('id')}, ${arg('kind')}, ${arg('tgt_id')}, ${arg('expires_at')}, ${arg('data')})
         `.compile(db),
     })),
   };
 }
 type HotStatements = ReturnType<typeof hotStatements>;
 type TicketRow = ReturnType<typeof rowOf>;
+type ServiceTicketRow = ReturnType<typeof serviceTicketRowOf>;
 
 /**
  * PostgreSQL's CTEs that replace a service's grant, forget the oldest past the cap and insert the grant. They

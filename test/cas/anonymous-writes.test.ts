@@ -14,7 +14,7 @@ afterEach(async () => {
 
 async function rows(app: CasTestApp): Promise<Record<string, number>> {
   const counted: Record<string, number> = {};
-  for (const table of ['kv', 'tickets', 'audit_events', 'users'] as const) {
+  for (const table of ['kv', 'tickets', 'service_tickets', 'audit_events', 'users'] as const) {
     const { n } = await app.ctx.db
       .selectFrom(table)
       .select((eb) => eb.fn.countAll<number>().as('n'))

@@ -140,7 +140,7 @@ describe.runIf(canRun)('a wecas cluster: two nodes behind nginx', () => {
 
   it('keeps tickets and short-lived state in Redis only, none in PostgreSQL', async () => {
     await passwordSignIn(new Visitor(), service, { form: cluster.url, post: cluster.url });
-    for (const table of ['tickets', 'sso_grants', 'kv'] as const) {
+    for (const table of ['tickets', 'service_tickets', 'sso_grants', 'kv'] as const) {
       const { n } = await cluster.db
         .selectFrom(table)
         .select((eb) => eb.fn.countAll<number>().as('n'))
