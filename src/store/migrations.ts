@@ -344,7 +344,65 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('service_tickets').execute();
     },
   },
+  // A session's grants keyed by service, as the registry keeps them (one per service, the latest ticket): an SSO
+  // issuance to a service the session already used updates one row in place, where it deleted a row and its index
+  // entry and wrote both again. On SQLite the rows live in the key's B-tree (WITHOUT ROWID). Sessions from before
+  // grants were bounded may hold several per service: the latest is kept.
+  '0013_grants_by_service': {
+    // biome-ignore lint/suspicious/noExplicitAny: a migration sees the schema of its day, not today's types
+    async up(db: Kysely<any>) {
+      await createGrantsTable(db, 'sso_grants_by_service', 'service');
+      const latest = db
+        .selectFrom('sso_grants as g')
+        .select(['g.tgt_id', 'g.service', 'g.ticket_id', 'g.service_id', 'g.created_at'])
+        .where(({ not, exists, selectFrom, or, and, eb }) =>
+          not(
+            exists(
+              selectFrom('sso_grants as h')
+                .select('h.ticket_id')
+                .whereRef('h.tgt_id', '=', 'g.tgt_id')
+                .whereRef('h.service', '=', 'g.service')
+                .where(
+                  or([
+                    eb('h.created_at', '>', eb.ref('g.created_at')),
+                    and([eb('h.created_at', '=', eb.ref('g.created_at')), eb('h.ticket_id', '>', eb.ref('g.ticket_id'))]),
+                  ]),
+                ),
+            ),
+          ),
+        );
+      await db.insertInto('sso_grants_by_service').columns(GRANT_COLUMNS).expression(latest).execute();
+      await db.schema.dropTable('sso_grants').execute();
+      await db.schema.alterTable('sso_grants_by_service').renameTo('sso_grants').execute();
+    },
+    // biome-ignore lint/suspicious/noExplicitAny: a migration sees the schema of its day, not today's types
+    async down(db: Kysely<any>) {
+      await createGrantsTable(db, 'sso_grants_by_ticket', 'ticket_id');
+      await db.insertInto('sso_grants_by_ticket').columns(GRANT_COLUMNS).expression(db.selectFrom('sso_grants').select(GRANT_COLUMNS)).execute();
+      await db.schema.dropTable('sso_grants').execute();
+      await db.schema.alterTable('sso_grants_by_ticket').renameTo('sso_grants').execute();
+    },
+  },
 };
+
+const GRANT_COLUMNS = ['tgt_id', 'service', 'ticket_id', 'service_id', 'created_at'];
+
+/** sso_grants' columns under another name, keyed by session and `key` (0001's key was the ticket, 0013's the service). */
+// biome-ignore lint/suspicious/noExplicitAny: a migration sees the schema of its day, not today's types
+async function createGrantsTable(db: Kysely<any>, name: string, key: 'service' | 'ticket_id'): Promise<void> {
+  const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
+  await db.schema
+    .createTable(name)
+    .addColumn('tgt_id', 'text', (c) => c.notNull())
+    .addColumn('ticket_id', 'text', (c) => c.notNull())
+    .addColumn('service', 'text', (c) => c.notNull())
+    .addColumn('service_id', 'bigint')
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    // PostgreSQL names a key's index after its constraint, once per schema: each layout has a name of its own.
+    .addPrimaryKeyConstraint(key === 'service' ? 'sso_grants_service_pk' : 'sso_grants_pk', ['tgt_id', key])
+    .$call((table) => (sqlite && key === 'service' ? table.modifyEnd(sql`without rowid`) : table))
+    .execute();
+}
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 

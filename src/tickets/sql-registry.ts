@@ -304,10 +304,10 @@ function recordGrant(run: RunNow, hot: HotStatements, grant: SsoGrant): void {
 
 /** The grant stored as the service's only one, the session's oldest forgotten past the cap. */
 function replaceGrant(run: RunNow, hot: HotStatements, grant: SsoGrant): void {
-  const replaced = run(hot.forgetServiceGrant(grant)).changes > 0;
+  // The service's own grant updated in place leaves the count as it was: only a new service's can pass the cap.
+  if (run(hot.replaceServiceGrant(grant)).changes > 0) return;
   run(hot.insertGrant(grant));
-  // A grant that replaced the service's own leaves the count as it was: only a new service's can pass the cap.
-  if (!replaced) run(hot.forgetGrantsPastCap(grant));
+  run(hot.forgetGrantsPastCap(grant));
 }
 
 /**
@@ -369,8 +369,13 @@ function hotStatements(db: Db) {
     lockLiveSession: compiledOnce<{ tgtId: string; now: number }, { data: string }>((arg) =>
       lockingSession(arg('tgtId')).where('expires_at', '>', arg('now')).returning('data'),
     ),
-    forgetServiceGrant: compiledOnce<{ tgtId: string; service: string }, never>((arg) =>
-      db.deleteFrom('sso_grants').where('tgt_id', '=', arg('tgtId')).where('service', '=', arg('service')),
+    /** SQLite: the service's grant (one per session and service, its key: migration 0013) made this one. */
+    replaceServiceGrant: compiledOnce<SsoGrant, never>((arg) =>
+      db
+        .updateTable('sso_grants')
+        .set({ ticket_id: arg('ticketId'), service_id: arg('serviceId'), created_at: arg('createdAt') })
+        .where('tgt_id', '=', arg('tgtId'))
+        .where('service', '=', arg('service')),
     ),
     insertGrant: compiledOnce<SsoGrant, never>((arg) =>
       db.insertInto('sso_grants').values({
@@ -390,10 +395,10 @@ function hotStatements(db: Db) {
       db
         .deleteFrom('sso_grants')
         .where('tgt_id', '=', arg('tgtId'))
-        .where('ticket_id', 'in', (eb) =>
+        .where('service', 'in', (eb) =>
           eb
             .selectFrom('sso_grants')
-            .select('ticket_id')
+            .select('service')
             .where('tgt_id', '=', arg('tgtId'))
             .orderBy('created_at', 'desc')
             .orderBy('ticket_id', 'desc')
@@ -418,21 +423,21 @@ type TicketRow = ReturnType<typeof rowOf>;
 type ServiceTicketRow = ReturnType<typeof serviceTicketRowOf>;
 
 /**
- * PostgreSQL's CTEs that replace a service's grant, forget the oldest past the cap and insert the grant. They
- * delete disjoint rows (this service's; the others').
+ * PostgreSQL's CTEs that forget the oldest grants past the cap and store the service's, in place of its own if it
+ * has one. They touch disjoint rows (the other services'; this service's).
  */
 function grantCtes(arg: (name: keyof SsoGrant) => never) {
   return sql`
-    WITH replaced AS (
-      DELETE FROM sso_grants WHERE tgt_id = ${arg('tgtId')} AND service = ${arg('service')}
-    ), forgotten AS (
-      DELETE FROM sso_grants WHERE tgt_id = ${arg('tgtId')} AND ticket_id IN (
-        SELECT ticket_id FROM sso_grants WHERE tgt_id = ${arg('tgtId')} AND service <> ${arg('service')}
+    WITH forgotten AS (
+      DELETE FROM sso_grants WHERE tgt_id = ${arg('tgtId')} AND service IN (
+        SELECT service FROM sso_grants WHERE tgt_id = ${arg('tgtId')} AND service <> ${arg('service')}
         ORDER BY created_at DESC, ticket_id DESC OFFSET ${MAX_GRANTS_PER_SESSION - 1}
       )
     ), granted AS (
       INSERT INTO sso_grants (tgt_id, ticket_id, service, service_id, created_at)
       VALUES (${arg('tgtId')}, ${arg('ticketId')}, ${arg('service')}, ${arg('serviceId')}, ${arg('createdAt')})
+      ON CONFLICT (tgt_id, service) DO UPDATE
+      SET ticket_id = excluded.ticket_id, service_id = excluded.service_id, created_at = excluded.created_at
     )`;
 }
 
