@@ -406,7 +406,7 @@ async function createGrantsTable(db: Kysely<any>, name: string, key: 'service' |
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-/** Migrates up or down to the named migration (tests of a migration's data, an operator's rollback). */
+/** Migrates up or down to the named migration: the tests of a migration's data move start from the schema before it. */
 export async function migrateTo(db: Kysely<Database>, name: string, options: { schema?: string } = {}): Promise<void> {
   const { error } = await new Migrator({ db, provider, migrationTableSchema: options.schema }).migrateTo(name);
   if (error) throw error instanceof Error ? error : new Error(String(error));
