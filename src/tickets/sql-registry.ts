@@ -65,7 +65,7 @@ export class SqlTicketRegistry implements TicketRegistry {
         .where('id', '=', id)
         .where('kind', '=', kind)
         .where('expires_at', '>', now)
-        .where((eb) => eb.exists(sessionOf(eb)))
+        .where((eb) => eb.exists(sessionOf(eb).select('session.id')))
         .executeTakeFirst();
       return row ? (JSON.parse(row.data) as TicketOfKind<K>) : undefined;
     }
@@ -86,7 +86,7 @@ export class SqlTicketRegistry implements TicketRegistry {
     const row = await this.db
       .deleteFrom('service_tickets')
       .where('id', '=', id)
-      .returning((eb) => ['data', eb.exists(sessionOf(eb)).as('in_session')])
+      .returning((eb) => ['data', eb.exists(sessionOf(eb).select('session.id')).as('in_session')])
       .executeTakeFirst();
     return row?.in_session ? (JSON.parse(row.data) as Ticket) : undefined;
   }
@@ -183,7 +183,7 @@ export class SqlTicketRegistry implements TicketRegistry {
             .select((eb) => eb.fn.countAll().as('n'))
             .where('kind', '=', kind)
             .where('expires_at', '>', now)
-            .where((eb) => eb.exists(sessionOf(eb)))
+            .where((eb) => eb.exists(sessionOf(eb).select('session.id')))
             .executeTakeFirstOrThrow()
         : await this.db
             .selectFrom('tickets')
@@ -248,13 +248,9 @@ function serviceTicketRowOf(ticket: ServiceTicket | ProxyTicket) {
   return { id: ticket.id, kind: ticket.kind, tgt_id: ticket.tgtId, expires_at: ticket.expiresAt, data: JSON.stringify(ticket) };
 }
 
-/** The session row a service or proxy ticket belongs to, live or not yet swept. */
+/** The session row a service or proxy ticket belongs to, live or not yet swept: whether it exists, or its data. */
 function sessionOf(eb: ExpressionBuilder<Database, 'service_tickets'>) {
-  return eb
-    .selectFrom('tickets as session')
-    .select('session.id')
-    .whereRef('session.id', '=', 'service_tickets.tgt_id')
-    .where('session.kind', '=', 'TGT');
+  return eb.selectFrom('tickets as session').whereRef('session.id', '=', 'service_tickets.tgt_id').where('session.kind', '=', 'TGT');
 }
 
 /**
@@ -349,15 +345,7 @@ function hotStatements(db: Db) {
       db
         .deleteFrom('service_tickets')
         .where('id', '=', arg('id'))
-        .returning((eb) => [
-          'data',
-          eb
-            .selectFrom('tickets as session')
-            .select('session.data')
-            .whereRef('session.id', '=', 'service_tickets.tgt_id')
-            .where('session.kind', '=', 'TGT')
-            .as('tgt_data'),
-        ]),
+        .returning((eb) => ['data', sessionOf(eb).select('session.data').as('tgt_data')]),
     ),
     /** Whether a session (live or not yet swept) has this id: SQLite's check before a grant, in a write group. */
     sessionExists: compiledOnce<{ tgtId: string }, { id: string }>((arg) =>
